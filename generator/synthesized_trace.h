@@ -1,0 +1,41 @@
+// What the synthesizer hands to the load engine for one trace.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/ids.h"
+#include "opentelemetry/proto/trace/v1/trace.pb.h"
+
+namespace agentstorm {
+
+// The class the checker expects a trace to fall into (DESIGN.md, ledger).
+enum class TraceClass : uint8_t { kNormal = 0, kError = 1, kSlow = 2, kRunaway = 3, kOverflow = 4 };
+const char* TraceClassName(TraceClass c);
+
+// One synthesized trace: spans grouped by resource (a remote subagent or MCP server is its own
+// ResourceSpans), plus the facts the ledger records. Reused across calls to avoid allocation.
+struct SynthesizedTrace {
+  uint64_t index = 0;        // trace index within the run (before sharding)
+  TraceId trace_id{};
+  uint16_t variant = 0;      // index into the scenario's variants
+  TraceClass expected_class = TraceClass::kNormal;
+  uint32_t span_count = 0;
+  uint64_t start_unix_nano = 0;
+  uint64_t end_unix_nano = 0;
+  std::vector<opentelemetry::proto::trace::v1::ResourceSpans> resource_spans;
+};
+
+// A deterministic source of traces: Synthesize(i) is a pure function of the source's inputs
+// (scenario, seed, shard) and i. Thread-safe for concurrent calls with different outputs.
+class TraceSource {
+ public:
+  virtual ~TraceSource() = default;
+  // Fills *out with trace `index` (its previous contents are overwritten).
+  virtual void Synthesize(uint64_t index, SynthesizedTrace* out) const = 0;
+  // Mean spans per trace, used to turn a spans/s target into traces/s.
+  virtual double MeanSpansPerTrace() const = 0;
+};
+
+}  // namespace agentstorm
