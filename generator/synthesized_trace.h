@@ -32,8 +32,9 @@ struct SynthesizedTrace {
 class TraceSource {
  public:
   virtual ~TraceSource() = default;
-  // Fills *out with trace `index` (its previous contents are overwritten).
-  virtual void Synthesize(uint64_t index, SynthesizedTrace* out) const = 0;
+  // Fills *out with trace `index` (its previous contents are overwritten). `phase` is an index
+  // into the load profile's phases whose fault overrides apply, or -1 for the scenario's own rates.
+  virtual void Synthesize(uint64_t index, int phase, SynthesizedTrace* out) const = 0;
   // Mean spans per trace, used to turn a spans/s target into traces/s.
   virtual double MeanSpansPerTrace() const = 0;
 };
