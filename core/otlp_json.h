@@ -18,9 +18,18 @@
 namespace agentstorm {
 
 // Parses `json` into `out` (cleared first). InvalidArgument names the offending field path,
-// e.g. "resourceSpans[0].scopeSpans[1].spans[3].traceId: not hex".
+// e.g. `resourceSpans[0].scopeSpans[1].spans[3].traceId: invalid hex "xyz"`; a JSON value of the
+// wrong type (a string where an object belongs, ...) is an error too. Hex IDs must have their full
+// length (32 digits for trace IDs, 16 for span IDs) or be empty. On error `out` is left cleared.
 absl::Status DecodeOtlpJson(std::string_view json, google::protobuf::Message* out);
 absl::Status DecodeOtlpJson(const nlohmann::json& json, google::protobuf::Message* out);
+// nlohmann::json converts implicitly from strings; these make text arguments unambiguous.
+inline absl::Status DecodeOtlpJson(const std::string& json, google::protobuf::Message* out) {
+  return DecodeOtlpJson(std::string_view(json), out);
+}
+inline absl::Status DecodeOtlpJson(const char* json, google::protobuf::Message* out) {
+  return DecodeOtlpJson(std::string_view(json), out);
+}
 
 // Encodes `message` as compact OTLP/JSON. Default values are omitted, as proto3 JSON does.
 std::string EncodeOtlpJson(const google::protobuf::Message& message);

@@ -1,0 +1,528 @@
+#include "core/otlp_json.h"
+
+#include <gtest/gtest.h>
+#include <google/protobuf/util/message_differencer.h>
+
+#include <cmath>
+#include <fstream>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/ids.h"
+#include "opentelemetry/proto/collector/metrics/v1/metrics_service.pb.h"
+#include "opentelemetry/proto/collector/trace/v1/trace_service.pb.h"
+#include "opentelemetry/proto/trace/v1/trace.pb.h"
+
+namespace agentstorm {
+namespace {
+
+using opentelemetry::proto::collector::metrics::v1::ExportMetricsServiceRequest;
+using opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest;
+using opentelemetry::proto::common::v1::AnyValue;
+using opentelemetry::proto::common::v1::KeyValue;
+using opentelemetry::proto::trace::v1::Span;
+using opentelemetry::proto::trace::v1::Status;
+using opentelemetry::proto::trace::v1::TracesData;
+using google::protobuf::util::MessageDifferencer;
+
+std::optional<std::string> ReadSample(const std::string& relative) {
+  std::ifstream in(std::string(AGENTSTORM_SHARED_DIR) + "/upstream/backend-responses/" + relative,
+                   std::ios::binary);
+  if (!in) return std::nullopt;
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+#define READ_SAMPLE_OR_SKIP(var, relative)                                           \
+  std::optional<std::string> var = ReadSample(relative);                             \
+  if (!var) GTEST_SKIP() << "sample " << relative << " not found under "            \
+                         << AGENTSTORM_SHARED_DIR << " (AGENTSTORM_SHARED_DIR)";
+
+std::string Bytes(std::string_view hex) { return HexDecode(hex).value(); }
+
+const AnyValue* FindAttribute(const google::protobuf::RepeatedPtrField<KeyValue>& attributes,
+                              std::string_view key) {
+  for (const KeyValue& kv : attributes) {
+    if (kv.key() == key) return &kv.value();
+  }
+  return nullptr;
+}
+
+// decode -> encode -> decode gives the same message, and encoding is stable.
+void ExpectRoundTrip(const google::protobuf::Message& decoded) {
+  const std::string encoded = EncodeOtlpJson(decoded);
+  std::unique_ptr<google::protobuf::Message> again(decoded.New());
+  ASSERT_TRUE(DecodeOtlpJson(encoded, again.get()).ok()) << encoded;
+  EXPECT_TRUE(MessageDifferencer::Equals(decoded, *again)) << encoded;
+  EXPECT_EQ(EncodeOtlpJson(*again), encoded);
+}
+
+// ---------------------------------------------------------------- real samples
+
+TEST(OtlpJsonSamples, ProtoExampleWithUppercaseHexAndIntegerKind) {
+  READ_SAMPLE_OR_SKIP(text, "otlp_file/otlp_proto_examples_trace.json");
+  TracesData data;
+  ASSERT_TRUE(DecodeOtlpJson(*text, &data).ok());
+  ASSERT_EQ(data.resource_spans_size(), 1);
+  const auto& rs = data.resource_spans(0);
+  const AnyValue* service = FindAttribute(rs.resource().attributes(), "service.name");
+  ASSERT_NE(service, nullptr);
+  EXPECT_EQ(service->string_value(), "my.service");
+  ASSERT_EQ(rs.scope_spans_size(), 1);
+  const auto& scope = rs.scope_spans(0).scope();
+  EXPECT_EQ(scope.name(), "my.library");
+  EXPECT_EQ(scope.version(), "1.0.0");
+  ASSERT_NE(FindAttribute(scope.attributes(), "my.scope.attribute"), nullptr);
+  EXPECT_EQ(FindAttribute(scope.attributes(), "my.scope.attribute")->string_value(),
+            "some scope attribute");
+
+  ASSERT_EQ(rs.scope_spans(0).spans_size(), 1);
+  const Span& span = rs.scope_spans(0).spans(0);
+  EXPECT_EQ(span.trace_id(), Bytes("5b8efff798038103d269b633813fc60c"));
+  EXPECT_EQ(span.span_id(), Bytes("eee19b7ec3c1b174"));
+  EXPECT_EQ(span.parent_span_id(), Bytes("eee19b7ec3c1b173"));
+  EXPECT_EQ(span.name(), "I'm a server span");
+  EXPECT_EQ(span.kind(), Span::SPAN_KIND_SERVER);
+  EXPECT_EQ(span.start_time_unix_nano(), 1544712660000000000ULL);
+  EXPECT_EQ(span.end_time_unix_nano(), 1544712661000000000ULL);
+  const AnyValue* attr = FindAttribute(span.attributes(), "my.span.attr");
+  ASSERT_NE(attr, nullptr);
+  EXPECT_EQ(attr->value_case(), AnyValue::kStringValue);
+  EXPECT_EQ(attr->string_value(), "some value");
+  ExpectRoundTrip(data);
+}
+
+TEST(OtlpJsonSamples, EncodesIdsLowercaseKindAsIntegerAndTimesAsStrings) {
+  READ_SAMPLE_OR_SKIP(text, "otlp_file/otlp_proto_examples_trace.json");
+  TracesData data;
+  ASSERT_TRUE(DecodeOtlpJson(*text, &data).ok());
+  const nlohmann::json out = EncodeOtlpJsonValue(data);
+  const nlohmann::json& span = out["resourceSpans"][0]["scopeSpans"][0]["spans"][0];
+  EXPECT_EQ(span["traceId"], "5b8efff798038103d269b633813fc60c");
+  EXPECT_EQ(span["spanId"], "eee19b7ec3c1b174");
+  EXPECT_EQ(span["parentSpanId"], "eee19b7ec3c1b173");
+  EXPECT_EQ(span["kind"], 2);
+  EXPECT_EQ(span["startTimeUnixNano"], "1544712660000000000");
+  EXPECT_EQ(span["endTimeUnixNano"], "1544712661000000000");
+  EXPECT_EQ(EncodeOtlpJson(data).find("5B8E"), std::string::npos);
+}
+
+TEST(OtlpJsonSamples, FileExporterJsonLinesDecodeLineByLine) {
+  READ_SAMPLE_OR_SKIP(text, "otlp_file/spec_file_exporter_traces_example.jsonl");
+  std::istringstream lines(*text);
+  std::string line;
+  int traces_lines = 0;
+  int metrics_lines = 0;
+  std::vector<uint64_t> first_event_times;
+  while (std::getline(lines, line)) {
+    if (line.empty()) continue;
+    const nlohmann::json parsed = nlohmann::json::parse(line);
+    if (parsed.contains("resourceMetrics")) {
+      ExportMetricsServiceRequest metrics;
+      ASSERT_TRUE(DecodeOtlpJson(parsed, &metrics).ok());
+      EXPECT_GT(metrics.resource_metrics_size(), 0);
+      ExpectRoundTrip(metrics);
+      ++metrics_lines;
+      continue;
+    }
+    ASSERT_TRUE(parsed.contains("resourceSpans")) << "neither traces nor metrics: " << line;
+    ExportTraceServiceRequest request;
+    const absl::Status status = DecodeOtlpJson(line, &request);
+    ASSERT_TRUE(status.ok()) << status;
+    ++traces_lines;
+    ASSERT_EQ(request.resource_spans_size(), 1);
+    const auto& rs = request.resource_spans(0);
+    EXPECT_EQ(FindAttribute(rs.resource().attributes(), "resource-attr")->string_value(),
+              "resource-attr-val-1");
+    ASSERT_EQ(rs.scope_spans_size(), 1);
+    EXPECT_TRUE(rs.scope_spans(0).has_scope());  // "scope": {} is present, just empty
+    ASSERT_EQ(rs.scope_spans(0).spans_size(), 2);
+
+    const Span& a = rs.scope_spans(0).spans(0);
+    EXPECT_EQ(a.name(), "operationA");
+    EXPECT_TRUE(a.trace_id().empty());  // "" decodes to empty bytes
+    EXPECT_TRUE(a.parent_span_id().empty());
+    EXPECT_EQ(a.start_time_unix_nano(), 1581452772000000321ULL);
+    EXPECT_EQ(a.end_time_unix_nano(), 1581452773000000789ULL);
+    EXPECT_EQ(a.dropped_attributes_count(), 1u);
+    EXPECT_EQ(a.dropped_events_count(), 1u);
+    ASSERT_EQ(a.events_size(), 2);
+    EXPECT_EQ(a.events(0).name(), "event-with-attr");
+    EXPECT_EQ(a.events(0).dropped_attributes_count(), 2u);
+    EXPECT_EQ(FindAttribute(a.events(0).attributes(), "span-event-attr")->string_value(),
+              "span-event-attr-val");
+    first_event_times.push_back(a.events(0).time_unix_nano());
+    EXPECT_EQ(a.status().code(), Status::STATUS_CODE_ERROR);
+    EXPECT_EQ(a.status().message(), "status-cancelled");
+
+    // operationB's counts and start time vary from line to line: compare with the raw JSON.
+    const nlohmann::json& raw_b = parsed["resourceSpans"][0]["scopeSpans"][0]["spans"][1];
+    const Span& b = rs.scope_spans(0).spans(1);
+    EXPECT_EQ(b.name(), "operationB");
+    EXPECT_TRUE(b.has_status());
+    EXPECT_EQ(b.status().code(), Status::STATUS_CODE_UNSET);
+    EXPECT_EQ(b.start_time_unix_nano(), std::stoull(raw_b["startTimeUnixNano"].get<std::string>()));
+    EXPECT_EQ(b.dropped_links_count(), raw_b["droppedLinksCount"].get<uint32_t>());
+    ASSERT_EQ(b.links_size(), 2);
+    EXPECT_EQ(b.links(0).dropped_attributes_count(),
+              raw_b["links"][0]["droppedAttributesCount"].get<uint32_t>());
+    EXPECT_EQ(b.links(1).dropped_attributes_count(),
+              raw_b["links"][1]["droppedAttributesCount"].get<uint32_t>());
+    EXPECT_EQ(FindAttribute(b.links(0).attributes(), "span-link-attr")->string_value(),
+              "span-link-attr-val");
+    ExpectRoundTrip(request);
+  }
+  EXPECT_EQ(traces_lines + metrics_lines, 4);
+  EXPECT_GE(traces_lines, 1);
+  // The lines differ in their event timestamps; each must come through exactly.
+  EXPECT_EQ(first_event_times,
+            (std::vector<uint64_t>{1581452773000000123ULL, 1581452773000000424ULL,
+                                   1581452773000000826ULL, 1581452773000010925ULL}));
+}
+
+TEST(OtlpJsonSamples, JaegerApiV3ResponsesCarryOtlpUnderResult) {
+  for (const char* file : {"jaeger/apiv3_GetTrace.json", "jaeger/apiv3_FindTraces.json"}) {
+    READ_SAMPLE_OR_SKIP(text, file);
+    const nlohmann::json response = nlohmann::json::parse(*text);
+    TracesData data;
+    const absl::Status status = DecodeOtlpJson(response.at("result"), &data);
+    ASSERT_TRUE(status.ok()) << file << ": " << status;
+    ASSERT_EQ(data.resource_spans_size(), 1) << file;
+    const Span& span = data.resource_spans(0).scope_spans(0).spans(0);
+    EXPECT_EQ(span.name(), "foobar");
+    EXPECT_EQ(span.kind(), Span::SPAN_KIND_SERVER);
+    EXPECT_EQ(span.status().code(), Status::STATUS_CODE_ERROR);
+    EXPECT_EQ(span.trace_id(), Bytes("00000000000000000000000000000001"));
+    EXPECT_EQ(span.span_id(), Bytes("0000000000000002"));
+    ExpectRoundTrip(data);
+  }
+}
+
+TEST(OtlpJsonSamples, JaegerIntegrationTracesKeepAttributeTypes) {
+  READ_SAMPLE_OR_SKIP(text, "jaeger/integration_span_tags_trace.json");
+  TracesData data;
+  ASSERT_TRUE(DecodeOtlpJson(*text, &data).ok());
+  const Span& span = data.resource_spans(0).scope_spans(0).spans(0);
+  EXPECT_EQ(span.trace_id(), Bytes("00000000000000000000000000000001"));
+  EXPECT_EQ(span.end_time_unix_nano() - span.start_time_unix_nano(), 7000u);
+  const AnyValue* s = FindAttribute(span.attributes(), "sameplacetag1");
+  const AnyValue* i = FindAttribute(span.attributes(), "sameplacetag2");
+  const AnyValue* d = FindAttribute(span.attributes(), "sameplacetag3");
+  const AnyValue* b = FindAttribute(span.attributes(), "sameplacetag4");
+  const AnyValue* blob = FindAttribute(span.attributes(), "blob");
+  ASSERT_TRUE(s && i && d && b && blob);
+  EXPECT_EQ(s->value_case(), AnyValue::kStringValue);
+  EXPECT_EQ(i->value_case(), AnyValue::kIntValue);
+  EXPECT_EQ(i->int_value(), 123);
+  EXPECT_EQ(d->value_case(), AnyValue::kDoubleValue);
+  EXPECT_EQ(d->double_value(), 72.5);
+  EXPECT_EQ(b->value_case(), AnyValue::kBoolValue);
+  EXPECT_TRUE(b->bool_value());
+  EXPECT_EQ(blob->value_case(), AnyValue::kBytesValue);
+  EXPECT_EQ(blob->bytes_value(), std::string("\x00\x00\x30\x39", 4));  // base64 "AAAwOQ=="
+
+  const nlohmann::json out = EncodeOtlpJsonValue(data);
+  const nlohmann::json& attrs = out["resourceSpans"][0]["scopeSpans"][0]["spans"][0]["attributes"];
+  EXPECT_EQ(attrs[1]["value"], nlohmann::json({{"intValue", "123"}}));
+  EXPECT_EQ(attrs[3]["value"], nlohmann::json({{"doubleValue", 72.5}}));
+  EXPECT_EQ(attrs[4]["value"], nlohmann::json({{"bytesValue", "AAAwOQ=="}}));
+}
+
+TEST(OtlpJsonSamples, JaegerIntegrationLinksScopesAndMultiServiceTraces) {
+  {
+    READ_SAMPLE_OR_SKIP(text, "jaeger/integration_link_attributes_trace.json");
+    TracesData data;
+    ASSERT_TRUE(DecodeOtlpJson(*text, &data).ok());
+    const Span& span = data.resource_spans(0).scope_spans(0).spans(0);
+    ASSERT_EQ(span.links_size(), 3);
+    EXPECT_EQ(span.links(0).trace_id(), Bytes("000000000000000000000000000000ff"));
+    EXPECT_EQ(span.links(0).span_id(), Bytes("00000000000000ff"));
+    EXPECT_EQ(FindAttribute(span.links(0).attributes(), "sameplacelinkattribute2")->int_value(),
+              123);
+    EXPECT_EQ(FindAttribute(span.links(2).attributes(), "opentracing.ref_type")->string_value(),
+              "follows_from");
+    ExpectRoundTrip(data);
+  }
+  {
+    READ_SAMPLE_OR_SKIP(text, "jaeger/integration_scope_attributes_trace.json");
+    TracesData data;
+    ASSERT_TRUE(DecodeOtlpJson(*text, &data).ok());
+    const auto& scope = data.resource_spans(0).scope_spans(0).scope();
+    EXPECT_EQ(scope.name(), "testing-library");
+    EXPECT_EQ(scope.version(), "1.1.1");
+    EXPECT_EQ(FindAttribute(scope.attributes(), "sameplacescopeattribute3")->double_value(), 72.5);
+    ExpectRoundTrip(data);
+  }
+  {
+    READ_SAMPLE_OR_SKIP(text, "jaeger/integration_example_trace.json");
+    TracesData data;
+    ASSERT_TRUE(DecodeOtlpJson(*text, &data).ok());
+    ASSERT_EQ(data.resource_spans_size(), 3);
+    const auto& last = data.resource_spans(2).scope_spans(0);
+    ASSERT_EQ(last.spans_size(), 3);
+    EXPECT_EQ(last.spans(1).kind(), Span::SPAN_KIND_SERVER);
+    EXPECT_EQ(last.spans(2).kind(), Span::SPAN_KIND_CLIENT);
+    EXPECT_EQ(last.spans(2).span_id(), Bytes("0000000000000007"));
+    EXPECT_EQ(last.spans(0).events_size(), 2);
+    EXPECT_EQ(last.spans(0).events(1).time_unix_nano(), 1485449191639875000ULL);
+    ExpectRoundTrip(data);
+  }
+}
+
+// ---------------------------------------------------------------- accepted input forms
+
+TEST(OtlpJsonDecode, AcceptsSnakeCaseKeys) {
+  TracesData data;
+  const absl::Status status = DecodeOtlpJson(R"({"resource_spans":[{"scope_spans":[{"spans":[{
+      "trace_id":"5B8EFFF798038103D269B633813FC60C","span_id":"eee19b7ec3c1b174",
+      "parent_span_id":"EEE19B7EC3C1B173","start_time_unix_nano":"12","dropped_attributes_count":3,
+      "status":{"code":1}}]}],"schema_url":"https://x"}]})",
+                                             &data);
+  ASSERT_TRUE(status.ok()) << status;
+  const Span& span = data.resource_spans(0).scope_spans(0).spans(0);
+  EXPECT_EQ(span.trace_id(), Bytes("5b8efff798038103d269b633813fc60c"));
+  EXPECT_EQ(span.parent_span_id(), Bytes("eee19b7ec3c1b173"));
+  EXPECT_EQ(span.start_time_unix_nano(), 12u);
+  EXPECT_EQ(span.dropped_attributes_count(), 3u);
+  EXPECT_EQ(span.status().code(), Status::STATUS_CODE_OK);
+  EXPECT_EQ(data.resource_spans(0).schema_url(), "https://x");
+  // Output always uses lowerCamelCase.
+  const std::string out = EncodeOtlpJson(data);
+  EXPECT_NE(out.find("\"parentSpanId\""), std::string::npos);
+  EXPECT_NE(out.find("\"schemaUrl\""), std::string::npos);
+  EXPECT_EQ(out.find("parent_span_id"), std::string::npos);
+}
+
+TEST(OtlpJsonDecode, AcceptsEnumNamesAndEncodesIntegers) {
+  Span span;
+  ASSERT_TRUE(
+      DecodeOtlpJson(R"({"kind":"SPAN_KIND_CLIENT","status":{"code":"STATUS_CODE_ERROR"}})", &span)
+          .ok());
+  EXPECT_EQ(span.kind(), Span::SPAN_KIND_CLIENT);
+  EXPECT_EQ(span.status().code(), Status::STATUS_CODE_ERROR);
+  EXPECT_EQ(EncodeOtlpJsonValue(span), nlohmann::json::parse(R"({"kind":3,"status":{"code":2}})"));
+
+  const absl::Status bad = DecodeOtlpJson(R"({"kind":"SPAN_KIND_SIDEWAYS"})", &span);
+  EXPECT_EQ(bad.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(bad.message(), R"(kind: unknown SpanKind value "SPAN_KIND_SIDEWAYS")");
+}
+
+TEST(OtlpJsonDecode, Accepts64BitIntegersAsNumbersOrStrings) {
+  Span span;
+  ASSERT_TRUE(DecodeOtlpJson(R"({"startTimeUnixNano":1544712660000000000,
+      "endTimeUnixNano":"18446744073709551615",
+      "attributes":[{"key":"n","value":{"intValue":-5}},
+                    {"key":"s","value":{"intValue":"-9223372036854775808"}},
+                    {"key":"e","value":{"intValue":1e3}}]})",
+                             &span)
+                  .ok());
+  EXPECT_EQ(span.start_time_unix_nano(), 1544712660000000000ULL);
+  EXPECT_EQ(span.end_time_unix_nano(), 18446744073709551615ULL);
+  EXPECT_EQ(span.attributes(0).value().int_value(), -5);
+  EXPECT_EQ(span.attributes(1).value().int_value(), INT64_MIN);
+  EXPECT_EQ(span.attributes(2).value().int_value(), 1000);
+  const nlohmann::json out = EncodeOtlpJsonValue(span);
+  EXPECT_EQ(out["startTimeUnixNano"], "1544712660000000000");
+  EXPECT_EQ(out["endTimeUnixNano"], "18446744073709551615");
+  EXPECT_EQ(out["attributes"][0]["value"]["intValue"], "-5");
+}
+
+TEST(OtlpJsonDecode, IgnoresUnknownFieldsAtEveryLevel) {
+  ExportTraceServiceRequest request;
+  const absl::Status status = DecodeOtlpJson(R"({"future":{"a":[1,2]},"resourceSpans":[{
+      "entityRefs2":[{"x":1}],"scopeSpans":[{"spans":[{"name":"n","newField":"x",
+      "attributes":[{"key":"k","value":{"stringValue":"v","annotation":true}}]}]}]}]})",
+                                             &request);
+  ASSERT_TRUE(status.ok()) << status;
+  const Span& span = request.resource_spans(0).scope_spans(0).spans(0);
+  EXPECT_EQ(span.name(), "n");
+  EXPECT_EQ(span.attributes(0).value().string_value(), "v");
+}
+
+TEST(OtlpJsonDecode, NullMeansDefault) {
+  Span span;
+  ASSERT_TRUE(DecodeOtlpJson(R"({"name":null,"status":null,"attributes":null})", &span).ok());
+  EXPECT_TRUE(MessageDifferencer::Equals(span, Span()));
+}
+
+// ---------------------------------------------------------------- AnyValue and bytes
+
+TEST(OtlpJsonAnyValue, EveryTypeRoundTripsWithItsType) {
+  Span span;
+  const absl::Status status = DecodeOtlpJson(R"({"attributes":[
+      {"key":"s","value":{"stringValue":"text"}},
+      {"key":"b","value":{"boolValue":false}},
+      {"key":"i","value":{"intValue":"0"}},
+      {"key":"d","value":{"doubleValue":0}},
+      {"key":"a","value":{"arrayValue":{"values":[{"stringValue":"x"},{"intValue":"7"},
+                                                  {"doubleValue":1.5}]}}},
+      {"key":"kv","value":{"kvlistValue":{"values":[{"key":"inner","value":{"boolValue":true}}]}}},
+      {"key":"raw","value":{"bytesValue":"3q2+7w=="}},
+      {"key":"empty","value":{}},
+      {"key":"absent"}]})",
+                                             &span);
+  ASSERT_TRUE(status.ok()) << status;
+  const auto& a = span.attributes();
+  EXPECT_EQ(a[0].value().value_case(), AnyValue::kStringValue);
+  EXPECT_EQ(a[1].value().value_case(), AnyValue::kBoolValue);  // false is still a bool
+  EXPECT_EQ(a[2].value().value_case(), AnyValue::kIntValue);   // 0 is still an int
+  EXPECT_EQ(a[3].value().value_case(), AnyValue::kDoubleValue);
+  ASSERT_EQ(a[4].value().value_case(), AnyValue::kArrayValue);
+  EXPECT_EQ(a[4].value().array_value().values(1).int_value(), 7);
+  EXPECT_EQ(a[4].value().array_value().values(2).value_case(), AnyValue::kDoubleValue);
+  EXPECT_EQ(a[5].value().kvlist_value().values(0).key(), "inner");
+  EXPECT_EQ(a[6].value().bytes_value(), "\xde\xad\xbe\xef");
+  EXPECT_TRUE(a[7].has_value());  // an empty AnyValue stays an empty AnyValue
+  EXPECT_EQ(a[7].value().value_case(), AnyValue::VALUE_NOT_SET);
+  EXPECT_FALSE(a[8].has_value());
+
+  const nlohmann::json out = EncodeOtlpJsonValue(span)["attributes"];
+  EXPECT_EQ(out[1]["value"], nlohmann::json({{"boolValue", false}}));
+  EXPECT_EQ(out[2]["value"], nlohmann::json({{"intValue", "0"}}));
+  EXPECT_EQ(out[3]["value"], nlohmann::json({{"doubleValue", 0.0}}));
+  EXPECT_EQ(out[6]["value"], nlohmann::json({{"bytesValue", "3q2+7w=="}}));
+  EXPECT_EQ(out[7]["value"], nlohmann::json::object());
+  EXPECT_FALSE(out[8].contains("value"));
+  ExpectRoundTrip(span);
+}
+
+TEST(OtlpJsonAnyValue, NonFiniteDoublesAreStrings) {
+  Span span;
+  ASSERT_TRUE(DecodeOtlpJson(R"({"attributes":[{"key":"n","value":{"doubleValue":"NaN"}},
+      {"key":"p","value":{"doubleValue":"Infinity"}},{"key":"m","value":{"doubleValue":"-Infinity"}},
+      {"key":"q","value":{"doubleValue":"2.25"}}]})",
+                             &span)
+                  .ok());
+  EXPECT_TRUE(std::isnan(span.attributes(0).value().double_value()));
+  EXPECT_EQ(span.attributes(1).value().double_value(), INFINITY);
+  EXPECT_EQ(span.attributes(2).value().double_value(), -INFINITY);
+  EXPECT_EQ(span.attributes(3).value().double_value(), 2.25);
+  const nlohmann::json out = EncodeOtlpJsonValue(span)["attributes"];
+  EXPECT_EQ(out[0]["value"]["doubleValue"], "NaN");
+  EXPECT_EQ(out[1]["value"]["doubleValue"], "Infinity");
+  EXPECT_EQ(out[2]["value"]["doubleValue"], "-Infinity");
+  EXPECT_EQ(out[3]["value"]["doubleValue"], 2.25);
+}
+
+TEST(OtlpJsonEncode, OmitsProto3DefaultsButKeepsPresentMessages) {
+  Span span;
+  span.set_name("");
+  span.set_kind(Span::SPAN_KIND_UNSPECIFIED);
+  span.set_dropped_events_count(0);
+  EXPECT_EQ(EncodeOtlpJson(span), "{}");
+  span.mutable_status();
+  EXPECT_EQ(EncodeOtlpJson(span), R"({"status":{}})");
+}
+
+TEST(OtlpJsonMetrics, ExemplarIdsAreHexAndOptionalZeroSumIsKept) {
+  ExportMetricsServiceRequest request;
+  const absl::Status status = DecodeOtlpJson(R"({"resourceMetrics":[{"scopeMetrics":[{"metrics":[
+      {"name":"h","histogram":{"aggregationTemporality":"AGGREGATION_TEMPORALITY_CUMULATIVE",
+       "dataPoints":[{"count":"3","sum":0,"bucketCounts":["1",2],"explicitBounds":[0.5],
+                      "exemplars":[{"traceId":"000000000000000000000000000000AB",
+                                    "spanId":"00000000000000CD","asInt":"4"}]}]}},
+      {"name":"g","gauge":{"dataPoints":[{"asDouble":1.25}]}}]}]}]})",
+                                             &request);
+  ASSERT_TRUE(status.ok()) << status;
+  const auto& metric = request.resource_metrics(0).scope_metrics(0).metrics(0);
+  const auto& point = metric.histogram().data_points(0);
+  EXPECT_EQ(metric.histogram().aggregation_temporality(),
+            opentelemetry::proto::metrics::v1::AGGREGATION_TEMPORALITY_CUMULATIVE);
+  EXPECT_EQ(point.count(), 3u);
+  EXPECT_TRUE(point.has_sum());
+  EXPECT_FALSE(point.has_min());
+  EXPECT_EQ(point.bucket_counts(1), 2u);
+  EXPECT_EQ(point.exemplars(0).trace_id(), Bytes("000000000000000000000000000000ab"));
+  EXPECT_EQ(point.exemplars(0).as_int(), 4);
+
+  const nlohmann::json out = EncodeOtlpJsonValue(request);
+  const nlohmann::json& dp =
+      out["resourceMetrics"][0]["scopeMetrics"][0]["metrics"][0]["histogram"]["dataPoints"][0];
+  EXPECT_EQ(dp["sum"], 0.0);
+  EXPECT_FALSE(dp.contains("min"));
+  EXPECT_EQ(dp["bucketCounts"], nlohmann::json({"1", "2"}));
+  EXPECT_EQ(dp["exemplars"][0]["traceId"], "000000000000000000000000000000ab");
+  EXPECT_EQ(dp["exemplars"][0]["spanId"], "00000000000000cd");
+  ExpectRoundTrip(request);
+}
+
+// ---------------------------------------------------------------- errors name the path
+
+absl::Status DecodeTraces(std::string_view text) {
+  ExportTraceServiceRequest request;
+  return DecodeOtlpJson(text, &request);
+}
+
+TEST(OtlpJsonErrors, InvalidHexNamesTheSpan) {
+  const absl::Status status = DecodeTraces(R"({"resourceSpans":[{"scopeSpans":[{"spans":[
+      {"name":"a"},{"name":"b"},{"traceId":"xyz"}]}]}]})");
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(status.message(), R"(resourceSpans[0].scopeSpans[0].spans[2].traceId: invalid hex "xyz")");
+}
+
+TEST(OtlpJsonErrors, WrongIdLengthIsAnError) {
+  EXPECT_EQ(DecodeTraces(R"({"resourceSpans":[{"scopeSpans":[{"spans":[{"spanId":"abcd"}]}]}]})")
+                .message(),
+            "resourceSpans[0].scopeSpans[0].spans[0].spanId: expected 16 hex digits, got 4");
+}
+
+TEST(OtlpJsonErrors, WrongJsonTypesAreErrors) {
+  EXPECT_EQ(DecodeTraces(R"({"resourceSpans":[{"resource":"svc"}]})").message(),
+            "resourceSpans[0].resource: expected object, got string");
+  EXPECT_EQ(DecodeTraces(R"({"resourceSpans":{"a":1}})").message(),
+            "resourceSpans: expected array, got object");
+  EXPECT_EQ(DecodeTraces(R"({"resourceSpans":[{"scopeSpans":[{"spans":[{"name":5}]}]}]})")
+                .message(),
+            "resourceSpans[0].scopeSpans[0].spans[0].name: expected string, got number");
+  EXPECT_EQ(DecodeTraces(R"({"resourceSpans":[{"scopeSpans":[{"spans":[
+                {"attributes":[{"key":"k","value":{"boolValue":"true"}}]}]}]}]})")
+                .message(),
+            "resourceSpans[0].scopeSpans[0].spans[0].attributes[0].value.boolValue: expected bool, "
+            "got string");
+  EXPECT_EQ(DecodeTraces(R"([1,2])").message(), "(root): expected object, got array");
+  EXPECT_EQ(DecodeTraces(R"({"resourceSpans":[null]})").message(),
+            "resourceSpans[0]: null array element");
+}
+
+TEST(OtlpJsonErrors, BadNumbersAndBase64AreErrors) {
+  EXPECT_EQ(DecodeTraces(R"({"resourceSpans":[{"scopeSpans":[{"spans":[
+                {"startTimeUnixNano":"soon"}]}]}]})")
+                .message(),
+            R"(resourceSpans[0].scopeSpans[0].spans[0].startTimeUnixNano: invalid integer "soon")");
+  EXPECT_EQ(DecodeTraces(R"({"resourceSpans":[{"scopeSpans":[{"spans":[
+                {"startTimeUnixNano":-1}]}]}]})")
+                .message(),
+            "resourceSpans[0].scopeSpans[0].spans[0].startTimeUnixNano: integer -1 out of range");
+  EXPECT_EQ(DecodeTraces(R"({"resourceSpans":[{"scopeSpans":[{"spans":[
+                {"droppedEventsCount":4294967296}]}]}]})")
+                .code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(DecodeTraces(R"({"resourceSpans":[{"resource":{"attributes":[
+                {"key":"k","value":{"bytesValue":"!!not base64!!"}}]}}]})")
+                .message(),
+            R"(resourceSpans[0].resource.attributes[0].value.bytesValue: invalid base64 "!!not base64!!")");
+}
+
+TEST(OtlpJsonErrors, TwoOneofMembersAreAnError) {
+  EXPECT_EQ(DecodeTraces(R"({"resourceSpans":[{"resource":{"attributes":[
+                {"key":"k","value":{"intValue":"1","stringValue":"1"}}]}}]})")
+                .code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST(OtlpJsonErrors, InvalidJsonIsAnErrorAndClearsOutput) {
+  ExportTraceServiceRequest request;
+  request.add_resource_spans();
+  const absl::Status status = DecodeOtlpJson(R"({"resourceSpans":[)", &request);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(status.message().find("invalid JSON"), std::string::npos) << status;
+  EXPECT_EQ(request.resource_spans_size(), 0);
+}
+
+}  // namespace
+}  // namespace agentstorm
