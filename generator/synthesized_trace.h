@@ -14,6 +14,27 @@ namespace agentstorm {
 enum class TraceClass : uint8_t { kNormal = 0, kError = 1, kSlow = 2, kRunaway = 3, kOverflow = 4 };
 const char* TraceClassName(TraceClass c);
 
+// Faults a scenario can inject. The first five change the agent's behaviour; the rest are
+// deliberately broken instrumentation for negative tests of a checker.
+enum class FaultKind : uint8_t {
+  kToolFailure = 0,
+  kRunawayLoop = 1,
+  kContextOverflow = 2,
+  kRateLimit = 3,
+  kTimeout = 4,
+  kOrphanSpan = 5,
+  kMissingRoot = 6,
+  kMissingRequiredAttribute = 7,
+  kWrongSpanKind = 8,
+  kDeprecatedAttributeOnly = 9,
+};
+inline constexpr int kFaultKindCount = 10;
+// The scenario-file name: "tool_failure", "runaway_loop", ..., "deprecated_attribute_only".
+const char* FaultKindName(FaultKind f);
+// Inverse of FaultKindName; false when `name` is not a fault.
+bool ParseFaultKind(const std::string& name, FaultKind* out);
+constexpr uint32_t FaultBit(FaultKind f) { return 1u << static_cast<uint32_t>(f); }
+
 // One synthesized trace: spans grouped by resource (a remote subagent or MCP server is its own
 // ResourceSpans), plus the facts the ledger records. Reused across calls to avoid allocation.
 struct SynthesizedTrace {
@@ -24,6 +45,7 @@ struct SynthesizedTrace {
   uint32_t span_count = 0;
   uint64_t start_unix_nano = 0;
   uint64_t end_unix_nano = 0;
+  uint32_t faults = 0;       // FaultBit() of every fault that took effect in this trace
   std::vector<opentelemetry::proto::trace::v1::ResourceSpans> resource_spans;
 };
 
