@@ -171,10 +171,10 @@ void EncodeLedgerRecord(const LedgerRecord& r, uint8_t out[kLedgerRecordSize]) {
   Put64(out + 24, r.start_unix_nano);
   Put64(out + 32, r.end_unix_nano);
   Put32(out + 40, r.span_count);
-  Put32(out + 44, r.faults);
+  Put16(out + 44, r.faults);
+  Put16(out + 46, static_cast<uint16_t>(r.phase));
   Put16(out + 48, r.variant);
   out[50] = static_cast<uint8_t>(r.expected_class);
-  out[51] = static_cast<uint8_t>(r.phase);
   for (int e = 0; e < kLedgerMaxEndpoints; ++e)
     out[52 + e / 2] |= static_cast<uint8_t>((static_cast<uint8_t>(r.outcomes[e]) & 0xF) << (4 * (e % 2)));
   Put32(out + 60, Crc32(out, 60));
@@ -187,10 +187,10 @@ bool DecodeLedgerRecord(const uint8_t in[kLedgerRecordSize], LedgerRecord* r) {
   r->start_unix_nano = Get64(in + 24);
   r->end_unix_nano = Get64(in + 32);
   r->span_count = Get32(in + 40);
-  r->faults = Get32(in + 44);
+  r->faults = Get16(in + 44);
+  r->phase = static_cast<int16_t>(Get16(in + 46));
   r->variant = Get16(in + 48);
   r->expected_class = static_cast<TraceClass>(in[50]);
-  r->phase = static_cast<int8_t>(in[51]);
   for (int e = 0; e < kLedgerMaxEndpoints; ++e)
     r->outcomes[e] = static_cast<DeliveryOutcome>((in[52 + e / 2] >> (4 * (e % 2))) & 0xF);
   return true;

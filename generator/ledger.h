@@ -56,10 +56,10 @@ struct LedgerRecord {
   uint64_t start_unix_nano = 0;
   uint64_t end_unix_nano = 0;
   uint32_t span_count = 0;
-  uint32_t faults = 0;  // FaultBit() set of the faults that took effect
+  uint16_t faults = 0;  // FaultBit() set of the faults that took effect
   uint16_t variant = 0;
   TraceClass expected_class = TraceClass::kNormal;
-  int8_t phase = -1;  // load phase the trace was sent in (-1: none)
+  int16_t phase = -1;  // load phase the trace was sent in (-1: none)
   std::array<DeliveryOutcome, kLedgerMaxEndpoints> outcomes{};  // per endpoint, header order
 
   // The worst outcome over the first `endpoints` endpoints.

@@ -42,10 +42,10 @@ class LedgerTest : public ::testing::Test {
     r.start_unix_nano = 1700000000000000000ull + index;
     r.end_unix_nano = r.start_unix_nano + 5000;
     r.span_count = 7 + index % 5;
-    r.faults = 1u << (index % 10);
+    r.faults = static_cast<uint16_t>(1u << (index % 10));
     r.variant = static_cast<uint16_t>(index % 3);
     r.expected_class = static_cast<TraceClass>(index % 5);
-    r.phase = static_cast<int8_t>(index % 2 ? 1 : -1);
+    r.phase = static_cast<int16_t>(index % 2 ? 700 : -1);
     r.outcomes[0] = DeliveryOutcome::kAcknowledged;
     r.outcomes[1] = index % 4 == 0 ? DeliveryOutcome::kFailed : DeliveryOutcome::kRejected;
     return r;
