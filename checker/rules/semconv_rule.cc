@@ -1,0 +1,462 @@
+#include "checker/rules/semconv_rule.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "core/ids.h"
+
+namespace agentstorm {
+namespace {
+
+using opentelemetry::proto::common::v1::AnyValue;
+using opentelemetry::proto::trace::v1::Span;
+using opentelemetry::proto::trace::v1::Status;
+using semconv::AttributeDef;
+using semconv::AttributeRequirement;
+using semconv::Condition;
+using semconv::RequirementLevel;
+using semconv::SpanType;
+using semconv::ValueType;
+
+// The span's attributes by key, without copying values.
+class Attributes {
+ public:
+  explicit Attributes(const Span& span) {
+    for (const auto& kv : span.attributes()) entries_.emplace_back(kv.key(), &kv.value());
+  }
+  const AnyValue* Find(std::string_view key) const {
+    for (const auto& [k, v] : entries_) {
+      if (k == key) return v;
+    }
+    return nullptr;
+  }
+  // Present as a key, or (for template attributes) as "<key>.<suffix>".
+  bool Has(std::string_view key, bool is_template) const {
+    for (const auto& [k, v] : entries_) {
+      if (k == key) return true;
+      if (is_template && k.size() > key.size() + 1 && k.compare(0, key.size(), key) == 0 &&
+          k[key.size()] == '.') {
+        return true;
+      }
+    }
+    return false;
+  }
+  bool HasPrefix(std::string_view prefix) const {
+    for (const auto& [k, v] : entries_) {
+      if (k.compare(0, prefix.size(), prefix) == 0) return true;
+    }
+    return false;
+  }
+  const std::vector<std::pair<std::string_view, const AnyValue*>>& entries() const {
+    return entries_;
+  }
+
+ private:
+  std::vector<std::pair<std::string_view, const AnyValue*>> entries_;
+};
+
+// Scalar value as text (enum members and name placeholders compare as text).
+std::string ScalarText(const AnyValue& v) {
+  switch (v.value_case()) {
+    case AnyValue::kStringValue:
+      return v.string_value();
+    case AnyValue::kIntValue:
+      return std::to_string(v.int_value());
+    case AnyValue::kBoolValue:
+      return v.bool_value() ? "true" : "false";
+    case AnyValue::kDoubleValue: {
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "%g", v.double_value());
+      return buf;
+    }
+    default:
+      return "";
+  }
+}
+
+const char* ActualTypeName(const AnyValue& v) {
+  switch (v.value_case()) {
+    case AnyValue::kStringValue:
+      return "string";
+    case AnyValue::kIntValue:
+      return "int";
+    case AnyValue::kDoubleValue:
+      return "double";
+    case AnyValue::kBoolValue:
+      return "boolean";
+    case AnyValue::kBytesValue:
+      return "bytes";
+    case AnyValue::kKvlistValue:
+      return "map";
+    case AnyValue::kArrayValue: {
+      const auto& a = v.array_value();
+      if (a.values_size() == 0) return "array";
+      switch (a.values(0).value_case()) {
+        case AnyValue::kStringValue:
+          return "string[]";
+        case AnyValue::kIntValue:
+          return "int[]";
+        case AnyValue::kDoubleValue:
+          return "double[]";
+        case AnyValue::kBoolValue:
+          return "boolean[]";
+        default:
+          return "array";
+      }
+    }
+    default:
+      return "empty";
+  }
+}
+
+std::string Describe(const AnyValue& v) {
+  if (v.value_case() == AnyValue::kStringValue) {
+    return absl::StrCat("string \"", v.string_value().substr(0, 80), "\"");
+  }
+  std::string text = ScalarText(v);
+  return text.empty() ? ActualTypeName(v) : absl::StrCat(ActualTypeName(v), " ", text);
+}
+
+bool HasType(const AnyValue& v, ValueType t) {
+  auto all = [&v](AnyValue::ValueCase c) {
+    if (v.value_case() != AnyValue::kArrayValue) return false;
+    for (const AnyValue& e : v.array_value().values()) {
+      if (e.value_case() != c) return false;
+    }
+    return true;
+  };
+  switch (t) {
+    case ValueType::kUnknown:
+    case ValueType::kAny:
+      return true;
+    case ValueType::kString:
+      return v.value_case() == AnyValue::kStringValue;
+    case ValueType::kInt:
+      return v.value_case() == AnyValue::kIntValue;
+    case ValueType::kDouble:
+      return v.value_case() == AnyValue::kDoubleValue;
+    case ValueType::kBoolean:
+      return v.value_case() == AnyValue::kBoolValue;
+    case ValueType::kStringArray:
+      return all(AnyValue::kStringValue);
+    case ValueType::kIntArray:
+      return all(AnyValue::kIntValue);
+    case ValueType::kDoubleArray:
+      return all(AnyValue::kDoubleValue);
+    case ValueType::kBooleanArray:
+      return all(AnyValue::kBoolValue);
+  }
+  return true;
+}
+
+const char* KindName(int kind) {
+  if (kind == 0) return "unspecified";
+  return semconv::SpanKindName(static_cast<semconv::SpanKind>(kind));
+}
+
+// Spans with SPAN_KIND_UNSPECIFIED are treated as INTERNAL, as the OpenTelemetry API does.
+bool KindAllowed(const SpanType& t, int kind) {
+  if (t.kinds.empty()) return true;
+  int k = kind == 0 ? static_cast<int>(semconv::SpanKind::kInternal) : kind;
+  for (semconv::SpanKind allowed : t.kinds) {
+    if (static_cast<int>(allowed) == k) return true;
+  }
+  return false;
+}
+
+std::string KindList(const SpanType& t) {
+  std::vector<std::string> names;
+  for (semconv::SpanKind k : t.kinds) names.push_back(semconv::SpanKindName(k));
+  return absl::StrJoin(names, " or ");
+}
+
+}  // namespace
+
+SemconvRule::SemconvRule(semconv::SemconvModel model)
+    : model_(std::move(model)), match_attributes_(model_.MatchAttributes()) {}
+
+const SpanType* SemconvRule::Classify(const Span& span) const {
+  Attributes attrs(span);
+  std::vector<const SpanType*> candidates;
+  for (const std::string& key : match_attributes_) {
+    const AnyValue* v = attrs.Find(key);
+    if (!v) continue;
+    for (const SpanType* t : model_.CandidatesFor(key, ScalarText(*v))) candidates.push_back(t);
+  }
+  if (candidates.empty()) return nullptr;
+  const SpanType* chosen = candidates.front();
+  for (const SpanType* t : candidates) {
+    if (KindAllowed(*t, span.kind())) {
+      chosen = t;
+      break;
+    }
+  }
+  for (const char* provider_key : {"gen_ai.provider.name", "gen_ai.system"}) {
+    if (const AnyValue* p = attrs.Find(provider_key)) {
+      if (const SpanType* r = model_.RefinementFor(chosen->id, ScalarText(*p))) return r;
+    }
+  }
+  return chosen;
+}
+
+void SemconvRule::CheckTrace(const TraceUnderCheck& trace, FindingSet* findings) {
+  for (const auto& rs : trace.received->resource_spans()) {
+    for (const auto& ss : rs.scope_spans()) {
+      for (const Span& span : ss.spans()) CheckSpan(span, trace, findings);
+    }
+  }
+}
+
+void SemconvRule::CheckSpan(const Span& span, const TraceUnderCheck& trace,
+                            FindingSet* findings) {
+  Attributes attrs(span);
+  bool evaluated = false;
+  bool violated = false;
+  auto report = [&](const char* id, FindingLevel level, std::string attribute,
+                    std::string message, std::string expected, std::string actual) {
+    Finding f;
+    f.id = id;
+    f.level = level;
+    f.trace_id = span.trace_id().empty() ? trace.trace_id : HexEncode(span.trace_id());
+    f.span_id = HexEncode(span.span_id());
+    f.span_name = span.name();
+    f.attribute = std::move(attribute);
+    f.message = std::move(message);
+    f.expected = std::move(expected);
+    f.actual = std::move(actual);
+    f.variant = trace.variant;
+    if (level == FindingLevel::kViolation) violated = true;
+    findings->Add(std::move(f));
+  };
+
+  // Every attribute the model knows: deprecation, type, enum value.
+  for (const auto& [key, value] : attrs.entries()) {
+    const AttributeDef* def = model_.FindAttribute(key);
+    if (!def) continue;
+    evaluated = true;
+    std::string k(key);
+    if (def->deprecated) {
+      const semconv::Deprecation& d = *def->deprecated;
+      report("semconv.deprecated_attribute", FindingLevel::kViolation, k,
+             d.replacement.empty()
+                 ? absl::StrCat(k, " is deprecated and has no replacement",
+                                d.note.empty() ? "" : absl::StrCat(" (", d.note, ")"))
+                 : absl::StrCat(k, " is deprecated; use ", d.replacement),
+             d.replacement.empty() ? "(attribute removed)" : d.replacement, k);
+    }
+    if (!HasType(*value, def->type)) {
+      report("semconv.attribute_type_mismatch", FindingLevel::kViolation, k,
+             absl::StrCat(k, " must be ", semconv::ValueTypeName(def->type), ", got ",
+                          ActualTypeName(*value)),
+             semconv::ValueTypeName(def->type), Describe(*value));
+      continue;
+    }
+    if (!def->members.empty() && (value->value_case() == AnyValue::kStringValue ||
+                                  value->value_case() == AnyValue::kIntValue)) {
+      std::string text = ScalarText(*value);
+      const semconv::EnumMember* m = def->FindMember(text);
+      if (!m) {
+        std::vector<std::string> known;
+        for (const auto& em : def->members) {
+          if (!em.deprecated) known.push_back(em.value);
+        }
+        report("semconv.unknown_enum_value",
+               def->closed_enum ? FindingLevel::kViolation : FindingLevel::kInformation, k,
+               absl::StrCat(k, " = \"", text, "\" is not one of its ",
+                            def->closed_enum ? "allowed" : "well-known", " values"),
+               absl::StrJoin(known, "|"), text);
+      } else if (m->deprecated) {
+        const std::string& repl = m->deprecated->replacement;
+        report("semconv.deprecated_attribute", FindingLevel::kViolation, k,
+               repl.empty() ? absl::StrCat(k, " value \"", text, "\" is deprecated")
+                            : absl::StrCat(k, " value \"", text, "\" is deprecated; use \"",
+                                           repl, "\""),
+               repl, text);
+      }
+    }
+  }
+
+  const SpanType* type = Classify(span);
+  if (!type) {
+    // A span in a recognisable namespace without the attribute that says what it is.
+    for (const std::string& key : match_attributes_) {
+      std::string ns = key.substr(0, key.find('.') + 1);
+      if (attrs.Find(key) || !attrs.HasPrefix(ns)) continue;
+      evaluated = true;
+      report("semconv.required_attribute_missing", FindingLevel::kViolation, key,
+             absl::StrCat("span has ", ns, "* attributes but no ", key,
+                          ", so its span type cannot be recognised"),
+             key, "");
+      break;
+    }
+    if (evaluated) findings->RecordEvaluation("semconv", !violated);
+    return;
+  }
+  evaluated = true;
+
+  // Kind.
+  if (!KindAllowed(*type, span.kind())) {
+    report("semconv.span_kind_mismatch", FindingLevel::kViolation, "",
+           absl::StrCat(type->id, " spans must have kind ", KindList(*type), ", got ",
+                        KindName(span.kind())),
+           KindList(*type), KindName(span.kind()));
+  }
+
+  // Required, conditionally required, recommended.
+  std::vector<bool> recommended_present;
+  for (const AttributeRequirement& req : type->attributes) {
+    const AttributeDef* def = model_.FindAttribute(req.key);
+    bool present = attrs.Has(req.key, def && def->is_template);
+    switch (req.level) {
+      case RequirementLevel::kRequired:
+        if (!present) {
+          report("semconv.required_attribute_missing", FindingLevel::kViolation, req.key,
+                 absl::StrCat(type->id, " requires ", req.key), req.key, "");
+        }
+        break;
+      case RequirementLevel::kConditionallyRequired: {
+        if (present) break;
+        const Condition& c = req.condition;
+        std::string when = c.text.empty() ? "" : absl::StrCat(" (", c.text, ")");
+        if (c.kind == Condition::Kind::kOnError) {
+          if (span.status().code() == Status::STATUS_CODE_ERROR) {
+            report("semconv.conditionally_required_missing", FindingLevel::kViolation, req.key,
+                   absl::StrCat(type->id, " requires ", req.key,
+                                " because the span's status is ERROR", when),
+                   req.key, "");
+          }
+        } else if (c.kind == Condition::Kind::kIfPresent) {
+          if (attrs.Find(c.key)) {
+            report("semconv.conditionally_required_missing", FindingLevel::kViolation, req.key,
+                   absl::StrCat(type->id, " requires ", req.key, " because ", c.key,
+                                " is set", when),
+                   req.key, "");
+          }
+        } else {
+          report("semconv.conditionally_required_missing", FindingLevel::kImprovement, req.key,
+                 absl::StrCat(type->id, ": ", req.key, " is conditionally required", when,
+                              " and absent"),
+                 req.key, "");
+        }
+        break;
+      }
+      case RequirementLevel::kRecommended:
+        recommended_present.push_back(present);
+        break;
+      case RequirementLevel::kOptIn:
+        break;
+    }
+  }
+
+  // Name.
+  if (!type->name_patterns.empty()) {
+    std::string first_expected;
+    bool matched = false, applicable = false;
+    for (const std::string& pattern : type->name_patterns) {
+      std::string glob, shown;
+      bool usable = true, determined = true;
+      for (size_t i = 0; i < pattern.size();) {
+        size_t open = pattern.find('{', i);
+        size_t close = open == std::string::npos ? open : pattern.find('}', open);
+        if (close == std::string::npos) {
+          glob += pattern.substr(i);
+          shown += pattern.substr(i);
+          break;
+        }
+        glob += pattern.substr(i, open - i);
+        shown += pattern.substr(i, open - i);
+        std::string key = pattern.substr(open + 1, close - open - 1);
+        if (key.find('.') != std::string::npos || model_.FindAttribute(key)) {
+          const AnyValue* v = attrs.Find(key);
+          if (!v) {
+            usable = false;
+            break;
+          }
+          glob += ScalarText(*v);
+          shown += ScalarText(*v);
+        } else {
+          glob += "*";  // {target}: any non-empty text
+          shown += absl::StrCat("{", key, "}");
+          determined = false;
+        }
+        i = close + 1;
+      }
+      if (!usable) continue;
+      applicable = true;
+      if (first_expected.empty()) first_expected = shown;
+      bool ok = WildcardMatch(glob, span.name());
+      if (ok && !determined) {
+        // A wildcard stands for non-empty text: reject a match that only works when empty.
+        std::string literal = glob;
+        literal.erase(std::remove(literal.begin(), literal.end(), '*'), literal.end());
+        ok = span.name() != literal;
+      }
+      if (ok) {
+        matched = true;
+        break;
+      }
+      if (determined) break;  // a fully determined preferred format was not met
+    }
+    if (applicable && !matched) {
+      report("semconv.span_name_format", FindingLevel::kViolation, "",
+             absl::StrCat(type->id, " span name should be \"", first_expected, "\""),
+             first_expected, span.name());
+    }
+  }
+
+  findings->RecordEvaluation("semconv", !violated);
+
+  std::lock_guard<std::mutex> lock(mu_);
+  Coverage& cov = coverage_[type->id];
+  if (cov.spans == 0 && cov.keys.empty()) {
+    for (const AttributeRequirement& req : type->attributes) {
+      if (req.level == RequirementLevel::kRecommended) cov.keys.push_back(req.key);
+    }
+    cov.present.assign(cov.keys.size(), 0);
+  }
+  ++cov.spans;
+  for (size_t i = 0; i < recommended_present.size() && i < cov.present.size(); ++i) {
+    if (recommended_present[i]) ++cov.present[i];
+  }
+}
+
+void SemconvRule::Finish(FindingSet* findings) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const auto& [type, cov] : coverage_) {
+    findings->SetStatistic("semconv", absl::StrCat("spans.", type), cov.spans);
+    if (cov.keys.empty() || cov.spans == 0) continue;
+    uint64_t present = 0;
+    std::vector<std::pair<double, std::string>> per_key;
+    for (size_t i = 0; i < cov.keys.size(); ++i) {
+      present += cov.present[i];
+      per_key.emplace_back(100.0 * cov.present[i] / cov.spans, cov.keys[i]);
+    }
+    double pct = 100.0 * present / (static_cast<double>(cov.spans) * cov.keys.size());
+    findings->SetStatistic("semconv", absl::StrCat("recommended_coverage.", type), pct);
+    std::stable_sort(per_key.begin(), per_key.end());
+    std::vector<std::string> least;
+    for (const auto& [p, key] : per_key) {
+      if (p >= 100.0 || least.size() == 5) break;
+      char buf[16];
+      std::snprintf(buf, sizeof buf, "%.0f%%", p);
+      least.push_back(absl::StrCat(key, " ", buf));
+    }
+    char total[16];
+    std::snprintf(total, sizeof total, "%.1f%%", pct);
+    Finding f;
+    f.id = "semconv.recommended_coverage";
+    f.level = FindingLevel::kInformation;
+    f.message = absl::StrCat(type, ": ", total, " of ", cov.keys.size(),
+                             " recommended attributes present over ", cov.spans, " spans",
+                             least.empty() ? "" : absl::StrCat("; least present: ",
+                                                               absl::StrJoin(least, ", ")));
+    f.expected = "100%";
+    f.actual = total;
+    findings->Add(std::move(f));
+  }
+}
+
+}  // namespace agentstorm

@@ -1,0 +1,73 @@
+// SemconvRule: semantic-convention completeness of every GenAI span, against a SemconvModel
+// (the bundled profile or an upstream registry).
+//
+// Per span:
+//  - recognise its span type: the value of gen_ai.operation.name (or the presence of
+//    mcp.method.name) picks the candidates, the span kind picks among them (invoke_agent is
+//    CLIENT when remote, INTERNAL in-process), and gen_ai.provider.name (or gen_ai.system)
+//    picks a provider refinement (openai.inference.client, ...);
+//  - required attributes present                      -> semconv.required_attribute_missing
+//    (also: a span with gen_ai.* attributes but no gen_ai.operation.name)
+//  - conditionally required attributes present        -> semconv.conditionally_required_missing
+//    (improvement when the condition is prose; violation when the span shows the condition
+//    holds: status ERROR for error.type, or the named attribute is set; nothing when it does
+//    not hold)
+//  - every known attribute with its declared type     -> semconv.attribute_type_mismatch
+//  - enum values: unknown value of a closed enum is a violation, of an open enum information
+//                                                     -> semconv.unknown_enum_value
+//  - span name in the declared format, e.g. "{gen_ai.operation.name} {gen_ai.request.model}",
+//    "invoke_agent {gen_ai.agent.name}" (or "invoke_agent" without a name)
+//                                                     -> semconv.span_name_format
+//  - span kind among the declared kinds               -> semconv.span_kind_mismatch
+//  - deprecated attributes and enum values, with the replacement
+//                                                     -> semconv.deprecated_attribute
+//  - recommended attributes: coverage in percent per span type, reported in Finish() as the
+//    statistic "recommended_coverage.<span type>" and one information finding per span type
+//                                                     -> semconv.recommended_coverage
+// Spans that carry no attribute the model knows (HTTP, DB spans, ...) are not evaluated.
+#pragma once
+
+#include <map>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "checker/finding.h"
+#include "checker/rule.h"
+#include "checker/semconv/model.h"
+#include "opentelemetry/proto/trace/v1/trace.pb.h"
+
+namespace agentstorm {
+
+class SemconvRule : public Rule {
+ public:
+  explicit SemconvRule(semconv::SemconvModel model);
+
+  std::string_view family() const override { return "semconv"; }
+  void CheckTrace(const TraceUnderCheck& trace, FindingSet* findings) override;
+  void Finish(FindingSet* findings) override;
+
+  // Checks one span; `trace` supplies the trace ID (when the span has none) and the variant.
+  void CheckSpan(const opentelemetry::proto::trace::v1::Span& span, const TraceUnderCheck& trace,
+                 FindingSet* findings);
+
+  // The span type `span` is recognised as (after kind and provider refinement), or nullptr.
+  const semconv::SpanType* Classify(const opentelemetry::proto::trace::v1::Span& span) const;
+
+  const semconv::SemconvModel& model() const { return model_; }
+
+ private:
+  struct Coverage {
+    uint64_t spans = 0;
+    std::vector<std::string> keys;  // recommended attributes of the type
+    std::vector<uint64_t> present;  // per key
+  };
+
+  const semconv::SemconvModel model_;
+  const std::vector<std::string> match_attributes_;
+  std::mutex mu_;
+  std::map<std::string, Coverage> coverage_;  // by span type id
+};
+
+}  // namespace agentstorm
