@@ -1,10 +1,125 @@
-// Placeholder until the sink lands in this session (replaced by sink helper).
+// `agentstorm sink`: runs the embedded backend until SIGINT/SIGTERM.
 #include <CLI/CLI.hpp>
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
 #include "cli/commands.h"
 #include "core/exit_codes.h"
+#include "sink/sink.h"
+
 namespace agentstorm::cli {
-void AddSinkCommand(CLI::App& app, int* exit_code) {
-  auto* cmd = app.add_subcommand("sink", "run the embedded OTLP sink");
-  cmd->callback([exit_code] { *exit_code = kExitUsage; });
+namespace {
+
+// Self-pipe: the handler may run on any thread (gRPC and httplib start their own before and
+// after us), so it only writes a byte that the main thread waits for.
+int g_stop_pipe[2] = {-1, -1};
+volatile sig_atomic_t g_stop_signal = 0;
+
+void OnStopSignal(int signal_number) {
+  g_stop_signal = signal_number;
+  const char byte = 1;
+  [[maybe_unused]] ssize_t n = write(g_stop_pipe[1], &byte, 1);
 }
+
+int WaitForStopSignal() {
+  char byte;
+  while (read(g_stop_pipe[0], &byte, 1) < 0 && errno == EINTR) {
+  }
+  return g_stop_signal;
+}
+
+struct SinkFlags {
+  sink::SinkOptions options;
+  bool quiet = false;
+};
+
+int RunSink(const SinkFlags& flags) {
+  if (pipe(g_stop_pipe) != 0) {
+    std::perror("agentstorm sink: pipe");
+    return kExitUnreachable;
+  }
+  struct sigaction action = {};
+  action.sa_handler = OnStopSignal;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+
+  absl::StatusOr<std::unique_ptr<sink::Sink>> started = sink::Sink::Start(flags.options);
+  if (!started.ok()) {
+    std::fprintf(stderr, "agentstorm sink: %s\n", std::string(started.status().message()).c_str());
+    return absl::IsInvalidArgument(started.status()) ? kExitUsage : kExitUnreachable;
+  }
+  sink::Sink& s = **started;
+  if (!flags.quiet) {
+    if (s.grpc_port()) std::printf("OTLP/gRPC  listening on %s\n", s.grpc_address().c_str());
+    if (s.http_port()) std::printf("OTLP/HTTP  listening on %s (POST /v1/traces, /v1/metrics)\n", s.http_address().c_str());
+    if (s.query_port()) std::printf("query API  listening on %s (GET /api/v3/..., /metrics, /healthz)\n", s.query_address().c_str());
+    if (!flags.options.faults.empty()) {
+      std::printf("faults     ");
+      for (const std::string& f : flags.options.faults) std::printf("%s ", f.c_str());
+      std::printf("(seed %llu)\n", static_cast<unsigned long long>(flags.options.fault_seed));
+    }
+    std::fflush(stdout);
+  }
+
+  const int signal_number = WaitForStopSignal();
+  if (!flags.quiet) {
+    std::printf("received %s, shutting down\n", signal_number == SIGINT ? "SIGINT" : "SIGTERM");
+    std::fflush(stdout);
+  }
+  absl::Status closed = s.Shutdown();
+  const sink::TraceStoreStats stats = s.store().Stats();
+  if (!flags.quiet) {
+    std::printf("stored %llu spans in %llu traces (%llu duplicates, %llu rejected as full)\n",
+                static_cast<unsigned long long>(stats.stored_spans),
+                static_cast<unsigned long long>(stats.traces),
+                static_cast<unsigned long long>(stats.duplicate_spans),
+                static_cast<unsigned long long>(stats.rejected_spans));
+  }
+  if (!closed.ok()) {
+    std::fprintf(stderr, "agentstorm sink: %s\n", std::string(closed.message()).c_str());
+    return kExitUnreachable;
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+void AddSinkCommand(CLI::App& app, int* exit_code) {
+  auto flags = std::make_shared<SinkFlags>();
+  sink::SinkOptions& o = flags->options;
+  CLI::App* cmd = app.add_subcommand(
+      "sink", "Run the embedded OTLP backend: gRPC + HTTP receivers, trace store, Jaeger API v3 query endpoint");
+  cmd->add_option("--grpc", o.grpc_address, "OTLP/gRPC listen address HOST:PORT (port 0 = any free port)")
+      ->capture_default_str();
+  cmd->add_option("--http", o.http_address, "OTLP/HTTP listen address HOST:PORT")->capture_default_str();
+  cmd->add_option("--query", o.query_address, "Query API (Jaeger API v3, /metrics, /healthz) listen address")
+      ->capture_default_str();
+  cmd->add_option("--max-spans", o.max_spans,
+                  "Most spans held; beyond it exports get RESOURCE_EXHAUSTED / HTTP 429")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--max-request-bytes", o.max_request_bytes,
+                  "Largest export body after decompression (e.g. 4MiB); bigger gets RESOURCE_EXHAUSTED / 413")
+      ->capture_default_str()
+      ->transform(CLI::AsSizeValue(false));
+  cmd->add_option("--capture", o.capture_path,
+                  "Append every accepted request to FILE (4-byte big-endian length + ExportTraceServiceRequest)");
+  cmd->add_flag("--capture-sync", o.capture_sync, "fdatasync the capture before acknowledging each request");
+  cmd->add_option("--fault", o.faults,
+                  "Inject a fault (repeatable): drop-spans=P drop-traces=P sample-traces=P strip-attribute=KEY "
+                  "truncate-values=N break-parent=P rewrite-service=NAME delay-visibility=D unavailable=D "
+                  "throttle=D partial-reject=P");
+  cmd->add_option("--fault-seed", o.fault_seed, "Seed of every fault decision")->capture_default_str();
+  cmd->add_flag("--quiet", flags->quiet, "Print nothing but errors");
+  cmd->callback([flags, exit_code] { *exit_code = RunSink(*flags); });
+}
+
 }  // namespace agentstorm::cli

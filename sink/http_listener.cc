@@ -1,0 +1,41 @@
+#include "sink/http_listener.h"
+
+#include <chrono>
+
+#include <httplib.h>
+
+#include "absl/strings/str_cat.h"
+
+namespace agentstorm::sink {
+
+absl::StatusOr<std::unique_ptr<HttpListener>> HttpListener::Start(httplib::Server* server,
+                                                                  const ListenAddress& address,
+                                                                  std::string_view what) {
+  int port = 0;
+  if (address.port == 0) {
+    port = server->bind_to_any_port(address.host);
+  } else if (server->bind_to_port(address.host, address.port)) {
+    port = address.port;
+  }
+  if (port <= 0) {
+    return absl::UnavailableError(absl::StrCat("cannot listen for ", std::string(what), " on ", address.ToString(),
+                                               " (address in use or not permitted)"));
+  }
+  std::unique_ptr<HttpListener> listener(new HttpListener(server, port));
+  listener->thread_ = std::thread([server] { server->listen_after_bind(); });
+  // stop() is a no-op until the accept loop runs; wait for it so Stop() cannot be lost.
+  for (int i = 0; i < 5000 && !server->is_running(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return listener;
+}
+
+HttpListener::~HttpListener() { Stop(); }
+
+void HttpListener::Stop() {
+  if (!thread_.joinable()) return;
+  server_->stop();
+  thread_.join();
+}
+
+}  // namespace agentstorm::sink

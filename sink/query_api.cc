@@ -1,0 +1,217 @@
+#include "sink/query_api.h"
+
+#include <httplib.h>
+
+#include <nlohmann/json.hpp>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "core/ids.h"
+#include "core/otlp_json.h"
+
+namespace agentstorm::sink {
+namespace {
+
+using opentelemetry::proto::trace::v1::Span;
+
+void JsonError(httplib::Response& res, int code, const std::string& message) {
+  nlohmann::json body = {{"error", {{"httpCode", code}, {"message", message}}}};
+  res.status = code;
+  res.set_content(body.dump(), "application/json");
+}
+
+void JsonResult(httplib::Response& res, const std::vector<StoredSpan>& spans) {
+  nlohmann::json body;
+  body["result"] = EncodeOtlpJsonValue(AssembleTracesData(spans));
+  res.status = 200;
+  res.set_content(body.dump(), "application/json");
+}
+
+// The first of `names` present in the query string.
+std::optional<std::string> Param(const httplib::Request& req, std::initializer_list<const char*> names) {
+  for (const char* name : names) {
+    if (req.has_param(name)) return req.get_param_value(name);
+  }
+  return std::nullopt;
+}
+
+absl::StatusOr<absl::Time> ParseRfc3339(const char* name, std::string text) {
+  absl::Time t;
+  std::string err;
+  if (absl::ParseTime(absl::RFC3339_full, text, &t, &err)) return t;
+  // An unescaped '+' in a timezone offset arrives as a space.
+  absl::StrReplaceAll({{" ", "+"}}, &text);
+  if (absl::ParseTime(absl::RFC3339_full, text, &t, &err)) return t;
+  return absl::InvalidArgumentError(
+      absl::StrCat("malformed parameter ", name, ": \"", text, "\" is not an RFC 3339 time"));
+}
+
+std::optional<Span::SpanKind> ParseSpanKind(const std::string& text) {
+  const std::string k = absl::AsciiStrToLower(text);
+  if (k == "internal" || k == "span_kind_internal") return Span::SPAN_KIND_INTERNAL;
+  if (k == "server" || k == "span_kind_server") return Span::SPAN_KIND_SERVER;
+  if (k == "client" || k == "span_kind_client") return Span::SPAN_KIND_CLIENT;
+  if (k == "producer" || k == "span_kind_producer") return Span::SPAN_KIND_PRODUCER;
+  if (k == "consumer" || k == "span_kind_consumer") return Span::SPAN_KIND_CONSUMER;
+  if (k == "unspecified" || k == "span_kind_unspecified") return Span::SPAN_KIND_UNSPECIFIED;
+  return std::nullopt;
+}
+
+absl::StatusOr<TraceQuery> ParseTraceQuery(const httplib::Request& req) {
+  TraceQuery q;
+  q.limit = 100;
+  if (auto v = Param(req, {"query.service_name", "query.serviceName"})) q.service = *v;
+  if (auto v = Param(req, {"query.operation_name", "query.operationName"})) q.operation = *v;
+  if (auto v = Param(req, {"query.start_time_min", "query.startTimeMin"}); v && !v->empty()) {
+    absl::StatusOr<absl::Time> t = ParseRfc3339("query.start_time_min", *v);
+    if (!t.ok()) return t.status();
+    q.start_min = *t;
+  }
+  if (auto v = Param(req, {"query.start_time_max", "query.startTimeMax"}); v && !v->empty()) {
+    absl::StatusOr<absl::Time> t = ParseRfc3339("query.start_time_max", *v);
+    if (!t.ok()) return t.status();
+    q.start_max = *t;
+  }
+  if (auto v = Param(req, {"query.num_traces", "query.numTraces", "query.search_depth",
+                           "query.searchDepth"});
+      v && !v->empty()) {
+    int n = 0;
+    if (!absl::SimpleAtoi(*v, &n) || n < 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("malformed parameter query.num_traces: \"", *v, "\" is not a count"));
+    }
+    if (n > 0) q.limit = static_cast<size_t>(n);
+  }
+  if (auto v = Param(req, {"query.attributes"}); v && !v->empty()) {
+    nlohmann::json attrs = nlohmann::json::parse(*v, nullptr, /*allow_exceptions=*/false);
+    if (!attrs.is_object()) {
+      return absl::InvalidArgumentError(
+          "malformed parameter query.attributes: expected a JSON object of key: value");
+    }
+    for (const auto& [key, value] : attrs.items()) {
+      q.attributes.emplace_back(key, value.is_string() ? value.get<std::string>() : value.dump());
+    }
+  }
+  // grpc-gateway's form for a map field: query.attributes[key]=value.
+  for (const auto& [name, value] : req.params) {
+    constexpr std::string_view kPrefix = "query.attributes[";
+    if (name.size() > kPrefix.size() + 1 && name.compare(0, kPrefix.size(), kPrefix) == 0 &&
+        name.back() == ']') {
+      q.attributes.emplace_back(name.substr(kPrefix.size(), name.size() - kPrefix.size() - 1), value);
+    }
+  }
+  return q;
+}
+
+}  // namespace
+
+std::string_view SpanKindName(Span::SpanKind kind) {
+  switch (kind) {
+    case Span::SPAN_KIND_INTERNAL: return "internal";
+    case Span::SPAN_KIND_SERVER: return "server";
+    case Span::SPAN_KIND_CLIENT: return "client";
+    case Span::SPAN_KIND_PRODUCER: return "producer";
+    case Span::SPAN_KIND_CONSUMER: return "consumer";
+    default: return "";
+  }
+}
+
+QueryApi::~QueryApi() { Shutdown(); }
+
+void QueryApi::Shutdown() {
+  if (listener_ != nullptr) listener_->Stop();
+}
+
+absl::StatusOr<std::unique_ptr<QueryApi>> QueryApi::Start(const ListenAddress& address,
+                                                          const TraceStore* store,
+                                                          const SinkMetrics* metrics,
+                                                          absl::Duration delay) {
+  std::unique_ptr<QueryApi> api(new QueryApi());
+  api->server_ = std::make_unique<httplib::Server>();
+  httplib::Server& server = *api->server_;
+  auto visible_at = [delay] { return absl::Now() - delay; };
+
+  server.Get(R"(/api/v3/traces/([^/]+))", [store, visible_at](const httplib::Request& req,
+                                                               httplib::Response& res) {
+    const std::string& hex = req.matches[1];
+    std::optional<TraceId> id = ParseTraceId(hex);
+    if (!id) {
+      JsonError(res, 400, absl::StrCat("malformed parameter trace_id: \"", hex,
+                                       "\" is not a hex trace ID of 1 to 32 digits"));
+      return;
+    }
+    std::vector<StoredSpan> spans = store->GetTrace(*id, visible_at());
+    if (spans.empty()) {
+      JsonError(res, 404, "trace not found");
+      return;
+    }
+    JsonResult(res, spans);
+  });
+
+  server.Get("/api/v3/traces", [store, visible_at](const httplib::Request& req, httplib::Response& res) {
+    absl::StatusOr<TraceQuery> query = ParseTraceQuery(req);
+    if (!query.ok()) {
+      JsonError(res, 400, std::string(query.status().message()));
+      return;
+    }
+    const absl::Time cutoff = visible_at();
+    std::vector<StoredSpan> spans;
+    for (const TraceId& id : store->FindTraces(*query, cutoff)) {
+      std::vector<StoredSpan> trace = store->GetTrace(id, cutoff);
+      spans.insert(spans.end(), trace.begin(), trace.end());
+    }
+    if (spans.empty()) {
+      // What Jaeger's gateway answers for an empty search.
+      JsonError(res, 404, "No traces found");
+      return;
+    }
+    JsonResult(res, spans);
+  });
+
+  server.Get("/api/v3/services", [store, visible_at](const httplib::Request&, httplib::Response& res) {
+    nlohmann::json body = {{"services", store->Services(visible_at())}};
+    res.set_content(body.dump(), "application/json");
+  });
+
+  server.Get("/api/v3/operations", [store, visible_at](const httplib::Request& req,
+                                                       httplib::Response& res) {
+    std::optional<std::string> service = Param(req, {"service"});
+    if (!service || service->empty()) {
+      JsonError(res, 400, "parameter service is required");
+      return;
+    }
+    std::optional<Span::SpanKind> kind;
+    if (auto k = Param(req, {"span_kind", "spanKind"}); k && !k->empty()) {
+      kind = ParseSpanKind(*k);
+      if (!kind) {
+        JsonError(res, 400, absl::StrCat("malformed parameter span_kind: \"", *k,
+                                         "\" (server, client, internal, producer, consumer)"));
+        return;
+      }
+    }
+    nlohmann::json ops = nlohmann::json::array();
+    for (const Operation& op : store->Operations(*service, kind, visible_at())) {
+      ops.push_back({{"name", op.name}, {"spanKind", SpanKindName(op.kind)}});
+    }
+    nlohmann::json body = {{"operations", std::move(ops)}};
+    res.set_content(body.dump(), "application/json");
+  });
+
+  server.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content(R"({"status":"ok"})", "application/json");
+  });
+
+  server.Get("/metrics", [store, metrics](const httplib::Request&, httplib::Response& res) {
+    res.set_content(metrics->RenderPrometheus(store->Stats()), "text/plain; version=0.0.4");
+  });
+
+  absl::StatusOr<std::unique_ptr<HttpListener>> listener =
+      HttpListener::Start(&server, address, "the query API");
+  if (!listener.ok()) return listener.status();
+  api->listener_ = *std::move(listener);
+  return api;
+}
+
+}  // namespace agentstorm::sink

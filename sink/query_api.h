@@ -1,0 +1,56 @@
+// The sink's query endpoint, compatible with Jaeger's API v3 HTTP gateway (what
+// `check --backend jaeger://` reads), plus health and Prometheus metrics:
+//
+//   GET /api/v3/traces/{trace_id}   {"result":{"resourceSpans":[...]}}  (OTLP/JSON, as received)
+//                                   404 {"error":{"httpCode":404,"message":"trace not found"}}
+//   GET /api/v3/traces?query.service_name=S&query.operation_name=O&query.start_time_min=T
+//       &query.start_time_max=T&query.num_traces=N&query.attributes={"k":"v"}
+//                                   every matching trace, whole, newest first; 404 when none.
+//                                   camelCase names (query.serviceName, ...), query.search_depth
+//                                   and query.attributes[k]=v are accepted too; times RFC 3339.
+//   GET /api/v3/services            {"services":[...]}
+//   GET /api/v3/operations?service=S[&span_kind=server]  {"operations":[{"name":..,"spanKind":..}]}
+//   GET /healthz                    {"status":"ok"}
+//   GET /metrics                    Prometheus text format
+//
+// With a visibility delay, spans stay out of every answer until that long after receipt.
+#pragma once
+
+#include <memory>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "sink/http_listener.h"
+#include "sink/listen_address.h"
+#include "sink/sink_metrics.h"
+#include "sink/trace_store.h"
+
+namespace httplib {
+class Server;
+}
+
+namespace agentstorm::sink {
+
+class QueryApi {
+ public:
+  // `store` and `metrics` must outlive the QueryApi. Unavailable when it cannot bind.
+  static absl::StatusOr<std::unique_ptr<QueryApi>> Start(const ListenAddress& address,
+                                                         const TraceStore* store,
+                                                         const SinkMetrics* metrics,
+                                                         absl::Duration visibility_delay);
+  ~QueryApi();
+
+  int port() const { return listener_->port(); }
+  void Shutdown();
+
+ private:
+  QueryApi() = default;
+
+  std::unique_ptr<httplib::Server> server_;
+  std::unique_ptr<HttpListener> listener_;
+};
+
+// Jaeger's lowercase span kind names ("server", "client", ...; "" for unspecified).
+std::string_view SpanKindName(opentelemetry::proto::trace::v1::Span::SpanKind kind);
+
+}  // namespace agentstorm::sink

@@ -1,0 +1,153 @@
+#include "sink/request_decoder.h"
+
+#include <string>
+
+#include <google/protobuf/arena.h>
+
+#include "absl/strings/str_cat.h"
+#include "core/gzip.h"
+#include "core/otlp_json.h"
+
+namespace agentstorm::sink {
+namespace {
+
+using opentelemetry::proto::collector::metrics::v1::ExportMetricsServiceRequest;
+using opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest;
+
+struct ArenaHolder {
+  google::protobuf::Arena arena;
+};
+
+bool AllZero(const std::string& bytes) {
+  for (char c : bytes) {
+    if (c != 0) return false;
+  }
+  return true;
+}
+
+absl::Status CheckId(const std::string& id, size_t want, bool may_be_empty, int r, int s, int i,
+                     const char* field) {
+  if (may_be_empty && id.empty()) return absl::OkStatus();
+  if (id.size() != want) {
+    return absl::InvalidArgumentError(absl::StrCat("resourceSpans[", r, "].scopeSpans[", s,
+                                                   "].spans[", i, "].", field, ": must be ", want,
+                                                   " bytes, got ", id.size()));
+  }
+  if (AllZero(id)) {
+    return absl::InvalidArgumentError(absl::StrCat("resourceSpans[", r, "].scopeSpans[", s,
+                                                   "].spans[", i, "].", field,
+                                                   ": all zero (an invalid ID)"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status DecodeBody(std::string_view body, BodyEncoding encoding, bool gzip,
+                        const DecodeLimits& limits, google::protobuf::Message* out,
+                        const char* message_name) {
+  std::string inflated;
+  if (gzip) {
+    absl::StatusOr<std::string> s = GzipDecompress(body, limits.max_decoded_bytes);
+    if (!s.ok()) {
+      if (absl::IsResourceExhausted(s.status())) {
+        return absl::ResourceExhaustedError(absl::StrCat(
+            "decompressed request body exceeds ", limits.max_decoded_bytes, " bytes"));
+      }
+      return absl::InvalidArgumentError(
+          absl::StrCat("Content-Encoding gzip: ", s.status().message()));
+    }
+    inflated = *std::move(s);
+    body = inflated;
+  } else if (body.size() > limits.max_decoded_bytes) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("request body of ", body.size(), " bytes exceeds ", limits.max_decoded_bytes));
+  }
+  if (encoding == BodyEncoding::kJson) {
+    absl::Status s = DecodeOtlpJson(body, out);
+    if (!s.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("invalid OTLP/JSON ", message_name, ": ", s.message()));
+    }
+    return absl::OkStatus();
+  }
+  if (!out->ParseFromArray(body.data(), static_cast<int>(body.size()))) {
+    return absl::InvalidArgumentError(absl::StrCat("body of ", body.size(),
+                                                   " bytes is not a valid protobuf ",
+                                                   message_name));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+std::shared_ptr<ExportTraceServiceRequest> NewTraceRequest() {
+  auto holder = std::make_shared<ArenaHolder>();
+  auto* request = google::protobuf::Arena::CreateMessage<ExportTraceServiceRequest>(&holder->arena);
+  return std::shared_ptr<ExportTraceServiceRequest>(std::move(holder), request);
+}
+
+absl::Status DecodeTraceRequest(std::string_view body, BodyEncoding encoding, bool gzip,
+                                const DecodeLimits& limits, ExportTraceServiceRequest* out) {
+  if (absl::Status s = DecodeBody(body, encoding, gzip, limits, out, "ExportTraceServiceRequest");
+      !s.ok()) {
+    return s;
+  }
+  return ValidateTraceRequest(*out);
+}
+
+absl::Status DecodeMetricsRequest(std::string_view body, BodyEncoding encoding, bool gzip,
+                                  const DecodeLimits& limits, ExportMetricsServiceRequest* out) {
+  return DecodeBody(body, encoding, gzip, limits, out, "ExportMetricsServiceRequest");
+}
+
+absl::Status ValidateTraceRequest(const ExportTraceServiceRequest& request) {
+  for (int r = 0; r < request.resource_spans_size(); ++r) {
+    const auto& rs = request.resource_spans(r);
+    for (int s = 0; s < rs.scope_spans_size(); ++s) {
+      const auto& ss = rs.scope_spans(s);
+      for (int i = 0; i < ss.spans_size(); ++i) {
+        const auto& span = ss.spans(i);
+        if (absl::Status st = CheckId(span.trace_id(), 16, false, r, s, i, "traceId"); !st.ok()) {
+          return st;
+        }
+        if (absl::Status st = CheckId(span.span_id(), 8, false, r, s, i, "spanId"); !st.ok()) {
+          return st;
+        }
+        if (absl::Status st = CheckId(span.parent_span_id(), 8, true, r, s, i, "parentSpanId");
+            !st.ok()) {
+          return st;
+        }
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+size_t CountSpans(const ExportTraceServiceRequest& request) {
+  size_t n = 0;
+  for (const auto& rs : request.resource_spans()) {
+    for (const auto& ss : rs.scope_spans()) n += ss.spans_size();
+  }
+  return n;
+}
+
+size_t CountDataPoints(const ExportMetricsServiceRequest& request) {
+  using opentelemetry::proto::metrics::v1::Metric;
+  size_t n = 0;
+  for (const auto& rm : request.resource_metrics()) {
+    for (const auto& sm : rm.scope_metrics()) {
+      for (const Metric& m : sm.metrics()) {
+        switch (m.data_case()) {
+          case Metric::kGauge: n += m.gauge().data_points_size(); break;
+          case Metric::kSum: n += m.sum().data_points_size(); break;
+          case Metric::kHistogram: n += m.histogram().data_points_size(); break;
+          case Metric::kExponentialHistogram: n += m.exponential_histogram().data_points_size(); break;
+          case Metric::kSummary: n += m.summary().data_points_size(); break;
+          default: break;
+        }
+      }
+    }
+  }
+  return n;
+}
+
+}  // namespace agentstorm::sink
