@@ -1,0 +1,603 @@
+#include "generator/load_engine.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <condition_variable>
+#include <cstring>
+#include <limits>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "absl/strings/str_format.h"
+#include "generator/rate_parser.h"
+#include "generator/scheduler.h"
+
+namespace agentstorm {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::nanoseconds;
+
+uint64_t Nanos(Clock::duration d) {
+  return static_cast<uint64_t>(std::max<int64_t>(0, std::chrono::duration_cast<nanoseconds>(d).count()));
+}
+double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
+
+// Appends `rs` as one `resource_spans` field (number 1, length-delimited) of an
+// ExportTraceServiceRequest: concatenated, such fields are a valid request.
+void AppendResourceSpans(const opentelemetry::proto::trace::v1::ResourceSpans& rs, std::string* out) {
+  const size_t n = rs.ByteSizeLong();
+  uint8_t head[11];
+  size_t h = 0;
+  head[h++] = 0x0A;
+  for (uint64_t v = n;; v >>= 7) {
+    if (v < 0x80) {
+      head[h++] = static_cast<uint8_t>(v);
+      break;
+    }
+    head[h++] = static_cast<uint8_t>(v | 0x80);
+  }
+  const size_t old = out->size();
+  out->resize(old + h + n);
+  std::memcpy(out->data() + old, head, h);
+  rs.SerializeWithCachedSizesToArray(reinterpret_cast<uint8_t*>(out->data() + old + h));
+}
+
+struct TraceMeta {
+  uint64_t index = 0;
+  TraceId trace_id{};
+  uint64_t start_unix_nano = 0, end_unix_nano = 0;
+  uint32_t span_count = 0;
+  uint16_t faults = 0;
+  uint16_t variant = 0;
+  TraceClass expected_class = TraceClass::kNormal;
+  int16_t phase = -1;
+};
+
+struct BatchContext {
+  std::shared_ptr<EncodedBatch> batch;
+  std::vector<TraceMeta> traces;
+  std::array<DeliveryOutcome, kLedgerMaxEndpoints> outcomes{};
+  std::atomic<int> pending{0};
+};
+
+// A batch under construction by one worker.
+struct BatchBuilder {
+  std::string payload;
+  uint32_t spans = 0;
+  std::vector<TraceMeta> traces;
+  nanoseconds first_offset{0}, last_offset{0};
+  bool empty() const { return traces.empty(); }
+};
+
+// Per-second samples: events are added to the current second, Roll() closes it.
+class Timeline {
+ public:
+  void AddSent(uint64_t traces, uint64_t spans, uint64_t lag_ns) {
+    std::lock_guard<std::mutex> l(mu_);
+    current_.traces_sent += traces;
+    current_.spans_sent += spans;
+    lag_.Record(lag_ns);
+  }
+  void AddAnswer(uint64_t acknowledged, uint64_t errors, std::optional<uint64_t> latency_ns) {
+    std::lock_guard<std::mutex> l(mu_);
+    current_.spans_acknowledged += acknowledged;
+    current_.spans_errors += errors;
+    if (latency_ns) latency_.Record(*latency_ns);
+  }
+  void Roll() {
+    std::lock_guard<std::mutex> l(mu_);
+    current_.latency_p50_ns = latency_.Percentile(50);
+    current_.latency_p99_ns = latency_.Percentile(99);
+    current_.lag_p99_ns = lag_.Percentile(99);
+    samples_.push_back(current_);
+    current_ = SecondSample{};
+    latency_.Reset();
+    lag_.Reset();
+  }
+  std::optional<SecondSample> Last() const {
+    std::lock_guard<std::mutex> l(mu_);
+    if (samples_.empty()) return std::nullopt;
+    return samples_.back();
+  }
+  std::vector<SecondSample> samples() const {
+    std::lock_guard<std::mutex> l(mu_);
+    return samples_;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  SecondSample current_;
+  Histogram latency_, lag_;
+  std::vector<SecondSample> samples_;
+};
+
+}  // namespace
+
+class LoadEngine::Impl {
+ public:
+  Impl(LoadOptions options, const TraceSource& source, std::vector<Exporter*> exporters)
+      : options_(std::move(options)),
+        source_(source),
+        scheduler_(options_.profile, SchedulerOptions{source.MeanSpansPerTrace(), options_.seed,
+                                                      options_.shard, options_.max_traces,
+                                                      options_.max_seconds}) {
+    for (Exporter* e : exporters) {
+      auto ep = std::make_unique<Endpoint>();
+      ep->exporter = e;
+      ep->stats.endpoint = e->Describe();
+      endpoints_.push_back(std::move(ep));
+    }
+    threads_ = options_.threads > 0 ? options_.threads
+                                    : std::max(1u, std::thread::hardware_concurrency());
+    max_in_flight_ = std::max(1, options_.max_in_flight);
+  }
+
+  LoadSummary Run();
+  void Stop() { stop_requested_ = true; }
+
+ private:
+  struct Endpoint {
+    Exporter* exporter = nullptr;
+    std::mutex mu;
+    std::condition_variable slot_cv;
+    int in_flight = 0;
+    EndpointStats stats;
+  };
+
+  nanoseconds NowOffset() const { return std::chrono::duration_cast<nanoseconds>(Clock::now() - start_); }
+  // Sleeps until `t`; false when a stop came first.
+  bool WaitUntil(Clock::time_point t);
+  void Worker();
+  void Flush(BatchBuilder* b, nanoseconds intended_offset);
+  void Handoff(const std::shared_ptr<BatchContext>& ctx);
+  void OnResult(const std::shared_ptr<BatchContext>& ctx, size_t e, const ExportResult& r,
+                std::optional<Clock::time_point> handoff);
+  void WriteLedger(const BatchContext& ctx);
+  void CountScheduled(const TraceMeta& m);
+  // A trace of the run that will never be handed to an exporter.
+  void AccountNotSent(const TraceMeta& m);
+  void BeginStop();
+  void BeginDrain();
+  void PrintProgress(bool final_line);
+
+  LoadOptions options_;
+  const TraceSource& source_;
+  std::vector<std::unique_ptr<Endpoint>> endpoints_;
+  int threads_ = 1;
+  int max_in_flight_ = 1;
+
+  std::mutex sched_mu_;
+  Scheduler scheduler_;
+  bool schedule_done_ = false;  // guarded by sched_mu_
+
+  Clock::time_point start_;
+  std::atomic<bool> stop_requested_{false};
+  std::atomic<bool> stop_scheduling_{false};
+  std::atomic<bool> drain_{false};
+  std::atomic<int64_t> stop_offset_ns_{std::numeric_limits<int64_t>::max()};
+  std::mutex wake_mu_;
+  std::condition_variable wake_cv_;
+  std::atomic<int> workers_done_{0};
+
+  std::atomic<uint64_t> traces_scheduled_{0}, spans_scheduled_{0};
+  std::atomic<uint64_t> traces_sent_{0}, spans_sent_{0}, batches_{0};
+  std::atomic<int64_t> last_intended_ns_{0};
+  std::atomic<int64_t> last_handoff_ns_{0};
+  std::mutex lag_mu_;
+  Histogram lag_;
+  Timeline timeline_;
+  Clock::time_point last_lines_print_;
+};
+
+bool LoadEngine::Impl::WaitUntil(Clock::time_point t) {
+  std::unique_lock<std::mutex> l(wake_mu_);
+  while (Clock::now() < t) {
+    if (stop_scheduling_ || drain_) return false;
+    wake_cv_.wait_until(l, t);
+  }
+  return true;
+}
+
+void LoadEngine::Impl::CountScheduled(const TraceMeta& m) {
+  traces_scheduled_.fetch_add(1, std::memory_order_relaxed);
+  spans_scheduled_.fetch_add(m.span_count, std::memory_order_relaxed);
+}
+
+void LoadEngine::Impl::AccountNotSent(const TraceMeta& m) {
+  CountScheduled(m);
+  for (auto& ep : endpoints_) {
+    std::lock_guard<std::mutex> l(ep->mu);
+    ep->stats.spans_not_sent += m.span_count;
+    ++ep->stats.traces_not_sent;
+  }
+  BatchContext ctx;
+  ctx.traces.push_back(m);
+  ctx.outcomes.fill(DeliveryOutcome::kNone);
+  for (size_t e = 0; e < endpoints_.size(); ++e) ctx.outcomes[e] = DeliveryOutcome::kNotSent;
+  WriteLedger(ctx);
+}
+
+void LoadEngine::Impl::Worker() {
+  SynthesizedTrace trace;
+  std::string staged;
+  BatchBuilder b;
+  const nanoseconds linger = options_.batch_linger;
+  for (;;) {
+    std::optional<Arrival> a;
+    {
+      // After a stop, arrivals intended before it are still part of the run (late ones are
+      // sent, or counted as not sent once draining); later ones are not.
+      std::lock_guard<std::mutex> l(sched_mu_);
+      if (!schedule_done_) {
+        a = scheduler_.Next(NowOffset());
+        if (a && stop_scheduling_ && a->offset.count() > stop_offset_ns_.load()) a.reset();
+        if (!a) schedule_done_ = true;
+      }
+    }
+    if (!a) break;
+    source_.Synthesize(a->index, a->phase, &trace);
+    staged.clear();
+    for (const auto& rs : trace.resource_spans) AppendResourceSpans(rs, &staged);
+    TraceMeta m;
+    m.index = a->index;
+    m.trace_id = trace.trace_id;
+    m.start_unix_nano = trace.start_unix_nano;
+    m.end_unix_nano = trace.end_unix_nano;
+    m.span_count = trace.span_count;
+    m.faults = static_cast<uint16_t>(trace.faults);
+    m.variant = trace.variant;
+    m.expected_class = trace.expected_class;
+    m.phase = static_cast<int16_t>(std::clamp(a->phase, -1, 32767));
+    if (drain_) {
+      AccountNotSent(m);
+      continue;
+    }
+
+    if (!b.empty() && (b.spans + m.span_count > options_.batch_spans ||
+                       b.payload.size() + staged.size() > options_.max_batch_bytes)) {
+      Flush(&b, b.last_offset);
+    }
+    if (!b.empty() && a->offset > b.first_offset + linger) {
+      WaitUntil(start_ + b.first_offset + linger);
+      Flush(&b, b.first_offset + linger);
+    }
+    if (!WaitUntil(start_ + a->offset)) {
+      // A stop came before this trace was due: it is not part of the run.
+      if (a->offset.count() > stop_offset_ns_.load()) continue;
+      if (drain_) {
+        AccountNotSent(m);
+        continue;
+      }
+    }
+    CountScheduled(m);
+    int64_t prev = last_intended_ns_.load();
+    while (prev < a->offset.count() && !last_intended_ns_.compare_exchange_weak(prev, a->offset.count())) {
+    }
+    if (b.empty()) {
+      b.first_offset = a->offset;
+      b.payload.reserve(std::min<uint64_t>(options_.max_batch_bytes, 1 << 20));
+    }
+    b.last_offset = a->offset;
+    b.payload += staged;
+    b.spans += m.span_count;
+    b.traces.push_back(m);
+    if (b.spans >= options_.batch_spans || b.payload.size() >= options_.max_batch_bytes)
+      Flush(&b, a->offset);
+  }
+  Flush(&b, b.last_offset);
+  workers_done_.fetch_add(1);
+}
+
+void LoadEngine::Impl::Flush(BatchBuilder* b, nanoseconds intended_offset) {
+  if (b->empty()) return;
+  auto ctx = std::make_shared<BatchContext>();
+  auto batch = std::make_shared<EncodedBatch>();
+  batch->payload = std::move(b->payload);
+  batch->span_count = b->spans;
+  batch->intended_send_time = start_ + intended_offset;
+  batch->trace_indices.reserve(b->traces.size());
+  for (const TraceMeta& m : b->traces) batch->trace_indices.push_back(m.index);
+  ctx->batch = std::move(batch);
+  ctx->traces = std::move(b->traces);
+  *b = BatchBuilder{};
+  batches_.fetch_add(1, std::memory_order_relaxed);
+  Handoff(ctx);
+}
+
+void LoadEngine::Impl::Handoff(const std::shared_ptr<BatchContext>& ctx) {
+  const size_t n = endpoints_.size();
+  ctx->pending.store(static_cast<int>(n));
+  std::optional<Clock::time_point> last_handoff;
+  bool all_handed = true;
+  for (size_t e = 0; e < n; ++e) {
+    Endpoint& ep = *endpoints_[e];
+    bool got_slot = false;
+    {
+      std::unique_lock<std::mutex> l(ep.mu);
+      ep.slot_cv.wait(l, [&] { return ep.in_flight < max_in_flight_ || drain_; });
+      got_slot = !drain_;
+      if (got_slot) {
+        ++ep.in_flight;
+        ++ep.stats.batches;
+      }
+    }
+    if (!got_slot) {
+      all_handed = false;
+      ExportResult r;
+      r.outcome = ExportResult::Outcome::kNotSent;
+      r.not_sent_spans = ctx->batch->span_count;
+      OnResult(ctx, e, r, std::nullopt);
+      continue;
+    }
+    const Clock::time_point handoff = Clock::now();
+    last_handoff = handoff;
+    ep.exporter->Export(ctx->batch, [this, ctx, e, handoff](const ExportResult& r) {
+      OnResult(ctx, e, r, handoff);
+    });
+  }
+  if (all_handed && last_handoff) {
+    const uint64_t lag = Nanos(*last_handoff - ctx->batch->intended_send_time);
+    traces_sent_.fetch_add(ctx->traces.size(), std::memory_order_relaxed);
+    spans_sent_.fetch_add(ctx->batch->span_count, std::memory_order_relaxed);
+    {
+      std::lock_guard<std::mutex> l(lag_mu_);
+      lag_.Record(lag);
+    }
+    timeline_.AddSent(ctx->traces.size(), ctx->batch->span_count, lag);
+    const int64_t at = std::chrono::duration_cast<nanoseconds>(*last_handoff - start_).count();
+    int64_t prev = last_handoff_ns_.load();
+    while (prev < at && !last_handoff_ns_.compare_exchange_weak(prev, at)) {
+    }
+  }
+}
+
+void LoadEngine::Impl::OnResult(const std::shared_ptr<BatchContext>& ctx, size_t e,
+                                const ExportResult& r, std::optional<Clock::time_point> handoff) {
+  const Clock::time_point now = Clock::now();
+  const uint32_t n = ctx->batch->span_count;
+  uint64_t ack = std::min(r.acknowledged_spans, n);
+  uint64_t rej = std::min<uint64_t>(r.rejected_spans, n - ack);
+  uint64_t fail = std::min<uint64_t>(r.failed_spans, n - ack - rej);
+  uint64_t not_sent = std::min<uint64_t>(r.not_sent_spans, n - ack - rej - fail);
+  std::string error = r.error;
+  if (ack + rej + fail + not_sent != n) {
+    // The exporter broke its contract; keep the books whole and say so.
+    error = absl::StrFormat("exporter accounted for %u of %u spans; the rest count as failed (%s)",
+                            ack + rej + fail + not_sent, n, r.error);
+    fail = n - ack - rej - not_sent;
+  }
+  DeliveryOutcome outcome = DeliveryOutcome::kAcknowledged;
+  if (rej > 0) outcome = DeliveryOutcome::kRejected;
+  if (fail > 0) outcome = DeliveryOutcome::kFailed;
+  if (not_sent > 0) outcome = DeliveryOutcome::kNotSent;
+  const bool answered = handoff && !r.endpoint_unreachable && r.attempts > 0 && not_sent < n;
+  std::optional<uint64_t> latency;
+  if (answered) latency = Nanos(now - ctx->batch->intended_send_time);
+  Endpoint& ep = *endpoints_[e];
+  {
+    std::lock_guard<std::mutex> l(ep.mu);
+    EndpointStats& s = ep.stats;
+    s.spans_acknowledged += ack;
+    s.spans_rejected += rej;
+    s.spans_failed += fail;
+    s.spans_not_sent += not_sent;
+    const uint64_t traces = ctx->traces.size();
+    switch (outcome) {
+      case DeliveryOutcome::kAcknowledged: s.traces_acknowledged += traces; break;
+      case DeliveryOutcome::kRejected: s.traces_rejected += traces; break;
+      case DeliveryOutcome::kFailed: s.traces_failed += traces; break;
+      default: s.traces_not_sent += traces; break;
+    }
+    s.attempts += static_cast<uint64_t>(std::max(0, r.attempts));
+    s.bytes_sent += r.bytes_sent;
+    if (r.endpoint_unreachable) ++s.connection_failures;
+    if (answered) {
+      s.reached = true;
+      s.latency_from_intended.Record(*latency);
+      s.latency_from_send.Record(Nanos(now - *handoff));
+    }
+    if (!error.empty()) s.last_error = error;
+    if (handoff) --ep.in_flight;
+  }
+  if (handoff) ep.slot_cv.notify_one();
+  timeline_.AddAnswer(ack, rej + fail, latency);
+  ctx->outcomes[e] = outcome;
+  if (ctx->pending.fetch_sub(1, std::memory_order_acq_rel) == 1) WriteLedger(*ctx);
+}
+
+void LoadEngine::Impl::WriteLedger(const BatchContext& ctx) {
+  if (options_.ledger == nullptr) return;
+  for (const TraceMeta& m : ctx.traces) {
+    LedgerRecord r;
+    r.index = m.index;
+    r.trace_id = m.trace_id;
+    r.start_unix_nano = m.start_unix_nano;
+    r.end_unix_nano = m.end_unix_nano;
+    r.span_count = m.span_count;
+    r.faults = m.faults;
+    r.variant = m.variant;
+    r.expected_class = m.expected_class;
+    r.phase = m.phase;
+    for (size_t e = 0; e < endpoints_.size() && e < r.outcomes.size(); ++e) r.outcomes[e] = ctx.outcomes[e];
+    // A write error is sticky in the writer and reported by the caller's Close().
+    (void)options_.ledger->Append(r);
+  }
+}
+
+void LoadEngine::Impl::BeginStop() {
+  if (stop_scheduling_) return;
+  stop_offset_ns_ = NowOffset().count();
+  {
+    std::lock_guard<std::mutex> l(wake_mu_);
+    stop_scheduling_ = true;
+  }
+  wake_cv_.notify_all();
+}
+
+void LoadEngine::Impl::BeginDrain() {
+  BeginStop();
+  {
+    std::lock_guard<std::mutex> l(wake_mu_);
+    drain_ = true;
+  }
+  wake_cv_.notify_all();
+  for (auto& ep : endpoints_) {
+    { std::lock_guard<std::mutex> l(ep->mu); }
+    ep->slot_cv.notify_all();
+  }
+}
+
+void LoadEngine::Impl::PrintProgress(bool final_line) {
+  ProgressMode mode = options_.progress;
+  if (mode == ProgressMode::kQuiet || options_.progress_out == nullptr) return;
+  if (mode == ProgressMode::kAuto)
+    mode = ::isatty(::fileno(options_.progress_out)) ? ProgressMode::kLive : ProgressMode::kLines;
+  const Clock::time_point now = Clock::now();
+  if (mode == ProgressMode::kLines && !final_line && now - last_lines_print_ < options_.lines_interval)
+    return;
+  last_lines_print_ = now;
+  const double elapsed = Seconds(now - start_);
+  const double planned = scheduler_.end_seconds();
+  std::string when = std::isfinite(planned) ? absl::StrFormat("%.0fs/%.0fs", elapsed, planned)
+                                            : absl::StrFormat("%.0fs", elapsed);
+  uint64_t errors = 0;
+  for (auto& ep : endpoints_) {
+    std::lock_guard<std::mutex> l(ep->mu);
+    errors += ep->stats.spans_rejected + ep->stats.spans_failed;
+  }
+  const auto last = timeline_.Last();
+  std::string sent = HumanCount(static_cast<double>(traces_sent_.load()));
+  if (options_.max_traces > 0)
+    sent += "/" + HumanCount(static_cast<double>(options_.shard.LocalCount(options_.max_traces)));
+  std::string line = absl::StrFormat(
+      "%s  %s traces/s  %s spans/s  sent %s traces  errors %s  p99 %s  lag p99 %s%s", when,
+      HumanCount(last ? static_cast<double>(last->traces_sent) : 0),
+      HumanCount(last ? static_cast<double>(last->spans_sent) : 0), sent,
+      HumanCount(static_cast<double>(errors)), HumanNanos(last ? last->latency_p99_ns : 0),
+      HumanNanos(last ? last->lag_p99_ns : 0), stop_scheduling_ ? "  (flushing)" : "");
+  if (mode == ProgressMode::kLive) {
+    std::fprintf(options_.progress_out, "\r\033[K%s%s", line.c_str(), final_line ? "\n" : "");
+  } else {
+    std::fprintf(options_.progress_out, "%s\n", line.c_str());
+  }
+  std::fflush(options_.progress_out);
+}
+
+LoadSummary LoadEngine::Impl::Run() {
+  start_ = Clock::now();
+  last_lines_print_ = start_;
+  const std::chrono::milliseconds grace = options_.grace;
+  Clock::time_point hard_stop = Clock::time_point::max();
+  const double end_seconds = scheduler_.end_seconds();
+  if (std::isfinite(end_seconds))
+    hard_stop = start_ + std::chrono::duration_cast<Clock::duration>(
+                             std::chrono::duration<double>(end_seconds)) + grace;
+  bool interrupted = false, deadline_hit = false;
+
+  std::vector<std::thread> workers;
+  for (int i = 0; i < threads_; ++i) workers.emplace_back([this] { Worker(); });
+
+  Clock::time_point next_roll = start_ + std::chrono::seconds(1);
+  std::thread shutdown;
+  std::atomic<bool> shutdown_done{false};
+  Clock::time_point send_end{};
+  for (;;) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    const Clock::time_point now = Clock::now();
+    const bool stop_asked =
+        stop_requested_ || (options_.stop_flag != nullptr && options_.stop_flag->load());
+    if (stop_asked && !stop_scheduling_) {
+      interrupted = true;
+      BeginStop();
+      hard_stop = std::min(hard_stop, now + grace);
+    }
+    if (now >= hard_stop && !drain_) {
+      if (!interrupted) deadline_hit = true;
+      BeginDrain();
+    }
+    if (workers_done_.load() == threads_ && !shutdown.joinable()) {
+      for (auto& w : workers) w.join();
+      send_end = Clock::now();
+      // Exporters flush concurrently while this thread keeps the timeline and progress going.
+      shutdown = std::thread([this, hard_stop, grace, &shutdown_done] {
+        for (auto& ep : endpoints_) {
+          auto left = hard_stop == Clock::time_point::max()
+                          ? grace
+                          : std::chrono::duration_cast<std::chrono::milliseconds>(hard_stop - Clock::now());
+          ep->exporter->Shutdown(std::max(std::chrono::milliseconds(0), left));
+        }
+        shutdown_done = true;
+      });
+    }
+    if (now >= next_roll) {
+      timeline_.Roll();
+      next_roll += std::chrono::seconds(1);
+      if (options_.ledger != nullptr) (void)options_.ledger->Flush();
+      PrintProgress(false);
+    }
+    if (shutdown_done) break;
+  }
+  shutdown.join();
+  const Clock::time_point end = Clock::now();
+  if (end > next_roll - std::chrono::seconds(1)) timeline_.Roll();  // the last partial second
+  if (options_.ledger != nullptr) (void)options_.ledger->Flush();
+  PrintProgress(true);
+
+  LoadSummary s;
+  s.load = DescribeLoadProfile(options_.profile);
+  s.closed_loop = options_.profile.max_rate;
+  s.shard_index = options_.shard.index;
+  s.shard_count = options_.shard.count;
+  s.run_start_unix_nano = options_.run_start_unix_nano;
+  s.planned_seconds = std::isfinite(end_seconds) ? end_seconds : 0;
+  s.interrupted = interrupted;
+  s.deadline_hit = deadline_hit;
+  s.total_seconds = Seconds(end - start_);
+  s.elapsed_seconds = static_cast<double>(last_handoff_ns_.load()) / 1e9;
+  s.traces_scheduled = traces_scheduled_.load();
+  s.spans_scheduled = spans_scheduled_.load();
+  s.traces_sent = traces_sent_.load();
+  s.spans_sent = spans_sent_.load();
+  s.batches = batches_.load();
+  double window = s.planned_seconds;
+  if (interrupted) window = std::min(window > 0 ? window : 1e300, static_cast<double>(stop_offset_ns_.load()) / 1e9);
+  if (s.closed_loop) {
+    window = s.elapsed_seconds;
+  } else if (window <= 0 || !std::isfinite(window)) {
+    // Bounded by a trace count: the schedule spans its last intended time plus one mean gap.
+    const double last = static_cast<double>(last_intended_ns_.load()) / 1e9;
+    window = s.traces_scheduled > 1 ? last * s.traces_scheduled / (s.traces_scheduled - 1) : last;
+    s.intended_traces_per_second = window > 0 ? s.traces_scheduled / window : 0;
+  }
+  if (!s.closed_loop && s.intended_traces_per_second == 0 && window > 0)
+    s.intended_traces_per_second = s.traces_scheduled / window;
+  const double achieved_window = std::max(window, s.elapsed_seconds);
+  if (achieved_window > 0) {
+    s.achieved_traces_per_second = s.traces_sent / achieved_window;
+    s.achieved_spans_per_second = s.spans_sent / achieved_window;
+  }
+  {
+    std::lock_guard<std::mutex> l(lag_mu_);
+    s.scheduling_lag = lag_;
+  }
+  for (auto& ep : endpoints_) {
+    std::lock_guard<std::mutex> l(ep->mu);
+    s.endpoints.push_back(ep->stats);
+  }
+  s.timeline = timeline_.samples();
+  (void)send_end;
+  return s;
+}
+
+LoadEngine::LoadEngine(LoadOptions options, const TraceSource& source, std::vector<Exporter*> exporters)
+    : impl_(std::make_unique<Impl>(std::move(options), source, std::move(exporters))) {}
+LoadEngine::~LoadEngine() = default;
+LoadSummary LoadEngine::Run() { return impl_->Run(); }
+void LoadEngine::Stop() { impl_->Stop(); }
+
+}  // namespace agentstorm
