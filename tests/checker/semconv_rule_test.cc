@@ -1,0 +1,371 @@
+#include "checker/rules/semconv_rule.h"
+
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "checker/semconv/profile.h"
+#include "checker/semconv/registry.h"
+#include "semconv_test_util.h"
+
+namespace agentstorm {
+namespace {
+
+using semconv_testing::GoodChatSpan;
+using semconv_testing::Span;
+using semconv_testing::SpanBuilder;
+using semconv_testing::TraceOf;
+
+semconv::SemconvModel Profile(const std::string& name) {
+  auto m = semconv::LoadBundledSemconvProfile(AGENTSTORM_SOURCE_DIR, name);
+  EXPECT_TRUE(m.ok()) << m.status();
+  return m.ok() ? *std::move(m) : semconv::SemconvModel{};
+}
+
+std::string UpstreamDir(const std::string& sub) {
+  const char* env = std::getenv("AGENTSTORM_SHARED_DIR");
+  std::string shared = env && *env ? env : AGENTSTORM_SHARED_DIR;
+  return shared + "/upstream/semconv/" + sub;
+}
+
+// Runs the rule over one trace made of `spans`, then Finish.
+class Checked {
+ public:
+  Checked(semconv::SemconvModel model, const std::vector<Span>& spans)
+      : rule_(std::move(model)), data_(TraceOf(spans)) {
+    TraceUnderCheck trace;
+    trace.trace_id = "11111111111111111111111111111111";
+    trace.received = &data_;
+    trace.variant = "default";
+    rule_.CheckTrace(trace, &findings_);
+    rule_.Finish(&findings_);
+  }
+  uint64_t Count(const std::string& id) const { return findings_.Count(id); }
+  const Finding* First(const std::string& id) const {
+    for (const FindingSummary& s : summaries_ = findings_.Summaries()) {
+      if (s.id == id && !s.examples.empty()) {
+        first_ = s.examples.front();
+        return &first_;
+      }
+    }
+    return nullptr;
+  }
+  const FindingSet& findings() const { return findings_; }
+  SemconvRule& rule() { return rule_; }
+
+ private:
+  SemconvRule rule_;
+  semconv_testing::TracesData data_;
+  FindingSet findings_;
+  mutable std::vector<FindingSummary> summaries_;
+  mutable Finding first_;
+};
+
+TEST(SemconvRule, GoodChatSpanHasNoViolation) {
+  Checked c(Profile("genai-latest"), {GoodChatSpan().span()});
+  EXPECT_EQ(c.findings().CountAtLevel(FindingLevel::kViolation), 0u);
+  EXPECT_EQ(c.Count("semconv.required_attribute_missing"), 0u);
+  EXPECT_EQ(c.Count("semconv.span_name_format"), 0u);
+  auto totals = c.findings().Totals();
+  EXPECT_EQ(totals["semconv"].evaluated, 1u);
+  EXPECT_EQ(totals["semconv"].passed, 1u);
+}
+
+TEST(SemconvRule, RecognisesTheProviderRefinement) {
+  SemconvRule rule(Profile("genai-latest"));
+  const semconv::SpanType* t = rule.Classify(GoodChatSpan().span());
+  ASSERT_NE(t, nullptr);
+  EXPECT_EQ(t->id, "openai.inference.client");
+  SpanBuilder cohere = GoodChatSpan();
+  Span span = cohere.span();
+  for (auto& kv : *span.mutable_attributes()) {
+    if (kv.key() == "gen_ai.provider.name") kv.mutable_value()->set_string_value("cohere");
+  }
+  EXPECT_EQ(rule.Classify(span)->id, "gen_ai.inference.client");
+}
+
+TEST(SemconvRule, SpanWithGenAiAttributesButNoOperationNameIsReported) {
+  SpanBuilder b("chat gpt-4o");
+  b.Str("gen_ai.provider.name", "openai").Str("gen_ai.request.model", "gpt-4o");
+  Checked c(Profile("genai-latest"), {b.span()});
+  ASSERT_EQ(c.Count("semconv.required_attribute_missing"), 1u);
+  const Finding* f = c.First("semconv.required_attribute_missing");
+  EXPECT_EQ(f->attribute, "gen_ai.operation.name");
+  EXPECT_EQ(f->level, FindingLevel::kViolation);
+  EXPECT_EQ(f->span_name, "chat gpt-4o");
+  EXPECT_EQ(f->trace_id, "11111111111111111111111111111111");
+  EXPECT_EQ(f->span_id, "2222222222222222");
+  EXPECT_EQ(f->variant, "default");
+}
+
+TEST(SemconvRule, MissingRequiredProviderIsReported) {
+  SpanBuilder b("chat gpt-4o");
+  b.Str("gen_ai.operation.name", "chat").Str("gen_ai.request.model", "gpt-4o");
+  Checked c(Profile("genai-latest"), {b.span()});
+  ASSERT_EQ(c.Count("semconv.required_attribute_missing"), 1u);
+  EXPECT_EQ(c.First("semconv.required_attribute_missing")->expected, "gen_ai.provider.name");
+}
+
+TEST(SemconvRule, TokenCountSentAsStringIsATypeMismatch) {
+  SpanBuilder b = GoodChatSpan();
+  b.Str("gen_ai.usage.cache_read.input_tokens", "120");
+  Checked c(Profile("genai-latest"), {b.span()});
+  ASSERT_EQ(c.Count("semconv.attribute_type_mismatch"), 1u);
+  const Finding* f = c.First("semconv.attribute_type_mismatch");
+  EXPECT_EQ(f->attribute, "gen_ai.usage.cache_read.input_tokens");
+  EXPECT_EQ(f->expected, "int");
+  EXPECT_EQ(f->actual, "string \"120\"");
+}
+
+TEST(SemconvRule, ArrayTypesAreCheckedElementWise) {
+  SpanBuilder b = GoodChatSpan();
+  b.Str("gen_ai.request.stop_sequences", "END");  // string instead of string[]
+  Checked c(Profile("genai-latest"), {b.span()});
+  ASSERT_EQ(c.Count("semconv.attribute_type_mismatch"), 1u);
+  EXPECT_EQ(c.First("semconv.attribute_type_mismatch")->expected, "string[]");
+}
+
+TEST(SemconvRule, GenAiSystemIsDeprecatedOnlyUnderTheLatestProfile) {
+  SpanBuilder latest = GoodChatSpan();
+  latest.Str("gen_ai.system", "openai");
+  Checked c(Profile("genai-latest"), {latest.span()});
+  ASSERT_EQ(c.Count("semconv.deprecated_attribute"), 1u);
+  const Finding* f = c.First("semconv.deprecated_attribute");
+  EXPECT_EQ(f->attribute, "gen_ai.system");
+  EXPECT_EQ(f->expected, "gen_ai.provider.name");
+  EXPECT_NE(f->message.find("use gen_ai.provider.name"), std::string::npos);
+
+  SpanBuilder old("chat gpt-4o");
+  old.Str("gen_ai.operation.name", "chat")
+      .Str("gen_ai.system", "openai")
+      .Str("gen_ai.request.model", "gpt-4o");
+  Checked c136(Profile("genai-v1.36"), {old.span()});
+  EXPECT_EQ(c136.Count("semconv.deprecated_attribute"), 0u);
+  EXPECT_EQ(c136.findings().CountAtLevel(FindingLevel::kViolation), 0u);
+}
+
+TEST(SemconvRule, DeprecatedEnumValueNamesItsReplacement) {
+  SpanBuilder b("chat m");
+  b.Str("gen_ai.operation.name", "chat")
+      .Str("gen_ai.system", "az.ai.inference")
+      .Str("gen_ai.request.model", "m");
+  Checked c(Profile("genai-v1.36"), {b.span()});
+  ASSERT_EQ(c.Count("semconv.deprecated_attribute"), 1u);
+  EXPECT_EQ(c.First("semconv.deprecated_attribute")->expected, "azure.ai.inference");
+}
+
+TEST(SemconvRule, WrongKindIsReported) {
+  SpanBuilder b = GoodChatSpan();
+  Span server = b.span();
+  server.set_kind(Span::SPAN_KIND_SERVER);
+  Checked c(Profile("genai-latest"), {server});
+  ASSERT_EQ(c.Count("semconv.span_kind_mismatch"), 1u);
+  EXPECT_EQ(c.First("semconv.span_kind_mismatch")->expected, "client or internal");
+  EXPECT_EQ(c.First("semconv.span_kind_mismatch")->actual, "server");
+
+  Span in_process = b.span();  // an in-process model MAY use INTERNAL
+  in_process.set_kind(Span::SPAN_KIND_INTERNAL);
+  Checked ok(Profile("genai-latest"), {in_process});
+  EXPECT_EQ(ok.Count("semconv.span_kind_mismatch"), 0u);
+}
+
+TEST(SemconvRule, BadNameIsReportedWithTheExpectedName) {
+  SpanBuilder b = GoodChatSpan();
+  Span span = b.span();
+  span.set_name("ChatCompletion");
+  Checked c(Profile("genai-latest"), {span});
+  ASSERT_EQ(c.Count("semconv.span_name_format"), 1u);
+  EXPECT_EQ(c.First("semconv.span_name_format")->expected, "chat gpt-4o");
+  EXPECT_EQ(c.First("semconv.span_name_format")->actual, "ChatCompletion");
+}
+
+TEST(SemconvRule, InvokeAgentKindPicksClientOrInternalAndNameFallsBack) {
+  SemconvRule rule(Profile("genai-latest"));
+  SpanBuilder remote("invoke_agent planner", Span::SPAN_KIND_CLIENT);
+  remote.Str("gen_ai.operation.name", "invoke_agent")
+      .Str("gen_ai.provider.name", "openai")
+      .Str("gen_ai.agent.name", "planner");
+  EXPECT_EQ(rule.Classify(remote.span())->id, "gen_ai.invoke_agent.client");
+
+  SpanBuilder unnamed("invoke_agent", Span::SPAN_KIND_INTERNAL);
+  unnamed.Str("gen_ai.operation.name", "invoke_agent");
+  EXPECT_EQ(rule.Classify(unnamed.span())->id, "gen_ai.invoke_agent.internal");
+  Checked ok(Profile("genai-latest"), {unnamed.span()});
+  EXPECT_EQ(ok.Count("semconv.span_name_format"), 0u);
+  EXPECT_EQ(ok.findings().CountAtLevel(FindingLevel::kViolation), 0u);
+
+  // With a name available, the bare form is no longer acceptable.
+  SpanBuilder named("invoke_agent", Span::SPAN_KIND_INTERNAL);
+  named.Str("gen_ai.operation.name", "invoke_agent").Str("gen_ai.agent.name", "planner");
+  Checked bad(Profile("genai-latest"), {named.span()});
+  ASSERT_EQ(bad.Count("semconv.span_name_format"), 1u);
+  EXPECT_EQ(bad.First("semconv.span_name_format")->expected, "invoke_agent planner");
+}
+
+TEST(SemconvRule, ExecuteToolNeedsTheToolName) {
+  SpanBuilder b("execute_tool", Span::SPAN_KIND_INTERNAL);
+  b.Str("gen_ai.operation.name", "execute_tool");
+  Checked c(Profile("genai-latest"), {b.span()});
+  ASSERT_EQ(c.Count("semconv.required_attribute_missing"), 1u);
+  EXPECT_EQ(c.First("semconv.required_attribute_missing")->attribute, "gen_ai.tool.name");
+
+  SpanBuilder good("execute_tool web_search", Span::SPAN_KIND_INTERNAL);
+  good.Str("gen_ai.operation.name", "execute_tool").Str("gen_ai.tool.name", "web_search");
+  Checked ok(Profile("genai-latest"), {good.span()});
+  EXPECT_EQ(ok.findings().CountAtLevel(FindingLevel::kViolation), 0u);
+}
+
+TEST(SemconvRule, ConditionsAreEvaluatedWhenTheSpanShowsThem) {
+  // error.type is required on an ERROR span, and not on an OK one.
+  SpanBuilder failed = GoodChatSpan();
+  failed.Error();
+  Checked c(Profile("genai-latest"), {failed.span(), GoodChatSpan().span()});
+  const FindingSummary* cr = nullptr;
+  auto summaries = c.findings().Summaries();
+  for (const auto& s : summaries) {
+    if (s.id == "semconv.conditionally_required_missing") cr = &s;
+  }
+  ASSERT_NE(cr, nullptr);
+  uint64_t error_type_violations = 0;
+  for (const Finding& f : cr->examples) {
+    if (f.attribute == "error.type") {
+      ++error_type_violations;
+      EXPECT_EQ(f.level, FindingLevel::kViolation);
+    }
+  }
+  EXPECT_EQ(error_type_violations, 1u);
+  EXPECT_EQ(c.findings().CountAtLevel(FindingLevel::kViolation), 1u);
+
+  // server.port is required once server.address is set.
+  SpanBuilder no_port("chat gpt-4o");
+  no_port.Str("gen_ai.operation.name", "chat")
+      .Str("gen_ai.provider.name", "cohere")
+      .Str("gen_ai.request.model", "gpt-4o")
+      .Str("server.address", "api.cohere.com");
+  Checked p(Profile("genai-latest"), {no_port.span()});
+  EXPECT_EQ(p.findings().CountAtLevel(FindingLevel::kViolation), 1u);
+}
+
+TEST(SemconvRule, ProseConditionsAreImprovements) {
+  Checked c(Profile("genai-latest"), {GoodChatSpan().span()});
+  EXPECT_GT(c.Count("semconv.conditionally_required_missing"), 0u);
+  EXPECT_EQ(c.findings().CountAtLevel(FindingLevel::kViolation), 0u);
+  EXPECT_GT(c.findings().CountAtLevel(FindingLevel::kImprovement), 0u);
+}
+
+TEST(SemconvRule, UnknownValueOfAnOpenEnumIsInformation) {
+  SpanBuilder b = GoodChatSpan();
+  b.Str("gen_ai.output.type", "hologram");
+  Checked c(Profile("genai-latest"), {b.span()});
+  ASSERT_EQ(c.Count("semconv.unknown_enum_value"), 1u);
+  EXPECT_EQ(c.First("semconv.unknown_enum_value")->level, FindingLevel::kInformation);
+  EXPECT_EQ(c.First("semconv.unknown_enum_value")->actual, "hologram");
+}
+
+TEST(SemconvRule, UnknownValueOfAClosedEnumIsAViolation) {
+  auto model = semconv::ParseSemconvProfile(R"(
+attributes:
+  gen_ai.operation.name: {type: string, enum: [chat]}
+  gen_ai.output.type: {type: string, enum: [text, json], closed: true}
+span_types:
+  - id: chat
+    operations: [chat]
+    kind: client
+    required: [gen_ai.operation.name]
+    recommended: [gen_ai.output.type]
+)",
+                                            "closed");
+  ASSERT_TRUE(model.ok()) << model.status();
+  SpanBuilder b("chat");
+  b.Str("gen_ai.operation.name", "chat").Str("gen_ai.output.type", "xml");
+  Checked c(*model, {b.span()});
+  ASSERT_EQ(c.Count("semconv.unknown_enum_value"), 1u);
+  EXPECT_EQ(c.First("semconv.unknown_enum_value")->level, FindingLevel::kViolation);
+  EXPECT_EQ(c.First("semconv.unknown_enum_value")->expected, "text|json");
+}
+
+TEST(SemconvRule, RecommendedCoverageIsAStatisticPerSpanType) {
+  SpanBuilder sparse("chat m");
+  sparse.Str("gen_ai.operation.name", "chat")
+      .Str("gen_ai.provider.name", "cohere")
+      .Str("gen_ai.request.model", "m");
+  SpanBuilder rich = sparse;
+  rich.Str("server.address", "api.cohere.com").Int("server.port", 443);
+  Checked c(Profile("genai-latest"), {sparse.span(), rich.span()});
+  auto stats = c.findings().Statistics()["semconv"];
+  ASSERT_TRUE(stats.count("recommended_coverage.gen_ai.inference.client"));
+  double pct = stats["recommended_coverage.gen_ai.inference.client"];
+  // One recommended attribute (server.address) present in one of two spans.
+  const semconv::SpanType* t = c.rule().model().FindSpanType("gen_ai.inference.client");
+  size_t recommended = 0;
+  for (const auto& a : t->attributes) {
+    recommended += a.level == semconv::RequirementLevel::kRecommended;
+  }
+  EXPECT_NEAR(pct, 100.0 / (2 * recommended), 1e-9);
+  EXPECT_EQ(stats["spans.gen_ai.inference.client"], 2);
+  ASSERT_EQ(c.Count("semconv.recommended_coverage"), 1u);
+  EXPECT_EQ(c.First("semconv.recommended_coverage")->level, FindingLevel::kInformation);
+}
+
+TEST(SemconvRule, McpToolCallIsCheckedAsAnMcpSpan) {
+  SemconvRule rule(Profile("genai-latest"));
+  SpanBuilder call("tools/call get_weather", Span::SPAN_KIND_CLIENT);
+  call.Str("mcp.method.name", "tools/call")
+      .Str("gen_ai.operation.name", "execute_tool")
+      .Str("gen_ai.tool.name", "get_weather");
+  EXPECT_EQ(rule.Classify(call.span())->id, "mcp.client");
+  Checked ok(Profile("genai-latest"), {call.span()});
+  EXPECT_EQ(ok.Count("semconv.span_name_format"), 0u);
+  EXPECT_EQ(ok.Count("semconv.span_kind_mismatch"), 0u);
+
+  SpanBuilder list("tools/list", Span::SPAN_KIND_SERVER);
+  list.Str("mcp.method.name", "tools/list");
+  EXPECT_EQ(rule.Classify(list.span())->id, "mcp.server");
+  Checked ok2(Profile("genai-latest"), {list.span()});
+  EXPECT_EQ(ok2.Count("semconv.span_name_format"), 0u);
+
+  SpanBuilder wrong("mcp request", Span::SPAN_KIND_CLIENT);
+  wrong.Str("mcp.method.name", "tools/list");
+  Checked bad(Profile("genai-latest"), {wrong.span()});
+  EXPECT_EQ(bad.Count("semconv.span_name_format"), 1u);
+}
+
+TEST(SemconvRule, NonGenAiSpansAreNotEvaluated) {
+  SpanBuilder http("GET /v1/chat", Span::SPAN_KIND_SERVER);
+  http.Str("http.request.method", "GET");
+  Checked c(Profile("genai-latest"), {http.span()});
+  EXPECT_TRUE(c.findings().Summaries().empty());
+  EXPECT_EQ(c.findings().Totals()["semconv"].evaluated, 0u);
+}
+
+TEST(SemconvRule, WorksOnTheUpstreamGenAiModel) {
+  if (!std::filesystem::is_directory(UpstreamDir("model/gen-ai"))) {
+    GTEST_SKIP() << "upstream semconv not available (set AGENTSTORM_SHARED_DIR)";
+  }
+  auto model = semconv::LoadSemconvRegistry(UpstreamDir("model"));
+  ASSERT_TRUE(model.ok()) << model.status();
+  Checked c(*model, {GoodChatSpan().span()});
+  EXPECT_EQ(c.findings().CountAtLevel(FindingLevel::kViolation), 0u);
+  SpanBuilder b = GoodChatSpan();
+  b.Str("gen_ai.usage.output_tokens", "42");
+  Checked bad(*std::move(model), {b.span()});
+  EXPECT_EQ(bad.Count("semconv.attribute_type_mismatch"), 1u);
+}
+
+TEST(SemconvRule, GenAiSystemIsDeprecatedUnderCoreV1_41_1) {
+  if (!std::filesystem::is_directory(UpstreamDir("core-semconv-v1.41.1"))) {
+    GTEST_SKIP() << "upstream semconv not available (set AGENTSTORM_SHARED_DIR)";
+  }
+  auto model = semconv::LoadSemconvRegistry(UpstreamDir("core-semconv-v1.41.1"));
+  ASSERT_TRUE(model.ok()) << model.status();
+  SpanBuilder b = GoodChatSpan();
+  b.Str("gen_ai.system", "openai");
+  Checked c(*std::move(model), {b.span()});
+  ASSERT_EQ(c.Count("semconv.deprecated_attribute"), 1u);
+  EXPECT_EQ(c.First("semconv.deprecated_attribute")->expected, "gen_ai.provider.name");
+}
+
+}  // namespace
+}  // namespace agentstorm
