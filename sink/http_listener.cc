@@ -11,6 +11,12 @@ namespace agentstorm::sink {
 absl::StatusOr<std::unique_ptr<HttpListener>> HttpListener::Start(httplib::Server* server,
                                                                   const ListenAddress& address,
                                                                   std::string_view what) {
+  // httplib's default also sets SO_REUSEPORT, which would let a second sink bind a port that
+  // is already serving and split the traffic between them; keep SO_REUSEADDR only.
+  server->set_socket_options([](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
   int port = 0;
   if (address.port == 0) {
     port = server->bind_to_any_port(address.host);

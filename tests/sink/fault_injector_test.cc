@@ -1,0 +1,201 @@
+#include "sink/fault_injector.h"
+
+#include <map>
+#include <set>
+
+#include <gtest/gtest.h>
+
+#include "sink/request_decoder.h"
+#include "tests/sink/test_requests.h"
+
+namespace agentstorm::sink {
+namespace {
+
+using testing::AddResource;
+using testing::AddSpan;
+using testing::MakeRequest;
+using opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest;
+
+FaultInjector Injector(std::vector<std::string> specs, uint64_t seed = 42) {
+  absl::StatusOr<FaultSpec> spec = ParseFaultSpecs(specs);
+  EXPECT_TRUE(spec.ok()) << spec.status();
+  return FaultInjector(spec.ok() ? *spec : FaultSpec{}, seed);
+}
+
+std::set<std::string> TraceIds(const ExportTraceServiceRequest& r) {
+  std::set<std::string> ids;
+  for (const auto& rs : r.resource_spans())
+    for (const auto& ss : rs.scope_spans())
+      for (const auto& s : ss.spans()) ids.insert(s.trace_id());
+  return ids;
+}
+
+TEST(FaultSpecs, ParsesEveryFault) {
+  absl::StatusOr<FaultSpec> spec = ParseFaultSpecs(
+      {"drop-spans=0.1", "drop-traces=25%", "sample-traces=0.5", "strip-attribute=a",
+       "strip-attribute=b", "truncate-values=8", "break-parent=1", "rewrite-service=x",
+       "delay-visibility=500ms", "unavailable=2s", "throttle=1m", "partial-reject=0.3"});
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  EXPECT_DOUBLE_EQ(spec->drop_spans, 0.1);
+  EXPECT_DOUBLE_EQ(spec->drop_traces, 0.25);
+  EXPECT_DOUBLE_EQ(*spec->sample_traces, 0.5);
+  EXPECT_EQ(spec->strip_attributes, (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(*spec->truncate_values, 8u);
+  EXPECT_DOUBLE_EQ(spec->break_parent, 1.0);
+  EXPECT_EQ(*spec->rewrite_service, "x");
+  EXPECT_EQ(spec->delay_visibility, absl::Milliseconds(500));
+  EXPECT_EQ(spec->unavailable, absl::Seconds(2));
+  EXPECT_EQ(spec->throttle, absl::Minutes(1));
+  EXPECT_DOUBLE_EQ(spec->partial_reject, 0.3);
+  EXPECT_FALSE(spec->empty());
+  EXPECT_TRUE(ParseFaultSpecs({})->empty());
+}
+
+TEST(FaultSpecs, RejectsInvalidSpecsWithAMessageNamingThem) {
+  for (const char* bad : {"drop-spans", "drop-spans=1.5", "drop-spans=-0.1", "drop-spans=abc",
+                          "delay-visibility=2", "delay-visibility=-1s", "truncate-values=-3",
+                          "strip-attribute=", "rewrite-service=", "explode=1", "=1"}) {
+    absl::StatusOr<FaultSpec> spec = ParseFaultSpecs({bad});
+    ASSERT_FALSE(spec.ok()) << bad;
+    EXPECT_TRUE(absl::IsInvalidArgument(spec.status())) << bad;
+    EXPECT_NE(spec.status().message().find("--fault"), absl::string_view::npos) << spec.status();
+  }
+  EXPECT_FALSE(ParseFaultSpecs({"drop-spans=0.1", "drop-spans=0.2"}).ok());
+}
+
+TEST(FaultInjector, DecisionsAreDeterministicGivenTheSeed) {
+  const ExportTraceServiceRequest original = MakeRequest("svc", 100, 2);
+  auto run = [&](uint64_t seed) {
+    ExportTraceServiceRequest r = original;
+    Injector({"drop-spans=0.3"}, seed).Apply(&r);
+    return r.SerializeAsString();
+  };
+  EXPECT_EQ(run(7), run(7));
+  EXPECT_NE(run(7), run(8));
+}
+
+TEST(FaultInjector, DropSpansRemovesAboutTheRequestedFraction) {
+  ExportTraceServiceRequest r = MakeRequest("svc", 200, 5);
+  FaultEffects fx = Injector({"drop-spans=0.2"}).Apply(&r);
+  EXPECT_EQ(fx.dropped_spans + CountSpans(r), 1000u);
+  EXPECT_GT(fx.dropped_spans, 140u);
+  EXPECT_LT(fx.dropped_spans, 260u);
+}
+
+TEST(FaultInjector, DropTracesAndSampleTracesActOnWholeTraces) {
+  for (const char* spec : {"drop-traces=0.5", "sample-traces=0.5"}) {
+    ExportTraceServiceRequest r = MakeRequest("svc", 200, 4);
+    Injector({spec}).Apply(&r);
+    std::map<std::string, int> per_trace;
+    for (const auto& s : r.resource_spans(0).scope_spans(0).spans()) ++per_trace[s.trace_id()];
+    for (const auto& [id, n] : per_trace) EXPECT_EQ(n, 4) << spec << ": a trace was cut, not dropped whole";
+    EXPECT_GT(per_trace.size(), 60u) << spec;
+    EXPECT_LT(per_trace.size(), 140u) << spec;
+  }
+}
+
+TEST(FaultInjector, SampleTracesKeepsTheSameTracesAcrossRequests) {
+  // The decision depends on the trace ID only, so the halves of a trace split over two
+  // requests are kept or dropped together.
+  ExportTraceServiceRequest a = MakeRequest("svc", 100, 1);
+  ExportTraceServiceRequest b = MakeRequest("other", 100, 1);
+  FaultInjector f = Injector({"sample-traces=0.3"});
+  f.Apply(&a);
+  f.Apply(&b);
+  EXPECT_EQ(TraceIds(a), TraceIds(b));
+}
+
+TEST(FaultInjector, DroppingEverythingLeavesNoEmptyResources) {
+  ExportTraceServiceRequest r = MakeRequest("svc", 3, 3);
+  Injector({"drop-traces=1"}).Apply(&r);
+  EXPECT_EQ(r.resource_spans_size(), 0);
+}
+
+TEST(FaultInjector, StripsAttributeEverywhere) {
+  ExportTraceServiceRequest r;
+  auto* rs = AddResource(&r, "svc");
+  auto* res_attr = rs->mutable_resource()->add_attributes();
+  res_attr->set_key("secret");
+  auto* span = AddSpan(rs, 1, 1);
+  for (const char* k : {"keep", "secret", "also"}) span->add_attributes()->set_key(k);
+  span->add_events()->add_attributes()->set_key("secret");
+  FaultEffects fx = Injector({"strip-attribute=secret"}).Apply(&r);
+  EXPECT_EQ(fx.stripped_attributes, 3u);
+  const auto& s = r.resource_spans(0).scope_spans(0).spans(0);
+  ASSERT_EQ(s.attributes_size(), 2);
+  EXPECT_EQ(s.attributes(0).key(), "keep");
+  EXPECT_EQ(s.attributes(1).key(), "also");
+  EXPECT_EQ(s.events(0).attributes_size(), 0);
+  EXPECT_EQ(r.resource_spans(0).resource().attributes_size(), 1);  // service.name stays
+}
+
+TEST(FaultInjector, TruncatesStringValuesWithoutSplittingUtf8) {
+  ExportTraceServiceRequest r;
+  auto* span = AddSpan(AddResource(&r, "svc"), 1, 1);
+  auto* a = span->add_attributes();
+  a->set_key("prompt");
+  a->mutable_value()->set_string_value("abcdefghij");
+  auto* b = span->add_attributes();
+  b->set_key("utf8");
+  b->mutable_value()->set_string_value("ab\xc3\xa9z");  // "abéz": é is 2 bytes at offset 2
+  auto* c = span->add_attributes();
+  c->set_key("n");
+  c->mutable_value()->set_int_value(123456789);
+  FaultEffects fx = Injector({"truncate-values=3"}).Apply(&r);
+  const auto& s = r.resource_spans(0).scope_spans(0).spans(0);
+  EXPECT_EQ(s.attributes(0).value().string_value(), "abc");
+  EXPECT_EQ(s.attributes(1).value().string_value(), "ab");
+  EXPECT_EQ(s.attributes(2).value().int_value(), 123456789);
+  EXPECT_EQ(fx.truncated_values, 2u);
+}
+
+TEST(FaultInjector, BreakParentPointsChildrenAtMissingSpans) {
+  ExportTraceServiceRequest r = MakeRequest("svc", 1, 5);
+  std::set<std::string> span_ids;
+  for (const auto& s : r.resource_spans(0).scope_spans(0).spans()) span_ids.insert(s.span_id());
+  FaultEffects fx = Injector({"break-parent=1"}).Apply(&r);
+  EXPECT_EQ(fx.broken_parents, 4u);
+  for (const auto& s : r.resource_spans(0).scope_spans(0).spans()) {
+    if (s.name() == "root") {
+      EXPECT_TRUE(s.parent_span_id().empty()) << "a root stays a root";
+    } else {
+      EXPECT_EQ(s.parent_span_id().size(), 8u);
+      EXPECT_EQ(span_ids.count(s.parent_span_id()), 0u);
+    }
+  }
+}
+
+TEST(FaultInjector, RewritesServiceName) {
+  ExportTraceServiceRequest r = MakeRequest("svc", 1, 1);
+  Injector({"rewrite-service=impostor"}).Apply(&r);
+  EXPECT_EQ(r.resource_spans(0).resource().attributes(0).value().string_value(), "impostor");
+  EXPECT_EQ(r.resource_spans(0).resource().attributes_size(), 1);
+}
+
+TEST(FaultInjector, PartialRejectRemovesAndCountsSpans) {
+  ExportTraceServiceRequest r = MakeRequest("svc", 100, 4);
+  const uint64_t rejected = Injector({"partial-reject=0.25"}).RejectPartially(&r);
+  EXPECT_EQ(rejected + CountSpans(r), 400u);
+  EXPECT_GT(rejected, 60u);
+  EXPECT_LT(rejected, 140u);
+}
+
+TEST(FaultInjector, AdmissionFollowsUnavailableThenThrottleWindows) {
+  FaultInjector f = Injector({"unavailable=1s", "throttle=3s"});
+  EXPECT_EQ(f.Admit(absl::Milliseconds(500)), FaultInjector::Admission::kUnavailable);
+  EXPECT_EQ(f.Admit(absl::Seconds(2)), FaultInjector::Admission::kThrottled);
+  EXPECT_EQ(f.Admit(absl::Seconds(3)), FaultInjector::Admission::kAccept);
+  EXPECT_EQ(Injector({}).Admit(absl::ZeroDuration()), FaultInjector::Admission::kAccept);
+}
+
+TEST(FaultInjector, NoFaultsChangeNothing) {
+  ExportTraceServiceRequest r = MakeRequest("svc", 10, 3);
+  const std::string before = r.SerializeAsString();
+  FaultInjector f = Injector({"delay-visibility=1s"});
+  EXPECT_FALSE(f.changes_data());
+  f.Apply(&r);
+  EXPECT_EQ(r.SerializeAsString(), before);
+}
+
+}  // namespace
+}  // namespace agentstorm::sink
