@@ -9,5 +9,8 @@ class App;
 namespace agentstorm::cli {
 
 void AddSinkCommand(CLI::App& app, int* exit_code);
+void AddGenerateCommand(CLI::App& app, int* exit_code);
+void AddValidateCommand(CLI::App& app, int* exit_code);
+void AddScenariosCommand(CLI::App& app, int* exit_code);
 
 }  // namespace agentstorm::cli

@@ -20,6 +20,9 @@ int main(int argc, char** argv) {
 
   int exit_code = agentstorm::kExitOk;
   agentstorm::cli::AddSinkCommand(app, &exit_code);
+  agentstorm::cli::AddGenerateCommand(app, &exit_code);
+  agentstorm::cli::AddValidateCommand(app, &exit_code);
+  agentstorm::cli::AddScenariosCommand(app, &exit_code);
 
   try {
     app.parse(argc, argv);

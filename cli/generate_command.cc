@@ -1,0 +1,154 @@
+// `agentstorm generate SCENARIO ...`: parses the full option set of DESIGN.md. With --dry-run it
+// prints the traces (OTLP/JSON lines or a tree) instead of sending them; otherwise RunGenerate.
+#include <CLI/CLI.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+
+#include "cli/commands.h"
+#include "cli/generate_flags.h"
+#include "core/exit_codes.h"
+#include "core/ids.h"
+#include "core/otlp_json.h"
+#include "generator/scenario_loader.h"
+#include "generator/shard.h"
+#include "generator/trace_synthesizer.h"
+#include "generator/trace_tree.h"
+#include "generator/units.h"
+#include "opentelemetry/proto/collector/trace/v1/trace_service.pb.h"
+
+namespace agentstorm::cli {
+namespace {
+
+std::string FaultList(uint32_t faults) {
+  std::string out;
+  for (int k = 0; k < kFaultKindCount; ++k)
+    if (faults & FaultBit(static_cast<FaultKind>(k))) {
+      if (!out.empty()) out += ",";
+      out += FaultKindName(static_cast<FaultKind>(k));
+    }
+  return out.empty() ? "-" : out;
+}
+
+int RunDryRun(const GenerateFlags& flags, uint64_t start_unix_nano) {
+  std::vector<ScenarioDiagnostic> errors;
+  std::unique_ptr<Scenario> loaded = LoadScenarioFile(flags.scenario_path, &errors);
+  if (!loaded) {
+    for (const auto& e : errors) std::cerr << e.ToString() << "\n";
+    return kExitUsage;
+  }
+  std::shared_ptr<const Scenario> scenario = std::move(loaded);
+  SynthesizerOptions opt;
+  opt.seed = flags.seed;
+  opt.start_unix_nano = start_unix_nano;
+  TraceSynthesizer synth(scenario, opt);
+  const ShardSpec shard{flags.shard_index, flags.shard_count};
+  const uint64_t total = flags.traces > 0 ? flags.traces : 1;
+  SynthesizedTrace trace;
+  opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest request;
+  for (uint64_t local = 0; local < shard.LocalCount(total); ++local) {
+    const uint64_t index = shard.GlobalIndex(local);
+    synth.Synthesize(index, -1, &trace);
+    if (flags.format == "tree") {
+      std::cout << "trace " << HexEncode(trace.trace_id) << " #" << index
+                << " variant=" << scenario->variants[trace.variant].name
+                << " class=" << TraceClassName(trace.expected_class)
+                << " spans=" << trace.span_count << " faults=" << FaultList(trace.faults) << "\n"
+                << RenderTraceTree(trace) << "\n";
+    } else {
+      request.Clear();
+      for (const auto& rs : trace.resource_spans) *request.add_resource_spans() = rs;
+      std::cout << EncodeOtlpJson(request) << "\n";
+    }
+  }
+  std::cout.flush();
+  return kExitOk;
+}
+
+}  // namespace
+
+void AddGenerateCommand(CLI::App& app, int* exit_code) {
+  auto flags = std::make_shared<GenerateFlags>();
+  auto duration = std::make_shared<std::string>();
+  auto shard = std::make_shared<std::string>();
+  auto start_time = std::make_shared<uint64_t>(0);
+  auto protocol = std::make_shared<std::string>();
+  auto compression = std::make_shared<std::string>();
+  auto ca = std::make_shared<std::string>();
+  auto cert = std::make_shared<std::string>();
+  auto key = std::make_shared<std::string>();
+
+  CLI::App* cmd = app.add_subcommand(
+      "generate", "synthesize a scenario's traces and send them to OTLP endpoints (or print them)");
+  cmd->add_option("scenario", flags->scenario, "scenario file, or the name of a bundled scenario")
+      ->required();
+  cmd->add_option("--endpoint", flags->endpoints,
+                  "OTLP endpoint base URL (repeatable: each gets the same stream)");
+  cmd->add_option("--rate", flags->rate,
+                  "traces/s (\"500/s\"), spans/s (\"200k spans/s\"), a profile, or \"max\"");
+  cmd->add_option("--duration", *duration, "how long to send, e.g. 30s, 5m");
+  cmd->add_option("--traces", flags->traces, "how many traces to send (dry run: to print)");
+  cmd->add_option("--seed", flags->seed, "random seed; same seed, same traces")->capture_default_str();
+  cmd->add_option("--shard", *shard, "I/N: this process sends shard I of N (0-based)");
+  cmd->add_option("--protocol", *protocol, "grpc | http/protobuf | http/json");
+  cmd->add_option("--header", flags->headers, "K=V header on every request (repeatable)");
+  cmd->add_option("--compression", *compression, "gzip | none");
+  cmd->add_flag("--insecure", flags->insecure, "plaintext gRPC / skip TLS verification");
+  cmd->add_option("--ca", *ca, "PEM file of trusted CA certificates");
+  cmd->add_option("--cert", *cert, "PEM client certificate (mTLS)");
+  cmd->add_option("--key", *key, "PEM client private key (mTLS)");
+  cmd->add_option("--batch-spans", flags->batch_spans, "spans per export request");
+  cmd->add_option("--max-batch-bytes", flags->max_batch_bytes, "upper bound of a request's size");
+  cmd->add_option("--ledger", flags->ledger, "write the run's ledger to FILE");
+  cmd->add_flag("--dry-run", flags->dry_run, "print the traces instead of sending them");
+  cmd->add_option("--format", flags->format, "dry-run output: otlp-json | tree")
+      ->check(CLI::IsMember({"otlp-json", "tree"}))
+      ->capture_default_str();
+  cmd->add_flag("--quiet", flags->quiet, "no progress lines");
+  cmd->add_option("--summary-json", flags->summary_json, "write the final summary as JSON to FILE");
+  cmd->add_option("--start-time", *start_time,
+                  "run start in Unix nanoseconds for the synthetic clock (default: now)");
+
+  cmd->callback([=] {
+    if (!duration->empty()) {
+      auto d = ParseDurationSeconds(*duration);
+      if (!d.ok()) {
+        std::cerr << "agentstorm generate: --duration: " << d.status().message() << "\n";
+        *exit_code = kExitUsage;
+        return;
+      }
+      flags->duration_seconds = *d;
+    }
+    if (!shard->empty()) {
+      auto s = ParseShardSpec(*shard);
+      if (!s.ok()) {
+        std::cerr << "agentstorm generate: --shard: " << s.status().message() << "\n";
+        *exit_code = kExitUsage;
+        return;
+      }
+      flags->shard_index = s->index;
+      flags->shard_count = s->count;
+    }
+    flags->start_unix_nano = *start_time;
+    if (!protocol->empty()) flags->protocol = *protocol;
+    if (!compression->empty()) flags->compression = *compression;
+    if (!ca->empty()) flags->ca_file = *ca;
+    if (!cert->empty()) flags->cert_file = *cert;
+    if (!key->empty()) flags->key_file = *key;
+    flags->scenario_path =
+        ResolveScenarioPath(flags->scenario, BundledScenariosDir(AGENTSTORM_SOURCE_DIR));
+    if (flags->dry_run) {
+      uint64_t start = *start_time;
+      if (start == 0)
+        start = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                          std::chrono::system_clock::now().time_since_epoch())
+                                          .count());
+      *exit_code = RunDryRun(*flags, start);
+      return;
+    }
+    *exit_code = RunGenerate(*flags);
+  });
+}
+
+}  // namespace agentstorm::cli

@@ -1,0 +1,45 @@
+// The parsed flags of `agentstorm generate` (DESIGN.md, "Command line"). cli/generate_command.cc
+// fills it; RunGenerate (cli/generate_run.cc) sends the traces. Values are kept as the user wrote
+// them where the sending side owns their grammar (--rate, --protocol, ...); "" / unset = not given.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace agentstorm::cli {
+
+struct GenerateFlags {
+  std::string scenario;       // the argument as given
+  std::string scenario_path;  // resolved file (a bundled name becomes scenarios/NAME.yaml)
+
+  std::vector<std::string> endpoints;  // --endpoint, repeatable: the same stream to each
+  std::string rate;                    // --rate, e.g. "500/s", "200k spans/s", "max" ("" = unset)
+  double duration_seconds = 0;         // --duration (0 = unset)
+  uint64_t traces = 0;                 // --traces (0 = unset)
+  uint64_t seed = 1;                   // --seed
+  uint32_t shard_index = 0;            // --shard I/N
+  uint32_t shard_count = 1;
+  std::optional<std::string> protocol;     // grpc | http/protobuf | http/json
+  std::vector<std::string> headers;        // --header K=V, repeatable
+  std::optional<std::string> compression;  // gzip | none
+  bool insecure = false;
+  std::optional<std::string> ca_file;
+  std::optional<std::string> cert_file;
+  std::optional<std::string> key_file;
+  uint32_t batch_spans = 0;        // --batch-spans (0 = default)
+  uint64_t max_batch_bytes = 0;    // --max-batch-bytes (0 = default)
+  std::string ledger;              // --ledger FILE ("" = none)
+  bool dry_run = false;
+  std::string format = "otlp-json";  // --format otlp-json | tree (dry run only)
+  bool quiet = false;
+  std::string summary_json;        // --summary-json FILE ("" = none)
+  uint64_t start_unix_nano = 0;    // --start-time: synthetic clock anchor (0 = now)
+};
+
+// Sends the scenario's traces as the flags say and returns the process exit code
+// (core/exit_codes.h). Implemented in cli/generate_run.cc.
+int RunGenerate(const GenerateFlags& flags);
+
+}  // namespace agentstorm::cli
