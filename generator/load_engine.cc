@@ -474,12 +474,20 @@ void LoadEngine::Impl::PrintProgress(bool final_line) {
   std::string sent = HumanCount(static_cast<double>(traces_sent_.load()));
   if (options_.max_traces > 0)
     sent += "/" + HumanCount(static_cast<double>(options_.shard.LocalCount(options_.max_traces)));
+  // Live: the last whole second. Final: the average over the run.
+  double traces_rate = last ? static_cast<double>(last->traces_sent) : 0;
+  double spans_rate = last ? static_cast<double>(last->spans_sent) : 0;
+  const double sending = static_cast<double>(last_handoff_ns_.load()) / 1e9;
+  if (final_line && sending > 0) {
+    traces_rate = static_cast<double>(traces_sent_.load()) / sending;
+    spans_rate = static_cast<double>(spans_sent_.load()) / sending;
+  }
   std::string line = absl::StrFormat(
       "%s  %s traces/s  %s spans/s  sent %s traces  errors %s  p99 %s  lag p99 %s%s", when,
-      HumanCount(last ? static_cast<double>(last->traces_sent) : 0),
-      HumanCount(last ? static_cast<double>(last->spans_sent) : 0), sent,
+      HumanCount(traces_rate), HumanCount(spans_rate), sent,
       HumanCount(static_cast<double>(errors)), HumanNanos(last ? last->latency_p99_ns : 0),
-      HumanNanos(last ? last->lag_p99_ns : 0), stop_scheduling_ ? "  (flushing)" : "");
+      HumanNanos(last ? last->lag_p99_ns : 0),
+      final_line ? "  done" : (stop_scheduling_ ? "  (flushing)" : ""));
   if (mode == ProgressMode::kLive) {
     std::fprintf(options_.progress_out, "\r\033[K%s%s", line.c_str(), final_line ? "\n" : "");
   } else {

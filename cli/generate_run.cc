@@ -1,0 +1,208 @@
+// RunGenerate: `agentstorm generate` without --dry-run. Compiles the scenario, builds one exporter
+// per --endpoint (flags over OTEL_EXPORTER_OTLP_* over defaults), runs the LoadEngine, writes the
+// ledger and the summary. Exit codes: 0 sent, 2 usage/config error, 3 an endpoint could not be
+// reached (or accepted nothing).
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <memory>
+
+#include "cli/generate_flags.h"
+#include "core/exit_codes.h"
+#include "generator/exporter_factory.h"
+#include "generator/exporter_options.h"
+#include "generator/ledger.h"
+#include "generator/load_engine.h"
+#include "generator/rate_parser.h"
+#include "generator/scenario_loader.h"
+#include "generator/scheduler.h"
+#include "generator/trace_synthesizer.h"
+
+namespace agentstorm::cli {
+namespace {
+
+std::atomic<bool> g_stop{false};
+extern "C" void OnStopSignal(int) { g_stop.store(true); }
+
+// Installs SIGINT/SIGTERM handlers for its lifetime; a second signal kills as usual.
+class StopSignals {
+ public:
+  StopSignals() {
+    g_stop = false;
+    struct sigaction sa {};
+    sa.sa_handler = OnStopSignal;
+    sa.sa_flags = SA_RESETHAND;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &old_int_);
+    sigaction(SIGTERM, &sa, &old_term_);
+  }
+  ~StopSignals() {
+    sigaction(SIGINT, &old_int_, nullptr);
+    sigaction(SIGTERM, &old_term_, nullptr);
+  }
+
+ private:
+  struct sigaction old_int_ {};
+  struct sigaction old_term_ {};
+};
+
+int Usage(const std::string& message) {
+  std::cerr << "agentstorm generate: " << message << "\n";
+  return kExitUsage;
+}
+
+uint64_t NowUnixNano() {
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                   std::chrono::system_clock::now().time_since_epoch())
+                                   .count());
+}
+
+// The load profile: --rate when given, else the scenario's `load:` section (whose phases may
+// override fault rates), fitted to --duration.
+absl::StatusOr<LoadProfile> ResolveProfile(const GenerateFlags& flags, const Scenario& scenario) {
+  if (!flags.rate.empty()) return ParseLoadProfile(flags.rate, flags.duration_seconds, flags.traces);
+  if (!scenario.load) {
+    return absl::InvalidArgumentError(
+        "give --rate (e.g. --rate 100/s), or a `load:` section in the scenario");
+  }
+  LoadProfile profile = *scenario.load;
+  if (flags.duration_seconds > 0) FitProfileToDuration(&profile, flags.duration_seconds);
+  if (ProfileSeconds(profile) <= 0 && flags.traces == 0 && !profile.max_rate)
+    return absl::InvalidArgumentError("the scenario's load has no duration: give --duration or --traces");
+  return profile;
+}
+
+}  // namespace
+
+int RunGenerate(const GenerateFlags& flags) {
+  std::vector<ScenarioDiagnostic> errors;
+  std::unique_ptr<Scenario> loaded = LoadScenarioFile(flags.scenario_path, &errors);
+  if (!loaded) {
+    for (const auto& e : errors) std::cerr << e.ToString() << "\n";
+    return kExitUsage;
+  }
+  std::shared_ptr<const Scenario> scenario = std::move(loaded);
+
+  auto profile = ResolveProfile(flags, *scenario);
+  if (!profile.ok()) return Usage(std::string(profile.status().message()));
+
+  // Exporters: one per --endpoint; with none, the OTEL_EXPORTER_OTLP_* environment (or the
+  // default localhost endpoint) decides.
+  std::vector<std::optional<std::string>> endpoints;
+  for (const std::string& e : flags.endpoints) endpoints.emplace_back(e);
+  if (endpoints.empty()) endpoints.emplace_back(std::nullopt);
+  if (endpoints.size() > static_cast<size_t>(kLedgerMaxEndpoints))
+    return Usage("at most " + std::to_string(kLedgerMaxEndpoints) + " --endpoint");
+  LoadOptions options;
+  std::vector<std::unique_ptr<Exporter>> exporters;
+  std::vector<Exporter*> exporter_ptrs;
+  for (const auto& endpoint : endpoints) {
+    ExporterFlags ef;
+    ef.endpoint = endpoint;
+    ef.protocol = flags.protocol;
+    ef.headers = flags.headers;
+    ef.compression = flags.compression;
+    if (flags.insecure) ef.insecure = true;
+    ef.ca_file = flags.ca_file;
+    ef.cert_file = flags.cert_file;
+    ef.key_file = flags.key_file;
+    ef.max_in_flight = options.max_in_flight;
+    auto eo = BuildExporterOptions(ef);
+    if (!eo.ok()) return Usage(std::string(eo.status().message()));
+    auto exporter = MakeExporter(*eo);
+    if (!exporter.ok()) return Usage(std::string(exporter.status().message()));
+    exporter_ptrs.push_back(exporter->get());
+    exporters.push_back(std::move(*exporter));
+  }
+
+  const uint64_t run_start = flags.start_unix_nano != 0 ? flags.start_unix_nano : NowUnixNano();
+  options.profile = *profile;
+  options.max_traces = flags.traces;
+  options.max_seconds = flags.duration_seconds;
+  options.shard = ShardSpec{flags.shard_index, flags.shard_count};
+  options.seed = flags.seed;
+  options.run_start_unix_nano = run_start;
+  if (flags.batch_spans > 0) options.batch_spans = flags.batch_spans;
+  if (flags.max_batch_bytes > 0) options.max_batch_bytes = flags.max_batch_bytes;
+  options.progress = flags.quiet ? ProgressMode::kQuiet : ProgressMode::kAuto;
+
+  SynthesizerOptions so;
+  so.seed = flags.seed;
+  so.start_unix_nano = run_start;
+  so.load = &options.profile;
+  {
+    // Synthetic start times follow the intended mean spacing, so trace timestamps look like the
+    // load that carried them.
+    TraceSynthesizer probe(scenario, so);
+    Scheduler schedule(options.profile,
+                       SchedulerOptions{probe.MeanSpansPerTrace(), flags.seed, ShardSpec{},
+                                        flags.traces, flags.duration_seconds});
+    const double seconds = std::isfinite(schedule.end_seconds()) ? schedule.end_seconds() : 0;
+    const double count = seconds > 0 ? schedule.IntendedCount(seconds) : 0;
+    so.trace_interval_nanos = count > 0 ? static_cast<uint64_t>(seconds / count * 1e9) : 1'000'000;
+  }
+  TraceSynthesizer synth(scenario, so);
+
+  std::unique_ptr<LedgerWriter> ledger;
+  if (!flags.ledger.empty()) {
+    LedgerHeader header;
+    header.scenario_hash = scenario->SourceHash();
+    header.seed = flags.seed;
+    header.shard = options.shard;
+    header.run_start_unix_nano = run_start;
+    header.semconv_profile = scenario->SemconvProfileLabel();
+    header.scenario_path = flags.scenario_path;
+    header.load = DescribeLoadProfile(options.profile);
+    for (Exporter* e : exporter_ptrs) header.endpoints.push_back(e->Describe());
+    auto w = LedgerWriter::Create(flags.ledger, header);
+    if (!w.ok()) return Usage(std::string(w.status().message()));
+    ledger = std::move(*w);
+    options.ledger = ledger.get();
+  }
+
+  LoadSummary summary;
+  {
+    StopSignals signals;
+    options.stop_flag = &g_stop;
+    LoadEngine engine(options, synth, exporter_ptrs);
+    summary = engine.Run();
+  }
+  exporters.clear();
+
+  int code = kExitOk;
+  if (ledger) {
+    absl::Status closed = ledger->Close();
+    if (!closed.ok()) {
+      std::cerr << "agentstorm generate: " << closed.message() << "\n";
+      code = kExitUsage;
+    }
+  }
+  std::cout << FormatSummaryText(summary);
+  std::cout.flush();
+  if (!flags.summary_json.empty()) {
+    std::ofstream out(flags.summary_json);
+    out << SummaryToJson(summary).dump(2) << "\n";
+    if (!out) {
+      std::cerr << "agentstorm generate: cannot write " << flags.summary_json << "\n";
+      code = kExitUsage;
+    }
+  }
+  for (const EndpointStats& e : summary.endpoints) {
+    if (e.unreachable()) {
+      std::cerr << "agentstorm generate: endpoint " << e.endpoint
+                << " could not be reached: " << e.last_error << "\n";
+      code = kExitUnreachable;
+    } else if (summary.spans_scheduled > 0 && e.spans_acknowledged == 0 && e.spans_rejected == 0) {
+      std::cerr << "agentstorm generate: endpoint " << e.endpoint << " accepted no span"
+                << (e.last_error.empty() ? "" : ": " + e.last_error) << "\n";
+      code = kExitUnreachable;
+    }
+  }
+  return code;
+}
+
+}  // namespace agentstorm::cli
