@@ -31,10 +31,9 @@ void RetryingExporter::Export(std::shared_ptr<const EncodedBatch> batch, ExportC
   bool start = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (!accepting_) {
-      ++outstanding_;
-    } else {
-      ++outstanding_;
+    ++outstanding_;
+    ++unfinished_;
+    if (accepting_) {
       if (on_wire_ < options_.max_in_flight && queued_.empty()) {
         ++on_wire_;
         start = true;
@@ -136,6 +135,10 @@ void RetryingExporter::Complete(Call* call, ExportResult result) {
   if (result.error.empty() && result.outcome != ExportResult::Outcome::kAcknowledged) {
     result.error = call->last_error;
   }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    --unfinished_;
+  }
   if (call->done) call->done(result);
   delete call;
   {
@@ -218,7 +221,7 @@ void RetryingExporter::Shutdown(std::chrono::milliseconds grace) {
 
 int RetryingExporter::InFlight() const {
   std::lock_guard<std::mutex> lock(mu_);
-  return outstanding_;
+  return unfinished_;
 }
 
 bool RetryingExporter::EverReached() const {

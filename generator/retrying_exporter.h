@@ -57,7 +57,8 @@ class RetryingExporter : public Exporter {
 
   void Export(std::shared_ptr<const EncodedBatch> batch, ExportCallback done) final;
   void Shutdown(std::chrono::milliseconds grace) final;
-  // Batches accepted and not yet completed: on the wire, waiting for a slot, or backing off.
+  // Batches accepted whose callback has not been called yet: on the wire, waiting for a slot,
+  // or waiting to retry.
   int InFlight() const final;
   std::string Describe() const final;
 
@@ -97,6 +98,7 @@ class RetryingExporter : public Exporter {
   std::multimap<std::chrono::steady_clock::time_point, Call*> backoff_;  // waiting to retry
   int on_wire_ = 0;
   int outstanding_ = 0;  // accepted, callback not yet returned
+  int unfinished_ = 0;   // accepted, callback not yet called
   bool accepting_ = true;
   bool grace_expired_ = false;
   bool stop_timer_ = false;
