@@ -209,6 +209,8 @@ struct Variant {
   TraceClass expected_class = TraceClass::kNormal;  // before faults raise it
   std::vector<std::string> expected_alerts;
   std::map<FaultKind, double> fault_rates;  // overrides of the part's rates for this variant
+  // Overrides written as a mapping ({rate: 1, mode: error}) replace the part's whole spec.
+  std::map<FaultKind, FaultSpec> fault_specs;
 };
 
 // What the pipeline under test is expected to do to the traces; the checker reads this.

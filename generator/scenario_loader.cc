@@ -1140,6 +1140,7 @@ class Parser {
             ParseFaults(b["faults"], Join(p, "faults"), names, &overrides);
             for (const FaultSpec& f : overrides) {
               v.fault_rates[f.kind] = f.rate;
+              if (b["faults"][FaultKindName(f.kind)].IsMap()) v.fault_specs[f.kind] = f;
               bool declared = false;
               for (const FaultSpec& g : part.faults) declared |= g.kind == f.kind;
               // A variant may switch on a fault the scenario does not declare: it uses defaults.

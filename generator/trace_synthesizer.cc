@@ -184,7 +184,8 @@ class TraceBuilder {
       CounterRng r = fault_rng.Fork(static_cast<uint64_t>(f.kind) + 1);
       if (r.Bernoulli(rate)) {
         pending_ |= FaultBit(f.kind);
-        spec_[static_cast<int>(f.kind)] = &f;
+        auto own = variant.fault_specs.find(f.kind);
+        spec_[static_cast<int>(f.kind)] = own != variant.fault_specs.end() ? &own->second : &f;
       }
     }
   }
