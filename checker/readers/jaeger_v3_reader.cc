@@ -1,0 +1,88 @@
+#include "checker/readers/jaeger_v3_reader.h"
+
+#include <nlohmann/json.hpp>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "checker/readers/json_values.h"
+#include "checker/readers/reader_util.h"
+#include "core/otlp_json.h"
+
+namespace agentstorm::readers {
+namespace {
+
+std::string Rfc3339(absl::Time t) {
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%E9SZ", ClampQueryTime(t), absl::UTCTimeZone());
+}
+
+}  // namespace
+
+absl::Status DecodeJaegerV3Body(std::string_view body, TracesData* out) {
+  out->Clear();
+  auto chunks = SplitJsonValues(body);
+  if (!chunks.ok()) {
+    return absl::DataLossError(absl::StrCat("jaeger api v3 response: ", chunks.status().message()));
+  }
+  TracesData chunk_data;
+  for (std::string_view chunk : *chunks) {
+    const nlohmann::json j = nlohmann::json::parse(chunk, nullptr, /*allow_exceptions=*/false);
+    if (j.is_discarded() || !j.is_object()) {
+      return absl::DataLossError("jaeger api v3 response: a chunk is not a JSON object");
+    }
+    if (auto error = j.find("error"); error != j.end() && error->is_object()) {
+      const int code = error->value("httpCode", 0);
+      const std::string message = error->value("message", std::string());
+      if (code == 404) return absl::NotFoundError(message);
+      return absl::InternalError(absl::StrCat("jaeger api v3 error ", code, ": ", message));
+    }
+    auto result = j.find("result");
+    if (result == j.end()) {
+      return absl::DataLossError("jaeger api v3 response: a chunk has neither result nor error");
+    }
+    if (absl::Status s = DecodeOtlpJson(*result, &chunk_data); !s.ok()) {
+      return absl::DataLossError(absl::StrCat("jaeger api v3 result: ", s.message()));
+    }
+    for (auto& rs : *chunk_data.mutable_resource_spans()) {
+      out->add_resource_spans()->Swap(&rs);
+    }
+  }
+  return absl::OkStatus();
+}
+
+JaegerV3Reader::JaegerV3Reader(BackendUrl url, const ReaderOptions& options)
+    : url_(std::move(url)), http_(HttpOptionsFor(url_, options)) {}
+
+absl::StatusOr<FetchedTrace> JaegerV3Reader::GetTrace(const TraceId& id) {
+  const std::string target = absl::StrCat(url_.HttpBase(), "/api/v3/traces/", HexEncode(id));
+  auto response = http_.Get(target, {{"Accept", "application/json"}});
+  if (!response.ok()) return response.status();
+  FetchedTrace trace;
+  trace.id = id;
+  if (response->status == 404) return trace;
+  if (response->status != 200) return HttpStatusError(*response, target);
+  absl::Status s = DecodeJaegerV3Body(response->body, &trace.data);
+  if (absl::IsNotFound(s)) return trace;
+  if (!s.ok()) return absl::Status(s.code(), absl::StrCat("GET ", target, ": ", s.message()));
+  trace.span_count = CountSpans(trace.data);
+  trace.found = trace.span_count > 0;
+  return trace;
+}
+
+absl::StatusOr<std::vector<TraceId>> JaegerV3Reader::FindTraces(const TraceSearch& search) {
+  const std::string target = absl::StrCat(
+      url_.HttpBase(), "/api/v3/traces?query.service_name=", HttpClient::Escape(search.service),
+      "&query.start_time_min=", HttpClient::Escape(Rfc3339(search.start)),
+      "&query.start_time_max=", HttpClient::Escape(Rfc3339(search.end)),
+      "&query.num_traces=", search.limit);
+  auto response = http_.Get(target, {{"Accept", "application/json"}});
+  if (!response.ok()) return response.status();
+  if (response->status == 404) return std::vector<TraceId>{};
+  if (response->status != 200) return HttpStatusError(*response, target);
+  TracesData data;
+  absl::Status s = DecodeJaegerV3Body(response->body, &data);
+  if (absl::IsNotFound(s)) return std::vector<TraceId>{};
+  if (!s.ok()) return absl::Status(s.code(), absl::StrCat("GET ", target, ": ", s.message()));
+  return DistinctTraceIds(data, search.limit);
+}
+
+}  // namespace agentstorm::readers

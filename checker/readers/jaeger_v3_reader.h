@@ -1,0 +1,38 @@
+// Reads traces from Jaeger's query API v3 over HTTP (the grpc-gateway JSON of
+// jaeger.api_v3.QueryService), which the embedded sink also serves:
+//   GET /api/v3/traces/{trace_id}   one or more concatenated {"result": TracesData} chunks
+//   GET /api/v3/traces?query.service_name=..&query.start_time_min=..&query.start_time_max=..
+//       &query.num_traces=..        the same shape, all matching traces merged
+// TracesData inside "result" is OTLP/JSON (hex IDs, enums as integers). A 404, or an
+// {"error": {"httpCode": 404}} chunk, means "no such trace". Query parameters use the
+// snake_case names every Jaeger v2 release accepts (newer ones also take camelCase).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "checker/readers/http_client.h"
+#include "checker/readers/trace_reader.h"
+
+namespace agentstorm::readers {
+
+// Decodes a /api/v3/traces body into `out` (cleared first), merging every "result" chunk.
+// NotFound when the body is an error chunk saying 404; DataLoss when it does not parse.
+absl::Status DecodeJaegerV3Body(std::string_view body, TracesData* out);
+
+class JaegerV3Reader : public TraceReader {
+ public:
+  JaegerV3Reader(BackendUrl url, const ReaderOptions& options);
+
+  absl::StatusOr<FetchedTrace> GetTrace(const TraceId& id) override;
+  absl::StatusOr<std::vector<TraceId>> FindTraces(const TraceSearch& search) override;
+  std::string Describe() const override { return url_.Describe(); }
+
+ private:
+  const BackendUrl url_;
+  HttpClient http_;
+};
+
+}  // namespace agentstorm::readers

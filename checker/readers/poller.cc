@@ -1,0 +1,196 @@
+#include "checker/readers/poller.h"
+
+#include <algorithm>
+#include <condition_variable>
+#include <mutex>
+#include <queue>
+#include <thread>
+
+namespace agentstorm::readers {
+namespace {
+
+struct State {
+  const ExpectedTrace* expected = nullptr;
+  PolledTrace result;
+  size_t last_count = 0;
+  bool seen = false;
+  bool any_success = false;
+  int same_count_reads = 0;
+  absl::Duration backoff;
+};
+
+struct Due {
+  absl::Time at;
+  size_t index;
+  bool operator>(const Due& other) const {
+    return at != other.at ? at > other.at : index > other.index;
+  }
+};
+
+}  // namespace
+
+Poller::Poller(TraceReader* reader, PollerOptions options)
+    : reader_(reader), options_(std::move(options)) {}
+
+PollSummary Poller::Run(const std::vector<ExpectedTrace>& traces,
+                        const std::function<void(PolledTrace&&)>& on_result) {
+  const absl::Time start = absl::Now();
+  const absl::Time deadline = start + options_.wait;
+  PollSummary summary;
+
+  std::vector<State> states(traces.size());
+  std::priority_queue<Due, std::vector<Due>, std::greater<Due>> queue;
+  for (size_t i = 0; i < traces.size(); ++i) {
+    states[i].expected = &traces[i];
+    states[i].result.id = traces[i].id;
+    states[i].result.expected_spans = traces[i].expected_spans;
+    states[i].backoff = options_.initial_backoff;
+    queue.push({start, i});
+  }
+
+  std::mutex mu;
+  std::condition_variable cv;
+  std::mutex callback_mu;
+  size_t in_flight = 0;
+  size_t remaining = traces.size();
+  bool any_success = false;
+  int unreachable_streak = 0;
+  bool abort = false;
+
+  // REQUIRES: mu held. Counts the outcome and hands the trace to on_result.
+  auto finish = [&](State& s, TraceOutcome outcome, std::unique_lock<std::mutex>& lock) {
+    s.result.outcome = outcome;
+    switch (outcome) {
+      case TraceOutcome::kFound: ++summary.found; break;
+      case TraceOutcome::kNotFound: ++summary.not_found; break;
+      case TraceOutcome::kIncomplete: ++summary.incomplete; break;
+      case TraceOutcome::kRequestFailed: ++summary.request_failed; break;
+    }
+    if (s.result.time_until_queryable) {
+      summary.time_until_queryable_us.Record(static_cast<uint64_t>(
+          std::max<int64_t>(0, absl::ToInt64Microseconds(*s.result.time_until_queryable))));
+    }
+    --remaining;
+    PolledTrace done = std::move(s.result);
+    if (!options_.keep_data) done.trace.data.Clear();
+    lock.unlock();
+    if (on_result) {
+      std::lock_guard<std::mutex> callback_lock(callback_mu);
+      on_result(std::move(done));
+    }
+    lock.lock();
+  };
+
+  // The outcome of a trace that is not settled when polling ends.
+  auto final_outcome = [](const State& s) {
+    if (s.seen) {
+      const int64_t expected = s.expected->expected_spans;
+      return expected >= 0 && static_cast<int64_t>(s.last_count) < expected
+                 ? TraceOutcome::kIncomplete
+                 : TraceOutcome::kFound;
+    }
+    return s.any_success ? TraceOutcome::kNotFound : TraceOutcome::kRequestFailed;
+  };
+
+  auto worker = [&] {
+    std::unique_lock<std::mutex> lock(mu);
+    while (true) {
+      if (abort) {
+        while (!queue.empty()) {
+          State& s = states[queue.top().index];
+          queue.pop();
+          finish(s, final_outcome(s), lock);
+        }
+      }
+      if (queue.empty()) {
+        if (in_flight == 0) break;
+        cv.wait(lock);
+        continue;
+      }
+      const Due next = queue.top();
+      const absl::Time now = absl::Now();
+      if (next.at > now) {
+        cv.wait_for(lock, absl::ToChronoNanoseconds(next.at - now));
+        continue;
+      }
+      queue.pop();
+      State& s = states[next.index];
+      ++in_flight;
+      ++summary.requests;
+      lock.unlock();
+
+      absl::StatusOr<FetchedTrace> fetched = reader_->GetTrace(s.expected->id);
+      const absl::Time read_at = absl::Now();
+
+      lock.lock();
+      --in_flight;
+      ++s.result.polls;
+      bool settled = false;
+      if (!fetched.ok()) {
+        ++s.result.failed_polls;
+        ++summary.failed_requests;
+        s.result.last_error = fetched.status();
+        if (summary.first_error.ok()) summary.first_error = fetched.status();
+        unreachable_streak = IsUnreachable(fetched.status()) ? unreachable_streak + 1 : 0;
+      } else {
+        unreachable_streak = 0;
+        any_success = true;
+        s.any_success = true;
+        if (fetched->found) {
+          if (!s.seen) {
+            s.seen = true;
+            if (s.expected->sent_at != absl::InfinitePast()) {
+              s.result.time_until_queryable = read_at - s.expected->sent_at;
+            }
+          }
+          const size_t count = fetched->span_count;
+          if (count == s.last_count && s.same_count_reads > 0) {
+            ++s.same_count_reads;
+          } else {
+            s.same_count_reads = 1;
+            s.backoff = options_.initial_backoff;  // still arriving: look again soon
+          }
+          s.last_count = count;
+          const int64_t expected = s.expected->expected_spans;
+          if (!fetched->partial) {
+            if (expected >= 0 && static_cast<int64_t>(count) == expected) {
+              settled = s.same_count_reads >= options_.stable_polls_at_expected;
+            }
+            if (!settled) {
+              settled = s.same_count_reads >= options_.stable_polls &&
+                        (expected < 0 || static_cast<int64_t>(count) >= expected);
+            }
+          }
+          s.result.trace = std::move(*fetched);
+        }
+      }
+      const bool past_deadline = read_at >= deadline;
+      if (past_deadline && (!any_success ||
+                            unreachable_streak >= options_.unreachable_abort_after)) {
+        if (!abort) summary.backend_unreachable = true;
+        abort = true;
+      }
+      if (settled) {
+        finish(s, TraceOutcome::kFound, lock);
+      } else if (past_deadline || abort) {
+        finish(s, final_outcome(s), lock);
+      } else {
+        const absl::Time due = std::min(read_at + s.backoff, deadline);
+        s.backoff = std::min(options_.max_backoff, s.backoff * options_.backoff_multiplier);
+        queue.push({due, next.index});
+      }
+      cv.notify_all();
+    }
+    cv.notify_all();
+  };
+
+  std::vector<std::thread> threads;
+  const int n = std::max(1, std::min<int>(options_.concurrency,
+                                          static_cast<int>(std::max<size_t>(1, traces.size()))));
+  for (int i = 0; i < n; ++i) threads.emplace_back(worker);
+  for (auto& t : threads) t.join();
+  summary.elapsed = absl::Now() - start;
+  return summary;
+}
+
+}  // namespace agentstorm::readers

@@ -1,0 +1,24 @@
+// Small pieces the backend readers share: HTTP client options from a backend URL, distinct
+// trace IDs of a TracesData, Unix time conversions for query parameters.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "checker/readers/http_client.h"
+#include "checker/readers/trace_reader.h"
+
+namespace agentstorm::readers {
+
+HttpClientOptions HttpOptionsFor(const BackendUrl& url, const ReaderOptions& options);
+
+// Distinct trace IDs of the spans in `data`, in order of first appearance, at most `limit`.
+// Spans whose trace ID is not 16 bytes are skipped.
+std::vector<TraceId> DistinctTraceIds(const TracesData& data, size_t limit);
+
+// `t` clamped to what a backend query accepts: InfinitePast -> the Unix epoch, InfiniteFuture
+// -> one hour from now.
+absl::Time ClampQueryTime(absl::Time t);
+
+}  // namespace agentstorm::readers

@@ -1,0 +1,50 @@
+#include "checker/readers/trace_reader.h"
+
+#include "checker/readers/file_reader.h"
+#include "checker/readers/jaeger_legacy_reader.h"
+#include "checker/readers/jaeger_v3_reader.h"
+#include "checker/readers/tempo_reader.h"
+
+namespace agentstorm::readers {
+
+std::string_view TraceOutcomeName(TraceOutcome outcome) {
+  switch (outcome) {
+    case TraceOutcome::kFound: return "found";
+    case TraceOutcome::kNotFound: return "not_found";
+    case TraceOutcome::kRequestFailed: return "request_failed";
+    case TraceOutcome::kIncomplete: return "incomplete";
+  }
+  return "?";
+}
+
+absl::StatusOr<std::unique_ptr<TraceReader>> MakeTraceReader(const BackendUrl& url,
+                                                             const ReaderOptions& options) {
+  switch (url.kind) {
+    case BackendKind::kJaegerV3:
+      return std::unique_ptr<TraceReader>(new JaegerV3Reader(url, options));
+    case BackendKind::kJaegerLegacy:
+      return std::unique_ptr<TraceReader>(new JaegerLegacyReader(url, options));
+    case BackendKind::kTempo:
+      return std::unique_ptr<TraceReader>(new TempoReader(url, options));
+    case BackendKind::kFile: {
+      auto reader = FileReader::Open(url.file_path);
+      if (!reader.ok()) return reader.status();
+      return std::unique_ptr<TraceReader>(std::move(*reader));
+    }
+  }
+  return absl::InvalidArgumentError("unknown backend kind");
+}
+
+bool IsUnreachable(const absl::Status& status) {
+  return absl::IsUnavailable(status) || absl::IsDeadlineExceeded(status);
+}
+
+size_t CountSpans(const TracesData& data) {
+  size_t n = 0;
+  for (const auto& rs : data.resource_spans()) {
+    for (const auto& ss : rs.scope_spans()) n += static_cast<size_t>(ss.spans_size());
+  }
+  return n;
+}
+
+}  // namespace agentstorm::readers

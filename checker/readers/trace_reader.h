@@ -1,0 +1,96 @@
+// Reading traces back from a backend, whatever its API: the interface every backend reader
+// implements, and the factory that picks one for a --backend URL.
+//
+// A reader answers with what the backend holds, mapped into OTLP TracesData as faithfully as
+// the backend's format allows (spans grouped by resource and scope; IDs, parents, kinds,
+// statuses, events, links and typed attributes). It neither deduplicates, sorts nor repairs:
+// judging what came back is the rules' job.
+//
+// Errors are kept apart so the CLI can map them (core/exit_codes.h):
+//   - a trace the backend does not have is not an error: FetchedTrace::found == false;
+//   - the backend could not be reached (connection refused, DNS, TLS handshake, timeout):
+//     Unavailable or DeadlineExceeded; IsUnreachable() says so (exit code 3);
+//   - the backend answered but not usefully (HTTP 5xx, 401/403, a body that does not parse):
+//     Internal, Unauthenticated, PermissionDenied, DataLoss, ... (a failed request).
+//
+// Readers are thread-safe: GetTrace and FindTraces may be called from many threads at once
+// (the poller reads many traces concurrently).
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "checker/readers/backend_url.h"
+#include "core/ids.h"
+#include "opentelemetry/proto/trace/v1/trace.pb.h"
+
+namespace agentstorm::readers {
+
+using TracesData = opentelemetry::proto::trace::v1::TracesData;
+
+// How reading one expected trace ended. A reader's GetTrace only ever says found or not
+// found (or fails); the poller (checker/readers/poller.h) uses the whole set.
+enum class TraceOutcome {
+  kFound,          // present, and its span count settled (and matched, when known)
+  kNotFound,       // the backend never returned it before the deadline
+  kRequestFailed,  // every request about it failed (see the error), so nothing is known
+  kIncomplete,     // returned, but with fewer spans than expected when the deadline passed
+};
+std::string_view TraceOutcomeName(TraceOutcome outcome);  // "found", "not_found", ...
+
+struct FetchedTrace {
+  TraceId id{};
+  bool found = false;
+  TracesData data;         // spans grouped by resource, then scope; empty when !found
+  size_t span_count = 0;   // spans in `data`
+  bool partial = false;    // the backend itself said the trace may be incomplete (Tempo v2)
+};
+
+// What FindTraces looks for (the ledger-less mode: --service NAME --since 10m).
+struct TraceSearch {
+  std::string service;                      // required
+  absl::Time start = absl::InfinitePast();  // traces with a span starting at or after
+  absl::Time end = absl::InfiniteFuture();  // ... and before this
+  size_t limit = 100;                       // most trace IDs returned
+};
+
+class TraceReader {
+ public:
+  virtual ~TraceReader() = default;
+
+  // The trace with this ID, every span the backend returns for it.
+  virtual absl::StatusOr<FetchedTrace> GetTrace(const TraceId& id) = 0;
+
+  // IDs of traces with a span of `search.service` in the window, at most `search.limit`,
+  // without duplicates. An empty result is not an error.
+  virtual absl::StatusOr<std::vector<TraceId>> FindTraces(const TraceSearch& search) = 0;
+
+  // The backend for logs and reports, without secrets.
+  virtual std::string Describe() const = 0;
+};
+
+struct ReaderOptions {
+  absl::Duration connect_timeout = absl::Seconds(5);
+  absl::Duration request_timeout = absl::Seconds(30);
+  // A response larger than this fails the request (DataLoss): protects against a runaway
+  // trace or a misconfigured proxy filling memory.
+  size_t max_response_bytes = 512u << 20;
+};
+
+// A reader for `url`. A file: backend is read and indexed here, so errors opening or parsing
+// the file come back now (NotFound, DataLoss, InvalidArgument). HTTP readers connect lazily.
+absl::StatusOr<std::unique_ptr<TraceReader>> MakeTraceReader(const BackendUrl& url,
+                                                             const ReaderOptions& options);
+
+// True when `status` means the backend could not be reached at all (exit code 3).
+bool IsUnreachable(const absl::Status& status);
+
+// Total spans in `data`.
+size_t CountSpans(const TracesData& data);
+
+}  // namespace agentstorm::readers

@@ -1,0 +1,372 @@
+// The Jaeger readers (API v3 and legacy /api/traces) against Jaeger's own response fixtures,
+// served from an in-process HTTP server.
+#include <google/protobuf/util/message_differencer.h>
+#include <gtest/gtest.h>
+
+#include <mutex>
+
+#include "checker/readers/jaeger_legacy_reader.h"
+#include "checker/readers/jaeger_v3_reader.h"
+#include "checker/readers/trace_reader.h"
+#include "core/otlp_json.h"
+#include "reader_test_support.h"
+
+namespace agentstorm::readers {
+namespace {
+
+using opentelemetry::proto::common::v1::AnyValue;
+using opentelemetry::proto::trace::v1::Span;
+using opentelemetry::proto::trace::v1::Status;
+using testing::ClosedPort;
+using testing::TestServer;
+
+TraceId Id(const std::string& hex) { return *ParseTraceId(hex); }
+std::string SpanBytes(const std::string& hex) { return std::string(AsBytes(*ParseSpanId(hex))); }
+std::string TraceBytes(const std::string& hex) { return std::string(AsBytes(*ParseTraceId(hex))); }
+
+std::vector<const Span*> AllSpans(const TracesData& data) {
+  std::vector<const Span*> spans;
+  for (const auto& rs : data.resource_spans()) {
+    for (const auto& ss : rs.scope_spans()) {
+      for (const auto& span : ss.spans()) spans.push_back(&span);
+    }
+  }
+  return spans;
+}
+
+const AnyValue* Attribute(const Span& span, const std::string& key) {
+  for (const auto& kv : span.attributes()) {
+    if (kv.key() == key) return &kv.value();
+  }
+  return nullptr;
+}
+
+std::string ServiceOf(const opentelemetry::proto::trace::v1::ResourceSpans& rs) {
+  for (const auto& kv : rs.resource().attributes()) {
+    if (kv.key() == "service.name") return kv.value().string_value();
+  }
+  return "";
+}
+
+// ------------------------------------------------------------------------------ API v3
+
+TEST(JaegerV3Reader, ReadsGetTraceSnapshot) {
+  AGENTSTORM_READ_RESPONSE_OR_SKIP(body, "jaeger/apiv3_GetTrace.json");
+  TestServer server;
+  std::string seen_path;
+  server.server().Get(R"(/api/v3/traces/([0-9a-f]+))",
+                      [&](const httplib::Request& req, httplib::Response& res) {
+                        seen_path = req.path;
+                        res.set_content(body, "application/json");
+                      });
+  server.Start();
+  auto reader = MakeTraceReader(server.Url("jaeger"), {});
+  ASSERT_TRUE(reader.ok()) << reader.status();
+
+  auto trace = (*reader)->GetTrace(Id("1"));
+  ASSERT_TRUE(trace.ok()) << trace.status();
+  EXPECT_EQ(seen_path, "/api/v3/traces/00000000000000000000000000000001");
+  EXPECT_TRUE(trace->found);
+  ASSERT_EQ(trace->span_count, 1u);
+  const Span& span = *AllSpans(trace->data)[0];
+  EXPECT_EQ(span.name(), "foobar");
+  EXPECT_EQ(span.trace_id(), TraceBytes("00000000000000000000000000000001"));
+  EXPECT_EQ(span.span_id(), SpanBytes("0000000000000002"));
+  EXPECT_TRUE(span.parent_span_id().empty());
+  EXPECT_EQ(span.kind(), Span::SPAN_KIND_SERVER);
+  EXPECT_EQ(span.status().code(), Status::STATUS_CODE_ERROR);
+}
+
+TEST(JaegerV3Reader, MergesConcatenatedResultChunks) {
+  AGENTSTORM_READ_RESPONSE_OR_SKIP(body, "jaeger/apiv3_GetTrace.json");
+  TracesData data;
+  ASSERT_TRUE(DecodeJaegerV3Body(body + body + "\n" + body, &data).ok());
+  EXPECT_EQ(data.resource_spans_size(), 3);
+  EXPECT_EQ(CountSpans(data), 3u);
+}
+
+TEST(JaegerV3Reader, NotFoundIsNotAnError) {
+  TestServer server;
+  server.server().Get(R"(/api/v3/traces/.*)", [](const httplib::Request&, httplib::Response& res) {
+    res.status = 404;
+    res.set_content(R"({"error":{"httpCode":404,"message":"trace not found"}})", "text/plain");
+  });
+  server.Start();
+  JaegerV3Reader reader(server.Url("jaeger"), {});
+  auto trace = reader.GetTrace(Id("abc"));
+  ASSERT_TRUE(trace.ok()) << trace.status();
+  EXPECT_FALSE(trace->found);
+  EXPECT_EQ(trace->span_count, 0u);
+}
+
+TEST(JaegerV3Reader, BodyOfAnotherShapeIsAFailedRequestNotAMissingTrace) {
+  AGENTSTORM_READ_RESPONSE_OR_SKIP(services, "jaeger/apiv3_GetServices.json");
+  TestServer server;
+  server.server().Get(R"(/api/v3/traces/.*)", [&](const httplib::Request&, httplib::Response& res) {
+    res.set_content(services, "application/json");
+  });
+  server.Start();
+  JaegerV3Reader reader(server.Url("jaeger"), {});
+  auto trace = reader.GetTrace(Id("1"));
+  ASSERT_FALSE(trace.ok());
+  EXPECT_EQ(trace.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_FALSE(IsUnreachable(trace.status()));
+}
+
+TEST(JaegerV3Reader, FindTracesSendsQueryAndCollectsDistinctIds) {
+  AGENTSTORM_READ_RESPONSE_OR_SKIP(body, "jaeger/apiv3_FindTraces.json");
+  TestServer server;
+  httplib::Params params;
+  server.server().Get("/api/v3/traces", [&](const httplib::Request& req, httplib::Response& res) {
+    params = req.params;
+    res.set_content(body + body, "application/json");  // the same trace in two chunks
+  });
+  server.Start();
+  JaegerV3Reader reader(server.Url("jaeger"), {});
+  TraceSearch search;
+  search.service = "foo";
+  search.start = absl::FromUnixSeconds(1700000000);
+  search.end = absl::FromUnixSeconds(1700000600);
+  search.limit = 20;
+  auto ids = reader.FindTraces(search);
+  ASSERT_TRUE(ids.ok()) << ids.status();
+  ASSERT_EQ(ids->size(), 1u);
+  EXPECT_EQ(HexEncode((*ids)[0]), "00000000000000000000000000000001");
+  EXPECT_EQ(params.find("query.service_name")->second, "foo");
+  EXPECT_EQ(params.find("query.start_time_min")->second, "2023-11-14T22:13:20.000000000Z");
+  EXPECT_EQ(params.find("query.start_time_max")->second, "2023-11-14T22:23:20.000000000Z");
+  EXPECT_EQ(params.find("query.num_traces")->second, "20");
+}
+
+TEST(JaegerV3Reader, FindTracesWithNoMatchIsEmpty) {
+  TestServer server;
+  server.server().Get("/api/v3/traces", [](const httplib::Request&, httplib::Response& res) {
+    res.status = 404;
+    res.set_content(R"({"error":{"httpCode":404,"message":"No traces found"}})", "text/plain");
+  });
+  server.Start();
+  JaegerV3Reader reader(server.Url("jaeger"), {});
+  auto ids = reader.FindTraces({"foo"});
+  ASSERT_TRUE(ids.ok()) << ids.status();
+  EXPECT_TRUE(ids->empty());
+}
+
+TEST(JaegerV3Reader, SendsAuthAndTenantHeaders) {
+  AGENTSTORM_READ_RESPONSE_OR_SKIP(body, "jaeger/apiv3_GetTrace.json");
+  TestServer server;
+  std::string authorization, tenant, custom;
+  server.server().Get(R"(/prefix/api/v3/traces/.*)",
+                      [&](const httplib::Request& req, httplib::Response& res) {
+                        authorization = req.get_header_value("Authorization");
+                        tenant = req.get_header_value("X-Scope-OrgID");
+                        custom = req.get_header_value("X-Api-Key");
+                        res.set_content(body, "application/json");
+                      });
+  server.Start();
+  JaegerV3Reader reader(
+      server.Url("jaeger", "/prefix?token=s3cret&tenant=acme&header=X-Api-Key:k1"), {});
+  ASSERT_TRUE(reader.GetTrace(Id("1")).ok());
+  EXPECT_EQ(authorization, "Bearer s3cret");
+  EXPECT_EQ(tenant, "acme");
+  EXPECT_EQ(custom, "k1");
+  EXPECT_EQ(reader.Describe().find("s3cret"), std::string::npos);
+  EXPECT_EQ(reader.Describe().find("k1"), std::string::npos);
+}
+
+TEST(JaegerV3Reader, SendsBasicAuth) {
+  TestServer server;
+  std::string authorization;
+  server.server().Get(R"(/api/v3/traces/.*)", [&](const httplib::Request& req, httplib::Response& res) {
+    authorization = req.get_header_value("Authorization");
+    res.status = 404;
+  });
+  const int port = server.Start();
+  auto url = ParseBackendUrl("jaeger://alice:p%40ss@127.0.0.1:" + std::to_string(port));
+  ASSERT_TRUE(url.ok());
+  JaegerV3Reader reader(*url, {});
+  ASSERT_TRUE(reader.GetTrace(Id("1")).ok());
+  EXPECT_EQ(authorization, "Basic YWxpY2U6cEBzcw==");  // alice:p@ss
+}
+
+TEST(JaegerV3Reader, UnreachableBackendIsDistinguishable) {
+  auto url = ParseBackendUrl("jaeger://127.0.0.1:" + std::to_string(ClosedPort()));
+  ASSERT_TRUE(url.ok());
+  JaegerV3Reader reader(*url, {});
+  auto trace = reader.GetTrace(Id("1"));
+  ASSERT_FALSE(trace.ok());
+  EXPECT_TRUE(IsUnreachable(trace.status())) << trace.status();
+  auto ids = reader.FindTraces({"foo"});
+  ASSERT_FALSE(ids.ok());
+  EXPECT_TRUE(IsUnreachable(ids.status())) << ids.status();
+}
+
+TEST(JaegerV3Reader, ServerErrorsAreFailedRequests) {
+  TestServer server;
+  server.server().Get(R"(/api/v3/traces/.*)", [](const httplib::Request& req, httplib::Response& res) {
+    res.status = req.path.back() == '1' ? 500 : 401;
+    res.set_content("boom", "text/plain");
+  });
+  server.Start();
+  JaegerV3Reader reader(server.Url("jaeger"), {});
+  auto failed = reader.GetTrace(Id("1"));
+  EXPECT_EQ(failed.status().code(), absl::StatusCode::kInternal);
+  auto denied = reader.GetTrace(Id("2"));
+  EXPECT_EQ(denied.status().code(), absl::StatusCode::kUnauthenticated);
+}
+
+// ------------------------------------------------------------------------------ legacy
+
+TEST(JaegerLegacyReader, MapsUiTraceIntoOtlp) {
+  AGENTSTORM_READ_RESPONSE_OR_SKIP(ui_trace, "jaeger/legacy_ui_trace_01.json");
+  TestServer server;
+  std::string seen_path;
+  server.server().Get(R"(/api/traces/([0-9a-f]+))",
+                      [&](const httplib::Request& req, httplib::Response& res) {
+                        seen_path = req.path;
+                        res.set_content(R"({"data":[)" + ui_trace +
+                                            R"(],"total":0,"limit":0,"offset":0,"errors":null})",
+                                        "application/json");
+                      });
+  server.Start();
+  auto reader = MakeTraceReader(server.Url("jaeger-legacy"), {});
+  ASSERT_TRUE(reader.ok());
+  auto trace = (*reader)->GetTrace(Id("1"));
+  ASSERT_TRUE(trace.ok()) << trace.status();
+  EXPECT_EQ(seen_path, "/api/traces/00000000000000000000000000000001");
+  ASSERT_TRUE(trace->found);
+  ASSERT_EQ(trace->span_count, 5u);
+
+  // One resource per process, named by its serviceName, spans in their original order.
+  ASSERT_EQ(trace->data.resource_spans_size(), 2);
+  EXPECT_EQ(ServiceOf(trace->data.resource_spans(0)), "service-x");
+  EXPECT_EQ(ServiceOf(trace->data.resource_spans(1)), "service-y");
+  EXPECT_EQ(CountSpans(TracesData()), 0u);
+  const auto spans = AllSpans(trace->data);
+  for (const Span* span : spans) {
+    EXPECT_EQ(span->trace_id(), TraceBytes("00000000000000000000000000000001"));  // left-padded
+    EXPECT_EQ(span->start_time_unix_nano(), 1485467191639875000u);
+  }
+
+  // Logs become events; the "event" field names the event.
+  const Span& general = *spans[0];
+  EXPECT_EQ(general.name(), "test-general-conversion");
+  EXPECT_EQ(general.end_time_unix_nano() - general.start_time_unix_nano(), 5000u);
+  ASSERT_EQ(general.events_size(), 2);
+  EXPECT_EQ(general.events(0).name(), "some-event");
+  EXPECT_EQ(general.events(0).attributes_size(), 0);
+  EXPECT_EQ(general.events(0).time_unix_nano(), 1485467191639875000u);
+  EXPECT_EQ(general.events(1).name(), "");
+  ASSERT_EQ(general.events(1).attributes_size(), 1);
+  EXPECT_EQ(general.events(1).attributes(0).key(), "x");
+  EXPECT_EQ(general.events(1).attributes(0).value().string_value(), "y");
+
+  // Typed tags keep their type; error=true becomes the status and is consumed.
+  const Span& typed = *spans[1];
+  EXPECT_EQ(typed.span_id(), SpanBytes("0000000000000002"));
+  EXPECT_EQ(Attribute(typed, "peer.service")->string_value(), "service-y");
+  EXPECT_EQ(Attribute(typed, "peer.ipv4")->int_value(), 23456);
+  EXPECT_DOUBLE_EQ(Attribute(typed, "temperature")->double_value(), 72.5);
+  EXPECT_EQ(Attribute(typed, "javascript_limit")->int_value(), 9223372036854775222);
+  EXPECT_EQ(Attribute(typed, "blob")->bytes_value(), std::string("\x00\x00\x30\x39", 4));
+  EXPECT_EQ(Attribute(typed, "error"), nullptr);
+  EXPECT_EQ(typed.status().code(), Status::STATUS_CODE_ERROR);
+  EXPECT_EQ(typed.attributes_size(), 5);
+
+  // References: the first CHILD_OF in the trace is the parent, the others are links.
+  EXPECT_EQ(spans[2]->parent_span_id(), SpanBytes("0000000000000002"));
+  EXPECT_EQ(spans[2]->links_size(), 0);
+  const Span& refs = *spans[3];
+  EXPECT_EQ(refs.name(), "reference-test");
+  EXPECT_EQ(refs.parent_span_id(), SpanBytes("0000000000000002"));
+  ASSERT_EQ(refs.links_size(), 2);
+  EXPECT_EQ(refs.links(0).trace_id(), TraceBytes("00000000000000ff"));
+  EXPECT_EQ(refs.links(0).span_id(), SpanBytes("00000000000000ff"));
+  ASSERT_EQ(refs.links(0).attributes_size(), 1);
+  EXPECT_EQ(refs.links(0).attributes(0).key(), "opentracing.ref_type");
+  EXPECT_EQ(refs.links(0).attributes(0).value().string_value(), "child_of");
+  EXPECT_EQ(refs.links(1).span_id(), SpanBytes("0000000000000002"));
+  EXPECT_EQ(refs.links(1).attributes_size(), 0);  // FOLLOWS_FROM is what an OTLP link becomes
+  EXPECT_EQ(spans[4]->parent_span_id(), SpanBytes("0000000000000004"));
+  EXPECT_EQ(spans[4]->end_time_unix_nano() - spans[4]->start_time_unix_nano(), 4000u);
+}
+
+TEST(JaegerLegacyReader, TransformResponseRoundTripsToTheOtlpThatWasSent) {
+  AGENTSTORM_READ_RESPONSE_OR_SKIP(response, "jaeger/legacy_transform_response.json");
+  AGENTSTORM_READ_RESPONSE_OR_SKIP(request, "jaeger/legacy_transform_request_otlp.json");
+  TracesData sent;
+  ASSERT_TRUE(DecodeOtlpJson(request, &sent).ok());
+  sent.mutable_resource_spans(0)->clear_schema_url();  // Jaeger's model has no schema URL
+
+  TracesData read;
+  ASSERT_TRUE(DecodeJaegerLegacyBody(response, &read).ok());
+  std::string diff;
+  google::protobuf::util::MessageDifferencer differencer;
+  differencer.ReportDifferencesToString(&diff);
+  EXPECT_TRUE(differencer.Compare(sent, read)) << diff;
+  // The duplicate span Jaeger returns is kept, not merged away.
+  EXPECT_EQ(CountSpans(read), 2u);
+}
+
+TEST(JaegerLegacyReader, StatusAndKindTagsBecomeFields) {
+  const std::string body = R"({"data":[{"traceID":"83a9efd15c1c98a977e0711cc93ee28b","spans":[
+    {"traceID":"83a9efd15c1c98a977e0711cc93ee28b","spanID":"e127af99e3b3e074","operationName":"op",
+     "references":[],"startTime":1,"duration":2,"processID":"p1","logs":[],
+     "tags":[{"key":"span.kind","type":"string","value":"client"},
+             {"key":"otel.status_code","type":"string","value":"ERROR"},
+             {"key":"otel.status_description","type":"string","value":"boom"},
+             {"key":"w3c.tracestate","type":"string","value":"k=v"},
+             {"key":"otel.library.name","type":"string","value":"lib"},
+             {"key":"gen_ai.usage.input_tokens","type":"int64","value":12}]}],
+    "processes":{"p1":{"serviceName":"agent","tags":[{"key":"host.name","type":"string","value":"h"}]}}}]})";
+  TracesData data;
+  ASSERT_TRUE(DecodeJaegerLegacyBody(body, &data).ok());
+  ASSERT_EQ(CountSpans(data), 1u);
+  const auto& rs = data.resource_spans(0);
+  EXPECT_EQ(ServiceOf(rs), "agent");
+  EXPECT_EQ(rs.resource().attributes(1).key(), "host.name");
+  EXPECT_EQ(rs.scope_spans(0).scope().name(), "lib");
+  const Span& span = rs.scope_spans(0).spans(0);
+  EXPECT_EQ(span.kind(), Span::SPAN_KIND_CLIENT);
+  EXPECT_EQ(span.status().code(), Status::STATUS_CODE_ERROR);
+  EXPECT_EQ(span.status().message(), "boom");
+  EXPECT_EQ(span.trace_state(), "k=v");
+  ASSERT_EQ(span.attributes_size(), 1);
+  EXPECT_EQ(span.attributes(0).value().int_value(), 12);
+  EXPECT_EQ(span.end_time_unix_nano(), 3000u);
+}
+
+TEST(JaegerLegacyReader, NotFoundAndMalformed) {
+  TracesData data;
+  EXPECT_TRUE(absl::IsNotFound(DecodeJaegerLegacyBody(
+      R"({"data":null,"total":0,"limit":0,"offset":0,"errors":[{"code":404,"msg":"trace not found"}]})",
+      &data)));
+  EXPECT_EQ(DecodeJaegerLegacyBody("<html>", &data).code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(DecodeJaegerLegacyBody(
+                R"({"data":[{"spans":[{"traceID":"zz","spanID":"1","tags":[]}]}]})", &data)
+                .code(),
+            absl::StatusCode::kDataLoss);
+}
+
+TEST(JaegerLegacyReader, FindTracesUsesMicroseconds) {
+  AGENTSTORM_READ_RESPONSE_OR_SKIP(response, "jaeger/legacy_transform_response.json");
+  TestServer server;
+  httplib::Params params;
+  server.server().Get("/api/traces", [&](const httplib::Request& req, httplib::Response& res) {
+    params = req.params;
+    res.set_content(response, "application/json");
+  });
+  server.Start();
+  JaegerLegacyReader reader(server.Url("jaeger-legacy"), {});
+  TraceSearch search{"telemetrygen", absl::FromUnixSeconds(10), absl::FromUnixSeconds(20), 5};
+  auto ids = reader.FindTraces(search);
+  ASSERT_TRUE(ids.ok()) << ids.status();
+  ASSERT_EQ(ids->size(), 1u);
+  EXPECT_EQ(HexEncode((*ids)[0]), "83a9efd15c1c98a977e0711cc93ee28b");
+  EXPECT_EQ(params.find("service")->second, "telemetrygen");
+  EXPECT_EQ(params.find("start")->second, "10000000");
+  EXPECT_EQ(params.find("end")->second, "20000000");
+  EXPECT_EQ(params.find("limit")->second, "5");
+}
+
+}  // namespace
+}  // namespace agentstorm::readers
