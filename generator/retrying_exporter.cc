@@ -141,10 +141,10 @@ void RetryingExporter::Complete(Call* call, ExportResult result) {
   }
   if (call->done) call->done(result);
   delete call;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    --outstanding_;
-  }
+  // Notify under the lock: once outstanding_ reaches zero Shutdown may return and the exporter
+  // be destroyed, so nothing may touch *this after the lock is released.
+  std::lock_guard<std::mutex> lock(mu_);
+  --outstanding_;
   idle_cv_.notify_all();
 }
 

@@ -180,6 +180,18 @@ TEST(OtlpGrpcExporter, AcknowledgesABatchAndSendsHeadersAsMetadata) {
   EXPECT_THAT(exporter->Describe(), ::testing::Not(HasSubstr("t0ken")));
 }
 
+TEST(OtlpGrpcExporter, BareHostPortWithInsecureIsPlaintext) {
+  FakeServer server;
+  ExporterOptions o = FastOptions(server.port());
+  o.endpoint = "127.0.0.1:" + std::to_string(server.port());
+  o.insecure = true;
+  auto exporter = MakeGrpc(o);
+  ResultCollector results;
+  exporter->Export(MakeBatch(3), results.Callback());
+  EXPECT_EQ(results.Wait(1)[0].outcome, ExportResult::Outcome::kAcknowledged);
+  EXPECT_THAT(exporter->Describe(), HasSubstr("plaintext"));
+}
+
 TEST(OtlpGrpcExporter, RetriesUnavailableWithExponentialBackoffThenSucceeds) {
   FakeServer server;
   server.collector().Script({{grpc::Status(grpc::StatusCode::UNAVAILABLE, "busy")},
