@@ -85,7 +85,12 @@ absl::StatusOr<TraceQuery> ParseTraceQuery(const httplib::Request& req) {
     if (n > 0) q.limit = static_cast<size_t>(n);
   }
   if (auto v = Param(req, {"query.attributes"}); v && !v->empty()) {
-    nlohmann::json attrs = nlohmann::json::parse(*v, nullptr, /*allow_exceptions=*/false);
+    nlohmann::json attrs;
+    try {
+      attrs = nlohmann::json::parse(*v);
+    } catch (const nlohmann::json::exception&) {
+      attrs = nullptr;
+    }
     if (!attrs.is_object()) {
       return absl::InvalidArgumentError(
           "malformed parameter query.attributes: expected a JSON object of key: value");

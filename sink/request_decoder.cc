@@ -1,5 +1,6 @@
 #include "sink/request_decoder.h"
 
+#include <exception>
 #include <string>
 
 #include <google/protobuf/arena.h>
@@ -62,7 +63,15 @@ absl::Status DecodeBody(std::string_view body, BodyEncoding encoding, bool gzip,
         absl::StrCat("request body of ", body.size(), " bytes exceeds ", limits.max_decoded_bytes));
   }
   if (encoding == BodyEncoding::kJson) {
-    absl::Status s = DecodeOtlpJson(body, out);
+    absl::Status s;
+    // A receiver must answer 400, never die, whatever the body: nlohmann::json throws more
+    // than parse_error (out_of_range for "1e999", type errors), so nothing may escape here.
+    try {
+      s = DecodeOtlpJson(body, out);
+    } catch (const std::exception& e) {
+      out->Clear();
+      s = absl::InvalidArgumentError(absl::StrCat("invalid JSON: ", e.what()));
+    }
     if (!s.ok()) {
       return absl::InvalidArgumentError(
           absl::StrCat("invalid OTLP/JSON ", message_name, ": ", s.message()));

@@ -105,8 +105,8 @@ void TraceStore::Commit(std::shared_ptr<const ExportTraceServiceRequest> request
           ++duplicates_;
           ++service.counts.duplicates;
         }
-        service.operations.try_emplace(std::make_pair(span.name(), static_cast<int>(span.kind())),
-                                       received);
+        service.operations.try_emplace(
+            std::make_pair(absl::string_view(span.name()), static_cast<int>(span.kind())), received);
       }
     }
   }
@@ -206,7 +206,7 @@ std::vector<Operation> TraceStore::Operations(std::string_view service,
   for (const auto& [op, first] : it->second.operations) {
     if (first > visible_at) continue;
     if (kind && op.second != *kind) continue;
-    out.push_back(Operation{op.first, static_cast<Span::SpanKind>(op.second)});
+    out.push_back(Operation{std::string(op.first), static_cast<Span::SpanKind>(op.second)});
   }
   std::sort(out.begin(), out.end());
   return out;

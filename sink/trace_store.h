@@ -26,6 +26,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "core/ids.h"
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb.h"
@@ -143,7 +144,8 @@ class TraceStore {
   struct ServiceEntry {
     absl::Time first_received = absl::InfiniteFuture();
     ServiceCounts counts;
-    absl::flat_hash_map<std::pair<std::string, int>, absl::Time> operations;  // first receipt
+    // (span name, kind) -> first receipt. Names point into the stored requests.
+    absl::flat_hash_map<std::pair<absl::string_view, int>, absl::Time> operations;
   };
 
   bool SpanMatches(const StoredSpan& s, const TraceQuery& q) const;

@@ -186,6 +186,7 @@ TEST_F(SinkTest, HttpBadInputGetsTheRightStatusAndLosesNothing) {
       {"garbage bytes", std::string("\xff\xff\xff\xff\x0f garbage", 14), "application/x-protobuf", false, 400, "not a valid protobuf"},
       {"truncated protobuf", valid.substr(0, valid.size() / 2), "application/x-protobuf", false, 400, "not a valid protobuf"},
       {"invalid JSON", R"({"resourceSpans":[{)", "application/json", false, 400, "JSON"},
+      {"JSON number out of range", R"({"resourceSpans":[],"x":1e999999})", "application/json", false, 400, "JSON"},
       {"JSON with a bad trace ID", R"({"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"xyz","spanId":"0102030405060708"}]}]}]})",
        "application/json", false, 400, "traceId"},
       {"span ID of the wrong length", [] {
