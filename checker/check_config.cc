@@ -1,10 +1,10 @@
 #include "checker/check_config.h"
 
+#include <yaml-cpp/yaml.h>
+
 #include <fstream>
 #include <set>
 #include <sstream>
-
-#include <yaml-cpp/yaml.h>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -39,8 +39,8 @@ absl::StatusOr<FindingSetOptions> ParseCheckConfig(std::string_view yaml_text) {
   }
   FindingSetOptions options;
   if (!root || root.IsNull()) return options;
-  if (auto s = CheckKeys(root, {"examples_per_id", "levels", "expected_violations"},
-                         "check config");
+  if (auto s =
+          CheckKeys(root, {"examples_per_id", "levels", "expected_violations"}, "check config");
       !s.ok()) {
     return s;
   }
@@ -72,7 +72,8 @@ absl::StatusOr<FindingSetOptions> ParseCheckConfig(std::string_view yaml_text) {
         ExpectedViolation v;
         v.id = Scalar(e["id"]);
         v.reason = Scalar(e["reason"]);
-        if (v.id.empty()) return absl::InvalidArgumentError(absl::StrCat(where, ": id is required"));
+        if (v.id.empty())
+          return absl::InvalidArgumentError(absl::StrCat(where, ": id is required"));
         if (v.reason.empty()) {
           return absl::InvalidArgumentError(
               absl::StrCat(where, " (", v.id, "): a reason is required"));

@@ -120,7 +120,8 @@ void FindingSet::RecordEvaluations(std::string_view rule, uint64_t evaluated, ui
 void FindingSet::SetStatistic(std::string_view rule, std::string_view name, double value) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = statistics_.find(rule);
-  if (it == statistics_.end()) it = statistics_.emplace(std::string(rule), std::map<std::string, double>{}).first;
+  if (it == statistics_.end())
+    it = statistics_.emplace(std::string(rule), std::map<std::string, double>{}).first;
   it->second[std::string(name)] = value;
 }
 
@@ -139,9 +140,9 @@ void FindingSet::Finish() {
     f.level = FindingLevel::kImprovement;
     f.span_name = e.span_name;
     f.attribute = e.attribute;
-    f.message = absl::StrCat("expected violation #", i + 1, " (", e.id,
-                             ") matched nothing; remove it or fix its match. Reason given: ",
-                             e.reason);
+    f.message =
+        absl::StrCat("expected violation #", i + 1, " (", e.id,
+                     ") matched nothing; remove it or fix its match. Reason given: ", e.reason);
     f.expected = absl::StrCat("at least one ", e.id, " finding");
     f.actual = "none";
     // A stale suppression must not suppress itself.

@@ -31,13 +31,13 @@ std::optional<FindingLevel> ParseFindingLevel(std::string_view name);
 struct Finding {
   std::string id;  // stable ID, "<family>.<name>"
   FindingLevel level = FindingLevel::kViolation;
-  std::string trace_id;   // lowercase hex; empty for a run-level finding
-  std::string span_id;    // lowercase hex; empty for a trace- or run-level finding
-  std::string span_name;  // empty when no span is concerned
-  std::string attribute;  // the attribute key the finding is about, if any
-  std::string message;    // one line, for humans
-  std::string expected;   // what should have been there ("" when not applicable)
-  std::string actual;     // what was there ("" when absent)
+  std::string trace_id;                // lowercase hex; empty for a run-level finding
+  std::string span_id;                 // lowercase hex; empty for a trace- or run-level finding
+  std::string span_name;               // empty when no span is concerned
+  std::string attribute;               // the attribute key the finding is about, if any
+  std::string message;                 // one line, for humans
+  std::string expected;                // what should have been there ("" when not applicable)
+  std::string actual;                  // what was there ("" when absent)
   std::optional<std::string> variant;  // the scenario variant of the trace, when known
 
   // The part of the ID before the first '.', e.g. "semconv".
@@ -68,8 +68,8 @@ struct FindingSetOptions {
 struct FindingSummary {
   std::string id;
   FindingLevel level = FindingLevel::kInformation;  // the highest level seen for this ID
-  uint64_t count = 0;       // findings not suppressed
-  uint64_t suppressed = 0;  // findings matched by an expected violation
+  uint64_t count = 0;                               // findings not suppressed
+  uint64_t suppressed = 0;                          // findings matched by an expected violation
   std::vector<Finding> examples;  // the first examples_per_id unsuppressed findings
 };
 
@@ -95,8 +95,8 @@ class FindingSet {
   void RecordEvaluation(std::string_view rule, bool passed);
   void RecordEvaluations(std::string_view rule, uint64_t evaluated, uint64_t passed);
 
-  // A named figure a rule computed, e.g. ("semconv", "recommended_coverage.gen_ai.inference.client",
-  // 72.5). Setting it again replaces the value.
+  // A named figure a rule computed, e.g. ("semconv",
+  // "recommended_coverage.gen_ai.inference.client", 72.5). Setting it again replaces the value.
   void SetStatistic(std::string_view rule, std::string_view name, double value);
 
   // Reports every expected violation that matched nothing as "config.stale_suppression".

@@ -18,16 +18,23 @@ namespace agentstorm {
 
 struct RedactionRuleOptions {
   // Attribute keys that carry content (span and span-event attributes).
-  std::vector<std::string> content_attributes = {
-      "gen_ai.input.messages",     "gen_ai.output.messages",   "gen_ai.system_instructions",
-      "gen_ai.tool.call.arguments", "gen_ai.tool.call.result", "gen_ai.tool.definitions",
-      "gen_ai.retrieval.query.text", "gen_ai.retrieval.documents", "gen_ai.memory.query.text",
-      "gen_ai.memory.records",     "gen_ai.prompt",            "gen_ai.completion"};
+  std::vector<std::string> content_attributes = {"gen_ai.input.messages",
+                                                 "gen_ai.output.messages",
+                                                 "gen_ai.system_instructions",
+                                                 "gen_ai.tool.call.arguments",
+                                                 "gen_ai.tool.call.result",
+                                                 "gen_ai.tool.definitions",
+                                                 "gen_ai.retrieval.query.text",
+                                                 "gen_ai.retrieval.documents",
+                                                 "gen_ai.memory.query.text",
+                                                 "gen_ai.memory.records",
+                                                 "gen_ai.prompt",
+                                                 "gen_ai.completion"};
   // Span event names that carry content: the v1.26-27 span events and the pre-v1.37 per-message
   // events (when exported as span events).
   std::vector<std::string> content_events = {
-      "gen_ai.content.prompt",    "gen_ai.content.completion", "gen_ai.system.message",
-      "gen_ai.user.message",      "gen_ai.assistant.message",  "gen_ai.tool.message",
+      "gen_ai.content.prompt", "gen_ai.content.completion", "gen_ai.system.message",
+      "gen_ai.user.message",   "gen_ai.assistant.message",  "gen_ai.tool.message",
       "gen_ai.choice"};
 };
 

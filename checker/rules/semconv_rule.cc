@@ -210,13 +210,12 @@ void SemconvRule::CheckTrace(const TraceUnderCheck& trace, FindingSet* findings)
   }
 }
 
-void SemconvRule::CheckSpan(const Span& span, const TraceUnderCheck& trace,
-                            FindingSet* findings) {
+void SemconvRule::CheckSpan(const Span& span, const TraceUnderCheck& trace, FindingSet* findings) {
   Attributes attrs(span);
   bool evaluated = false;
   bool violated = false;
-  auto report = [&](const char* id, FindingLevel level, std::string attribute,
-                    std::string message, std::string expected, std::string actual) {
+  auto report = [&](const char* id, FindingLevel level, std::string attribute, std::string message,
+                    std::string expected, std::string actual) {
     Finding f;
     f.id = id;
     f.level = level;
@@ -271,9 +270,9 @@ void SemconvRule::CheckSpan(const Span& span, const TraceUnderCheck& trace,
       } else if (m->deprecated) {
         const std::string& repl = m->deprecated->replacement;
         report("semconv.deprecated_attribute", FindingLevel::kViolation, k,
-               repl.empty() ? absl::StrCat(k, " value \"", text, "\" is deprecated")
-                            : absl::StrCat(k, " value \"", text, "\" is deprecated; use \"",
-                                           repl, "\""),
+               repl.empty()
+                   ? absl::StrCat(k, " value \"", text, "\" is deprecated")
+                   : absl::StrCat(k, " value \"", text, "\" is deprecated; use \"", repl, "\""),
                repl, text);
       }
     }
@@ -330,10 +329,10 @@ void SemconvRule::CheckSpan(const Span& span, const TraceUnderCheck& trace,
           }
         } else if (c.kind == Condition::Kind::kIfPresent) {
           if (attrs.Find(c.key)) {
-            report("semconv.conditionally_required_missing", FindingLevel::kViolation, req.key,
-                   absl::StrCat(type->id, " requires ", req.key, " because ", c.key,
-                                " is set", when),
-                   req.key, "");
+            report(
+                "semconv.conditionally_required_missing", FindingLevel::kViolation, req.key,
+                absl::StrCat(type->id, " requires ", req.key, " because ", c.key, " is set", when),
+                req.key, "");
           }
         } else {
           report("semconv.conditionally_required_missing", FindingLevel::kImprovement, req.key,
@@ -449,10 +448,10 @@ void SemconvRule::Finish(FindingSet* findings) {
     Finding f;
     f.id = "semconv.recommended_coverage";
     f.level = FindingLevel::kInformation;
-    f.message = absl::StrCat(type, ": ", total, " of ", cov.keys.size(),
-                             " recommended attributes present over ", cov.spans, " spans",
-                             least.empty() ? "" : absl::StrCat("; least present: ",
-                                                               absl::StrJoin(least, ", ")));
+    f.message = absl::StrCat(
+        type, ": ", total, " of ", cov.keys.size(), " recommended attributes present over ",
+        cov.spans, " spans",
+        least.empty() ? "" : absl::StrCat("; least present: ", absl::StrJoin(least, ", ")));
     f.expected = "100%";
     f.actual = total;
     findings->Add(std::move(f));

@@ -34,9 +34,9 @@ const char* ValueTypeName(ValueType type) {
 
 std::optional<ValueType> ParseValueType(std::string_view name) {
   static constexpr ValueType kAll[] = {
-      ValueType::kString,      ValueType::kInt,      ValueType::kDouble,
-      ValueType::kBoolean,     ValueType::kAny,      ValueType::kStringArray,
-      ValueType::kIntArray,    ValueType::kDoubleArray, ValueType::kBooleanArray};
+      ValueType::kString,   ValueType::kInt,         ValueType::kDouble,
+      ValueType::kBoolean,  ValueType::kAny,         ValueType::kStringArray,
+      ValueType::kIntArray, ValueType::kDoubleArray, ValueType::kBooleanArray};
   for (ValueType t : kAll) {
     if (name == ValueTypeName(t)) return t;
   }
@@ -77,8 +77,8 @@ std::optional<SpanKind> ParseSpanKind(std::string_view name) {
   std::string lower(name);
   std::transform(lower.begin(), lower.end(), lower.begin(),
                  [](unsigned char c) { return std::tolower(c); });
-  for (SpanKind k : {SpanKind::kInternal, SpanKind::kServer, SpanKind::kClient,
-                     SpanKind::kProducer, SpanKind::kConsumer}) {
+  for (SpanKind k : {SpanKind::kInternal, SpanKind::kServer, SpanKind::kClient, SpanKind::kProducer,
+                     SpanKind::kConsumer}) {
     if (lower == SpanKindName(k)) return k;
   }
   return std::nullopt;

@@ -36,8 +36,14 @@ enum class RequirementLevel : uint8_t { kRequired, kConditionallyRequired, kReco
 const char* RequirementLevelName(RequirementLevel level);
 
 // Span kinds by their OTLP enum numbers (SPAN_KIND_INTERNAL = 1 ... SPAN_KIND_CONSUMER = 5).
-enum class SpanKind : uint8_t { kInternal = 1, kServer = 2, kClient = 3, kProducer = 4, kConsumer = 5 };
-const char* SpanKindName(SpanKind kind);  // "internal", "server", ...
+enum class SpanKind : uint8_t {
+  kInternal = 1,
+  kServer = 2,
+  kClient = 3,
+  kProducer = 4,
+  kConsumer = 5
+};
+const char* SpanKindName(SpanKind kind);                       // "internal", "server", ...
 std::optional<SpanKind> ParseSpanKind(std::string_view name);  // case-insensitive
 
 struct Deprecation {

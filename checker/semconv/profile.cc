@@ -1,12 +1,12 @@
 #include "checker/semconv/profile.h"
 
+#include <yaml-cpp/yaml.h>
+
 #include <algorithm>
 #include <fstream>
 #include <map>
 #include <set>
 #include <sstream>
-
-#include <yaml-cpp/yaml.h>
 
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
@@ -142,7 +142,8 @@ AttributeDef ParseAttribute(const std::string& key, const YAML::Node& n, const s
   if (n.IsScalar()) {
     type = n.as<std::string>();
   } else {
-    CheckKeys(n, {"type", "enum", "closed", "deprecated", "deprecated_values", "brief", "stability"},
+    CheckKeys(n,
+              {"type", "enum", "closed", "deprecated", "deprecated_values", "brief", "stability"},
               where);
     type = n["type"] ? Str(n["type"], where + ".type") : "string";
     for (const std::string& v : StrList(n["enum"], where + ".enum")) {
@@ -213,8 +214,9 @@ SemconvModel Parse(const YAML::Node& root, const std::string& source) {
   for (size_t i = 0; i < types.size(); ++i) {
     const YAML::Node n = types[i];
     std::string where = absl::StrCat("span_types[", i, "]");
-    CheckKeys(n, {"id", "operations", "match", "refines", "provider", "kind", "name", "include",
-                  "required", "conditionally_required", "recommended", "opt_in", "deprecated"},
+    CheckKeys(n,
+              {"id", "operations", "match", "refines", "provider", "kind", "name", "include",
+               "required", "conditionally_required", "recommended", "opt_in", "deprecated"},
               where);
     SpanType t;
     t.id = Str(n["id"], where + ".id");
@@ -240,7 +242,8 @@ SemconvModel Parse(const YAML::Node& root, const std::string& source) {
       t.refines = Str(n["refines"], where + ".refines");
       t.provider = n["provider"] ? Str(n["provider"], where + ".provider") : "";
       const SpanType* base = model.FindSpanType(t.refines);
-      if (!base) Fail(where + ".refines", absl::StrCat("unknown (or later) span type '", t.refines, "'"));
+      if (!base)
+        Fail(where + ".refines", absl::StrCat("unknown (or later) span type '", t.refines, "'"));
       if (t.provider.empty()) Fail(where, "a refinement needs a provider");
       reqs = base->attributes;
       if (t.match_attribute.empty()) {
@@ -262,7 +265,8 @@ SemconvModel Parse(const YAML::Node& root, const std::string& source) {
       if (!model.attributes.count(r.key)) {
         Fail(where, absl::StrCat("attribute '", r.key, "' is not defined under 'attributes'"));
       }
-      if (r.condition.kind == Condition::Kind::kIfPresent && !model.attributes.count(r.condition.key)) {
+      if (r.condition.kind == Condition::Kind::kIfPresent &&
+          !model.attributes.count(r.condition.key)) {
         Fail(where, absl::StrCat("condition names undefined attribute '", r.condition.key, "'"));
       }
     }

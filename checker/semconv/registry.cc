@@ -1,13 +1,13 @@
 #include "checker/semconv/registry.h"
 
+#include <yaml-cpp/yaml.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <map>
 #include <optional>
 #include <regex>
 #include <set>
-
-#include <yaml-cpp/yaml.h>
 
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
@@ -71,7 +71,8 @@ void MergeInto(Resolved* into, const PartialRequirement& r) {
 std::optional<std::string> ExtractReplacement(std::string_view text) {
   // "Replaced by `x`", "use `x` instead", "Use 'x' instead.", "Replaced by x" (x dotted).
   static const std::regex kQuoted(R"re((?:[Rr]eplaced by|[Uu]se)\s+[`'"]([A-Za-z0-9_.]+)[`'"])re");
-  static const std::regex kBare(R"re((?:[Rr]eplaced by|[Uu]se)\s+([a-z0-9_]+[._][A-Za-z0-9_.]*[A-Za-z0-9_]))re");
+  static const std::regex kBare(
+      R"re((?:[Rr]eplaced by|[Uu]se)\s+([a-z0-9_]+[._][A-Za-z0-9_.]*[A-Za-z0-9_]))re");
   std::string s(text);
   std::smatch m;
   if (std::regex_search(s, m, kQuoted)) return m[1].str();
@@ -164,8 +165,8 @@ class Loader {
     }
     AssignOperations();
     for (const std::string& key : unresolved_) {
-      model_.warnings.push_back(absl::StrCat("attribute '", key,
-                                             "' is referenced but not defined in the loaded files"));
+      model_.warnings.push_back(
+          absl::StrCat("attribute '", key, "' is referenced but not defined in the loaded files"));
     }
     return std::move(model_);
   }
@@ -208,8 +209,7 @@ class Loader {
         em.id = Str(m["id"]);
         em.value = Str(m["value"]);
         em.deprecated = ParseDeprecated(m["deprecated"], Str(m["brief"]));
-        if (em.value.empty() ||
-            em.value.find_first_not_of("-0123456789") != std::string::npos) {
+        if (em.value.empty() || em.value.find_first_not_of("-0123456789") != std::string::npos) {
           all_int = false;
         }
         def.members.push_back(std::move(em));
@@ -384,8 +384,10 @@ class Loader {
     size_t start = lower.find("span name");
     if (start == std::string::npos) return out;
     size_t end = text.find("\n\n", start);
-    std::string para = text.substr(start, end == std::string::npos ? std::string::npos : end - start);
-    static const std::regex kPattern(R"re((?:SHOULD be|the format)\s+`([^`]+)`|`([^`]+)`\s+otherwise)re");
+    std::string para =
+        text.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    static const std::regex kPattern(
+        R"re((?:SHOULD be|the format)\s+`([^`]+)`|`([^`]+)`\s+otherwise)re");
     for (std::sregex_iterator it(para.begin(), para.end(), kPattern), stop; it != stop; ++it) {
       std::string p = (*it)[1].matched ? (*it)[1].str() : (*it)[2].str();
       if (std::find(out.begin(), out.end(), p) == out.end()) out.push_back(p);
@@ -445,8 +447,10 @@ class Loader {
     } else if (!t.provider.empty()) {
       // v1: refines the span it extends, or (decided in AssignOperations) the generic one.
       auto base = groups_.find(g.extends);
-      if (base != groups_.end() && base->second.kind == "span") t.refines = base->second.type_id;
-      else t.refines = "?";
+      if (base != groups_.end() && base->second.kind == "span")
+        t.refines = base->second.type_id;
+      else
+        t.refines = "?";
     }
     for (const PartialRequirement& p : Resolve(g.id)) {
       AttributeRequirement a;
@@ -504,8 +508,10 @@ class Loader {
         for (AttributeRequirement& own : t.attributes) {
           auto it = std::find_if(merged.begin(), merged.end(),
                                  [&](const AttributeRequirement& a) { return a.key == own.key; });
-          if (it != merged.end()) *it = std::move(own);
-          else merged.push_back(std::move(own));
+          if (it != merged.end())
+            *it = std::move(own);
+          else
+            merged.push_back(std::move(own));
         }
         t.attributes = std::move(merged);
       }

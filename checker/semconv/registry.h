@@ -20,7 +20,8 @@
 //  - name formats from the "**Span name** SHOULD be `...`" paragraph;
 //  - extra allowed kinds from "MAY be set to `INTERNAL`";
 //  - a refinement's provider from "`gen_ai.provider.name` MUST be set to `"openai"`" (or, for
-//    old v1 files, `gen_ai.system`, or an id that starts with a provider value: aws.bedrock.client);
+//    old v1 files, `gen_ai.system`, or an id that starts with a provider value:
+//    aws.bedrock.client);
 //  - a deprecated attribute's replacement from renamed_to, else "Replaced by `x`" / "use `x`".
 // Refs to attributes defined in files that were not loaded keep ValueType::kUnknown and are
 // listed in SemconvModel::warnings. manifest.yaml / registry_manifest.yaml are skipped.

@@ -1,9 +1,9 @@
 #include "checker/finding.h"
 
+#include <gtest/gtest.h>
+
 #include <thread>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "checker/check_config.h"
 
@@ -130,8 +130,7 @@ TEST(FindingSet, KeepsPerRuleTotalsAndStatistics) {
   EXPECT_EQ(totals["semconv"].passed, 1u);
   EXPECT_EQ(totals["semconv"].failed(), 1u);
   EXPECT_EQ(totals["hierarchy"].failed(), 1u);
-  EXPECT_DOUBLE_EQ(set.Statistics()["semconv"]["recommended_coverage.gen_ai.inference.client"],
-                   75);
+  EXPECT_DOUBLE_EQ(set.Statistics()["semconv"]["recommended_coverage.gen_ai.inference.client"], 75);
 }
 
 TEST(FindingSet, AcceptsFindingsFromManyThreads) {
@@ -192,9 +191,9 @@ TEST(CheckConfig, RejectsAnExpectedViolationWithoutAReason) {
 TEST(CheckConfig, RejectsUnknownKeysAndLevels) {
   EXPECT_FALSE(ParseCheckConfig("level:\n  a.b: violation\n").ok());
   EXPECT_FALSE(ParseCheckConfig("levels:\n  a.b: fatal\n").ok());
-  EXPECT_FALSE(ParseCheckConfig(
-                   "expected_violations:\n  - id: a.b\n    reason: r\n    match: {span: x}\n")
-                   .ok());
+  EXPECT_FALSE(
+      ParseCheckConfig("expected_violations:\n  - id: a.b\n    reason: r\n    match: {span: x}\n")
+          .ok());
 }
 
 TEST(CheckConfig, EmptyFileMeansDefaults) {

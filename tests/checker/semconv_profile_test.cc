@@ -1,5 +1,5 @@
 // The project's own conformance profiles (scenarios/semconv/) and their loader.
-#include "checker/semconv/profile.h"
+#include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -7,8 +7,7 @@
 #include <set>
 #include <string>
 
-#include <gtest/gtest.h>
-
+#include "checker/semconv/profile.h"
 #include "checker/semconv/registry.h"
 
 namespace agentstorm::semconv {
@@ -91,9 +90,9 @@ void ExpectAgreesWithUpstream(const SemconvModel& profile, const SemconvModel& u
     ASSERT_FALSE(t.name_patterns.empty());
     ASSERT_FALSE(u->name_patterns.empty());
     EXPECT_EQ(t.name_patterns.front(), u->name_patterns.front());
-    for (RequirementLevel level : {RequirementLevel::kRequired,
-                                   RequirementLevel::kConditionallyRequired,
-                                   RequirementLevel::kRecommended, RequirementLevel::kOptIn}) {
+    for (RequirementLevel level :
+         {RequirementLevel::kRequired, RequirementLevel::kConditionallyRequired,
+          RequirementLevel::kRecommended, RequirementLevel::kOptIn}) {
       EXPECT_EQ(KeysAt(t, level), KeysAt(*u, level)) << RequirementLevelName(level);
     }
   }

@@ -2,7 +2,7 @@
 // $AGENTSTORM_SHARED_DIR/upstream/semconv: core v1.36.0 (v1 `groups:`), core v1.41.1 (the last
 // full GenAI model in core), core HEAD (only "moved" deprecation stubs) and the genai repository
 // model (`file_format: definition/2`).
-#include "checker/semconv/registry.h"
+#include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -10,7 +10,7 @@
 #include <fstream>
 #include <string>
 
-#include <gtest/gtest.h>
+#include "checker/semconv/registry.h"
 
 namespace agentstorm::semconv {
 namespace {
@@ -21,10 +21,10 @@ std::string SemconvDir() {
   return shared + "/upstream/semconv";
 }
 
-#define REQUIRE_UPSTREAM(sub)                                                             \
-  if (!std::filesystem::is_directory(SemconvDir() + "/" + sub)) {                        \
+#define REQUIRE_UPSTREAM(sub)                                                          \
+  if (!std::filesystem::is_directory(SemconvDir() + "/" + sub)) {                      \
     GTEST_SKIP() << "upstream semconv not available at " << SemconvDir() << "/" << sub \
-                 << " (set AGENTSTORM_SHARED_DIR)";                                       \
+                 << " (set AGENTSTORM_SHARED_DIR)";                                    \
   }
 
 SemconvModel Load(const std::string& sub) {

@@ -1,10 +1,10 @@
 #include "checker/rules/semconv_rule.h"
 
+#include <gtest/gtest.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <string>
-
-#include <gtest/gtest.h>
 
 #include "checker/semconv/profile.h"
 #include "checker/semconv/registry.h"
