@@ -182,7 +182,8 @@ absl::StatusOr<EndpointUrl> ParseEndpointUrl(absl::string_view url) {
   if (absl::StartsWith(authority, "[")) {
     size_t close = authority.find(']');
     if (close == absl::string_view::npos) {
-      return absl::InvalidArgumentError(absl::StrCat("endpoint \"", RedactUrl(url), "\": unclosed ["));
+      return absl::InvalidArgumentError(
+          absl::StrCat("endpoint \"", RedactUrl(url), "\": unclosed ["));
     }
     out.host = std::string(authority.substr(1, close - 1));
     absl::string_view after = authority.substr(close + 1);
@@ -240,9 +241,10 @@ absl::Status ValidateExporterOptions(const ExporterOptions& o) {
   if (!url.ok()) return Invalid("endpoint", url.status().message());
   if (IsHttp(o.protocol)) {
     if (url->scheme != "http" && url->scheme != "https") {
-      return Invalid("endpoint",
-                     absl::StrCat("\"", RedactUrl(o.endpoint), "\" needs an http:// or https:// "
-                                  "scheme for protocol ", ProtocolName(o.protocol)));
+      return Invalid("endpoint", absl::StrCat("\"", RedactUrl(o.endpoint),
+                                              "\" needs an http:// or https:// "
+                                              "scheme for protocol ",
+                                              ProtocolName(o.protocol)));
     }
   } else {
     if (!url->scheme.empty() && url->scheme != "http" && url->scheme != "https") {
@@ -251,7 +253,8 @@ absl::Status ValidateExporterOptions(const ExporterOptions& o) {
     }
     if (!url->path.empty() && url->path != "/") {
       return Invalid("endpoint",
-                     absl::StrCat("\"", RedactUrl(o.endpoint), "\" has a path; grpc endpoints are "
+                     absl::StrCat("\"", RedactUrl(o.endpoint),
+                                  "\" has a path; grpc endpoints are "
                                   "HOST:PORT (did you mean --protocol http/protobuf?)"));
     }
   }
@@ -262,7 +265,8 @@ absl::Status ValidateExporterOptions(const ExporterOptions& o) {
         return Invalid("header", absl::StrCat("invalid character in name \"", key, "\""));
       }
     }
-    if (value.find_first_of("\r\n", 0) != std::string::npos || value.find('\0') != std::string::npos) {
+    if (value.find_first_of("\r\n", 0) != std::string::npos ||
+        value.find('\0') != std::string::npos) {
       return Invalid("header", absl::StrCat("value of \"", key, "\" contains a line break"));
     }
   }
@@ -296,12 +300,12 @@ std::string DescribeExporterOptions(const ExporterOptions& o) {
     if (!o.ca_file.empty()) absl::StrAppend(&tls, ", ca ", o.ca_file);
     if (!o.cert_file.empty()) absl::StrAppend(&tls, ", client cert ", o.cert_file);
   }
-  std::string out = absl::StrCat(ProtocolName(o.protocol), " ", RedactUrl(o.endpoint), " (",
-                                 o.compression == OtlpCompression::kGzip ? "gzip" : "uncompressed",
-                                 ", ", tls);
+  std::string out =
+      absl::StrCat(ProtocolName(o.protocol), " ", RedactUrl(o.endpoint), " (",
+                   o.compression == OtlpCompression::kGzip ? "gzip" : "uncompressed", ", ", tls);
   if (!o.headers.empty()) {
-    absl::StrAppend(&out, ", headers: ",
-                    absl::StrJoin(o.headers, " ", [](std::string* s, const auto& h) {
+    absl::StrAppend(&out,
+                    ", headers: ", absl::StrJoin(o.headers, " ", [](std::string* s, const auto& h) {
                       absl::StrAppend(s, h.first);
                     }));
   }
@@ -389,8 +393,8 @@ absl::StatusOr<ExporterOptions> BuildExporterOptions(const ExporterFlags& flags,
   if (auto v = LookupPair(env, "TIMEOUT")) {
     int64_t ms = 0;
     if (!absl::SimpleAtoi(absl::StripAsciiWhitespace(v->second), &ms) || ms <= 0) {
-      return Invalid(v->first, absl::StrCat("\"", v->second,
-                                            "\" is not a positive number of milliseconds"));
+      return Invalid(v->first,
+                     absl::StrCat("\"", v->second, "\" is not a positive number of milliseconds"));
     }
     o.timeout = std::chrono::milliseconds(ms);
   }

@@ -18,12 +18,12 @@
 #include <functional>
 #include <optional>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 
 namespace agentstorm {
 
@@ -56,9 +56,9 @@ struct ExporterOptions {
   std::vector<std::pair<std::string, std::string>> headers;
   OtlpCompression compression = OtlpCompression::kNone;
   bool insecure = false;
-  std::string ca_file;    // PEM roots; empty = system roots
-  std::string cert_file;  // PEM client certificate (mTLS); requires key_file
-  std::string key_file;   // PEM client private key (mTLS); requires cert_file
+  std::string ca_file;                       // PEM roots; empty = system roots
+  std::string cert_file;                     // PEM client certificate (mTLS); requires key_file
+  std::string key_file;                      // PEM client private key (mTLS); requires cert_file
   std::chrono::milliseconds timeout{10000};  // per request attempt
   int max_in_flight = 16;                    // concurrent requests on the wire
   RetryOptions retry;
@@ -75,7 +75,7 @@ std::string DescribeExporterOptions(const ExporterOptions& options);
 struct ExporterFlags {
   std::optional<std::string> endpoint;  // base URL (http/* gets /v1/traces appended)
   std::optional<std::string> protocol;
-  std::vector<std::string> headers;     // "Key=Value", value taken literally
+  std::vector<std::string> headers;  // "Key=Value", value taken literally
   std::optional<std::string> compression;
   std::optional<bool> insecure;
   std::optional<std::string> ca_file;
@@ -103,10 +103,10 @@ absl::StatusOr<std::vector<std::pair<std::string, std::string>>> ParseOtlpHeader
 struct EndpointUrl {
   std::string scheme;
   std::string userinfo;
-  std::string host;  // without [] for IPv6
-  int port = 0;      // 0 when absent
-  std::string path;  // "" or starting with '/'
-  std::string query; // without '?'
+  std::string host;   // without [] for IPv6
+  int port = 0;       // 0 when absent
+  std::string path;   // "" or starting with '/'
+  std::string query;  // without '?'
 };
 absl::StatusOr<EndpointUrl> ParseEndpointUrl(absl::string_view url);
 

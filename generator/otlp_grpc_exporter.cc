@@ -30,13 +30,13 @@ absl::StatusOr<std::string> ReadPem(absl::string_view what, const std::string& p
 }
 
 std::string GrpcTarget(const EndpointUrl& url) {
-  std::string host = url.host.find(':') != std::string::npos ? absl::StrCat("[", url.host, "]")
-                                                             : url.host;
+  std::string host =
+      url.host.find(':') != std::string::npos ? absl::StrCat("[", url.host, "]") : url.host;
   return url.port > 0 ? absl::StrCat(host, ":", url.port) : host;
 }
 
-absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> MakeCredentials(
-    const ExporterOptions& o, const EndpointUrl& url) {
+absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> MakeCredentials(const ExporterOptions& o,
+                                                                          const EndpointUrl& url) {
   if (url.scheme == "http" || (url.scheme.empty() && o.insecure)) {
     return grpc::InsecureChannelCredentials();
   }
@@ -115,8 +115,7 @@ absl::StatusOr<std::unique_ptr<OtlpGrpcExporter>> OtlpGrpcExporter::Create(
       new OtlpGrpcExporter(options, std::move(jitter), std::move(channel)));
 }
 
-OtlpGrpcExporter::OtlpGrpcExporter(const ExporterOptions& options,
-                                   RetryPolicy::JitterSource jitter,
+OtlpGrpcExporter::OtlpGrpcExporter(const ExporterOptions& options, RetryPolicy::JitterSource jitter,
                                    std::shared_ptr<grpc::Channel> channel)
     : RetryingExporter(options, std::move(jitter)),
       channel_(std::move(channel)),
@@ -147,8 +146,8 @@ void OtlpGrpcExporter::StartAttempt(Call* call) {
     // TryCancel before the call starts is remembered by the context and applied at start.
     if (cancelling_) rpc->context.TryCancel();
   }
-  stub_->UnaryCall(&rpc->context, kExportMethod, grpc::StubOptions(), &rpc->request,
-                   &rpc->response, [this, rpc](grpc::Status status) {
+  stub_->UnaryCall(&rpc->context, kExportMethod, grpc::StubOptions(), &rpc->request, &rpc->response,
+                   [this, rpc](grpc::Status status) {
                      OnDone(rpc, status.error_code(), status.error_message(),
                             status.error_details());
                    });
@@ -180,8 +179,8 @@ void OtlpGrpcExporter::OnDone(Rpc* rpc, int code, const std::string& message,
     }
   } else {
     RetryVerdict verdict = ClassifyGrpcStatus(code, details);
-    outcome.kind = verdict.retryable ? AttemptOutcome::Kind::kRetryable
-                                     : AttemptOutcome::Kind::kPermanent;
+    outcome.kind =
+        verdict.retryable ? AttemptOutcome::Kind::kRetryable : AttemptOutcome::Kind::kPermanent;
     outcome.server_delay = verdict.server_delay;
     outcome.error = absl::StrCat("grpc status ", code, ": ", message);
     // UNAVAILABLE / DEADLINE_EXCEEDED while the channel is not connected means no server

@@ -10,17 +10,16 @@
 // endpoint_unreachable.
 #pragma once
 
-#include <memory>
-#include <mutex>
-#include <set>
-
 #include <grpcpp/channel.h>
 #include <grpcpp/client_context.h>
 #include <grpcpp/generic/generic_stub.h>
 
+#include <memory>
+#include <mutex>
+#include <set>
+
 #include "absl/status/statusor.h"
 #include "generator/retrying_exporter.h"
-
 
 namespace agentstorm {
 

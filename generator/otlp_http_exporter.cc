@@ -3,14 +3,13 @@
 #include <curl/curl.h>
 
 #include <algorithm>
-#include "absl/strings/string_view.h"
-#include <vector>
-
 #include <nlohmann/json.hpp>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "core/gzip.h"
 #include "core/otlp_json.h"
 #include "google/rpc/status.pb.h"
@@ -162,9 +161,8 @@ absl::StatusOr<std::unique_ptr<OtlpHttpExporter>> OtlpHttpExporter::Create(
       new OtlpHttpExporter(options, std::move(jitter), multi, headers));
 }
 
-OtlpHttpExporter::OtlpHttpExporter(const ExporterOptions& options,
-                                   RetryPolicy::JitterSource jitter, void* multi,
-                                   curl_slist* headers)
+OtlpHttpExporter::OtlpHttpExporter(const ExporterOptions& options, RetryPolicy::JitterSource jitter,
+                                   void* multi, curl_slist* headers)
     : RetryingExporter(options, std::move(jitter)),
       multi_(multi),
       headers_(headers),
@@ -284,8 +282,8 @@ void OtlpHttpExporter::Finish(Request* request, int curl_code) {
     curl_off_t connect_time = 0;
     curl_easy_getinfo(easy, CURLINFO_CONNECT_TIME_T, &connect_time);
     outcome.connection_failed =
-        status == 0 && (IsConnectionError(code) ||
-                        (code == CURLE_OPERATION_TIMEDOUT && connect_time == 0));
+        status == 0 &&
+        (IsConnectionError(code) || (code == CURLE_OPERATION_TIMEDOUT && connect_time == 0));
   } else if (status >= 200 && status < 300) {
     outcome.kind = AttemptOutcome::Kind::kAccepted;
     ExportTraceServiceResponse response;
@@ -302,8 +300,8 @@ void OtlpHttpExporter::Finish(Request* request, int curl_code) {
     }
   } else {
     RetryVerdict verdict = ClassifyHttpStatus(static_cast<int>(status), request->retry_after);
-    outcome.kind = verdict.retryable ? AttemptOutcome::Kind::kRetryable
-                                     : AttemptOutcome::Kind::kPermanent;
+    outcome.kind =
+        verdict.retryable ? AttemptOutcome::Kind::kRetryable : AttemptOutcome::Kind::kPermanent;
     outcome.server_delay = verdict.server_delay;
     std::string message = ErrorBodyMessage(request->response_body, request->content_type);
     outcome.error = message.empty() ? absl::StrCat("HTTP ", status)

@@ -36,8 +36,8 @@ class OtlpHttpExporter final : public RetryingExporter {
   struct Request;  // one attempt on the worker thread (implementation detail)
 
  private:
-  OtlpHttpExporter(const ExporterOptions& options, RetryPolicy::JitterSource jitter,
-                   void* multi, curl_slist* headers);
+  OtlpHttpExporter(const ExporterOptions& options, RetryPolicy::JitterSource jitter, void* multi,
+                   curl_slist* headers);
 
   void StartAttempt(Call* call) override;
   void CancelAttempts() override;
@@ -47,8 +47,8 @@ class OtlpHttpExporter final : public RetryingExporter {
   void Finish(Request* request, int curl_code);
   void Abort(Request* request, const char* why);
 
-  void* multi_;           // CURLM*
-  curl_slist* headers_;   // shared, read-only, by every request
+  void* multi_;          // CURLM*
+  curl_slist* headers_;  // shared, read-only, by every request
   std::mutex mu_;
   std::deque<Request*> inbox_;  // attempts to start, handed to the worker
   bool cancel_requested_ = false;

@@ -84,8 +84,8 @@ std::optional<std::chrono::nanoseconds> ParseRetryAfter(absl::string_view value,
 RetryVerdict ClassifyHttpStatus(int http_status, absl::string_view retry_after,
                                 std::chrono::system_clock::time_point now) {
   RetryVerdict verdict;
-  verdict.retryable = http_status == 429 || http_status == 502 || http_status == 503 ||
-                      http_status == 504;
+  verdict.retryable =
+      http_status == 429 || http_status == 502 || http_status == 503 || http_status == 504;
   if (verdict.retryable) verdict.server_delay = ParseRetryAfter(retry_after, now);
   return verdict;
 }

@@ -11,8 +11,8 @@
 #include <functional>
 #include <optional>
 #include <string>
-#include "absl/strings/string_view.h"
 
+#include "absl/strings/string_view.h"
 #include "generator/exporter_options.h"
 
 namespace agentstorm {
@@ -29,9 +29,9 @@ struct RetryVerdict {
 RetryVerdict ClassifyGrpcStatus(int code, absl::string_view details);
 
 // `retry_after` is the Retry-After header value ("" when absent); `now` anchors HTTP-dates.
-RetryVerdict ClassifyHttpStatus(int http_status, absl::string_view retry_after,
-                                std::chrono::system_clock::time_point now =
-                                    std::chrono::system_clock::now());
+RetryVerdict ClassifyHttpStatus(
+    int http_status, absl::string_view retry_after,
+    std::chrono::system_clock::time_point now = std::chrono::system_clock::now());
 
 // Delay-seconds ("120") or an HTTP-date ("Wed, 21 Oct 2015 07:28:00 GMT"); a date in the past
 // is a zero delay. nullopt when unparseable.

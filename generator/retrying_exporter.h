@@ -94,7 +94,7 @@ class RetryingExporter : public Exporter {
   mutable std::mutex mu_;
   std::condition_variable timer_cv_;
   std::condition_variable idle_cv_;
-  std::deque<Call*> queued_;                                         // waiting for a slot
+  std::deque<Call*> queued_;                                             // waiting for a slot
   std::multimap<std::chrono::steady_clock::time_point, Call*> backoff_;  // waiting to retry
   int on_wire_ = 0;
   int outstanding_ = 0;  // accepted, callback not yet returned

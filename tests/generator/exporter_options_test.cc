@@ -1,9 +1,9 @@
 #include "generator/exporter_options.h"
 
-#include <map>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <map>
 
 namespace agentstorm {
 namespace {
@@ -70,13 +70,13 @@ TEST(ExporterOptions, EndpointFlagIsABaseUrlAndWinsOverEnvironment) {
 }
 
 TEST(ExporterOptions, TracesSpecificVariablesWinOverGenericOnes) {
-  auto o = BuildExporterOptions(
-      {}, FakeEnv({{"OTEL_EXPORTER_OTLP_PROTOCOL", "http/json"},
-                   {"OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "http/protobuf"},
-                   {"OTEL_EXPORTER_OTLP_COMPRESSION", "none"},
-                   {"OTEL_EXPORTER_OTLP_TRACES_COMPRESSION", "gzip"},
-                   {"OTEL_EXPORTER_OTLP_TIMEOUT", "1000"},
-                   {"OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "2500"}}));
+  auto o =
+      BuildExporterOptions({}, FakeEnv({{"OTEL_EXPORTER_OTLP_PROTOCOL", "http/json"},
+                                        {"OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "http/protobuf"},
+                                        {"OTEL_EXPORTER_OTLP_COMPRESSION", "none"},
+                                        {"OTEL_EXPORTER_OTLP_TRACES_COMPRESSION", "gzip"},
+                                        {"OTEL_EXPORTER_OTLP_TIMEOUT", "1000"},
+                                        {"OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "2500"}}));
   ASSERT_TRUE(o.ok()) << o.status();
   EXPECT_EQ(o->protocol, OtlpProtocol::kHttpProtobuf);
   EXPECT_EQ(o->compression, OtlpCompression::kGzip);
@@ -108,17 +108,16 @@ TEST(ExporterOptions, HeadersArePercentDecodedAndMergedByKey) {
                        "Authorization=Bearer%20abc%3D%3D , x-tenant=generic,x-other=1"},
                       {"OTEL_EXPORTER_OTLP_TRACES_HEADERS", "X-Other=2"}}));
   ASSERT_TRUE(o.ok()) << o.status();
-  EXPECT_THAT(o->headers,
-              UnorderedElementsAre(Pair("Authorization", "Bearer abc=="), Pair("x-tenant", "from-flag"),
-                                   Pair("x-other", "2"), Pair("X-Flag", "literal%20kept")));
+  EXPECT_THAT(o->headers, UnorderedElementsAre(Pair("Authorization", "Bearer abc=="),
+                                               Pair("x-tenant", "from-flag"), Pair("x-other", "2"),
+                                               Pair("X-Flag", "literal%20kept")));
 }
 
 TEST(ExporterOptions, TlsFilesComeFromEnvironment) {
   const std::string here = std::string(AGENTSTORM_SOURCE_DIR) + "/CMakeLists.txt";
-  auto o = BuildExporterOptions(
-      {}, FakeEnv({{"OTEL_EXPORTER_OTLP_CERTIFICATE", here},
-                   {"OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE", here},
-                   {"OTEL_EXPORTER_OTLP_CLIENT_KEY", here}}));
+  auto o = BuildExporterOptions({}, FakeEnv({{"OTEL_EXPORTER_OTLP_CERTIFICATE", here},
+                                             {"OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE", here},
+                                             {"OTEL_EXPORTER_OTLP_CLIENT_KEY", here}}));
   ASSERT_TRUE(o.ok()) << o.status();
   EXPECT_EQ(o->ca_file, here);
   EXPECT_EQ(o->cert_file, here);
@@ -126,8 +125,8 @@ TEST(ExporterOptions, TlsFilesComeFromEnvironment) {
 }
 
 TEST(ExporterOptions, EmptyVariablesCountAsUnset) {
-  auto o = BuildExporterOptions({}, FakeEnv({{"OTEL_EXPORTER_OTLP_PROTOCOL", ""},
-                                             {"OTEL_EXPORTER_OTLP_ENDPOINT", "  "}}));
+  auto o = BuildExporterOptions(
+      {}, FakeEnv({{"OTEL_EXPORTER_OTLP_PROTOCOL", ""}, {"OTEL_EXPORTER_OTLP_ENDPOINT", "  "}}));
   ASSERT_TRUE(o.ok()) << o.status();
   EXPECT_EQ(o->endpoint, "http://localhost:4317");
 }

@@ -2,8 +2,9 @@
 // accounting invariant, and test certificates made with the openssl CLI.
 #pragma once
 
-#include <sys/socket.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -14,8 +15,6 @@
 #include <mutex>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "generator/exporter.h"
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb.h"
@@ -58,8 +57,7 @@ inline int CountSpans(const ExportTraceServiceRequest& request) {
 
 // Every span lands in exactly one bucket.
 inline void ExpectAccounted(const ExportResult& r, uint32_t span_count) {
-  EXPECT_EQ(r.acknowledged_spans + r.rejected_spans + r.failed_spans + r.not_sent_spans,
-            span_count)
+  EXPECT_EQ(r.acknowledged_spans + r.rejected_spans + r.failed_spans + r.not_sent_spans, span_count)
       << "ack=" << r.acknowledged_spans << " rejected=" << r.rejected_spans
       << " failed=" << r.failed_spans << " not_sent=" << r.not_sent_spans;
 }
@@ -74,8 +72,8 @@ class ResultCollector {
     };
   }
   // Waits for `n` results; fails the test after `timeout`.
-  std::vector<ExportResult> Wait(size_t n, std::chrono::milliseconds timeout =
-                                               std::chrono::milliseconds(5000)) {
+  std::vector<ExportResult> Wait(
+      size_t n, std::chrono::milliseconds timeout = std::chrono::milliseconds(5000)) {
     std::unique_lock<std::mutex> lock(mu_);
     bool done = cv_.wait_for(lock, timeout, [&] { return results_.size() >= n; });
     EXPECT_TRUE(done) << "only " << results_.size() << " of " << n << " results";
@@ -148,17 +146,23 @@ struct TestCertificates {
     const std::string script =
         "cd " + d + " && " +
         "openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 "
-        "-subj /CN=agentstorm-test-ca" + q + " && " +
+        "-subj /CN=agentstorm-test-ca" +
+        q + " && " +
         "openssl req -x509 -newkey rsa:2048 -nodes -keyout other-ca.key -out other-ca.pem -days 2 "
-        "-subj /CN=agentstorm-other-ca" + q + " && " +
+        "-subj /CN=agentstorm-other-ca" +
+        q + " && " +
         "openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr "
-        "-subj /CN=127.0.0.1" + q + " && " +
+        "-subj /CN=127.0.0.1" +
+        q + " && " +
         "openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial "
-        "-out server.pem -days 2 -extfile server.ext" + q + " && " +
+        "-out server.pem -days 2 -extfile server.ext" +
+        q + " && " +
         "openssl req -newkey rsa:2048 -nodes -keyout client.key -out client.csr "
-        "-subj /CN=agentstorm-client" + q + " && " +
+        "-subj /CN=agentstorm-client" +
+        q + " && " +
         "openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial "
-        "-out client.pem -days 2 -extfile client.ext" + q;
+        "-out client.pem -days 2 -extfile client.ext" +
+        q;
     if (std::system(script.c_str()) != 0) return nullptr;
     return c;
   }

@@ -1,16 +1,15 @@
 #include "generator/otlp_grpc_exporter.h"
 
+#include <gmock/gmock.h>
 #include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server.h>
 #include <grpcpp/server_builder.h>
+#include <gtest/gtest.h>
 
 #include <atomic>
 #include <deque>
 #include <map>
 #include <thread>
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
 
 #include "generator/exporter_factory.h"
 #include "google/rpc/error_details.pb.h"
@@ -22,12 +21,12 @@ namespace agentstorm {
 namespace {
 
 using namespace std::chrono_literals;
-using ::testing::HasSubstr;
 using testing::ClosedPort;
 using testing::CountSpans;
 using testing::ExpectAccounted;
 using testing::ExportTraceServiceRequest;
 using testing::ExportTraceServiceResponse;
+using ::testing::HasSubstr;
 using testing::MakeBatch;
 using testing::ResultCollector;
 using testing::TestCertificates;
@@ -121,8 +120,8 @@ class FakeCollector final
 
 class FakeServer {
  public:
-  explicit FakeServer(std::shared_ptr<grpc::ServerCredentials> credentials =
-                          grpc::InsecureServerCredentials()) {
+  explicit FakeServer(
+      std::shared_ptr<grpc::ServerCredentials> credentials = grpc::InsecureServerCredentials()) {
     grpc::ServerBuilder builder;
     builder.AddListeningPort("127.0.0.1:0", credentials, &port_);
     builder.RegisterService(&collector_);
@@ -205,8 +204,8 @@ TEST(OtlpGrpcExporter, RetriesUnavailableWithExponentialBackoffThenSucceeds) {
   ExpectAccounted(r, 5);
   auto arrivals = server.collector().Arrivals();
   ASSERT_EQ(arrivals.size(), 3u);
-  EXPECT_GE(arrivals[1] - arrivals[0], 45ms);   // initial backoff 50ms
-  EXPECT_GE(arrivals[2] - arrivals[1], 95ms);   // then 100ms
+  EXPECT_GE(arrivals[1] - arrivals[0], 45ms);  // initial backoff 50ms
+  EXPECT_GE(arrivals[2] - arrivals[1], 95ms);  // then 100ms
   EXPECT_EQ(server.collector().SpansStored(), 5);
 }
 

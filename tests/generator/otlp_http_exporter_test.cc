@@ -1,14 +1,13 @@
 #include "generator/otlp_http_exporter.h"
 
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
 #include <httplib.h>
 
 #include <atomic>
 #include <deque>
 #include <map>
 #include <thread>
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
 
 #include "core/otlp_json.h"
 #include "google/rpc/status.pb.h"
@@ -18,12 +17,12 @@ namespace agentstorm {
 namespace {
 
 using namespace std::chrono_literals;
-using ::testing::HasSubstr;
 using testing::ClosedPort;
 using testing::CountSpans;
 using testing::ExpectAccounted;
 using testing::ExportTraceServiceRequest;
 using testing::ExportTraceServiceResponse;
+using ::testing::HasSubstr;
 using testing::MakeBatch;
 using testing::ResultCollector;
 using testing::TestCertificates;
@@ -70,9 +69,9 @@ class FakeHttpCollector {
     if (tls == nullptr) {
       server_ = std::make_unique<httplib::Server>();
     } else {
-      server_ = std::make_unique<httplib::SSLServer>(
-          tls->server_cert.c_str(), tls->server_key.c_str(),
-          require_client ? tls->ca_cert.c_str() : nullptr);
+      server_ =
+          std::make_unique<httplib::SSLServer>(tls->server_cert.c_str(), tls->server_key.c_str(),
+                                               require_client ? tls->ca_cert.c_str() : nullptr);
     }
     server_->Post("/v1/traces", [this](const httplib::Request& req, httplib::Response& res) {
       Handle(req, res);
@@ -108,9 +107,8 @@ class FakeHttpCollector {
     r.content_encoding = req.get_header_value("Content-Encoding");
     for (const auto& [k, v] : req.headers) r.headers[k] = v;
     ExportTraceServiceRequest request;
-    bool decoded = r.content_type == "application/json"
-                       ? DecodeOtlpJson(req.body, &request).ok()
-                       : request.ParseFromString(req.body);
+    bool decoded = r.content_type == "application/json" ? DecodeOtlpJson(req.body, &request).ok()
+                                                        : request.ParseFromString(req.body);
     if (decoded) r.spans = CountSpans(request);
     Reply reply;
     {

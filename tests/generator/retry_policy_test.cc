@@ -122,7 +122,7 @@ TEST(RetryPolicy, ServerDelayReplacesComputedBackoff) {
 
 TEST(RetryPolicy, GivesUpWhenTheRetryWouldStartAfterMaxElapsed) {
   RetryPolicy policy(Options(), [] { return 0.5; });
-  EXPECT_TRUE(policy.NextDelay(3, milliseconds(9500), std::nullopt).has_value());  // 9.9s
+  EXPECT_TRUE(policy.NextDelay(3, milliseconds(9500), std::nullopt).has_value());   // 9.9s
   EXPECT_FALSE(policy.NextDelay(3, milliseconds(9700), std::nullopt).has_value());  // 10.1s
   EXPECT_FALSE(policy.NextDelay(1, {}, seconds(11)).has_value());
 }
