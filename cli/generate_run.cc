@@ -18,6 +18,7 @@
 #include "generator/ledger.h"
 #include "generator/load_engine.h"
 #include "generator/rate_parser.h"
+#include "generator/retrying_exporter.h"
 #include "generator/scenario_loader.h"
 #include "generator/scheduler.h"
 #include "generator/trace_synthesizer.h"
@@ -171,6 +172,14 @@ int RunGenerate(const GenerateFlags& flags) {
     LoadEngine engine(options, synth, exporter_ptrs);
     summary = engine.Run();
   }
+  // An exporter that never got an answer from its server (even when shutdown cut its retries
+  // short) could not be reached.
+  std::vector<bool> never_reached;
+  for (Exporter* e : exporter_ptrs) {
+    auto* retrying = dynamic_cast<RetryingExporter*>(e);
+    never_reached.push_back(retrying != nullptr && !retrying->EverReached() &&
+                            summary.traces_sent > 0);
+  }
   exporters.clear();
 
   int code = kExitOk;
@@ -191,8 +200,9 @@ int RunGenerate(const GenerateFlags& flags) {
       code = kExitUsage;
     }
   }
-  for (const EndpointStats& e : summary.endpoints) {
-    if (e.unreachable()) {
+  for (size_t i = 0; i < summary.endpoints.size(); ++i) {
+    const EndpointStats& e = summary.endpoints[i];
+    if (e.unreachable() || never_reached[i]) {
       std::cerr << "agentstorm generate: endpoint " << e.endpoint
                 << " could not be reached: " << e.last_error << "\n";
       code = kExitUnreachable;
