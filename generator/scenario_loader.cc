@@ -10,6 +10,7 @@
 #include <functional>
 #include <set>
 #include <sstream>
+#include <tuple>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -1321,7 +1322,15 @@ std::unique_ptr<Scenario> LoadImpl(std::string_view text, const std::string& fil
   if (sc->description.empty())
     errors->push_back({file, 0, 0, "description",
                        "missing \"description\": one line saying what the scenario exercises"});
-  if (errors->size() != before) return nullptr;
+  if (errors->size() != before) {
+    // Report in reading order: file, then line, then column.
+    std::stable_sort(errors->begin() + before, errors->end(),
+                     [](const ScenarioDiagnostic& a, const ScenarioDiagnostic& b) {
+                       return std::tie(a.file, a.line, a.column) <
+                              std::tie(b.file, b.line, b.column);
+                     });
+    return nullptr;
+  }
   return sc;
 }
 
