@@ -129,8 +129,10 @@ void ApplySpecialTags(Span* span, std::string* scope_name, std::string* scope_ve
     const Span::SpanKind k = KindFromTag(AsText(kind));
     if (k != Span::SPAN_KIND_UNSPECIFIED) {
       span->set_kind(k);
-    } else {
-      *attrs->Add() = [&] { KeyValue kv; kv.set_key("span.kind"); *kv.mutable_value() = *kind; return kv; }();
+    } else {  // not a kind OTLP knows: keep the tag as it was
+      KeyValue* kv = attrs->Add();
+      kv->set_key("span.kind");
+      *kv->mutable_value() = *kind;
     }
   }
   // The error tag is Jaeger's ultimate truth; otel.status_code counts only without it.
