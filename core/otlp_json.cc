@@ -457,7 +457,8 @@ absl::Status DecodeOtlpJson(std::string_view text, google::protobuf::Message* ou
   nlohmann::json parsed;
   try {
     parsed = nlohmann::json::parse(text.begin(), text.end());
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {
+    // parse_error for bad syntax, out_of_range for numbers like 1e999999: both are bad input.
     out->Clear();
     return absl::InvalidArgumentError(absl::StrCat("invalid JSON: ", e.what()));
   }

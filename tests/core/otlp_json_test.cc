@@ -515,6 +515,12 @@ TEST(OtlpJsonErrors, TwoOneofMembersAreAnError) {
             absl::StatusCode::kInvalidArgument);
 }
 
+TEST(OtlpJsonErrors, OutOfRangeNumberIsAnErrorNotACrash) {
+  opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest req;
+  absl::Status status = DecodeOtlpJson(std::string_view(R"({"resourceSpans":[{"x":1e999999}]})"), &req);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+}
+
 TEST(OtlpJsonErrors, InvalidJsonIsAnErrorAndClearsOutput) {
   ExportTraceServiceRequest request;
   request.add_resource_spans();
