@@ -136,6 +136,9 @@ absl::StatusOr<std::unique_ptr<QueryApi>> QueryApi::Start(const ListenAddress& a
   std::unique_ptr<QueryApi> api(new QueryApi());
   api->server_ = std::make_unique<httplib::Server>();
   httplib::Server& server = *api->server_;
+  // A checker reads one trace per request over kept-alive connections; httplib's default of
+  // closing after 5 requests would make it reconnect constantly.
+  server.set_keep_alive_max_count(100000);
   auto visible_at = [delay] { return absl::Now() - delay; };
 
   server.Get(R"(/api/v3/traces/([^/]+))", [store, visible_at](const httplib::Request& req,
