@@ -1,0 +1,172 @@
+// RunCheck: the whole of `agentstorm check` as a library call (the CLI, `agentstorm run` and the
+// end-to-end tests all call it).
+//
+// Ledger mode (CheckOptions::ledger_paths not empty):
+//   1. read the ledgers (the shards of one run combine);
+//   2. load the scenario named in the ledger header (or CheckOptions::scenario) and verify its
+//      source hash against the header: a different scenario text is a usage error (exit 2);
+//   3. poll the backend for EVERY trace in the ledger, acknowledged or not: a trace the ledger
+//      says was never acknowledged but that is present is worth knowing (it is checked like any
+//      other, and counted in CheckResult::unacknowledged_but_present); one that is absent is
+//      expected and only counted. Traces the ledger says were acknowledged are polled with
+//      their expected span count, the others with "unknown" so they do not hold the poller up
+//      until the deadline. The poller deadline is CheckOptions::wait;
+//   4. as each trace settles, re-synthesize what was sent from (scenario, seed, index, phase)
+//      and hand (received, expected) to every rule on a pool of `concurrency` threads. Nothing
+//      is kept per trace beyond a few bytes of bookkeeping: 1M traces stream through;
+//   5. Finish every rule (sampling decides here), then the guards:
+//        check.no_traces_read   nothing at all came back (violation; a check never passes on
+//                               nothing)
+//        check.variant_missing  a variant of the scenario that was sent has no trace read
+//        check.count_mismatch   traces acknowledged vs traces read do not reconcile and no
+//                               sampling expectation explains it (violation), reported with
+//                               both figures
+//        check.trace_not_rebuilt  the synthesizer could not rebuild a ledger record (its span
+//                               count or faults differ): the expected-trace comparisons are
+//                               skipped for it (violation: the ledger and scenario disagree)
+//
+// Ledger-less mode (--service NAME --since D, or --trace-id ID...): the traces are found with
+// TraceReader::FindTraces (or taken as given), read once each (polled with unknown span count),
+// and checked with the invariants only: hierarchy (no expected trace), semconv and, when
+// `check_redaction`, redaction. check.no_traces_read applies too.
+//
+// Semconv model: --semconv-registry DIR when given; otherwise the bundled profile for the ledger
+// header's profile label: "latest" -> genai-latest, "v1.36" -> genai-v1.36. For "dual" (spans
+// carry both the v1.36 and the latest attribute names) and "mixed" (suite parts on different
+// profiles) the genai-latest model is used and `semconv.deprecated_attribute` is lowered to
+// information, since the deprecated duplicates are sent on purpose. Ledger-less mode uses
+// genai-latest unless `semconv_profile` says otherwise.
+//
+// Exit code (CheckResult::exit_code, core/exit_codes.h): 3 when the backend could not be
+// reached or read at all; else 1 when any unsuppressed finding is at violation level; else 0.
+// RunCheck returns an error Status (never a CheckResult) for usage and configuration problems
+// (bad URL, unreadable ledger or config, scenario hash mismatch): the CLI maps those to 2, or
+// to 3 when IsUnreachable(status) (a file: backend that cannot be opened is a usage error).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "checker/finding.h"
+#include "checker/readers/poller.h"
+#include "checker/rule.h"
+#include "generator/scenario.h"
+
+namespace agentstorm {
+
+struct CheckOptions {
+  // Bundled files (scenarios/, scenarios/semconv/) are read from here (the CLI passes
+  // AGENTSTORM_SOURCE_DIR).
+  std::string source_dir;
+
+  // --- ledger mode
+  std::vector<std::string> ledger_paths;
+  // The scenario the ledger was written from; null = load the ledger header's scenario_path
+  // (as a path, then as a bundled name). Either way its SourceHash() must match the header.
+  std::shared_ptr<const Scenario> scenario;
+
+  // --- the backend
+  std::string backend_url;                   // jaeger://..., tempo://..., file:PATH, ...
+  std::vector<std::string> backend_headers;  // "K=V" or "K: V", added to every request
+  absl::Duration wait = absl::Seconds(30);   // --wait: how long to poll for visibility
+  int concurrency = 16;                      // requests in flight and rule threads
+  // Poller tuning (backoff, stable polls); `wait` and `concurrency` above win over these.
+  readers::PollerOptions poller;
+
+  // --- ledger-less mode (used when ledger_paths is empty)
+  std::string service;                 // --service NAME
+  absl::Duration since = absl::ZeroDuration();  // --since D (with --service)
+  std::vector<std::string> trace_ids;  // --trace-id ID (hex, up to 32 digits)
+  size_t max_traces = 1000;            // search limit for --service
+  bool check_redaction = false;        // also apply the redaction rule ledger-less
+
+  // --- rules
+  std::string semconv_registry_dir;  // --semconv-registry DIR; "" = bundled profile
+  std::string semconv_profile;       // "genai-latest" / "genai-v1.36"; "" = from the ledger
+  std::string config_path;           // --config FILE; "" = none
+  // Used instead of reading config_path when set (tests, embedding).
+  std::optional<FindingSetOptions> finding_options;
+  double sampling_confidence = 0.999;  // Wilson interval confidence of the sampling rule
+  // Tolerance of hierarchy.child_outside_parent (clock skew between services).
+  absl::Duration time_tolerance = absl::Milliseconds(1);
+  // Further rules run with the built-in ones (e.g. the alerts rule). Called once, after the
+  // scenario and ledger are known (scenario is null ledger-less).
+  std::function<absl::StatusOr<std::vector<std::unique_ptr<Rule>>>(const Scenario* scenario)>
+      extra_rules;
+
+  // --- output (stored for the CLI and the report writers; RunCheck itself prints nothing
+  // unless `progress` is set)
+  bool quiet = false;
+  bool progress = false;             // periodic progress lines on stderr while polling
+  std::string report_dir;            // --report DIR; "" = none
+  std::vector<std::string> report_formats;  // --format; empty = all
+  std::string alerts_url;            // --alerts URL (prometheus://, alertmanager://)
+};
+
+// Figures per scenario variant (or per expected trace class).
+struct CheckCounts {
+  uint64_t sent = 0;          // in the ledger
+  uint64_t acknowledged = 0;  // the ledger's worst endpoint outcome is acknowledged
+  uint64_t read = 0;          // found (complete or not) in the backend
+};
+
+// One Wilson interval the sampling rule computed.
+struct SamplingInterval {
+  std::string population;  // "head", "tail.rest"
+  double expected = 0;     // the expected kept fraction P
+  uint64_t kept = 0;
+  uint64_t total = 0;
+  double observed = 0;  // kept / total
+  double low = 0;       // Wilson interval at `confidence`
+  double high = 0;
+  double confidence = 0;
+  bool passed = true;
+};
+
+struct CheckResult {
+  explicit CheckResult(FindingSetOptions options) : findings(std::move(options)) {}
+
+  FindingSet findings;
+  readers::PollSummary poll;  // outcome counts, time-until-queryable histogram
+
+  std::string mode;     // "ledger" or "live"
+  std::string backend;  // Describe()d backend URL, without secrets
+  std::string scenario_name;
+  std::string scenario_path;
+  std::string semconv_model;  // what semconv checked against ("genai-latest", a registry dir)
+  uint64_t seed = 0;
+  uint32_t shards = 1;
+
+  uint64_t traces_expected = 0;  // ledger records (ledger mode) or IDs searched (live)
+  uint64_t traces_acknowledged = 0;
+  uint64_t traces_polled = 0;
+  uint64_t traces_read = 0;  // found or incomplete: handed to the rules
+  uint64_t spans_expected = 0;  // of acknowledged traces
+  uint64_t spans_read = 0;
+  uint64_t unacknowledged_but_present = 0;
+  std::map<std::string, uint64_t> outcomes;      // "found", "not_found", ... -> traces
+  std::map<std::string, CheckCounts> by_variant;  // variant name -> counts
+  std::map<std::string, CheckCounts> by_class;    // "normal", "error", ... -> counts
+  std::vector<SamplingInterval> sampling;
+
+  absl::Duration elapsed;       // the whole check
+  absl::Duration poll_elapsed;  // reading the backend
+  int exit_code = 0;            // kExitOk / kExitViolation / kExitUnreachable
+  std::string unreachable_reason;  // when exit_code == kExitUnreachable
+};
+
+// Runs a check as described at the top of this file.
+absl::StatusOr<std::unique_ptr<CheckResult>> RunCheck(const CheckOptions& options);
+
+// The plain text summary the CLI prints: outcome counts, time until queryable p50/p90/p99,
+// findings grouped by rule family with the first examples of each, and the verdict.
+std::string FormatCheckSummary(const CheckResult& result);
+
+}  // namespace agentstorm
