@@ -338,18 +338,7 @@ JaegerLegacyReader::JaegerLegacyReader(BackendUrl url, const ReaderOptions& opti
 
 absl::StatusOr<FetchedTrace> JaegerLegacyReader::GetTrace(const TraceId& id) {
   const std::string target = absl::StrCat(url_.HttpBase(), "/api/traces/", HexEncode(id));
-  auto response = http_.Get(target, {{"Accept", "application/json"}});
-  if (!response.ok()) return response.status();
-  FetchedTrace trace;
-  trace.id = id;
-  if (response->status == 404) return trace;
-  if (response->status != 200) return HttpStatusError(*response, target);
-  absl::Status s = DecodeJaegerLegacyBody(response->body, &trace.data);
-  if (absl::IsNotFound(s)) return trace;
-  if (!s.ok()) return absl::Status(s.code(), absl::StrCat("GET ", target, ": ", s.message()));
-  trace.span_count = CountSpans(trace.data);
-  trace.found = trace.span_count > 0;
-  return trace;
+  return FetchJsonTrace(http_, id, target, DecodeJaegerLegacyBody);
 }
 
 absl::StatusOr<std::vector<TraceId>> JaegerLegacyReader::FindTraces(const TraceSearch& search) {

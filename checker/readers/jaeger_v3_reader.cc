@@ -54,18 +54,7 @@ JaegerV3Reader::JaegerV3Reader(BackendUrl url, const ReaderOptions& options)
 
 absl::StatusOr<FetchedTrace> JaegerV3Reader::GetTrace(const TraceId& id) {
   const std::string target = absl::StrCat(url_.HttpBase(), "/api/v3/traces/", HexEncode(id));
-  auto response = http_.Get(target, {{"Accept", "application/json"}});
-  if (!response.ok()) return response.status();
-  FetchedTrace trace;
-  trace.id = id;
-  if (response->status == 404) return trace;
-  if (response->status != 200) return HttpStatusError(*response, target);
-  absl::Status s = DecodeJaegerV3Body(response->body, &trace.data);
-  if (absl::IsNotFound(s)) return trace;
-  if (!s.ok()) return absl::Status(s.code(), absl::StrCat("GET ", target, ": ", s.message()));
-  trace.span_count = CountSpans(trace.data);
-  trace.found = trace.span_count > 0;
-  return trace;
+  return FetchJsonTrace(http_, id, target, DecodeJaegerV3Body);
 }
 
 absl::StatusOr<std::vector<TraceId>> JaegerV3Reader::FindTraces(const TraceSearch& search) {

@@ -4,6 +4,7 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
 
 namespace agentstorm::readers {
 
@@ -45,6 +46,23 @@ absl::Time ClampQueryTime(absl::Time t) {
   if (t == absl::InfinitePast()) return absl::UnixEpoch();
   if (t == absl::InfiniteFuture()) return absl::Now() + absl::Hours(1);
   return t;
+}
+
+absl::StatusOr<FetchedTrace> FetchJsonTrace(
+    HttpClient& http, const TraceId& id, const std::string& target,
+    absl::FunctionRef<absl::Status(std::string_view body, TracesData* out)> decode) {
+  auto response = http.Get(target, {{"Accept", "application/json"}});
+  if (!response.ok()) return response.status();
+  FetchedTrace trace;
+  trace.id = id;
+  if (response->status == 404) return trace;
+  if (response->status != 200) return HttpStatusError(*response, target);
+  absl::Status s = decode(response->body, &trace.data);
+  if (absl::IsNotFound(s)) return trace;
+  if (!s.ok()) return absl::Status(s.code(), absl::StrCat("GET ", target, ": ", s.message()));
+  trace.span_count = CountSpans(trace.data);
+  trace.found = trace.span_count > 0;
+  return trace;
 }
 
 }  // namespace agentstorm::readers

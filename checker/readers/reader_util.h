@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/time/time.h"
 #include "checker/readers/http_client.h"
 #include "checker/readers/trace_reader.h"
@@ -20,5 +21,11 @@ std::vector<TraceId> DistinctTraceIds(const TracesData& data, size_t limit);
 // `t` clamped to what a backend query accepts: InfinitePast -> the Unix epoch, InfiniteFuture
 // -> one hour from now.
 absl::Time ClampQueryTime(absl::Time t);
+
+// GETs `target` (a JSON API answering one trace) and decodes the body with `decode`. A 404, or
+// a decoder answering NotFound, is a trace that is not there yet (found == false), not an error.
+absl::StatusOr<FetchedTrace> FetchJsonTrace(
+    HttpClient& http, const TraceId& id, const std::string& target,
+    absl::FunctionRef<absl::Status(std::string_view body, TracesData* out)> decode);
 
 }  // namespace agentstorm::readers
