@@ -115,7 +115,9 @@ ExportOutcome ExportHandler::HandleTraces(std::string_view receiver,
         return Refuse(receiver, "traces", ExportResult::kError, std::string(s.message()));
       }
     }
+    const ExportTraceServiceRequest& stored = *request;  // the store keeps it alive
     store_->Commit(std::move(request), received);
+    metrics_->span_metrics().Observe(stored, received);
   }
   out.result = out.rejected_spans > 0 ? ExportResult::kPartial : ExportResult::kOk;
   metrics_->CountRequest(receiver, "traces", ExportResultName(out.result));

@@ -116,6 +116,7 @@ std::string SinkMetrics::RenderPrometheus(const TraceStoreStats& store) const {
   absl::StrAppend(&out, "# HELP agentstorm_sink_store_traces Distinct trace IDs held by the store.\n",
                   "# TYPE agentstorm_sink_store_traces gauge\n", "agentstorm_sink_store_traces ",
                   store.traces, "\n");
+  span_metrics_.RenderPrometheus(&out);
   return out;
 }
 

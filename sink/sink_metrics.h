@@ -1,5 +1,6 @@
-// Counters of what the sink's receivers saw, rendered with the store's own counters as the
-// Prometheus text format served on GET /metrics. Thread-safe.
+// Counters of what the sink's receivers saw, rendered with the store's own counters and the
+// span-derived GenAI metrics (sink/span_metrics.h) as the Prometheus text format served on
+// GET /metrics. Thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -9,6 +10,7 @@
 #include <string_view>
 #include <tuple>
 
+#include "sink/span_metrics.h"
 #include "sink/trace_store.h"
 
 namespace agentstorm::sink {
@@ -25,6 +27,8 @@ class SinkMetrics {
   // Spans removed by a fault ("drop-spans", "drop-traces", "sample-traces").
   void CountDroppedSpans(std::string_view fault, uint64_t n);
   void CountMetricDataPoints(uint64_t n);
+  // Span-derived metrics of the spans the store accepted.
+  SpanMetrics& span_metrics() { return span_metrics_; }
 
   uint64_t received_spans() const;
   uint64_t rejected_spans() const;
@@ -40,6 +44,7 @@ class SinkMetrics {
   std::map<std::pair<std::string, std::string>, uint64_t, std::less<>> rejected_;  // service, reason
   std::map<std::string, uint64_t, std::less<>> dropped_;  // by fault
   uint64_t metric_points_ = 0;
+  SpanMetrics span_metrics_;  // has its own lock
 };
 
 }  // namespace agentstorm::sink

@@ -1,0 +1,220 @@
+#include "checker/rules/alert_rule.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+
+namespace agentstorm {
+namespace {
+
+using alerts::AlertsKind;
+using alerts::ObservedAlert;
+
+bool LabelsMatch(const std::map<std::string, std::string>& required,
+                 const std::map<std::string, std::string>& labels) {
+  for (const auto& [k, v] : required) {
+    auto it = labels.find(k);
+    if (it == labels.end() || it->second != v) return false;
+  }
+  return true;
+}
+
+std::string LabelText(const std::map<std::string, std::string>& labels) {
+  std::vector<std::string> parts;
+  for (const auto& [k, v] : labels)
+    if (k != "alertname") parts.push_back(absl::StrCat(k, "=\"", v, "\""));
+  return absl::StrCat("{", absl::StrJoin(parts, ","), "}");
+}
+
+std::string TimeText(absl::Time t) {
+  if (t == absl::InfinitePast() || t == absl::InfiniteFuture()) return "never";
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", t, absl::UTCTimeZone());
+}
+
+}  // namespace
+
+AlertRule::AlertRule(std::vector<std::unique_ptr<alerts::AlertSource>> sources,
+                     AlertRuleOptions options)
+    : sources_(std::move(sources)), options_(std::move(options)) {}
+
+void AlertRule::Finish(FindingSet* findings) {
+  const AlertExpectations& x = options_.expectations;
+  const absl::Time fault_start = options_.fault_phase_start;
+  const absl::Duration default_deadline = absl::Seconds(x.deadline_seconds);
+  absl::Time watch_end = fault_start + default_deadline;
+  timelines_.clear();
+  for (const AlertExpectation& e : x.fire) {
+    AlertTimeline t;
+    t.name = e.alert;
+    t.labels = e.labels;
+    t.expected = true;
+    t.deadline = fault_start + (e.within_seconds > 0 ? absl::Seconds(e.within_seconds)
+                                                     : default_deadline);
+    watch_end = std::max(watch_end, t.deadline);
+    timelines_.push_back(std::move(t));
+  }
+  const size_t expected_count = timelines_.size();
+  auto is_expected_name = [&](const std::string& name) {
+    for (const AlertExpectation& e : x.fire)
+      if (e.alert == name) return true;
+    return false;
+  };
+  auto must_stay_silent = [&](const std::string& name) {
+    if (is_expected_name(name)) return false;
+    return x.silent_others || std::find(x.silent.begin(), x.silent.end(), name) != x.silent.end();
+  };
+  bool has_prometheus = false, has_alertmanager = false;
+  for (const auto& s : sources_) {
+    has_prometheus |= s->kind() == AlertsKind::kPrometheus;
+    has_alertmanager |= s->kind() == AlertsKind::kAlertmanager;
+  }
+
+  std::map<std::string, alerts::ObservedRule> unhealthy;  // group/name -> last seen
+  std::map<std::string, size_t> unexpected;               // name+labels -> timeline index
+  bool ever_read = false;
+  absl::Status last_error;
+  for (;;) {
+    const absl::Time now = options_.now();
+    for (const auto& source : sources_) {
+      absl::StatusOr<alerts::AlertSnapshot> snap = source->Poll(options_.run_start);
+      if (!snap.ok()) {
+        last_error = absl::Status(snap.status().code(), absl::StrCat(source->Describe(), ": ",
+                                                                     snap.status().message()));
+        continue;
+      }
+      ever_read = true;
+      for (const alerts::ObservedRule& r : snap->rules) {
+        if (r.health == "err") unhealthy[absl::StrCat(r.group, "/", r.name)] = r;
+      }
+      const bool from_prometheus = source->kind() == AlertsKind::kPrometheus;
+      for (const ObservedAlert& a : snap->alerts) {
+        const absl::Time firing_at =
+            !a.firing ? absl::InfinitePast()
+                      : (a.firing_at == absl::InfinitePast() ? now : a.firing_at);
+        if (a.firing && firing_at < options_.run_start) continue;  // not this run's
+        for (size_t i = 0; i < expected_count; ++i) {
+          AlertTimeline& t = timelines_[i];
+          if (t.name != a.name || !LabelsMatch(t.labels, a.labels)) continue;
+          if (a.pending_at != absl::InfinitePast() && a.pending_at >= options_.run_start)
+            t.pending_at = t.pending_at == absl::InfinitePast() ? a.pending_at
+                                                                : std::min(t.pending_at, a.pending_at);
+          if (!a.firing) continue;
+          if (!from_prometheus) t.delivered = true;
+          if (from_prometheus || !has_prometheus)
+            t.firing_at = t.firing_at == absl::InfinitePast() ? firing_at : std::min(t.firing_at, firing_at);
+        }
+        if (a.firing && firing_at <= watch_end && must_stay_silent(a.name)) {
+          const std::string key = absl::StrCat(a.name, LabelText(a.labels));
+          auto [it, inserted] = unexpected.emplace(key, timelines_.size());
+          if (inserted) {
+            AlertTimeline t;
+            t.name = a.name;
+            t.labels = a.labels;
+            t.labels.erase("alertname");
+            t.deadline = watch_end;
+            timelines_.push_back(std::move(t));
+          }
+          AlertTimeline& t = timelines_[it->second];
+          t.fired = true;
+          t.firing_at = t.firing_at == absl::InfinitePast() ? firing_at : std::min(t.firing_at, firing_at);
+          if (!from_prometheus) t.delivered = true;
+          if (a.pending_at != absl::InfinitePast())
+            t.pending_at = t.pending_at == absl::InfinitePast() ? a.pending_at : std::min(t.pending_at, a.pending_at);
+        }
+      }
+    }
+    if (now >= watch_end) break;
+    // Nothing left to learn: every expected alert fired (and arrived), and nothing must stay quiet.
+    bool all_fired = true;
+    for (size_t i = 0; i < expected_count; ++i)
+      all_fired &= timelines_[i].firing_at != absl::InfinitePast() &&
+                   (!has_alertmanager || timelines_[i].delivered);
+    if (all_fired && !x.silent_others && x.silent.empty()) break;
+    options_.sleep(std::min(options_.poll_interval, watch_end - now));
+  }
+  if (!ever_read) {
+    status_ = last_error;
+    return;
+  }
+
+  for (size_t i = 0; i < expected_count; ++i) {
+    AlertTimeline& t = timelines_[i];
+    const bool seen = t.firing_at != absl::InfinitePast();
+    if (seen) t.time_to_fire = t.firing_at - fault_start;
+    t.fired = seen && t.firing_at <= t.deadline;
+    const bool ok = t.fired && (!has_alertmanager || t.delivered);
+    findings->RecordEvaluation("alerts", ok);
+    if (seen) {
+      findings->SetStatistic("alerts", absl::StrCat("time_to_fire_seconds.", t.name),
+                             absl::ToDoubleSeconds(t.time_to_fire));
+    }
+    if (ok) continue;
+    Finding f;
+    f.id = "alerts.expected_alert_not_fired";
+    f.level = FindingLevel::kViolation;
+    f.expected = absl::StrCat(t.name, LabelText(t.labels), " firing by ", TimeText(t.deadline));
+    if (!seen) {
+      f.message = absl::StrCat("alert ", t.name, LabelText(t.labels), " did not fire within ",
+                               absl::FormatDuration(t.deadline - fault_start),
+                               " of the fault phase",
+                               t.pending_at != absl::InfinitePast() ? " (it was pending)" : "");
+      f.actual = t.pending_at != absl::InfinitePast()
+                     ? absl::StrCat("pending since ", TimeText(t.pending_at))
+                     : "never pending or firing";
+    } else if (!t.fired) {
+      f.message = absl::StrCat("alert ", t.name, " fired ", absl::FormatDuration(t.time_to_fire),
+                               " after the fault phase began, past its deadline of ",
+                               absl::FormatDuration(t.deadline - fault_start));
+      f.actual = absl::StrCat("firing at ", TimeText(t.firing_at));
+    } else {
+      f.message = absl::StrCat("alert ", t.name, " fired in Prometheus but never reached Alertmanager");
+      f.actual = absl::StrCat("firing in Prometheus at ", TimeText(t.firing_at),
+                              ", absent from Alertmanager");
+    }
+    findings->Add(std::move(f));
+  }
+  const uint64_t silent_total = 1;
+  findings->RecordEvaluations("alerts", silent_total, unexpected.empty() ? 1 : 0);
+  for (const auto& [key, index] : unexpected) {
+    const AlertTimeline& t = timelines_[index];
+    Finding f;
+    f.id = "alerts.unexpected_alert_fired";
+    f.level = FindingLevel::kViolation;
+    f.message = absl::StrCat("alert ", t.name, LabelText(t.labels), " fired at ",
+                             TimeText(t.firing_at), " but the scenario expects it to stay silent");
+    f.expected = "silent";
+    f.actual = absl::StrCat("firing at ", TimeText(t.firing_at));
+    findings->Add(std::move(f));
+  }
+  for (const auto& [key, r] : unhealthy) {
+    Finding f;
+    f.id = "alerts.rule_unhealthy";
+    f.level = FindingLevel::kViolation;
+    f.message = absl::StrCat(r.type, " rule ", r.name, " in group ", r.group,
+                             " fails to evaluate: ", r.last_error);
+    f.expected = "health ok";
+    f.actual = absl::StrCat("health ", r.health, ": ", r.last_error);
+    findings->Add(std::move(f));
+  }
+}
+
+std::string DescribeAlertTimelines(const std::vector<AlertTimeline>& timelines) {
+  std::string out;
+  for (const AlertTimeline& t : timelines) {
+    absl::StrAppend(&out, t.expected ? "expected " : "unexpected ", t.name, LabelText(t.labels), ": ");
+    if (t.firing_at == absl::InfinitePast()) {
+      absl::StrAppend(&out, t.pending_at != absl::InfinitePast() ? "pending, never fired" : "never fired");
+    } else {
+      absl::StrAppend(&out, "firing at ", TimeText(t.firing_at));
+      if (t.time_to_fire != absl::InfiniteDuration())
+        absl::StrAppend(&out, " (", absl::FormatDuration(t.time_to_fire), " after the fault phase)");
+      if (t.delivered) absl::StrAppend(&out, ", in Alertmanager");
+    }
+    absl::StrAppend(&out, "\n");
+  }
+  return out;
+}
+
+}  // namespace agentstorm

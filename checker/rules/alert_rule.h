@@ -1,0 +1,74 @@
+// AlertRule: the whole-run rule that checks alerting. It ignores the traces; Finish() polls
+// Prometheus and/or Alertmanager (checker/alerts/alert_source.h) until the last deadline and
+// reports:
+//   alerts.expected_alert_not_fired  an alert the scenario expects did not fire (with matching
+//                                    labels) within its deadline after the fault phase began,
+//                                    or fired in Prometheus but never reached Alertmanager
+//   alerts.unexpected_alert_fired    an alert that must stay silent fired during the run
+//   alerts.rule_unhealthy            a Prometheus rule whose health is "err" (lastError attached)
+// Alerts already firing before the run started are not this run's and are ignored.
+// Each expected or unexpectedly fired alert gets an AlertTimeline for the reports, and the
+// statistic alerts/time_to_fire_seconds.<alert> when it fired.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "checker/alerts/alert_source.h"
+#include "checker/rule.h"
+#include "generator/scenario.h"
+
+namespace agentstorm {
+
+struct AlertTimeline {
+  std::string name;
+  std::map<std::string, std::string> labels;  // expected: the required labels; else as fired
+  bool expected = false;                      // must fire (false: fired but should not have)
+  bool fired = false;                         // fired within the deadline / watch window
+  bool delivered = false;                     // seen in Alertmanager (when one is polled)
+  absl::Time deadline = absl::InfiniteFuture();
+  absl::Time pending_at = absl::InfinitePast();  // InfinitePast: never seen pending
+  absl::Time firing_at = absl::InfinitePast();   // InfinitePast: never seen firing
+  absl::Duration time_to_fire = absl::InfiniteDuration();  // firing_at - fault phase start
+};
+
+struct AlertRuleOptions {
+  AlertExpectations expectations;  // usually Scenario::alerts
+  absl::Time run_start;            // from the ledger header
+  absl::Time fault_phase_start;    // run_start + expectations.FaultPhaseOffsetSeconds(load)
+  absl::Duration poll_interval = absl::Seconds(1);
+  // Injected for tests.
+  std::function<absl::Time()> now = [] { return absl::Now(); };
+  std::function<void(absl::Duration)> sleep = [](absl::Duration d) { absl::SleepFor(d); };
+};
+
+class AlertRule : public Rule {
+ public:
+  // REQUIRES: at least one source.
+  AlertRule(std::vector<std::unique_ptr<alerts::AlertSource>> sources, AlertRuleOptions options);
+
+  std::string_view family() const override { return "alerts"; }
+  void CheckTrace(const TraceUnderCheck&, FindingSet*) override {}
+  void Finish(FindingSet* findings) override;
+
+  // After Finish: expected alerts in scenario order, then unexpected ones.
+  const std::vector<AlertTimeline>& timelines() const { return timelines_; }
+  // After Finish: not OK when a source could never be read (the caller's exit code 3).
+  const absl::Status& status() const { return status_; }
+
+ private:
+  std::vector<std::unique_ptr<alerts::AlertSource>> sources_;
+  AlertRuleOptions options_;
+  std::vector<AlertTimeline> timelines_;
+  absl::Status status_;
+};
+
+// When the alerts were checked, in one line per timeline (for the text summary).
+std::string DescribeAlertTimelines(const std::vector<AlertTimeline>& timelines);
+
+}  // namespace agentstorm

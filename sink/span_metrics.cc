@@ -1,0 +1,317 @@
+#include "sink/span_metrics.h"
+
+#include <algorithm>
+#include <cstring>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
+
+namespace agentstorm::sink {
+namespace {
+
+using opentelemetry::proto::common::v1::AnyValue;
+using opentelemetry::proto::common::v1::KeyValue;
+using opentelemetry::proto::trace::v1::Span;
+using opentelemetry::proto::trace::v1::Status;
+
+constexpr char kSep = '\x1f';
+
+// What one span says about itself, gathered in one pass over its attributes.
+struct SpanFacts {
+  absl::string_view operation;
+  absl::string_view request_model;
+  absl::string_view response_model;
+  absl::string_view tool_name;
+  absl::string_view agent_name;
+  bool has_error_type = false;
+  bool has_input = false, has_output = false, has_utilization = false;
+  int64_t input_tokens = 0, output_tokens = 0;
+  double utilization = 0;
+};
+
+int64_t IntOf(const AnyValue& v) {
+  if (v.value_case() == AnyValue::kIntValue) return v.int_value();
+  if (v.value_case() == AnyValue::kDoubleValue) return static_cast<int64_t>(v.double_value());
+  return 0;
+}
+
+SpanFacts FactsOf(const Span& span) {
+  SpanFacts f;
+  for (const KeyValue& kv : span.attributes()) {
+    const std::string& k = kv.key();
+    const AnyValue& v = kv.value();
+    if (k.size() < 10) continue;
+    if (k.compare(0, 7, "gen_ai.") == 0) {
+      const absl::string_view rest = absl::string_view(k).substr(7);
+      const absl::string_view str =
+          v.value_case() == AnyValue::kStringValue ? absl::string_view(v.string_value()) : "";
+      if (rest == "operation.name") f.operation = str;
+      else if (rest == "request.model") f.request_model = str;
+      else if (rest == "response.model") f.response_model = str;
+      else if (rest == "tool.name") f.tool_name = str;
+      else if (rest == "agent.name") f.agent_name = str;
+      else if (rest == "usage.input_tokens") f.has_input = true, f.input_tokens = IntOf(v);
+      else if (rest == "usage.output_tokens") f.has_output = true, f.output_tokens = IntOf(v);
+    } else if (k == "error.type") {
+      f.has_error_type = true;
+    } else if (k == "agentstorm.context_window.utilization") {
+      if (v.value_case() == AnyValue::kDoubleValue) {
+        f.has_utilization = true;
+        f.utilization = v.double_value();
+      } else if (v.value_case() == AnyValue::kIntValue) {
+        f.has_utilization = true;
+        f.utilization = static_cast<double>(v.int_value());
+      }
+    }
+  }
+  return f;
+}
+
+bool IsInference(absl::string_view op) {
+  return op == "chat" || op == "generate_content" || op == "text_completion" || op == "embeddings";
+}
+
+absl::string_view StatusName(const Span& span) {
+  switch (span.status().code()) {
+    case Status::STATUS_CODE_OK: return "ok";
+    case Status::STATUS_CODE_ERROR: return "error";
+    default: return "unset";
+  }
+}
+
+// key = a + SEP + b + ..., reusing `key`'s buffer.
+template <typename... Parts>
+const std::string& Key(std::string* key, absl::string_view first, const Parts&... rest) {
+  key->assign(first.data(), first.size());
+  ((key->push_back(kSep), key->append(absl::string_view(rest).data(), absl::string_view(rest).size())), ...);
+  return *key;
+}
+
+std::string LabelValue(absl::string_view v) {
+  return absl::StrReplaceAll(v, {{"\\", "\\\\"}, {"\"", "\\\""}, {"\n", "\\n"}});
+}
+
+// {a="x",b="y"} from a key and label names (extra appended verbatim, e.g. le="1").
+std::string Labels(const std::string& key, const std::vector<absl::string_view>& names,
+                   absl::string_view extra = "") {
+  std::vector<absl::string_view> values = absl::StrSplit(key, kSep);
+  std::string out = "{";
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (i > 0) out += ',';
+    absl::StrAppend(&out, names[i], "=\"", LabelValue(i < values.size() ? values[i] : ""), "\"");
+  }
+  if (!extra.empty()) absl::StrAppend(&out, names.empty() ? "" : ",", extra);
+  out += '}';
+  return out;
+}
+
+template <typename Map>
+std::vector<const typename Map::value_type*> Sorted(const Map& m) {
+  std::vector<const typename Map::value_type*> v;
+  v.reserve(m.size());
+  for (const auto& e : m) v.push_back(&e);
+  std::sort(v.begin(), v.end(), [](auto* a, auto* b) { return a->first < b->first; });
+  return v;
+}
+
+void Help(std::string* out, absl::string_view name, absl::string_view type, absl::string_view help) {
+  absl::StrAppend(out, "# HELP ", name, " ", help, "\n# TYPE ", name, " ", type, "\n");
+}
+
+std::string Number(double v) { return absl::StrCat(v); }
+
+}  // namespace
+
+const std::vector<double>& SpanMetrics::DurationBuckets() {
+  static const std::vector<double> b = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1,  2.5,
+                                        5,     10,   20,    30,   45,  60,   120, 300};
+  return b;
+}
+const std::vector<double>& SpanMetrics::IterationBuckets() {
+  static const std::vector<double> b = {1, 2, 3, 4, 5, 6, 8, 10, 15, 20, 30, 50, 100};
+  return b;
+}
+const std::vector<double>& SpanMetrics::UtilizationBuckets() {
+  static const std::vector<double> b = {0.1, 0.25, 0.5, 0.75, 0.8, 0.9, 0.95, 1, 1.1, 1.25, 1.5, 2};
+  return b;
+}
+
+void SpanMetrics::Histogram::Observe(const std::vector<double>& bounds, double v) {
+  if (counts.empty()) counts.assign(bounds.size() + 1, 0);
+  const size_t i = std::lower_bound(bounds.begin(), bounds.end(), v) - bounds.begin();
+  ++counts[i];  // bounds are inclusive upper limits ("le")
+  ++count;
+  sum += v;
+}
+
+SpanMetrics::SpanMetrics(SpanMetricsOptions options) : options_(options) {}
+
+void SpanMetrics::RotatePendingIfDue(absl::Time now) {
+  if (pending_since_ == absl::InfinitePast()) pending_since_ = now;
+  if (pending_.size() >= options_.max_pending_parents / 2 ||
+      now - pending_since_ >= options_.pending_ttl) {
+    pending_old_ = std::move(pending_);
+    pending_.clear();
+    pending_since_ = now;
+  }
+}
+
+uint64_t SpanMetrics::TakePending(const PendingKey& key) {
+  uint64_t n = 0;
+  if (auto it = pending_.find(key); it != pending_.end()) {
+    n += it->second;
+    pending_.erase(it);
+  }
+  if (auto it = pending_old_.find(key); it != pending_old_.end()) {
+    n += it->second;
+    pending_old_.erase(it);
+  }
+  return n;
+}
+
+void SpanMetrics::Observe(
+    const opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest& request,
+    absl::Time received) {
+  const double received_unix = absl::ToDoubleSeconds(received - absl::UnixEpoch());
+  std::lock_guard lock(mu_);
+  RotatePendingIfDue(received);
+  PendingKey pk;
+  // Pass 1: every span's own series, and the inference spans' pending iteration counts.
+  for (const auto& rs : request.resource_spans()) {
+    absl::string_view service;
+    for (const KeyValue& kv : rs.resource().attributes()) {
+      if (kv.key() == "service.name" && kv.value().value_case() == AnyValue::kStringValue) {
+        service = kv.value().string_value();
+        break;
+      }
+    }
+    bool any = false;
+    for (const auto& ss : rs.scope_spans()) {
+      for (const Span& span : ss.spans()) {
+        any = true;
+        const SpanFacts f = FactsOf(span);
+        const double seconds =
+            span.end_time_unix_nano() > span.start_time_unix_nano()
+                ? static_cast<double>(span.end_time_unix_nano() - span.start_time_unix_nano()) / 1e9
+                : 0.0;
+        durations_[Key(&key_, service, span.name(), f.operation, StatusName(span))].Observe(
+            DurationBuckets(), seconds);
+        if (IsInference(f.operation)) {
+          const absl::string_view model = !f.request_model.empty() ? f.request_model : f.response_model;
+          if (f.has_input && f.input_tokens > 0)
+            tokens_[Key(&key_, service, f.operation, model, absl::string_view("input"))] +=
+                static_cast<uint64_t>(f.input_tokens);
+          if (f.has_output && f.output_tokens > 0)
+            tokens_[Key(&key_, service, f.operation, model, absl::string_view("output"))] +=
+                static_cast<uint64_t>(f.output_tokens);
+          if (f.has_utilization)
+            utilization_[Key(&key_, service, model)].Observe(UtilizationBuckets(), f.utilization);
+          if (span.trace_id().size() == 16 && span.parent_span_id().size() == 8) {
+            std::memcpy(pk.data(), span.trace_id().data(), 16);
+            std::memcpy(pk.data() + 16, span.parent_span_id().data(), 8);
+            ++pending_[pk];
+          }
+        } else if (f.operation == "execute_tool") {
+          const bool error = f.has_error_type || span.status().code() == Status::STATUS_CODE_ERROR;
+          tool_calls_[Key(&key_, service, f.tool_name,
+                          absl::string_view(error ? "error" : "ok"))] += 1;
+        }
+      }
+    }
+    if (any) {
+      auto it = last_span_.find(service);
+      if (it == last_span_.end()) it = last_span_.emplace(std::string(service), 0.0).first;
+      it->second = std::max(it->second, received_unix);
+    }
+  }
+  // Pass 2: agents, after their children in the same request have been counted.
+  for (const auto& rs : request.resource_spans()) {
+    absl::string_view service;
+    for (const KeyValue& kv : rs.resource().attributes()) {
+      if (kv.key() == "service.name" && kv.value().value_case() == AnyValue::kStringValue) {
+        service = kv.value().string_value();
+        break;
+      }
+    }
+    for (const auto& ss : rs.scope_spans()) {
+      for (const Span& span : ss.spans()) {
+        if (span.kind() == Span::SPAN_KIND_CLIENT || span.trace_id().size() != 16 ||
+            span.span_id().size() != 8 || span.name().compare(0, 12, "invoke_agent") != 0) {
+          continue;
+        }
+        const SpanFacts f = FactsOf(span);
+        if (f.operation != "invoke_agent") continue;
+        std::memcpy(pk.data(), span.trace_id().data(), 16);
+        std::memcpy(pk.data() + 16, span.span_id().data(), 8);
+        iterations_[Key(&key_, service, f.agent_name)].Observe(
+            IterationBuckets(), static_cast<double>(TakePending(pk)));
+      }
+    }
+  }
+}
+
+void SpanMetrics::RenderPrometheus(std::string* out) const {
+  std::lock_guard lock(mu_);
+  auto histogram = [out](absl::string_view name, const Histograms& series,
+                         const std::vector<double>& bounds,
+                         const std::vector<absl::string_view>& names) {
+    for (const auto* e : Sorted(series)) {
+      const Histogram& h = e->second;
+      uint64_t cumulative = 0;
+      for (size_t i = 0; i <= bounds.size(); ++i) {
+        cumulative += h.counts[i];
+        const std::string le =
+            i < bounds.size() ? absl::StrCat("le=\"", Number(bounds[i]), "\"") : "le=\"+Inf\"";
+        absl::StrAppend(out, name, "_bucket", Labels(e->first, names, le), " ", cumulative, "\n");
+      }
+      absl::StrAppend(out, name, "_sum", Labels(e->first, names), " ", Number(h.sum), "\n");
+      absl::StrAppend(out, name, "_count", Labels(e->first, names), " ", h.count, "\n");
+    }
+  };
+  auto counter = [out](absl::string_view name, const Counters& series,
+                       const std::vector<absl::string_view>& names) {
+    for (const auto* e : Sorted(series))
+      absl::StrAppend(out, name, Labels(e->first, names), " ", e->second, "\n");
+  };
+  const std::vector<absl::string_view> red = {"service_name", "span_name", "gen_ai_operation_name",
+                                             "status_code"};
+
+  Help(out, "agentstorm_span_calls_total", "counter",
+       "Spans received, by service, span name, GenAI operation and status (spanmetrics calls).");
+  for (const auto* e : Sorted(durations_))
+    absl::StrAppend(out, "agentstorm_span_calls_total", Labels(e->first, red), " ", e->second.count,
+                    "\n");
+  Help(out, "agentstorm_span_duration_seconds", "histogram", "Span durations (end - start).");
+  histogram("agentstorm_span_duration_seconds", durations_, DurationBuckets(), red);
+
+  Help(out, "agentstorm_gen_ai_tokens_total", "counter",
+       "Token usage of inference spans (gen_ai.usage.input_tokens / output_tokens).");
+  counter("agentstorm_gen_ai_tokens_total", tokens_,
+          {"service_name", "gen_ai_operation_name", "gen_ai_request_model", "gen_ai_token_type"});
+
+  Help(out, "agentstorm_gen_ai_agent_iterations", "histogram",
+       "Model turns per invoke_agent span: its direct inference children.");
+  histogram("agentstorm_gen_ai_agent_iterations", iterations_, IterationBuckets(),
+            {"service_name", "gen_ai_agent_name"});
+
+  Help(out, "agentstorm_gen_ai_tool_calls_total", "counter",
+       "execute_tool spans by tool and outcome (error: status ERROR or error.type set).");
+  counter("agentstorm_gen_ai_tool_calls_total", tool_calls_,
+          {"service_name", "gen_ai_tool_name", "outcome"});
+
+  Help(out, "agentstorm_gen_ai_context_window_utilization", "histogram",
+       "Input tokens / the model's context window, per inference span that records it.");
+  histogram("agentstorm_gen_ai_context_window_utilization", utilization_, UtilizationBuckets(),
+            {"service_name", "gen_ai_request_model"});
+
+  Help(out, "agentstorm_last_span_timestamp_seconds", "gauge",
+       "Unix time a span of the service was last received.");
+  for (const auto* e : Sorted(last_span_))
+    absl::StrAppend(out, "agentstorm_last_span_timestamp_seconds{service_name=\"",
+                    LabelValue(e->first), "\"} ", absl::StrFormat("%.3f", e->second), "\n");
+}
+
+}  // namespace agentstorm::sink
