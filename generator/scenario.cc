@@ -171,6 +171,16 @@ std::string Scenario::SemconvProfileLabel() const {
   return SemconvProfileName(first);
 }
 
+double AlertExpectations::FaultPhaseOffsetSeconds(const std::optional<LoadProfile>& load) const {
+  if (fault_phase.empty() || !load) return 0;
+  double offset = 0;
+  for (const RatePhase& ph : load->phases) {
+    if (ph.name == fault_phase) return offset;
+    offset += ph.duration_seconds;
+  }
+  return 0;
+}
+
 int Scenario::FindVariant(const std::string& name) const {
   for (size_t i = 0; i < variants.size(); ++i)
     if (variants[i].name == name) return static_cast<int>(i);

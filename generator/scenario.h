@@ -226,6 +226,25 @@ struct RedactionExpectation {
   std::vector<std::string> attributes; // further attribute keys that must not arrive
 };
 
+// Which alerts the pipeline's alerting must raise for this load, and which it must not
+// (`alerts:` in the scenario; checked by `agentstorm check --alerts`, see checker/rules/alert_rule.h).
+struct AlertExpectation {
+  std::string alert;                          // the alertname label
+  std::map<std::string, std::string> labels;  // further labels the alert must carry
+  double within_seconds = 0;  // deadline after the fault phase begins; 0 = the section's deadline
+};
+struct AlertExpectations {
+  // Must fire. Holds the section's `fire:` entries plus every alert named in a variant's
+  // `expect.alerts` (variants with weight 0 excepted).
+  std::vector<AlertExpectation> fire;
+  std::vector<std::string> silent;  // must not fire
+  bool silent_others = true;        // every alert not in `fire` must not fire either
+  std::string fault_phase;          // load phase the deadlines count from ("" = the run start)
+  double deadline_seconds = 300;
+  // Seconds from the run start to the start of `fault_phase` in `load` (0 when unset).
+  double FaultPhaseOffsetSeconds(const std::optional<LoadProfile>& load) const;
+};
+
 struct Scenario {
   std::string name;
   std::string description;
@@ -236,6 +255,7 @@ struct Scenario {
   std::optional<LoadProfile> load;
   SamplingExpectation sampling;
   RedactionExpectation redaction;
+  AlertExpectations alerts;
 
   // The profile written in the ledger header: the parts' common profile, or "mixed".
   std::string SemconvProfileLabel() const;

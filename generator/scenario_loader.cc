@@ -891,6 +891,75 @@ class Parser {
       ParseLoad(l, "load", &load);
       sc->load = std::move(load);
     }
+    ParseAlerts(root["alerts"], sc);
+  }
+
+  // `alerts:` plus the variants' expect.alerts. Call after the load and the variants.
+  void ParseAlerts(const YAML::Node& a, Scenario* sc) {
+    AlertExpectations& out = sc->alerts;
+    if (a && CheckMap(a, "alerts", {"fire", "silent", "fault_phase", "deadline"})) {
+      if (a["deadline"] &&
+          Number(a["deadline"], "alerts.deadline", &out.deadline_seconds, ParseDurationSeconds) &&
+          out.deadline_seconds <= 0)
+        Error(a["deadline"], "alerts.deadline", "must be greater than 0");
+      if (const YAML::Node f = a["fault_phase"]; f && String(f, "alerts.fault_phase", &out.fault_phase)) {
+        std::vector<std::string> phases;
+        if (sc->load)
+          for (const RatePhase& ph : sc->load->phases) phases.push_back(ph.name);
+        if (Find(phases, out.fault_phase) < 0)
+          Error(f, "alerts.fault_phase",
+                absl::StrCat("no load phase named \"", out.fault_phase, "\"",
+                             Suggest(out.fault_phase, phases)));
+      }
+      if (const YAML::Node f = a["fire"]) {
+        if (!f.IsSequence()) Error(f, "alerts.fire", "expected a list of alerts");
+        for (size_t i = 0; f.IsSequence() && i < f.size(); ++i) {
+          const YAML::Node e = f[i];
+          const std::string p = Index("alerts.fire", i);
+          AlertExpectation x;
+          if (e.IsScalar()) {
+            x.alert = e.Scalar();
+          } else if (CheckMap(e, p, {"alert", "labels", "within"})) {
+            if (!e["alert"]) Error(e, p, "missing required field \"alert\" (the alertname)");
+            else String(e["alert"], Join(p, "alert"), &x.alert);
+            if (const YAML::Node l = e["labels"]) {
+              if (!l.IsMap()) Error(l, Join(p, "labels"), "expected a mapping of label: value");
+              for (auto it = l.begin(); l.IsMap() && it != l.end(); ++it) {
+                std::string v;
+                if (String(it->second, Join(Join(p, "labels"), it->first.Scalar()), &v))
+                  x.labels[it->first.Scalar()] = v;
+              }
+            }
+            if (e["within"] &&
+                Number(e["within"], Join(p, "within"), &x.within_seconds, ParseDurationSeconds) &&
+                x.within_seconds <= 0)
+              Error(e["within"], Join(p, "within"), "must be greater than 0");
+          }
+          if (!x.alert.empty()) out.fire.push_back(std::move(x));
+        }
+      }
+      if (const YAML::Node n = a["silent"]) {
+        if (n.IsScalar() && n.Scalar() == "others") {
+          out.silent_others = true;
+        } else {
+          out.silent_others = false;  // `none`, or exactly the alerts listed
+          if (!(n.IsScalar() && n.Scalar() == "none")) StringList(n, "alerts.silent", &out.silent);
+        }
+      }
+    }
+    for (const Variant& v : sc->variants) {
+      if (v.weight <= 0) continue;
+      for (const std::string& name : v.expected_alerts) {
+        bool listed = false;
+        for (const AlertExpectation& x : out.fire) listed |= x.alert == name;
+        if (!listed) out.fire.push_back(AlertExpectation{name, {}, 0});
+      }
+    }
+    for (const AlertExpectation& x : out.fire)
+      for (const std::string& s : out.silent)
+        if (s == x.alert)
+          AddPathError("alerts.silent",
+                       absl::StrCat("alert \"", s, "\" is expected to fire and to stay silent"));
   }
 
   bool ParseSemconv(const YAML::Node& n, SemconvProfile* out) {
@@ -953,7 +1022,8 @@ class Parser {
     if (!CheckMap(root, "",
                   {"name", "description", "semconv", "services", "models", "tools", "agents",
                    "workflows", "entry", "faults", "variants", "content_capture", "conversations",
-                   "span_attributes", "slow_threshold", "load", "sampling", "redaction"}))
+                   "span_attributes", "slow_threshold", "load", "sampling", "redaction",
+                   "alerts"}))
       return;
     ScenarioPart& part = sc->parts[part_index];
     if (root["name"]) String(root["name"], "name", &part.name);
@@ -1246,7 +1316,7 @@ std::unique_ptr<Scenario> LoadImpl(std::string_view text, const std::string& fil
     // A suite: each entry's variants join this scenario, weighted by the entry's weight.
     if (!parser.CheckMap(root, "",
                          {"suite", "description", "semconv", "scenarios", "load", "sampling",
-                          "redaction"}))
+                          "redaction", "alerts"}))
       return nullptr;
     if (root["suite"]) parser.String(root["suite"], "suite", &sc->name);
     if (root["description"]) parser.String(root["description"], "description", &sc->description);

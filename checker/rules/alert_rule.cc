@@ -200,6 +200,27 @@ void AlertRule::Finish(FindingSet* findings) {
   }
 }
 
+absl::StatusOr<std::unique_ptr<AlertRule>> MakeAlertRule(const std::vector<std::string>& urls,
+                                                         const Scenario* scenario,
+                                                         absl::Time run_start) {
+  if (urls.empty()) return absl::InvalidArgumentError("--alerts: no URL");
+  std::vector<std::unique_ptr<alerts::AlertSource>> sources;
+  for (const std::string& url : urls) {
+    absl::StatusOr<alerts::AlertsUrl> parsed = alerts::ParseAlertsUrl(url);
+    if (!parsed.ok()) return parsed.status();
+    sources.push_back(alerts::MakeAlertSource(*parsed));
+  }
+  AlertRuleOptions o;
+  o.run_start = run_start;
+  o.fault_phase_start = run_start;
+  if (scenario != nullptr) {
+    o.expectations = scenario->alerts;
+    o.fault_phase_start =
+        run_start + absl::Seconds(scenario->alerts.FaultPhaseOffsetSeconds(scenario->load));
+  }
+  return std::make_unique<AlertRule>(std::move(sources), std::move(o));
+}
+
 std::string DescribeAlertTimelines(const std::vector<AlertTimeline>& timelines) {
   std::string out;
   for (const AlertTimeline& t : timelines) {

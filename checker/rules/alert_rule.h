@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "checker/alerts/alert_source.h"
 #include "checker/rule.h"
@@ -67,6 +68,14 @@ class AlertRule : public Rule {
   std::vector<AlertTimeline> timelines_;
   absl::Status status_;
 };
+
+// The rule of `check --alerts URL...`: one source per URL (checker/alerts/alerts_url.h), the
+// scenario's expectations (null scenario: nothing expected, every alert must stay silent),
+// deadlines counted from `run_start` plus the scenario's fault-phase offset.
+// InvalidArgument for a bad URL or no URL.
+absl::StatusOr<std::unique_ptr<AlertRule>> MakeAlertRule(const std::vector<std::string>& urls,
+                                                         const Scenario* scenario,
+                                                         absl::Time run_start);
 
 // When the alerts were checked, in one line per timeline (for the text summary).
 std::string DescribeAlertTimelines(const std::vector<AlertTimeline>& timelines);

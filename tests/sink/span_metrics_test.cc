@@ -12,6 +12,8 @@ namespace {
 
 using testing::AddResource;
 using testing::AddSpan;
+using testing::ExportTraceServiceRequest;
+using testing::ResourceSpans;
 using opentelemetry::proto::trace::v1::Span;
 
 void Attr(Span* s, const std::string& key, const std::string& v) {

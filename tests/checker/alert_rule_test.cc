@@ -1,0 +1,189 @@
+#include "checker/rules/alert_rule.h"
+
+#include <memory>
+#include <utility>
+#include <vector>
+
+#include "gtest/gtest.h"
+
+namespace agentstorm {
+namespace {
+
+using alerts::AlertSnapshot;
+using alerts::AlertsKind;
+using alerts::ObservedAlert;
+
+const absl::Time kRunStart = absl::FromUnixSeconds(1'700'000'000);
+
+// A source that answers from a script: snapshot i at poll i (the last one repeats).
+class ScriptedSource : public alerts::AlertSource {
+ public:
+  ScriptedSource(AlertsKind kind, std::vector<absl::StatusOr<AlertSnapshot>> script)
+      : kind_(kind), script_(std::move(script)) {}
+  AlertsKind kind() const override { return kind_; }
+  std::string Describe() const override { return "scripted"; }
+  absl::StatusOr<AlertSnapshot> Poll(absl::Time) override {
+    const size_t i = std::min(polls_++, script_.size() - 1);
+    return script_[i];
+  }
+
+ private:
+  AlertsKind kind_;
+  std::vector<absl::StatusOr<AlertSnapshot>> script_;
+  size_t polls_ = 0;
+};
+
+ObservedAlert Firing(const std::string& name, absl::Duration after_start,
+                     std::map<std::string, std::string> labels = {}) {
+  ObservedAlert a;
+  a.name = name;
+  a.labels = std::move(labels);
+  a.labels["alertname"] = name;
+  a.firing = true;
+  a.pending_at = kRunStart + after_start - absl::Seconds(5);
+  a.firing_at = kRunStart + after_start;
+  return a;
+}
+
+struct Harness {
+  absl::Time clock = kRunStart + absl::Seconds(10);
+  AlertRuleOptions Options(AlertExpectations x) {
+    AlertRuleOptions o;
+    o.expectations = std::move(x);
+    o.run_start = kRunStart;
+    o.fault_phase_start = kRunStart;
+    o.now = [this] { return clock; };
+    o.sleep = [this](absl::Duration d) { clock += d; };
+    return o;
+  }
+};
+
+std::vector<std::unique_ptr<alerts::AlertSource>> One(AlertsKind kind,
+                                                      std::vector<absl::StatusOr<AlertSnapshot>> s) {
+  std::vector<std::unique_ptr<alerts::AlertSource>> v;
+  v.push_back(std::make_unique<ScriptedSource>(kind, std::move(s)));
+  return v;
+}
+
+AlertExpectations Expect(std::vector<AlertExpectation> fire, double deadline = 60) {
+  AlertExpectations x;
+  x.fire = std::move(fire);
+  x.deadline_seconds = deadline;
+  return x;
+}
+
+TEST(AlertRule, PassesWhenTheExpectedAlertFiresWithinItsDeadline) {
+  Harness h;
+  AlertSnapshot quiet, fired;
+  fired.alerts.push_back(Firing("AgentRunawayLoop", absl::Seconds(20), {{"gen_ai_agent_name", "coding_agent"}}));
+  AlertRule rule(One(AlertsKind::kPrometheus, {quiet, quiet, fired}),
+                 h.Options(Expect({{"AgentRunawayLoop", {{"gen_ai_agent_name", "coding_agent"}}, 0}})));
+  FindingSet findings;
+  rule.Finish(&findings);
+  EXPECT_TRUE(rule.status().ok());
+  EXPECT_EQ(findings.CountAtLevel(FindingLevel::kViolation), 0u);
+  ASSERT_EQ(rule.timelines().size(), 1u);
+  EXPECT_TRUE(rule.timelines()[0].fired);
+  EXPECT_EQ(rule.timelines()[0].time_to_fire, absl::Seconds(20));
+  EXPECT_EQ(findings.Statistics().at("alerts").at("time_to_fire_seconds.AgentRunawayLoop"), 20);
+}
+
+TEST(AlertRule, ReportsExpectedAlertNotFiredAfterPollingUntilTheDeadline) {
+  Harness h;
+  AlertSnapshot pending;
+  ObservedAlert p = Firing("ToolErrorRateHigh", absl::Seconds(5));
+  p.firing = false;
+  p.firing_at = absl::InfinitePast();
+  pending.alerts.push_back(p);
+  AlertRule rule(One(AlertsKind::kPrometheus, {pending}),
+                 h.Options(Expect({{"ToolErrorRateHigh", {}, 30}})));
+  FindingSet findings;
+  rule.Finish(&findings);
+  EXPECT_EQ(findings.Count("alerts.expected_alert_not_fired"), 1u);
+  EXPECT_GE(h.clock, kRunStart + absl::Seconds(60));  // watched until the section's deadline
+  EXPECT_FALSE(rule.timelines()[0].fired);
+  EXPECT_NE(rule.timelines()[0].pending_at, absl::InfinitePast());
+}
+
+TEST(AlertRule, LabelsMustMatchAndLateFiringMissesTheDeadline) {
+  Harness h;
+  AlertSnapshot s;
+  s.alerts.push_back(Firing("ToolErrorRateHigh", absl::Seconds(10), {{"gen_ai_tool_name", "get_invoice"}}));
+  s.alerts.push_back(Firing("AgentLatencyHigh", absl::Seconds(50)));
+  AlertRule rule(One(AlertsKind::kPrometheus, {s}),
+                 h.Options(Expect({{"ToolErrorRateHigh", {{"gen_ai_tool_name", "charge_card"}}, 0},
+                                   {"AgentLatencyHigh", {}, 40}})));
+  FindingSet findings;
+  rule.Finish(&findings);
+  EXPECT_EQ(findings.Count("alerts.expected_alert_not_fired"), 2u);
+  EXPECT_EQ(rule.timelines()[1].time_to_fire, absl::Seconds(50));
+  EXPECT_FALSE(rule.timelines()[1].fired);
+}
+
+TEST(AlertRule, ReportsAlertsThatMustStaySilentButFired) {
+  Harness h;
+  AlertSnapshot s;
+  s.alerts.push_back(Firing("ContextWindowExceeded", absl::Seconds(15)));
+  s.alerts.push_back(Firing("Watchdog", -absl::Hours(1)));  // firing since before the run: ignored
+  AlertRule rule(One(AlertsKind::kPrometheus, {s}), h.Options(Expect({}, 20)));
+  FindingSet findings;
+  rule.Finish(&findings);
+  EXPECT_EQ(findings.Count("alerts.unexpected_alert_fired"), 1u);
+  ASSERT_EQ(rule.timelines().size(), 1u);
+  EXPECT_EQ(rule.timelines()[0].name, "ContextWindowExceeded");
+  EXPECT_FALSE(rule.timelines()[0].expected);
+}
+
+TEST(AlertRule, OnlyListedAlertsMustStaySilentWhenOthersAreAllowed) {
+  Harness h;
+  AlertSnapshot s;
+  s.alerts.push_back(Firing("ToolErrorRateHigh", absl::Seconds(15)));
+  AlertExpectations x = Expect({}, 20);
+  x.silent_others = false;
+  x.silent = {"AgentTracesMissing"};
+  AlertRule rule(One(AlertsKind::kPrometheus, {s}), h.Options(x));
+  FindingSet findings;
+  rule.Finish(&findings);
+  EXPECT_EQ(findings.CountAtLevel(FindingLevel::kViolation), 0u);
+}
+
+TEST(AlertRule, ReportsUnhealthyRules) {
+  Harness h;
+  AlertSnapshot s;
+  s.rules.push_back({"agentstorm-genai", "AgentLatencyHigh", "alerting", "err", "bad_data: many-to-many"});
+  s.rules.push_back({"agentstorm-genai", "AgentRunawayLoop", "alerting", "ok", ""});
+  AlertRule rule(One(AlertsKind::kPrometheus, {s}), h.Options(Expect({}, 5)));
+  FindingSet findings;
+  rule.Finish(&findings);
+  EXPECT_EQ(findings.Count("alerts.rule_unhealthy"), 1u);
+}
+
+TEST(AlertRule, WithAlertmanagerTheAlertMustAlsoArriveThere) {
+  Harness h;
+  AlertSnapshot prom;
+  prom.alerts.push_back(Firing("AgentRunawayLoop", absl::Seconds(10)));
+  std::vector<std::unique_ptr<alerts::AlertSource>> sources;
+  sources.push_back(std::make_unique<ScriptedSource>(AlertsKind::kPrometheus,
+                                                     std::vector<absl::StatusOr<AlertSnapshot>>{prom}));
+  sources.push_back(std::make_unique<ScriptedSource>(
+      AlertsKind::kAlertmanager, std::vector<absl::StatusOr<AlertSnapshot>>{AlertSnapshot{}}));
+  AlertRule rule(std::move(sources), h.Options(Expect({{"AgentRunawayLoop", {}, 0}}, 30)));
+  FindingSet findings;
+  rule.Finish(&findings);
+  EXPECT_EQ(findings.Count("alerts.expected_alert_not_fired"), 1u);
+  EXPECT_TRUE(rule.timelines()[0].fired);
+  EXPECT_FALSE(rule.timelines()[0].delivered);
+}
+
+TEST(AlertRule, AnUnreachableSourceIsAStatusNotAFinding) {
+  Harness h;
+  AlertRule rule(One(AlertsKind::kPrometheus, {absl::UnavailableError("connection refused")}),
+                 h.Options(Expect({{"AgentRunawayLoop", {}, 0}}, 3)));
+  FindingSet findings;
+  rule.Finish(&findings);
+  EXPECT_EQ(rule.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(findings.Count("alerts.expected_alert_not_fired"), 0u);
+}
+
+}  // namespace
+}  // namespace agentstorm
