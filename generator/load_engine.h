@@ -21,6 +21,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -60,6 +61,11 @@ struct LoadOptions {
   LedgerWriter* ledger = nullptr;           // not owned; may be null
   // Polled every few milliseconds; setting it (e.g. from a signal handler) acts like Stop().
   const std::atomic<bool>* stop_flag = nullptr;
+  // Called on a worker thread for every trace of the run as it joins a batch (e.g. to aggregate
+  // GenAI metrics from the spans sent). Must be thread-safe; `trace` is only valid during the call.
+  // When set, traces are built as libprotobuf messages for it (the reference path, several
+  // times slower than the templated wire encoding used otherwise).
+  std::function<void(const SynthesizedTrace&)> on_trace;
 };
 
 class LoadEngine {

@@ -85,11 +85,7 @@ struct OtlpGrpcExporter::Rpc {
   grpc::ByteBuffer response;
 };
 
-absl::StatusOr<std::unique_ptr<OtlpGrpcExporter>> OtlpGrpcExporter::Create(
-    const ExporterOptions& options, RetryPolicy::JitterSource jitter) {
-  if (options.protocol != OtlpProtocol::kGrpc) {
-    return absl::InvalidArgumentError("OtlpGrpcExporter needs protocol grpc");
-  }
+absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeOtlpGrpcChannel(const ExporterOptions& options) {
   if (absl::Status s = ValidateExporterOptions(options); !s.ok()) return s;
   absl::StatusOr<EndpointUrl> url = ParseEndpointUrl(options.endpoint);
   if (!url.ok()) return url.status();
@@ -109,10 +105,18 @@ absl::StatusOr<std::unique_ptr<OtlpGrpcExporter>> OtlpGrpcExporter::Create(
   if (options.compression == OtlpCompression::kGzip) {
     args.SetCompressionAlgorithm(GRPC_COMPRESS_GZIP);
   }
-  std::shared_ptr<grpc::Channel> channel =
-      grpc::CreateCustomChannel(GrpcTarget(*url), *credentials, args);
+  return grpc::CreateCustomChannel(GrpcTarget(*url), *credentials, args);
+}
+
+absl::StatusOr<std::unique_ptr<OtlpGrpcExporter>> OtlpGrpcExporter::Create(
+    const ExporterOptions& options, RetryPolicy::JitterSource jitter) {
+  if (options.protocol != OtlpProtocol::kGrpc) {
+    return absl::InvalidArgumentError("OtlpGrpcExporter needs protocol grpc");
+  }
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = MakeOtlpGrpcChannel(options);
+  if (!channel.ok()) return channel.status();
   return std::unique_ptr<OtlpGrpcExporter>(
-      new OtlpGrpcExporter(options, std::move(jitter), std::move(channel)));
+      new OtlpGrpcExporter(options, std::move(jitter), *std::move(channel)));
 }
 
 OtlpGrpcExporter::OtlpGrpcExporter(const ExporterOptions& options, RetryPolicy::JitterSource jitter,

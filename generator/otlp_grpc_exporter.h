@@ -23,6 +23,11 @@
 
 namespace agentstorm {
 
+// The channel to options.endpoint with its TLS, compression and reconnect settings (shared by
+// the trace exporter and the metrics exporter). Errors: InvalidArgument for bad options or
+// unreadable certificate files. Does not connect.
+absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeOtlpGrpcChannel(const ExporterOptions& options);
+
 class OtlpGrpcExporter final : public RetryingExporter {
  public:
   // The full method name the generic stub calls.
