@@ -1,0 +1,47 @@
+// The reports of a `check` (or `run`): builds the report model from a CheckResult (plus, when
+// the caller has them, the load summary and the alert timelines), applies `--baseline`, writes
+// `--report DIR` in the `--format`s asked for, and says the exit code the command should end
+// with (a baseline regression turns 0 into 1; nothing lowers a code).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "checker/check_pipeline.h"
+#include "checker/rules/alert_rule.h"
+#include "reports/baseline.h"
+#include "reports/report_model.h"
+
+namespace agentstorm::reports {
+
+struct ReportRequest {
+  std::string dir;                   // --report DIR; "" = write nothing
+  std::vector<std::string> formats;  // --format; empty = all
+  std::string baseline_path;         // --baseline FILE; "" = no comparison
+  BaselineOptions baseline;
+  std::string command = "check";
+  std::string tool_version;
+  absl::Time run_start = absl::InfinitePast();  // the ledger's run start, when known
+  absl::Time run_end = absl::InfinitePast();
+};
+
+// Alert timelines in report form: times in seconds since `run_start`.
+std::vector<AlertTimeline> AlertTimelinesForReport(
+    const std::vector<agentstorm::AlertTimeline>& timelines, absl::Time run_start);
+
+// Builds the model (see above) without writing anything.
+ReportModel BuildCheckReport(const CheckResult& result, const ReportRequest& request,
+                             const LoadSummary* load, const LoadProfile* profile,
+                             const std::vector<AlertTimeline>& alerts);
+
+// Builds, compares with the baseline, prints a line per baseline finding on stderr, and writes.
+// Returns the exit code to use; an error (usage: exit 2) when the baseline cannot be read or a
+// report cannot be written or a format is unknown.
+absl::StatusOr<int> WriteCheckReports(const CheckResult& result, const ReportRequest& request,
+                                      const LoadSummary* load = nullptr,
+                                      const LoadProfile* profile = nullptr,
+                                      const std::vector<AlertTimeline>& alerts = {});
+
+}  // namespace agentstorm::reports
