@@ -33,6 +33,12 @@ struct TraceUnderCheck {
   const SynthesizedTrace* expected = nullptr;
   // The scenario variant name of the trace, when a ledger says it.
   std::optional<std::string> variant;
+  // With a ledger: whether every endpoint acknowledged the trace (its worst DeliveryOutcome was
+  // kAcknowledged). Spans of a trace that was not acknowledged may legitimately be missing.
+  bool acknowledged = true;
+  // With a ledger: whether the backend returned the trace at all (false: `received` is empty
+  // because the poller ended with not found or incomplete-with-nothing).
+  bool found = true;
 };
 
 class Rule {

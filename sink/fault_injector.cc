@@ -111,7 +111,7 @@ void PruneEmpty(ExportTraceServiceRequest* request) {
 }  // namespace
 
 bool FaultSpec::empty() const {
-  return drop_spans == 0 && drop_traces == 0 && !sample_traces && strip_attributes.empty() &&
+  return drop_spans == 0 && drop_traces == 0 && drop_error_traces == 0 && !sample_traces && strip_attributes.empty() &&
          !truncate_values && break_parent == 0 && !rewrite_service &&
          delay_visibility == absl::ZeroDuration() && unavailable == absl::ZeroDuration() &&
          throttle == absl::ZeroDuration() && partial_reject == 0;
@@ -149,6 +149,8 @@ absl::StatusOr<FaultSpec> ParseFaultSpecs(const std::vector<std::string>& specs)
       status = probability(&out.drop_spans);
     } else if (name == "drop-traces") {
       status = probability(&out.drop_traces);
+    } else if (name == "drop-error-traces") {
+      status = probability(&out.drop_error_traces);
     } else if (name == "sample-traces") {
       double p = 0;
       status = probability(&p);
@@ -185,7 +187,7 @@ absl::StatusOr<FaultSpec> ParseFaultSpecs(const std::vector<std::string>& specs)
     } else {
       status = absl::InvalidArgumentError(absl::StrCat(
           "--fault \"", spec, "\": unknown fault \"", name,
-          "\" (known: drop-spans, drop-traces, sample-traces, strip-attribute, truncate-values, "
+          "\" (known: drop-spans, drop-traces, drop-error-traces, sample-traces, strip-attribute, truncate-values, "
           "break-parent, rewrite-service, delay-visibility, unavailable, throttle, partial-reject)"));
     }
     if (!status.ok()) return status;
@@ -195,7 +197,8 @@ absl::StatusOr<FaultSpec> ParseFaultSpecs(const std::vector<std::string>& specs)
 
 FaultInjector::FaultInjector(FaultSpec spec, uint64_t seed)
     : spec_(std::move(spec)), seed_(seed) {
-  changes_data_ = spec_.drop_spans > 0 || spec_.drop_traces > 0 || spec_.sample_traces ||
+  changes_data_ = spec_.drop_spans > 0 || spec_.drop_traces > 0 || spec_.drop_error_traces > 0 ||
+                  spec_.sample_traces ||
                   !spec_.strip_attributes.empty() || spec_.truncate_values ||
                   spec_.break_parent > 0 || spec_.rewrite_service;
 }
@@ -231,7 +234,18 @@ uint64_t FaultInjector::RejectPartially(ExportTraceServiceRequest* request) cons
 FaultEffects FaultInjector::Apply(ExportTraceServiceRequest* request) const {
   FaultEffects fx;
   if (!changes_data_) return fx;
-  const bool drops = spec_.drop_spans > 0 || spec_.drop_traces > 0 || spec_.sample_traces;
+  const bool drops = spec_.drop_spans > 0 || spec_.drop_traces > 0 ||
+                     spec_.drop_error_traces > 0 || spec_.sample_traces;
+  // drop-error-traces: the traces of this request with an ERROR span that lose the draw.
+  std::vector<std::string> dropped_error_traces;
+  if (spec_.drop_error_traces > 0) {
+    for (const ResourceSpans& rs : request->resource_spans())
+      for (const ScopeSpans& ss : rs.scope_spans())
+        for (const Span& s : ss.spans())
+          if (s.status().code() == opentelemetry::proto::trace::v1::Status::STATUS_CODE_ERROR &&
+              Draw("drop-error-traces", s.trace_id(), {}) < spec_.drop_error_traces)
+            dropped_error_traces.push_back(s.trace_id());
+  }
   for (ResourceSpans& rs : *request->mutable_resource_spans()) {
     if (rs.has_resource() || spec_.rewrite_service) {
       Attributes* attrs = rs.mutable_resource()->mutable_attributes();
@@ -259,6 +273,12 @@ FaultEffects FaultInjector::Apply(ExportTraceServiceRequest* request) const {
             return false;
           }
           if (spec_.drop_traces > 0 && Draw("drop-traces", s.trace_id(), {}) < spec_.drop_traces) {
+            ++fx.dropped_trace_spans;
+            return false;
+          }
+          if (!dropped_error_traces.empty() &&
+              std::find(dropped_error_traces.begin(), dropped_error_traces.end(), s.trace_id()) !=
+                  dropped_error_traces.end()) {
             ++fx.dropped_trace_spans;
             return false;
           }

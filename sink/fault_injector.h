@@ -7,6 +7,9 @@
 //
 //   drop-spans=P          drop each span with probability P
 //   drop-traces=P         drop whole traces with probability P
+//   drop-error-traces=P   drop whole traces that have a span with status ERROR, probability P
+//                         (a tail sampler that loses error traces; decided per request, so it
+//                         assumes a trace's spans travel together, as agentstorm sends them)
 //   sample-traces=P       keep whole traces with probability P (probabilistic sampling)
 //   strip-attribute=KEY   remove attribute KEY (span, event, link, scope, resource); repeatable
 //   truncate-values=N     cut string attribute values to N bytes (UTF-8 safe)
@@ -34,6 +37,7 @@ namespace agentstorm::sink {
 struct FaultSpec {
   double drop_spans = 0;
   double drop_traces = 0;
+  double drop_error_traces = 0;
   std::optional<double> sample_traces;  // keep probability
   std::vector<std::string> strip_attributes;
   std::optional<size_t> truncate_values;
@@ -54,7 +58,7 @@ absl::StatusOr<FaultSpec> ParseFaultSpecs(const std::vector<std::string>& specs)
 // What Apply() did to one request.
 struct FaultEffects {
   uint64_t dropped_spans = 0;        // by drop-spans
-  uint64_t dropped_trace_spans = 0;  // by drop-traces
+  uint64_t dropped_trace_spans = 0;  // by drop-traces and drop-error-traces
   uint64_t unsampled_spans = 0;      // by sample-traces
   uint64_t stripped_attributes = 0;
   uint64_t truncated_values = 0;

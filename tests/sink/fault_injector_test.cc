@@ -34,7 +34,8 @@ TEST(FaultSpecs, ParsesEveryFault) {
   absl::StatusOr<FaultSpec> spec = ParseFaultSpecs(
       {"drop-spans=0.1", "drop-traces=25%", "sample-traces=0.5", "strip-attribute=a",
        "strip-attribute=b", "truncate-values=8", "break-parent=1", "rewrite-service=x",
-       "delay-visibility=500ms", "unavailable=2s", "throttle=1m", "partial-reject=0.3"});
+       "delay-visibility=500ms", "unavailable=2s", "throttle=1m", "partial-reject=0.3",
+       "drop-error-traces=0.01"});
   ASSERT_TRUE(spec.ok()) << spec.status();
   EXPECT_DOUBLE_EQ(spec->drop_spans, 0.1);
   EXPECT_DOUBLE_EQ(spec->drop_traces, 0.25);
@@ -47,6 +48,7 @@ TEST(FaultSpecs, ParsesEveryFault) {
   EXPECT_EQ(spec->unavailable, absl::Seconds(2));
   EXPECT_EQ(spec->throttle, absl::Minutes(1));
   EXPECT_DOUBLE_EQ(spec->partial_reject, 0.3);
+  EXPECT_DOUBLE_EQ(spec->drop_error_traces, 0.01);
   EXPECT_FALSE(spec->empty());
   EXPECT_TRUE(ParseFaultSpecs({})->empty());
 }
@@ -91,6 +93,38 @@ TEST(FaultInjector, DropTracesAndSampleTracesActOnWholeTraces) {
     for (const auto& [id, n] : per_trace) EXPECT_EQ(n, 4) << spec << ": a trace was cut, not dropped whole";
     EXPECT_GT(per_trace.size(), 60u) << spec;
     EXPECT_LT(per_trace.size(), 140u) << spec;
+  }
+}
+
+TEST(FaultInjector, DropErrorTracesDropsOnlyWholeTracesWithAnErrorSpan) {
+  // 200 traces of 4 spans; in the even ones the last span failed.
+  ExportTraceServiceRequest r = MakeRequest("svc", 200, 4);
+  std::set<std::string> errors;
+  for (auto& s : *r.mutable_resource_spans(0)->mutable_scope_spans(0)->mutable_spans()) {
+    if (static_cast<uint8_t>(s.trace_id().back()) % 2 == 0 && s.name() == "child" &&
+        s.span_id().back() == 4) {
+      s.mutable_status()->set_code(opentelemetry::proto::trace::v1::Status::STATUS_CODE_ERROR);
+      errors.insert(s.trace_id());
+    }
+  }
+  ASSERT_EQ(errors.size(), 100u);
+  FaultInjector injector = Injector({"drop-error-traces=0.5"});
+  EXPECT_TRUE(injector.changes_data());
+  const FaultEffects fx = injector.Apply(&r);
+  std::map<std::string, int> per_trace;
+  for (const auto& s : r.resource_spans(0).scope_spans(0).spans()) ++per_trace[s.trace_id()];
+  size_t errors_kept = 0;
+  for (const auto& [id, n] : per_trace) {
+    EXPECT_EQ(n, 4) << "a trace was cut, not dropped whole";
+    errors_kept += errors.count(id);
+  }
+  EXPECT_EQ(per_trace.size(), 200u - (100u - errors_kept)) << "only error traces are dropped";
+  EXPECT_GT(errors_kept, 30u);
+  EXPECT_LT(errors_kept, 70u);
+  EXPECT_EQ(fx.dropped_trace_spans, (100u - errors_kept) * 4);
+  // Exactly the traces whose draw is below P.
+  for (const std::string& id : errors) {
+    EXPECT_EQ(per_trace.count(id) == 0, injector.Draw("drop-error-traces", id, {}) < 0.5);
   }
 }
 

@@ -1,0 +1,283 @@
+#include "checker/rules/fidelity_rule.h"
+
+#include <cmath>
+#include <set>
+#include <tuple>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "checker/rules/trace_view.h"
+#include "core/ids.h"
+
+namespace agentstorm {
+namespace {
+
+using opentelemetry::proto::common::v1::AnyValue;
+using opentelemetry::proto::common::v1::KeyValue;
+using opentelemetry::proto::trace::v1::Span;
+using Attributes = google::protobuf::RepeatedPtrField<KeyValue>;
+
+enum class Diff { kSame, kTruncated, kChanged, kTypeChanged };
+
+Diff Worse(Diff a, Diff b) { return static_cast<int>(a) >= static_cast<int>(b) ? a : b; }
+
+Diff CompareValues(const AnyValue& want, const AnyValue& got) {
+  if (want.value_case() != got.value_case()) return Diff::kTypeChanged;
+  switch (want.value_case()) {
+    case AnyValue::kStringValue: {
+      const std::string& w = want.string_value();
+      const std::string& g = got.string_value();
+      if (w == g) return Diff::kSame;
+      if (g.size() < w.size() && w.compare(0, g.size(), g) == 0) return Diff::kTruncated;
+      return Diff::kChanged;
+    }
+    case AnyValue::kIntValue: return want.int_value() == got.int_value() ? Diff::kSame : Diff::kChanged;
+    case AnyValue::kDoubleValue: {
+      const double w = want.double_value(), g = got.double_value();
+      return (w == g || (std::isnan(w) && std::isnan(g))) ? Diff::kSame : Diff::kChanged;
+    }
+    case AnyValue::kBoolValue: return want.bool_value() == got.bool_value() ? Diff::kSame : Diff::kChanged;
+    case AnyValue::kBytesValue: return want.bytes_value() == got.bytes_value() ? Diff::kSame : Diff::kChanged;
+    case AnyValue::kArrayValue: {
+      const auto& w = want.array_value().values();
+      const auto& g = got.array_value().values();
+      if (w.size() != g.size()) return Diff::kChanged;
+      Diff d = Diff::kSame;
+      for (int i = 0; i < w.size(); ++i) d = Worse(d, CompareValues(w[i], g[i]));
+      return d;
+    }
+    case AnyValue::kKvlistValue:
+      return want.SerializeAsString() == got.SerializeAsString() ? Diff::kSame : Diff::kChanged;
+    default: return Diff::kSame;
+  }
+}
+
+const AnyValue* Find(const Attributes& attrs, const std::string& key) {
+  for (const KeyValue& kv : attrs) {
+    if (kv.key() == key) return &kv.value();
+  }
+  return nullptr;
+}
+
+// The first difference between two attribute lists, as "key: what" ("" when equal).
+std::string FirstAttributeDifference(const Attributes& want, const Attributes& got) {
+  for (const KeyValue& kv : want) {
+    const AnyValue* g = Find(got, kv.key());
+    if (g == nullptr) return absl::StrCat(kv.key(), " dropped");
+    switch (CompareValues(kv.value(), *g)) {
+      case Diff::kSame: break;
+      case Diff::kTruncated: return absl::StrCat(kv.key(), " truncated");
+      case Diff::kTypeChanged: return absl::StrCat(kv.key(), " type changed");
+      case Diff::kChanged: return absl::StrCat(kv.key(), " changed");
+    }
+  }
+  for (const KeyValue& kv : got) {
+    if (Find(want, kv.key()) == nullptr) return absl::StrCat(kv.key(), " added");
+  }
+  return "";
+}
+
+const char* StatusName(int code) {
+  switch (code) {
+    case 1: return "OK";
+    case 2: return "ERROR";
+    default: return "UNSET";
+  }
+}
+
+}  // namespace
+
+FidelityRule::FidelityRule(FidelityRuleOptions options) : options_(options) {}
+
+void FidelityRule::CheckTrace(const TraceUnderCheck& trace, FindingSet* findings) {
+  if (trace.expected == nullptr) return;
+  const std::vector<SpanRef> got = CollectSpans(*trace.received);
+  const std::vector<SpanRef> want = CollectSpans(trace.expected->resource_spans);
+  auto make = [&](const char* id, FindingLevel level, const Span* span, std::string message,
+                  std::string attribute = "", std::string expected = "",
+                  std::string actual = "") {
+    Finding f;
+    f.id = id;
+    f.level = level;
+    f.trace_id = trace.trace_id;
+    if (span != nullptr) {
+      f.span_id = HexEncode(span->span_id());
+      f.span_name = span->name();
+    }
+    f.attribute = std::move(attribute);
+    f.message = std::move(message);
+    f.expected = std::move(expected);
+    f.actual = std::move(actual);
+    f.variant = trace.variant;
+    findings->Add(std::move(f));
+  };
+
+  if (got.empty()) {
+    if (options_.traces_may_be_dropped) return;  // the sampling rule judges absent traces
+    if (trace.acknowledged) {
+      make("fidelity.trace_missing", FindingLevel::kViolation, nullptr,
+           absl::StrCat("acknowledged trace of ", want.size(),
+                        " span(s) is not in the backend: lost by the pipeline"),
+           "", absl::StrCat(want.size(), " spans"), "absent");
+    } else {
+      make("fidelity.trace_never_acknowledged", FindingLevel::kInformation, nullptr,
+           "trace was never acknowledged and is not in the backend", "",
+           absl::StrCat(want.size(), " spans"), "absent");
+    }
+    findings->RecordEvaluations("fidelity", want.size(), 0);
+    return;
+  }
+
+  std::unordered_map<std::string_view, std::vector<const SpanRef*>> by_id;
+  for (const SpanRef& r : got) by_id[r.span->span_id()].push_back(&r);
+  std::set<std::tuple<std::string, std::string, std::string>> resource_diffs;
+
+  uint64_t passed = 0;
+  for (const SpanRef& w : want) {
+    const Span& ws = *w.span;
+    auto it = by_id.find(ws.span_id());
+    const size_t copies = it == by_id.end() ? 0 : it->second.size();
+    if (copies == 0) {
+      if (options_.traces_may_be_dropped) continue;  // sampling.partial_trace
+      if (trace.acknowledged) {
+        make("fidelity.span_missing", FindingLevel::kViolation, &ws,
+             "acknowledged span is not in the backend: lost by the pipeline", "", "present",
+             "absent");
+      } else {
+        make("fidelity.span_never_acknowledged", FindingLevel::kInformation, &ws,
+             "span is absent, and the ledger says its trace was not acknowledged", "", "present",
+             "absent");
+      }
+      continue;
+    }
+    bool clean = true;
+    auto add = [&](const char* id, FindingLevel level, std::string message,
+                   std::string attribute = "", std::string expected = "",
+                   std::string actual = "") {
+      clean = false;
+      make(id, level, &ws, std::move(message), std::move(attribute), std::move(expected),
+           std::move(actual));
+    };
+    if (copies > 1) {
+      add("fidelity.duplicate_span", FindingLevel::kViolation,
+          absl::StrCat("span arrived ", copies, " times"), "", "1", absl::StrCat(copies));
+    }
+    const SpanRef& g = *it->second.front();
+    const Span& gs = *g.span;
+    if (gs.name() != ws.name()) {
+      add("fidelity.name_changed", FindingLevel::kViolation, "span name differs from the one sent",
+          "", ws.name(), gs.name());
+    }
+    if (gs.status().code() != ws.status().code() || gs.status().message() != ws.status().message()) {
+      add("fidelity.status_changed", FindingLevel::kViolation, "status differs from the one sent",
+          "", absl::StrCat(StatusName(ws.status().code()), " ", ws.status().message()),
+          absl::StrCat(StatusName(gs.status().code()), " ", gs.status().message()));
+    }
+    auto off = [](uint64_t a, uint64_t b) { return (a > b ? a - b : b - a) > 1000; };
+    if (off(gs.start_time_unix_nano(), ws.start_time_unix_nano()) ||
+        off(gs.end_time_unix_nano(), ws.end_time_unix_nano())) {
+      add("fidelity.time_changed", FindingLevel::kViolation,
+          "start or end time differs from the one sent by more than 1us", "",
+          absl::StrCat("[", ws.start_time_unix_nano(), ", ", ws.end_time_unix_nano(), "]"),
+          absl::StrCat("[", gs.start_time_unix_nano(), ", ", gs.end_time_unix_nano(), "]"));
+    }
+    // Attributes: every one sent, with its value and type.
+    for (const KeyValue& kv : ws.attributes()) {
+      const AnyValue* gv = Find(gs.attributes(), kv.key());
+      if (gv == nullptr) {
+        add("fidelity.attribute_dropped", FindingLevel::kViolation, "attribute sent but absent",
+            kv.key(), DescribeValue(kv.value()), "absent");
+        continue;
+      }
+      switch (CompareValues(kv.value(), *gv)) {
+        case Diff::kSame: break;
+        case Diff::kTruncated:
+          add("fidelity.value_truncated", FindingLevel::kViolation,
+              "value arrived cut short", kv.key(), DescribeValue(kv.value()), DescribeValue(*gv));
+          break;
+        case Diff::kTypeChanged:
+          add("fidelity.type_changed", FindingLevel::kViolation,
+              absl::StrCat("type changed from ", ValueTypeLabel(kv.value()), " to ",
+                           ValueTypeLabel(*gv)),
+              kv.key(), DescribeValue(kv.value()), DescribeValue(*gv));
+          break;
+        case Diff::kChanged:
+          add("fidelity.value_changed", FindingLevel::kViolation, "value differs from the one sent",
+              kv.key(), DescribeValue(kv.value()), DescribeValue(*gv));
+          break;
+      }
+    }
+    for (const KeyValue& kv : gs.attributes()) {
+      if (Find(ws.attributes(), kv.key()) == nullptr) {
+        make("fidelity.attribute_added", FindingLevel::kInformation, &ws,
+             "attribute that was not sent", kv.key(), "absent", DescribeValue(kv.value()));
+      }
+    }
+    // Events and links, in order.
+    if (gs.events_size() != ws.events_size()) {
+      add("fidelity.event_changed", FindingLevel::kViolation, "number of events differs", "",
+          absl::StrCat(ws.events_size()), absl::StrCat(gs.events_size()));
+    } else {
+      for (int i = 0; i < ws.events_size(); ++i) {
+        const auto& we = ws.events(i);
+        const auto& ge = gs.events(i);
+        std::string diff;
+        if (we.name() != ge.name()) diff = absl::StrCat("name ", ge.name());
+        else if (off(we.time_unix_nano(), ge.time_unix_nano())) diff = "time changed";
+        else diff = FirstAttributeDifference(we.attributes(), ge.attributes());
+        if (!diff.empty()) {
+          add("fidelity.event_changed", FindingLevel::kViolation,
+              absl::StrCat("event ", i, " (", we.name(), ") differs: ", diff), we.name(),
+              we.name(), diff);
+        }
+      }
+    }
+    if (gs.links_size() != ws.links_size()) {
+      add("fidelity.link_changed", FindingLevel::kViolation, "number of links differs", "",
+          absl::StrCat(ws.links_size()), absl::StrCat(gs.links_size()));
+    } else {
+      for (int i = 0; i < ws.links_size(); ++i) {
+        const auto& wl = ws.links(i);
+        const auto& gl = gs.links(i);
+        std::string diff;
+        if (wl.trace_id() != gl.trace_id() || wl.span_id() != gl.span_id()) diff = "target changed";
+        else diff = FirstAttributeDifference(wl.attributes(), gl.attributes());
+        if (!diff.empty()) {
+          add("fidelity.link_changed", FindingLevel::kViolation,
+              absl::StrCat("link ", i, " differs: ", diff), "",
+              absl::StrCat(HexEncode(wl.trace_id()), "/", HexEncode(wl.span_id())), diff);
+        }
+      }
+    }
+    // Resource: collected per trace, reported once per difference.
+    for (const KeyValue& kv : w.resource->attributes()) {
+      const AnyValue* gv = Find(g.resource->attributes(), kv.key());
+      if (gv == nullptr) {
+        resource_diffs.emplace(kv.key(), DescribeValue(kv.value()), "absent");
+      } else if (CompareValues(kv.value(), *gv) != Diff::kSame) {
+        resource_diffs.emplace(kv.key(), DescribeValue(kv.value()), DescribeValue(*gv));
+      }
+    }
+    if (clean) ++passed;
+  }
+  for (const auto& [key, expected, actual] : resource_diffs) {
+    make("fidelity.resource_changed", FindingLevel::kViolation, nullptr,
+         absl::StrCat("resource attribute ", key, " differs from the one sent"), key, expected,
+         actual);
+  }
+
+  // Spans nobody sent.
+  std::unordered_map<std::string_view, bool> sent;
+  for (const SpanRef& w : want) sent.emplace(w.span->span_id(), true);
+  for (const SpanRef& g : got) {
+    if (sent.count(g.span->span_id()) == 0) {
+      make("fidelity.span_added", FindingLevel::kInformation, g.span,
+           "span that was not sent in this trace", "", "absent", g.span->name());
+    }
+  }
+  findings->RecordEvaluations("fidelity", want.size(), passed);
+}
+
+}  // namespace agentstorm

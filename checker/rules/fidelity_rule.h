@@ -1,0 +1,53 @@
+// FidelityRule: every span that was sent arrived once, exactly as sent. Needs the expected trace
+// (ledger mode); without one it does nothing.
+//
+// Per trace:
+//   fidelity.trace_missing        an acknowledged trace the backend does not have (violation)
+//   fidelity.trace_never_acknowledged  a trace the ledger says was not acknowledged is absent
+//                                 (information: nothing was lost by the backend)
+//   fidelity.resource_changed     a resource attribute (service.name, ...) differs from what was
+//                                 sent, or is missing; once per trace and difference
+// Per span that was sent:
+//   fidelity.span_missing         acknowledged but absent: lost by the pipeline (violation)
+//   fidelity.span_never_acknowledged  absent, and the ledger says its trace was not (fully)
+//                                 acknowledged (information)
+//   fidelity.duplicate_span       present more than once
+//   fidelity.name_changed, fidelity.status_changed, fidelity.time_changed (beyond 1 us)
+//   fidelity.attribute_dropped    a span attribute sent is absent
+//   fidelity.value_truncated      a string (or string array element) arrived as a strict prefix
+//   fidelity.type_changed         arrived with another type: int -> string, array -> string, ...
+//   fidelity.value_changed        same type, other value
+//   fidelity.attribute_added      an attribute that was not sent (information)
+//   fidelity.event_changed        events differ in number, or an event's name, time or
+//                                 attributes differ (once per event)
+//   fidelity.link_changed         links differ in number, or a link's target or attributes
+// Per span that was not sent:
+//   fidelity.span_added           (information)
+//
+// When the scenario expects sampling (`traces_may_be_dropped`), whole traces may be absent and
+// a partial one is the sampling rule's sampling.partial_trace: this rule then reports neither.
+#pragma once
+
+#include <string_view>
+
+#include "checker/finding.h"
+#include "checker/rule.h"
+
+namespace agentstorm {
+
+struct FidelityRuleOptions {
+  bool traces_may_be_dropped = false;
+};
+
+class FidelityRule : public Rule {
+ public:
+  explicit FidelityRule(FidelityRuleOptions options = {});
+
+  std::string_view family() const override { return "fidelity"; }
+  void CheckTrace(const TraceUnderCheck& trace, FindingSet* findings) override;
+
+ private:
+  const FidelityRuleOptions options_;
+};
+
+}  // namespace agentstorm

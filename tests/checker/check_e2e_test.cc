@@ -1,0 +1,379 @@
+// The checker can fail: generate -> in-process sink (with a fault) -> RunCheck, asserting the
+// exact finding IDs and counts each fault and each broken-instrumentation defect must produce.
+// Expected counts are computed independently of the checker: from the traces the synthesizer
+// sends and the sink's own deterministic fault draws (FaultInjector::Draw).
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <set>
+#include <sstream>
+#include <string>
+
+#include "checker/check_pipeline.h"
+#include "checker/rules/sampling_rule.h"
+#include "core/exit_codes.h"
+#include "core/ids.h"
+#include "generator/ledger.h"
+#include "generator/scenario_loader.h"
+#include "generator/trace_synthesizer.h"
+#include "sink/fault_injector.h"
+#include "sink/sink.h"
+
+namespace agentstorm {
+namespace {
+
+namespace fs = std::filesystem;
+using opentelemetry::proto::common::v1::AnyValue;
+using opentelemetry::proto::trace::v1::ResourceSpans;
+using opentelemetry::proto::trace::v1::Span;
+
+constexpr uint64_t kSeed = 7;
+constexpr uint64_t kFaultSeed = 0;  // SinkOptions' default
+
+std::string ScenarioPath(const std::string& name) {
+  return (fs::path(AGENTSTORM_SOURCE_DIR) / "scenarios" / (name + ".yaml")).string();
+}
+
+// A bundled scenario with extra YAML appended (a sampling expectation), in a temp file.
+std::string ScenarioWith(const std::string& name, const std::string& extra, const std::string& tag) {
+  std::ifstream in(ScenarioPath(name));
+  std::stringstream text;
+  text << in.rdbuf() << "\n" << extra << "\n";
+  const fs::path out = fs::temp_directory_path() / ("agentstorm-check-" + tag + "-" +
+                                                     std::to_string(::getpid()) + ".yaml");
+  std::ofstream(out) << text.str();
+  return out.string();
+}
+
+struct E2e {
+  std::unique_ptr<sink::Sink> sink;
+  std::string ledger;
+  std::unique_ptr<CheckResult> result;
+
+  uint64_t Count(const std::string& id) const { return result->findings.Count(id); }
+  // IDs with unsuppressed findings at violation level.
+  std::set<std::string> ViolationIds() const {
+    std::set<std::string> ids;
+    for (const auto& s : result->findings.Summaries())
+      if (s.count > 0 && s.level == FindingLevel::kViolation) ids.insert(s.id);
+    return ids;
+  }
+  std::string Summary() const { return result ? FormatCheckSummary(*result) : "(no result)"; }
+};
+
+// Starts a sink with `faults`, sends `traces` traces of `scenario` to it with the agentstorm
+// binary, and checks them.
+E2e GenerateAndCheck(const std::string& scenario_path, int traces,
+                     std::vector<std::string> faults, absl::Duration wait = absl::Seconds(3)) {
+  E2e e;
+  sink::SinkOptions so;
+  so.grpc_address = "127.0.0.1:0";
+  so.http_address = "";
+  so.query_address = "127.0.0.1:0";
+  so.faults = std::move(faults);
+  auto started = sink::Sink::Start(so);
+  EXPECT_TRUE(started.ok()) << started.status();
+  if (!started.ok()) return e;
+  e.sink = std::move(*started);
+  e.ledger = (fs::temp_directory_path() /
+              ("agentstorm-check-" + std::to_string(::getpid()) + "-" +
+               std::to_string(reinterpret_cast<uintptr_t>(e.sink.get())) + ".ledger"))
+                 .string();
+  const std::string cmd = std::string(AGENTSTORM_BINARY) + " generate " + scenario_path +
+                          " --endpoint http://127.0.0.1:" + std::to_string(e.sink->grpc_port()) +
+                          " --rate max --traces " + std::to_string(traces) + " --seed " +
+                          std::to_string(kSeed) + " --ledger " + e.ledger + " --quiet >/dev/null";
+  EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd;
+
+  CheckOptions co;
+  co.source_dir = AGENTSTORM_SOURCE_DIR;
+  co.ledger_paths = {e.ledger};
+  co.backend_url = "jaeger://127.0.0.1:" + std::to_string(e.sink->query_port());
+  co.wait = wait;
+  co.concurrency = 8;
+  co.quiet = true;
+  co.finding_options = FindingSetOptions{};
+  auto result = RunCheck(co);
+  EXPECT_TRUE(result.ok()) << result.status();
+  if (result.ok()) e.result = std::move(*result);
+  return e;
+}
+
+// Every trace the run sent, rebuilt from its ledger (the test's own view of "what was sent").
+void ForEachSentTrace(const std::string& ledger_path,
+                      const std::function<void(const LedgerRecord&, const SynthesizedTrace&)>& fn) {
+  auto ledger = ReadLedgers({ledger_path});
+  ASSERT_TRUE(ledger.ok()) << ledger.status();
+  auto scenario = LoadScenario(ledger->header.scenario_path);
+  ASSERT_TRUE(scenario.ok()) << scenario.status();
+  SynthesizerOptions so;
+  so.seed = ledger->header.seed;
+  TraceSynthesizer synth(*scenario, so);
+  SynthesizedTrace t;
+  for (const LedgerRecord& r : ledger->records) {
+    ASSERT_EQ(r.Worst(1), DeliveryOutcome::kAcknowledged);
+    synth.Synthesize(r.index, r.phase, &t);
+    fn(r, t);
+  }
+}
+
+void ForEachSentSpan(const std::string& ledger_path,
+                     const std::function<void(const ResourceSpans&, const Span&)>& fn) {
+  ForEachSentTrace(ledger_path, [&](const LedgerRecord&, const SynthesizedTrace& t) {
+    for (const auto& rs : t.resource_spans)
+      for (const auto& ss : rs.scope_spans())
+        for (const auto& s : ss.spans()) fn(rs, s);
+  });
+}
+
+sink::FaultInjector Injector(const std::vector<std::string>& specs) {
+  return sink::FaultInjector(*sink::ParseFaultSpecs(specs), kFaultSeed);
+}
+
+bool HasLongString(const AnyValue& v, size_t n) {
+  if (v.has_array_value()) {
+    for (const auto& e : v.array_value().values())
+      if (HasLongString(e, n)) return true;
+    return false;
+  }
+  return v.value_case() == AnyValue::kStringValue && v.string_value().size() > n;
+}
+
+constexpr int kTraces = 300;
+
+TEST(CheckE2e, CleanRunHasNoViolation) {
+  E2e e = GenerateAndCheck(ScenarioPath("smoke"), kTraces, {});
+  ASSERT_TRUE(e.result);
+  EXPECT_EQ(e.ViolationIds(), std::set<std::string>{}) << e.Summary();
+  EXPECT_EQ(e.result->exit_code, kExitOk);
+  EXPECT_EQ(e.result->traces_read, static_cast<uint64_t>(kTraces));
+  EXPECT_EQ(e.result->traces_acknowledged, static_cast<uint64_t>(kTraces));
+  EXPECT_EQ(e.result->spans_read, e.result->spans_expected);
+  EXPECT_EQ(e.result->poll.found, static_cast<uint64_t>(kTraces));
+  const auto totals = e.result->findings.Totals();
+  ASSERT_TRUE(totals.count("fidelity"));
+  EXPECT_EQ(totals.at("fidelity").evaluated, e.result->spans_expected);
+  EXPECT_EQ(totals.at("fidelity").failed(), 0u);
+  EXPECT_EQ(totals.at("hierarchy").evaluated, static_cast<uint64_t>(kTraces));
+}
+
+TEST(CheckE2e, DropSpansIsSpanMissingForExactlyTheDroppedSpans) {
+  E2e e = GenerateAndCheck(ScenarioPath("smoke"), kTraces, {"drop-spans=0.05"});
+  ASSERT_TRUE(e.result);
+  const auto inj = Injector({"drop-spans=0.05"});
+  uint64_t dropped = 0;
+  ForEachSentSpan(e.ledger, [&](const ResourceSpans&, const Span& s) {
+    dropped += inj.Draw("drop-spans", s.trace_id(), s.span_id()) < 0.05;
+  });
+  ASSERT_GT(dropped, 0u);
+  EXPECT_EQ(e.Count("fidelity.span_missing"), dropped) << e.Summary();
+  EXPECT_EQ(e.Count("check.count_mismatch"), 1u);
+  EXPECT_EQ(e.ViolationIds(), (std::set<std::string>{"check.count_mismatch", "fidelity.span_missing"}))
+      << e.Summary();
+  EXPECT_EQ(e.result->exit_code, kExitViolation);
+}
+
+TEST(CheckE2e, DropTracesIsTraceMissingForExactlyTheDroppedTraces) {
+  E2e e = GenerateAndCheck(ScenarioPath("smoke"), kTraces, {"drop-traces=0.1"}, absl::Seconds(1));
+  ASSERT_TRUE(e.result);
+  const auto inj = Injector({"drop-traces=0.1"});
+  uint64_t dropped = 0;
+  ForEachSentTrace(e.ledger, [&](const LedgerRecord& r, const SynthesizedTrace&) {
+    dropped += inj.Draw("drop-traces", AsBytes(r.trace_id), {}) < 0.1;
+  });
+  ASSERT_GT(dropped, 0u);
+  EXPECT_EQ(e.Count("fidelity.trace_missing"), dropped) << e.Summary();
+  EXPECT_EQ(e.result->poll.not_found, dropped);
+  EXPECT_EQ(e.ViolationIds(), (std::set<std::string>{"check.count_mismatch", "fidelity.trace_missing"}))
+      << e.Summary();
+}
+
+TEST(CheckE2e, SampleTracesWithoutASamplingExpectationIsTraceMissing) {
+  E2e e = GenerateAndCheck(ScenarioPath("smoke"), kTraces, {"sample-traces=0.5"}, absl::Seconds(1));
+  ASSERT_TRUE(e.result);
+  const auto inj = Injector({"sample-traces=0.5"});
+  uint64_t unsampled = 0;
+  ForEachSentTrace(e.ledger, [&](const LedgerRecord& r, const SynthesizedTrace&) {
+    unsampled += inj.Draw("sample-traces", AsBytes(r.trace_id), {}) >= 0.5;
+  });
+  EXPECT_EQ(e.Count("fidelity.trace_missing"), unsampled) << e.Summary();
+  EXPECT_EQ(e.ViolationIds(), (std::set<std::string>{"check.count_mismatch", "fidelity.trace_missing"}));
+}
+
+TEST(CheckE2e, StripAttributeIsAttributeDroppedOnEverySpanThatHadIt) {
+  const std::string key = "gen_ai.usage.output_tokens";
+  E2e e = GenerateAndCheck(ScenarioPath("smoke"), kTraces, {"strip-attribute=" + key});
+  ASSERT_TRUE(e.result);
+  uint64_t had = 0;
+  ForEachSentSpan(e.ledger, [&](const ResourceSpans&, const Span& s) {
+    for (const auto& kv : s.attributes()) had += kv.key() == key;
+  });
+  ASSERT_GT(had, 0u);
+  EXPECT_EQ(e.Count("fidelity.attribute_dropped"), had) << e.Summary();
+  EXPECT_EQ(e.ViolationIds(), std::set<std::string>{"fidelity.attribute_dropped"}) << e.Summary();
+}
+
+TEST(CheckE2e, TruncateValuesIsValueTruncatedForEveryLongString) {
+  const size_t n = 12;
+  E2e e = GenerateAndCheck(ScenarioPath("smoke"), kTraces, {"truncate-values=12"});
+  ASSERT_TRUE(e.result);
+  uint64_t long_attrs = 0, events = 0;
+  ForEachSentSpan(e.ledger, [&](const ResourceSpans&, const Span& s) {
+    for (const auto& kv : s.attributes()) long_attrs += HasLongString(kv.value(), n);
+    for (const auto& ev : s.events()) {
+      bool any = false;
+      for (const auto& kv : ev.attributes()) any |= HasLongString(kv.value(), n);
+      events += any;
+    }
+  });
+  ASSERT_GT(long_attrs, 0u);
+  EXPECT_EQ(e.Count("fidelity.value_truncated"), long_attrs) << e.Summary();
+  EXPECT_EQ(e.Count("fidelity.event_changed"), events) << e.Summary();
+  // Cut values also break semconv (span names no longer match, enum values unknown), but the
+  // hierarchy is intact and nothing is missing.
+  for (const std::string& id : e.ViolationIds()) {
+    EXPECT_TRUE(id.rfind("fidelity.value_truncated", 0) == 0 || id == "fidelity.event_changed" ||
+                id.rfind("semconv.", 0) == 0)
+        << id;
+  }
+}
+
+TEST(CheckE2e, BreakParentIsOrphanSpanForExactlyTheBrokenSpans) {
+  E2e e = GenerateAndCheck(ScenarioPath("research-fanout"), 200, {"break-parent=0.1"});
+  ASSERT_TRUE(e.result);
+  const auto inj = Injector({"break-parent=0.1"});
+  uint64_t broken = 0;
+  ForEachSentSpan(e.ledger, [&](const ResourceSpans&, const Span& s) {
+    broken += !s.parent_span_id().empty() &&
+              inj.Draw("break-parent", s.trace_id(), s.span_id()) < 0.1;
+  });
+  ASSERT_GT(broken, 0u);
+  EXPECT_EQ(e.Count("hierarchy.orphan_span"), broken) << e.Summary();
+  EXPECT_EQ(e.ViolationIds(), std::set<std::string>{"hierarchy.orphan_span"}) << e.Summary();
+}
+
+TEST(CheckE2e, RewriteServiceIsResourceChangedOncePerTraceAndService) {
+  E2e e = GenerateAndCheck(ScenarioPath("research-fanout"), 200, {"rewrite-service=intruder"});
+  ASSERT_TRUE(e.result);
+  uint64_t expected = 0;
+  ForEachSentTrace(e.ledger, [&](const LedgerRecord&, const SynthesizedTrace& t) {
+    std::set<std::string> services;
+    for (const auto& rs : t.resource_spans)
+      for (const auto& kv : rs.resource().attributes())
+        if (kv.key() == "service.name") services.insert(kv.value().string_value());
+    expected += services.size();
+  });
+  EXPECT_GT(expected, 200u) << "research-fanout has remote subagents in other services";
+  EXPECT_EQ(e.Count("fidelity.resource_changed"), expected) << e.Summary();
+  EXPECT_EQ(e.ViolationIds(), std::set<std::string>{"fidelity.resource_changed"}) << e.Summary();
+}
+
+TEST(CheckE2e, DelayVisibilityPassesWhenTheWaitOutlastsIt) {
+  E2e e = GenerateAndCheck(ScenarioPath("smoke"), 100, {"delay-visibility=1s"}, absl::Seconds(6));
+  ASSERT_TRUE(e.result);
+  EXPECT_EQ(e.ViolationIds(), std::set<std::string>{}) << e.Summary();
+  EXPECT_EQ(e.result->traces_read, 100u);
+  EXPECT_GT(e.result->poll.time_until_queryable_us.Percentile(50), 500'000u)
+      << "traces became queryable only after the delay";
+}
+
+TEST(CheckE2e, DelayVisibilityLongerThanTheWaitIsNothingReadAndFails) {
+  E2e e = GenerateAndCheck(ScenarioPath("smoke"), 100, {"delay-visibility=30s"}, absl::Seconds(1));
+  ASSERT_TRUE(e.result);
+  EXPECT_EQ(e.result->poll.not_found, 100u);
+  EXPECT_EQ(e.Count("fidelity.trace_missing"), 100u);
+  EXPECT_EQ(e.Count("check.no_traces_read"), 1u);
+  EXPECT_EQ(e.Count("check.variant_missing"), 1u) << "smoke has one variant";
+  EXPECT_EQ(e.ViolationIds(),
+            (std::set<std::string>{"check.count_mismatch", "check.no_traces_read",
+                                   "check.variant_missing", "fidelity.trace_missing"}));
+  EXPECT_EQ(e.result->exit_code, kExitViolation);
+}
+
+// broken-instrumentation: one known defect per trace, the variant names it.
+TEST(CheckE2e, EveryBrokenInstrumentationDefectIsFlagged) {
+  E2e e = GenerateAndCheck(ScenarioPath("broken-instrumentation"), 250, {});
+  ASSERT_TRUE(e.result);
+  std::map<std::string, uint64_t> per_variant;
+  for (const auto& [name, c] : e.result->by_variant) per_variant[name] = c.read;
+  for (const char* v : {"orphan_span", "missing_root", "missing_required_attribute",
+                        "wrong_span_kind", "deprecated_attribute_only"}) {
+    ASSERT_GT(per_variant[v], 0u) << v;
+  }
+  EXPECT_EQ(e.Count("hierarchy.orphan_span"), per_variant["orphan_span"]) << e.Summary();
+  EXPECT_EQ(e.Count("hierarchy.missing_root"), per_variant["missing_root"]) << e.Summary();
+  EXPECT_EQ(e.Count("semconv.required_attribute_missing"),
+            per_variant["missing_required_attribute"] + per_variant["deprecated_attribute_only"])
+      << e.Summary();
+  EXPECT_EQ(e.Count("semconv.span_kind_mismatch"), per_variant["wrong_span_kind"]) << e.Summary();
+  EXPECT_EQ(e.Count("semconv.deprecated_attribute"), per_variant["deprecated_attribute_only"])
+      << e.Summary();
+  // What arrived is what was sent: the defects are the instrumentation's, not the pipeline's.
+  for (const std::string& id : e.ViolationIds()) EXPECT_NE(id.rfind("fidelity.", 0), 0u) << id;
+  EXPECT_EQ(e.result->exit_code, kExitViolation);
+}
+
+// Sampling: 2000 traces make the Wilson test decisive at 99.9%: around 0.10 the interval is
+// about +-0.022, so a sink that keeps 7% (interval about [0.055, 0.089]) cannot pass.
+TEST(CheckE2e, HeadSamplingAtTheExpectedRatePasses) {
+  E2e e = GenerateAndCheck(ScenarioWith("smoke", "sampling:\n  head: 0.1", "head10"), 2000,
+                           {"sample-traces=0.1"}, absl::Milliseconds(1500));
+  ASSERT_TRUE(e.result);
+  EXPECT_EQ(e.ViolationIds(), std::set<std::string>{}) << e.Summary();
+  ASSERT_EQ(e.result->sampling.size(), 1u);
+  const SamplingInterval& s = e.result->sampling[0];
+  EXPECT_EQ(s.total, 2000u);
+  EXPECT_TRUE(s.passed);
+  EXPECT_LE(s.low, 0.1);
+  EXPECT_GE(s.high, 0.1);
+}
+
+TEST(CheckE2e, HeadSamplingAtSevenPercentIsRateOutOfBounds) {
+  E2e e = GenerateAndCheck(ScenarioWith("smoke", "sampling:\n  head: 0.1", "head7"), 2000,
+                           {"sample-traces=0.07"}, absl::Milliseconds(1500));
+  ASSERT_TRUE(e.result);
+  EXPECT_EQ(e.Count("sampling.rate_out_of_bounds"), 1u) << e.Summary();
+  EXPECT_EQ(e.ViolationIds(), std::set<std::string>{"sampling.rate_out_of_bounds"}) << e.Summary();
+  ASSERT_EQ(e.result->sampling.size(), 1u);
+  EXPECT_LT(e.result->sampling[0].high, 0.1);
+  EXPECT_EQ(e.result->exit_code, kExitViolation);
+}
+
+TEST(CheckE2e, TailSamplingThatLosesErrorTracesListsEachOne) {
+  E2e e = GenerateAndCheck(
+      ScenarioWith("tool-failures", "sampling:\n  tail: {keep_errors: true, probability: 1.0}",
+                   "tail"),
+      1500, {"drop-error-traces=0.01"}, absl::Milliseconds(1500));
+  ASSERT_TRUE(e.result);
+  const auto inj = Injector({"drop-error-traces=0.01"});
+  uint64_t dropped = 0;
+  ForEachSentTrace(e.ledger, [&](const LedgerRecord& r, const SynthesizedTrace& t) {
+    bool error = false;
+    for (const auto& rs : t.resource_spans)
+      for (const auto& ss : rs.scope_spans())
+        for (const auto& s : ss.spans()) error |= s.status().code() == 2;
+    dropped += error && inj.Draw("drop-error-traces", AsBytes(r.trace_id), {}) < 0.01;
+  });
+  ASSERT_GT(dropped, 0u) << "pick a run in which the sink drops an error trace";
+  EXPECT_EQ(e.Count("sampling.error_trace_dropped"), dropped) << e.Summary();
+  EXPECT_EQ(e.ViolationIds(), std::set<std::string>{"sampling.error_trace_dropped"}) << e.Summary();
+}
+
+TEST(Wilson, MatchesKnownIntervals) {
+  // 95%: z = 1.96; 10 of 100 -> [0.0552, 0.1744] (Wilson 1927, as tabulated by Newcombe 1998).
+  EXPECT_NEAR(TwoSidedZ(0.95), 1.959964, 1e-5);
+  EXPECT_NEAR(TwoSidedZ(0.999), 3.290527, 1e-5);
+  const WilsonInterval w = Wilson(10, 100, 0.95);
+  EXPECT_NEAR(w.low, 0.0552, 1e-4);
+  EXPECT_NEAR(w.high, 0.1744, 1e-4);
+  const WilsonInterval none = Wilson(0, 50, 0.95);
+  EXPECT_DOUBLE_EQ(none.low, 0);
+  EXPECT_GT(none.high, 0.05);
+}
+
+}  // namespace
+}  // namespace agentstorm
