@@ -68,86 +68,97 @@ int RunDryRun(const GenerateFlags& flags, uint64_t start_unix_nano) {
 
 }  // namespace
 
-void AddGenerateCommand(CLI::App& app, int* exit_code) {
-  auto flags = std::make_shared<GenerateFlags>();
-  auto duration = std::make_shared<std::string>();
-  auto shard = std::make_shared<std::string>();
-  auto start_time = std::make_shared<uint64_t>(0);
-  auto protocol = std::make_shared<std::string>();
-  auto compression = std::make_shared<std::string>();
-  auto ca = std::make_shared<std::string>();
-  auto cert = std::make_shared<std::string>();
-  auto key = std::make_shared<std::string>();
-
-  CLI::App* cmd = app.add_subcommand(
-      "generate", "synthesize a scenario's traces and send them to OTLP endpoints (or print them)");
+std::shared_ptr<GenerateFlagSet> AddGenerateFlags(CLI::App* cmd) {
+  auto set = std::make_shared<GenerateFlagSet>();
+  GenerateFlags* flags = &set->flags;
   cmd->add_option("scenario", flags->scenario, "scenario file, or the name of a bundled scenario")
       ->required();
   cmd->add_option("--endpoint", flags->endpoints,
                   "OTLP endpoint base URL (repeatable: each gets the same stream)");
   cmd->add_option("--rate", flags->rate,
                   "traces/s (\"500/s\"), spans/s (\"200k spans/s\"), a profile, or \"max\"");
-  cmd->add_option("--duration", *duration, "how long to send, e.g. 30s, 5m");
+  cmd->add_option("--duration", set->duration, "how long to send, e.g. 30s, 5m");
   cmd->add_option("--traces", flags->traces, "how many traces to send (dry run: to print)");
   cmd->add_option("--seed", flags->seed, "random seed; same seed, same traces")->capture_default_str();
-  cmd->add_option("--shard", *shard, "I/N: this process sends shard I of N (0-based)");
-  cmd->add_option("--protocol", *protocol, "grpc | http/protobuf | http/json");
+  cmd->add_option("--shard", set->shard, "I/N: this process sends shard I of N (0-based)");
+  cmd->add_option("--protocol", set->protocol, "grpc | http/protobuf | http/json");
   cmd->add_option("--header", flags->headers, "K=V header on every request (repeatable)");
-  cmd->add_option("--compression", *compression, "gzip | none");
+  cmd->add_option("--compression", set->compression, "gzip | none");
   cmd->add_flag("--insecure", flags->insecure, "plaintext gRPC / skip TLS verification");
-  cmd->add_option("--ca", *ca, "PEM file of trusted CA certificates");
-  cmd->add_option("--cert", *cert, "PEM client certificate (mTLS)");
-  cmd->add_option("--key", *key, "PEM client private key (mTLS)");
+  cmd->add_option("--ca", set->ca, "PEM file of trusted CA certificates");
+  cmd->add_option("--cert", set->cert, "PEM client certificate (mTLS)");
+  cmd->add_option("--key", set->key, "PEM client private key (mTLS)");
   cmd->add_option("--batch-spans", flags->batch_spans, "spans per export request");
   cmd->add_option("--max-batch-bytes", flags->max_batch_bytes, "upper bound of a request's size");
   cmd->add_option("--ledger", flags->ledger, "write the run's ledger to FILE");
-  cmd->add_flag("--dry-run", flags->dry_run, "print the traces instead of sending them");
-  cmd->add_option("--format", flags->format, "dry-run output: otlp-json | tree")
-      ->check(CLI::IsMember({"otlp-json", "tree"}))
-      ->capture_default_str();
   cmd->add_flag("--quiet", flags->quiet, "no progress lines");
   cmd->add_option("--summary-json", flags->summary_json, "write the final summary as JSON to FILE");
-  cmd->add_option("--start-time", *start_time,
+  cmd->add_option("--start-time", set->start_time,
                   "run start in Unix nanoseconds for the synthetic clock (default: now)");
+  cmd->add_flag("--metrics", flags->metrics,
+                "also send the GenAI client metrics (OTLP metrics, same endpoints), aggregated "
+                "from the spans sent");
+  cmd->add_option("--metrics-interval", set->metrics_interval,
+                  "how often --metrics exports its cumulative values (default 5s)");
+  return set;
+}
+
+std::string GenerateFlagSet::Finish() {
+  if (!duration.empty()) {
+    auto d = ParseDurationSeconds(duration);
+    if (!d.ok()) return "--duration: " + std::string(d.status().message());
+    flags.duration_seconds = *d;
+  }
+  if (!metrics_interval.empty()) {
+    auto d = ParseDurationSeconds(metrics_interval);
+    if (!d.ok() || *d <= 0)
+      return "--metrics-interval: " +
+             (d.ok() ? std::string("must be positive") : std::string(d.status().message()));
+    flags.metrics_interval_seconds = *d;
+  }
+  if (!shard.empty()) {
+    auto s = ParseShardSpec(shard);
+    if (!s.ok()) return "--shard: " + std::string(s.status().message());
+    flags.shard_index = s->index;
+    flags.shard_count = s->count;
+  }
+  flags.start_unix_nano = start_time;
+  if (!protocol.empty()) flags.protocol = protocol;
+  if (!compression.empty()) flags.compression = compression;
+  if (!ca.empty()) flags.ca_file = ca;
+  if (!cert.empty()) flags.cert_file = cert;
+  if (!key.empty()) flags.key_file = key;
+  flags.scenario_path =
+      ResolveScenarioPath(flags.scenario, BundledScenariosDir(AGENTSTORM_SOURCE_DIR));
+  return "";
+}
+
+void AddGenerateCommand(CLI::App& app, int* exit_code) {
+  CLI::App* cmd = app.add_subcommand(
+      "generate", "synthesize a scenario's traces and send them to OTLP endpoints (or print them)");
+  std::shared_ptr<GenerateFlagSet> set = AddGenerateFlags(cmd);
+  cmd->add_flag("--dry-run", set->flags.dry_run, "print the traces instead of sending them");
+  cmd->add_option("--format", set->flags.format, "dry-run output: otlp-json | tree")
+      ->check(CLI::IsMember({"otlp-json", "tree"}))
+      ->capture_default_str();
 
   cmd->callback([=] {
-    if (!duration->empty()) {
-      auto d = ParseDurationSeconds(*duration);
-      if (!d.ok()) {
-        std::cerr << "agentstorm generate: --duration: " << d.status().message() << "\n";
-        *exit_code = kExitUsage;
-        return;
-      }
-      flags->duration_seconds = *d;
+    if (std::string error = set->Finish(); !error.empty()) {
+      std::cerr << "agentstorm generate: " << error << "\n";
+      *exit_code = kExitUsage;
+      return;
     }
-    if (!shard->empty()) {
-      auto s = ParseShardSpec(*shard);
-      if (!s.ok()) {
-        std::cerr << "agentstorm generate: --shard: " << s.status().message() << "\n";
-        *exit_code = kExitUsage;
-        return;
-      }
-      flags->shard_index = s->index;
-      flags->shard_count = s->count;
-    }
-    flags->start_unix_nano = *start_time;
-    if (!protocol->empty()) flags->protocol = *protocol;
-    if (!compression->empty()) flags->compression = *compression;
-    if (!ca->empty()) flags->ca_file = *ca;
-    if (!cert->empty()) flags->cert_file = *cert;
-    if (!key->empty()) flags->key_file = *key;
-    flags->scenario_path =
-        ResolveScenarioPath(flags->scenario, BundledScenariosDir(AGENTSTORM_SOURCE_DIR));
-    if (flags->dry_run) {
-      uint64_t start = *start_time;
+    const GenerateFlags& flags = set->flags;
+    if (flags.dry_run) {
+      uint64_t start = flags.start_unix_nano;
       if (start == 0)
         start = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
                                           std::chrono::system_clock::now().time_since_epoch())
                                           .count());
-      *exit_code = RunDryRun(*flags, start);
+      *exit_code = RunDryRun(flags, start);
       return;
     }
-    *exit_code = RunGenerate(*flags);
+    *exit_code = RunGenerate(flags);
   });
 }
 

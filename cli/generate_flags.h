@@ -4,9 +4,18 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
+
+namespace CLI {
+class App;
+}
+
+namespace agentstorm {
+struct LoadSummary;
+}
 
 namespace agentstorm::cli {
 
@@ -36,10 +45,31 @@ struct GenerateFlags {
   bool quiet = false;
   std::string summary_json;        // --summary-json FILE ("" = none)
   uint64_t start_unix_nano = 0;    // --start-time: synthetic clock anchor (0 = now)
+  bool metrics = false;            // --metrics: also send the GenAI client metrics
+  double metrics_interval_seconds = 5;  // --metrics-interval
 };
 
+// The options `generate` and `run` share (what to send and where; not --dry-run/--format):
+// AddGenerateFlags registers them, with the scenario positional, on `cmd`. After parsing, call
+// Finish() from the command's callback: it converts --duration, --shard, ... into `flags` and
+// resolves the scenario path; it returns "" or an error message naming the flag (exit code 2).
+class GenerateFlagSet {
+ public:
+  GenerateFlags flags;
+  std::string Finish();
+
+ private:
+  friend std::shared_ptr<GenerateFlagSet> AddGenerateFlags(CLI::App* cmd);
+  std::string duration, shard, protocol, compression, ca, cert, key, metrics_interval;
+  uint64_t start_time = 0;
+};
+std::shared_ptr<GenerateFlagSet> AddGenerateFlags(CLI::App* cmd);
+
 // Sends the scenario's traces as the flags say and returns the process exit code
-// (core/exit_codes.h). Implemented in cli/generate_run.cc.
-int RunGenerate(const GenerateFlags& flags);
+// (core/exit_codes.h). `command` prefixes error messages ("generate", "run"). Implemented in
+// cli/generate_run.cc.
+// When `load_out` is not null it receives the run's summary (for `run`'s reports).
+int RunGenerate(const GenerateFlags& flags, const char* command = "generate",
+                LoadSummary* load_out = nullptr);
 
 }  // namespace agentstorm::cli

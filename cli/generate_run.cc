@@ -15,8 +15,10 @@
 #include "core/exit_codes.h"
 #include "generator/exporter_factory.h"
 #include "generator/exporter_options.h"
+#include "generator/genai_metrics.h"
 #include "generator/ledger.h"
 #include "generator/load_engine.h"
+#include "generator/otlp_metrics_exporter.h"
 #include "generator/rate_parser.h"
 #include "generator/retrying_exporter.h"
 #include "generator/scenario_loader.h"
@@ -51,8 +53,8 @@ class StopSignals {
   struct sigaction old_term_ {};
 };
 
-int Usage(const std::string& message) {
-  std::cerr << "agentstorm generate: " << message << "\n";
+int Usage(const char* command, const std::string& message) {
+  std::cerr << "agentstorm " << command << ": " << message << "\n";
   return kExitUsage;
 }
 
@@ -79,7 +81,7 @@ absl::StatusOr<LoadProfile> ResolveProfile(const GenerateFlags& flags, const Sce
 
 }  // namespace
 
-int RunGenerate(const GenerateFlags& flags) {
+int RunGenerate(const GenerateFlags& flags, const char* command, LoadSummary* load_out) {
   std::vector<ScenarioDiagnostic> errors;
   std::unique_ptr<Scenario> loaded = LoadScenarioFile(flags.scenario_path, &errors);
   if (!loaded) {
@@ -89,7 +91,7 @@ int RunGenerate(const GenerateFlags& flags) {
   std::shared_ptr<const Scenario> scenario = std::move(loaded);
 
   auto profile = ResolveProfile(flags, *scenario);
-  if (!profile.ok()) return Usage(std::string(profile.status().message()));
+  if (!profile.ok()) return Usage(command, std::string(profile.status().message()));
 
   // Exporters: one per --endpoint; with none, the OTEL_EXPORTER_OTLP_* environment (or the
   // default localhost endpoint) decides.
@@ -97,10 +99,11 @@ int RunGenerate(const GenerateFlags& flags) {
   for (const std::string& e : flags.endpoints) endpoints.emplace_back(e);
   if (endpoints.empty()) endpoints.emplace_back(std::nullopt);
   if (endpoints.size() > static_cast<size_t>(kLedgerMaxEndpoints))
-    return Usage("at most " + std::to_string(kLedgerMaxEndpoints) + " --endpoint");
+    return Usage(command, "at most " + std::to_string(kLedgerMaxEndpoints) + " --endpoint");
   LoadOptions options;
   std::vector<std::unique_ptr<Exporter>> exporters;
   std::vector<Exporter*> exporter_ptrs;
+  std::vector<std::unique_ptr<OtlpMetricsExporter>> metrics_exporters;
   for (const auto& endpoint : endpoints) {
     ExporterFlags ef;
     ef.endpoint = endpoint;
@@ -113,11 +116,16 @@ int RunGenerate(const GenerateFlags& flags) {
     ef.key_file = flags.key_file;
     ef.max_in_flight = options.max_in_flight;
     auto eo = BuildExporterOptions(ef);
-    if (!eo.ok()) return Usage(std::string(eo.status().message()));
+    if (!eo.ok()) return Usage(command, std::string(eo.status().message()));
     auto exporter = MakeExporter(*eo);
-    if (!exporter.ok()) return Usage(std::string(exporter.status().message()));
+    if (!exporter.ok()) return Usage(command, std::string(exporter.status().message()));
     exporter_ptrs.push_back(exporter->get());
     exporters.push_back(std::move(*exporter));
+    if (flags.metrics) {
+      auto me = OtlpMetricsExporter::Create(MetricsExporterOptions(*eo, endpoint.has_value()));
+      if (!me.ok()) return Usage(command, std::string(me.status().message()));
+      metrics_exporters.push_back(std::move(*me));
+    }
   }
 
   const uint64_t run_start = flags.start_unix_nano != 0 ? flags.start_unix_nano : NowUnixNano();
@@ -160,9 +168,23 @@ int RunGenerate(const GenerateFlags& flags) {
     header.load = DescribeLoadProfile(options.profile);
     for (Exporter* e : exporter_ptrs) header.endpoints.push_back(e->Describe());
     auto w = LedgerWriter::Create(flags.ledger, header);
-    if (!w.ok()) return Usage(std::string(w.status().message()));
+    if (!w.ok()) return Usage(command, std::string(w.status().message()));
     ledger = std::move(*w);
     options.ledger = ledger.get();
+  }
+
+  // GenAI client metrics, aggregated from the traces as they join batches.
+  std::unique_ptr<GenAiMetricsAggregator> aggregator;
+  std::unique_ptr<PeriodicMetricsExport> metrics_export;
+  if (flags.metrics) {
+    aggregator = std::make_unique<GenAiMetricsAggregator>(run_start);
+    std::vector<OtlpMetricsExporter*> ptrs;
+    for (auto& e : metrics_exporters) ptrs.push_back(e.get());
+    metrics_export = std::make_unique<PeriodicMetricsExport>(
+        aggregator.get(), std::move(ptrs),
+        std::chrono::milliseconds(static_cast<int64_t>(flags.metrics_interval_seconds * 1000)));
+    options.on_trace = [agg = aggregator.get()](const SynthesizedTrace& t) { agg->Add(t); };
+    metrics_export->Start();
   }
 
   LoadSummary summary;
@@ -171,6 +193,11 @@ int RunGenerate(const GenerateFlags& flags) {
     options.stop_flag = &g_stop;
     LoadEngine engine(options, synth, exporter_ptrs);
     summary = engine.Run();
+  }
+  std::optional<MetricsExportStats> metrics_stats;
+  if (metrics_export) {
+    metrics_export->Stop();
+    metrics_stats = metrics_export->stats();
   }
   // An exporter that never got an answer from its server (even when shutdown cut its retries
   // short) could not be reached.
@@ -186,32 +213,34 @@ int RunGenerate(const GenerateFlags& flags) {
   if (ledger) {
     absl::Status closed = ledger->Close();
     if (!closed.ok()) {
-      std::cerr << "agentstorm generate: " << closed.message() << "\n";
+      std::cerr << "agentstorm " << command << ": " << closed.message() << "\n";
       code = kExitUsage;
     }
   }
   std::cout << FormatSummaryText(summary);
+  if (metrics_stats) std::cout << FormatMetricsExportStats(*metrics_stats);
   std::cout.flush();
   if (!flags.summary_json.empty()) {
     std::ofstream out(flags.summary_json);
     out << SummaryToJson(summary).dump(2) << "\n";
     if (!out) {
-      std::cerr << "agentstorm generate: cannot write " << flags.summary_json << "\n";
+      std::cerr << "agentstorm " << command << ": cannot write " << flags.summary_json << "\n";
       code = kExitUsage;
     }
   }
   for (size_t i = 0; i < summary.endpoints.size(); ++i) {
     const EndpointStats& e = summary.endpoints[i];
     if (e.unreachable() || never_reached[i]) {
-      std::cerr << "agentstorm generate: endpoint " << e.endpoint
+      std::cerr << "agentstorm " << command << ": endpoint " << e.endpoint
                 << " could not be reached: " << e.last_error << "\n";
       code = kExitUnreachable;
     } else if (summary.spans_scheduled > 0 && e.spans_acknowledged == 0 && e.spans_rejected == 0) {
-      std::cerr << "agentstorm generate: endpoint " << e.endpoint << " accepted no span"
+      std::cerr << "agentstorm " << command << ": endpoint " << e.endpoint << " accepted no span"
                 << (e.last_error.empty() ? "" : ": " + e.last_error) << "\n";
       code = kExitUnreachable;
     }
   }
+  if (load_out != nullptr) *load_out = std::move(summary);
   return code;
 }
 

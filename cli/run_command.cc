@@ -1,0 +1,239 @@
+// `agentstorm run SCENARIO [generate options] [check options]`: generate, then check what
+// arrived, in one command.
+//
+// Without --endpoint it starts the embedded sink in-process on free 127.0.0.1 ports, sends to
+// it (gRPC, or its HTTP receiver for --protocol http/*) and checks it through its query API
+// (jaeger://127.0.0.1:PORT). With --endpoint URL it sends there, and --backend URL says where
+// the check reads back from. The other OTEL_EXPORTER_OTLP_* variables apply as for generate.
+//
+// Size of the run when the command line does not say: a scenario without a `load:` section and
+// no --rate is sent at --rate max; with none of --traces, --duration or a `load:` section the run
+// is 200 traces. A quick, complete loop (ci/demo).
+//
+// Output: the generate summary, then the check summary. Exit code: generate's when it failed
+// (2 usage, 3 endpoint unreachable), else the check's (0 ok, 1 violation, 2 usage, 3 backend
+// unreachable).
+#include <CLI/CLI.hpp>
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+
+#include "checker/check_pipeline.h"
+#include "checker/readers/trace_reader.h"
+#include "checker/rules/alert_rule.h"
+#include "cli/commands.h"
+#include "cli/generate_flags.h"
+#include "core/exit_codes.h"
+#include "generator/exporter_options.h"
+#include "generator/load_summary.h"
+#include "generator/scenario_loader.h"
+#include "generator/units.h"
+#include "generator/ledger.h"
+#include "reports/check_report.h"
+#include "reports/check_report.h"
+#include "sink/sink.h"
+
+namespace agentstorm::cli {
+namespace {
+
+constexpr uint64_t kDefaultRunTraces = 200;
+
+struct CheckFlags {
+  std::string backend;
+  std::vector<std::string> backend_headers;
+  std::string wait = "30s";
+  std::string report_dir;
+  std::vector<std::string> formats;
+  std::string config;
+  std::string semconv_registry;
+  std::vector<std::string> alerts;
+  std::string baseline;  // --baseline FILE (reports/baseline.h)
+};
+
+int Fail(int code, const std::string& message) {
+  std::cerr << "agentstorm run: " << message << "\n";
+  return code;
+}
+
+// A private directory for the ledger when --ledger is not given; removed on destruction.
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "agentstorm-run-XXXXXX").string();
+    if (mkdtemp(tmpl.data()) != nullptr) path_ = tmpl;
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    if (!path_.empty()) std::filesystem::remove_all(path_, ignored);
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+int Run(GenerateFlags flags, const CheckFlags& check) {
+  // The scenario first: its errors are usage errors (file:line), and its `load:` section decides
+  // the defaults.
+  std::vector<ScenarioDiagnostic> errors;
+  std::unique_ptr<Scenario> loaded = LoadScenarioFile(flags.scenario_path, &errors);
+  if (!loaded) {
+    for (const auto& e : errors) std::cerr << e.ToString() << "\n";
+    return kExitUsage;
+  }
+  std::shared_ptr<const Scenario> scenario = std::move(loaded);
+  const bool scenario_load = scenario->load.has_value();
+  if (flags.rate.empty() && !scenario_load) flags.rate = "max";
+  if (flags.traces == 0 && flags.duration_seconds <= 0 && (!scenario_load || flags.rate == "max"))
+    flags.traces = kDefaultRunTraces;
+
+  auto wait = ParseDurationSeconds(check.wait);
+  if (!wait.ok()) return Fail(kExitUsage, "--wait: " + std::string(wait.status().message()));
+
+  std::unique_ptr<sink::Sink> sink;
+  std::string backend = check.backend;
+  if (flags.endpoints.empty()) {
+    // Which receiver: the protocol generate will use (flag, then OTEL_EXPORTER_OTLP_*PROTOCOL).
+    ExporterFlags probe;
+    probe.protocol = flags.protocol;
+    auto options = BuildExporterOptions(probe);
+    if (!options.ok()) return Fail(kExitUsage, std::string(options.status().message()));
+    sink::SinkOptions so;
+    so.grpc_address = "127.0.0.1:0";
+    so.http_address = "127.0.0.1:0";
+    so.query_address = "127.0.0.1:0";
+    auto started = sink::Sink::Start(so);
+    if (!started.ok())
+      return Fail(kExitUnreachable,
+                  "cannot start the embedded sink: " + std::string(started.status().message()));
+    sink = std::move(*started);
+    const int port =
+        options->protocol == OtlpProtocol::kGrpc ? sink->grpc_port() : sink->http_port();
+    flags.endpoints.push_back("http://127.0.0.1:" + std::to_string(port));
+    if (backend.empty()) backend = "jaeger://127.0.0.1:" + std::to_string(sink->query_port());
+    if (!flags.quiet)
+      std::cout << "embedded sink: OTLP " << flags.endpoints.back() << ", query " << backend
+                << "\n";
+  } else if (backend.empty()) {
+    return Fail(kExitUsage, "with --endpoint, give --backend URL to read the traces back from");
+  }
+
+  TempDir temp;
+  if (flags.ledger.empty()) {
+    if (temp.path().empty()) return Fail(kExitUsage, "cannot create a temporary directory");
+    flags.ledger = temp.path() + "/run.ledger";
+  }
+
+  std::cout << "== generate ==\n";
+  std::cout.flush();
+  LoadSummary load;
+  const int generated = RunGenerate(flags, "run", &load);
+  if (generated != kExitOk) {
+    if (sink) (void)sink->Shutdown(absl::Seconds(1));
+    return generated;
+  }
+
+  std::cout << "== check ==\n";
+  std::cout.flush();
+  CheckOptions co;
+  co.source_dir = AGENTSTORM_SOURCE_DIR;
+  co.ledger_paths = {flags.ledger};
+  co.scenario = scenario;
+  co.backend_url = backend;
+  co.backend_headers = check.backend_headers;
+  co.wait = absl::Seconds(*wait);
+  co.semconv_registry_dir = check.semconv_registry;
+  co.config_path = check.config;
+  co.quiet = flags.quiet;
+  co.progress = !flags.quiet;
+  co.report_dir = check.report_dir;
+  co.report_formats = check.formats;
+  const absl::Time run_start = absl::FromUnixNanos(static_cast<int64_t>(load.run_start_unix_nano));
+  AlertRule* alert_rule = nullptr;  // owned by the pipeline
+  if (!check.alerts.empty()) {
+    co.alerts_url = check.alerts.front();
+    co.extra_rules = [&](const Scenario* s) -> absl::StatusOr<std::vector<std::unique_ptr<Rule>>> {
+      auto rule = MakeAlertRule(check.alerts, s, run_start);
+      if (!rule.ok()) return rule.status();
+      alert_rule = rule->get();
+      std::vector<std::unique_ptr<Rule>> rules;
+      rules.push_back(std::move(*rule));
+      return rules;
+    };
+  }
+  auto result = RunCheck(co);
+  if (sink) (void)sink->Shutdown(absl::Seconds(1));
+  if (!result.ok()) {
+    const int code = readers::IsUnreachable(result.status()) ? kExitUnreachable : kExitUsage;
+    return Fail(code, std::string(result.status().message()));
+  }
+  std::cout << FormatCheckSummary(**result);
+  if (alert_rule != nullptr) {
+    std::cout << "alerts:\n" << DescribeAlertTimelines(alert_rule->timelines());
+    if (!alert_rule->status().ok())
+      return Fail(kExitUnreachable, std::string(alert_rule->status().message()));
+  }
+  std::cout.flush();
+  if ((*result)->exit_code == kExitUnreachable && !(*result)->unreachable_reason.empty())
+    std::cerr << "agentstorm run: " << (*result)->unreachable_reason << "\n";
+  if (!check.report_dir.empty() || !check.baseline.empty()) {
+    reports::ReportRequest request;
+    request.baseline_path = check.baseline;
+    request.dir = check.report_dir;
+    request.formats = check.formats;
+    request.command = "run";
+    request.tool_version = AGENTSTORM_VERSION;
+    request.run_start = run_start;
+    request.run_end = absl::Now();
+    std::vector<reports::AlertTimeline> alerts;
+    if (alert_rule != nullptr)
+      alerts = reports::AlertTimelinesForReport(alert_rule->timelines(), run_start);
+    auto code = reports::WriteCheckReports(**result, request, &load, nullptr, alerts);
+    if (!code.ok()) return Fail(kExitUsage, std::string(code.status().message()));
+    if (!flags.quiet && !check.report_dir.empty())
+      std::cout << "reports written to " << check.report_dir << "\n";
+    return *code;
+  }
+  return (*result)->exit_code;
+}
+
+}  // namespace
+
+void AddRunCommand(CLI::App& app, int* exit_code) {
+  CLI::App* cmd = app.add_subcommand(
+      "run",
+      "generate then check in one command; without --endpoint, against the embedded sink "
+      "started in-process");
+  std::shared_ptr<GenerateFlagSet> set = AddGenerateFlags(cmd);
+  auto check = std::make_shared<CheckFlags>();
+  cmd->add_option("--backend", check->backend,
+                  "where to read the traces back (jaeger://, tempo://, file:...); default with no "
+                  "--endpoint: the embedded sink");
+  cmd->add_option("--backend-header", check->backend_headers,
+                  "K=V header on every backend request (repeatable)");
+  cmd->add_option("--wait", check->wait, "how long the check polls for traces to appear")
+      ->capture_default_str();
+  cmd->add_option("--report", check->report_dir, "write the reports to DIR");
+  cmd->add_option("--format", check->formats, "report formats (json, junit, md, html); default all");
+  cmd->add_option("--baseline", check->baseline,
+                  "previous report.json: fail on throughput, loss or time-until-queryable "
+                  "regressions");
+  cmd->add_option("--config", check->config, "check configuration (expected violations, levels)");
+  cmd->add_option("--semconv-registry", check->semconv_registry,
+                  "semantic-convention registry DIR instead of the bundled profile");
+  cmd->add_option("--alerts", check->alerts,
+                  "prometheus://HOST:PORT or alertmanager://HOST:PORT (repeatable)");
+  cmd->callback([=] {
+    if (std::string error = set->Finish(); !error.empty()) {
+      *exit_code = Fail(kExitUsage, error);
+      return;
+    }
+    *exit_code = Run(set->flags, *check);
+  });
+}
+
+}  // namespace agentstorm::cli

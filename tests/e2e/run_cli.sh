@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# agentstorm run as a user runs it: the smoke scenario against the embedded sink (exit 0, both
+# summaries, GenAI metrics delivered), broken instrumentation (exit 1), an --endpoint that is down
+# (exit 3), --endpoint without --backend and an invalid scenario (exit 2, file:line).
+set -euo pipefail
+bin=${AGENTSTORM:?AGENTSTORM must name the agentstorm binary}
+
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+fail() {
+  echo "FAIL: $*"
+  for f in "$dir"/*.out "$dir"/*.err; do [[ -f $f ]] && { echo "--- $f"; tail -40 "$f"; }; done
+  exit 1
+}
+run() {  # run NAME EXPECTED_CODE ARGS...: runs agentstorm, checks its exit code
+  local name=$1 want=$2
+  shift 2
+  local code=0
+  "$bin" "$@" >"$dir/$name.out" 2>"$dir/$name.err" || code=$?
+  [[ $code == "$want" ]] || fail "$name: exit $code, want $want ($*)"
+}
+
+# 1. The smoke scenario, generated into the embedded sink and checked: exit 0, both summaries.
+run smoke 0 run smoke --traces 300 --metrics --quiet --ledger "$dir/smoke.ledger"
+grep -q '^== generate ==' "$dir/smoke.out" || fail "smoke: no generate section"
+grep -q '^== check ==' "$dir/smoke.out" || fail "smoke: no check section"
+(( $(grep -n '^== generate ==' "$dir/smoke.out" | cut -d: -f1) <
+   $(grep -n '^== check ==' "$dir/smoke.out" | cut -d: -f1) )) || fail "smoke: summaries out of order"
+grep -Eq 'GenAI metrics: [1-9][0-9]* exports, [1-9][0-9]* data points in the last, 0 failed' \
+  "$dir/smoke.out" || fail "smoke: GenAI metrics not delivered"
+[[ -s $dir/smoke.ledger ]] || fail "smoke: --ledger not written"
+
+# 2. Deliberately broken instrumentation: the check finds violations, exit 1.
+run broken 1 run broken-instrumentation --traces 200 --quiet
+
+# 3. An endpoint that is down: exit 3 from the generate part, with a clear message.
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+run down 3 run smoke --traces 20 --endpoint "http://127.0.0.1:$port" \
+  --backend "jaeger://127.0.0.1:$port" --quiet
+grep -q 'could not be reached' "$dir/down.err" || fail "down: no clear message"
+
+# 4. --endpoint without --backend: usage error.
+run nobackend 2 run smoke --traces 20 --endpoint "http://127.0.0.1:$port"
+grep -q -- '--backend' "$dir/nobackend.err" || fail "nobackend: message does not name --backend"
+
+# 5. An invalid scenario: exit 2 with file:line.
+printf 'description: broken\nservices: {app: {}}\nagents:\n  a:\n    steps: [{nonsense: 1}]\n' \
+  >"$dir/bad.yaml"
+run bad 2 run "$dir/bad.yaml"
+grep -q "bad.yaml:[0-9]" "$dir/bad.err" || fail "bad: no file:line in the message"
+
+echo "PASS"
