@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   agentstorm::cli::AddGenerateCommand(app, &exit_code);
   agentstorm::cli::AddValidateCommand(app, &exit_code);
   agentstorm::cli::AddScenariosCommand(app, &exit_code);
+  agentstorm::cli::AddCheckCommand(app, &exit_code);
   agentstorm::cli::AddRunCommand(app, &exit_code);
 
   try {
