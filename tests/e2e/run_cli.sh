@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # agentstorm run as a user runs it: the smoke scenario against the embedded sink (exit 0, both
-# summaries, GenAI metrics delivered), broken instrumentation (exit 1), an --endpoint that is down
+# summaries, GenAI metrics delivered; OTEL_EXPORTER_OTLP_* honoured), broken instrumentation (exit 1), an --endpoint that is down
 # (exit 3), --endpoint without --backend and an invalid scenario (exit 2, file:line).
 set -euo pipefail
 bin=${AGENTSTORM:?AGENTSTORM must name the agentstorm binary}
@@ -29,6 +29,13 @@ grep -q '^== check ==' "$dir/smoke.out" || fail "smoke: no check section"
 grep -Eq 'GenAI metrics: [1-9][0-9]* exports, [1-9][0-9]* data points in the last, 0 failed' \
   "$dir/smoke.out" || fail "smoke: GenAI metrics not delivered"
 [[ -s $dir/smoke.ledger ]] || fail "smoke: --ledger not written"
+
+# 1b. OTEL_EXPORTER_OTLP_* apply to run: protocol and compression from the environment.
+OTEL_EXPORTER_OTLP_PROTOCOL=http/json OTEL_EXPORTER_OTLP_COMPRESSION=gzip \
+  run envproto 0 run smoke --traces 30 --metrics --quiet
+grep -Eq '^endpoint +http/json http://127\.0\.0\.1:[0-9]+/v1/traces \(gzip' "$dir/envproto.out" ||
+  fail "envproto: the OTEL_EXPORTER_OTLP_* protocol/compression were not used"
+grep -q ', 0 failed' "$dir/envproto.out" || fail "envproto: metrics over http/json failed"
 
 # 2. Deliberately broken instrumentation: the check finds violations, exit 1.
 run broken 1 run broken-instrumentation --traces 200 --quiet
