@@ -7,8 +7,9 @@
 // the check reads back from. The other OTEL_EXPORTER_OTLP_* variables apply as for generate.
 //
 // Size of the run when the command line does not say: a scenario without a `load:` section and
-// no --rate is sent at --rate max; with none of --traces, --duration or a `load:` section the run
-// is 200 traces. A quick, complete loop (ci/demo).
+// no --rate is sent at --rate max (at 100/s when only --duration bounds it); with none of
+// --traces, --duration or a `load:` section the run is 200 traces. A quick, complete loop
+// (ci/demo).
 //
 // Output: the generate summary, then the check summary. Exit code: generate's when it failed
 // (2 usage, 3 endpoint unreachable), else the check's (0 ok, 1 violation, 2 usage, 3 backend
@@ -41,6 +42,8 @@ namespace agentstorm::cli {
 namespace {
 
 constexpr uint64_t kDefaultRunTraces = 200;
+// A --duration without --rate: a steady rate, so a long run does not flood the sink's store.
+constexpr const char* kDefaultTimedRate = "100/s";
 
 struct CheckFlags {
   std::string backend;
@@ -87,7 +90,8 @@ int Run(GenerateFlags flags, const CheckFlags& check) {
   }
   std::shared_ptr<const Scenario> scenario = std::move(loaded);
   const bool scenario_load = scenario->load.has_value();
-  if (flags.rate.empty() && !scenario_load) flags.rate = "max";
+  if (flags.rate.empty() && !scenario_load)
+    flags.rate = flags.duration_seconds > 0 && flags.traces == 0 ? kDefaultTimedRate : "max";
   if (flags.traces == 0 && flags.duration_seconds <= 0 && (!scenario_load || flags.rate == "max"))
     flags.traces = kDefaultRunTraces;
 
