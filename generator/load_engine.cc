@@ -15,6 +15,7 @@
 #include "absl/strings/str_format.h"
 #include "generator/rate_parser.h"
 #include "generator/scheduler.h"
+#include "generator/templated_encoder.h"
 
 namespace agentstorm {
 namespace {
@@ -26,26 +27,6 @@ uint64_t Nanos(Clock::duration d) {
   return static_cast<uint64_t>(std::max<int64_t>(0, std::chrono::duration_cast<nanoseconds>(d).count()));
 }
 double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
-
-// Appends `rs` as one `resource_spans` field (number 1, length-delimited) of an
-// ExportTraceServiceRequest: concatenated, such fields are a valid request.
-void AppendResourceSpans(const opentelemetry::proto::trace::v1::ResourceSpans& rs, std::string* out) {
-  const size_t n = rs.ByteSizeLong();
-  uint8_t head[11];
-  size_t h = 0;
-  head[h++] = 0x0A;
-  for (uint64_t v = n;; v >>= 7) {
-    if (v < 0x80) {
-      head[h++] = static_cast<uint8_t>(v);
-      break;
-    }
-    head[h++] = static_cast<uint8_t>(v | 0x80);
-  }
-  const size_t old = out->size();
-  out->resize(old + h + n);
-  std::memcpy(out->data() + old, head, h);
-  rs.SerializeWithCachedSizesToArray(reinterpret_cast<uint8_t*>(out->data() + old + h));
-}
 
 struct TraceMeta {
   uint64_t index = 0;
@@ -240,9 +221,14 @@ void LoadEngine::Impl::Worker() {
       }
     }
     if (!a) break;
-    source_.Synthesize(a->index, a->phase, &trace);
     staged.clear();
-    for (const auto& rs : trace.resource_spans) AppendResourceSpans(rs, &staged);
+    if (options_.on_trace) {
+      // The callback reads the spans: build the messages (the reference path) and serialize them.
+      source_.Synthesize(a->index, a->phase, &trace);
+      for (const auto& rs : trace.resource_spans) AppendResourceSpans(rs, &staged);
+    } else {
+      source_.SynthesizeEncoded(a->index, a->phase, &trace, &staged);  // templated wire encoding
+    }
     TraceMeta m;
     m.index = a->index;
     m.trace_id = trace.trace_id;

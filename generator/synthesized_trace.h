@@ -57,6 +57,12 @@ class TraceSource {
   // Fills *out with trace `index` (its previous contents are overwritten). `phase` is an index
   // into the load profile's phases whose fault overrides apply, or -1 for the scenario's own rates.
   virtual void Synthesize(uint64_t index, int phase, SynthesizedTrace* out) const = 0;
+  // Appends trace `index` to *out as `resource_spans` fields of a serialized
+  // ExportTraceServiceRequest (so traces concatenate into a request) and fills *meta like
+  // Synthesize (its resource_spans are scratch). The default serializes Synthesize's messages;
+  // TraceSynthesizer overrides it with the templated wire encoder.
+  virtual void SynthesizeEncoded(uint64_t index, int phase, SynthesizedTrace* meta,
+                                 std::string* out) const;
   // Mean spans per trace, used to turn a spans/s target into traces/s.
   virtual double MeanSpansPerTrace() const = 0;
 };

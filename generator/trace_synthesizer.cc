@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include "generator/templated_encoder.h"
 #include "opentelemetry/proto/trace/v1/trace.pb.h"
 
 namespace agentstorm {
@@ -20,9 +21,6 @@ using opentelemetry::proto::trace::v1::Status;
 constexpr int64_t kMs = 1'000'000;
 constexpr int kMaxRunawayIterations = 1000;
 
-// Schema URLs written on the scope: the genai repo's manifest for the latest conventions.
-constexpr const char* kSchemaLatest = "https://opentelemetry.io/schemas/gen-ai-dev/1.42.0-dev";
-constexpr const char* kSchemaV136 = "https://opentelemetry.io/schemas/1.36.0";
 
 int64_t Nanos(double seconds) { return static_cast<int64_t>(std::llround(seconds * 1e9)); }
 
@@ -63,29 +61,6 @@ const std::string& PickWeighted(const std::vector<WeightedString>& v, CounterRng
 }
 
 // ---------------------------------------------------------------- attribute writers
-
-KeyValue* NewAttr(Span* s, std::string_view key) {
-  KeyValue* kv = s->add_attributes();
-  kv->set_key(key.data(), key.size());
-  return kv;
-}
-void SetStr(Span* s, std::string_view key, std::string_view v) {
-  NewAttr(s, key)->mutable_value()->set_string_value(v.data(), v.size());
-}
-void SetInt(Span* s, std::string_view key, int64_t v) {
-  NewAttr(s, key)->mutable_value()->set_int_value(v);
-}
-void SetDouble(Span* s, std::string_view key, double v) {
-  NewAttr(s, key)->mutable_value()->set_double_value(v);
-}
-void SetBool(Span* s, std::string_view key, bool v) {
-  NewAttr(s, key)->mutable_value()->set_bool_value(v);
-}
-void SetStrArray(Span* s, std::string_view key, std::initializer_list<std::string_view> values) {
-  auto* arr = NewAttr(s, key)->mutable_value()->mutable_array_value();
-  arr->clear_values();
-  for (std::string_view v : values) arr->add_values()->set_string_value(v.data(), v.size());
-}
 
 void SetResourceStr(opentelemetry::proto::resource::v1::Resource* r, std::string_view key,
                     std::string_view v) {
@@ -135,22 +110,160 @@ struct ChatOutcome {
 
 // Per-thread scratch, reused so steady-state synthesis does not allocate.
 struct Scratch {
-  std::vector<int> slot_of_service;
   std::string text;
   std::string text2;
-  std::vector<Span*> spans;
+  std::string text3;
 };
 thread_local Scratch tls_scratch;
 
-// Builds one trace into a SynthesizedTrace. Lives for one Synthesize call.
+// The reference output: libprotobuf messages in SynthesizedTrace::resource_spans (one
+// ResourceSpans per service slot, reused across calls).
+class ProtoOut {
+ public:
+  using SpanHandle = Span*;
+  static constexpr SpanHandle kNoSpan = nullptr;
+
+  ProtoOut(SynthesizedTrace* out, const ScenarioPart& part, bool latest)
+      : out_(out), latest_(latest) {
+    slot_of_service_.assign(part.services.size(), -1);
+  }
+
+  SpanHandle NewSpan(int service, const Service& svc, CounterRng* attrs, SpanHandle parent,
+                     int kind, uint64_t start, uint64_t id) {
+    Span* span = Slot(service, svc, attrs)->mutable_scope_spans(0)->add_spans();
+    span->set_trace_id(out_->trace_id.data(), out_->trace_id.size());
+    char bytes[8];
+    std::memcpy(bytes, &id, 8);
+    span->set_span_id(bytes, 8);
+    if (parent) span->set_parent_span_id(parent->span_id());
+    span->set_kind(static_cast<Span::SpanKind>(kind));
+    span->set_start_time_unix_nano(start);
+    return span;
+  }
+  void SetKind(Span* s, int kind) { s->set_kind(static_cast<Span::SpanKind>(kind)); }
+  void SetName(Span* s, std::string_view a, std::string_view b) {
+    std::string* n = s->mutable_name();
+    n->assign(a.data(), a.size());
+    if (!b.empty()) {
+      n->push_back(' ');
+      n->append(b.data(), b.size());
+    }
+  }
+  void SetEnd(Span* s, uint64_t end) { s->set_end_time_unix_nano(end); }
+  void Str(Span* s, std::string_view key, std::string_view v) {
+    NewAttr(s, key)->mutable_value()->set_string_value(v.data(), v.size());
+  }
+  void Int(Span* s, std::string_view key, int64_t v) { NewAttr(s, key)->mutable_value()->set_int_value(v); }
+  void Double(Span* s, std::string_view key, double v) {
+    NewAttr(s, key)->mutable_value()->set_double_value(v);
+  }
+  void Bool(Span* s, std::string_view key, bool v) { NewAttr(s, key)->mutable_value()->set_bool_value(v); }
+  void StrArray(Span* s, std::string_view key, const std::string_view* v, size_t n) {
+    auto* arr = NewAttr(s, key)->mutable_value()->mutable_array_value();
+    arr->clear_values();
+    for (size_t i = 0; i < n; ++i) arr->add_values()->set_string_value(v[i].data(), v[i].size());
+  }
+  void SetError(Span* s, std::string_view message) {
+    Status* st = s->mutable_status();
+    st->set_code(Status::STATUS_CODE_ERROR);
+    st->set_message(message.data(), message.size());
+  }
+  void BeginEvent(Span* s, uint64_t time, std::string_view name) {
+    ev_ = s->add_events();
+    ev_->set_time_unix_nano(time);
+    ev_->set_name(name.data(), name.size());
+  }
+  void EventStr(std::string_view key, std::string_view v) {
+    auto* a = ev_->add_attributes();
+    a->set_key(key.data(), key.size());
+    a->mutable_value()->set_string_value(v.data(), v.size());
+  }
+  void EventInt(std::string_view key, int64_t v) {
+    auto* a = ev_->add_attributes();
+    a->set_key(key.data(), key.size());
+    a->mutable_value()->set_int_value(v);
+  }
+  void EndEvent() { ev_ = nullptr; }
+  void CollectParented(std::vector<Span*>* out) const {
+    out->clear();
+    for (int i = 0; i < used_slots_; ++i)
+      for (Span& sp : *out_->resource_spans[i].mutable_scope_spans(0)->mutable_spans())
+        if (!sp.parent_span_id().empty()) out->push_back(&sp);
+  }
+  void SetParent(Span* s, uint64_t id) {
+    char bytes[8];
+    std::memcpy(bytes, &id, 8);
+    s->set_parent_span_id(bytes, 8);
+  }
+  void RemoveRoot() {
+    auto* root_spans = out_->resource_spans[0].mutable_scope_spans(0)->mutable_spans();
+    root_spans->erase(root_spans->begin());
+  }
+  int used_slots() const { return static_cast<int>(used_slots_); }
+
+ private:
+  static KeyValue* NewAttr(Span* s, std::string_view key) {
+    KeyValue* kv = s->add_attributes();
+    kv->set_key(key.data(), key.size());
+    return kv;
+  }
+
+  ResourceSpans* Slot(int service, const Service& svc, CounterRng* attrs) {
+    int& slot = slot_of_service_[service];
+    if (slot >= 0) return &out_->resource_spans[slot];
+    slot = used_slots_++;
+    if (static_cast<int>(out_->resource_spans.size()) < used_slots_) out_->resource_spans.emplace_back();
+    ResourceSpans* rs = &out_->resource_spans[slot];
+    auto* res = rs->mutable_resource();
+    // Reuse the resource when the slot already describes this service (and has no pooled values).
+    const int expected = 2 + !svc.version.empty() + !svc.environment.empty() +
+                         static_cast<int>(svc.attributes.size());
+    bool pooled = false;
+    for (const ExtraAttribute& a : svc.attributes) pooled |= a.type == ExtraAttribute::Type::kPool;
+    if (pooled || res->attributes_size() != expected ||
+        res->attributes(0).value().string_value() != svc.name) {
+      res->Clear();
+      SetResourceStr(res, "service.name", svc.name);
+      if (!svc.version.empty()) SetResourceStr(res, "service.version", svc.version);
+      if (!svc.environment.empty())
+        SetResourceStr(res, "deployment.environment.name", svc.environment);
+      SetResourceStr(res, "telemetry.sdk.name", "agentstorm");
+      for (const ExtraAttribute& a : svc.attributes)
+        WriteExtra(a, *attrs, &scratch_, res->add_attributes());
+    }
+    if (rs->scope_spans_size() == 0) rs->add_scope_spans();
+    while (rs->scope_spans_size() > 1) rs->mutable_scope_spans()->RemoveLast();
+    auto* ss = rs->mutable_scope_spans(0);
+    ss->mutable_scope()->set_name("agentstorm");
+    ss->set_schema_url(ScopeSchemaUrl(latest_));
+    return rs;
+  }
+
+  SynthesizedTrace* out_;
+  const bool latest_;
+  std::vector<int> slot_of_service_;
+  int used_slots_ = 0;
+  std::string scratch_;
+  Span::Event* ev_ = nullptr;
+};
+
+// The templated path's output (generator/templated_encoder.h).
+using WireOut = WireTraceWriter;
+
+// Builds one trace: every decision (structure, timing, IDs, attribute values) is made here, and
+// written through `Out`: ProtoOut (libprotobuf messages, the reference) or WireOut (wire format).
+// Lives for one Synthesize call.
+template <class Out>
 class TraceBuilder {
  public:
   using SpanKindEnum = Span::SpanKind;
+  using SpanH = typename Out::SpanHandle;
 
   TraceBuilder(const Scenario& sc, const Variant& variant, const ScenarioPart& part,
                const SynthesizerOptions& opt, uint64_t index, int phase, SynthesizedTrace* out,
-               CounterRng root)
-      : part_(part),
+               CounterRng root, Out* o)
+      : o_(*o),
+        part_(part),
         variant_(variant),
         opt_(opt),
         out_(out),
@@ -164,7 +277,6 @@ class TraceBuilder {
         content_(root.Fork("content")),
         attrs_(root.Fork("attributes")),
         s_(tls_scratch) {
-    s_.slot_of_service.assign(part.services.size(), -1);
     content_on_ = part.content.enabled && !opt.skip_content;
     if (part.conversation_pool > 0) {
       CounterRng conv = root.Fork("conversation");
@@ -194,10 +306,10 @@ class TraceBuilder {
     const int64_t t0 = 0;
     int64_t end;
     if (variant_.entry_is_workflow) {
-      end = EmitWorkflow(part_.workflows[variant_.entry], nullptr, -1, t0);
+      end = EmitWorkflow(part_.workflows[variant_.entry], Out::kNoSpan, -1, t0);
     } else {
       Frame dummy;
-      end = EmitInvokeAgent(part_.agents[variant_.entry], nullptr, -1, t0, &dummy);
+      end = EmitInvokeAgent(part_.agents[variant_.entry], Out::kNoSpan, -1, t0, &dummy);
     }
     duration_ns_ = end - t0;
     PostProcessDefects();
@@ -207,7 +319,7 @@ class TraceBuilder {
   uint32_t applied() const { return applied_; }
   bool any_error() const { return any_error_; }
   uint32_t span_count() const { return span_count_; }
-  int used_slots() const { return used_slots_; }
+  int used_slots() const { return o_.used_slots(); }
 
  private:
   bool Pending(FaultKind k) const { return pending_ & FaultBit(k); }
@@ -217,96 +329,75 @@ class TraceBuilder {
   }
   const FaultSpec& Spec(FaultKind k) const { return *spec_[static_cast<int>(k)]; }
 
-  ResourceSpans* Slot(int service) {
-    int& slot = s_.slot_of_service[service];
-    if (slot >= 0) return &out_->resource_spans[slot];
-    slot = used_slots_++;
-    if (static_cast<int>(out_->resource_spans.size()) < used_slots_) out_->resource_spans.emplace_back();
-    ResourceSpans* rs = &out_->resource_spans[slot];
-    const Service& svc = part_.services[service];
-    auto* res = rs->mutable_resource();
-    // Reuse the resource when the slot already describes this service (and has no pooled values).
-    const int expected = 2 + !svc.version.empty() + !svc.environment.empty() +
-                         static_cast<int>(svc.attributes.size());
-    bool pooled = false;
-    for (const ExtraAttribute& a : svc.attributes) pooled |= a.type == ExtraAttribute::Type::kPool;
-    if (pooled || res->attributes_size() != expected ||
-        res->attributes(0).value().string_value() != svc.name) {
-      res->Clear();
-      SetResourceStr(res, "service.name", svc.name);
-      if (!svc.version.empty()) SetResourceStr(res, "service.version", svc.version);
-      if (!svc.environment.empty())
-        SetResourceStr(res, "deployment.environment.name", svc.environment);
-      SetResourceStr(res, "telemetry.sdk.name", "agentstorm");
-      for (const ExtraAttribute& a : svc.attributes)
-        WriteExtra(a, attrs_, &s_.text, res->add_attributes());
-    }
-    if (rs->scope_spans_size() == 0) rs->add_scope_spans();
-    while (rs->scope_spans_size() > 1) rs->mutable_scope_spans()->RemoveLast();
-    auto* ss = rs->mutable_scope_spans(0);
-    ss->mutable_scope()->set_name("agentstorm");
-    ss->set_schema_url(latest_ ? kSchemaLatest : kSchemaV136);
-    return rs;
-  }
-
-  Span* NewSpan(int service, const Span* parent, SpanKindEnum kind, int64_t start) {
-    Span* span = Slot(service)->mutable_scope_spans(0)->add_spans();
-    span->set_trace_id(out_->trace_id.data(), out_->trace_id.size());
+  SpanH NewSpan(int service, SpanH parent, SpanKindEnum kind, int64_t start) {
     uint64_t id = 0;
     while (id == 0) id = ids_.Next();
-    char bytes[8];
-    std::memcpy(bytes, &id, 8);
-    span->set_span_id(bytes, 8);
-    if (parent) span->set_parent_span_id(parent->span_id());
-    span->set_kind(kind);
-    span->set_start_time_unix_nano(base_ + static_cast<uint64_t>(start));
+    SpanH span = o_.NewSpan(service, part_.services[service], &attrs_, parent, kind,
+                            base_ + static_cast<uint64_t>(start), id);
     ++span_count_;
-    for (const ExtraAttribute& a : part_.span_attributes)
-      WriteExtra(a, attrs_, &s_.text, span->add_attributes());
+    for (const ExtraAttribute& a : part_.span_attributes) WriteExtra(a, span);
     return span;
   }
-  void End(Span* span, int64_t end) { span->set_end_time_unix_nano(base_ + static_cast<uint64_t>(end)); }
+  void End(SpanH span, int64_t end) { o_.SetEnd(span, base_ + static_cast<uint64_t>(end)); }
 
-  void Fail(Span* span, std::string_view error_type, std::string_view message) {
+  void SetStr(SpanH s, std::string_view key, std::string_view v) { o_.Str(s, key, v); }
+  void SetInt(SpanH s, std::string_view key, int64_t v) { o_.Int(s, key, v); }
+  void SetDouble(SpanH s, std::string_view key, double v) { o_.Double(s, key, v); }
+  void SetBool(SpanH s, std::string_view key, bool v) { o_.Bool(s, key, v); }
+  void SetStrArray(SpanH s, std::string_view key, std::initializer_list<std::string_view> values) {
+    o_.StrArray(s, key, values.begin(), values.size());
+  }
+  void WriteExtra(const ExtraAttribute& a, SpanH span) {
+    switch (a.type) {
+      case ExtraAttribute::Type::kString: o_.Str(span, a.key, a.string_value); break;
+      case ExtraAttribute::Type::kInt: o_.Int(span, a.key, a.int_value); break;
+      case ExtraAttribute::Type::kDouble: o_.Double(span, a.key, a.double_value); break;
+      case ExtraAttribute::Type::kBool: o_.Bool(span, a.key, a.bool_value); break;
+      case ExtraAttribute::Type::kStringArray: {
+        std::string_view views[16];
+        if (a.strings.size() <= 16) {
+          for (size_t i = 0; i < a.strings.size(); ++i) views[i] = a.strings[i];
+          o_.StrArray(span, a.key, views, a.strings.size());
+        } else {
+          std::vector<std::string_view> many(a.strings.begin(), a.strings.end());
+          o_.StrArray(span, a.key, many.data(), many.size());
+        }
+        break;
+      }
+      case ExtraAttribute::Type::kPool:
+        s_.text3.assign(a.string_value);
+        s_.text3.append(std::to_string(attrs_.NextInt(0, a.int_value - 1)));
+        o_.Str(span, a.key, s_.text3);
+        break;
+    }
+  }
+
+  void Fail(SpanH span, std::string_view error_type, std::string_view message) {
     SetStr(span, "error.type", error_type);
-    Status* st = span->mutable_status();
-    st->set_code(Status::STATUS_CODE_ERROR);
-    st->set_message(message.data(), message.size());
+    o_.SetError(span, message);
     any_error_ = true;
   }
 
-  void ExceptionEvent(Span* span, int64_t at, std::string_view type, std::string_view message) {
-    auto* ev = span->add_events();
-    ev->set_time_unix_nano(base_ + static_cast<uint64_t>(at));
-    ev->set_name("exception");
-    auto* a = ev->add_attributes();
-    a->set_key("exception.type");
-    a->mutable_value()->set_string_value(type.data(), type.size());
-    a = ev->add_attributes();
-    a->set_key("exception.message");
-    a->mutable_value()->set_string_value(message.data(), message.size());
+  void ExceptionEvent(SpanH span, int64_t at, std::string_view type, std::string_view message) {
+    o_.BeginEvent(span, base_ + static_cast<uint64_t>(at), "exception");
+    o_.EventStr("exception.type", type);
+    o_.EventStr("exception.message", message);
+    o_.EndEvent();
   }
 
-  void Provider(Span* span, std::string_view provider) {
+  void Provider(SpanH span, std::string_view provider) {
     if (provider.empty()) return;
     if (latest_) SetStr(span, "gen_ai.provider.name", provider);
     if (old_) SetStr(span, "gen_ai.system", SystemForProvider(provider));
   }
 
-  void Server(Span* span, const std::string& address, int port) {
+  void Server(SpanH span, const std::string& address, int port) {
     if (address.empty()) return;
     SetStr(span, "server.address", address);
     SetInt(span, "server.port", port);
   }
 
-  void Name(Span* span, std::string_view a, std::string_view b) {
-    std::string* n = span->mutable_name();
-    n->assign(a.data(), a.size());
-    if (!b.empty()) {
-      n->push_back(' ');
-      n->append(b.data(), b.size());
-    }
-  }
+  void Name(SpanH span, std::string_view a, std::string_view b) { o_.SetName(span, a, b); }
 
   void RandomHex(CounterRng& rng, int chars, std::string* out) {
     static constexpr char kHex[] = "0123456789abcdef";
@@ -324,14 +415,14 @@ class TraceBuilder {
 
   // Runs `agent` called from `caller_service` (-1 for the root). A different service makes the
   // call remote: a CLIENT invoke_agent span on the caller's side, the agent's spans under it.
-  int64_t EmitInvokeAgent(const Agent& agent, const Span* parent, int caller_service, int64_t start,
+  int64_t EmitInvokeAgent(const Agent& agent, SpanH parent, int caller_service, int64_t start,
                           Frame* caller) {
     const bool remote = caller_service >= 0 && agent.service != caller_service;
     const Model* model = agent.model >= 0 ? &part_.models[agent.model] : nullptr;
     std::string_view provider = !agent.provider.empty() ? std::string_view(agent.provider)
                                 : model                 ? std::string_view(model->provider)
                                                         : std::string_view();
-    Span* client = nullptr;
+    SpanH client = Out::kNoSpan;
     int64_t t = start;
     if (remote) {
       client = NewSpan(caller_service, parent, Span::SPAN_KIND_CLIENT, start);
@@ -341,7 +432,7 @@ class TraceBuilder {
              agent.server_address.empty() ? 443 : agent.server_port);
       t += Overhead(2, 15);  // network
     }
-    Span* span = NewSpan(agent.service, remote ? client : parent, Span::SPAN_KIND_INTERNAL, t);
+    SpanH span = NewSpan(agent.service, remote ? client : parent, Span::SPAN_KIND_INTERNAL, t);
     FillInvokeAgent(span, agent, model, provider, /*remote=*/false);
 
     Frame f;
@@ -370,7 +461,7 @@ class TraceBuilder {
     return t;
   }
 
-  void FillInvokeAgent(Span* span, const Agent& agent, const Model* model,
+  void FillInvokeAgent(SpanH span, const Agent& agent, const Model* model,
                        std::string_view provider, bool remote) {
     Name(span, "invoke_agent", agent.name);
     SetStr(span, "gen_ai.operation.name", "invoke_agent");
@@ -387,12 +478,12 @@ class TraceBuilder {
     if (!conversation_.empty()) SetStr(span, "gen_ai.conversation.id", conversation_);
     if (!remote)
       for (const ExtraAttribute& a : agent.attributes)
-        WriteExtra(a, attrs_, &s_.text, span->add_attributes());
+        WriteExtra(a, span);
   }
 
   // ---------------------------------------------------------------- steps
 
-  int64_t RunSteps(const std::vector<Step>& steps, Span* parent, Frame* f, int64_t t) {
+  int64_t RunSteps(const std::vector<Step>& steps, SpanH parent, Frame* f, int64_t t) {
     for (const Step& step : steps) {
       if (f->failed) break;  // an agent stops at its first unrecovered failure
       switch (step.kind) {
@@ -430,7 +521,7 @@ class TraceBuilder {
     return t;
   }
 
-  int64_t EmitToolLoop(const Step& step, Span* parent, Frame* f, int64_t t) {
+  int64_t EmitToolLoop(const Step& step, SpanH parent, Frame* f, int64_t t) {
     const Model& model = part_.models[step.model >= 0 ? step.model : f->model];
     int iterations = static_cast<int>(std::lround(step.iterations.Sample(structure_)));
     iterations = std::clamp(iterations, 1, step.max_iterations);
@@ -466,9 +557,9 @@ class TraceBuilder {
 
   // ---------------------------------------------------------------- inference (chat)
 
-  ChatOutcome EmitInference(const Model& model, Span* parent, Frame* f, int64_t start,
+  ChatOutcome EmitInference(const Model& model, SpanH parent, Frame* f, int64_t start,
                             bool tool_call) {
-    Span* span = NewSpan(f->service, parent, Span::SPAN_KIND_CLIENT, start);
+    SpanH span = NewSpan(f->service, parent, Span::SPAN_KIND_CLIENT, start);
     const bool first_chat = !seen_chat_;
     seen_chat_ = true;
     Name(span, model.operation, model.request_model);
@@ -477,7 +568,7 @@ class TraceBuilder {
     bool drop_operation = false, deprecated_only = false;
     if (first_chat) {
       if (Pending(FaultKind::kWrongSpanKind)) {
-        span->set_kind(Span::SPAN_KIND_SERVER);
+        o_.SetKind(span, Span::SPAN_KIND_SERVER);
         Apply(FaultKind::kWrongSpanKind);
       }
       if (Pending(FaultKind::kMissingRequiredAttribute)) {
@@ -498,7 +589,7 @@ class TraceBuilder {
     if (model.max_tokens) SetInt(span, "gen_ai.request.max_tokens", *model.max_tokens);
     if (!conversation_.empty()) SetStr(span, "gen_ai.conversation.id", conversation_);
     for (const ExtraAttribute& a : model.attributes)
-      WriteExtra(a, attrs_, &s_.text, span->add_attributes());
+      WriteExtra(a, span);
 
     int64_t input = std::max<int64_t>(1, std::llround(model.input_tokens.Sample(tokens_))) + f->context_tokens;
     int64_t output = std::max<int64_t>(1, std::llround(model.output_tokens.Sample(tokens_)));
@@ -581,7 +672,7 @@ class TraceBuilder {
       f->input_total += input;
       f->output_total += output;
       f->context_tokens += output;
-      if (content_on_) CaptureChatContent(span, model, start + duration, finish);
+      if (content_on_) CaptureChatContent(span, model, start, start + duration, finish);
     } else {
       SetInt(span, "gen_ai.usage.input_tokens", input);
       Fail(span, error_type, error_message);
@@ -595,7 +686,8 @@ class TraceBuilder {
 
   // Prompt and completion where the profile puts them: latest on span attributes
   // (gen_ai.input.messages / gen_ai.output.messages, JSON), v1.36 as per-message span events.
-  void CaptureChatContent(Span* span, const Model& model, int64_t end, std::string_view finish) {
+  void CaptureChatContent(SpanH span, const Model& model, int64_t start, int64_t end,
+                          std::string_view finish) {
     const size_t in_bytes = static_cast<size_t>(part_.content.size_bytes.Sample(content_));
     const size_t out_bytes = std::max<size_t>(16, in_bytes / 4);
     std::string& prompt = s_.text;
@@ -605,46 +697,34 @@ class TraceBuilder {
     AppendFiller(content_, in_bytes, &prompt);
     AppendFiller(content_, out_bytes, &answer);
     if (latest_) {
-      std::string* v = NewAttr(span, "gen_ai.input.messages")->mutable_value()->mutable_string_value();
+      std::string* v = &s_.text3;
       v->assign(R"([{"role":"user","parts":[{"type":"text","content":")");
       v->append(prompt);
       v->append(R"("}]}])");
-      v = NewAttr(span, "gen_ai.output.messages")->mutable_value()->mutable_string_value();
+      SetStr(span, "gen_ai.input.messages", *v);
       v->assign(R"([{"role":"assistant","parts":[{"type":"text","content":")");
       v->append(answer);
       v->append(R"("}],"finish_reason":")");
       v->append(finish.data(), finish.size());
       v->append(R"("}])");
+      SetStr(span, "gen_ai.output.messages", *v);
     }
     if (old_) {
       const std::string_view system = SystemForProvider(model.provider);
-      auto* ev = span->add_events();
-      ev->set_time_unix_nano(span->start_time_unix_nano());
-      ev->set_name("gen_ai.user.message");
-      auto* a = ev->add_attributes();
-      a->set_key("gen_ai.system");
-      a->mutable_value()->set_string_value(system.data(), system.size());
-      a = ev->add_attributes();
-      a->set_key("content");
-      a->mutable_value()->set_string_value(prompt);
-      ev = span->add_events();
-      ev->set_time_unix_nano(base_ + static_cast<uint64_t>(end));
-      ev->set_name("gen_ai.choice");
-      a = ev->add_attributes();
-      a->set_key("gen_ai.system");
-      a->mutable_value()->set_string_value(system.data(), system.size());
-      a = ev->add_attributes();
-      a->set_key("index");
-      a->mutable_value()->set_int_value(0);
-      a = ev->add_attributes();
-      a->set_key("finish_reason");
-      a->mutable_value()->set_string_value(finish.data(), finish.size());
-      a = ev->add_attributes();
-      a->set_key("message");
-      std::string* v = a->mutable_value()->mutable_string_value();
+      o_.BeginEvent(span, base_ + static_cast<uint64_t>(start), "gen_ai.user.message");
+      o_.EventStr("gen_ai.system", system);
+      o_.EventStr("content", prompt);
+      o_.EndEvent();
+      o_.BeginEvent(span, base_ + static_cast<uint64_t>(end), "gen_ai.choice");
+      o_.EventStr("gen_ai.system", system);
+      o_.EventInt("index", 0);
+      o_.EventStr("finish_reason", finish);
+      std::string* v = &s_.text3;
       v->assign(R"({"role":"assistant","content":")");
       v->append(answer);
       v->append(R"("})");
+      o_.EventStr("message", *v);
+      o_.EndEvent();
     }
   }
 
@@ -657,7 +737,7 @@ class TraceBuilder {
     return false;
   }
 
-  int64_t EmitExecuteTool(const Tool& tool, Span* parent, Frame* f, int64_t start) {
+  int64_t EmitExecuteTool(const Tool& tool, SpanH parent, Frame* f, int64_t start) {
     bool forced_failure = false;
     if (Pending(FaultKind::kToolFailure) && Targets(Spec(FaultKind::kToolFailure), tool, part_)) {
       forced_failure = true;  // every attempt fails: the tool is down
@@ -671,7 +751,7 @@ class TraceBuilder {
     int64_t t = start;
     for (int attempt = 0; attempt <= tool.retries; ++attempt) {
       if (attempt > 0) t += Overhead(50, 250);  // retry backoff
-      Span* span = NewSpan(f->service, parent, Span::SPAN_KIND_INTERNAL, t);
+      SpanH span = NewSpan(f->service, parent, Span::SPAN_KIND_INTERNAL, t);
       Name(span, "execute_tool", tool.name);
       SetStr(span, "gen_ai.operation.name", "execute_tool");
       SetStr(span, "gen_ai.tool.name", tool.name);
@@ -682,7 +762,7 @@ class TraceBuilder {
       if (!tool.description.empty()) SetStr(span, "gen_ai.tool.description", tool.description);
       if (f->agent && latest_) SetStr(span, "gen_ai.agent.name", f->agent->name);
       for (const ExtraAttribute& a : tool.attributes)
-        WriteExtra(a, attrs_, &s_.text, span->add_attributes());
+        WriteExtra(a, span);
 
       int64_t duration = std::max<int64_t>(kMs / 10, Nanos(tool.latency.Sample(timing_)));
       bool failed = forced_failure || errors_.Bernoulli(tool.error_rate);
@@ -697,11 +777,11 @@ class TraceBuilder {
         error_type = PickWeighted(tool.error_types, errors_);
       }
       if (content_on_ && latest_) {
-        std::string* v =
-            NewAttr(span, "gen_ai.tool.call.arguments")->mutable_value()->mutable_string_value();
+        std::string* v = &s_.text3;
         v->assign(R"({"query":")");
         AppendFiller(content_, 48, v);
         v->append(R"("})");
+        SetStr(span, "gen_ai.tool.call.arguments", *v);
       }
       if (tool.mcp) EmitMcp(tool, *tool.mcp, span, f, t, duration, failed);
       if (failed) {
@@ -710,11 +790,11 @@ class TraceBuilder {
       } else {
         f->context_tokens += 200;  // the tool result goes back into the conversation
         if (content_on_ && latest_) {
-          std::string* v =
-              NewAttr(span, "gen_ai.tool.call.result")->mutable_value()->mutable_string_value();
+          std::string* v = &s_.text3;
           v->assign(R"({"result":")");
           AppendFiller(content_, 96, v);
           v->append(R"("})");
+          SetStr(span, "gen_ai.tool.call.result", *v);
         }
       }
       t += duration;
@@ -725,15 +805,15 @@ class TraceBuilder {
   }
 
   // mcp.client under the execute_tool span, mcp.server in the MCP server's own service.
-  void EmitMcp(const Tool& tool, const McpBinding& mcp, Span* tool_span, Frame* f, int64_t start,
+  void EmitMcp(const Tool& tool, const McpBinding& mcp, SpanH tool_span, Frame* f, int64_t start,
                int64_t duration, bool failed) {
     const int64_t pad = std::min<int64_t>(duration / 10, kMs);
-    Span* client = NewSpan(f->service, tool_span, Span::SPAN_KIND_CLIENT, start + pad);
+    SpanH client = NewSpan(f->service, tool_span, Span::SPAN_KIND_CLIENT, start + pad);
     s_.text2.assign(std::to_string(++jsonrpc_id_));
     FillMcp(client, tool, mcp);
     Server(client, mcp.server_address, mcp.server_port);
     const int64_t net = std::min<int64_t>(duration / 10, 2 * kMs);
-    Span* server = NewSpan(mcp.server_service, client, Span::SPAN_KIND_SERVER, start + pad + net);
+    SpanH server = NewSpan(mcp.server_service, client, Span::SPAN_KIND_SERVER, start + pad + net);
     FillMcp(server, tool, mcp);
     if (failed) {
       Fail(client, "tool_error", "tool returned isError");
@@ -743,7 +823,7 @@ class TraceBuilder {
     End(client, start + duration - pad);
   }
 
-  void FillMcp(Span* span, const Tool& tool, const McpBinding& mcp) {
+  void FillMcp(SpanH span, const Tool& tool, const McpBinding& mcp) {
     Name(span, mcp.method, tool.name);
     SetStr(span, "mcp.method.name", mcp.method);
     SetStr(span, "gen_ai.tool.name", tool.name);
@@ -760,8 +840,8 @@ class TraceBuilder {
 
   // ---------------------------------------------------------------- RAG, create_agent, workflow
 
-  int64_t EmitEmbeddings(const Model& model, Span* parent, Frame* f, int64_t start) {
-    Span* span = NewSpan(f->service, parent, Span::SPAN_KIND_CLIENT, start);
+  int64_t EmitEmbeddings(const Model& model, SpanH parent, Frame* f, int64_t start) {
+    SpanH span = NewSpan(f->service, parent, Span::SPAN_KIND_CLIENT, start);
     Name(span, "embeddings", model.request_model);
     SetStr(span, "gen_ai.operation.name", "embeddings");
     Provider(span, model.provider);
@@ -778,8 +858,8 @@ class TraceBuilder {
     return end;
   }
 
-  int64_t EmitRetrieval(const Step& step, Span* parent, Frame* f, int64_t start) {
-    Span* span;
+  int64_t EmitRetrieval(const Step& step, SpanH parent, Frame* f, int64_t start) {
+    SpanH span;
     if (latest_) {
       span = NewSpan(f->service, parent, Span::SPAN_KIND_CLIENT, start);
       Name(span, "retrieval", step.data_source);
@@ -803,9 +883,9 @@ class TraceBuilder {
     return end;
   }
 
-  int64_t EmitCreateAgent(const Agent& agent, Span* parent, Frame* f, int64_t start) {
+  int64_t EmitCreateAgent(const Agent& agent, SpanH parent, Frame* f, int64_t start) {
     const Model* model = agent.model >= 0 ? &part_.models[agent.model] : nullptr;
-    Span* span = NewSpan(f->service, parent, Span::SPAN_KIND_CLIENT, start);
+    SpanH span = NewSpan(f->service, parent, Span::SPAN_KIND_CLIENT, start);
     Name(span, "create_agent", agent.name);
     SetStr(span, "gen_ai.operation.name", "create_agent");
     Provider(span, !agent.provider.empty() ? std::string_view(agent.provider)
@@ -824,10 +904,10 @@ class TraceBuilder {
     return end;
   }
 
-  int64_t EmitWorkflow(const Workflow& wf, const Span* parent, int caller_service, int64_t start,
+  int64_t EmitWorkflow(const Workflow& wf, SpanH parent, int caller_service, int64_t start,
                        Frame* caller = nullptr) {
     (void)caller_service;
-    Span* span = NewSpan(wf.service, parent, Span::SPAN_KIND_INTERNAL, start);
+    SpanH span = NewSpan(wf.service, parent, Span::SPAN_KIND_INTERNAL, start);
     if (latest_) {
       Name(span, "invoke_workflow", wf.name);
       SetStr(span, "gen_ai.operation.name", "invoke_workflow");
@@ -857,30 +937,26 @@ class TraceBuilder {
   void PostProcessDefects() {
     if (!Pending(FaultKind::kOrphanSpan) && !Pending(FaultKind::kMissingRoot)) return;
     // The root is the first span of the first slot (it is created first).
-    auto* root_spans = out_->resource_spans[0].mutable_scope_spans(0)->mutable_spans();
     if (Pending(FaultKind::kOrphanSpan) && span_count_ >= 2) {
       // Re-parent one non-root span onto an ID that is not in the trace.
-      s_.spans.clear();
-      for (int i = 0; i < used_slots_; ++i)
-        for (Span& sp : *out_->resource_spans[i].mutable_scope_spans(0)->mutable_spans())
-          if (!sp.parent_span_id().empty()) s_.spans.push_back(&sp);
-      if (!s_.spans.empty()) {
-        Span* victim = s_.spans[structure_.NextInt(0, static_cast<int64_t>(s_.spans.size()) - 1)];
+      static thread_local std::vector<SpanH> parented;
+      o_.CollectParented(&parented);
+      if (!parented.empty()) {
+        SpanH victim = parented[structure_.NextInt(0, static_cast<int64_t>(parented.size()) - 1)];
         uint64_t id = 0;
         while (id == 0) id = ids_.Next();
-        char bytes[8];
-        std::memcpy(bytes, &id, 8);
-        victim->set_parent_span_id(bytes, 8);
+        o_.SetParent(victim, id);
         Apply(FaultKind::kOrphanSpan);
       }
     }
     if (Pending(FaultKind::kMissingRoot) && span_count_ >= 2) {
-      root_spans->erase(root_spans->begin());
+      o_.RemoveRoot();
       --span_count_;
       Apply(FaultKind::kMissingRoot);
     }
   }
 
+  Out& o_;
   const ScenarioPart& part_;
   const Variant& variant_;
   const SynthesizerOptions& opt_;
@@ -902,7 +978,6 @@ class TraceBuilder {
   bool seen_chat_ = false;
   bool any_error_ = false;
   uint32_t span_count_ = 0;
-  int used_slots_ = 0;
   int64_t duration_ns_ = 0;
   uint64_t jsonrpc_id_ = 0;
 };
@@ -965,7 +1040,9 @@ struct MaxCounter {
 
 TraceSynthesizer::TraceSynthesizer(std::shared_ptr<const Scenario> scenario,
                                    SynthesizerOptions options)
-    : scenario_(std::move(scenario)), options_(options) {
+    : scenario_(std::move(scenario)),
+      options_(options),
+      tables_(std::make_shared<EncoderTables>(*scenario_)) {
   double acc = 0;
   for (const Variant& v : scenario_->variants) {
     acc += v.weight;
@@ -998,24 +1075,12 @@ TraceId TraceSynthesizer::TraceIdOf(uint64_t index) const {
   return id;
 }
 
-void TraceSynthesizer::Synthesize(uint64_t index, int phase, SynthesizedTrace* out) const {
-  const int v = VariantOf(index);
-  const Variant& variant = scenario_->variants[v];
-  const ScenarioPart& part = scenario_->parts[variant.part];
+namespace {
 
-  out->index = index;
-  out->variant = static_cast<uint16_t>(v);
-  out->trace_id = TraceIdOf(index);
-  for (auto& rs : out->resource_spans)
-    if (rs.scope_spans_size() > 0) rs.mutable_scope_spans(0)->mutable_spans()->Clear();
-
-  const CounterRng root = CounterRng(MixKeys(options_.seed, index)).Fork("trace");
-  TraceBuilder b(*scenario_, variant, part, options_, index, phase, out, root);
-  b.base_ = options_.start_unix_nano + index * options_.trace_interval_nanos;
-  b.Build();
-  if (static_cast<int>(out->resource_spans.size()) > b.used_slots())
-    out->resource_spans.resize(b.used_slots());
-
+// The facts the ledger records, common to both outputs.
+template <class Out>
+void FinishMeta(const TraceBuilder<Out>& b, const Variant& variant, const ScenarioPart& part,
+                SynthesizedTrace* out) {
   out->span_count = b.span_count();
   out->faults = b.applied();
   out->start_unix_nano = b.base_;
@@ -1030,6 +1095,56 @@ void TraceSynthesizer::Synthesize(uint64_t index, int phase, SynthesizedTrace* o
   if (b.applied() & FaultBit(FaultKind::kContextOverflow)) raise(TraceClass::kOverflow);
   if (b.applied() & FaultBit(FaultKind::kRunawayLoop)) raise(TraceClass::kRunaway);
   out->expected_class = cls;
+}
+
+thread_local WireTraceWriter tls_wire;
+
+}  // namespace
+
+void TraceSynthesizer::Synthesize(uint64_t index, int phase, SynthesizedTrace* out) const {
+  const int v = VariantOf(index);
+  const Variant& variant = scenario_->variants[v];
+  const ScenarioPart& part = scenario_->parts[variant.part];
+
+  out->index = index;
+  out->variant = static_cast<uint16_t>(v);
+  out->trace_id = TraceIdOf(index);
+  for (auto& rs : out->resource_spans)
+    if (rs.scope_spans_size() > 0) rs.mutable_scope_spans(0)->mutable_spans()->Clear();
+
+  const CounterRng root = CounterRng(MixKeys(options_.seed, index)).Fork("trace");
+  ProtoOut o(out, part, part.semconv != SemconvProfile::kV136);
+  TraceBuilder<ProtoOut> b(*scenario_, variant, part, options_, index, phase, out, root, &o);
+  b.base_ = options_.start_unix_nano + index * options_.trace_interval_nanos;
+  b.Build();
+  if (static_cast<int>(out->resource_spans.size()) > b.used_slots())
+    out->resource_spans.resize(b.used_slots());
+  FinishMeta(b, variant, part, out);
+}
+
+void TraceSynthesizer::SynthesizeEncoded(uint64_t index, int phase, SynthesizedTrace* meta,
+                                         std::string* out) const {
+  if (options_.reference_encoding) {
+    TraceSource::SynthesizeEncoded(index, phase, meta, out);
+    return;
+  }
+  const int v = VariantOf(index);
+  const Variant& variant = scenario_->variants[v];
+  const ScenarioPart& part = scenario_->parts[variant.part];
+  meta->index = index;
+  meta->variant = static_cast<uint16_t>(v);
+  meta->trace_id = TraceIdOf(index);
+  meta->resource_spans.clear();
+
+  const CounterRng root = CounterRng(MixKeys(options_.seed, index)).Fork("trace");
+  WireTraceWriter& w = tls_wire;
+  w.Begin(tables_.get(), meta->trace_id.data(), variant.part, part.semconv != SemconvProfile::kV136,
+          part.services.size());
+  TraceBuilder<WireOut> b(*scenario_, variant, part, options_, index, phase, meta, root, &w);
+  b.base_ = options_.start_unix_nano + index * options_.trace_interval_nanos;
+  b.Build();
+  w.Finish(out);
+  FinishMeta(b, variant, part, meta);
 }
 
 void TraceSynthesizer::ComputeShapes() {
@@ -1071,7 +1186,8 @@ void TraceSynthesizer::ComputeShapes() {
       for (auto& rs : t.resource_spans)
         if (rs.scope_spans_size() > 0) rs.mutable_scope_spans(0)->mutable_spans()->Clear();
       const CounterRng root = CounterRng(MixKeys(opt.seed, i)).Fork("trace");
-      TraceBuilder b(sc, variant, part, opt, i, -1, &t, root);
+      ProtoOut o(&t, part, part.semconv != SemconvProfile::kV136);
+      TraceBuilder<ProtoOut> b(sc, variant, part, opt, i, -1, &t, root, &o);
       b.Build();
       spans += b.span_count();
       seconds += static_cast<double>(b.duration_ns()) / 1e9;

@@ -21,6 +21,8 @@
 
 namespace agentstorm {
 
+class EncoderTables;
+
 struct SynthesizerOptions {
   uint64_t seed = 1;
   uint64_t start_unix_nano = 1'700'000'000'000'000'000ULL;  // the run's start (trace 0)
@@ -29,6 +31,9 @@ struct SynthesizerOptions {
   const LoadProfile* load = nullptr;
   // Skip content capture (for estimates that only count spans).
   bool skip_content = false;
+  // SynthesizeEncoded builds libprotobuf messages and serializes them (the reference path)
+  // instead of writing wire format directly (the templated path, generator/templated_encoder.h).
+  bool reference_encoding = false;
 };
 
 // Per-variant shape figures for `validate` and the rate conversion.
@@ -45,6 +50,10 @@ class TraceSynthesizer : public TraceSource {
   TraceSynthesizer(std::shared_ptr<const Scenario> scenario, SynthesizerOptions options);
 
   void Synthesize(uint64_t index, int phase, SynthesizedTrace* out) const override;
+  // The templated path: the same trace as Synthesize, appended to *out in wire format without
+  // building messages (*meta gets everything but resource_spans, which it leaves empty).
+  void SynthesizeEncoded(uint64_t index, int phase, SynthesizedTrace* meta,
+                         std::string* out) const override;
   double MeanSpansPerTrace() const override { return mean_spans_; }
 
   // The variant trace `index` uses (the same draw Synthesize makes).
@@ -61,6 +70,7 @@ class TraceSynthesizer : public TraceSource {
 
   std::shared_ptr<const Scenario> scenario_;
   SynthesizerOptions options_;
+  std::shared_ptr<const EncoderTables> tables_;  // precompiled fragments for SynthesizeEncoded
   std::vector<double> variant_cumulative_;
   std::vector<VariantShape> shapes_;
   double mean_spans_ = 0;
