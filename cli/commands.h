@@ -14,5 +14,7 @@ void AddValidateCommand(CLI::App& app, int* exit_code);
 void AddScenariosCommand(CLI::App& app, int* exit_code);
 void AddCheckCommand(CLI::App& app, int* exit_code);
 void AddRunCommand(CLI::App& app, int* exit_code);
+void AddBenchCommand(CLI::App& app, int* exit_code);
+void AddCapacityCommand(CLI::App& app, int* exit_code);
 
 }  // namespace agentstorm::cli

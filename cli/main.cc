@@ -25,6 +25,8 @@ int main(int argc, char** argv) {
   agentstorm::cli::AddScenariosCommand(app, &exit_code);
   agentstorm::cli::AddCheckCommand(app, &exit_code);
   agentstorm::cli::AddRunCommand(app, &exit_code);
+  agentstorm::cli::AddBenchCommand(app, &exit_code);
+  agentstorm::cli::AddCapacityCommand(app, &exit_code);
 
   try {
     app.parse(argc, argv);

@@ -1,0 +1,433 @@
+// `agentstorm bench`: how fast is the generator, measured against real things.
+//
+//   agentstorm bench [--duration 10s] [--rate max]   generator -> embedded sink over OTLP/gRPC on
+//                                                    loopback: spans/s counted by the sink, zero
+//                                                    loss check, CPU split, generator RSS
+//   agentstorm bench --encode                        templated vs libprotobuf synthesis + encoding
+//   agentstorm bench --peer otel-js                  the same trace shape from the OpenTelemetry JS
+//                                                    SDK into the same sink, both rates counted by
+//                                                    the sink, and their ratio
+//
+// The sink runs as a child process (`agentstorm sink` on free loopback ports), so the CPU split is
+// exact: the generator is this process (getrusage), the sink is the child (/proc/PID/stat). The
+// peer runs after the agentstorm phase, not beside it, so each has the whole machine.
+#include <CLI/CLI.hpp>
+#include <httplib.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <sstream>
+#include <thread>
+
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
+#include "cli/commands.h"
+#include "core/exit_codes.h"
+#include "generator/encode_comparison.h"
+#include "generator/exporter_factory.h"
+#include "generator/load_engine.h"
+#include "generator/rate_parser.h"
+#include "generator/scenario_loader.h"
+#include "generator/trace_synthesizer.h"
+#include "generator/units.h"
+
+namespace agentstorm::cli {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+struct BenchFlags {
+  std::string duration = "10s";
+  std::string rate = "max";
+  std::string scenario;  // default: bench/agent7.yaml of the source tree
+  bool encode = false;
+  std::string peer;
+  std::string peer_dir;  // where npm installs the peer (default: beside the binary)
+  int threads = 0;
+  size_t sink_max_spans = 60'000'000;
+  std::string rss_samples = "3";
+  std::vector<std::string> sink_faults;  // passed to the child sink as --fault
+};
+
+double ProcessCpuSeconds() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  return static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+         static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+// utime + stime of another process, in seconds (0 when it cannot be read).
+double ChildCpuSeconds(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  std::getline(in, line);
+  const size_t paren = line.rfind(')');
+  if (paren == std::string::npos) return 0;
+  std::istringstream rest(line.substr(paren + 2));
+  std::string field;
+  double ticks = 0;
+  for (int i = 3; i <= 15 && rest >> field; ++i)
+    if (i == 14 || i == 15) ticks += std::stod(field);
+  return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+// Resident set size in MiB of `pid` ("self" for this process).
+double RssMiB(const std::string& pid = "self") {
+  std::ifstream in("/proc/" + pid + "/statm");
+  double size = 0, resident = 0;
+  in >> size >> resident;
+  return resident * static_cast<double>(sysconf(_SC_PAGESIZE)) / (1024.0 * 1024.0);
+}
+
+std::string Rate(double per_second) {
+  if (per_second >= 1e6) return absl::StrFormat("%.2fM", per_second / 1e6);
+  if (per_second >= 1e3) return absl::StrFormat("%.1fk", per_second / 1e3);
+  return absl::StrFormat("%.0f", per_second);
+}
+
+// `agentstorm sink` as a child process on free loopback ports.
+class ChildSink {
+ public:
+  ~ChildSink() { Stop(); }
+
+  absl::Status Start(size_t max_spans, const std::vector<std::string>& faults) {
+    int out[2];
+    if (pipe(out) != 0) return absl::InternalError("pipe failed");
+    const std::string self = fs::read_symlink("/proc/self/exe").string();
+    const std::string max = std::to_string(max_spans);
+    pid_ = fork();
+    if (pid_ < 0) return absl::InternalError("fork failed");
+    if (pid_ == 0) {
+      dup2(out[1], STDOUT_FILENO);
+      close(out[0]);
+      close(out[1]);
+      std::vector<std::string> args = {self, "sink", "--grpc", "127.0.0.1:0", "--http", "",
+                                       "--query", "127.0.0.1:0", "--max-spans", max};
+      for (const std::string& f : faults) {
+        args.push_back("--fault");
+        args.push_back(f);
+      }
+      std::vector<char*> argv;
+      for (std::string& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      execv(self.c_str(), argv.data());
+      _exit(127);
+    }
+    close(out[1]);
+    out_ = fdopen(out[0], "r");
+    char buf[512];
+    while (fgets(buf, sizeof buf, out_) != nullptr) {
+      const std::string line(buf);
+      auto port_of = [&line]() { return std::stoi(line.substr(line.rfind(':', line.find(" (") ) + 1)); };
+      if (line.rfind("OTLP/gRPC", 0) == 0) grpc_port_ = std::stoi(line.substr(line.rfind(':') + 1));
+      if (line.rfind("query API", 0) == 0) query_port_ = port_of();
+      if (grpc_port_ > 0 && query_port_ > 0) break;
+    }
+    if (grpc_port_ <= 0 || query_port_ <= 0) return absl::UnavailableError("agentstorm sink did not start");
+    // Keep draining its output so it never blocks on a full pipe.
+    drain_ = std::thread([f = out_] {
+      char b[512];
+      while (fgets(b, sizeof b, f) != nullptr) {
+      }
+    });
+    return absl::OkStatus();
+  }
+
+  // Spans stored per service.name, from the sink's /metrics.
+  absl::StatusOr<std::map<std::string, uint64_t>> StoredByService() const {
+    httplib::Client c("127.0.0.1", query_port_);
+    c.set_read_timeout(30, 0);
+    auto res = c.Get("/metrics");
+    if (!res || res->status != 200) return absl::UnavailableError("cannot read the sink's /metrics");
+    std::map<std::string, uint64_t> out;
+    constexpr std::string_view kPrefix = "agentstorm_sink_spans_stored_total{service=\"";
+    for (absl::string_view l : absl::StrSplit(res->body, '\n')) {
+      const std::string_view line(l.data(), l.size());
+      if (line.substr(0, kPrefix.size()) != kPrefix) continue;
+      const size_t q = line.find('"', kPrefix.size());
+      const size_t sp = line.rfind(' ');
+      out[std::string(line.substr(kPrefix.size(), q - kPrefix.size()))] =
+          std::stoull(std::string(line.substr(sp + 1)));
+    }
+    return out;
+  }
+
+  void Stop() {
+    if (pid_ > 0) {
+      kill(pid_, SIGTERM);
+      int status = 0;
+      waitpid(pid_, &status, 0);
+      pid_ = -1;
+    }
+    if (drain_.joinable()) drain_.join();
+    if (out_ != nullptr) {
+      fclose(out_);
+      out_ = nullptr;
+    }
+  }
+
+  pid_t pid() const { return pid_; }
+  int grpc_port() const { return grpc_port_; }
+
+ private:
+  pid_t pid_ = -1;
+  FILE* out_ = nullptr;
+  std::thread drain_;
+  int grpc_port_ = 0, query_port_ = 0;
+};
+
+uint64_t StoredFor(const std::map<std::string, uint64_t>& stored, const std::vector<std::string>& services) {
+  uint64_t n = 0;
+  for (const auto& s : services)
+    if (auto it = stored.find(s); it != stored.end()) n += it->second;
+  return n;
+}
+
+struct PhaseResult {
+  bool ok = false;
+  double seconds = 0;
+  uint64_t stored = 0;
+  double spans_per_second = 0;
+};
+
+int Fail(const std::string& msg, int code) {
+  std::cerr << "agentstorm bench: " << msg << "\n";
+  return code;
+}
+
+int RunEncode(const std::shared_ptr<const Scenario>& sc, const std::string& label, double seconds) {
+  std::cout << "encode: synthesis + encoding on one thread, scenario " << label << ", " << seconds
+            << "s (both paths interleaved)\n";
+  EncodeComparison r = CompareEncoders(sc, EncodeComparisonOptions{.seconds = seconds});
+  std::cout << absl::StrFormat("  templated    %s spans/s per core (%.0f bytes/span)\n",
+                               Rate(r.templated_spans_per_second),
+                               static_cast<double>(r.templated_bytes) / std::max<uint64_t>(1, r.templated_spans));
+  std::cout << absl::StrFormat("  libprotobuf  %s spans/s per core (%.0f bytes/span)\n",
+                               Rate(r.reference_spans_per_second),
+                               static_cast<double>(r.reference_bytes) / std::max<uint64_t>(1, r.reference_spans));
+  std::cout << absl::StrFormat("encode ratio: %.1fx (templated %.0f spans/s vs libprotobuf %.0f spans/s)\n",
+                               r.ratio(), r.templated_spans_per_second, r.reference_spans_per_second);
+  return kExitOk;
+}
+
+// The agentstorm phase: LoadEngine -> the child sink, then the sink's count.
+PhaseResult RunAgentstorm(const BenchFlags& flags, const std::shared_ptr<const Scenario>& sc,
+                          double seconds, ChildSink* sink, int* code) {
+  PhaseResult r;
+  auto profile = ParseLoadProfile(flags.rate, seconds, 0);
+  if (!profile.ok()) {
+    *code = Fail(std::string(profile.status().message()), kExitUsage);
+    return r;
+  }
+  ExporterOptions eo;
+  eo.endpoint = absl::StrFormat("127.0.0.1:%d", sink->grpc_port());
+  eo.protocol = OtlpProtocol::kGrpc;
+  eo.insecure = true;
+  eo.max_in_flight = 32;
+  auto exporter = MakeExporter(eo);
+  if (!exporter.ok()) {
+    *code = Fail(std::string(exporter.status().message()), kExitUsage);
+    return r;
+  }
+  SynthesizerOptions so;
+  so.seed = 1;
+  so.trace_interval_nanos = 1'000'000;
+  TraceSynthesizer synth(sc, so);
+  LoadOptions lo;
+  lo.profile = *profile;
+  lo.max_seconds = seconds;
+  lo.threads = flags.threads;
+  lo.max_in_flight = 32;
+  lo.progress = ProgressMode::kQuiet;
+  lo.grace = std::chrono::milliseconds(10000);
+
+  const int samples = std::max(2, std::atoi(flags.rss_samples.c_str()));
+  std::vector<double> rss;
+  std::atomic<bool> done{false};
+  rss.push_back(RssMiB());
+  std::thread sampler([&] {
+    for (int i = 1; i < samples - 1 && !done.load(); ++i) {
+      const auto until = Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                            std::chrono::duration<double>(seconds * i / (samples - 1)));
+      while (!done.load() && Clock::now() < until) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      if (!done.load()) rss.push_back(RssMiB());
+    }
+  });
+
+  const double gen_cpu0 = ProcessCpuSeconds();
+  const double sink_cpu0 = ChildCpuSeconds(sink->pid());
+  const auto before = sink->StoredByService();
+  const auto t0 = Clock::now();
+  LoadSummary summary;
+  {
+    LoadEngine engine(lo, synth, {exporter->get()});
+    summary = engine.Run();
+  }
+  r.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  done = true;
+  sampler.join();
+  rss.push_back(RssMiB());
+  const double gen_cpu = ProcessCpuSeconds() - gen_cpu0;
+  const double sink_cpu = ChildCpuSeconds(sink->pid()) - sink_cpu0;
+  const auto after = sink->StoredByService();
+  if (!before.ok() || !after.ok()) {
+    *code = Fail("cannot read the sink's counts", kExitUnreachable);
+    return r;
+  }
+  std::vector<std::string> services;
+  for (const auto& part : sc->parts)
+    for (const auto& s : part.services) services.push_back(s.name);
+  r.stored = StoredFor(*after, services) - StoredFor(*before, services);
+  r.spans_per_second = static_cast<double>(r.stored) / r.seconds;
+  const EndpointStats& e = summary.endpoints.at(0);
+
+  std::cout << absl::StrFormat(
+      "agentstorm: %llu spans in %.2fs (rate %s, %d worker threads, OTLP/gRPC to 127.0.0.1:%d)\n",
+      static_cast<unsigned long long>(summary.spans_scheduled), r.seconds, flags.rate,
+      flags.threads > 0 ? flags.threads : static_cast<int>(std::thread::hardware_concurrency()),
+      sink->grpc_port());
+  std::cout << absl::StrFormat("  acknowledged %llu, stored by the sink %llu, rejected %llu, failed %llu, not sent %llu\n",
+                               static_cast<unsigned long long>(e.spans_acknowledged),
+                               static_cast<unsigned long long>(r.stored),
+                               static_cast<unsigned long long>(e.spans_rejected),
+                               static_cast<unsigned long long>(e.spans_failed),
+                               static_cast<unsigned long long>(e.spans_not_sent));
+  const bool zero_loss = e.spans_acknowledged == r.stored && e.spans_acknowledged == summary.spans_scheduled;
+  if (flags.sink_faults.empty())
+    std::cout << "  zero loss: " << (zero_loss ? "yes (stored == acknowledged == scheduled)" : "NO") << "\n";
+  else
+    std::cout << "  (sink faults on: the sink's count is not a loss check in this run)\n";
+  std::cout << absl::StrFormat("  delivered %s spans/s (counted by the sink), export p99 %.1fms\n",
+                               Rate(r.spans_per_second), e.latency_from_send.Percentile(99) / 1e6);
+  const double total_cpu = gen_cpu + sink_cpu;
+  std::cout << absl::StrFormat(
+      "  CPU: generator %.2fs (%.0f%%), sink %.2fs (%.0f%%) of %.2fs; %.2f of %u cores busy\n", gen_cpu,
+      total_cpu > 0 ? 100 * gen_cpu / total_cpu : 0, sink_cpu, total_cpu > 0 ? 100 * sink_cpu / total_cpu : 0,
+      total_cpu, total_cpu / r.seconds, std::thread::hardware_concurrency());
+  const double acked = static_cast<double>(e.spans_acknowledged);
+  std::cout << absl::StrFormat("  generator CPU per acknowledged span %.0fns (%s spans/s per generator core)\n",
+                               acked ? 1e9 * gen_cpu / acked : 0, Rate(gen_cpu > 0 ? acked / gen_cpu : 0));
+  std::cout << "  generator RSS (MiB):";
+  for (double v : rss) std::cout << absl::StrFormat(" %.1f", v);
+  std::cout << absl::StrFormat("  (start .. end);  sink RSS %.1f MiB\n", RssMiB(std::to_string(sink->pid())));
+  r.ok = zero_loss || !flags.sink_faults.empty();
+  if (!r.ok) *code = kExitViolation;
+  return r;
+}
+
+// Installs (cached) and runs the OpenTelemetry JS SDK generator for `seconds`; the sink counts.
+PhaseResult RunOtelJs(const BenchFlags& flags, double seconds, ChildSink* sink, int* code) {
+  PhaseResult r;
+  const fs::path src = fs::path(AGENTSTORM_SOURCE_DIR) / "bench" / "otel-js";
+  const fs::path dir = flags.peer_dir.empty()
+                           ? fs::read_symlink("/proc/self/exe").parent_path() / "bench" / "otel-js"
+                           : fs::path(flags.peer_dir);
+  const std::string run = absl::StrFormat("bash '%s' '%s' 127.0.0.1:%d %.3f", (src / "run.sh").string(),
+                                          dir.string(), sink->grpc_port(), seconds);
+  const auto before = sink->StoredByService();
+  FILE* p = popen(run.c_str(), "r");
+  if (p == nullptr) {
+    *code = Fail("cannot run " + run, kExitUsage);
+    return r;
+  }
+  char buf[1024];
+  std::optional<Clock::time_point> started;
+  std::string claimed;
+  while (fgets(buf, sizeof buf, p) != nullptr) {
+    const std::string line(buf);
+    if (line.rfind("started", 0) == 0) started = Clock::now();
+    if (line.rfind("otel-js:", 0) == 0) claimed = line;
+  }
+  const int status = pclose(p);
+  const auto ended = Clock::now();
+  if (!started || status != 0) {
+    *code = Fail("the otel-js peer did not run (see the messages above; node and npm are needed)",
+                 WEXITSTATUS(status) == 77 ? kExitUnreachable : kExitUsage);
+    return r;
+  }
+  const auto after = sink->StoredByService();
+  if (!before.ok() || !after.ok()) {
+    *code = Fail("cannot read the sink's counts", kExitUnreachable);
+    return r;
+  }
+  r.seconds = std::chrono::duration<double>(ended - *started).count();
+  r.stored = StoredFor(*after, {"otel-js-bench"}) - StoredFor(*before, {"otel-js-bench"});
+  r.spans_per_second = static_cast<double>(r.stored) / r.seconds;
+  std::cout << absl::StrFormat("otel-js: %llu spans stored by the sink in %.2fs (first span to exit), %s spans/s\n",
+                               static_cast<unsigned long long>(r.stored), r.seconds, Rate(r.spans_per_second));
+  if (!claimed.empty()) std::cout << "  the SDK's own view: " << claimed.substr(9);
+  r.ok = true;
+  return r;
+}
+
+int RunBench(const BenchFlags& flags) {
+  auto seconds = ParseDurationSeconds(flags.duration);
+  if (!seconds.ok() || *seconds <= 0) return Fail("bad --duration " + flags.duration, kExitUsage);
+  std::string path = flags.scenario.empty()
+                         ? (fs::path(AGENTSTORM_SOURCE_DIR) / "bench" / "agent7.yaml").string()
+                         : ResolveScenarioPath(flags.scenario, BundledScenariosDir(AGENTSTORM_SOURCE_DIR));
+  auto sc = LoadScenario(path);
+  if (!sc.ok()) return Fail(std::string(sc.status().message()), kExitUsage);
+  if (flags.encode) return RunEncode(*sc, fs::path(path).stem().string(), std::min(*seconds, 10.0));
+  if (!flags.peer.empty() && flags.peer != "otel-js")
+    return Fail("unknown --peer " + flags.peer + " (known: otel-js)", kExitUsage);
+
+  ChildSink sink;
+  absl::Status started = sink.Start(flags.sink_max_spans, flags.sink_faults);
+  if (!started.ok()) return Fail(std::string(started.message()), kExitUnreachable);
+  std::cout << absl::StrFormat("machine: %u cores, %.1f GiB; scenario %s (%.1f spans/trace)\n",
+                               std::thread::hardware_concurrency(),
+                               static_cast<double>(sysconf(_SC_PHYS_PAGES)) * sysconf(_SC_PAGESIZE) / (1 << 30),
+                               fs::path(path).stem().string(),
+                               TraceSynthesizer(*sc, SynthesizerOptions{}).MeanSpansPerTrace());
+  int code = kExitOk;
+  PhaseResult a = RunAgentstorm(flags, *sc, *seconds, &sink, &code);
+  if (!a.ok && code != kExitViolation) return code;
+  if (flags.peer == "otel-js") {
+    PhaseResult b = RunOtelJs(flags, *seconds, &sink, &code);
+    if (!b.ok) return code;
+    std::cout << absl::StrFormat("ratio: %.1fx (agentstorm %.0f spans/s vs otel-js %.0f spans/s, counted by the sink)\n",
+                                 b.spans_per_second > 0 ? a.spans_per_second / b.spans_per_second : 0,
+                                 a.spans_per_second, b.spans_per_second);
+  }
+  return code;
+}
+
+}  // namespace
+
+void AddBenchCommand(CLI::App& app, int* exit_code) {
+  auto flags = std::make_shared<BenchFlags>();
+  CLI::App* cmd = app.add_subcommand(
+      "bench", "measure the generator: end to end into the embedded sink, --encode, --peer otel-js");
+  cmd->add_option("--duration", flags->duration, "Length of each measured phase")->capture_default_str();
+  cmd->add_option("--rate", flags->rate, "Load of the agentstorm phase (\"max\" or e.g. \"200k spans/s\")")
+      ->capture_default_str();
+  cmd->add_option("--scenario", flags->scenario,
+                  "Scenario name or file (default: bench/agent7.yaml, the 7-span shape the peer mirrors)");
+  cmd->add_flag("--encode", flags->encode,
+                "Compare templated and libprotobuf synthesis + encoding on one thread instead");
+  cmd->add_option("--peer", flags->peer, "Also run a peer generator into the same sink: otel-js");
+  cmd->add_option("--peer-dir", flags->peer_dir,
+                  "Where the peer's npm packages are installed (default: bench/otel-js beside the binary)");
+  cmd->add_option("--threads", flags->threads, "Generator worker threads (0 = one per core)")->capture_default_str();
+  cmd->add_option("--sink-max-spans", flags->sink_max_spans, "Capacity of the embedded sink's store")
+      ->capture_default_str();
+  cmd->add_option("--sink-fault", flags->sink_faults,
+                  "A --fault of the embedded sink (e.g. drop-spans=1 keeps its memory flat in long runs)");
+  cmd->add_option("--rss-samples", flags->rss_samples, "Generator RSS samples over the run (start..end)")
+      ->capture_default_str();
+  cmd->callback([flags, exit_code] { *exit_code = RunBench(*flags); });
+}
+
+}  // namespace agentstorm::cli
