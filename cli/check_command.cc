@@ -61,7 +61,8 @@ int RunCheckCommand(CheckFlagValues& flags) {
   if (o.concurrency < 1) return usage("--concurrency must be at least 1");
   o.source_dir = AGENTSTORM_SOURCE_DIR;
   o.progress = !o.quiet;
-  AlertRule* alert_rule = nullptr;  // owned by the pipeline
+  std::unique_ptr<AlertRule> alert_rule_owned;  // outlives the pipeline, which borrows it
+  AlertRule* alert_rule = nullptr;
   if (!flags.alerts.empty()) {
     o.alerts_url = flags.alerts.front();
     o.extra_rules = [&](const Scenario* scenario)
@@ -74,9 +75,10 @@ int RunCheckCommand(CheckFlagValues& flags) {
       }
       auto rule = MakeAlertRule(flags.alerts, scenario, run_start);
       if (!rule.ok()) return rule.status();
-      alert_rule = rule->get();
+      alert_rule_owned = std::move(*rule);
+      alert_rule = alert_rule_owned.get();
       std::vector<std::unique_ptr<Rule>> rules;
-      rules.push_back(std::move(*rule));
+      rules.push_back(BorrowRule(alert_rule));
       return rules;
     };
   }

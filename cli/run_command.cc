@@ -157,15 +157,17 @@ int Run(GenerateFlags flags, const CheckFlags& check) {
   co.report_dir = check.report_dir;
   co.report_formats = check.formats;
   const absl::Time run_start = absl::FromUnixNanos(static_cast<int64_t>(load.run_start_unix_nano));
-  AlertRule* alert_rule = nullptr;  // owned by the pipeline
+  std::unique_ptr<AlertRule> alert_rule_owned;  // outlives the pipeline, which borrows it
+  AlertRule* alert_rule = nullptr;
   if (!check.alerts.empty()) {
     co.alerts_url = check.alerts.front();
     co.extra_rules = [&](const Scenario* s) -> absl::StatusOr<std::vector<std::unique_ptr<Rule>>> {
       auto rule = MakeAlertRule(check.alerts, s, run_start);
       if (!rule.ok()) return rule.status();
-      alert_rule = rule->get();
+      alert_rule_owned = std::move(*rule);
+      alert_rule = alert_rule_owned.get();
       std::vector<std::unique_ptr<Rule>> rules;
-      rules.push_back(std::move(*rule));
+      rules.push_back(BorrowRule(alert_rule));
       return rules;
     };
   }

@@ -1,6 +1,7 @@
 #include "checker/rules/alert_rule.h"
 
 #include <algorithm>
+#include <chrono>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -33,29 +34,61 @@ std::string TimeText(absl::Time t) {
   return absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", t, absl::UTCTimeZone());
 }
 
+std::string DurationText(absl::Duration d) {
+  return absl::FormatDuration(absl::Trunc(d, absl::Milliseconds(1)));
+}
+
 }  // namespace
 
 AlertRule::AlertRule(std::vector<std::unique_ptr<alerts::AlertSource>> sources,
                      AlertRuleOptions options)
-    : sources_(std::move(sources)), options_(std::move(options)) {}
-
-void AlertRule::Finish(FindingSet* findings) {
+    : sources_(std::move(sources)), options_(std::move(options)) {
   const AlertExpectations& x = options_.expectations;
-  const absl::Time fault_start = options_.fault_phase_start;
   const absl::Duration default_deadline = absl::Seconds(x.deadline_seconds);
-  absl::Time watch_end = fault_start + default_deadline;
-  timelines_.clear();
+  watch_end_ = options_.fault_phase_start + default_deadline;
   for (const AlertExpectation& e : x.fire) {
     AlertTimeline t;
     t.name = e.alert;
     t.labels = e.labels;
     t.expected = true;
-    t.deadline = fault_start + (e.within_seconds > 0 ? absl::Seconds(e.within_seconds)
-                                                     : default_deadline);
-    watch_end = std::max(watch_end, t.deadline);
+    t.deadline = options_.fault_phase_start +
+                 (e.within_seconds > 0 ? absl::Seconds(e.within_seconds) : default_deadline);
+    watch_end_ = std::max(watch_end_, t.deadline);
     timelines_.push_back(std::move(t));
   }
-  const size_t expected_count = timelines_.size();
+  expected_count_ = timelines_.size();
+  for (const auto& s : sources_) {
+    has_prometheus_ |= s->kind() == AlertsKind::kPrometheus;
+    has_alertmanager_ |= s->kind() == AlertsKind::kAlertmanager;
+  }
+}
+
+AlertRule::~AlertRule() { StopWatching(); }
+
+void AlertRule::StartWatching() {
+  watcher_ = std::thread([this] {
+    std::unique_lock<std::mutex> lock(mu_);
+    while (!stop_) {
+      lock.unlock();
+      PollOnce(absl::Now());
+      lock.lock();
+      stop_cv_.wait_for(lock, absl::ToChronoMilliseconds(options_.poll_interval),
+                        [this] { return stop_; });
+    }
+  });
+}
+
+void AlertRule::StopWatching() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  stop_cv_.notify_all();
+  if (watcher_.joinable()) watcher_.join();
+}
+
+void AlertRule::PollOnce(absl::Time now) {
+  const AlertExpectations& x = options_.expectations;
   auto is_expected_name = [&](const std::string& name) {
     for (const AlertExpectation& e : x.fire)
       if (e.alert == name) return true;
@@ -65,77 +98,75 @@ void AlertRule::Finish(FindingSet* findings) {
     if (is_expected_name(name)) return false;
     return x.silent_others || std::find(x.silent.begin(), x.silent.end(), name) != x.silent.end();
   };
-  bool has_prometheus = false, has_alertmanager = false;
-  for (const auto& s : sources_) {
-    has_prometheus |= s->kind() == AlertsKind::kPrometheus;
-    has_alertmanager |= s->kind() == AlertsKind::kAlertmanager;
-  }
-
-  std::map<std::string, alerts::ObservedRule> unhealthy;  // group/name -> last seen
-  std::map<std::string, size_t> unexpected;               // name+labels -> timeline index
-  bool ever_read = false;
-  absl::Status last_error;
-  for (;;) {
-    const absl::Time now = options_.now();
-    for (const auto& source : sources_) {
-      absl::StatusOr<alerts::AlertSnapshot> snap = source->Poll(options_.run_start);
-      if (!snap.ok()) {
-        last_error = absl::Status(snap.status().code(), absl::StrCat(source->Describe(), ": ",
-                                                                     snap.status().message()));
-        continue;
-      }
-      ever_read = true;
-      for (const alerts::ObservedRule& r : snap->rules) {
-        if (r.health == "err") unhealthy[absl::StrCat(r.group, "/", r.name)] = r;
-      }
-      const bool from_prometheus = source->kind() == AlertsKind::kPrometheus;
-      for (const ObservedAlert& a : snap->alerts) {
-        const absl::Time firing_at =
-            !a.firing ? absl::InfinitePast()
-                      : (a.firing_at == absl::InfinitePast() ? now : a.firing_at);
-        if (a.firing && firing_at < options_.run_start) continue;  // not this run's
-        for (size_t i = 0; i < expected_count; ++i) {
-          AlertTimeline& t = timelines_[i];
-          if (t.name != a.name || !LabelsMatch(t.labels, a.labels)) continue;
-          if (a.pending_at != absl::InfinitePast() && a.pending_at >= options_.run_start)
-            t.pending_at = t.pending_at == absl::InfinitePast() ? a.pending_at
-                                                                : std::min(t.pending_at, a.pending_at);
-          if (!a.firing) continue;
-          if (!from_prometheus) t.delivered = true;
-          if (from_prometheus || !has_prometheus)
-            t.firing_at = t.firing_at == absl::InfinitePast() ? firing_at : std::min(t.firing_at, firing_at);
-        }
-        if (a.firing && firing_at <= watch_end && must_stay_silent(a.name)) {
-          const std::string key = absl::StrCat(a.name, LabelText(a.labels));
-          auto [it, inserted] = unexpected.emplace(key, timelines_.size());
-          if (inserted) {
-            AlertTimeline t;
-            t.name = a.name;
-            t.labels = a.labels;
-            t.labels.erase("alertname");
-            t.deadline = watch_end;
-            timelines_.push_back(std::move(t));
-          }
-          AlertTimeline& t = timelines_[it->second];
-          t.fired = true;
+  for (const auto& source : sources_) {
+    absl::StatusOr<alerts::AlertSnapshot> snap = source->Poll(options_.run_start);
+    if (!snap.ok()) {
+      last_error_ = absl::Status(snap.status().code(), absl::StrCat(source->Describe(), ": ",
+                                                                    snap.status().message()));
+      continue;
+    }
+    ever_read_ = true;
+    for (const alerts::ObservedRule& r : snap->rules) {
+      if (r.health == "err") unhealthy_[absl::StrCat(r.group, "/", r.name)] = r;
+    }
+    const bool from_prometheus = source->kind() == AlertsKind::kPrometheus;
+    for (const ObservedAlert& a : snap->alerts) {
+      const absl::Time firing_at =
+          !a.firing ? absl::InfinitePast()
+                    : (a.firing_at == absl::InfinitePast() ? now : a.firing_at);
+      if (a.firing && firing_at < options_.run_start) continue;  // not this run's
+      for (size_t i = 0; i < expected_count_; ++i) {
+        AlertTimeline& t = timelines_[i];
+        if (t.name != a.name || !LabelsMatch(t.labels, a.labels)) continue;
+        if (a.pending_at != absl::InfinitePast() && a.pending_at >= options_.run_start)
+          t.pending_at = t.pending_at == absl::InfinitePast() ? a.pending_at
+                                                              : std::min(t.pending_at, a.pending_at);
+        if (!a.firing) continue;
+        if (!from_prometheus) t.delivered = true;
+        if (from_prometheus || !has_prometheus_)
           t.firing_at = t.firing_at == absl::InfinitePast() ? firing_at : std::min(t.firing_at, firing_at);
-          if (!from_prometheus) t.delivered = true;
-          if (a.pending_at != absl::InfinitePast())
-            t.pending_at = t.pending_at == absl::InfinitePast() ? a.pending_at : std::min(t.pending_at, a.pending_at);
+      }
+      if (a.firing && firing_at <= watch_end_ && must_stay_silent(a.name)) {
+        const std::string key = absl::StrCat(a.name, LabelText(a.labels));
+        auto [it, inserted] = unexpected_.emplace(key, timelines_.size());
+        if (inserted) {
+          AlertTimeline t;
+          t.name = a.name;
+          t.labels = a.labels;
+          t.labels.erase("alertname");
+          t.deadline = watch_end_;
+          timelines_.push_back(std::move(t));
         }
+        AlertTimeline& t = timelines_[it->second];
+        t.fired = true;
+        t.firing_at = t.firing_at == absl::InfinitePast() ? firing_at : std::min(t.firing_at, firing_at);
+        if (!from_prometheus) t.delivered = true;
+        if (a.pending_at != absl::InfinitePast())
+          t.pending_at = t.pending_at == absl::InfinitePast() ? a.pending_at : std::min(t.pending_at, a.pending_at);
       }
     }
-    if (now >= watch_end) break;
+  }
+}
+
+void AlertRule::Finish(FindingSet* findings) {
+  StopWatching();
+  const AlertExpectations& x = options_.expectations;
+  const absl::Time fault_start = options_.fault_phase_start;
+  const size_t expected_count = expected_count_;
+  for (;;) {
+    const absl::Time now = options_.now();
+    PollOnce(now);
+    if (now >= watch_end_) break;
     // Nothing left to learn: every expected alert fired (and arrived), and nothing must stay quiet.
     bool all_fired = true;
     for (size_t i = 0; i < expected_count; ++i)
       all_fired &= timelines_[i].firing_at != absl::InfinitePast() &&
-                   (!has_alertmanager || timelines_[i].delivered);
+                   (!has_alertmanager_ || timelines_[i].delivered);
     if (all_fired && !x.silent_others && x.silent.empty()) break;
-    options_.sleep(std::min(options_.poll_interval, watch_end - now));
+    options_.sleep(std::min(options_.poll_interval, watch_end_ - now));
   }
-  if (!ever_read) {
-    status_ = last_error;
+  if (!ever_read_) {
+    status_ = last_error_;
     return;
   }
 
@@ -144,7 +175,7 @@ void AlertRule::Finish(FindingSet* findings) {
     const bool seen = t.firing_at != absl::InfinitePast();
     if (seen) t.time_to_fire = t.firing_at - fault_start;
     t.fired = seen && t.firing_at <= t.deadline;
-    const bool ok = t.fired && (!has_alertmanager || t.delivered);
+    const bool ok = t.fired && (!has_alertmanager_ || t.delivered);
     findings->RecordEvaluation("alerts", ok);
     if (seen) {
       findings->SetStatistic("alerts", absl::StrCat("time_to_fire_seconds.", t.name),
@@ -157,16 +188,16 @@ void AlertRule::Finish(FindingSet* findings) {
     f.expected = absl::StrCat(t.name, LabelText(t.labels), " firing by ", TimeText(t.deadline));
     if (!seen) {
       f.message = absl::StrCat("alert ", t.name, LabelText(t.labels), " did not fire within ",
-                               absl::FormatDuration(t.deadline - fault_start),
+                               DurationText(t.deadline - fault_start),
                                " of the fault phase",
                                t.pending_at != absl::InfinitePast() ? " (it was pending)" : "");
       f.actual = t.pending_at != absl::InfinitePast()
                      ? absl::StrCat("pending since ", TimeText(t.pending_at))
                      : "never pending or firing";
     } else if (!t.fired) {
-      f.message = absl::StrCat("alert ", t.name, " fired ", absl::FormatDuration(t.time_to_fire),
+      f.message = absl::StrCat("alert ", t.name, " fired ", DurationText(t.time_to_fire),
                                " after the fault phase began, past its deadline of ",
-                               absl::FormatDuration(t.deadline - fault_start));
+                               DurationText(t.deadline - fault_start));
       f.actual = absl::StrCat("firing at ", TimeText(t.firing_at));
     } else {
       f.message = absl::StrCat("alert ", t.name, " fired in Prometheus but never reached Alertmanager");
@@ -176,8 +207,8 @@ void AlertRule::Finish(FindingSet* findings) {
     findings->Add(std::move(f));
   }
   const uint64_t silent_total = 1;
-  findings->RecordEvaluations("alerts", silent_total, unexpected.empty() ? 1 : 0);
-  for (const auto& [key, index] : unexpected) {
+  findings->RecordEvaluations("alerts", silent_total, unexpected_.empty() ? 1 : 0);
+  for (const auto& [key, index] : unexpected_) {
     const AlertTimeline& t = timelines_[index];
     Finding f;
     f.id = "alerts.unexpected_alert_fired";
@@ -188,7 +219,7 @@ void AlertRule::Finish(FindingSet* findings) {
     f.actual = absl::StrCat("firing at ", TimeText(t.firing_at));
     findings->Add(std::move(f));
   }
-  for (const auto& [key, r] : unhealthy) {
+  for (const auto& [key, r] : unhealthy_) {
     Finding f;
     f.id = "alerts.rule_unhealthy";
     f.level = FindingLevel::kViolation;
@@ -218,8 +249,27 @@ absl::StatusOr<std::unique_ptr<AlertRule>> MakeAlertRule(const std::vector<std::
     o.fault_phase_start =
         run_start + absl::Seconds(scenario->alerts.FaultPhaseOffsetSeconds(scenario->load));
   }
-  return std::make_unique<AlertRule>(std::move(sources), std::move(o));
+  auto rule = std::make_unique<AlertRule>(std::move(sources), std::move(o));
+  rule->StartWatching();
+  return rule;
 }
+
+namespace {
+class BorrowedRule : public Rule {
+ public:
+  explicit BorrowedRule(Rule* rule) : rule_(rule) {}
+  std::string_view family() const override { return rule_->family(); }
+  void CheckTrace(const TraceUnderCheck& trace, FindingSet* findings) override {
+    rule_->CheckTrace(trace, findings);
+  }
+  void Finish(FindingSet* findings) override { rule_->Finish(findings); }
+
+ private:
+  Rule* rule_;
+};
+}  // namespace
+
+std::unique_ptr<Rule> BorrowRule(Rule* rule) { return std::make_unique<BorrowedRule>(rule); }
 
 std::string DescribeAlertTimelines(const std::vector<AlertTimeline>& timelines) {
   std::string out;
@@ -230,7 +280,7 @@ std::string DescribeAlertTimelines(const std::vector<AlertTimeline>& timelines) 
     } else {
       absl::StrAppend(&out, "firing at ", TimeText(t.firing_at));
       if (t.time_to_fire != absl::InfiniteDuration())
-        absl::StrAppend(&out, " (", absl::FormatDuration(t.time_to_fire), " after the fault phase)");
+        absl::StrAppend(&out, " (", DurationText(t.time_to_fire), " after the fault phase)");
       if (t.delivered) absl::StrAppend(&out, ", in Alertmanager");
     }
     absl::StrAppend(&out, "\n");

@@ -1,5 +1,6 @@
-// AlertRule: the whole-run rule that checks alerting. It ignores the traces; Finish() polls
-// Prometheus and/or Alertmanager (checker/alerts/alert_source.h) until the last deadline and
+// AlertRule: the whole-run rule that checks alerting. It ignores the traces; it polls
+// Prometheus and/or Alertmanager (checker/alerts/alert_source.h) from StartWatching() (in the
+// background, while the traces are being checked) and in Finish() until the last deadline, and
 // reports:
 //   alerts.expected_alert_not_fired  an alert the scenario expects did not fire (with matching
 //                                    labels) within its deadline after the fault phase began,
@@ -7,14 +8,19 @@
 //   alerts.unexpected_alert_fired    an alert that must stay silent fired during the run
 //   alerts.rule_unhealthy            a Prometheus rule whose health is "err" (lastError attached)
 // Alerts already firing before the run started are not this run's and are ignored.
+// Alertmanager keeps no history (a resolved alert leaves /api/v2/alerts), so delivery is only
+// seen while the alert is active: watch from the start of the check, not only in Finish().
 // Each expected or unexpectedly fired alert gets an AlertTimeline for the reports, and the
 // statistic alerts/time_to_fire_seconds.<alert> when it fired.
 #pragma once
 
+#include <condition_variable>
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -52,6 +58,11 @@ class AlertRule : public Rule {
  public:
   // REQUIRES: at least one source.
   AlertRule(std::vector<std::unique_ptr<alerts::AlertSource>> sources, AlertRuleOptions options);
+  ~AlertRule() override;  // stops the watcher
+
+  // Polls every poll_interval on a background thread (real time, not options.now/sleep) until
+  // Finish(). Optional; call at most once.
+  void StartWatching();
 
   std::string_view family() const override { return "alerts"; }
   void CheckTrace(const TraceUnderCheck&, FindingSet*) override {}
@@ -63,19 +74,41 @@ class AlertRule : public Rule {
   const absl::Status& status() const { return status_; }
 
  private:
+  void PollOnce(absl::Time now);  // one look at every source, folded into the state below
+  void StopWatching();
+
   std::vector<std::unique_ptr<alerts::AlertSource>> sources_;
   AlertRuleOptions options_;
+  absl::Time watch_end_;
+  size_t expected_count_ = 0;        // timelines_[0, expected_count_) are the expected alerts
+  bool has_prometheus_ = false;
+  bool has_alertmanager_ = false;
   std::vector<AlertTimeline> timelines_;
+  std::map<std::string, alerts::ObservedRule> unhealthy_;  // group/name -> last seen
+  std::map<std::string, size_t> unexpected_;               // name+labels -> timeline index
+  bool ever_read_ = false;
+  absl::Status last_error_;
   absl::Status status_;
+
+  // The watcher (StartWatching); the state above is its own until Finish() joins it.
+  std::thread watcher_;
+  std::mutex mu_;
+  std::condition_variable stop_cv_;
+  bool stop_ = false;  // guarded by mu_
 };
 
 // The rule of `check --alerts URL...`: one source per URL (checker/alerts/alerts_url.h), the
 // scenario's expectations (null scenario: nothing expected, every alert must stay silent),
-// deadlines counted from `run_start` plus the scenario's fault-phase offset.
-// InvalidArgument for a bad URL or no URL.
+// deadlines counted from `run_start` plus the scenario's fault-phase offset. The rule is already
+// watching (StartWatching). InvalidArgument for a bad URL or no URL.
 absl::StatusOr<std::unique_ptr<AlertRule>> MakeAlertRule(const std::vector<std::string>& urls,
                                                          const Scenario* scenario,
                                                          absl::Time run_start);
+
+// A Rule that forwards to `rule`, for handing a rule whose results the caller reads afterwards
+// (AlertRule::timelines()) to a pipeline that owns and destroys its rules (CheckOptions::
+// extra_rules). REQUIRES: `rule` outlives the returned forwarder.
+std::unique_ptr<Rule> BorrowRule(Rule* rule);
 
 // When the alerts were checked, in one line per timeline (for the text summary).
 std::string DescribeAlertTimelines(const std::vector<AlertTimeline>& timelines);

@@ -1,6 +1,8 @@
 #include "checker/rules/alert_rule.h"
 
+#include <atomic>
 #include <memory>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -23,14 +25,15 @@ class ScriptedSource : public alerts::AlertSource {
   AlertsKind kind() const override { return kind_; }
   std::string Describe() const override { return "scripted"; }
   absl::StatusOr<AlertSnapshot> Poll(absl::Time) override {
-    const size_t i = std::min(polls_++, script_.size() - 1);
+    const size_t i = std::min<size_t>(polls_++, script_.size() - 1);
     return script_[i];
   }
+  size_t polls() const { return polls_; }
 
  private:
   AlertsKind kind_;
   std::vector<absl::StatusOr<AlertSnapshot>> script_;
-  size_t polls_ = 0;
+  std::atomic<size_t> polls_{0};
 };
 
 ObservedAlert Firing(const std::string& name, absl::Duration after_start,
@@ -183,6 +186,63 @@ TEST(AlertRule, AnUnreachableSourceIsAStatusNotAFinding) {
   rule.Finish(&findings);
   EXPECT_EQ(rule.status().code(), absl::StatusCode::kUnavailable);
   EXPECT_EQ(findings.Count("alerts.expected_alert_not_fired"), 0u);
+}
+
+TEST(AlertRule, WatchingSeesAnAlertmanagerDeliveryThatResolvesBeforeFinish) {
+  // Alertmanager forgets resolved alerts: only a watcher polling during the check sees this one.
+  Harness h;
+  AlertSnapshot prom, am_active, am_resolved;
+  prom.alerts.push_back(Firing("AgentRunawayLoop", absl::Seconds(8)));
+  am_active.alerts.push_back(Firing("AgentRunawayLoop", absl::Seconds(8)));
+  std::vector<std::unique_ptr<alerts::AlertSource>> sources;
+  sources.push_back(std::make_unique<ScriptedSource>(AlertsKind::kPrometheus,
+                                                     std::vector<absl::StatusOr<AlertSnapshot>>{prom}));
+  auto am = std::make_unique<ScriptedSource>(
+      AlertsKind::kAlertmanager, std::vector<absl::StatusOr<AlertSnapshot>>{am_active, am_resolved});
+  const ScriptedSource* am_source = am.get();
+  sources.push_back(std::move(am));
+  AlertRuleOptions o = h.Options(Expect({{"AgentRunawayLoop", {}, 0}}, 60));
+  o.poll_interval = absl::Milliseconds(5);
+  AlertRule rule(std::move(sources), o);
+  rule.StartWatching();
+  while (am_source->polls() < 2) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  FindingSet findings;
+  rule.Finish(&findings);
+  EXPECT_EQ(findings.Count("alerts.expected_alert_not_fired"), 0u);
+  ASSERT_FALSE(rule.timelines().empty());
+  EXPECT_TRUE(rule.timelines()[0].delivered);
+  EXPECT_EQ(rule.timelines()[0].time_to_fire, absl::Seconds(8));
+}
+
+TEST(AlertRule, WithoutWatchingAResolvedDeliveryIsReported) {
+  Harness h;
+  AlertSnapshot prom, am_resolved;
+  prom.alerts.push_back(Firing("AgentRunawayLoop", absl::Seconds(8)));
+  std::vector<std::unique_ptr<alerts::AlertSource>> sources;
+  sources.push_back(std::make_unique<ScriptedSource>(AlertsKind::kPrometheus,
+                                                     std::vector<absl::StatusOr<AlertSnapshot>>{prom}));
+  sources.push_back(std::make_unique<ScriptedSource>(
+      AlertsKind::kAlertmanager, std::vector<absl::StatusOr<AlertSnapshot>>{am_resolved}));
+  AlertRule rule(std::move(sources), h.Options(Expect({{"AgentRunawayLoop", {}, 0}}, 20)));
+  FindingSet findings;
+  rule.Finish(&findings);
+  EXPECT_EQ(findings.Count("alerts.expected_alert_not_fired"), 1u);
+}
+
+TEST(BorrowRule, ForwardsToARuleTheCallerKeeps) {
+  Harness h;
+  AlertSnapshot quiet;
+  auto kept = std::make_unique<AlertRule>(One(AlertsKind::kPrometheus, {quiet}),
+                                          h.Options(Expect({{"ToolErrorRateHigh", {}, 0}}, 3)));
+  {
+    std::unique_ptr<Rule> borrowed = BorrowRule(kept.get());
+    EXPECT_EQ(borrowed->family(), "alerts");
+    FindingSet findings;
+    borrowed->Finish(&findings);
+    EXPECT_EQ(findings.Count("alerts.expected_alert_not_fired"), 1u);
+  }  // the pipeline drops its rules; the caller still reads the results
+  ASSERT_EQ(kept->timelines().size(), 1u);
+  EXPECT_FALSE(kept->timelines()[0].fired);
 }
 
 }  // namespace
