@@ -54,9 +54,29 @@ inline char* PutFixed64(char* p, uint64_t v) {
   std::memcpy(p, &v, 8);  // little-endian hosts only (x86-64, aarch64)
   return p + 8;
 }
+// Short copies inline (two overlapping loads/stores, never reading outside `s`): keys and most
+// values are under 32 bytes, where a call to the library memcpy costs more than the copy.
 inline char* PutBytes(char* p, std::string_view s) {
-  std::memcpy(p, s.data(), s.size());
-  return p + s.size();
+  const char* src = s.data();
+  const size_t n = s.size();
+  if (n >= 8 && n <= 16) {
+    uint64_t a, b;
+    std::memcpy(&a, src, 8);
+    std::memcpy(&b, src + n - 8, 8);
+    std::memcpy(p, &a, 8);
+    std::memcpy(p + n - 8, &b, 8);
+  } else if (n > 16 && n <= 32) {
+    uint64_t a[2], b[2];
+    std::memcpy(a, src, 16);
+    std::memcpy(b, src + n - 16, 16);
+    std::memcpy(p, a, 16);
+    std::memcpy(p + n - 16, b, 16);
+  } else if (n < 8) {
+    for (size_t i = 0; i < n; ++i) p[i] = src[i];
+  } else {
+    std::memcpy(p, src, n);
+  }
+  return p + n;
 }
 // tag + length + bytes of a length-delimited field.
 inline size_t LenFieldSize(size_t len) { return 1 + VarintSize(len) + len; }
