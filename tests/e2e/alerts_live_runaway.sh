@@ -15,8 +15,8 @@ run_expect check 0 check --ledger "$dir/run.ledger" --backend "jaeger://$query" 
 grep -Eq '^expected AgentRunawayLoop\{.*gen_ai_agent_name="coding_agent".*\}: firing at .*, in Alertmanager$' \
   "$dir/check.out" || fail "check did not report AgentRunawayLoop firing and delivered"
 if grep -q 'alerts\.' "$dir/check.out"; then fail "check reported an alerts finding"; fi
-# Prometheus agrees: the alert is (still) firing for the agent, with the rule's labels.
-curl -s "http://$prom/api/v1/alerts" | grep -Eq '"alertname":"AgentRunawayLoop".*"gen_ai_agent_name":"coding_agent"' ||
+# Prometheus agrees: the alert is still firing for the agent, with the rule's labels.
+has_alert "http://$prom/api/v1/alerts" AgentRunawayLoop gen_ai_agent_name=coding_agent severity=warning ||
   fail "Prometheus does not list AgentRunawayLoop"
 sed -n "/^alerts:$/,\$p" "$dir/check.out"
 echo "PASS alerts_live_runaway"

@@ -7,6 +7,9 @@
 #                        /metrics), $prom and $am (HOST:PORT of Prometheus and Alertmanager).
 #   run_expect NAME CODE ARGS...   runs agentstorm, output in $dir/NAME.{out,err}; fails unless the
 #                        exit code is CODE.
+#   has_alert URL NAME [LABEL=VALUE...]   succeeds when the alerts JSON at URL (Prometheus
+#                        /api/v1/alerts or Alertmanager /api/v2/alerts) holds a NAME alert with
+#                        those labels (and, from Prometheus, in state firing).
 #   fail MESSAGE         prints the diagnostics (server logs, Prometheus /api/v1/alerts and
 #                        /api/v1/rules, Alertmanager /api/v2/alerts, every agentstorm output) and
 #                        exits 1.
@@ -58,6 +61,19 @@ fail() {
     [[ -s $f ]] && { echo "--- $f"; tail -60 "$f"; }
   done
   exit 1
+}
+
+has_alert() {  # has_alert URL NAME [LABEL=VALUE...]
+  curl -s "$1" | python3 -c '
+import json, sys
+doc = json.load(sys.stdin)
+alerts = doc["data"]["alerts"] if isinstance(doc, dict) else doc
+want = dict(kv.split("=", 1) for kv in sys.argv[2:])
+want["alertname"] = sys.argv[1]
+for a in alerts:
+    if a.get("state", "firing") == "firing" and all(a["labels"].get(k) == v for k, v in want.items()):
+        sys.exit(0)
+sys.exit(1)' "${@:2}"
 }
 
 run_expect() {  # run_expect NAME CODE ARGS...
