@@ -38,6 +38,7 @@ alerts_stack_stop() {
   rm -rf "$dir"
 }
 trap alerts_stack_stop EXIT
+trap 'exit 1' INT TERM HUP  # so that a timeout or ^C still runs the EXIT trap
 
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
