@@ -209,7 +209,8 @@ void AlertRule::Finish(FindingSet* findings) {
   const uint64_t silent_total = 1;
   findings->RecordEvaluations("alerts", silent_total, unexpected_.empty() ? 1 : 0);
   for (const auto& [key, index] : unexpected_) {
-    const AlertTimeline& t = timelines_[index];
+    AlertTimeline& t = timelines_[index];
+    t.time_to_fire = t.firing_at - fault_start;
     Finding f;
     f.id = "alerts.unexpected_alert_fired";
     f.level = FindingLevel::kViolation;
@@ -279,8 +280,11 @@ std::string DescribeAlertTimelines(const std::vector<AlertTimeline>& timelines) 
       absl::StrAppend(&out, t.pending_at != absl::InfinitePast() ? "pending, never fired" : "never fired");
     } else {
       absl::StrAppend(&out, "firing at ", TimeText(t.firing_at));
-      if (t.time_to_fire != absl::InfiniteDuration())
-        absl::StrAppend(&out, " (", DurationText(t.time_to_fire), " after the fault phase)");
+      if (t.time_to_fire != absl::InfiniteDuration()) {
+        const bool before = t.time_to_fire < absl::ZeroDuration();
+        absl::StrAppend(&out, " (", DurationText(before ? -t.time_to_fire : t.time_to_fire),
+                        before ? " before" : " after", " the fault phase)");
+      }
       if (t.delivered) absl::StrAppend(&out, ", in Alertmanager");
     }
     absl::StrAppend(&out, "\n");

@@ -41,7 +41,7 @@ struct AlertTimeline {
   absl::Time deadline = absl::InfiniteFuture();
   absl::Time pending_at = absl::InfinitePast();  // InfinitePast: never seen pending
   absl::Time firing_at = absl::InfinitePast();   // InfinitePast: never seen firing
-  absl::Duration time_to_fire = absl::InfiniteDuration();  // firing_at - fault phase start
+  absl::Duration time_to_fire = absl::InfiniteDuration();  // firing_at - fault phase start (may be < 0)
 };
 
 struct AlertRuleOptions {

@@ -135,6 +135,10 @@ TEST(AlertRule, ReportsAlertsThatMustStaySilentButFired) {
   ASSERT_EQ(rule.timelines().size(), 1u);
   EXPECT_EQ(rule.timelines()[0].name, "ContextWindowExceeded");
   EXPECT_FALSE(rule.timelines()[0].expected);
+  EXPECT_EQ(rule.timelines()[0].time_to_fire, absl::Seconds(15));
+  EXPECT_EQ(DescribeAlertTimelines(rule.timelines()),
+            "unexpected ContextWindowExceeded{}: firing at 2023-11-14T22:13:35.000Z "
+            "(15s after the fault phase)\n");
 }
 
 TEST(AlertRule, OnlyListedAlertsMustStaySilentWhenOthersAreAllowed) {
