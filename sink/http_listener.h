@@ -17,7 +17,8 @@ namespace agentstorm::sink {
 
 class HttpListener {
  public:
-  // Binds `server` to `address` (port 0 = any free port) and serves it on a new thread.
+  // Binds `server` to `address` (port 0 = any free port) and serves it on a new thread, with a
+  // worker pool sized for many kept-alive connections (it replaces the server's task queue).
   // Unavailable, naming `what` and the address, when it cannot bind.
   static absl::StatusOr<std::unique_ptr<HttpListener>> Start(httplib::Server* server,
                                                              const ListenAddress& address,

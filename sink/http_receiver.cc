@@ -18,7 +18,6 @@ namespace trace_v1 = opentelemetry::proto::collector::trace::v1;
 namespace metrics_v1 = opentelemetry::proto::collector::metrics::v1;
 
 constexpr char kReceiver[] = "http";
-constexpr size_t kWorkerThreads = 64;
 // httplib inflates gzip bodies on its own, with no bound on the inflated size and no message
 // on corrupt data. The pre-routing hook moves Content-Encoding here so that the receiver
 // inflates through DecodeTraceRequest instead: bounded by --max-request-bytes, and a corrupt
@@ -206,9 +205,6 @@ absl::StatusOr<std::unique_ptr<HttpReceiver>> HttpReceiver::Start(const ListenAd
   receiver->server_ = std::make_unique<httplib::Server>();
   httplib::Server& server = *receiver->server_;
   server.set_payload_max_length(max_request_bytes);
-  // A keep-alive connection holds a worker between requests; a load generator keeps many
-  // open, so the pool is sized for that rather than for the core count (httplib's default).
-  server.new_task_queue = [] { return new httplib::ThreadPool(kWorkerThreads); };
   server.set_keep_alive_max_count(10000);
   server.set_pre_routing_handler([](const httplib::Request& req, httplib::Response&) {
     if (req.has_header("Content-Encoding")) {
