@@ -256,9 +256,10 @@ PhaseResult RunAgentstorm(const BenchFlags& flags, const std::shared_ptr<const S
   std::vector<double> rss;
   std::atomic<bool> done{false};
   rss.push_back(RssMiB());
+  const auto sample_start = Clock::now();
   std::thread sampler([&] {
     for (int i = 1; i < samples - 1 && !done.load(); ++i) {
-      const auto until = Clock::now() + std::chrono::duration_cast<Clock::duration>(
+      const auto until = sample_start + std::chrono::duration_cast<Clock::duration>(
                                             std::chrono::duration<double>(seconds * i / (samples - 1)));
       while (!done.load() && Clock::now() < until) std::this_thread::sleep_for(std::chrono::milliseconds(20));
       if (!done.load()) rss.push_back(RssMiB());
