@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# `agentstorm bench` end to end, kept short: a 1 s run into the child sink must report zero loss
+# (sink-counted == acknowledged == scheduled) and the CPU split; --encode must end with the ratio
+# line; a bad --peer is a usage error. Throughput targets live in docs/performance.md, not here.
+set -uo pipefail
+: "${AGENTSTORM:?path of the agentstorm binary}"
+
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+fail() { echo "FAIL: $*" >&2; cat "$out" >&2; exit 1; }
+
+"$AGENTSTORM" bench --duration 1s >"$out" 2>&1 || fail "bench exited $?"
+grep -q '^  zero loss: yes (stored == acknowledged == scheduled)$' "$out" || fail "no zero-loss line"
+grep -Eq '^  delivered [0-9.]+[kM]? spans/s \(counted by the sink\)' "$out" || fail "no delivered rate"
+grep -Eq '^  CPU: generator [0-9.]+s \([0-9]+%\), sink [0-9.]+s \([0-9]+%\)' "$out" || fail "no CPU split"
+grep -Eq '^  generator RSS \(MiB\): [0-9.]+ [0-9.]+ [0-9.]+' "$out" || fail "no RSS samples"
+acked=$(sed -nE 's/^  acknowledged ([0-9]+), stored by the sink ([0-9]+),.*/\1/p' "$out")
+stored=$(sed -nE 's/^  acknowledged ([0-9]+), stored by the sink ([0-9]+),.*/\2/p' "$out")
+[[ -n $acked && $acked -gt 0 && $acked == "$stored" ]] || fail "acknowledged '$acked' != stored '$stored'"
+
+"$AGENTSTORM" bench --encode --duration 1s >"$out" 2>&1 || fail "bench --encode exited $?"
+tail -1 "$out" | grep -Eq '^encode ratio: [0-9]+\.[0-9]x \(templated [0-9]+ spans/s vs libprotobuf [0-9]+ spans/s\)$' ||
+  fail "--encode does not end with the ratio line"
+
+"$AGENTSTORM" bench --peer nosuchpeer --duration 1s >"$out" 2>&1
+[[ $? == 2 ]] || fail "an unknown --peer is not exit 2"
+echo "PASS"
