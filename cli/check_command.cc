@@ -68,12 +68,14 @@ int RunCheckCommand(CheckFlagValues& flags) {
     o.extra_rules = [&](const Scenario* scenario)
         -> absl::StatusOr<std::vector<std::unique_ptr<Rule>>> {
       absl::Time run_start = absl::Now() - o.since;
+      std::optional<absl::Time> fault_phase_start;
       if (!o.ledger_paths.empty()) {
         auto ledger = ReadLedgers(o.ledger_paths);
         if (!ledger.ok()) return ledger.status();
         run_start = absl::FromUnixNanos(static_cast<int64_t>(ledger->header.run_start_unix_nano));
+        if (scenario != nullptr) fault_phase_start = RecordedFaultPhaseStart(*scenario, *ledger);
       }
-      auto rule = MakeAlertRule(flags.alerts, scenario, run_start);
+      auto rule = MakeAlertRule(flags.alerts, scenario, run_start, fault_phase_start);
       if (!rule.ok()) return rule.status();
       alert_rule_owned = std::move(*rule);
       alert_rule = alert_rule_owned.get();

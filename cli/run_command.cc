@@ -3,7 +3,8 @@
 //
 // Without --endpoint it starts the embedded sink in-process on free 127.0.0.1 ports, sends to
 // it (gRPC, or its HTTP receiver for --protocol http/*) and checks it through its query API
-// (jaeger://127.0.0.1:PORT). With --endpoint URL it sends there, and --backend URL says where
+// (jaeger://127.0.0.1:PORT); --sink-fault SPEC (repeatable) makes that sink damage what it
+// receives, as `agentstorm sink --fault` does. With --endpoint URL it sends there, and --backend URL says where
 // the check reads back from. The other OTEL_EXPORTER_OTLP_* variables apply as for generate.
 //
 // Size of the run when the command line does not say: a scenario without a `load:` section and
@@ -34,8 +35,9 @@
 #include "generator/scenario_loader.h"
 #include "generator/units.h"
 #include "generator/ledger.h"
+#include "absl/strings/str_join.h"
 #include "reports/check_report.h"
-#include "reports/check_report.h"
+#include "sink/fault_injector.h"
 #include "sink/sink.h"
 
 namespace agentstorm::cli {
@@ -55,6 +57,7 @@ struct CheckFlags {
   std::string semconv_registry;
   std::vector<std::string> alerts;
   std::string baseline;  // --baseline FILE (reports/baseline.h)
+  std::vector<std::string> sink_faults;  // --sink-fault SPEC: faults of the embedded sink
 };
 
 int Fail(int code, const std::string& message) {
@@ -98,6 +101,13 @@ int Run(GenerateFlags flags, const CheckFlags& check) {
   auto wait = ParseDurationSeconds(check.wait);
   if (!wait.ok()) return Fail(kExitUsage, "--wait: " + std::string(wait.status().message()));
 
+  if (!check.sink_faults.empty()) {
+    if (!flags.endpoints.empty())
+      return Fail(kExitUsage, "--sink-fault applies to the embedded sink, not with --endpoint");
+    auto faults = sink::ParseFaultSpecs(check.sink_faults);
+    if (!faults.ok()) return Fail(kExitUsage, "--sink-fault: " + std::string(faults.status().message()));
+  }
+
   std::unique_ptr<sink::Sink> sink;
   std::string backend = check.backend;
   if (flags.endpoints.empty()) {
@@ -110,6 +120,7 @@ int Run(GenerateFlags flags, const CheckFlags& check) {
     so.grpc_address = "127.0.0.1:0";
     so.http_address = "127.0.0.1:0";
     so.query_address = "127.0.0.1:0";
+    so.faults = check.sink_faults;
     auto started = sink::Sink::Start(so);
     if (!started.ok())
       return Fail(kExitUnreachable,
@@ -121,6 +132,7 @@ int Run(GenerateFlags flags, const CheckFlags& check) {
     if (backend.empty()) backend = "jaeger://127.0.0.1:" + std::to_string(sink->query_port());
     if (!flags.quiet)
       std::cout << "embedded sink: OTLP " << flags.endpoints.back() << ", query " << backend
+                << (check.sink_faults.empty() ? "" : ", faults " + absl::StrJoin(check.sink_faults, " "))
                 << "\n";
   } else if (backend.empty()) {
     return Fail(kExitUsage, "with --endpoint, give --backend URL to read the traces back from");
@@ -162,7 +174,13 @@ int Run(GenerateFlags flags, const CheckFlags& check) {
   if (!check.alerts.empty()) {
     co.alerts_url = check.alerts.front();
     co.extra_rules = [&](const Scenario* s) -> absl::StatusOr<std::vector<std::unique_ptr<Rule>>> {
-      auto rule = MakeAlertRule(check.alerts, s, run_start);
+      std::optional<absl::Time> fault_phase_start;
+      if (s != nullptr) {
+        auto ledger = ReadLedgers({flags.ledger});
+        if (!ledger.ok()) return ledger.status();
+        fault_phase_start = RecordedFaultPhaseStart(*s, *ledger);
+      }
+      auto rule = MakeAlertRule(check.alerts, s, run_start, fault_phase_start);
       if (!rule.ok()) return rule.status();
       alert_rule_owned = std::move(*rule);
       alert_rule = alert_rule_owned.get();
@@ -231,6 +249,9 @@ void AddRunCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--config", check->config, "check configuration (expected violations, levels)");
   cmd->add_option("--semconv-registry", check->semconv_registry,
                   "semantic-convention registry DIR instead of the bundled profile");
+  cmd->add_option("--sink-fault", check->sink_faults,
+                  "inject a fault into the embedded sink (repeatable; the specs of `agentstorm "
+                  "sink --fault`, e.g. drop-spans=0.05): watch the check catch it");
   cmd->add_option("--alerts", check->alerts,
                   "prometheus://HOST:PORT or alertmanager://HOST:PORT (repeatable)");
   cmd->callback([=] {

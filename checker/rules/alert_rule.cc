@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_join.h"
 
 namespace agentstorm {
@@ -234,7 +235,8 @@ void AlertRule::Finish(FindingSet* findings) {
 
 absl::StatusOr<std::unique_ptr<AlertRule>> MakeAlertRule(const std::vector<std::string>& urls,
                                                          const Scenario* scenario,
-                                                         absl::Time run_start) {
+                                                         absl::Time run_start,
+                                                         std::optional<absl::Time> fault_phase_start) {
   if (urls.empty()) return absl::InvalidArgumentError("--alerts: no URL");
   std::vector<std::unique_ptr<alerts::AlertSource>> sources;
   for (const std::string& url : urls) {
@@ -248,11 +250,30 @@ absl::StatusOr<std::unique_ptr<AlertRule>> MakeAlertRule(const std::vector<std::
   if (scenario != nullptr) {
     o.expectations = scenario->alerts;
     o.fault_phase_start =
-        run_start + absl::Seconds(scenario->alerts.FaultPhaseOffsetSeconds(scenario->load));
+        fault_phase_start.value_or(run_start + absl::Seconds(scenario->alerts.FaultPhaseOffsetSeconds(scenario->load)));
   }
   auto rule = std::make_unique<AlertRule>(std::move(sources), std::move(o));
   rule->StartWatching();
   return rule;
+}
+
+std::optional<absl::Time> RecordedFaultPhaseStart(const Scenario& scenario, const Ledger& ledger) {
+  const std::string& phase = scenario.alerts.fault_phase;
+  if (phase.empty() || !scenario.load) return std::nullopt;
+  int index = -1;
+  for (size_t i = 0; i < scenario.load->phases.size(); ++i)
+    if (scenario.load->phases[i].name == phase) index = static_cast<int>(i);
+  if (index < 0) return std::nullopt;
+  // The header describes the profile that ran: named phases only when it was the scenario's.
+  const std::string& load = ledger.header.load;
+  if (!absl::StartsWith(load, phase + ": ") && !absl::StrContains(load, ", " + phase + ": "))
+    return std::nullopt;
+  std::optional<uint64_t> first;
+  for (const LedgerRecord& r : ledger.records)
+    if (r.phase == index && r.start_unix_nano > 0 && (!first || r.start_unix_nano < *first))
+      first = r.start_unix_nano;
+  if (!first) return std::nullopt;
+  return absl::FromUnixNanos(static_cast<int64_t>(*first));
 }
 
 namespace {

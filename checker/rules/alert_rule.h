@@ -19,6 +19,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -28,6 +29,7 @@
 #include "absl/time/time.h"
 #include "checker/alerts/alert_source.h"
 #include "checker/rule.h"
+#include "generator/ledger.h"
 #include "generator/scenario.h"
 
 namespace agentstorm {
@@ -99,11 +101,19 @@ class AlertRule : public Rule {
 
 // The rule of `check --alerts URL...`: one source per URL (checker/alerts/alerts_url.h), the
 // scenario's expectations (null scenario: nothing expected, every alert must stay silent),
-// deadlines counted from `run_start` plus the scenario's fault-phase offset. The rule is already
-// watching (StartWatching). InvalidArgument for a bad URL or no URL.
-absl::StatusOr<std::unique_ptr<AlertRule>> MakeAlertRule(const std::vector<std::string>& urls,
-                                                         const Scenario* scenario,
-                                                         absl::Time run_start);
+// deadlines counted from `fault_phase_start` when given (RecordedFaultPhaseStart), else from
+// `run_start` plus the scenario's fault-phase offset. The rule is already watching
+// (StartWatching). InvalidArgument for a bad URL or no URL.
+absl::StatusOr<std::unique_ptr<AlertRule>> MakeAlertRule(
+    const std::vector<std::string>& urls, const Scenario* scenario, absl::Time run_start,
+    std::optional<absl::Time> fault_phase_start = std::nullopt);
+
+// When the scenario's `alerts.fault_phase` began in the run `ledger` records: the start of the
+// first trace sent in that phase, i.e. as the phase actually ran (after `generate --duration`
+// fitted the phases, with the sender's lag). nullopt when the scenario names no fault phase, the
+// run did not use the scenario's phases (`generate --rate`), or no trace of the phase was sent
+// (e.g. --duration cut it off); MakeAlertRule then counts from the scenario's phase offset.
+std::optional<absl::Time> RecordedFaultPhaseStart(const Scenario& scenario, const Ledger& ledger);
 
 // A Rule that forwards to `rule`, for handing a rule whose results the caller reads afterwards
 // (AlertRule::timelines()) to a pipeline that owns and destroys its rules (CheckOptions::

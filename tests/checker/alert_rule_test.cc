@@ -251,3 +251,52 @@ TEST(BorrowRule, ForwardsToARuleTheCallerKeeps) {
 
 }  // namespace
 }  // namespace agentstorm
+
+namespace agentstorm {
+namespace {
+
+Scenario WithIncidentPhase() {
+  Scenario sc;
+  sc.alerts.fault_phase = "incident";
+  LoadProfile load;
+  RatePhase warmup, incident;
+  warmup.name = "warmup";
+  warmup.duration_seconds = 5;
+  incident.name = "incident";
+  incident.duration_seconds = 20;
+  load.phases = {warmup, incident};
+  sc.load = load;
+  return sc;
+}
+
+LedgerRecord SentAt(int phase, absl::Duration after_start) {
+  LedgerRecord r;
+  r.phase = static_cast<int16_t>(phase);
+  r.start_unix_nano = static_cast<uint64_t>(absl::ToUnixNanos(kRunStart + after_start));
+  return r;
+}
+
+TEST(RecordedFaultPhaseStart, IsTheFirstTraceSentInTheFaultPhaseEvenWhenPhasesWereStretched) {
+  Ledger ledger;
+  // generate --duration 50s fitted the 5s + 20s phases to 10s + 40s.
+  ledger.header.load = "warmup: 20 traces/s for 10s, incident: 20 traces/s for 40s";
+  ledger.records = {SentAt(0, absl::ZeroDuration()), SentAt(0, absl::Seconds(9.95)),
+                    SentAt(1, absl::Seconds(10.2)), SentAt(1, absl::Seconds(10.05))};
+  EXPECT_EQ(RecordedFaultPhaseStart(WithIncidentPhase(), ledger), kRunStart + absl::Seconds(10.05));
+}
+
+TEST(RecordedFaultPhaseStart, UnknownWithoutTheScenariosPhasesOrAFaultPhase) {
+  Ledger ledger;
+  ledger.header.load = "20 traces/s for 50s";  // generate --rate: the scenario's phases did not run
+  ledger.records = {SentAt(0, absl::ZeroDuration()), SentAt(1, absl::Seconds(10))};
+  EXPECT_EQ(RecordedFaultPhaseStart(WithIncidentPhase(), ledger), std::nullopt);
+  Scenario no_phase = WithIncidentPhase();
+  no_phase.alerts.fault_phase.clear();
+  ledger.header.load = "warmup: 20 traces/s for 5s, incident: 20 traces/s for 20s";
+  EXPECT_EQ(RecordedFaultPhaseStart(no_phase, ledger), std::nullopt);
+  ledger.records = {SentAt(0, absl::ZeroDuration())};  // stopped before the incident
+  EXPECT_EQ(RecordedFaultPhaseStart(WithIncidentPhase(), ledger), std::nullopt);
+}
+
+}  // namespace
+}  // namespace agentstorm
