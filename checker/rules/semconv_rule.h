@@ -9,9 +9,12 @@
 //  - required attributes present                      -> semconv.required_attribute_missing
 //    (also: a span with gen_ai.* attributes but no gen_ai.operation.name)
 //  - conditionally required attributes present        -> semconv.conditionally_required_missing
-//    (improvement when the condition is prose; violation when the span shows the condition
-//    holds: status ERROR for error.type, or the named attribute is set; nothing when it does
-//    not hold)
+//    when the span shows the condition holds (violation): status ERROR for error.type, or the
+//    named attribute is set (server.address -> server.port); nothing when it does not hold.
+//    A condition only prose can decide ("if the request includes a seed") is no per-span
+//    finding, since nobody could act on it: such attributes are counted like recommended ones,
+//    as the statistic "conditionally_required_coverage.<span type>" and one information
+//    finding per span type                             -> semconv.conditionally_required_coverage
 //  - every known attribute with its declared type     -> semconv.attribute_type_mismatch
 //  - enum values: unknown value of a closed enum is a violation, of an open enum information
 //                                                     -> semconv.unknown_enum_value
@@ -62,6 +65,9 @@ class SemconvRule : public Rule {
     uint64_t spans = 0;
     std::vector<std::string> keys;  // recommended attributes of the type
     std::vector<uint64_t> present;  // per key
+    // Conditionally required attributes whose condition is prose, and their presence.
+    std::vector<std::string> conditional_keys;
+    std::vector<uint64_t> conditional_present;
   };
 
   const semconv::SemconvModel model_;

@@ -246,13 +246,37 @@ TEST(SemconvRule, ConditionsAreEvaluatedWhenTheSpanShowsThem) {
       .Str("server.address", "api.cohere.com");
   Checked p(Profile("genai-latest"), {no_port.span()});
   EXPECT_EQ(p.findings().CountAtLevel(FindingLevel::kViolation), 1u);
+  ASSERT_EQ(p.Count("semconv.conditionally_required_missing"), 1u);
+  EXPECT_EQ(p.First("semconv.conditionally_required_missing")->attribute, "server.port");
+  EXPECT_EQ(p.First("semconv.conditionally_required_missing")->level, FindingLevel::kViolation);
 }
 
-TEST(SemconvRule, ProseConditionsAreImprovements) {
-  Checked c(Profile("genai-latest"), {GoodChatSpan().span()});
-  EXPECT_GT(c.Count("semconv.conditionally_required_missing"), 0u);
+TEST(SemconvRule, ProseConditionsAreCoverageNotPerSpanFindings) {
+  // gen_ai.request.seed is required "if the request includes a seed": no span can show that,
+  // so its absence is counted in a per-type coverage figure, never a finding per span.
+  Checked c(Profile("genai-latest"), {GoodChatSpan().span(), GoodChatSpan().span()});
+  EXPECT_EQ(c.Count("semconv.conditionally_required_missing"), 0u);
   EXPECT_EQ(c.findings().CountAtLevel(FindingLevel::kViolation), 0u);
-  EXPECT_GT(c.findings().CountAtLevel(FindingLevel::kImprovement), 0u);
+  EXPECT_EQ(c.findings().CountAtLevel(FindingLevel::kImprovement), 0u);
+  ASSERT_EQ(c.Count("semconv.conditionally_required_coverage"), 1u);
+  const Finding* f = c.First("semconv.conditionally_required_coverage");
+  EXPECT_EQ(f->level, FindingLevel::kInformation);
+  EXPECT_NE(f->message.find("openai.inference.client"), std::string::npos) << f->message;
+  EXPECT_NE(f->message.find("over 2 spans"), std::string::npos) << f->message;
+  EXPECT_NE(f->message.find("conditionally required"), std::string::npos) << f->message;
+  auto stats = c.findings().Statistics()["semconv"];
+  ASSERT_EQ(stats.count("conditionally_required_coverage.openai.inference.client"), 1u);
+  const double without_seed = stats["conditionally_required_coverage.openai.inference.client"];
+  EXPECT_LT(without_seed, 100.0);
+
+  // Sending the seed raises the figure, and still no per-span finding either way.
+  SpanBuilder seeded = GoodChatSpan();
+  seeded.Int("gen_ai.request.seed", 42);
+  Checked s(Profile("genai-latest"), {seeded.span(), seeded.span()});
+  EXPECT_EQ(s.Count("semconv.conditionally_required_missing"), 0u);
+  auto seeded_stats = s.findings().Statistics()["semconv"];
+  EXPECT_GT(seeded_stats["conditionally_required_coverage.openai.inference.client"],
+            without_seed);
 }
 
 TEST(SemconvRule, UnknownValueOfAnOpenEnumIsInformation) {
