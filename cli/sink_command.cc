@@ -114,7 +114,7 @@ void AddSinkCommand(CLI::App& app, int* exit_code) {
                   "Append every accepted request to FILE (4-byte big-endian length + ExportTraceServiceRequest)");
   cmd->add_flag("--capture-sync", o.capture_sync, "fdatasync the capture before acknowledging each request");
   cmd->add_option("--fault", o.faults,
-                  "Inject a fault (repeatable): drop-spans=P drop-traces=P sample-traces=P strip-attribute=KEY "
+                  "Inject a fault (repeatable): drop-spans=P drop-traces=P sample-traces=P tail-sample=P[,slow=D] strip-attribute=KEY "
                   "truncate-values=N break-parent=P rewrite-service=NAME delay-visibility=D unavailable=D "
                   "throttle=D partial-reject=P");
   cmd->add_option("--fault-seed", o.fault_seed, "Seed of every fault decision")->capture_default_str();

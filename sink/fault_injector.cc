@@ -111,7 +111,8 @@ void PruneEmpty(ExportTraceServiceRequest* request) {
 }  // namespace
 
 bool FaultSpec::empty() const {
-  return drop_spans == 0 && drop_traces == 0 && drop_error_traces == 0 && !sample_traces && strip_attributes.empty() &&
+  return drop_spans == 0 && drop_traces == 0 && drop_error_traces == 0 && !sample_traces &&
+         !tail_sample && strip_attributes.empty() &&
          !truncate_values && break_parent == 0 && !rewrite_service &&
          delay_visibility == absl::ZeroDuration() && unavailable == absl::ZeroDuration() &&
          throttle == absl::ZeroDuration() && partial_reject == 0;
@@ -155,6 +156,32 @@ absl::StatusOr<FaultSpec> ParseFaultSpecs(const std::vector<std::string>& specs)
       double p = 0;
       status = probability(&p);
       out.sample_traces = p;
+    } else if (name == "tail-sample") {
+      // P[,slow=D]
+      const size_t comma = value.find(',');
+      const absl::string_view p = value.substr(0, comma);
+      FaultSpec::TailSample ts;
+      absl::StatusOr<double> prob = ParseProbability(spec, p);
+      if (!prob.ok()) {
+        status = prob.status();
+      } else {
+        ts.probability = *prob;
+      }
+      if (status.ok() && comma != absl::string_view::npos) {
+        absl::string_view option = value.substr(comma + 1);
+        if (!absl::ConsumePrefix(&option, "slow=")) {
+          status = absl::InvalidArgumentError(absl::StrCat(
+              "--fault ", spec, ": expected tail-sample=P or tail-sample=P,slow=D (e.g. 0.1,slow=30s)"));
+        } else {
+          absl::StatusOr<absl::Duration> d = ParseNonNegativeDuration(spec, option);
+          if (!d.ok()) {
+            status = d.status();
+          } else {
+            ts.slow = *d;
+          }
+        }
+      }
+      out.tail_sample = ts;
     } else if (name == "break-parent") {
       status = probability(&out.break_parent);
     } else if (name == "partial-reject") {
@@ -187,7 +214,8 @@ absl::StatusOr<FaultSpec> ParseFaultSpecs(const std::vector<std::string>& specs)
     } else {
       status = absl::InvalidArgumentError(absl::StrCat(
           "--fault \"", spec, "\": unknown fault \"", name,
-          "\" (known: drop-spans, drop-traces, drop-error-traces, sample-traces, strip-attribute, truncate-values, "
+          "\" (known: drop-spans, drop-traces, drop-error-traces, sample-traces, tail-sample, "
+          "strip-attribute, truncate-values, "
           "break-parent, rewrite-service, delay-visibility, unavailable, throttle, partial-reject)"));
     }
     if (!status.ok()) return status;
@@ -198,7 +226,7 @@ absl::StatusOr<FaultSpec> ParseFaultSpecs(const std::vector<std::string>& specs)
 FaultInjector::FaultInjector(FaultSpec spec, uint64_t seed)
     : spec_(std::move(spec)), seed_(seed) {
   changes_data_ = spec_.drop_spans > 0 || spec_.drop_traces > 0 || spec_.drop_error_traces > 0 ||
-                  spec_.sample_traces ||
+                  spec_.sample_traces || spec_.tail_sample ||
                   !spec_.strip_attributes.empty() || spec_.truncate_values ||
                   spec_.break_parent > 0 || spec_.rewrite_service;
 }
@@ -235,7 +263,7 @@ FaultEffects FaultInjector::Apply(ExportTraceServiceRequest* request) const {
   FaultEffects fx;
   if (!changes_data_) return fx;
   const bool drops = spec_.drop_spans > 0 || spec_.drop_traces > 0 ||
-                     spec_.drop_error_traces > 0 || spec_.sample_traces;
+                     spec_.drop_error_traces > 0 || spec_.sample_traces || spec_.tail_sample;
   // drop-error-traces: the traces of this request with an ERROR span that lose the draw.
   std::vector<std::string> dropped_error_traces;
   if (spec_.drop_error_traces > 0) {
@@ -245,6 +273,33 @@ FaultEffects FaultInjector::Apply(ExportTraceServiceRequest* request) const {
           if (s.status().code() == opentelemetry::proto::trace::v1::Status::STATUS_CODE_ERROR &&
               Draw("drop-error-traces", s.trace_id(), {}) < spec_.drop_error_traces)
             dropped_error_traces.push_back(s.trace_id());
+  }
+  // tail-sample: the traces of this request it does not keep.
+  std::vector<std::string> tail_dropped;
+  if (spec_.tail_sample) {
+    struct Extent {
+      bool error = false;
+      uint64_t start = UINT64_MAX, end = 0;
+    };
+    std::vector<std::pair<std::string, Extent>> traces;
+    for (const ResourceSpans& rs : request->resource_spans())
+      for (const ScopeSpans& ss : rs.scope_spans())
+        for (const Span& s : ss.spans()) {
+          auto it = std::find_if(traces.begin(), traces.end(),
+                                 [&](const auto& t) { return t.first == s.trace_id(); });
+          if (it == traces.end()) it = traces.insert(traces.end(), {s.trace_id(), Extent{}});
+          Extent& e = it->second;
+          e.error |= s.status().code() == opentelemetry::proto::trace::v1::Status::STATUS_CODE_ERROR;
+          e.start = std::min<uint64_t>(e.start, s.start_time_unix_nano());
+          e.end = std::max<uint64_t>(e.end, s.end_time_unix_nano());
+        }
+    const FaultSpec::TailSample& ts = *spec_.tail_sample;
+    for (const auto& [id, e] : traces) {
+      const bool slow = ts.slow != absl::InfiniteDuration() && e.end > e.start &&
+                        absl::Nanoseconds(e.end - e.start) > ts.slow;
+      if (e.error || slow) continue;
+      if (Draw("tail-sample", id, {}) >= ts.probability) tail_dropped.push_back(id);
+    }
   }
   for (ResourceSpans& rs : *request->mutable_resource_spans()) {
     if (rs.has_resource() || spec_.rewrite_service) {
@@ -269,6 +324,12 @@ FaultEffects FaultInjector::Apply(ExportTraceServiceRequest* request) const {
       if (drops) {
         RemoveIf(ss.mutable_spans(), [&](const Span& s) {
           if (spec_.sample_traces && Draw("sample-traces", s.trace_id(), {}) >= *spec_.sample_traces) {
+            ++fx.unsampled_spans;
+            return false;
+          }
+          if (!tail_dropped.empty() &&
+              std::find(tail_dropped.begin(), tail_dropped.end(), s.trace_id()) !=
+                  tail_dropped.end()) {
             ++fx.unsampled_spans;
             return false;
           }

@@ -11,6 +11,11 @@
 //                         (a tail sampler that loses error traces; decided per request, so it
 //                         assumes a trace's spans travel together, as agentstorm sends them)
 //   sample-traces=P       keep whole traces with probability P (probabilistic sampling)
+//   tail-sample=P[,slow=D]  a tail sampler: keep every trace with a span of status ERROR,
+//                         every trace longer than D (first span start to last span end, i.e.
+//                         the root's duration; no slow rule without slow=), and whole traces
+//                         of the rest with probability P (decided per request, like
+//                         drop-error-traces)
 //   strip-attribute=KEY   remove attribute KEY (span, event, link, scope, resource); repeatable
 //   truncate-values=N     cut string attribute values to N bytes (UTF-8 safe)
 //   break-parent=P        point a child's parent_span_id at a span that does not exist, prob. P
@@ -39,6 +44,11 @@ struct FaultSpec {
   double drop_traces = 0;
   double drop_error_traces = 0;
   std::optional<double> sample_traces;  // keep probability
+  struct TailSample {
+    double probability = 1;  // of keeping a trace that is neither an error nor slow
+    absl::Duration slow = absl::InfiniteDuration();  // traces longer than this are kept
+  };
+  std::optional<TailSample> tail_sample;
   std::vector<std::string> strip_attributes;
   std::optional<size_t> truncate_values;
   double break_parent = 0;
@@ -59,7 +69,7 @@ absl::StatusOr<FaultSpec> ParseFaultSpecs(const std::vector<std::string>& specs)
 struct FaultEffects {
   uint64_t dropped_spans = 0;        // by drop-spans
   uint64_t dropped_trace_spans = 0;  // by drop-traces and drop-error-traces
-  uint64_t unsampled_spans = 0;      // by sample-traces
+  uint64_t unsampled_spans = 0;      // by sample-traces and tail-sample
   uint64_t stripped_attributes = 0;
   uint64_t truncated_values = 0;
   uint64_t broken_parents = 0;

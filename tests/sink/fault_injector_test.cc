@@ -128,6 +128,74 @@ TEST(FaultInjector, DropErrorTracesDropsOnlyWholeTracesWithAnErrorSpan) {
   }
 }
 
+TEST(FaultSpecs, ParsesTailSampleWithAndWithoutASlowThreshold) {
+  absl::StatusOr<FaultSpec> plain = ParseFaultSpecs({"tail-sample=10%"});
+  ASSERT_TRUE(plain.ok()) << plain.status();
+  ASSERT_TRUE(plain->tail_sample);
+  EXPECT_DOUBLE_EQ(plain->tail_sample->probability, 0.1);
+  EXPECT_EQ(plain->tail_sample->slow, absl::InfiniteDuration());
+  EXPECT_FALSE(plain->empty());
+  absl::StatusOr<FaultSpec> slow = ParseFaultSpecs({"tail-sample=0.25,slow=30s"});
+  ASSERT_TRUE(slow.ok()) << slow.status();
+  EXPECT_DOUBLE_EQ(slow->tail_sample->probability, 0.25);
+  EXPECT_EQ(slow->tail_sample->slow, absl::Seconds(30));
+  for (const char* bad : {"tail-sample=", "tail-sample=2", "tail-sample=0.1,", "tail-sample=0.1,fast=1s",
+                          "tail-sample=0.1,slow=soon", "tail-sample=0.1,slow=-1s"}) {
+    absl::StatusOr<FaultSpec> spec = ParseFaultSpecs({bad});
+    ASSERT_FALSE(spec.ok()) << bad;
+    EXPECT_NE(spec.status().message().find("--fault"), absl::string_view::npos) << spec.status();
+  }
+}
+
+TEST(FaultInjector, TailSampleKeepsErrorAndSlowTracesAndAFractionOfTheRest) {
+  // 240 traces of 4 spans: trace n % 3 == 0 has an ERROR child, n % 3 == 1 has a 40 s root
+  // (slow), the rest are 1 ms and fine.
+  ExportTraceServiceRequest r = MakeRequest("svc", 240, 4);
+  std::set<std::string> errors, slow, rest;
+  for (auto& s : *r.mutable_resource_spans(0)->mutable_scope_spans(0)->mutable_spans()) {
+    const uint8_t n = static_cast<uint8_t>(s.trace_id().back());
+    if (n % 3 == 0) {
+      errors.insert(s.trace_id());
+      if (s.span_id().back() == 3) {
+        s.mutable_status()->set_code(opentelemetry::proto::trace::v1::Status::STATUS_CODE_ERROR);
+      }
+    } else if (n % 3 == 1) {
+      slow.insert(s.trace_id());
+      if (s.name() == "root") s.set_end_time_unix_nano(s.start_time_unix_nano() + 40'000'000'000ULL);
+    } else {
+      rest.insert(s.trace_id());
+    }
+  }
+  FaultInjector injector = Injector({"tail-sample=0.2,slow=30s"});
+  EXPECT_TRUE(injector.changes_data());
+  ExportTraceServiceRequest sampled = r;
+  const FaultEffects fx = injector.Apply(&sampled);
+  std::map<std::string, int> per_trace;
+  for (const auto& s : sampled.resource_spans(0).scope_spans(0).spans()) ++per_trace[s.trace_id()];
+  for (const auto& [id, n] : per_trace) EXPECT_EQ(n, 4) << "kept traces are whole";
+  for (const std::string& id : errors) EXPECT_EQ(per_trace.count(id), 1u) << "error traces are kept";
+  for (const std::string& id : slow) EXPECT_EQ(per_trace.count(id), 1u) << "slow traces are kept";
+  size_t rest_kept = 0;
+  for (const std::string& id : rest) {
+    const bool kept = per_trace.count(id) > 0;
+    EXPECT_EQ(kept, injector.Draw("tail-sample", id, {}) < 0.2) << "the rest by the trace ID's draw";
+    rest_kept += kept;
+  }
+  EXPECT_GT(rest_kept, 5u);
+  EXPECT_LT(rest_kept, 35u);
+  EXPECT_EQ(fx.unsampled_spans, (rest.size() - rest_kept) * 4);
+
+  // Without slow=, the 40 s traces are part of the rest.
+  ExportTraceServiceRequest no_slow_rule = r;
+  FaultInjector plain = Injector({"tail-sample=0.2"});
+  plain.Apply(&no_slow_rule);
+  std::set<std::string> kept = TraceIds(no_slow_rule);
+  for (const std::string& id : slow) {
+    EXPECT_EQ(kept.count(id) > 0, plain.Draw("tail-sample", id, {}) < 0.2);
+  }
+  for (const std::string& id : errors) EXPECT_EQ(kept.count(id), 1u);
+}
+
 TEST(FaultInjector, SampleTracesKeepsTheSameTracesAcrossRequests) {
   // The decision depends on the trace ID only, so the halves of a trace split over two
   // requests are kept or dropped together.
