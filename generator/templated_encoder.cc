@@ -32,6 +32,21 @@ constexpr size_t kHeadSlack = 1 + 10 + 1 + 10 + 1 + 10;  // tags and varints aro
 }  // namespace
 
 void PutStringAttr(Buffer* b, char tag, std::string_view key, std::string_view v) {
+  if (key.size() + v.size() <= 100) {
+    // The common case: every length below fits in one varint byte (KeyValue = k + n + 6 < 128).
+    char* p = b->Reserve(8 + key.size() + v.size());
+    p[0] = tag;
+    p[1] = static_cast<char>(key.size() + v.size() + 6);
+    p[2] = 0x0A;
+    p[3] = static_cast<char>(key.size());
+    p = PutBytes(p + 4, key);
+    p[0] = 0x12;
+    p[1] = static_cast<char>(v.size() + 2);
+    p[2] = 0x0A;
+    p[3] = static_cast<char>(v.size());
+    b->Commit(PutBytes(p + 4, v));
+    return;
+  }
   const size_t any_len = LenFieldSize(v.size());
   char* p = b->Reserve(kHeadSlack + key.size() + any_len);
   p = PutKeyValueHead(p, tag, key, any_len);
