@@ -4,11 +4,25 @@
 #include <google/protobuf/util/message_differencer.h>
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <filesystem>
+#include <new>
 
 #include "generator/scenario_loader.h"
 #include "generator/trace_synthesizer.h"
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb.h"
+
+// Counts heap allocations made by the calling thread (for the steady-state test below).
+namespace {
+thread_local uint64_t tls_allocations = 0;
+}  // namespace
+void* operator new(size_t n) {
+  ++tls_allocations;
+  if (void* p = std::malloc(n ? n : 1)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, size_t) noexcept { std::free(p); }
 
 namespace agentstorm {
 namespace {
@@ -151,6 +165,39 @@ TEST(TemplatedEncoder, AppendsSoTracesConcatenateIntoOneRequest) {
   for (const auto& rs : req.resource_spans())
     for (const auto& ss : rs.scope_spans()) decoded += ss.spans_size();
   EXPECT_EQ(decoded, spans);
+}
+
+TEST(TemplatedEncoder, SteadyStateAllocatesNothing) {
+  for (const fs::path& file : {fs::path(AGENTSTORM_SOURCE_DIR) / "scenarios" / "smoke.yaml",
+                               fs::path(AGENTSTORM_SOURCE_DIR) / "bench" / "agent7.yaml"}) {
+    auto sc = LoadScenario(file.string());
+    ASSERT_TRUE(sc.ok()) << sc.status();
+    TraceSynthesizer synth(*sc, SynthesizerOptions{});
+    SynthesizedTrace meta;
+    std::string batch;
+    batch.reserve(1 << 20);
+    for (uint64_t i = 0; i < 2000; ++i) {  // warm up: buffers reach their working size
+      batch.clear();
+      synth.SynthesizeEncoded(i, -1, &meta, &batch);
+    }
+    const uint64_t before = tls_allocations;
+    uint64_t spans = 0;
+    for (uint64_t i = 2000; i < 4000; ++i) {
+      batch.clear();
+      synth.SynthesizeEncoded(i, -1, &meta, &batch);
+      spans += meta.span_count;
+    }
+    EXPECT_EQ(tls_allocations - before, 0u) << file << ": allocations over " << spans << " spans";
+
+    // The counter does count: the reference path allocates (oneof strings, messages).
+    SynthesizerOptions ref_opt;
+    ref_opt.reference_encoding = true;
+    TraceSynthesizer ref(*sc, ref_opt);
+    for (uint64_t i = 0; i < 2000; ++i) ref.SynthesizeEncoded(i, -1, &meta, &batch);
+    const uint64_t ref_before = tls_allocations;
+    ref.SynthesizeEncoded(2000, -1, &meta, &batch);
+    EXPECT_GT(tls_allocations - ref_before, 0u);
+  }
 }
 
 TEST(WireBuffer, KeepsCapacityAcrossClear) {
