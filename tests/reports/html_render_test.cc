@@ -10,6 +10,7 @@
 #include <string>
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include "reports/html_writer.h"
 #include "reports/report_writer.h"
@@ -126,7 +127,10 @@ class HtmlRender : public ::testing::Test {
       }
     }
     if (browser_.empty()) GTEST_SKIP() << "chromium is not installed (ci/setup installs it)";
-    dir_ = ::testing::TempDir() + "/html_render";
+    // ctest runs each test in its own process, possibly at the same time: one folder each.
+    dir_ = ::testing::TempDir() + "/html_render_" +
+           ::testing::UnitTest::GetInstance()->current_test_info()->name() + "_" +
+           std::to_string(::getpid());
     std::filesystem::remove_all(dir_);
     ASSERT_TRUE(WriteReports(testing::FixedReportModel(), dir_, {"html"}).ok());
   }
