@@ -328,6 +328,7 @@ absl::StatusOr<std::unique_ptr<CheckResult>> RunCheck(const CheckOptions& option
     SynthesizedTrace want;
     PolledTrace polled;
     while (queue.Pop(&polled)) {
+      ScopedFindingCapture capture;  // what this trace produces, for failing_traces
       const bool found =
           polled.outcome == TraceOutcome::kFound || polled.outcome == TraceOutcome::kIncomplete;
       TraceUnderCheck t;
@@ -377,6 +378,22 @@ absl::StatusOr<std::unique_ptr<CheckResult>> RunCheck(const CheckOptions& option
         for (auto& rule : rules) rule->CheckTrace(t, &findings);
       }
       std::lock_guard<std::mutex> lock(counts_mu);
+      if (r.failing_traces.size() < options.max_failing_traces && capture.HasViolation()) {
+        FailingTrace ft;
+        ft.trace_id = t.trace_id;
+        ft.variant = t.variant.value_or("");
+        if (t.expected != nullptr) ft.expected = std::make_shared<SynthesizedTrace>(want);
+        if (found) ft.received = polled.trace.data;
+        for (const auto& c : capture.captured()) {
+          if (c.level != FindingLevel::kViolation) continue;
+          if (std::find(ft.finding_ids.begin(), ft.finding_ids.end(), c.id) ==
+              ft.finding_ids.end()) {
+            ft.finding_ids.push_back(c.id);
+          }
+          if (!c.span_id.empty()) ft.span_findings.emplace_back(c.span_id, c.id);
+        }
+        r.failing_traces.push_back(std::move(ft));
+      }
       if (found) {
         ++r.traces_read;
         if (rec != nullptr) {

@@ -58,6 +58,8 @@
 #include "checker/readers/poller.h"
 #include "checker/rule.h"
 #include "generator/scenario.h"
+#include "generator/synthesized_trace.h"
+#include "opentelemetry/proto/trace/v1/trace.pb.h"
 
 namespace agentstorm {
 
@@ -105,6 +107,10 @@ struct CheckOptions {
   // unless `progress` is set)
   bool quiet = false;
   bool progress = false;             // periodic progress lines on stderr while polling
+  // Failing traces (a trace with at least one violation finding) kept whole in
+  // CheckResult::failing_traces for the reports' expected-vs-actual trees; the first ones to
+  // finish checking, at most this many, so memory stays bounded (0 = none).
+  size_t max_failing_traces = 10;
   std::string report_dir;            // --report DIR; "" = none
   std::vector<std::string> report_formats;  // --format; empty = all
   std::string alerts_url;            // --alerts URL (prometheus://, alertmanager://)
@@ -128,6 +134,19 @@ struct SamplingInterval {
   double high = 0;
   double confidence = 0;
   bool passed = true;
+};
+
+// One trace that produced a violation finding while the rules checked it, kept for reports.
+struct FailingTrace {
+  std::string trace_id;  // lowercase hex
+  std::string variant;   // "" when unknown (ledger-less)
+  // What was sent, rebuilt from the ledger; null ledger-less or when it could not be rebuilt.
+  std::shared_ptr<const SynthesizedTrace> expected;
+  // What the backend returned (empty when the trace was not found).
+  opentelemetry::proto::trace::v1::TracesData received;
+  std::vector<std::string> finding_ids;  // distinct violation IDs, in the order found
+  // (span ID hex, finding ID) of every violation finding about one span, in order.
+  std::vector<std::pair<std::string, std::string>> span_findings;
 };
 
 struct CheckResult {
@@ -155,6 +174,9 @@ struct CheckResult {
   std::map<std::string, CheckCounts> by_variant;  // variant name -> counts
   std::map<std::string, CheckCounts> by_class;    // "normal", "error", ... -> counts
   std::vector<SamplingInterval> sampling;
+  // The first CheckOptions::max_failing_traces traces with a per-trace violation finding
+  // (whole-run findings such as sampling.rate_out_of_bounds name no trace).
+  std::vector<FailingTrace> failing_traces;
 
   absl::Duration elapsed;       // the whole check
   absl::Duration poll_elapsed;  // reading the backend

@@ -99,6 +99,7 @@ void FindingSet::Add(Finding finding) {
     ++s.suppressed;
     return;
   }
+  if (ScopedFindingCapture* capture = ScopedFindingCapture::Current()) capture->Record(finding);
   s.level = s.count == 0 ? finding.level : std::max(s.level, finding.level);
   ++s.count;
   ++level_counts_[static_cast<int>(finding.level)];
@@ -195,6 +196,29 @@ uint64_t FindingSet::Count(std::string_view id) const {
 std::vector<uint64_t> FindingSet::SuppressionMatches() const {
   std::lock_guard<std::mutex> lock(mu_);
   return suppression_matches_;
+}
+
+namespace {
+thread_local ScopedFindingCapture* current_capture = nullptr;
+}  // namespace
+
+ScopedFindingCapture::ScopedFindingCapture() : previous_(current_capture) {
+  current_capture = this;
+}
+
+ScopedFindingCapture::~ScopedFindingCapture() { current_capture = previous_; }
+
+ScopedFindingCapture* ScopedFindingCapture::Current() { return current_capture; }
+
+void ScopedFindingCapture::Record(const Finding& finding) {
+  captured_.push_back({finding.id, finding.level, finding.span_id});
+}
+
+bool ScopedFindingCapture::HasViolation() const {
+  for (const Captured& c : captured_) {
+    if (c.level == FindingLevel::kViolation) return true;
+  }
+  return false;
 }
 
 }  // namespace agentstorm

@@ -132,6 +132,36 @@ class FindingSet {
   bool finished_ = false;
 };
 
+// While alive, records on the current thread what every FindingSet::Add on this thread
+// recorded (after levels and suppressions; suppressed findings are not recorded). The checker
+// uses it to learn which findings one trace produced while the rules check it on a worker
+// thread. Captures nest: only the innermost one records.
+class ScopedFindingCapture {
+ public:
+  struct Captured {
+    std::string id;
+    FindingLevel level;
+    std::string span_id;
+  };
+
+  ScopedFindingCapture();
+  ~ScopedFindingCapture();
+  ScopedFindingCapture(const ScopedFindingCapture&) = delete;
+  ScopedFindingCapture& operator=(const ScopedFindingCapture&) = delete;
+
+  const std::vector<Captured>& captured() const { return captured_; }
+  bool HasViolation() const;
+  void Clear() { captured_.clear(); }
+
+  // The capture active on this thread, or nullptr.
+  static ScopedFindingCapture* Current();
+  void Record(const Finding& finding);
+
+ private:
+  ScopedFindingCapture* const previous_;
+  std::vector<Captured> captured_;
+};
+
 // True when `text` matches `pattern`, where '*' matches any run of characters.
 bool WildcardMatch(std::string_view pattern, std::string_view text);
 

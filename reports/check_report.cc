@@ -53,6 +53,10 @@ ReportModel BuildCheckReport(const CheckResult& result, const ReportRequest& req
   model.run.end_unix_nano = UnixNanos(request.run_end);
   if (load != nullptr) AddLoadSummary(*load, profile, &model);
   AddCheckResult(result, &model);
+  for (const FailingTrace& t : result.failing_traces) {
+    AddFailingTrace(t.trace_id, t.expected.get(), &t.received, t.variant, t.finding_ids,
+                    t.span_findings, result.failing_traces.size(), &model);
+  }
   model.alerts = alerts;
   return model;
 }

@@ -470,14 +470,35 @@ void AddFailingTrace(const SynthesizedTrace& expected,
                      const opentelemetry::proto::trace::v1::TracesData* received,
                      const std::string& variant, std::vector<std::string> finding_ids,
                      size_t max_traces, ReportModel* model) {
+  AddFailingTrace(HexEncode(expected.trace_id), &expected, received, variant,
+                  std::move(finding_ids), {}, max_traces, model);
+}
+
+void AddFailingTrace(const std::string& trace_id, const SynthesizedTrace* expected,
+                     const opentelemetry::proto::trace::v1::TracesData* received,
+                     const std::string& variant, std::vector<std::string> finding_ids,
+                     const std::vector<std::pair<std::string, std::string>>& span_findings,
+                     size_t max_traces, ReportModel* model) {
   if (model->failing_traces.size() >= max_traces) return;
   TraceComparison c;
-  c.trace_id = HexEncode(expected.trace_id);
+  c.trace_id = trace_id;
   c.variant = variant;
   c.finding_ids = std::move(finding_ids);
-  c.expected = SpanTreeFromSynthesized(expected);
   if (received != nullptr) c.actual = SpanTreeFromResourceSpans(received->resource_spans());
-  MarkDifferences(&c);
+  if (expected != nullptr) {
+    c.expected = SpanTreeFromSynthesized(*expected);
+    MarkDifferences(&c);
+  } else {
+    for (TreeSpan& s : c.actual) {
+      for (const auto& [span_id, id] : span_findings) {
+        if (span_id != s.span_id) continue;
+        s.mark = TreeSpan::Mark::kChanged;
+        if (std::find(s.differences.begin(), s.differences.end(), id) == s.differences.end()) {
+          s.differences.push_back(id);
+        }
+      }
+    }
+  }
   for (std::vector<TreeSpan>* side : {&c.expected, &c.actual}) {
     for (TreeSpan& s : *side) {
       s.name = ScrubSecrets(s.name);

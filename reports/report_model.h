@@ -248,4 +248,14 @@ void AddFailingTrace(const SynthesizedTrace& expected,
                      const std::string& variant, std::vector<std::string> finding_ids,
                      size_t max_traces, ReportModel* model);
 
+// The same for a trace that may have no expected side (`expected` null: a ledger-less check,
+// or a ledger record the scenario could not rebuild): only the actual tree is shown, and each
+// of its spans named in `span_findings` ((span ID hex, finding ID) pairs) is marked kChanged
+// with those finding IDs as its differences. With `expected`, as above.
+void AddFailingTrace(const std::string& trace_id, const SynthesizedTrace* expected,
+                     const opentelemetry::proto::trace::v1::TracesData* received,
+                     const std::string& variant, std::vector<std::string> finding_ids,
+                     const std::vector<std::pair<std::string, std::string>>& span_findings,
+                     size_t max_traces, ReportModel* model);
+
 }  // namespace agentstorm::reports

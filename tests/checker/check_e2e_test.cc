@@ -22,6 +22,7 @@
 #include "generator/trace_synthesizer.h"
 #include "sink/fault_injector.h"
 #include "sink/sink.h"
+#include "tests/checker/check_e2e_harness.h"
 
 namespace agentstorm {
 namespace {
@@ -31,7 +32,6 @@ using opentelemetry::proto::common::v1::AnyValue;
 using opentelemetry::proto::trace::v1::ResourceSpans;
 using opentelemetry::proto::trace::v1::Span;
 
-constexpr uint64_t kSeed = 7;
 constexpr uint64_t kFaultSeed = 0;  // SinkOptions' default
 
 std::string ScenarioPath(const std::string& name) {
@@ -47,60 +47,6 @@ std::string ScenarioWith(const std::string& name, const std::string& extra, cons
                                                      std::to_string(::getpid()) + ".yaml");
   std::ofstream(out) << text.str();
   return out.string();
-}
-
-struct E2e {
-  std::unique_ptr<sink::Sink> sink;
-  std::string ledger;
-  std::unique_ptr<CheckResult> result;
-
-  uint64_t Count(const std::string& id) const { return result->findings.Count(id); }
-  // IDs with unsuppressed findings at violation level.
-  std::set<std::string> ViolationIds() const {
-    std::set<std::string> ids;
-    for (const auto& s : result->findings.Summaries())
-      if (s.count > 0 && s.level == FindingLevel::kViolation) ids.insert(s.id);
-    return ids;
-  }
-  std::string Summary() const { return result ? FormatCheckSummary(*result) : "(no result)"; }
-};
-
-// Starts a sink with `faults`, sends `traces` traces of `scenario` to it with the agentstorm
-// binary, and checks them.
-E2e GenerateAndCheck(const std::string& scenario_path, int traces,
-                     std::vector<std::string> faults, absl::Duration wait = absl::Seconds(3)) {
-  E2e e;
-  sink::SinkOptions so;
-  so.grpc_address = "127.0.0.1:0";
-  so.http_address = "";
-  so.query_address = "127.0.0.1:0";
-  so.faults = std::move(faults);
-  auto started = sink::Sink::Start(so);
-  EXPECT_TRUE(started.ok()) << started.status();
-  if (!started.ok()) return e;
-  e.sink = std::move(*started);
-  e.ledger = (fs::temp_directory_path() /
-              ("agentstorm-check-" + std::to_string(::getpid()) + "-" +
-               std::to_string(reinterpret_cast<uintptr_t>(e.sink.get())) + ".ledger"))
-                 .string();
-  const std::string cmd = std::string(AGENTSTORM_BINARY) + " generate " + scenario_path +
-                          " --endpoint http://127.0.0.1:" + std::to_string(e.sink->grpc_port()) +
-                          " --rate max --traces " + std::to_string(traces) + " --seed " +
-                          std::to_string(kSeed) + " --ledger " + e.ledger + " --quiet >/dev/null";
-  EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd;
-
-  CheckOptions co;
-  co.source_dir = AGENTSTORM_SOURCE_DIR;
-  co.ledger_paths = {e.ledger};
-  co.backend_url = "jaeger://127.0.0.1:" + std::to_string(e.sink->query_port());
-  co.wait = wait;
-  co.concurrency = 8;
-  co.quiet = true;
-  co.finding_options = FindingSetOptions{};
-  auto result = RunCheck(co);
-  EXPECT_TRUE(result.ok()) << result.status();
-  if (result.ok()) e.result = std::move(*result);
-  return e;
 }
 
 // Every trace the run sent, rebuilt from its ledger (the test's own view of "what was sent").

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # agentstorm run as a user runs it: the smoke scenario against the embedded sink (exit 0, both
-# summaries, GenAI metrics delivered; OTEL_EXPORTER_OTLP_* honoured), broken instrumentation (exit 1), an --endpoint that is down
+# summaries, GenAI metrics delivered; OTEL_EXPORTER_OTLP_* honoured), broken instrumentation (exit 1,
+# failing traces drawn in report.html), --sink-fault (exit 1), an --endpoint that is down
 # (exit 3), --endpoint without --backend and an invalid scenario (exit 2, file:line).
 set -euo pipefail
 bin=${AGENTSTORM:?AGENTSTORM must name the agentstorm binary}
@@ -37,8 +38,23 @@ grep -Eq '^endpoint +http/json http://127\.0\.0\.1:[0-9]+/v1/traces \(gzip' "$di
   fail "envproto: the OTEL_EXPORTER_OTLP_* protocol/compression were not used"
 grep -q ', 0 failed' "$dir/envproto.out" || fail "envproto: metrics over http/json failed"
 
-# 2. Deliberately broken instrumentation: the check finds violations, exit 1.
+# 2. Deliberately broken instrumentation: the check finds violations, exit 1; its report.html
+#    shows the failing traces as expected vs actual span trees.
 run broken 1 run broken-instrumentation --traces 200 --quiet
+run brokenreport 1 run "${AGENTSTORM_SOURCE_DIR:-.}/scenarios/broken-instrumentation.yaml" --traces 50 --quiet --report "$dir/report"
+grep -q '<section id="traces"><h2>Failing traces: expected vs actual</h2>' "$dir/report/report.html" ||
+  fail "brokenreport: report.html has no failing-trace section"
+grep -q 'expected (sent)' "$dir/report/report.html" || fail "brokenreport: no expected tree"
+grep -q 'actual (read back)' "$dir/report/report.html" || fail "brokenreport: no actual tree"
+
+# 2b. --sink-fault damages what the embedded sink stores: the check catches it, exit 1; a bad
+#     spec is a usage error, and so is --sink-fault with --endpoint.
+run sinkfault 1 run smoke --traces 200 --sink-fault drop-spans=0.05
+grep -q 'faults drop-spans=0.05' "$dir/sinkfault.out" || fail "sinkfault: the faults are not shown"
+grep -Eq 'violation +fidelity\.span_missing +[1-9]' "$dir/sinkfault.out" ||
+  fail "sinkfault: fidelity.span_missing not reported"
+run sinkfaultbad 2 run smoke --traces 20 --sink-fault explode=1
+grep -q -- '--sink-fault' "$dir/sinkfaultbad.err" || fail "sinkfaultbad: message does not name --sink-fault"
 
 # 3. An endpoint that is down: exit 3 from the generate part, with a clear message.
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
