@@ -13,7 +13,8 @@ namespace {
 
 std::shared_ptr<const Scenario> Load(benchmark::State& state, const char* name) {
   auto sc = LoadScenario(
-      (std::filesystem::path(AGENTSTORM_SOURCE_DIR) / "scenarios" / (std::string(name) + ".yaml")).string());
+      (std::filesystem::path(AGENTSTORM_SOURCE_DIR) / "scenarios" / (std::string(name) + ".yaml"))
+          .string());
   if (!sc.ok()) {
     state.SkipWithError(std::string(sc.status().message()).c_str());
     return nullptr;
@@ -39,7 +40,8 @@ void BM_Encode(benchmark::State& state, const char* name, bool reference) {
     spans += meta.span_count;
   }
   bytes += batch.size();
-  state.counters["spans/s"] = benchmark::Counter(static_cast<double>(spans), benchmark::Counter::kIsRate);
+  state.counters["spans/s"] =
+      benchmark::Counter(static_cast<double>(spans), benchmark::Counter::kIsRate);
   state.counters["bytes/span"] = static_cast<double>(bytes) / static_cast<double>(spans);
 }
 
@@ -59,8 +61,12 @@ BENCHMARK_CAPTURE(BM_Encode, libprotobuf_smoke, "smoke", true);
 BENCHMARK_CAPTURE(BM_Encode, templated_research_fanout, "research-fanout", false);
 BENCHMARK_CAPTURE(BM_Encode, libprotobuf_research_fanout, "research-fanout", true);
 BENCHMARK_CAPTURE(BM_EncodeRatio, smoke, "smoke")->Iterations(1)->Unit(benchmark::kSecond);
-BENCHMARK_CAPTURE(BM_EncodeRatio, research_fanout, "research-fanout")->Iterations(1)->Unit(benchmark::kSecond);
-BENCHMARK_CAPTURE(BM_EncodeRatio, nightly_conformance, "nightly-conformance")->Iterations(1)->Unit(benchmark::kSecond);
+BENCHMARK_CAPTURE(BM_EncodeRatio, research_fanout, "research-fanout")
+    ->Iterations(1)
+    ->Unit(benchmark::kSecond);
+BENCHMARK_CAPTURE(BM_EncodeRatio, nightly_conformance, "nightly-conformance")
+    ->Iterations(1)
+    ->Unit(benchmark::kSecond);
 
 }  // namespace
 }  // namespace agentstorm

@@ -22,8 +22,9 @@ double RssBytes() {
 
 void BM_LedgerMemoryPerTrace(benchmark::State& state) {
   const uint64_t n = static_cast<uint64_t>(state.range(0));
-  const std::string path =
-      (std::filesystem::temp_directory_path() / ("agentstorm_ledger_bench_" + std::to_string(getpid()))).string();
+  const std::string path = (std::filesystem::temp_directory_path() /
+                            ("agentstorm_ledger_bench_" + std::to_string(getpid())))
+                               .string();
   {
     LedgerHeader h;
     h.endpoints = {"grpc 127.0.0.1:4317"};

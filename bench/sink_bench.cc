@@ -25,7 +25,8 @@ double RssBytes() {
 
 // Requests of ~512 spans each, distinct trace indices.
 std::vector<std::string> Batches(int count) {
-  auto sc = LoadScenario((std::filesystem::path(AGENTSTORM_SOURCE_DIR) / "bench" / "agent7.yaml").string());
+  auto sc = LoadScenario(
+      (std::filesystem::path(AGENTSTORM_SOURCE_DIR) / "bench" / "agent7.yaml").string());
   if (!sc.ok()) return {};
   TraceSynthesizer synth(*sc, SynthesizerOptions{});
   std::vector<std::string> out(count);
@@ -57,8 +58,9 @@ void BM_SinkDecodeAndStore(benchmark::State& state) {
     auto req = sink::NewTraceRequest();
     // Every request is a distinct copy as far as the store is concerned (it keeps them whole);
     // trace IDs repeat after 64 batches, which the store counts as duplicates and still stores.
-    absl::Status s = sink::DecodeTraceRequest(batches[i++ % batches.size()], sink::BodyEncoding::kProtobuf,
-                                              false, sink::DecodeLimits{}, req.get());
+    absl::Status s =
+        sink::DecodeTraceRequest(batches[i++ % batches.size()], sink::BodyEncoding::kProtobuf,
+                                 false, sink::DecodeLimits{}, req.get());
     if (!s.ok()) {
       state.SkipWithError(std::string(s.message()).c_str());
       return;
@@ -67,7 +69,8 @@ void BM_SinkDecodeAndStore(benchmark::State& state) {
     handler.HandleTraces("grpc", std::move(req));
   }
   const double stored = static_cast<double>(store.span_count());
-  state.counters["spans/s"] = benchmark::Counter(static_cast<double>(spans), benchmark::Counter::kIsRate);
+  state.counters["spans/s"] =
+      benchmark::Counter(static_cast<double>(spans), benchmark::Counter::kIsRate);
   state.counters["stored"] = stored;
   state.counters["bytes/stored_span"] = stored > 0 ? (RssBytes() - rss0) / stored : 0;
 }

@@ -11,13 +11,13 @@
 // The sink runs as a child process (`agentstorm sink` on free loopback ports), so the CPU split is
 // exact: the generator is this process (getrusage), the sink is the child (/proc/PID/stat). The
 // peer runs after the agentstorm phase, not beside it, so each has the whole machine.
-#include <CLI/CLI.hpp>
 #include <httplib.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -112,8 +112,8 @@ class ChildSink {
       dup2(out[1], STDOUT_FILENO);
       close(out[0]);
       close(out[1]);
-      std::vector<std::string> args = {self, "sink", "--grpc", "127.0.0.1:0", "--http", "",
-                                       "--query", "127.0.0.1:0", "--max-spans", max};
+      std::vector<std::string> args = {self, "sink",    "--grpc",      "127.0.0.1:0", "--http",
+                                       "",   "--query", "127.0.0.1:0", "--max-spans", max};
       for (const std::string& f : faults) {
         args.push_back("--fault");
         args.push_back(f);
@@ -129,12 +129,15 @@ class ChildSink {
     char buf[512];
     while (fgets(buf, sizeof buf, out_) != nullptr) {
       const std::string line(buf);
-      auto port_of = [&line]() { return std::stoi(line.substr(line.rfind(':', line.find(" (") ) + 1)); };
+      auto port_of = [&line]() {
+        return std::stoi(line.substr(line.rfind(':', line.find(" (")) + 1));
+      };
       if (line.rfind("OTLP/gRPC", 0) == 0) grpc_port_ = std::stoi(line.substr(line.rfind(':') + 1));
       if (line.rfind("query API", 0) == 0) query_port_ = port_of();
       if (grpc_port_ > 0 && query_port_ > 0) break;
     }
-    if (grpc_port_ <= 0 || query_port_ <= 0) return absl::UnavailableError("agentstorm sink did not start");
+    if (grpc_port_ <= 0 || query_port_ <= 0)
+      return absl::UnavailableError("agentstorm sink did not start");
     // Keep draining its output so it never blocks on a full pipe.
     drain_ = std::thread([f = out_] {
       char b[512];
@@ -149,7 +152,8 @@ class ChildSink {
     httplib::Client c("127.0.0.1", query_port_);
     c.set_read_timeout(30, 0);
     auto res = c.Get("/metrics");
-    if (!res || res->status != 200) return absl::UnavailableError("cannot read the sink's /metrics");
+    if (!res || res->status != 200)
+      return absl::UnavailableError("cannot read the sink's /metrics");
     std::map<std::string, uint64_t> out;
     constexpr std::string_view kPrefix = "agentstorm_sink_spans_stored_total{service=\"";
     for (absl::string_view l : absl::StrSplit(res->body, '\n')) {
@@ -187,7 +191,8 @@ class ChildSink {
   int grpc_port_ = 0, query_port_ = 0;
 };
 
-uint64_t StoredFor(const std::map<std::string, uint64_t>& stored, const std::vector<std::string>& services) {
+uint64_t StoredFor(const std::map<std::string, uint64_t>& stored,
+                   const std::vector<std::string>& services) {
   uint64_t n = 0;
   for (const auto& s : services)
     if (auto it = stored.find(s); it != stored.end()) n += it->second;
@@ -210,14 +215,15 @@ int RunEncode(const std::shared_ptr<const Scenario>& sc, const std::string& labe
   std::cout << "encode: synthesis + encoding on one thread, scenario " << label << ", " << seconds
             << "s (both paths interleaved)\n";
   EncodeComparison r = CompareEncoders(sc, EncodeComparisonOptions{.seconds = seconds});
-  std::cout << absl::StrFormat("  templated    %s spans/s per core (%.0f bytes/span)\n",
-                               Rate(r.templated_spans_per_second),
-                               static_cast<double>(r.templated_bytes) / std::max<uint64_t>(1, r.templated_spans));
-  std::cout << absl::StrFormat("  libprotobuf  %s spans/s per core (%.0f bytes/span)\n",
-                               Rate(r.reference_spans_per_second),
-                               static_cast<double>(r.reference_bytes) / std::max<uint64_t>(1, r.reference_spans));
-  std::cout << absl::StrFormat("encode ratio: %.1fx (templated %.0f spans/s vs libprotobuf %.0f spans/s)\n",
-                               r.ratio(), r.templated_spans_per_second, r.reference_spans_per_second);
+  std::cout << absl::StrFormat(
+      "  templated    %s spans/s per core (%.0f bytes/span)\n", Rate(r.templated_spans_per_second),
+      static_cast<double>(r.templated_bytes) / std::max<uint64_t>(1, r.templated_spans));
+  std::cout << absl::StrFormat(
+      "  libprotobuf  %s spans/s per core (%.0f bytes/span)\n", Rate(r.reference_spans_per_second),
+      static_cast<double>(r.reference_bytes) / std::max<uint64_t>(1, r.reference_spans));
+  std::cout << absl::StrFormat(
+      "encode ratio: %.1fx (templated %.0f spans/s vs libprotobuf %.0f spans/s)\n", r.ratio(),
+      r.templated_spans_per_second, r.reference_spans_per_second);
   return kExitOk;
 }
 
@@ -259,9 +265,11 @@ PhaseResult RunAgentstorm(const BenchFlags& flags, const std::shared_ptr<const S
   const auto sample_start = Clock::now();
   std::thread sampler([&] {
     for (int i = 1; i < samples - 1 && !done.load(); ++i) {
-      const auto until = sample_start + std::chrono::duration_cast<Clock::duration>(
-                                            std::chrono::duration<double>(seconds * i / (samples - 1)));
-      while (!done.load() && Clock::now() < until) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      const auto until =
+          sample_start + std::chrono::duration_cast<Clock::duration>(
+                             std::chrono::duration<double>(seconds * i / (samples - 1)));
+      while (!done.load() && Clock::now() < until)
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
       if (!done.load()) rss.push_back(RssMiB());
     }
   });
@@ -298,30 +306,35 @@ PhaseResult RunAgentstorm(const BenchFlags& flags, const std::shared_ptr<const S
       static_cast<unsigned long long>(summary.spans_scheduled), r.seconds, flags.rate,
       flags.threads > 0 ? flags.threads : static_cast<int>(std::thread::hardware_concurrency()),
       sink->grpc_port());
-  std::cout << absl::StrFormat("  acknowledged %llu, stored by the sink %llu, rejected %llu, failed %llu, not sent %llu\n",
-                               static_cast<unsigned long long>(e.spans_acknowledged),
-                               static_cast<unsigned long long>(r.stored),
-                               static_cast<unsigned long long>(e.spans_rejected),
-                               static_cast<unsigned long long>(e.spans_failed),
-                               static_cast<unsigned long long>(e.spans_not_sent));
-  const bool zero_loss = e.spans_acknowledged == r.stored && e.spans_acknowledged == summary.spans_scheduled;
+  std::cout << absl::StrFormat(
+      "  acknowledged %llu, stored by the sink %llu, rejected %llu, failed %llu, not sent %llu\n",
+      static_cast<unsigned long long>(e.spans_acknowledged),
+      static_cast<unsigned long long>(r.stored), static_cast<unsigned long long>(e.spans_rejected),
+      static_cast<unsigned long long>(e.spans_failed),
+      static_cast<unsigned long long>(e.spans_not_sent));
+  const bool zero_loss =
+      e.spans_acknowledged == r.stored && e.spans_acknowledged == summary.spans_scheduled;
   if (flags.sink_faults.empty())
-    std::cout << "  zero loss: " << (zero_loss ? "yes (stored == acknowledged == scheduled)" : "NO") << "\n";
+    std::cout << "  zero loss: " << (zero_loss ? "yes (stored == acknowledged == scheduled)" : "NO")
+              << "\n";
   else
     std::cout << "  (sink faults on: the sink's count is not a loss check in this run)\n";
   std::cout << absl::StrFormat("  delivered %s spans/s (counted by the sink), export p99 %.1fms\n",
                                Rate(r.spans_per_second), e.latency_from_send.Percentile(99) / 1e6);
   const double total_cpu = gen_cpu + sink_cpu;
   std::cout << absl::StrFormat(
-      "  CPU: generator %.2fs (%.0f%%), sink %.2fs (%.0f%%) of %.2fs; %.2f of %u cores busy\n", gen_cpu,
-      total_cpu > 0 ? 100 * gen_cpu / total_cpu : 0, sink_cpu, total_cpu > 0 ? 100 * sink_cpu / total_cpu : 0,
-      total_cpu, total_cpu / r.seconds, std::thread::hardware_concurrency());
+      "  CPU: generator %.2fs (%.0f%%), sink %.2fs (%.0f%%) of %.2fs; %.2f of %u cores busy\n",
+      gen_cpu, total_cpu > 0 ? 100 * gen_cpu / total_cpu : 0, sink_cpu,
+      total_cpu > 0 ? 100 * sink_cpu / total_cpu : 0, total_cpu, total_cpu / r.seconds,
+      std::thread::hardware_concurrency());
   const double acked = static_cast<double>(e.spans_acknowledged);
-  std::cout << absl::StrFormat("  generator CPU per acknowledged span %.0fns (%s spans/s per generator core)\n",
-                               acked ? 1e9 * gen_cpu / acked : 0, Rate(gen_cpu > 0 ? acked / gen_cpu : 0));
+  std::cout << absl::StrFormat(
+      "  generator CPU per acknowledged span %.0fns (%s spans/s per generator core)\n",
+      acked ? 1e9 * gen_cpu / acked : 0, Rate(gen_cpu > 0 ? acked / gen_cpu : 0));
   std::cout << "  generator RSS (MiB):";
   for (double v : rss) std::cout << absl::StrFormat(" %.1f", v);
-  std::cout << absl::StrFormat("  (start .. end);  sink RSS %.1f MiB\n", RssMiB(std::to_string(sink->pid())));
+  std::cout << absl::StrFormat("  (start .. end);  sink RSS %.1f MiB\n",
+                               RssMiB(std::to_string(sink->pid())));
   r.ok = zero_loss || !flags.sink_faults.empty();
   if (!r.ok) *code = kExitViolation;
   return r;
@@ -334,8 +347,9 @@ PhaseResult RunOtelJs(const BenchFlags& flags, double seconds, ChildSink* sink, 
   const fs::path dir = flags.peer_dir.empty()
                            ? fs::read_symlink("/proc/self/exe").parent_path() / "bench" / "otel-js"
                            : fs::path(flags.peer_dir);
-  const std::string run = absl::StrFormat("bash '%s' '%s' 127.0.0.1:%d %.3f", (src / "run.sh").string(),
-                                          dir.string(), sink->grpc_port(), seconds);
+  const std::string run =
+      absl::StrFormat("bash '%s' '%s' 127.0.0.1:%d %.3f", (src / "run.sh").string(), dir.string(),
+                      sink->grpc_port(), seconds);
   const auto before = sink->StoredByService();
   FILE* p = popen(run.c_str(), "r");
   if (p == nullptr) {
@@ -365,8 +379,9 @@ PhaseResult RunOtelJs(const BenchFlags& flags, double seconds, ChildSink* sink, 
   r.seconds = std::chrono::duration<double>(ended - *started).count();
   r.stored = StoredFor(*after, {"otel-js-bench"}) - StoredFor(*before, {"otel-js-bench"});
   r.spans_per_second = static_cast<double>(r.stored) / r.seconds;
-  std::cout << absl::StrFormat("otel-js: %llu spans stored by the sink in %.2fs (first span to exit), %s spans/s\n",
-                               static_cast<unsigned long long>(r.stored), r.seconds, Rate(r.spans_per_second));
+  std::cout << absl::StrFormat(
+      "otel-js: %llu spans stored by the sink in %.2fs (first span to exit), %s spans/s\n",
+      static_cast<unsigned long long>(r.stored), r.seconds, Rate(r.spans_per_second));
   if (!claimed.empty()) std::cout << "  the SDK's own view: " << claimed.substr(9);
   r.ok = true;
   return r;
@@ -375,9 +390,10 @@ PhaseResult RunOtelJs(const BenchFlags& flags, double seconds, ChildSink* sink, 
 int RunBench(const BenchFlags& flags) {
   auto seconds = ParseDurationSeconds(flags.duration);
   if (!seconds.ok() || *seconds <= 0) return Fail("bad --duration " + flags.duration, kExitUsage);
-  std::string path = flags.scenario.empty()
-                         ? (fs::path(AGENTSTORM_SOURCE_DIR) / "bench" / "agent7.yaml").string()
-                         : ResolveScenarioPath(flags.scenario, BundledScenariosDir(AGENTSTORM_SOURCE_DIR));
+  std::string path =
+      flags.scenario.empty()
+          ? (fs::path(AGENTSTORM_SOURCE_DIR) / "bench" / "agent7.yaml").string()
+          : ResolveScenarioPath(flags.scenario, BundledScenariosDir(AGENTSTORM_SOURCE_DIR));
   auto sc = LoadScenario(path);
   if (!sc.ok()) return Fail(std::string(sc.status().message()), kExitUsage);
   if (flags.encode) return RunEncode(*sc, fs::path(path).stem().string(), std::min(*seconds, 10.0));
@@ -387,20 +403,22 @@ int RunBench(const BenchFlags& flags) {
   ChildSink sink;
   absl::Status started = sink.Start(flags.sink_max_spans, flags.sink_faults);
   if (!started.ok()) return Fail(std::string(started.message()), kExitUnreachable);
-  std::cout << absl::StrFormat("machine: %u cores, %.1f GiB; scenario %s (%.1f spans/trace)\n",
-                               std::thread::hardware_concurrency(),
-                               static_cast<double>(sysconf(_SC_PHYS_PAGES)) * sysconf(_SC_PAGESIZE) / (1 << 30),
-                               fs::path(path).stem().string(),
-                               TraceSynthesizer(*sc, SynthesizerOptions{}).MeanSpansPerTrace());
+  std::cout << absl::StrFormat(
+      "machine: %u cores, %.1f GiB; scenario %s (%.1f spans/trace)\n",
+      std::thread::hardware_concurrency(),
+      static_cast<double>(sysconf(_SC_PHYS_PAGES)) * sysconf(_SC_PAGESIZE) / (1 << 30),
+      fs::path(path).stem().string(),
+      TraceSynthesizer(*sc, SynthesizerOptions{}).MeanSpansPerTrace());
   int code = kExitOk;
   PhaseResult a = RunAgentstorm(flags, *sc, *seconds, &sink, &code);
   if (!a.ok && code != kExitViolation) return code;
   if (flags.peer == "otel-js") {
     PhaseResult b = RunOtelJs(flags, *seconds, &sink, &code);
     if (!b.ok) return code;
-    std::cout << absl::StrFormat("ratio: %.1fx (agentstorm %.0f spans/s vs otel-js %.0f spans/s, counted by the sink)\n",
-                                 b.spans_per_second > 0 ? a.spans_per_second / b.spans_per_second : 0,
-                                 a.spans_per_second, b.spans_per_second);
+    std::cout << absl::StrFormat(
+        "ratio: %.1fx (agentstorm %.0f spans/s vs otel-js %.0f spans/s, counted by the sink)\n",
+        b.spans_per_second > 0 ? a.spans_per_second / b.spans_per_second : 0, a.spans_per_second,
+        b.spans_per_second);
   }
   return code;
 }
@@ -410,23 +428,32 @@ int RunBench(const BenchFlags& flags) {
 void AddBenchCommand(CLI::App& app, int* exit_code) {
   auto flags = std::make_shared<BenchFlags>();
   CLI::App* cmd = app.add_subcommand(
-      "bench", "measure the generator: end to end into the embedded sink, --encode, --peer otel-js");
-  cmd->add_option("--duration", flags->duration, "Length of each measured phase")->capture_default_str();
-  cmd->add_option("--rate", flags->rate, "Load of the agentstorm phase (\"max\" or e.g. \"200k spans/s\")")
+      "bench",
+      "measure the generator: end to end into the embedded sink, --encode, --peer otel-js");
+  cmd->add_option("--duration", flags->duration, "Length of each measured phase")
       ->capture_default_str();
-  cmd->add_option("--scenario", flags->scenario,
-                  "Scenario name or file (default: bench/agent7.yaml, the 7-span shape the peer mirrors)");
+  cmd->add_option("--rate", flags->rate,
+                  "Load of the agentstorm phase (\"max\" or e.g. \"200k spans/s\")")
+      ->capture_default_str();
+  cmd->add_option(
+      "--scenario", flags->scenario,
+      "Scenario name or file (default: bench/agent7.yaml, the 7-span shape the peer mirrors)");
   cmd->add_flag("--encode", flags->encode,
                 "Compare templated and libprotobuf synthesis + encoding on one thread instead");
   cmd->add_option("--peer", flags->peer, "Also run a peer generator into the same sink: otel-js");
-  cmd->add_option("--peer-dir", flags->peer_dir,
-                  "Where the peer's npm packages are installed (default: bench/otel-js beside the binary)");
-  cmd->add_option("--threads", flags->threads, "Generator worker threads (0 = one per core)")->capture_default_str();
-  cmd->add_option("--sink-max-spans", flags->sink_max_spans, "Capacity of the embedded sink's store")
+  cmd->add_option(
+      "--peer-dir", flags->peer_dir,
+      "Where the peer's npm packages are installed (default: bench/otel-js beside the binary)");
+  cmd->add_option("--threads", flags->threads, "Generator worker threads (0 = one per core)")
       ->capture_default_str();
-  cmd->add_option("--sink-fault", flags->sink_faults,
-                  "A --fault of the embedded sink (e.g. drop-spans=1 keeps its memory flat in long runs)");
-  cmd->add_option("--rss-samples", flags->rss_samples, "Generator RSS samples over the run (start..end)")
+  cmd->add_option("--sink-max-spans", flags->sink_max_spans,
+                  "Capacity of the embedded sink's store")
+      ->capture_default_str();
+  cmd->add_option(
+      "--sink-fault", flags->sink_faults,
+      "A --fault of the embedded sink (e.g. drop-spans=1 keeps its memory flat in long runs)");
+  cmd->add_option("--rss-samples", flags->rss_samples,
+                  "Generator RSS samples over the run (start..end)")
       ->capture_default_str();
   cmd->callback([flags, exit_code] { *exit_code = RunBench(*flags); });
 }

@@ -2,7 +2,6 @@
 // with zero loss and export p99 within --slo-p99 (generator/capacity.h: ramp, then binary search).
 // Prints each probe as it completes, then the curve; --report DIR writes DIR/capacity.json.
 #include <CLI/CLI.hpp>
-
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -45,11 +44,13 @@ absl::StatusOr<double> SpansPerSecond(const std::string& text, const Scenario& s
   if (r->max) return absl::InvalidArgumentError("a capacity rate cannot be \"max\"");
   if (r->unit == RateUnit::kSpansPerSecond) return r->per_second;
   (void)sc;
-  return absl::InvalidArgumentError("give capacity rates in spans/s, e.g. \"10k spans/s\": " + text);
+  return absl::InvalidArgumentError("give capacity rates in spans/s, e.g. \"10k spans/s\": " +
+                                    text);
 }
 
 int RunCapacity(CapacityFlags& f) {
-  auto sc = LoadScenario(ResolveScenarioPath(f.scenario, BundledScenariosDir(AGENTSTORM_SOURCE_DIR)));
+  auto sc =
+      LoadScenario(ResolveScenarioPath(f.scenario, BundledScenariosDir(AGENTSTORM_SOURCE_DIR)));
   if (!sc.ok()) return Usage(std::string(sc.status().message()));
   if (!f.endpoint.empty()) f.exporter.endpoint = f.endpoint;
   if (!f.protocol.empty()) f.exporter.protocol = f.protocol;
@@ -75,17 +76,18 @@ int RunCapacity(CapacityFlags& f) {
   o.max_probes = f.max_probes;
 
   const std::string endpoint = DescribeExporterOptions(*eo);
-  std::cout << absl::StrFormat("capacity of %s with %s: zero loss and p99 <= %.0fms, %.1fs probes\n",
-                               endpoint, f.scenario, o.slo_p99_seconds * 1e3, o.probe_seconds);
-  CapacityResult r = FindCapacity(o, MakeLoadEngineProbe(*sc, *eo, o.probe_seconds, f.threads),
-                                  [](const CapacityProbe& p) {
-                                    std::cout << absl::StrFormat(
-                                        "  %-6s %12.0f spans/s -> achieved %12.0f, lost %llu, p99 %.1fms: %s\n",
-                                        p.phase, p.target_spans_per_second, p.achieved_spans_per_second,
-                                        static_cast<unsigned long long>(p.spans_lost), p.p99_seconds * 1e3,
-                                        p.passed ? "pass" : "FAIL");
-                                    std::cout.flush();
-                                  });
+  std::cout << absl::StrFormat(
+      "capacity of %s with %s: zero loss and p99 <= %.0fms, %.1fs probes\n", endpoint, f.scenario,
+      o.slo_p99_seconds * 1e3, o.probe_seconds);
+  CapacityResult r = FindCapacity(
+      o, MakeLoadEngineProbe(*sc, *eo, o.probe_seconds, f.threads), [](const CapacityProbe& p) {
+        std::cout << absl::StrFormat(
+            "  %-6s %12.0f spans/s -> achieved %12.0f, lost %llu, p99 %.1fms: %s\n", p.phase,
+            p.target_spans_per_second, p.achieved_spans_per_second,
+            static_cast<unsigned long long>(p.spans_lost), p.p99_seconds * 1e3,
+            p.passed ? "pass" : "FAIL");
+        std::cout.flush();
+      });
   std::cout << "\n" << FormatCapacityTable(r);
   if (r.sustained_spans_per_second > 0)
     std::cout << absl::StrFormat("sustained: %.0f spans/s%s\n", r.sustained_spans_per_second,
@@ -113,17 +115,22 @@ void AddCapacityCommand(CLI::App& app, int* exit_code) {
   CLI::App* cmd = app.add_subcommand(
       "capacity", "find the highest rate a pipeline sustains with zero loss and p99 within an SLO");
   cmd->add_option("scenario", f->scenario, "Scenario name or file")->required();
-  cmd->add_option("--endpoint", f->endpoint, "OTLP endpoint of the pipeline under test")->required();
+  cmd->add_option("--endpoint", f->endpoint, "OTLP endpoint of the pipeline under test")
+      ->required();
   cmd->add_option("--protocol", f->protocol, "grpc | http/protobuf | http/json");
   cmd->add_flag("--insecure", f->insecure, "Plaintext gRPC");
   cmd->add_option("--header", f->exporter.headers, "Key=Value sent with every request");
   cmd->add_option("--start-rate", f->start_rate, "First probe")->capture_default_str();
   cmd->add_option("--max-rate", f->max_rate, "Stop ramping here")->capture_default_str();
-  cmd->add_option("--ramp-factor", f->factor, "Rate multiplier between ramp probes")->capture_default_str();
-  cmd->add_option("--precision", f->precision, "Binary search stops at this relative gap")->capture_default_str();
+  cmd->add_option("--ramp-factor", f->factor, "Rate multiplier between ramp probes")
+      ->capture_default_str();
+  cmd->add_option("--precision", f->precision, "Binary search stops at this relative gap")
+      ->capture_default_str();
   cmd->add_option("--max-probes", f->max_probes, "At most this many probes")->capture_default_str();
-  cmd->add_option("--probe-duration", f->probe_duration, "Length of each probe")->capture_default_str();
-  cmd->add_option("--slo-p99", f->slo_p99, "Export latency p99 a passing probe stays within")->capture_default_str();
+  cmd->add_option("--probe-duration", f->probe_duration, "Length of each probe")
+      ->capture_default_str();
+  cmd->add_option("--slo-p99", f->slo_p99, "Export latency p99 a passing probe stays within")
+      ->capture_default_str();
   cmd->add_option("--threads", f->threads, "Generator worker threads (0 = one per core)");
   cmd->add_option("--report", f->report_dir, "Write DIR/capacity.json");
   cmd->callback([f, exit_code] { *exit_code = RunCapacity(*f); });

@@ -29,8 +29,8 @@ CapacityResult FindCapacity(const CapacityOptions& options, const CapacityProbeF
     return p.passed;
   };
   double good = 0, bad = 0;
-  for (double rate = options.start_rate;
-       static_cast<int>(r.probes.size()) < options.max_probes; rate *= options.ramp_factor) {
+  for (double rate = options.start_rate; static_cast<int>(r.probes.size()) < options.max_probes;
+       rate *= options.ramp_factor) {
     rate = std::min(rate, options.max_rate);
     if (!run(rate, "ramp")) {
       bad = rate;
@@ -43,21 +43,25 @@ CapacityResult FindCapacity(const CapacityOptions& options, const CapacityProbeF
   while (r.knee_found && static_cast<int>(r.probes.size()) < options.max_probes &&
          (good <= 0 || (bad - good) / good > options.precision)) {
     const double mid = (good + bad) / 2;
-    if (run(mid, "search")) good = mid;
-    else bad = mid;
+    if (run(mid, "search"))
+      good = mid;
+    else
+      bad = mid;
   }
   r.sustained_spans_per_second = good;
   return r;
 }
 
-CapacityProbeFn MakeLoadEngineProbe(std::shared_ptr<const Scenario> scenario, ExporterOptions exporter,
-                                    double probe_seconds, int threads) {
+CapacityProbeFn MakeLoadEngineProbe(std::shared_ptr<const Scenario> scenario,
+                                    ExporterOptions exporter, double probe_seconds, int threads) {
   return [scenario, exporter, probe_seconds, threads](double rate) {
     CapacityProbe p;
     ExporterOptions eo = exporter;
     // A refusing pipeline must fail the probe quickly, not retry for 30 s.
-    eo.retry.max_elapsed = std::min<std::chrono::milliseconds>(eo.retry.max_elapsed, std::chrono::milliseconds(1000));
-    eo.retry.initial_backoff = std::min<std::chrono::milliseconds>(eo.retry.initial_backoff, std::chrono::milliseconds(200));
+    eo.retry.max_elapsed =
+        std::min<std::chrono::milliseconds>(eo.retry.max_elapsed, std::chrono::milliseconds(1000));
+    eo.retry.initial_backoff = std::min<std::chrono::milliseconds>(eo.retry.initial_backoff,
+                                                                   std::chrono::milliseconds(200));
     auto exp = MakeExporter(eo);
     if (!exp.ok()) return p;
     SynthesizerOptions so;
@@ -84,7 +88,9 @@ CapacityProbeFn MakeLoadEngineProbe(std::shared_ptr<const Scenario> scenario, Ex
     p.spans_acknowledged = e.spans_acknowledged;
     p.spans_lost = s.spans_scheduled - std::min(s.spans_scheduled, e.spans_acknowledged);
     p.achieved_spans_per_second =
-        s.elapsed_seconds > 0 ? static_cast<double>(e.spans_acknowledged) / std::max(s.elapsed_seconds, probe_seconds) : 0;
+        s.elapsed_seconds > 0
+            ? static_cast<double>(e.spans_acknowledged) / std::max(s.elapsed_seconds, probe_seconds)
+            : 0;
     p.p99_seconds = static_cast<double>(e.latency_from_intended.Percentile(99)) / 1e9;
     return p;
   };
@@ -117,12 +123,12 @@ std::string FormatCapacityTable(const CapacityResult& result) {
   std::stable_sort(rows.begin(), rows.end(), [](const CapacityProbe& a, const CapacityProbe& b) {
     return a.target_spans_per_second < b.target_spans_per_second;
   });
-  std::string out = absl::StrFormat("%14s %14s %10s %10s %6s\n", "target span/s", "achieved", "loss",
-                                    "p99", "pass");
+  std::string out = absl::StrFormat("%14s %14s %10s %10s %6s\n", "target span/s", "achieved",
+                                    "loss", "p99", "pass");
   for (const CapacityProbe& p : rows)
     out += absl::StrFormat("%14.0f %14.0f %9.3f%% %8.1fms %6s\n", p.target_spans_per_second,
-                           p.achieved_spans_per_second, 100 * p.loss_fraction(), p.p99_seconds * 1e3,
-                           p.passed ? "yes" : "no");
+                           p.achieved_spans_per_second, 100 * p.loss_fraction(),
+                           p.p99_seconds * 1e3, p.passed ? "yes" : "no");
   return out;
 }
 

@@ -30,10 +30,10 @@
 namespace agentstorm {
 
 struct CapacityOptions {
-  double start_rate = 10'000;   // spans/s of the first probe
+  double start_rate = 10'000;  // spans/s of the first probe
   double ramp_factor = 2;
   double max_rate = 100'000'000;
-  double precision = 0.05;      // stop when (bad - good) / good <= precision
+  double precision = 0.05;  // stop when (bad - good) / good <= precision
   double slo_p99_seconds = 1.0;
   double probe_seconds = 5.0;
   int max_probes = 24;
@@ -47,7 +47,8 @@ struct CapacityProbe {
   bool passed = false;
   std::string phase;  // "ramp" or "search"
   double loss_fraction() const {
-    return spans_scheduled ? static_cast<double>(spans_lost) / static_cast<double>(spans_scheduled) : 0;
+    return spans_scheduled ? static_cast<double>(spans_lost) / static_cast<double>(spans_scheduled)
+                           : 0;
   }
 };
 
@@ -69,8 +70,9 @@ CapacityResult FindCapacity(const CapacityOptions& options, const CapacityProbeF
 
 // A probe that runs the load engine against one OTLP endpoint at a constant rate for
 // options.probe_seconds (retries limited so a refusing pipeline fails fast).
-CapacityProbeFn MakeLoadEngineProbe(std::shared_ptr<const Scenario> scenario, ExporterOptions exporter,
-                                    double probe_seconds, int threads = 0);
+CapacityProbeFn MakeLoadEngineProbe(std::shared_ptr<const Scenario> scenario,
+                                    ExporterOptions exporter, double probe_seconds,
+                                    int threads = 0);
 
 nlohmann::json CapacityToJson(const CapacityResult& result, const CapacityOptions& options,
                               const std::string& endpoint, const std::string& scenario);

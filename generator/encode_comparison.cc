@@ -53,7 +53,8 @@ EncodeComparison CompareEncoders(std::shared_ptr<const Scenario> scenario,
     round(ref, next, &r.reference_spans, &r.reference_bytes, &ref_cpu);
     next += options.traces_per_round;
   } while (std::chrono::steady_clock::now() < deadline);
-  r.templated_spans_per_second = fast_cpu > 0 ? static_cast<double>(r.templated_spans) / fast_cpu : 0;
+  r.templated_spans_per_second =
+      fast_cpu > 0 ? static_cast<double>(r.templated_spans) / fast_cpu : 0;
   r.reference_spans_per_second = ref_cpu > 0 ? static_cast<double>(r.reference_spans) / ref_cpu : 0;
   return r;
 }

@@ -16,7 +16,7 @@
 namespace agentstorm {
 
 struct EncodeComparisonOptions {
-  double seconds = 3.0;        // total wall time, split between the two paths
+  double seconds = 3.0;  // total wall time, split between the two paths
   uint64_t seed = 1;
   uint32_t traces_per_round = 256;
 };
@@ -27,7 +27,8 @@ struct EncodeComparison {
   uint64_t templated_spans = 0, reference_spans = 0;
   uint64_t templated_bytes = 0, reference_bytes = 0;  // encoded bytes (field order differs)
   double ratio() const {
-    return reference_spans_per_second > 0 ? templated_spans_per_second / reference_spans_per_second : 0;
+    return reference_spans_per_second > 0 ? templated_spans_per_second / reference_spans_per_second
+                                          : 0;
   }
 };
 

@@ -98,7 +98,8 @@ void PutStringArrayAttr(Buffer* b, char tag, std::string_view key, const std::st
 
 }  // namespace wire
 
-void AppendResourceSpans(const opentelemetry::proto::trace::v1::ResourceSpans& rs, std::string* out) {
+void AppendResourceSpans(const opentelemetry::proto::trace::v1::ResourceSpans& rs,
+                         std::string* out) {
   const size_t n = rs.ByteSizeLong();
   char head[11];
   head[0] = wire::kTagResourceSpans;
@@ -123,7 +124,8 @@ const char* ScopeSchemaUrl(bool latest) {
 void EncodeResource(const Service& svc, CounterRng* rng, wire::Buffer* out) {
   using wire::kTagResourceAttr;
   wire::PutStringAttr(out, kTagResourceAttr, "service.name", svc.name);
-  if (!svc.version.empty()) wire::PutStringAttr(out, kTagResourceAttr, "service.version", svc.version);
+  if (!svc.version.empty())
+    wire::PutStringAttr(out, kTagResourceAttr, "service.version", svc.version);
   if (!svc.environment.empty())
     wire::PutStringAttr(out, kTagResourceAttr, "deployment.environment.name", svc.environment);
   wire::PutStringAttr(out, kTagResourceAttr, "telemetry.sdk.name", "agentstorm");
@@ -134,11 +136,15 @@ void EncodeResource(const Service& svc, CounterRng* rng, wire::Buffer* out) {
       case ExtraAttribute::Type::kString:
         wire::PutStringAttr(out, kTagResourceAttr, a.key, a.string_value);
         break;
-      case ExtraAttribute::Type::kInt: wire::PutIntAttr(out, kTagResourceAttr, a.key, a.int_value); break;
+      case ExtraAttribute::Type::kInt:
+        wire::PutIntAttr(out, kTagResourceAttr, a.key, a.int_value);
+        break;
       case ExtraAttribute::Type::kDouble:
         wire::PutDoubleAttr(out, kTagResourceAttr, a.key, a.double_value);
         break;
-      case ExtraAttribute::Type::kBool: wire::PutBoolAttr(out, kTagResourceAttr, a.key, a.bool_value); break;
+      case ExtraAttribute::Type::kBool:
+        wire::PutBoolAttr(out, kTagResourceAttr, a.key, a.bool_value);
+        break;
       case ExtraAttribute::Type::kStringArray:
         views.assign(a.strings.begin(), a.strings.end());
         wire::PutStringArrayAttr(out, kTagResourceAttr, a.key, views.data(), views.size());
@@ -158,7 +164,8 @@ EncoderTables::EncoderTables(const Scenario& scenario) {
     auto& pooled = pooled_.emplace_back();
     for (const Service& svc : part.services) {
       bool is_pooled = false;
-      for (const ExtraAttribute& a : svc.attributes) is_pooled |= a.type == ExtraAttribute::Type::kPool;
+      for (const ExtraAttribute& a : svc.attributes)
+        is_pooled |= a.type == ExtraAttribute::Type::kPool;
       pooled.push_back(is_pooled);
       wire::Buffer b;
       if (!is_pooled) EncodeResource(svc, nullptr, &b);
@@ -166,7 +173,10 @@ EncoderTables::EncoderTables(const Scenario& scenario) {
     }
   }
   // InstrumentationScope{name: "agentstorm"} as ScopeSpans.scope (field 1).
-  scope_.assign("\x0A\x0C\x0A\x0A" "agentstorm", 14);
+  scope_.assign(
+      "\x0A\x0C\x0A\x0A"
+      "agentstorm",
+      14);
   auto schema = [](bool latest) {
     std::string s(1, '\x1A');  // ScopeSpans.schema_url (field 3)
     const std::string_view url = ScopeSchemaUrl(latest);
@@ -250,7 +260,8 @@ void WireTraceWriter::BeginEvent(SpanHandle h, uint64_t time_unix_nano, std::str
 
 void WireTraceWriter::EndEvent() {
   // Span.Event{time_unix_nano: 1 fixed64, name: 2, attributes: 3...}
-  const size_t len = (event_time_ ? 9 : 0) + (event_name_.empty() ? 0 : wire::LenFieldSize(event_name_.size())) +
+  const size_t len = (event_time_ ? 9 : 0) +
+                     (event_name_.empty() ? 0 : wire::LenFieldSize(event_name_.size())) +
                      event_.size();
   wire::Buffer& body = spans_[event_span_].body;
   char* p = body.Reserve(1 + 10 + len);
@@ -269,7 +280,8 @@ void WireTraceWriter::CollectParented(std::vector<SpanHandle>* out) const {
   out->clear();
   for (size_t slot = 0; slot < n_slots_; ++slot)
     for (size_t i = 0; i < n_spans_; ++i)
-      if (spans_[i].slot == static_cast<int32_t>(slot) && !spans_[i].removed && spans_[i].parent != 0)
+      if (spans_[i].slot == static_cast<int32_t>(slot) && !spans_[i].removed &&
+          spans_[i].parent != 0)
         out->push_back(static_cast<SpanHandle>(i));
 }
 
@@ -286,7 +298,8 @@ size_t WireTraceWriter::EncodedSpanSize(const SpanRecord& s) const {
   if (s.end != 0) n += 9;
   n += s.body.size();
   if (s.error) {
-    const size_t st = (s.status_message.empty() ? 0 : wire::LenFieldSize(s.status_message.size())) + 2;
+    const size_t st =
+        (s.status_message.empty() ? 0 : wire::LenFieldSize(s.status_message.size())) + 2;
     n += wire::LenFieldSize(st);
   }
   return n;
@@ -323,7 +336,8 @@ char* WireTraceWriter::PutSpan(char* p, const SpanRecord& s) const {
   p = wire::PutBytes(p, s.body.view());
   if (s.error) {
     // Span.status (15): Status{message: 2, code: 3 = STATUS_CODE_ERROR}
-    const size_t st = (s.status_message.empty() ? 0 : wire::LenFieldSize(s.status_message.size())) + 2;
+    const size_t st =
+        (s.status_message.empty() ? 0 : wire::LenFieldSize(s.status_message.size())) + 2;
     *p++ = 0x7A;
     p = wire::PutVarint(p, st);
     if (!s.status_message.empty()) p = wire::PutLenField(p, 0x12, s.status_message);
@@ -357,8 +371,9 @@ void WireTraceWriter::Finish(std::string* out) {
     Slot& slot = slots_[k];
     *p++ = wire::kTagResourceSpans;
     p = wire::PutVarint(p, slot.resource_spans);
-    p = wire::PutLenField(p, wire::kTagResource,
-                          slot.resource ? std::string_view(*slot.resource) : slot.pooled_resource.view());
+    p = wire::PutLenField(
+        p, wire::kTagResource,
+        slot.resource ? std::string_view(*slot.resource) : slot.pooled_resource.view());
     *p++ = wire::kTagScopeSpans;
     p = wire::PutVarint(p, slot.scope_spans);
     p = wire::PutBytes(p, scope);

@@ -117,14 +117,14 @@ class Buffer {
 };
 
 // Field tags (field number << 3 | wire type) of the OTLP messages written here.
-inline constexpr char kTagResourceSpans = 0x0A;   // ExportTraceServiceRequest.resource_spans
-inline constexpr char kTagResource = 0x0A;        // ResourceSpans.resource
-inline constexpr char kTagScopeSpans = 0x12;      // ResourceSpans.scope_spans
-inline constexpr char kTagResourceAttr = 0x0A;    // Resource.attributes
-inline constexpr char kTagSpan = 0x12;            // ScopeSpans.spans
-inline constexpr char kTagSpanAttr = 0x4A;        // Span.attributes
-inline constexpr char kTagSpanEvent = 0x5A;       // Span.events
-inline constexpr char kTagEventAttr = 0x1A;       // Span.Event.attributes
+inline constexpr char kTagResourceSpans = 0x0A;  // ExportTraceServiceRequest.resource_spans
+inline constexpr char kTagResource = 0x0A;       // ResourceSpans.resource
+inline constexpr char kTagScopeSpans = 0x12;     // ResourceSpans.scope_spans
+inline constexpr char kTagResourceAttr = 0x0A;   // Resource.attributes
+inline constexpr char kTagSpan = 0x12;           // ScopeSpans.spans
+inline constexpr char kTagSpanAttr = 0x4A;       // Span.attributes
+inline constexpr char kTagSpanEvent = 0x5A;      // Span.events
+inline constexpr char kTagEventAttr = 0x1A;      // Span.Event.attributes
 
 // KeyValue fields under `tag`: {key, AnyValue{string_value | bool | int | double}}.
 void PutStringAttr(Buffer* b, char tag, std::string_view key, std::string_view v);
@@ -217,7 +217,7 @@ class WireTraceWriter {
     bool error = false;
     std::string name;
     std::string status_message;
-    wire::Buffer body;  // Span.attributes and Span.events fields, in call order
+    wire::Buffer body;   // Span.attributes and Span.events fields, in call order
     size_t encoded = 0;  // Finish(): size of the Span message
   };
   struct Slot {
@@ -252,6 +252,7 @@ const char* ScopeSchemaUrl(bool latest);
 
 // The reference path's encoding: appends `rs` with libprotobuf as one `resource_spans` field
 // (number 1, length-delimited) of an ExportTraceServiceRequest.
-void AppendResourceSpans(const opentelemetry::proto::trace::v1::ResourceSpans& rs, std::string* out);
+void AppendResourceSpans(const opentelemetry::proto::trace::v1::ResourceSpans& rs,
+                         std::string* out);
 
 }  // namespace agentstorm

@@ -96,7 +96,8 @@ TEST(Capacity, JsonCarriesTheCurve) {
 // so a probe loses spans exactly when rate * duration exceeds it, which puts a knee at
 // max_spans / duration.
 TEST(Capacity, FindsTheKneeOfASmallSinkWithTheLoadEngine) {
-  auto sc = LoadScenario((std::filesystem::path(AGENTSTORM_SOURCE_DIR) / "scenarios" / "smoke.yaml").string());
+  auto sc = LoadScenario(
+      (std::filesystem::path(AGENTSTORM_SOURCE_DIR) / "scenarios" / "smoke.yaml").string());
   ASSERT_TRUE(sc.ok()) << sc.status();
   constexpr double kProbeSeconds = 0.5;
   constexpr size_t kMaxSpans = 1600;  // knee near 3200 spans/s

@@ -40,7 +40,8 @@ std::vector<std::string> BundledScenarioNames() {
 }
 
 std::shared_ptr<const Scenario> Bundled(const std::string& name) {
-  auto sc = LoadScenario((fs::path(AGENTSTORM_SOURCE_DIR) / "scenarios" / (name + ".yaml")).string());
+  auto sc =
+      LoadScenario((fs::path(AGENTSTORM_SOURCE_DIR) / "scenarios" / (name + ".yaml")).string());
   EXPECT_TRUE(sc.ok()) << name << ": " << sc.status();
   return sc.ok() ? *sc : nullptr;
 }
@@ -104,9 +105,11 @@ TEST(TemplatedEncoder, DecodesToTheReferenceMessagesForEveryBundledScenarioSeedA
       SynthesizerOptions opt;
       opt.seed = seed;
       opt.trace_interval_nanos = 1'000'000;
-      spans += ExpectSamePaths(TraceSynthesizer(sc, opt), name + " seed " + std::to_string(seed), 150);
+      spans +=
+          ExpectSamePaths(TraceSynthesizer(sc, opt), name + " seed " + std::to_string(seed), 150);
     }
-    for (SemconvProfile p : {SemconvProfile::kLatest, SemconvProfile::kV136, SemconvProfile::kDual}) {
+    for (SemconvProfile p :
+         {SemconvProfile::kLatest, SemconvProfile::kV136, SemconvProfile::kDual}) {
       SynthesizerOptions opt;
       opt.seed = 7;
       spans += ExpectSamePaths(TraceSynthesizer(WithProfile(*sc, p), opt),
@@ -208,7 +211,9 @@ TEST(WireBuffer, KeepsCapacityAcrossClear) {
   wire::PutStringAttr(&b, wire::kTagSpanAttr, "gen_ai.operation.name", "chat");
   EXPECT_EQ(b.data(), data);
   // tag, KeyValue length, key field, AnyValue field {string_value}
-  EXPECT_EQ(b.view(), std::string_view("\x4A\x1F\x0A\x15gen_ai.operation.name\x12\x06\x0A\x04" "chat", 33));
+  EXPECT_EQ(b.view(), std::string_view("\x4A\x1F\x0A\x15gen_ai.operation.name\x12\x06\x0A\x04"
+                                       "chat",
+                                       33));
 }
 
 }  // namespace
