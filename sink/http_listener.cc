@@ -1,9 +1,11 @@
 #include "sink/http_listener.h"
 
 #include <chrono>
+#include <memory>
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/socket.h>
 
 #include <httplib.h>
 
@@ -21,7 +23,10 @@ absl::StatusOr<std::unique_ptr<HttpListener>> HttpListener::Start(httplib::Serve
                                                                   std::string_view what) {
   // httplib's default also sets SO_REUSEPORT, which would let a second sink bind a port that
   // is already serving and split the traffic between them; keep SO_REUSEADDR only.
-  server->set_socket_options([](socket_t sock) {
+  // The last socket httplib created is the one it binds and listens on (see below).
+  auto listening = std::make_shared<socket_t>(INVALID_SOCKET);
+  server->set_socket_options([listening](socket_t sock) {
+    *listening = sock;
     int yes = 1;
     setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
     // httplib writes a response's headers and body separately; with Nagle on, the body waits
@@ -44,6 +49,15 @@ absl::StatusOr<std::unique_ptr<HttpListener>> HttpListener::Start(httplib::Serve
   if (port <= 0) {
     return absl::UnavailableError(absl::StrCat("cannot listen for ", std::string(what), " on ", address.ToString(),
                                                " (address in use or not permitted)"));
+  }
+  // httplib listens with a backlog of 5 (CPPHTTPLIB_LISTEN_BACKLOG, compiled into the library):
+  // a checker opening 16 connections at once overflows it, and each dropped SYN costs the
+  // client a 1 s retransmission. Listening again on the bound socket raises the backlog.
+  int accepting = 0;
+  socklen_t len = sizeof accepting;
+  if (*listening != INVALID_SOCKET &&
+      getsockopt(*listening, SOL_SOCKET, SO_ACCEPTCONN, &accepting, &len) == 0 && accepting) {
+    ::listen(*listening, SOMAXCONN);
   }
   std::unique_ptr<HttpListener> listener(new HttpListener(server, port));
   listener->thread_ = std::thread([server] { server->listen_after_bind(); });
