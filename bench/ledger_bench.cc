@@ -38,7 +38,7 @@ void BM_LedgerMemoryPerTrace(benchmark::State& state) {
     for (uint64_t i = 0; i < n; ++i) {
       r.index = i;
       r.trace_id[0] = static_cast<uint8_t>(i);
-      r.outcomes[0] = DeliveryOutcome::kAcknowledged;
+      r.set_outcome(0, DeliveryOutcome::kAcknowledged);
       (void)(*w)->Append(r);
     }
     (void)(*w)->Close();

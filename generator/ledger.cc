@@ -159,8 +159,8 @@ const char* DeliveryOutcomeName(DeliveryOutcome outcome) {
 
 DeliveryOutcome LedgerRecord::Worst(size_t endpoints) const {
   DeliveryOutcome worst = DeliveryOutcome::kNone;
-  for (size_t i = 0; i < std::min<size_t>(endpoints, outcomes.size()); ++i)
-    worst = std::max(worst, outcomes[i]);
+  for (size_t i = 0; i < std::min<size_t>(endpoints, kLedgerMaxEndpoints); ++i)
+    worst = std::max(worst, outcome(i));
   return worst;
 }
 
@@ -169,14 +169,13 @@ void EncodeLedgerRecord(const LedgerRecord& r, uint8_t out[kLedgerRecordSize]) {
   Put64(out + 0, r.index);
   std::memcpy(out + 8, r.trace_id.data(), 16);
   Put64(out + 24, r.start_unix_nano);
-  Put64(out + 32, r.end_unix_nano);
+  Put64(out + 32, r.answered_unix_nano);
   Put32(out + 40, r.span_count);
   Put16(out + 44, r.faults);
   Put16(out + 46, static_cast<uint16_t>(r.phase));
   Put16(out + 48, r.variant);
   out[50] = static_cast<uint8_t>(r.expected_class);
-  for (int e = 0; e < kLedgerMaxEndpoints; ++e)
-    out[52 + e / 2] |= static_cast<uint8_t>((static_cast<uint8_t>(r.outcomes[e]) & 0xF) << (4 * (e % 2)));
+  Put64(out + 52, r.outcome_bits);  // endpoint e in byte 52 + e/2, low nibble for even e
   Put32(out + 60, Crc32(out, 60));
 }
 
@@ -185,14 +184,13 @@ bool DecodeLedgerRecord(const uint8_t in[kLedgerRecordSize], LedgerRecord* r) {
   r->index = Get64(in + 0);
   std::memcpy(r->trace_id.data(), in + 8, 16);
   r->start_unix_nano = Get64(in + 24);
-  r->end_unix_nano = Get64(in + 32);
+  r->answered_unix_nano = Get64(in + 32);
   r->span_count = Get32(in + 40);
   r->faults = Get16(in + 44);
   r->phase = static_cast<int16_t>(Get16(in + 46));
   r->variant = Get16(in + 48);
   r->expected_class = static_cast<TraceClass>(in[50]);
-  for (int e = 0; e < kLedgerMaxEndpoints; ++e)
-    r->outcomes[e] = static_cast<DeliveryOutcome>((in[52 + e / 2] >> (4 * (e % 2))) & 0xF);
+  r->outcome_bits = Get64(in + 52);
   return true;
 }
 

@@ -53,18 +53,29 @@ struct LedgerHeader {
 struct LedgerRecord {
   uint64_t index = 0;  // global trace index
   TraceId trace_id{};
-  uint64_t start_unix_nano = 0;
-  uint64_t end_unix_nano = 0;
+  uint64_t start_unix_nano = 0;     // the trace's start on the synthetic clock
+  uint64_t answered_unix_nano = 0;  // wall clock when the last endpoint answered for it (0: never)
   uint32_t span_count = 0;
   uint16_t faults = 0;  // FaultBit() set of the faults that took effect
   uint16_t variant = 0;
   TraceClass expected_class = TraceClass::kNormal;
   int16_t phase = -1;  // load phase the trace was sent in (-1: none)
-  std::array<DeliveryOutcome, kLedgerMaxEndpoints> outcomes{};  // per endpoint, header order
+  // Delivery outcome per endpoint (header order), 4 bits each as on disk: a checker holds one
+  // record per trace of a run, so the record stays within 64 bytes.
+  uint64_t outcome_bits = 0;
 
+  DeliveryOutcome outcome(size_t endpoint) const {
+    return static_cast<DeliveryOutcome>((outcome_bits >> (4 * endpoint)) & 0xF);
+  }
+  // REQUIRES: endpoint < kLedgerMaxEndpoints.
+  void set_outcome(size_t endpoint, DeliveryOutcome o) {
+    outcome_bits &= ~(uint64_t{0xF} << (4 * endpoint));
+    outcome_bits |= uint64_t{static_cast<uint8_t>(o) & 0xFu} << (4 * endpoint);
+  }
   // The worst outcome over the first `endpoints` endpoints.
   DeliveryOutcome Worst(size_t endpoints) const;
 };
+static_assert(sizeof(LedgerRecord) <= kLedgerRecordSize, "a checker keeps one record per trace");
 
 // Appends to a new ledger file. Thread-safe.
 class LedgerWriter {

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
 #include "generator/rate_parser.h"
 #include "generator/scheduler.h"
 #include "generator/templated_encoder.h"
@@ -31,7 +32,7 @@ double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).coun
 struct TraceMeta {
   uint64_t index = 0;
   TraceId trace_id{};
-  uint64_t start_unix_nano = 0, end_unix_nano = 0;
+  uint64_t start_unix_nano = 0;
   uint32_t span_count = 0;
   uint16_t faults = 0;
   uint16_t variant = 0;
@@ -233,7 +234,6 @@ void LoadEngine::Impl::Worker() {
     m.index = a->index;
     m.trace_id = trace.trace_id;
     m.start_unix_nano = trace.start_unix_nano;
-    m.end_unix_nano = trace.end_unix_nano;
     m.span_count = trace.span_count;
     m.faults = static_cast<uint16_t>(trace.faults);
     m.variant = trace.variant;
@@ -399,18 +399,20 @@ void LoadEngine::Impl::OnResult(const std::shared_ptr<BatchContext>& ctx, size_t
 
 void LoadEngine::Impl::WriteLedger(const BatchContext& ctx) {
   if (options_.ledger == nullptr) return;
+  // Called when the last endpoint answered: the moment from which the trace may be queried.
+  const uint64_t answered = static_cast<uint64_t>(absl::GetCurrentTimeNanos());
   for (const TraceMeta& m : ctx.traces) {
     LedgerRecord r;
     r.index = m.index;
     r.trace_id = m.trace_id;
     r.start_unix_nano = m.start_unix_nano;
-    r.end_unix_nano = m.end_unix_nano;
+    r.answered_unix_nano = answered;
     r.span_count = m.span_count;
     r.faults = m.faults;
     r.variant = m.variant;
     r.expected_class = m.expected_class;
     r.phase = m.phase;
-    for (size_t e = 0; e < endpoints_.size() && e < r.outcomes.size(); ++e) r.outcomes[e] = ctx.outcomes[e];
+    for (size_t e = 0; e < endpoints_.size() && e < kLedgerMaxEndpoints; ++e) r.set_outcome(e, ctx.outcomes[e]);
     // A write error is sticky in the writer and reported by the caller's Close().
     (void)options_.ledger->Append(r);
   }

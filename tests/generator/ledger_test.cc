@@ -40,14 +40,14 @@ class LedgerTest : public ::testing::Test {
     r.index = index;
     for (int i = 0; i < 16; ++i) r.trace_id[i] = static_cast<uint8_t>(index * 31 + i);
     r.start_unix_nano = 1700000000000000000ull + index;
-    r.end_unix_nano = r.start_unix_nano + 5000;
+    r.answered_unix_nano = 1800000000000000000ull + index;
     r.span_count = 7 + index % 5;
     r.faults = static_cast<uint16_t>(1u << (index % 10));
     r.variant = static_cast<uint16_t>(index % 3);
     r.expected_class = static_cast<TraceClass>(index % 5);
     r.phase = static_cast<int16_t>(index % 2 ? 700 : -1);
-    r.outcomes[0] = DeliveryOutcome::kAcknowledged;
-    r.outcomes[1] = index % 4 == 0 ? DeliveryOutcome::kFailed : DeliveryOutcome::kRejected;
+    r.set_outcome(0, DeliveryOutcome::kAcknowledged);
+    r.set_outcome(1, index % 4 == 0 ? DeliveryOutcome::kFailed : DeliveryOutcome::kRejected);
     return r;
   }
   void Write(const std::string& path, const LedgerHeader& h, std::vector<uint64_t> indices,
@@ -66,18 +66,18 @@ void ExpectSameRecord(const LedgerRecord& a, const LedgerRecord& b) {
   EXPECT_EQ(a.index, b.index);
   EXPECT_EQ(a.trace_id, b.trace_id);
   EXPECT_EQ(a.start_unix_nano, b.start_unix_nano);
-  EXPECT_EQ(a.end_unix_nano, b.end_unix_nano);
+  EXPECT_EQ(a.answered_unix_nano, b.answered_unix_nano);
   EXPECT_EQ(a.span_count, b.span_count);
   EXPECT_EQ(a.faults, b.faults);
   EXPECT_EQ(a.variant, b.variant);
   EXPECT_EQ(a.expected_class, b.expected_class);
   EXPECT_EQ(a.phase, b.phase);
-  EXPECT_EQ(a.outcomes, b.outcomes);
+  EXPECT_EQ(a.outcome_bits, b.outcome_bits);
 }
 
 TEST_F(LedgerTest, RecordRoundTripsIn64BytesWithEveryEndpointOutcome) {
   LedgerRecord r = Record(12345);
-  for (int e = 0; e < kLedgerMaxEndpoints; ++e) r.outcomes[e] = static_cast<DeliveryOutcome>(e % 5);
+  for (int e = 0; e < kLedgerMaxEndpoints; ++e) r.set_outcome(e, static_cast<DeliveryOutcome>(e % 5));
   uint8_t buf[kLedgerRecordSize];
   EncodeLedgerRecord(r, buf);
   LedgerRecord back;
@@ -89,9 +89,9 @@ TEST_F(LedgerTest, RecordRoundTripsIn64BytesWithEveryEndpointOutcome) {
 
 TEST_F(LedgerTest, WorstOutcomeOverTheRunsEndpoints) {
   LedgerRecord r;
-  r.outcomes[0] = DeliveryOutcome::kAcknowledged;
-  r.outcomes[1] = DeliveryOutcome::kRejected;
-  r.outcomes[2] = DeliveryOutcome::kNotSent;
+  r.set_outcome(0, DeliveryOutcome::kAcknowledged);
+  r.set_outcome(1, DeliveryOutcome::kRejected);
+  r.set_outcome(2, DeliveryOutcome::kNotSent);
   EXPECT_EQ(r.Worst(1), DeliveryOutcome::kAcknowledged);
   EXPECT_EQ(r.Worst(2), DeliveryOutcome::kRejected);
   EXPECT_EQ(r.Worst(3), DeliveryOutcome::kNotSent);

@@ -1,6 +1,8 @@
 #include "generator/load_engine.h"
 
 #include <gtest/gtest.h>
+
+#include "absl/time/clock.h"
 #include <unistd.h>
 
 #include <atomic>
@@ -260,7 +262,9 @@ TEST_F(LoadEngineTest, AcknowledgedRunAccountsEverySpanAndWritesTheLedger) {
   ASSERT_TRUE(ledger.ok());
   LoadOptions o = Options(400, 0.5);
   o.ledger = ledger->get();
+  const uint64_t before = static_cast<uint64_t>(absl::GetCurrentTimeNanos());
   LoadSummary s = LoadEngine(o, src, {&ack}).Run();
+  const uint64_t after = static_cast<uint64_t>(absl::GetCurrentTimeNanos());
   ASSERT_TRUE((*ledger)->Close().ok());
 
   EXPECT_EQ(s.traces_scheduled, 200u);
@@ -287,8 +291,11 @@ TEST_F(LoadEngineTest, AcknowledgedRunAccountsEverySpanAndWritesTheLedger) {
     EXPECT_EQ(r.span_count, src.Spans(i));
     EXPECT_EQ(r.variant, i % 3);
     EXPECT_EQ(r.start_unix_nano, 1000 + i);
+    // Wall clock of the answer, not the synthetic start: the checker's time-until-queryable base.
+    EXPECT_GE(r.answered_unix_nano, before);
+    EXPECT_LE(r.answered_unix_nano, after);
     EXPECT_EQ(r.phase, 0);
-    EXPECT_EQ(r.outcomes[0], DeliveryOutcome::kAcknowledged);
+    EXPECT_EQ(r.outcome(0), DeliveryOutcome::kAcknowledged);
   }
 }
 
