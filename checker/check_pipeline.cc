@@ -1,6 +1,7 @@
 #include "checker/check_pipeline.h"
 
 #include <algorithm>
+#include <cmath>
 #include <atomic>
 #include <condition_variable>
 #include <cstdio>
@@ -216,6 +217,17 @@ absl::StatusOr<std::unique_ptr<CheckResult>> RunCheck(const CheckOptions& option
   if (ledger_mode) {
     FidelityRuleOptions fo;
     fo.traces_may_be_dropped = scenario->sampling.mode != SamplingExpectation::Mode::kNone;
+    if (scenario->redaction.strip_content || !scenario->redaction.attributes.empty()) {
+      // What the redaction rule wants gone is no fidelity loss.
+      RedactionRuleOptions ro;
+      if (!scenario->redaction.strip_content) {
+        ro.content_attributes.clear();
+        ro.content_events.clear();
+      }
+      for (const std::string& a : scenario->redaction.attributes) ro.content_attributes.push_back(a);
+      fo.redacted_attributes = ro.content_attributes;
+      fo.redacted_events = ro.content_events;
+    }
     rules.push_back(std::make_unique<FidelityRule>(fo));
   }
   rules.push_back(std::make_unique<SemconvRule>(*std::move(model)));
@@ -466,14 +478,31 @@ absl::StatusOr<std::unique_ptr<CheckResult>> RunCheck(const CheckOptions& option
       const auto it = r.by_variant.find(v.name);
       const CheckCounts counts = it == r.by_variant.end() ? CheckCounts{} : it->second;
       if (counts.read > 0) continue;
+      // Under sampling, all N acknowledged traces of a variant may be sampled out: with kept
+      // fraction P that happens with probability (1-P)^N (error and slow traces, always kept,
+      // are the sampling rule's to judge). Only when that is below 1 - sampling confidence is
+      // an unread variant a violation.
+      double all_dropped = 0;
+      if (scenario->sampling.mode != SamplingExpectation::Mode::kNone) {
+        all_dropped = std::pow(1 - scenario->sampling.probability,
+                               static_cast<double>(counts.acknowledged));
+      }
+      const bool plausibly_sampled_out =
+          counts.acknowledged > 0 && all_dropped >= 1 - options.sampling_confidence;
       Finding f = RunFinding(
           "check.variant_missing",
-          counts.acknowledged > 0 ? FindingLevel::kViolation : FindingLevel::kImprovement,
-          counts.acknowledged > 0
-              ? absl::StrCat("variant ", v.name, ": ", counts.acknowledged,
-                             " trace(s) acknowledged, none read back")
-              : absl::StrCat("variant ", v.name,
-                             ": no trace of it was acknowledged (a longer run would cover it)"),
+          counts.acknowledged > 0 && !plausibly_sampled_out ? FindingLevel::kViolation
+                                                            : FindingLevel::kImprovement,
+          counts.acknowledged == 0
+              ? absl::StrCat("variant ", v.name,
+                             ": no trace of it was acknowledged (a longer run would cover it)")
+          : plausibly_sampled_out
+              ? absl::StrFormat("variant %s: its %d acknowledged trace(s) were all sampled out "
+                                "(probability %.3g at the expected kept fraction; a longer run "
+                                "would cover it)",
+                                v.name, counts.acknowledged, all_dropped)
+              : absl::StrCat("variant ", v.name, ": ", counts.acknowledged,
+                             " trace(s) acknowledged, none read back"),
           absl::StrCat(counts.acknowledged, " traces"), "0");
       f.variant = v.name;
       findings.Add(std::move(f));

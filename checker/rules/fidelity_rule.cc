@@ -1,5 +1,7 @@
 #include "checker/rules/fidelity_rule.h"
 
+#include <algorithm>
+
 #include <cmath>
 #include <set>
 #include <tuple>
@@ -62,9 +64,15 @@ const AnyValue* Find(const Attributes& attrs, const std::string& key) {
 }
 
 // The first difference between two attribute lists, as "key: what" ("" when equal).
-std::string FirstAttributeDifference(const Attributes& want, const Attributes& got) {
+bool Listed(const std::vector<std::string>& keys, const std::string& key) {
+  return std::find(keys.begin(), keys.end(), key) != keys.end();
+}
+
+std::string FirstAttributeDifference(const Attributes& want, const Attributes& got,
+                                     const std::vector<std::string>& may_be_absent) {
   for (const KeyValue& kv : want) {
     const AnyValue* g = Find(got, kv.key());
+    if (g == nullptr && Listed(may_be_absent, kv.key())) continue;
     if (g == nullptr) return absl::StrCat(kv.key(), " dropped");
     switch (CompareValues(kv.value(), *g)) {
       case Diff::kSame: break;
@@ -186,6 +194,7 @@ void FidelityRule::CheckTrace(const TraceUnderCheck& trace, FindingSet* findings
     // Attributes: every one sent, with its value and type.
     for (const KeyValue& kv : ws.attributes()) {
       const AnyValue* gv = Find(gs.attributes(), kv.key());
+      if (gv == nullptr && Listed(options_.redacted_attributes, kv.key())) continue;
       if (gv == nullptr) {
         add("fidelity.attribute_dropped", FindingLevel::kViolation, "attribute sent but absent",
             kv.key(), DescribeValue(kv.value()), "absent");
@@ -215,18 +224,24 @@ void FidelityRule::CheckTrace(const TraceUnderCheck& trace, FindingSet* findings
              "attribute that was not sent", kv.key(), "absent", DescribeValue(kv.value()));
       }
     }
-    // Events and links, in order.
-    if (gs.events_size() != ws.events_size()) {
+    // Events (but the content events redaction may remove) and links, in order.
+    std::vector<const opentelemetry::proto::trace::v1::Span::Event*> wevents, gevents;
+    for (const auto& e : ws.events())
+      if (!Listed(options_.redacted_events, e.name())) wevents.push_back(&e);
+    for (const auto& e : gs.events())
+      if (!Listed(options_.redacted_events, e.name())) gevents.push_back(&e);
+    if (gevents.size() != wevents.size()) {
       add("fidelity.event_changed", FindingLevel::kViolation, "number of events differs", "",
-          absl::StrCat(ws.events_size()), absl::StrCat(gs.events_size()));
+          absl::StrCat(wevents.size()), absl::StrCat(gevents.size()));
     } else {
-      for (int i = 0; i < ws.events_size(); ++i) {
-        const auto& we = ws.events(i);
-        const auto& ge = gs.events(i);
+      for (size_t i = 0; i < wevents.size(); ++i) {
+        const auto& we = *wevents[i];
+        const auto& ge = *gevents[i];
         std::string diff;
         if (we.name() != ge.name()) diff = absl::StrCat("name ", ge.name());
         else if (off(we.time_unix_nano(), ge.time_unix_nano())) diff = "time changed";
-        else diff = FirstAttributeDifference(we.attributes(), ge.attributes());
+        else diff = FirstAttributeDifference(we.attributes(), ge.attributes(),
+                                             options_.redacted_attributes);
         if (!diff.empty()) {
           add("fidelity.event_changed", FindingLevel::kViolation,
               absl::StrCat("event ", i, " (", we.name(), ") differs: ", diff), we.name(),
@@ -243,7 +258,7 @@ void FidelityRule::CheckTrace(const TraceUnderCheck& trace, FindingSet* findings
         const auto& gl = gs.links(i);
         std::string diff;
         if (wl.trace_id() != gl.trace_id() || wl.span_id() != gl.span_id()) diff = "target changed";
-        else diff = FirstAttributeDifference(wl.attributes(), gl.attributes());
+        else diff = FirstAttributeDifference(wl.attributes(), gl.attributes(), {});
         if (!diff.empty()) {
           add("fidelity.link_changed", FindingLevel::kViolation,
               absl::StrCat("link ", i, " differs: ", diff), "",

@@ -24,11 +24,15 @@
 // Per span that was not sent:
 //   fidelity.span_added           (information)
 //
+// When the scenario expects content to be stripped (`redacted_attributes`, `redacted_events`),
+// their absence is not a fidelity finding: the redaction rule checks they are gone.
 // When the scenario expects sampling (`traces_may_be_dropped`), whole traces may be absent and
 // a partial one is the sampling rule's sampling.partial_trace: this rule then reports neither.
 #pragma once
 
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "checker/finding.h"
 #include "checker/rule.h"
@@ -37,6 +41,11 @@ namespace agentstorm {
 
 struct FidelityRuleOptions {
   bool traces_may_be_dropped = false;
+  // When the scenario expects the pipeline to strip content (the redaction rule judges that),
+  // these span and event attribute keys may be absent without fidelity.attribute_dropped or
+  // fidelity.event_changed, and events with these names may be missing.
+  std::vector<std::string> redacted_attributes;
+  std::vector<std::string> redacted_events;
 };
 
 class FidelityRule : public Rule {
