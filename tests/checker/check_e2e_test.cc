@@ -227,6 +227,21 @@ TEST(CheckE2e, DelayVisibilityPassesWhenTheWaitOutlastsIt) {
       << "traces became queryable only after the delay";
 }
 
+TEST(CheckE2e, TimeUntilQueryableCountsFromTheAcknowledgementNotTheSyntheticStart) {
+  // Runaway loops last tens of seconds on the synthetic clock; the in-process sink serves every
+  // trace as soon as it acknowledged it.
+  E2e e = GenerateAndCheck(ScenarioPath("runaway-loop"), 100, {});
+  ASSERT_TRUE(e.result);
+  uint64_t longest_ns = 0;
+  ForEachSentTrace(e.ledger, [&](const LedgerRecord& r, const SynthesizedTrace& t) {
+    longest_ns = std::max(longest_ns, t.end_unix_nano - t.start_unix_nano);
+    EXPECT_NE(r.answered_unix_nano, 0u);
+  });
+  ASSERT_GT(longest_ns, 10'000'000'000u) << "the scenario should have traces longer than 10 s";
+  EXPECT_EQ(e.result->poll.time_until_queryable_us.count(), 100u);
+  EXPECT_LT(e.result->poll.time_until_queryable_us.Percentile(99), 5'000'000u) << e.Summary();
+}
+
 TEST(CheckE2e, DelayVisibilityLongerThanTheWaitIsNothingReadAndFails) {
   E2e e = GenerateAndCheck(ScenarioPath("smoke"), 100, {"delay-visibility=30s"}, absl::Seconds(1));
   ASSERT_TRUE(e.result);
