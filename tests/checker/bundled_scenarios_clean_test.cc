@@ -7,6 +7,8 @@
 // synthesizer bug cannot hide behind a pipeline that keeps everything.
 #include <gtest/gtest.h>
 
+#include "checker/check_config.h"
+
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -72,16 +74,17 @@ TEST_P(BundledScenarioChecksClean, NoViolationAndExitZero) {
 
   FindingSetOptions options;
   // The nightly suite mixes broken-instrumentation in on purpose: its defects are accepted by
-  // variant, as a user's --config would, so everything else must be clean.
-  ExpectedViolation broken;
-  broken.id = "*";
-  broken.variant = "broken-instrumentation/*";
-  broken.reason = "the suite's broken-instrumentation part is broken on purpose";
-  bool has_broken_part = false;
-  for (const Variant& v : (*scenario)->variants) {
-    has_broken_part |= v.name.rfind("broken-instrumentation/", 0) == 0;
+  // the config the project ships for it (one suppression per defect), so everything else must
+  // be clean and every suppression must still match.
+  const std::filesystem::path config = std::filesystem::path(path).parent_path() /
+                                        "check-configs" /
+                                        std::filesystem::path(path).filename();
+  const bool has_config = std::filesystem::exists(config);
+  if (has_config) {
+    auto loaded = LoadCheckConfig(config.string());
+    ASSERT_TRUE(loaded.ok()) << loaded.status();
+    options = *loaded;
   }
-  if (has_broken_part) options.expected_violations.push_back(broken);
 
   // A sampling sink leaves traces that never appear: a short --wait (the in-process sink shows
   // what it keeps at once) and enough traces for the sampled fraction to be tested.
@@ -101,7 +104,7 @@ TEST_P(BundledScenarioChecksClean, NoViolationAndExitZero) {
     ASSERT_FALSE(e.result->sampling.empty());
     for (const SamplingInterval& s : e.result->sampling) EXPECT_TRUE(s.passed) << s.population;
   }
-  if (has_broken_part) {
+  if (has_config) {
     uint64_t suppressed = 0;
     for (uint64_t n : e.result->findings.SuppressionMatches()) suppressed += n;
     EXPECT_GT(suppressed, 0u) << "the broken part was sent and flagged";
