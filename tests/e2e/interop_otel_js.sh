@@ -14,32 +14,12 @@ set -uo pipefail
 src="$AGENTSTORM_SOURCE_DIR/tests/interop/otel-js"
 cache="$AGENTSTORM_BUILD_DIR/interop/otel-js"
 
-if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
-  echo "SKIP: node and npm are needed for the OpenTelemetry JS interop test" >&2
-  exit 77
-fi
-
 # ---------------------------------------------------------------- install (cached)
-mkdir -p "$cache"
-cp "$src/package.json" "$src/package-lock.json" "$src/send_and_verify.js" "$cache/"
-stamp="$cache/node_modules/.agentstorm-lock.sha256"
-want=$(sha256sum "$cache/package-lock.json" | cut -d' ' -f1)
-if [[ ! -f $stamp || $(cat "$stamp") != "$want" ]]; then
-  installed=0
-  for attempt in 1 2 3; do
-    if (cd "$cache" && npm ci --no-audit --no-fund --loglevel=error >npm-ci.log 2>&1); then
-      installed=1
-      break
-    fi
-    echo "npm ci attempt $attempt failed:" >&2
-    tail -5 "$cache/npm-ci.log" >&2
-    sleep $((attempt * 2))
-  done
-  if [[ $installed != 1 ]]; then
-    echo "SKIP: could not install the OpenTelemetry JS packages from the npm registry" >&2
-    exit 77
-  fi
-  echo "$want" >"$stamp"
+"$AGENTSTORM_SOURCE_DIR/ci/npm-ci-cached" "$src" "$cache" send_and_verify.js
+rc=$?
+if [[ $rc != 0 ]]; then
+  echo "SKIP: could not install the OpenTelemetry JS packages (node, npm or the npm registry missing)" >&2
+  exit 77
 fi
 
 # ---------------------------------------------------------------- sink on free ports
