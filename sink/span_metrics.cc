@@ -45,19 +45,36 @@ SpanFacts FactsOf(const Span& span) {
     const AnyValue& v = kv.value();
     if (k.size() < 10) continue;
     if (k.compare(0, 7, "gen_ai.") == 0) {
+      // Dispatch on the length first: one comparison per attribute instead of up to seven.
       const absl::string_view rest = absl::string_view(k).substr(7);
       const absl::string_view str =
           v.value_case() == AnyValue::kStringValue ? absl::string_view(v.string_value()) : "";
-      if (rest == "operation.name") f.operation = str;
-      else if (rest == "request.model") f.request_model = str;
-      else if (rest == "response.model") f.response_model = str;
-      else if (rest == "tool.name") f.tool_name = str;
-      else if (rest == "agent.name") f.agent_name = str;
-      else if (rest == "usage.input_tokens") f.has_input = true, f.input_tokens = IntOf(v);
-      else if (rest == "usage.output_tokens") f.has_output = true, f.output_tokens = IntOf(v);
-    } else if (k == "error.type") {
+      switch (rest.size()) {
+        case 14:
+          if (rest == "operation.name") f.operation = str;
+          else if (rest == "response.model") f.response_model = str;
+          break;
+        case 13:
+          if (rest == "request.model") f.request_model = str;
+          break;
+        case 9:
+          if (rest == "tool.name") f.tool_name = str;
+          break;
+        case 10:
+          if (rest == "agent.name") f.agent_name = str;
+          break;
+        case 18:
+          if (rest == "usage.input_tokens") f.has_input = true, f.input_tokens = IntOf(v);
+          break;
+        case 19:
+          if (rest == "usage.output_tokens") f.has_output = true, f.output_tokens = IntOf(v);
+          break;
+        default:
+          break;
+      }
+    } else if (k.size() == 10 && k == "error.type") {
       f.has_error_type = true;
-    } else if (k == "agentstorm.context_window.utilization") {
+    } else if (k.size() == 37 && k == "agentstorm.context_window.utilization") {
       if (v.value_case() == AnyValue::kDoubleValue) {
         f.has_utilization = true;
         f.utilization = v.double_value();
@@ -179,6 +196,14 @@ void SpanMetrics::Observe(
   std::lock_guard lock(mu_);
   RotatePendingIfDue(received);
   PendingKey pk;
+  // The duration series used so far in this request, by their label values (which point into
+  // the request): a few (service, span name, operation, status) combinations repeat for every
+  // trace, and comparing with them is cheaper than building and hashing the joined key.
+  struct DurationSlot {
+    absl::string_view service, name, operation, status;
+    Histogram* histogram;
+  };
+  std::vector<DurationSlot> slots;
   // Pass 1: every span's own series, and the inference spans' pending iteration counts.
   for (const auto& rs : request.resource_spans()) {
     absl::string_view service;
@@ -197,8 +222,22 @@ void SpanMetrics::Observe(
             span.end_time_unix_nano() > span.start_time_unix_nano()
                 ? static_cast<double>(span.end_time_unix_nano() - span.start_time_unix_nano()) / 1e9
                 : 0.0;
-        durations_[Key(&key_, service, span.name(), f.operation, StatusName(span))].Observe(
-            DurationBuckets(), seconds);
+        const absl::string_view status = StatusName(span);
+        Histogram* duration = nullptr;
+        for (const DurationSlot& slot : slots) {
+          if (slot.status == status && slot.name == span.name() &&
+              slot.operation == f.operation && slot.service == service) {
+            duration = slot.histogram;
+            break;
+          }
+        }
+        if (duration == nullptr) {
+          duration = &durations_[Key(&key_, service, span.name(), f.operation, status)];
+          if (slots.size() < 64) {
+            slots.push_back({service, span.name(), f.operation, status, duration});
+          }
+        }
+        duration->Observe(DurationBuckets(), seconds);
         if (IsInference(f.operation)) {
           const absl::string_view model = !f.request_model.empty() ? f.request_model : f.response_model;
           if (f.has_input && f.input_tokens > 0)

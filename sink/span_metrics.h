@@ -37,6 +37,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/node_hash_map.h"
 #include "absl/time/time.h"
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb.h"
 
@@ -74,9 +75,10 @@ class SpanMetrics {
     double sum = 0;
     void Observe(const std::vector<double>& bounds, double v);
   };
-  // Labels joined with '\x1f' (the key), split again when rendering.
+  // Labels joined with '\x1f' (the key), split again when rendering. Histograms are node maps
+  // so that Observe() can keep pointers to the series it used for earlier spans of a request.
   using Counters = absl::flat_hash_map<std::string, uint64_t>;
-  using Histograms = absl::flat_hash_map<std::string, Histogram>;
+  using Histograms = absl::node_hash_map<std::string, Histogram>;
   using PendingKey = std::array<char, 24>;  // trace ID + span ID
 
   void RotatePendingIfDue(absl::Time now);

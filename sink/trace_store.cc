@@ -23,6 +23,20 @@ Id IdFromBytes(const std::string& bytes) {
   return id;
 }
 
+uint64_t Word(const uint8_t* p) {
+  uint64_t w;
+  std::memcpy(&w, p, sizeof w);
+  return w;
+}
+
+// A 64x64->128 multiply fold: cheap, and mixes every input bit into the low bits that the
+// hash table uses for its probe position.
+size_t Mix(uint64_t a, uint64_t b) {
+  const unsigned __int128 m = static_cast<unsigned __int128>(a ^ 0x9e3779b97f4a7c15ull) *
+                              (b ^ 0xc2b2ae3d27d4eb4full);
+  return static_cast<size_t>(static_cast<uint64_t>(m) ^ static_cast<uint64_t>(m >> 64));
+}
+
 absl::Time StartTime(const Span& span) {
   return absl::FromUnixNanos(static_cast<int64_t>(span.start_time_unix_nano()));
 }
@@ -62,6 +76,19 @@ std::string_view ServiceNameOf(const ResourceSpans& resource_spans) {
   return {};
 }
 
+size_t TraceStore::IdHash::operator()(const TraceId& id) const {
+  return Mix(Word(id.data()), Word(id.data() + 8));
+}
+size_t TraceStore::IdHash::operator()(const SpanKey& k) const {
+  return Mix(Word(k.trace_id.data()) ^ Word(k.span_id.data()), Word(k.trace_id.data() + 8));
+}
+bool TraceStore::IdEq::operator()(const TraceId& a, const TraceId& b) const {
+  return Word(a.data()) == Word(b.data()) && Word(a.data() + 8) == Word(b.data() + 8);
+}
+bool TraceStore::IdEq::operator()(const SpanKey& a, const SpanKey& b) const {
+  return (*this)(a.trace_id, b.trace_id) && Word(a.span_id.data()) == Word(b.span_id.data());
+}
+
 TraceStore::TraceStore(TraceStoreOptions options) : options_(options) {}
 
 absl::Status TraceStore::Reserve(size_t span_count) {
@@ -84,6 +111,11 @@ void TraceStore::Unreserve(size_t span_count) {
 void TraceStore::Commit(std::shared_ptr<const ExportTraceServiceRequest> request,
                         absl::Time received) {
   std::unique_lock lock(mu_);
+  // Senders batch whole traces, so consecutive spans mostly share a trace: the last entry is
+  // reused without a lookup (a pointer into traces_ stays valid until the next insertion,
+  // which replaces it).
+  TraceEntry* last_trace = nullptr;
+  TraceId last_trace_id{};
   for (const ResourceSpans& rs : request->resource_spans()) {
     const std::string_view service_name = ServiceNameOf(rs);
     auto service_it = services_.find(service_name);
@@ -92,12 +124,19 @@ void TraceStore::Commit(std::shared_ptr<const ExportTraceServiceRequest> request
     }
     ServiceEntry& service = service_it->second;
     service.first_received = std::min(service.first_received, received);
+    // Operations already recorded for this service in this request: a handful of names
+    // repeat for every trace, and comparing with them is cheaper than hashing the name.
+    std::vector<std::pair<absl::string_view, int>> seen_ops;
     for (const ScopeSpans& ss : rs.scope_spans()) {
       for (const Span& span : ss.spans()) {
         const auto index = static_cast<uint32_t>(spans_.size());
         spans_.push_back(StoredSpan{&span, &rs, &ss, received, service_it->first});
         const SpanKey key{IdFromBytes<TraceId>(span.trace_id()), IdFromBytes<SpanId>(span.span_id())};
-        traces_[key.trace_id].spans.push_back(index);
+        if (last_trace == nullptr || !IdEq()(last_trace_id, key.trace_id)) {
+          last_trace = &traces_[key.trace_id];
+          last_trace_id = key.trace_id;
+        }
+        last_trace->spans.push_back(index);
         auto [it, inserted] = first_copy_.try_emplace(key, index);
         ++service.counts.stored;
         if (!inserted) {
@@ -105,8 +144,11 @@ void TraceStore::Commit(std::shared_ptr<const ExportTraceServiceRequest> request
           ++duplicates_;
           ++service.counts.duplicates;
         }
-        service.operations.try_emplace(
-            std::make_pair(absl::string_view(span.name()), static_cast<int>(span.kind())), received);
+        const std::pair<absl::string_view, int> op(span.name(), static_cast<int>(span.kind()));
+        if (std::find(seen_ops.begin(), seen_ops.end(), op) == seen_ops.end()) {
+          service.operations.try_emplace(op, received);
+          if (seen_ops.size() < 64) seen_ops.push_back(op);
+        }
       }
     }
   }
