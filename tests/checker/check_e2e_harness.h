@@ -43,7 +43,8 @@ struct E2e {
 inline E2e GenerateAndCheck(const std::string& scenario_path, int traces,
                             std::vector<std::string> faults,
                             absl::Duration wait = absl::Seconds(3),
-                            FindingSetOptions finding_options = {}) {
+                            FindingSetOptions finding_options = {},
+                            const std::string& extra_generate_args = "") {
   E2e e;
   sink::SinkOptions so;
   so.grpc_address = "127.0.0.1:0";
@@ -65,7 +66,7 @@ inline E2e GenerateAndCheck(const std::string& scenario_path, int traces,
   const std::string cmd = std::string(AGENTSTORM_BINARY) + " generate " + scenario_path +
                           " --endpoint http://127.0.0.1:" + std::to_string(e.sink->grpc_port()) +
                           " --rate max --traces " + std::to_string(traces) + " --seed " +
-                          std::to_string(kSeed) + " --ledger " + e.ledger + " --quiet >/dev/null";
+                          std::to_string(kSeed) + " --ledger " + e.ledger + " " + extra_generate_args + " --quiet >/dev/null";
   EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd;
 
   CheckOptions co;
