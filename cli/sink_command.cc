@@ -96,7 +96,7 @@ void AddSinkCommand(CLI::App& app, int* exit_code) {
   auto flags = std::make_shared<SinkFlags>();
   sink::SinkOptions& o = flags->options;
   CLI::App* cmd = app.add_subcommand(
-      "sink", "Run the embedded OTLP backend: gRPC + HTTP receivers, trace store, Jaeger API v3 query endpoint");
+      "sink", "run the embedded OTLP backend: gRPC + HTTP receivers, trace store, Jaeger API v3 query endpoint");
   cmd->add_option("--grpc", o.grpc_address, "OTLP/gRPC listen address HOST:PORT (port 0 = any free port)")
       ->capture_default_str();
   cmd->add_option("--http", o.http_address, "OTLP/HTTP listen address HOST:PORT")->capture_default_str();
