@@ -60,35 +60,50 @@ void SerializeTo(const Message& message, grpc::ByteBuffer* out) {
   (void)grpc::SerializationTraits<Message>::Serialize(message, out, &own);
 }
 
-}  // namespace
+// Parses a raw request into `message` straight from gRPC's slices (no flattening copy of the
+// body). On malformed bytes: the INVALID_ARGUMENT the handler counts for `signal`.
+template <typename Message>
+std::optional<grpc::Status> ParseOrRefuse(const grpc::ByteBuffer& bytes, const char* signal,
+                                          ExportHandler* handler, Message* message) {
+  grpc::ByteBuffer shared(bytes);
+  grpc::ProtoBufferReader reader(&shared);
+  if (message->ParseFromZeroCopyStream(&reader)) return std::nullopt;
+  return ToGrpcStatus(handler->Refuse(
+      kReceiver, signal, ExportResult::kInvalid,
+      absl::StrCat("request of ", bytes.Length(), " bytes is not a valid protobuf ",
+                   Message::descriptor()->name())));
+}
 
-class GrpcReceiver::TraceServiceImpl
-    : public trace_v1::TraceService::WithRawCallbackMethod_Export<trace_v1::TraceService::Service> {
+// The callback-API Export method both services share: answer synchronously with what
+// Derived::Handle(request, response) returns.
+template <typename ServiceBase, typename Derived>
+class RawExportService : public ServiceBase {
  public:
-  explicit TraceServiceImpl(ExportHandler* handler) : handler_(handler) {}
-
   grpc::ServerUnaryReactor* Export(grpc::CallbackServerContext* context,
                                    const grpc::ByteBuffer* request_bytes,
                                    grpc::ByteBuffer* response_bytes) override {
     grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-    reactor->Finish(Handle(*request_bytes, response_bytes));
+    reactor->Finish(static_cast<Derived*>(this)->Handle(*request_bytes, response_bytes));
     return reactor;
   }
+};
 
- private:
+}  // namespace
+
+class GrpcReceiver::TraceServiceImpl
+    : public RawExportService<
+          trace_v1::TraceService::WithRawCallbackMethod_Export<trace_v1::TraceService::Service>,
+          GrpcReceiver::TraceServiceImpl> {
+ public:
+  explicit TraceServiceImpl(ExportHandler* handler) : handler_(handler) {}
+
   grpc::Status Handle(const grpc::ByteBuffer& request_bytes, grpc::ByteBuffer* response_bytes) {
     if (std::optional<ExportOutcome> refused = handler_->Admit(kReceiver, "traces")) {
       return ToGrpcStatus(*refused);
     }
     std::shared_ptr<trace_v1::ExportTraceServiceRequest> request = NewTraceRequest();
-    // Parsed straight from gRPC's slices: no flattening copy of the body.
-    grpc::ByteBuffer shared(request_bytes);
-    grpc::ProtoBufferReader reader(&shared);
-    if (!request->ParseFromZeroCopyStream(&reader)) {
-      return ToGrpcStatus(handler_->Refuse(
-          kReceiver, "traces", ExportResult::kInvalid,
-          absl::StrCat("request of ", request_bytes.Length(),
-                       " bytes is not a valid protobuf ExportTraceServiceRequest")));
+    if (auto refused = ParseOrRefuse(request_bytes, "traces", handler_, request.get())) {
+      return *refused;
     }
     if (absl::Status s = ValidateTraceRequest(*request); !s.ok()) {
       return ToGrpcStatus(
@@ -106,41 +121,31 @@ class GrpcReceiver::TraceServiceImpl
     return ToGrpcStatus(outcome);
   }
 
+ private:
   ExportHandler* handler_;
 };
 
 class GrpcReceiver::MetricsServiceImpl
-    : public metrics_v1::MetricsService::WithRawCallbackMethod_Export<metrics_v1::MetricsService::Service> {
+    : public RawExportService<metrics_v1::MetricsService::WithRawCallbackMethod_Export<
+                                  metrics_v1::MetricsService::Service>,
+                              GrpcReceiver::MetricsServiceImpl> {
  public:
   explicit MetricsServiceImpl(ExportHandler* handler) : handler_(handler) {}
 
-  grpc::ServerUnaryReactor* Export(grpc::CallbackServerContext* context,
-                                   const grpc::ByteBuffer* request_bytes,
-                                   grpc::ByteBuffer* response_bytes) override {
-    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-    reactor->Finish(Handle(*request_bytes, response_bytes));
-    return reactor;
-  }
-
- private:
   grpc::Status Handle(const grpc::ByteBuffer& request_bytes, grpc::ByteBuffer* response_bytes) {
     if (std::optional<ExportOutcome> refused = handler_->Admit(kReceiver, "metrics")) {
       return ToGrpcStatus(*refused);
     }
     metrics_v1::ExportMetricsServiceRequest request;
-    grpc::ByteBuffer shared(request_bytes);
-    grpc::ProtoBufferReader reader(&shared);
-    if (!request.ParseFromZeroCopyStream(&reader)) {
-      return ToGrpcStatus(handler_->Refuse(
-          kReceiver, "metrics", ExportResult::kInvalid,
-          absl::StrCat("request of ", request_bytes.Length(),
-                       " bytes is not a valid protobuf ExportMetricsServiceRequest")));
+    if (auto refused = ParseOrRefuse(request_bytes, "metrics", handler_, &request)) {
+      return *refused;
     }
     const ExportOutcome outcome = handler_->HandleMetrics(kReceiver, request);
     SerializeTo(metrics_v1::ExportMetricsServiceResponse(), response_bytes);
     return ToGrpcStatus(outcome);
   }
 
+ private:
   ExportHandler* handler_;
 };
 
