@@ -7,6 +7,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -24,6 +25,8 @@ class CaptureWriter {
   ~CaptureWriter();
 
   absl::Status Append(const opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest& request);
+  // Appends an already serialized ExportTraceServiceRequest.
+  absl::Status AppendEncoded(std::string_view request_bytes);
   // Flushes and closes; later Append() calls fail. Idempotent.
   absl::Status Close();
 

@@ -14,6 +14,7 @@
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb.h"
 #include "sink/capture.h"
 #include "sink/fault_injector.h"
+#include "sink/request_decoder.h"
 #include "sink/sink_metrics.h"
 #include "sink/trace_store.h"
 
@@ -50,10 +51,9 @@ class ExportHandler {
   // Admission faults, decided before the body is decoded. nullopt = go on.
   std::optional<ExportOutcome> Admit(std::string_view receiver, std::string_view signal);
 
-  // Stores a decoded, validated request (mutated in place by faults).
-  ExportOutcome HandleTraces(
-      std::string_view receiver,
-      std::shared_ptr<opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest> request);
+  // Stores a decoded, validated request (DecodeTraceBody). Data faults parse it, change it
+  // and re-encode it; without them its bytes are stored as they arrived.
+  ExportOutcome HandleTraces(std::string_view receiver, DecodedTraceRequest request);
   ExportOutcome HandleMetrics(
       std::string_view receiver,
       const opentelemetry::proto::collector::metrics::v1::ExportMetricsServiceRequest& request);

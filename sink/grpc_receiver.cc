@@ -68,10 +68,10 @@ std::optional<grpc::Status> ParseOrRefuse(const grpc::ByteBuffer& bytes, const c
   grpc::ByteBuffer shared(bytes);
   grpc::ProtoBufferReader reader(&shared);
   if (message->ParseFromZeroCopyStream(&reader)) return std::nullopt;
-  return ToGrpcStatus(handler->Refuse(
-      kReceiver, signal, ExportResult::kInvalid,
-      absl::StrCat("request of ", bytes.Length(), " bytes is not a valid protobuf ",
-                   Message::descriptor()->name())));
+  return ToGrpcStatus(
+      handler->Refuse(kReceiver, signal, ExportResult::kInvalid,
+                      absl::StrCat("request of ", bytes.Length(), " bytes is not a valid protobuf ",
+                                   Message::descriptor()->name())));
 }
 
 // The callback-API Export method both services share: answer synchronously with what
@@ -95,25 +95,36 @@ class GrpcReceiver::TraceServiceImpl
           trace_v1::TraceService::WithRawCallbackMethod_Export<trace_v1::TraceService::Service>,
           GrpcReceiver::TraceServiceImpl> {
  public:
-  explicit TraceServiceImpl(ExportHandler* handler) : handler_(handler) {}
+  TraceServiceImpl(ExportHandler* handler, size_t max_request_bytes)
+      : handler_(handler), limits_{max_request_bytes} {}
 
   grpc::Status Handle(const grpc::ByteBuffer& request_bytes, grpc::ByteBuffer* response_bytes) {
     if (std::optional<ExportOutcome> refused = handler_->Admit(kReceiver, "traces")) {
       return ToGrpcStatus(*refused);
     }
-    std::shared_ptr<trace_v1::ExportTraceServiceRequest> request = NewTraceRequest();
-    if (auto refused = ParseOrRefuse(request_bytes, "traces", handler_, request.get())) {
-      return *refused;
+    // One copy out of gRPC's slices: the store keeps these bytes, and indexes them in place.
+    std::string bytes;
+    bytes.reserve(request_bytes.Length());
+    std::vector<grpc::Slice> slices;
+    (void)request_bytes.Dump(&slices);
+    for (const grpc::Slice& slice : slices) {
+      bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
     }
-    if (absl::Status s = ValidateTraceRequest(*request); !s.ok()) {
-      return ToGrpcStatus(
-          handler_->Refuse(kReceiver, "traces", ExportResult::kInvalid, std::string(s.message())));
+    DecodedTraceRequest request;
+    if (absl::Status s =
+            DecodeTraceBody(std::move(bytes), BodyEncoding::kProtobuf, false, limits_, &request);
+        !s.ok()) {
+      return ToGrpcStatus(handler_->Refuse(
+          kReceiver, "traces",
+          absl::IsResourceExhausted(s) ? ExportResult::kTooLarge : ExportResult::kInvalid,
+          std::string(s.message())));
     }
     const ExportOutcome outcome = handler_->HandleTraces(kReceiver, std::move(request));
     if (outcome.result == ExportResult::kOk || outcome.result == ExportResult::kPartial) {
       trace_v1::ExportTraceServiceResponse response;
       if (outcome.result == ExportResult::kPartial) {
-        response.mutable_partial_success()->set_rejected_spans(static_cast<int64_t>(outcome.rejected_spans));
+        response.mutable_partial_success()->set_rejected_spans(
+            static_cast<int64_t>(outcome.rejected_spans));
         response.mutable_partial_success()->set_error_message(outcome.message);
       }
       SerializeTo(response, response_bytes);
@@ -123,6 +134,7 @@ class GrpcReceiver::TraceServiceImpl
 
  private:
   ExportHandler* handler_;
+  const DecodeLimits limits_;
 };
 
 class GrpcReceiver::MetricsServiceImpl
@@ -157,11 +169,12 @@ absl::StatusOr<std::unique_ptr<GrpcReceiver>> GrpcReceiver::Start(const ListenAd
                                                                   size_t max_request_bytes,
                                                                   ExportHandler* handler) {
   std::unique_ptr<GrpcReceiver> receiver(new GrpcReceiver());
-  receiver->trace_service_ = std::make_unique<TraceServiceImpl>(handler);
+  receiver->trace_service_ = std::make_unique<TraceServiceImpl>(handler, max_request_bytes);
   receiver->metrics_service_ = std::make_unique<MetricsServiceImpl>(handler);
   grpc::ServerBuilder builder;
   builder.AddListeningPort(address.ToString(), grpc::InsecureServerCredentials(), &receiver->port_);
-  builder.SetMaxReceiveMessageSize(static_cast<int>(std::min<size_t>(max_request_bytes, INT32_MAX)));
+  builder.SetMaxReceiveMessageSize(
+      static_cast<int>(std::min<size_t>(max_request_bytes, INT32_MAX)));
   builder.RegisterService(receiver->trace_service_.get());
   builder.RegisterService(receiver->metrics_service_.get());
   // Port reuse would let a second sink silently share the port with a first one.
@@ -169,8 +182,9 @@ absl::StatusOr<std::unique_ptr<GrpcReceiver>> GrpcReceiver::Start(const ListenAd
   receiver->server_ = builder.BuildAndStart();
   if (receiver->server_ == nullptr || receiver->port_ == 0) {
     receiver->server_.reset();
-    return absl::UnavailableError(absl::StrCat(
-        "cannot listen for OTLP/gRPC on ", address.ToString(), " (address in use or not permitted)"));
+    return absl::UnavailableError(absl::StrCat("cannot listen for OTLP/gRPC on ",
+                                               address.ToString(),
+                                               " (address in use or not permitted)"));
   }
   return receiver;
 }

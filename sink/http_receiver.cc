@@ -161,12 +161,12 @@ class ExportEndpoint {
     }
     const DecodeLimits limits{max_request_bytes_};
     if (traces_) {
-      std::shared_ptr<trace_v1::ExportTraceServiceRequest> request = NewTraceRequest();
-      if (absl::Status s = DecodeTraceRequest(body, *encoding, gzip, limits, request.get()); !s.ok()) {
+      DecodedTraceRequest request;
+      if (absl::Status s = DecodeTraceBody(std::move(body), *encoding, gzip, limits, &request);
+          !s.ok()) {
         Answer(Refusal(signal, s), *encoding, res, nullptr);
         return;
       }
-      body = std::string();  // free the wire bytes before the store takes the request
       trace_v1::ExportTraceServiceResponse response;
       Answer(handler_->HandleTraces(kReceiver, std::move(request)), *encoding, res, &response);
     } else {

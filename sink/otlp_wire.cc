@@ -665,6 +665,17 @@ void ForEachSpanAttribute(std::string_view span,
   ForEachKeyValue(span, 9, f);
 }
 
+std::string_view SpanName(std::string_view span) {
+  const char* p = span.data();
+  const char* const end = p + span.size();
+  while (p < end) {
+    Field f;
+    if ((p = ReadField(p, end, 0, &f)) == nullptr) break;
+    if (f.number == 5 && f.wire_type == kLen) return f.bytes;  // vouched: present once at most
+  }
+  return {};
+}
+
 void ForEachResourceAttribute(std::string_view resource,
                               absl::FunctionRef<bool(std::string_view, const Value&)> f) {
   ForEachKeyValue(resource, 1, f);

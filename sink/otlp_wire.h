@@ -85,6 +85,9 @@ void ForEachSpanAttribute(std::string_view span,
 void ForEachResourceAttribute(std::string_view resource,
                               absl::FunctionRef<bool(std::string_view key, const Value& value)> f);
 
+// The name (field 5) of a Span message the scanner vouched for.
+std::string_view SpanName(std::string_view span);
+
 // True when `s` is valid UTF-8 as protobuf checks it (no overlong forms, no surrogates,
 // nothing above U+10FFFF).
 bool IsValidUtf8(std::string_view s);

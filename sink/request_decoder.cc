@@ -1,9 +1,9 @@
 #include "sink/request_decoder.h"
 
+#include <google/protobuf/arena.h>
+
 #include <exception>
 #include <string>
-
-#include <google/protobuf/arena.h>
 
 #include "absl/strings/str_cat.h"
 #include "core/gzip.h"
@@ -50,8 +50,8 @@ absl::Status DecodeBody(std::string_view body, BodyEncoding encoding, bool gzip,
     absl::StatusOr<std::string> s = GzipDecompress(body, limits.max_decoded_bytes);
     if (!s.ok()) {
       if (absl::IsResourceExhausted(s.status())) {
-        return absl::ResourceExhaustedError(absl::StrCat(
-            "decompressed request body exceeds ", limits.max_decoded_bytes, " bytes"));
+        return absl::ResourceExhaustedError(
+            absl::StrCat("decompressed request body exceeds ", limits.max_decoded_bytes, " bytes"));
       }
       return absl::InvalidArgumentError(
           absl::StrCat("Content-Encoding gzip: ", s.status().message()));
@@ -79,9 +79,8 @@ absl::Status DecodeBody(std::string_view body, BodyEncoding encoding, bool gzip,
     return absl::OkStatus();
   }
   if (!out->ParseFromArray(body.data(), static_cast<int>(body.size()))) {
-    return absl::InvalidArgumentError(absl::StrCat("body of ", body.size(),
-                                                   " bytes is not a valid protobuf ",
-                                                   message_name));
+    return absl::InvalidArgumentError(
+        absl::StrCat("body of ", body.size(), " bytes is not a valid protobuf ", message_name));
   }
   return absl::OkStatus();
 }
@@ -101,6 +100,47 @@ absl::Status DecodeTraceRequest(std::string_view body, BodyEncoding encoding, bo
     return s;
   }
   return ValidateTraceRequest(*out);
+}
+
+absl::Status EncodeTraceRequest(const ExportTraceServiceRequest& request,
+                                DecodedTraceRequest* out) {
+  if (out->batch == nullptr) out->batch = std::make_unique<StoredBatch>();
+  out->batch->bytes.clear();
+  if (!request.SerializeToString(&out->batch->bytes)) {
+    return absl::InvalidArgumentError("request cannot be serialized (over 2 GiB)");
+  }
+  if (!wire::ScanTraceRequest(out->batch->bytes, &out->index)) {
+    return absl::InternalError(
+        "the sink's wire scanner declined libprotobuf's serialization of an accepted request");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status DecodeTraceBody(std::string body, BodyEncoding encoding, bool gzip,
+                             const DecodeLimits& limits, DecodedTraceRequest* out) {
+  if (encoding == BodyEncoding::kProtobuf) {
+    if (gzip) {
+      absl::StatusOr<std::string> inflated = GzipDecompress(body, limits.max_decoded_bytes);
+      if (!inflated.ok()) {
+        // The same errors as the parsing path gives.
+        ExportTraceServiceRequest unused;
+        return DecodeTraceRequest(body, encoding, gzip, limits, &unused);
+      }
+      body = *std::move(inflated);
+      gzip = false;
+    }
+    if (body.size() <= limits.max_decoded_bytes) {
+      out->batch = std::make_unique<StoredBatch>();
+      out->batch->bytes = std::move(body);
+      if (wire::ScanTraceRequest(out->batch->bytes, &out->index)) return absl::OkStatus();
+      body = std::move(out->batch->bytes);  // declined: libprotobuf decides below
+    }
+  }
+  auto request = NewTraceRequest();
+  if (absl::Status s = DecodeTraceRequest(body, encoding, gzip, limits, request.get()); !s.ok()) {
+    return s;
+  }
+  return EncodeTraceRequest(*request, out);
 }
 
 absl::Status DecodeMetricsRequest(std::string_view body, BodyEncoding encoding, bool gzip,
@@ -146,12 +186,23 @@ size_t CountDataPoints(const ExportMetricsServiceRequest& request) {
     for (const auto& sm : rm.scope_metrics()) {
       for (const Metric& m : sm.metrics()) {
         switch (m.data_case()) {
-          case Metric::kGauge: n += m.gauge().data_points_size(); break;
-          case Metric::kSum: n += m.sum().data_points_size(); break;
-          case Metric::kHistogram: n += m.histogram().data_points_size(); break;
-          case Metric::kExponentialHistogram: n += m.exponential_histogram().data_points_size(); break;
-          case Metric::kSummary: n += m.summary().data_points_size(); break;
-          default: break;
+          case Metric::kGauge:
+            n += m.gauge().data_points_size();
+            break;
+          case Metric::kSum:
+            n += m.sum().data_points_size();
+            break;
+          case Metric::kHistogram:
+            n += m.histogram().data_points_size();
+            break;
+          case Metric::kExponentialHistogram:
+            n += m.exponential_histogram().data_points_size();
+            break;
+          case Metric::kSummary:
+            n += m.summary().data_points_size();
+            break;
+          default:
+            break;
         }
       }
     }

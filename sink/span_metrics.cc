@@ -4,6 +4,7 @@
 #include <cstring>
 #include <utility>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_replace.h"
@@ -12,8 +13,6 @@
 namespace agentstorm::sink {
 namespace {
 
-using opentelemetry::proto::common::v1::AnyValue;
-using opentelemetry::proto::common::v1::KeyValue;
 using opentelemetry::proto::trace::v1::Span;
 using opentelemetry::proto::trace::v1::Status;
 
@@ -32,27 +31,28 @@ struct SpanFacts {
   double utilization = 0;
 };
 
-int64_t IntOf(const AnyValue& v) {
-  if (v.value_case() == AnyValue::kIntValue) return v.int_value();
-  if (v.value_case() == AnyValue::kDoubleValue) return static_cast<int64_t>(v.double_value());
+int64_t IntOf(const wire::Value& v) {
+  if (v.type == wire::Value::Type::kInt) return v.int_value;
+  if (v.type == wire::Value::Type::kDouble) return static_cast<int64_t>(v.double_value);
   return 0;
 }
 
-SpanFacts FactsOf(const Span& span) {
+SpanFacts FactsOf(std::string_view span) {
   SpanFacts f;
-  for (const KeyValue& kv : span.attributes()) {
-    const std::string& k = kv.key();
-    const AnyValue& v = kv.value();
-    if (k.size() < 10) continue;
+  wire::ForEachSpanAttribute(span, [&f](std::string_view k, const wire::Value& v) {
+    if (k.size() < 10) return true;
     if (k.compare(0, 7, "gen_ai.") == 0) {
       // Dispatch on the length first: one comparison per attribute instead of up to seven.
-      const absl::string_view rest = absl::string_view(k).substr(7);
-      const absl::string_view str =
-          v.value_case() == AnyValue::kStringValue ? absl::string_view(v.string_value()) : "";
+      const absl::string_view rest(k.data() + 7, k.size() - 7);
+      const absl::string_view str = v.type == wire::Value::Type::kString
+                                        ? absl::string_view(v.bytes.data(), v.bytes.size())
+                                        : absl::string_view();
       switch (rest.size()) {
         case 14:
-          if (rest == "operation.name") f.operation = str;
-          else if (rest == "response.model") f.response_model = str;
+          if (rest == "operation.name")
+            f.operation = str;
+          else if (rest == "response.model")
+            f.response_model = str;
           break;
         case 13:
           if (rest == "request.model") f.request_model = str;
@@ -72,18 +72,19 @@ SpanFacts FactsOf(const Span& span) {
         default:
           break;
       }
-    } else if (k.size() == 10 && k == "error.type") {
+    } else if (k == "error.type") {
       f.has_error_type = true;
     } else if (k.size() == 37 && k == "agentstorm.context_window.utilization") {
-      if (v.value_case() == AnyValue::kDoubleValue) {
+      if (v.type == wire::Value::Type::kDouble) {
         f.has_utilization = true;
-        f.utilization = v.double_value();
-      } else if (v.value_case() == AnyValue::kIntValue) {
+        f.utilization = v.double_value;
+      } else if (v.type == wire::Value::Type::kInt) {
         f.has_utilization = true;
-        f.utilization = static_cast<double>(v.int_value());
+        f.utilization = static_cast<double>(v.int_value);
       }
     }
-  }
+    return true;
+  });
   return f;
 }
 
@@ -91,11 +92,14 @@ bool IsInference(absl::string_view op) {
   return op == "chat" || op == "generate_content" || op == "text_completion" || op == "embeddings";
 }
 
-absl::string_view StatusName(const Span& span) {
-  switch (span.status().code()) {
-    case Status::STATUS_CODE_OK: return "ok";
-    case Status::STATUS_CODE_ERROR: return "error";
-    default: return "unset";
+absl::string_view StatusName(int32_t code) {
+  switch (code) {
+    case Status::STATUS_CODE_OK:
+      return "ok";
+    case Status::STATUS_CODE_ERROR:
+      return "error";
+    default:
+      return "unset";
   }
 }
 
@@ -103,7 +107,9 @@ absl::string_view StatusName(const Span& span) {
 template <typename... Parts>
 const std::string& Key(std::string* key, absl::string_view first, const Parts&... rest) {
   key->assign(first.data(), first.size());
-  ((key->push_back(kSep), key->append(absl::string_view(rest).data(), absl::string_view(rest).size())), ...);
+  ((key->push_back(kSep),
+    key->append(absl::string_view(rest).data(), absl::string_view(rest).size())),
+   ...);
   return *key;
 }
 
@@ -134,7 +140,8 @@ std::vector<const typename Map::value_type*> Sorted(const Map& m) {
   return v;
 }
 
-void Help(std::string* out, absl::string_view name, absl::string_view type, absl::string_view help) {
+void Help(std::string* out, absl::string_view name, absl::string_view type,
+          absl::string_view help) {
   absl::StrAppend(out, "# HELP ", name, " ", help, "\n# TYPE ", name, " ", type, "\n");
 }
 
@@ -192,6 +199,12 @@ uint64_t SpanMetrics::TakePending(const PendingKey& key) {
 void SpanMetrics::Observe(
     const opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest& request,
     absl::Time received) {
+  const std::string bytes = request.SerializeAsString();
+  wire::ScannedRequest index;
+  if (wire::ScanTraceRequest(bytes, &index)) Observe(index, received);
+}
+
+void SpanMetrics::Observe(const wire::ScannedRequest& request, absl::Time received) {
   const double received_unix = absl::ToDoubleSeconds(received - absl::UnixEpoch());
   std::lock_guard lock(mu_);
   RotatePendingIfDue(received);
@@ -204,91 +217,70 @@ void SpanMetrics::Observe(
     Histogram* histogram;
   };
   std::vector<DurationSlot> slots;
+  auto sv = [](std::string_view s) { return absl::string_view(s.data(), s.size()); };
   // Pass 1: every span's own series, and the inference spans' pending iteration counts.
-  for (const auto& rs : request.resource_spans()) {
-    absl::string_view service;
-    for (const KeyValue& kv : rs.resource().attributes()) {
-      if (kv.key() == "service.name" && kv.value().value_case() == AnyValue::kStringValue) {
-        service = kv.value().string_value();
+  absl::InlinedVector<bool, 8> group_has_spans(request.groups.size(), false);
+  for (const wire::ScannedSpan& span : request.spans) {
+    group_has_spans[span.group] = true;
+    const absl::string_view service = sv(request.groups[span.group].service);
+    const absl::string_view name = sv(span.name);
+    const SpanFacts f = FactsOf(span.bytes);
+    const double seconds =
+        span.end_time_unix_nano > span.start_time_unix_nano
+            ? static_cast<double>(span.end_time_unix_nano - span.start_time_unix_nano) / 1e9
+            : 0.0;
+    const absl::string_view status = StatusName(span.status_code);
+    Histogram* duration = nullptr;
+    for (const DurationSlot& slot : slots) {
+      if (slot.status == status && slot.name == name && slot.operation == f.operation &&
+          slot.service == service) {
+        duration = slot.histogram;
         break;
       }
     }
-    bool any = false;
-    for (const auto& ss : rs.scope_spans()) {
-      for (const Span& span : ss.spans()) {
-        any = true;
-        const SpanFacts f = FactsOf(span);
-        const double seconds =
-            span.end_time_unix_nano() > span.start_time_unix_nano()
-                ? static_cast<double>(span.end_time_unix_nano() - span.start_time_unix_nano()) / 1e9
-                : 0.0;
-        const absl::string_view status = StatusName(span);
-        Histogram* duration = nullptr;
-        for (const DurationSlot& slot : slots) {
-          if (slot.status == status && slot.name == span.name() &&
-              slot.operation == f.operation && slot.service == service) {
-            duration = slot.histogram;
-            break;
-          }
-        }
-        if (duration == nullptr) {
-          duration = &durations_[Key(&key_, service, span.name(), f.operation, status)];
-          if (slots.size() < 64) {
-            slots.push_back({service, span.name(), f.operation, status, duration});
-          }
-        }
-        duration->Observe(DurationBuckets(), seconds);
-        if (IsInference(f.operation)) {
-          const absl::string_view model = !f.request_model.empty() ? f.request_model : f.response_model;
-          if (f.has_input && f.input_tokens > 0)
-            tokens_[Key(&key_, service, f.operation, model, absl::string_view("input"))] +=
-                static_cast<uint64_t>(f.input_tokens);
-          if (f.has_output && f.output_tokens > 0)
-            tokens_[Key(&key_, service, f.operation, model, absl::string_view("output"))] +=
-                static_cast<uint64_t>(f.output_tokens);
-          if (f.has_utilization)
-            utilization_[Key(&key_, service, model)].Observe(UtilizationBuckets(), f.utilization);
-          if (span.trace_id().size() == 16 && span.parent_span_id().size() == 8) {
-            std::memcpy(pk.data(), span.trace_id().data(), 16);
-            std::memcpy(pk.data() + 16, span.parent_span_id().data(), 8);
-            ++pending_[pk];
-          }
-        } else if (f.operation == "execute_tool") {
-          const bool error = f.has_error_type || span.status().code() == Status::STATUS_CODE_ERROR;
-          tool_calls_[Key(&key_, service, f.tool_name,
-                          absl::string_view(error ? "error" : "ok"))] += 1;
-        }
-      }
+    if (duration == nullptr) {
+      duration = &durations_[Key(&key_, service, name, f.operation, status)];
+      if (slots.size() < 64) slots.push_back({service, name, f.operation, status, duration});
     }
-    if (any) {
-      auto it = last_span_.find(service);
-      if (it == last_span_.end()) it = last_span_.emplace(std::string(service), 0.0).first;
-      it->second = std::max(it->second, received_unix);
+    duration->Observe(DurationBuckets(), seconds);
+    if (IsInference(f.operation)) {
+      const absl::string_view model = !f.request_model.empty() ? f.request_model : f.response_model;
+      if (f.has_input && f.input_tokens > 0)
+        tokens_[Key(&key_, service, f.operation, model, absl::string_view("input"))] +=
+            static_cast<uint64_t>(f.input_tokens);
+      if (f.has_output && f.output_tokens > 0)
+        tokens_[Key(&key_, service, f.operation, model, absl::string_view("output"))] +=
+            static_cast<uint64_t>(f.output_tokens);
+      if (f.has_utilization)
+        utilization_[Key(&key_, service, model)].Observe(UtilizationBuckets(), f.utilization);
+      if (span.has_parent) {
+        std::memcpy(pk.data(), span.trace_id.data(), 16);
+        std::memcpy(pk.data() + 16, span.parent_span_id.data(), 8);
+        ++pending_[pk];
+      }
+    } else if (f.operation == "execute_tool") {
+      const bool error = f.has_error_type || span.status_code == Status::STATUS_CODE_ERROR;
+      tool_calls_[Key(&key_, service, f.tool_name, absl::string_view(error ? "error" : "ok"))] += 1;
     }
   }
+  for (size_t g = 0; g < request.groups.size(); ++g) {
+    if (!group_has_spans[g]) continue;
+    const std::string_view service = request.groups[g].service;
+    auto it = last_span_.find(sv(service));
+    if (it == last_span_.end()) it = last_span_.emplace(std::string(service), 0.0).first;
+    it->second = std::max(it->second, received_unix);
+  }
   // Pass 2: agents, after their children in the same request have been counted.
-  for (const auto& rs : request.resource_spans()) {
-    absl::string_view service;
-    for (const KeyValue& kv : rs.resource().attributes()) {
-      if (kv.key() == "service.name" && kv.value().value_case() == AnyValue::kStringValue) {
-        service = kv.value().string_value();
-        break;
-      }
+  for (const wire::ScannedSpan& span : request.spans) {
+    if (span.kind == Span::SPAN_KIND_CLIENT || span.name.compare(0, 12, "invoke_agent") != 0) {
+      continue;
     }
-    for (const auto& ss : rs.scope_spans()) {
-      for (const Span& span : ss.spans()) {
-        if (span.kind() == Span::SPAN_KIND_CLIENT || span.trace_id().size() != 16 ||
-            span.span_id().size() != 8 || span.name().compare(0, 12, "invoke_agent") != 0) {
-          continue;
-        }
-        const SpanFacts f = FactsOf(span);
-        if (f.operation != "invoke_agent") continue;
-        std::memcpy(pk.data(), span.trace_id().data(), 16);
-        std::memcpy(pk.data() + 16, span.span_id().data(), 8);
-        iterations_[Key(&key_, service, f.agent_name)].Observe(
-            IterationBuckets(), static_cast<double>(TakePending(pk)));
-      }
-    }
+    const SpanFacts f = FactsOf(span.bytes);
+    if (f.operation != "invoke_agent") continue;
+    std::memcpy(pk.data(), span.trace_id.data(), 16);
+    std::memcpy(pk.data() + 16, span.span_id.data(), 8);
+    iterations_[Key(&key_, sv(request.groups[span.group].service), f.agent_name)].Observe(
+        IterationBuckets(), static_cast<double>(TakePending(pk)));
   }
 }
 
@@ -316,7 +308,7 @@ void SpanMetrics::RenderPrometheus(std::string* out) const {
       absl::StrAppend(out, name, Labels(e->first, names), " ", e->second, "\n");
   };
   const std::vector<absl::string_view> red = {"service_name", "span_name", "gen_ai_operation_name",
-                                             "status_code"};
+                                              "status_code"};
 
   Help(out, "agentstorm_span_calls_total", "counter",
        "Spans received, by service, span name, GenAI operation and status (spanmetrics calls).");

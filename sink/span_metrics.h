@@ -40,6 +40,7 @@
 #include "absl/container/node_hash_map.h"
 #include "absl/time/time.h"
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb.h"
+#include "sink/otlp_wire.h"
 
 namespace agentstorm::sink {
 
@@ -56,7 +57,9 @@ class SpanMetrics {
   SpanMetrics(const SpanMetrics&) = delete;
   SpanMetrics& operator=(const SpanMetrics&) = delete;
 
-  // Observes every span of `request`, accepted at `received`.
+  // Observes every span of a request the wire scanner indexed, accepted at `received`.
+  void Observe(const wire::ScannedRequest& request, absl::Time received);
+  // The same for a request message (serialized and indexed first; for tests and tools).
   void Observe(const opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest& request,
                absl::Time received);
 

@@ -16,13 +16,6 @@ using opentelemetry::proto::trace::v1::ScopeSpans;
 using opentelemetry::proto::trace::v1::Span;
 using opentelemetry::proto::trace::v1::TracesData;
 
-template <typename Id>
-Id IdFromBytes(const std::string& bytes) {
-  Id id{};
-  std::memcpy(id.data(), bytes.data(), std::min(bytes.size(), id.size()));
-  return id;
-}
-
 uint64_t Word(const uint8_t* p) {
   uint64_t w;
   std::memcpy(&w, p, sizeof w);
@@ -32,37 +25,44 @@ uint64_t Word(const uint8_t* p) {
 // A 64x64->128 multiply fold: cheap, and mixes every input bit into the low bits that the
 // hash table uses for its probe position.
 size_t Mix(uint64_t a, uint64_t b) {
-  const unsigned __int128 m = static_cast<unsigned __int128>(a ^ 0x9e3779b97f4a7c15ull) *
-                              (b ^ 0xc2b2ae3d27d4eb4full);
+  const unsigned __int128 m =
+      static_cast<unsigned __int128>(a ^ 0x9e3779b97f4a7c15ull) * (b ^ 0xc2b2ae3d27d4eb4full);
   return static_cast<size_t>(static_cast<uint64_t>(m) ^ static_cast<uint64_t>(m >> 64));
 }
 
-absl::Time StartTime(const Span& span) {
-  return absl::FromUnixNanos(static_cast<int64_t>(span.start_time_unix_nano()));
-}
-
 // Attribute values as the query API's filters write them.
-bool ValueEquals(const AnyValue& v, std::string_view want) {
-  switch (v.value_case()) {
-    case AnyValue::kStringValue:
-      return v.string_value() == want;
-    case AnyValue::kIntValue:
-      return absl::StrCat(v.int_value()) == want;
-    case AnyValue::kBoolValue:
-      return (v.bool_value() ? "true" : "false") == want;
-    case AnyValue::kDoubleValue:
-      return absl::StrCat(v.double_value()) == want;
+bool ValueEquals(const wire::Value& v, std::string_view want) {
+  switch (v.type) {
+    case wire::Value::Type::kString:
+      return v.bytes == want;
+    case wire::Value::Type::kInt:
+      return absl::StrCat(v.int_value) == want;
+    case wire::Value::Type::kBool:
+      return (v.bool_value ? "true" : "false") == want;
+    case wire::Value::Type::kDouble:
+      return absl::StrCat(v.double_value) == want;
     default:
       return false;
   }
 }
 
-bool HasAttribute(const google::protobuf::RepeatedPtrField<KeyValue>& attrs, std::string_view key,
-                  std::string_view value) {
-  for (const KeyValue& kv : attrs) {
-    if (kv.key() == key && ValueEquals(kv.value(), value)) return true;
-  }
-  return false;
+bool HasSpanAttribute(std::string_view span, std::string_view key, std::string_view value) {
+  bool found = false;
+  wire::ForEachSpanAttribute(span, [&](std::string_view k, const wire::Value& v) {
+    found = k == key && ValueEquals(v, value);
+    return !found;
+  });
+  return found;
+}
+
+bool HasResourceAttribute(const wire::ScannedGroup& g, std::string_view key,
+                          std::string_view value) {
+  bool found = false;
+  wire::ForEachResourceAttribute(g.resource, [&](std::string_view k, const wire::Value& v) {
+    found = k == key && ValueEquals(v, value);
+    return !found;
+  });
+  return found;
 }
 
 }  // namespace
@@ -79,14 +79,20 @@ std::string_view ServiceNameOf(const ResourceSpans& resource_spans) {
 size_t TraceStore::IdHash::operator()(const TraceId& id) const {
   return Mix(Word(id.data()), Word(id.data() + 8));
 }
-size_t TraceStore::IdHash::operator()(const SpanKey& k) const {
-  return Mix(Word(k.trace_id.data()) ^ Word(k.span_id.data()), Word(k.trace_id.data() + 8));
-}
 bool TraceStore::IdEq::operator()(const TraceId& a, const TraceId& b) const {
   return Word(a.data()) == Word(b.data()) && Word(a.data() + 8) == Word(b.data() + 8);
 }
-bool TraceStore::IdEq::operator()(const SpanKey& a, const SpanKey& b) const {
-  return (*this)(a.trace_id, b.trace_id) && Word(a.span_id.data()) == Word(b.span_id.data());
+
+void TraceStore::SpanRecords::push_back(const SpanRecord& r) {
+  if (size_ % kChunk == 0) chunks_.push_back(std::make_unique<SpanRecord[]>(kChunk));
+  chunks_.back()[size_ % kChunk] = r;
+  ++size_;
+}
+
+Span StoredSpan::Parse() const {
+  Span span;
+  (void)span.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()));
+  return span;
 }
 
 TraceStore::TraceStore(TraceStoreOptions options) : options_(options) {}
@@ -95,9 +101,9 @@ absl::Status TraceStore::Reserve(size_t span_count) {
   std::unique_lock lock(mu_);
   if (span_count > options_.max_spans - std::min(reserved_, options_.max_spans)) {
     rejected_ += span_count;
-    return absl::ResourceExhaustedError(absl::StrCat(
-        "sink store is full: ", reserved_, " of ", options_.max_spans, " spans used, request has ",
-        span_count, " (raise --max-spans)"));
+    return absl::ResourceExhaustedError(
+        absl::StrCat("sink store is full: ", reserved_, " of ", options_.max_spans,
+                     " spans used, request has ", span_count, " (raise --max-spans)"));
   }
   reserved_ += span_count;
   return absl::OkStatus();
@@ -108,62 +114,94 @@ void TraceStore::Unreserve(size_t span_count) {
   reserved_ -= std::min(reserved_, span_count);
 }
 
-void TraceStore::Commit(std::shared_ptr<const ExportTraceServiceRequest> request,
-                        absl::Time received) {
+bool TraceStore::SeenBefore(TraceEntry* trace, const SpanId& span_id) {
+  const uint64_t id = Word(span_id.data());
+  // Short traces compare with their spans (adjacent in spans_, so in cache); long ones keep
+  // a set, so a runaway loop of thousands of spans stays linear.
+  constexpr size_t kCompareUpTo = 16;
+  if (trace->span_ids != nullptr) return !trace->span_ids->insert(id).second;
+  for (uint32_t i : trace->spans) {
+    if (Word(spans_[i].span_id.data()) == id) return true;
+  }
+  if (trace->spans.size() + 1 >= kCompareUpTo) {
+    trace->span_ids = std::make_unique<absl::flat_hash_set<uint64_t>>();
+    for (uint32_t i : trace->spans) trace->span_ids->insert(Word(spans_[i].span_id.data()));
+    trace->span_ids->insert(id);
+  }
+  return false;
+}
+
+void TraceStore::Commit(std::unique_ptr<StoredBatch> batch, const wire::ScannedRequest& index) {
+  batch->groups = index.groups;
+  const char* const base = batch->bytes.data();
+  const absl::Time received = batch->received;
   std::unique_lock lock(mu_);
+  const auto batch_index = static_cast<uint32_t>(batches_.size());
+  // Each group's service entry, looked up once per group.
+  absl::InlinedVector<ServiceEntry*, 8> group_service(index.groups.size(), nullptr);
+  for (size_t g = 0; g < index.groups.size(); ++g) {
+    const std::string_view name = index.groups[g].service;
+    auto it = services_.find(name);
+    if (it == services_.end()) it = services_.emplace(std::string(name), ServiceEntry{}).first;
+    it->second.first_received = std::min(it->second.first_received, received);
+    group_service[g] = &it->second;
+  }
   // Senders batch whole traces, so consecutive spans mostly share a trace: the last entry is
   // reused without a lookup (a pointer into traces_ stays valid until the next insertion,
   // which replaces it).
   TraceEntry* last_trace = nullptr;
   TraceId last_trace_id{};
-  for (const ResourceSpans& rs : request->resource_spans()) {
-    const std::string_view service_name = ServiceNameOf(rs);
-    auto service_it = services_.find(service_name);
-    if (service_it == services_.end()) {
-      service_it = services_.emplace(std::string(service_name), ServiceEntry{}).first;
+  // Operations already recorded in this request: a handful of names repeat for every trace,
+  // and comparing with them is cheaper than hashing the name.
+  std::vector<std::tuple<ServiceEntry*, absl::string_view, int>> seen_ops;
+  for (const wire::ScannedSpan& s : index.spans) {
+    const auto span_index = static_cast<uint32_t>(spans_.size());
+    spans_.push_back(SpanRecord{s.trace_id, s.span_id, s.start_time_unix_nano, batch_index,
+                                static_cast<uint32_t>(s.bytes.data() - base),
+                                static_cast<uint32_t>(s.bytes.size()), s.group});
+    if (last_trace == nullptr || !IdEq()(last_trace_id, s.trace_id)) {
+      last_trace = &traces_[s.trace_id];
+      last_trace_id = s.trace_id;
     }
-    ServiceEntry& service = service_it->second;
-    service.first_received = std::min(service.first_received, received);
-    // Operations already recorded for this service in this request: a handful of names
-    // repeat for every trace, and comparing with them is cheaper than hashing the name.
-    std::vector<std::pair<absl::string_view, int>> seen_ops;
-    for (const ScopeSpans& ss : rs.scope_spans()) {
-      for (const Span& span : ss.spans()) {
-        const auto index = static_cast<uint32_t>(spans_.size());
-        spans_.push_back(StoredSpan{&span, &rs, &ss, received, service_it->first});
-        const SpanKey key{IdFromBytes<TraceId>(span.trace_id()), IdFromBytes<SpanId>(span.span_id())};
-        if (last_trace == nullptr || !IdEq()(last_trace_id, key.trace_id)) {
-          last_trace = &traces_[key.trace_id];
-          last_trace_id = key.trace_id;
-        }
-        last_trace->spans.push_back(index);
-        auto [it, inserted] = first_copy_.try_emplace(key, index);
-        ++service.counts.stored;
-        if (!inserted) {
-          extra_copies_[key].push_back(index);
-          ++duplicates_;
-          ++service.counts.duplicates;
-        }
-        const std::pair<absl::string_view, int> op(span.name(), static_cast<int>(span.kind()));
-        if (std::find(seen_ops.begin(), seen_ops.end(), op) == seen_ops.end()) {
-          service.operations.try_emplace(op, received);
-          if (seen_ops.size() < 64) seen_ops.push_back(op);
-        }
-      }
+    ServiceEntry& service = *group_service[s.group];
+    ++service.counts.stored;
+    if (SeenBefore(last_trace, s.span_id)) {
+      ++duplicates_;
+      ++service.counts.duplicates;
+    }
+    last_trace->spans.push_back(span_index);
+    const auto op =
+        std::make_tuple(&service, absl::string_view(s.name.data(), s.name.size()), s.kind);
+    if (std::find(seen_ops.begin(), seen_ops.end(), op) == seen_ops.end()) {
+      service.operations.try_emplace(std::make_pair(std::get<1>(op), s.kind), received);
+      if (seen_ops.size() < 64) seen_ops.push_back(op);
     }
   }
-  requests_.push_back(std::move(request));
+  batches_.push_back(std::move(batch));
+}
+
+absl::Status TraceStore::AddEncoded(std::string bytes, absl::Time received) {
+  auto batch = std::make_unique<StoredBatch>();
+  batch->bytes = std::move(bytes);
+  batch->received = received;
+  wire::ScannedRequest index;
+  if (!wire::ScanTraceRequest(batch->bytes, &index)) {
+    return absl::InvalidArgumentError("not a trace request the sink can index");
+  }
+  if (absl::Status s = Reserve(index.spans.size()); !s.ok()) return s;
+  Commit(std::move(batch), index);
+  return absl::OkStatus();
 }
 
 absl::Status TraceStore::Add(std::shared_ptr<const ExportTraceServiceRequest> request,
                              absl::Time received) {
-  size_t count = 0;
-  for (const ResourceSpans& rs : request->resource_spans()) {
-    for (const ScopeSpans& ss : rs.scope_spans()) count += ss.spans_size();
-  }
-  if (absl::Status s = Reserve(count); !s.ok()) return s;
-  Commit(std::move(request), received);
-  return absl::OkStatus();
+  return AddEncoded(request->SerializeAsString(), received);
+}
+
+StoredSpan TraceStore::ToStoredSpan(const SpanRecord& r) const {
+  const StoredBatch& b = *batches_[r.batch];
+  return StoredSpan{&b, r.group, std::string_view(b.bytes).substr(r.offset, r.length), b.received,
+                    b.groups[r.group].service};
 }
 
 std::vector<StoredSpan> TraceStore::GetTrace(const TraceId& id, absl::Time visible_at) const {
@@ -173,7 +211,7 @@ std::vector<StoredSpan> TraceStore::GetTrace(const TraceId& id, absl::Time visib
   if (it == traces_.end()) return out;
   out.reserve(it->second.spans.size());
   for (uint32_t i : it->second.spans) {
-    if (spans_[i].received <= visible_at) out.push_back(spans_[i]);
+    if (batches_[spans_[i].batch]->received <= visible_at) out.push_back(ToStoredSpan(spans_[i]));
   }
   return out;
 }
@@ -181,26 +219,25 @@ std::vector<StoredSpan> TraceStore::GetTrace(const TraceId& id, absl::Time visib
 std::vector<StoredSpan> TraceStore::FindSpan(const TraceId& trace_id, const SpanId& span_id) const {
   std::shared_lock lock(mu_);
   std::vector<StoredSpan> out;
-  const SpanKey key{trace_id, span_id};
-  auto it = first_copy_.find(key);
-  if (it == first_copy_.end()) return out;
-  out.push_back(spans_[it->second]);
-  if (auto extra = extra_copies_.find(key); extra != extra_copies_.end()) {
-    for (uint32_t i : extra->second) out.push_back(spans_[i]);
+  auto it = traces_.find(trace_id);
+  if (it == traces_.end()) return out;
+  for (uint32_t i : it->second.spans) {
+    if (Word(spans_[i].span_id.data()) == Word(span_id.data()))
+      out.push_back(ToStoredSpan(spans_[i]));
   }
   return out;
 }
 
-bool TraceStore::SpanMatches(const StoredSpan& s, const TraceQuery& q) const {
-  if (!q.service.empty() && s.service != q.service) return false;
-  if (!q.operation.empty() && s.span->name() != q.operation) return false;
-  const absl::Time start = StartTime(*s.span);
+bool TraceStore::SpanMatches(const SpanRecord& r, const TraceQuery& q) const {
+  const StoredBatch& b = *batches_[r.batch];
+  const wire::ScannedGroup& g = b.groups[r.group];
+  if (!q.service.empty() && g.service != q.service) return false;
+  const std::string_view bytes = std::string_view(b.bytes).substr(r.offset, r.length);
+  if (!q.operation.empty() && wire::SpanName(bytes) != q.operation) return false;
+  const absl::Time start = absl::FromUnixNanos(static_cast<int64_t>(r.start_time_unix_nano));
   if (start < q.start_min || start >= q.start_max) return false;
   for (const auto& [key, value] : q.attributes) {
-    if (!HasAttribute(s.span->attributes(), key, value) &&
-        !HasAttribute(s.resource_spans->resource().attributes(), key, value)) {
-      return false;
-    }
+    if (!HasSpanAttribute(bytes, key, value) && !HasResourceAttribute(g, key, value)) return false;
   }
   return true;
 }
@@ -212,10 +249,10 @@ std::vector<TraceId> TraceStore::FindTraces(const TraceQuery& query, absl::Time 
     bool matched = false;
     absl::Time latest = absl::InfinitePast();
     for (uint32_t i : entry.spans) {
-      const StoredSpan& s = spans_[i];
-      if (s.received > visible_at) continue;
-      latest = std::max(latest, StartTime(*s.span));
-      if (!matched && SpanMatches(s, query)) matched = true;
+      const SpanRecord& r = spans_[i];
+      if (batches_[r.batch]->received > visible_at) continue;
+      latest = std::max(latest, absl::FromUnixNanos(static_cast<int64_t>(r.start_time_unix_nano)));
+      if (!matched && SpanMatches(r, query)) matched = true;
     }
     if (matched) found.emplace_back(latest, id);
   }
@@ -261,7 +298,7 @@ TraceStoreStats TraceStore::Stats() const {
   stats.duplicate_spans = duplicates_;
   stats.rejected_spans = rejected_;
   stats.traces = traces_.size();
-  stats.requests = requests_.size();
+  stats.requests = batches_.size();
   stats.max_spans = options_.max_spans;
   for (const auto& [name, entry] : services_) stats.by_service[name] = entry.counts;
   return stats;
@@ -276,22 +313,30 @@ TracesData AssembleTracesData(const std::vector<StoredSpan>& spans) {
   TracesData out;
   // Spans stay grouped under the ResourceSpans/ScopeSpans they arrived in, even when a trace
   // arrived over several requests interleaved with others.
-  absl::flat_hash_map<const ResourceSpans*, ResourceSpans*> resources;
-  absl::flat_hash_map<const ScopeSpans*, ScopeSpans*> scopes;
+  using Key = std::pair<const StoredBatch*, uint32_t>;
+  absl::flat_hash_map<Key, ResourceSpans*> resources;  // by (batch, resource index)
+  absl::flat_hash_map<Key, ScopeSpans*> scopes;        // by (batch, group)
   for (const StoredSpan& s : spans) {
-    ResourceSpans*& rs_out = resources[s.resource_spans];
+    const wire::ScannedGroup& g = s.batch->groups[s.group];
+    ResourceSpans*& rs_out = resources[Key(s.batch, g.resource_index)];
     if (rs_out == nullptr) {
       rs_out = out.add_resource_spans();
-      if (s.resource_spans->has_resource()) *rs_out->mutable_resource() = s.resource_spans->resource();
-      rs_out->set_schema_url(s.resource_spans->schema_url());
+      if (g.has_resource) {
+        (void)rs_out->mutable_resource()->ParseFromArray(g.resource.data(),
+                                                         static_cast<int>(g.resource.size()));
+      }
+      rs_out->set_schema_url(std::string(g.resource_schema_url));
     }
-    ScopeSpans*& ss_out = scopes[s.scope_spans];
+    ScopeSpans*& ss_out = scopes[Key(s.batch, s.group)];
     if (ss_out == nullptr) {
       ss_out = rs_out->add_scope_spans();
-      if (s.scope_spans->has_scope()) *ss_out->mutable_scope() = s.scope_spans->scope();
-      ss_out->set_schema_url(s.scope_spans->schema_url());
+      if (g.has_scope) {
+        (void)ss_out->mutable_scope()->ParseFromArray(g.scope.data(),
+                                                      static_cast<int>(g.scope.size()));
+      }
+      ss_out->set_schema_url(std::string(g.scope_schema_url));
     }
-    *ss_out->add_spans() = *s.span;
+    (void)ss_out->add_spans()->ParseFromArray(s.bytes.data(), static_cast<int>(s.bytes.size()));
   }
   return out;
 }

@@ -1,9 +1,11 @@
 // The sink's in-memory trace store: spans exactly as received, with the resource and scope
 // they arrived under, indexed by trace ID, by (trace ID, span ID), by service and operation.
 //
-// The store keeps each accepted ExportTraceServiceRequest whole (shared, immutable) and
-// indexes pointers into it, so nothing is copied, re-ordered or coerced on the way in, and a
-// query can rebuild resourceSpans as they were sent.
+// The store keeps each accepted request's protobuf wire bytes (immutable) and a compact index
+// built by the wire scanner (sink/otlp_wire.h): per span its IDs, start time and byte range.
+// Nothing is parsed on the way in; a span is parsed from its bytes when a query returns it, so
+// nothing is copied, re-ordered or coerced, and a query can rebuild resourceSpans as they were
+// sent. A stored span costs its wire size plus about 60 bytes of index.
 //
 // Capacity is counted in spans. A request that does not fit is refused as a whole and nothing
 // already stored is ever evicted: what the sink acknowledged, it can always show again.
@@ -25,6 +27,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/container/inlined_vector.h"
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
@@ -32,24 +35,36 @@
 #include "core/ids.h"
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb.h"
 #include "opentelemetry/proto/trace/v1/trace.pb.h"
+#include "sink/otlp_wire.h"
 
 namespace agentstorm::sink {
 
-using ExportTraceServiceRequest = opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest;
+using ExportTraceServiceRequest =
+    opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest;
 
 struct TraceStoreOptions {
   // Most spans the store holds; a request that would cross it is refused whole.
   size_t max_spans = 1'000'000;
 };
 
-// One stored span and the context it arrived in. The pointers stay valid for the life of the
-// store (nothing is ever removed).
+// One accepted request: its wire bytes and the scope groups its spans arrived in. Immutable
+// once stored, and never freed before the store.
+struct StoredBatch {
+  std::string bytes;                       // the ExportTraceServiceRequest, as accepted
+  std::vector<wire::ScannedGroup> groups;  // views into `bytes`
+  absl::Time received;                     // when it was accepted
+};
+
+// One stored span and the context it arrived in. Valid for the life of the store.
 struct StoredSpan {
-  const opentelemetry::proto::trace::v1::Span* span = nullptr;
-  const opentelemetry::proto::trace::v1::ResourceSpans* resource_spans = nullptr;
-  const opentelemetry::proto::trace::v1::ScopeSpans* scope_spans = nullptr;
-  absl::Time received;     // when the request carrying it was accepted
+  const StoredBatch* batch = nullptr;
+  uint32_t group = 0;        // index into batch->groups
+  std::string_view bytes;    // the Span message
+  absl::Time received;       // when the request carrying it was accepted
   std::string_view service;  // resource attribute service.name ("" when absent)
+
+  // The span, parsed from its bytes.
+  opentelemetry::proto::trace::v1::Span Parse() const;
 };
 
 struct Operation {
@@ -66,12 +81,12 @@ struct Operation {
 // What FindTraces looks for. A trace matches when one of its visible spans matches every set
 // field. Attribute values compare as text (string as is, int decimal, bool true/false).
 struct TraceQuery {
-  std::string service;                          // "" = any
-  std::string operation;                        // "" = any span name
+  std::string service;                                          // "" = any
+  std::string operation;                                        // "" = any span name
   std::vector<std::pair<std::string, std::string>> attributes;  // span or resource attributes
-  absl::Time start_min = absl::InfinitePast();  // span start >= start_min
-  absl::Time start_max = absl::InfiniteFuture();  // span start < start_max
-  size_t limit = 20;                            // most traces returned, newest first
+  absl::Time start_min = absl::InfinitePast();                  // span start >= start_min
+  absl::Time start_max = absl::InfiniteFuture();                // span start < start_max
+  size_t limit = 20;  // most traces returned, newest first
 };
 
 struct ServiceCounts {
@@ -99,11 +114,15 @@ class TraceStore {
   // rejected). On success the caller must call exactly one of Commit() or Unreserve().
   absl::Status Reserve(size_t span_count);
   void Unreserve(size_t span_count);
-  // Stores every span of `request`, whose span count was reserved by Reserve().
-  // REQUIRES: every span has a 16-byte trace ID and an 8-byte span ID.
-  void Commit(std::shared_ptr<const ExportTraceServiceRequest> request, absl::Time received);
+  // Stores every span of `batch`, whose span count was reserved by Reserve(). `index` is the
+  // wire scanner's index of batch->bytes (ScanTraceRequest returned true); its groups are
+  // copied into the batch.
+  void Commit(std::unique_ptr<StoredBatch> batch, const wire::ScannedRequest& index);
 
-  // Reserve() + Commit() of all spans of `request`.
+  // Scan + Reserve() + Commit() of a serialized request. InvalidArgument when the scanner
+  // declines the bytes (callers with untrusted input go through the ExportHandler instead).
+  absl::Status AddEncoded(std::string bytes, absl::Time received = absl::Now());
+  // AddEncoded() of the request's serialization.
   absl::Status Add(std::shared_ptr<const ExportTraceServiceRequest> request,
                    absl::Time received = absl::Now());
 
@@ -128,25 +147,43 @@ class TraceStore {
   size_t span_count() const;
 
  private:
-  struct SpanKey {
-    TraceId trace_id;
-    SpanId span_id;
-  };
   // IDs are random bytes: hashing two words and comparing with word loads beats absl::Hash
-  // over the bytes and a memcmp call per probe (both were on the profile of Commit). Not
-  // seeded: a sender that picks colliding IDs on purpose only slows down its own test sink.
+  // over the bytes and a memcmp call per probe. Not seeded: a sender that picks colliding IDs
+  // on purpose only slows down its own test sink.
   struct IdHash {
     size_t operator()(const TraceId& id) const;
-    size_t operator()(const SpanKey& k) const;
   };
   struct IdEq {
     bool operator()(const TraceId& a, const TraceId& b) const;
-    bool operator()(const SpanKey& a, const SpanKey& b) const;
+  };
+  // 48 bytes per stored span; the resource, scope and receipt time live in the batch.
+  struct SpanRecord {
+    TraceId trace_id;
+    SpanId span_id;
+    uint64_t start_time_unix_nano;
+    uint32_t batch;   // index into batches_
+    uint32_t offset;  // of the Span message in the batch's bytes
+    uint32_t length;
+    uint32_t group;
+  };
+  // Records in fixed chunks: appending never moves or copies the ones stored.
+  class SpanRecords {
+   public:
+    static constexpr size_t kChunk = 1 << 16;
+    const SpanRecord& operator[](size_t i) const { return chunks_[i / kChunk][i % kChunk]; }
+    size_t size() const { return size_; }
+    void push_back(const SpanRecord& r);
+
+   private:
+    std::vector<std::unique_ptr<SpanRecord[]>> chunks_;
+    size_t size_ = 0;
   };
   struct TraceEntry {
     // Indices into spans_, in order of receipt. Inline up to 8: most traces are small, and a
     // growing std::vector cost four allocations for a 7-span trace.
     absl::InlinedVector<uint32_t, 8> spans;
+    // The span IDs seen, once the trace is too long to compare them one by one.
+    std::unique_ptr<absl::flat_hash_set<uint64_t>> span_ids;
   };
   struct ServiceEntry {
     absl::Time first_received = absl::InfiniteFuture();
@@ -155,28 +192,30 @@ class TraceStore {
     absl::flat_hash_map<std::pair<absl::string_view, int>, absl::Time> operations;
   };
 
-  bool SpanMatches(const StoredSpan& s, const TraceQuery& q) const;
+  StoredSpan ToStoredSpan(const SpanRecord& r) const;
+  bool SpanMatches(const SpanRecord& r, const TraceQuery& q) const;
+  // Whether `trace` already holds a span with this ID (remembers it when not).
+  bool SeenBefore(TraceEntry* trace, const SpanId& span_id);
 
   const TraceStoreOptions options_;
   mutable std::shared_mutex mu_;
   size_t reserved_ = 0;  // spans stored + reserved
   uint64_t rejected_ = 0;
   uint64_t duplicates_ = 0;
-  std::vector<std::shared_ptr<const ExportTraceServiceRequest>> requests_;
-  std::vector<StoredSpan> spans_;
+  std::vector<std::unique_ptr<const StoredBatch>> batches_;
+  SpanRecords spans_;
   absl::flat_hash_map<TraceId, TraceEntry, IdHash, IdEq> traces_;
-  // -> index of the first copy in spans_
-  absl::flat_hash_map<SpanKey, uint32_t, IdHash, IdEq> first_copy_;
-  absl::flat_hash_map<SpanKey, std::vector<uint32_t>, IdHash, IdEq> extra_copies_;
   std::map<std::string, ServiceEntry, std::less<>> services_;
 };
 
 // Rebuilds OTLP resourceSpans from stored spans: spans that arrived under the same
 // ResourceSpans/ScopeSpans stay together, in the order given, with resource, scope and
 // schema URLs exactly as received.
-opentelemetry::proto::trace::v1::TracesData AssembleTracesData(const std::vector<StoredSpan>& spans);
+opentelemetry::proto::trace::v1::TracesData AssembleTracesData(
+    const std::vector<StoredSpan>& spans);
 
 // The service.name resource attribute of `resource_spans` ("" when absent or not a string).
-std::string_view ServiceNameOf(const opentelemetry::proto::trace::v1::ResourceSpans& resource_spans);
+std::string_view ServiceNameOf(
+    const opentelemetry::proto::trace::v1::ResourceSpans& resource_spans);
 
 }  // namespace agentstorm::sink

@@ -3,15 +3,18 @@
 // store and the query API's re-encoding.
 //
 // The first input byte picks the path: bit 0 JSON or protobuf, bit 1 gzip, bit 2 traces or
-// metrics. Decoding must never crash, hang or read out of bounds, whatever the bytes; a
-// request that decodes must be storable and re-encodable.
+// metrics, bit 3 with the data faults (parse, damage, re-encode) or without (the wire bytes are
+// stored as they came). Decoding must never crash, hang or read out of bounds, whatever the bytes;
+// a request that decodes must be storable and re-encodable.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
 
 #include "core/otlp_json.h"
+#include "sink/export_handler.h"
 #include "sink/fault_injector.h"
 #include "sink/request_decoder.h"
+#include "sink/sink_metrics.h"
 #include "sink/trace_store.h"
 
 namespace {
@@ -44,23 +47,22 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
     return 0;
   }
-  auto request = agentstorm::sink::NewTraceRequest();
-  if (!agentstorm::sink::DecodeTraceRequest(body, encoding, gzip, limits, request.get()).ok()) {
+  // The receivers' path: the wire scanner, or libprotobuf when it declines, then the handler
+  // with every data fault, the store, the span metrics and a query.
+  agentstorm::sink::DecodedTraceRequest request;
+  if (!agentstorm::sink::DecodeTraceBody(std::string(body), encoding, gzip, limits, &request)
+           .ok()) {
     return 0;
   }
-  Faults().RejectPartially(request.get());
-  Faults().Apply(request.get());
+  if (request.index.spans.empty()) return 0;
+  const agentstorm::TraceId id = request.index.spans.front().trace_id;
   agentstorm::sink::TraceStore store({.max_spans = 1 << 16});
-  if (!store.Add(request).ok()) return 0;
-  for (const auto& rs : request->resource_spans()) {
-    for (const auto& ss : rs.scope_spans()) {
-      for (const auto& span : ss.spans()) {
-        agentstorm::TraceId id{};
-        std::copy(span.trace_id().begin(), span.trace_id().end(), id.begin());
-        (void)agentstorm::EncodeOtlpJson(agentstorm::sink::AssembleTracesData(store.GetTrace(id)));
-        return 0;
-      }
-    }
-  }
+  agentstorm::sink::SinkMetrics metrics;
+  agentstorm::sink::ExportHandler handler(&store, (mode & 8) ? &Faults() : nullptr, nullptr,
+                                          &metrics);
+  (void)handler.HandleTraces("fuzz", std::move(request));
+  (void)agentstorm::EncodeOtlpJson(agentstorm::sink::AssembleTracesData(store.GetTrace(id)));
+  std::string text;
+  metrics.span_metrics().RenderPrometheus(&text);
   return 0;
 }

@@ -43,7 +43,7 @@ TEST(TraceStore, IndexesSpansByTraceAndSpanId) {
   EXPECT_TRUE(store.GetTrace(Tid(9)).empty());
   std::vector<StoredSpan> span = store.FindSpan(Tid(2), Sid(3));
   ASSERT_EQ(span.size(), 1u);
-  EXPECT_EQ(span[0].span->name(), "child");
+  EXPECT_EQ(span[0].Parse().name(), "child");
   EXPECT_EQ(span[0].service, "svc");
 }
 
