@@ -40,7 +40,8 @@ const char* SkipGroup(const char* p, const char* end, uint32_t number, int depth
 
 // Reads one field at p (< end). nullptr when the scanner declines: malformed, field 0, a tag
 // over 32 bits, wire types 6 and 7, or a group nested too deep.
-const char* ReadField(const char* p, const char* end, int depth, Field* f) {
+__attribute__((noinline)) const char* ReadFieldSlow(const char* p, const char* end, int depth,
+                                                    Field* f) {
   uint64_t tag;
   if ((p = ReadVarint(p, end, &tag)) == nullptr) return nullptr;
   if (tag > 0xffffffffu || (tag >> 3) == 0) return nullptr;
@@ -74,6 +75,29 @@ const char* ReadField(const char* p, const char* end, int depth, Field* f) {
   }
 }
 
+// ReadFieldSlow() with the common case inline: fields 1-15 (a one-byte tag) that are either
+// length-delimited under 128 bytes or a one-byte varint. Most of a span is such fields.
+inline const char* ReadField(const char* p, const char* end, int depth, Field* f) {
+  if (__builtin_expect(end - p >= 2, 1)) {
+    const auto tag = static_cast<uint8_t>(p[0]);
+    const auto next = static_cast<uint8_t>(p[1]);
+    if (tag >= 8 && tag < 0x80 && next < 0x80) {
+      f->number = tag >> 3;
+      f->wire_type = tag & 7;
+      if (f->wire_type == kLen) {
+        if (next > end - p - 2) return nullptr;
+        f->bytes = std::string_view(p + 2, next);
+        return p + 2 + next;
+      }
+      if (f->wire_type == kVarint) {
+        f->varint = next;
+        return p + 2;
+      }
+    }
+  }
+  return ReadFieldSlow(p, end, depth, f);
+}
+
 // Skips an (unknown) group up to its matching end-group tag.
 const char* SkipGroup(const char* p, const char* end, uint32_t number, int depth) {
   if (depth > kMaxDepth) return nullptr;
@@ -99,6 +123,27 @@ bool Once(const Field& f, bool singular, uint32_t* seen) {
   }
   return true;
 }
+
+// Most strings in telemetry are short ASCII: checked inline with word loads (the last one
+// overlapping), the rest by IsValidUtf8().
+inline bool AsciiOnly(const char* p, size_t n) {
+  uint64_t acc = 0;
+  if (n >= 8) {
+    for (size_t i = 0; i + 8 <= n; i += 8) {
+      uint64_t w;
+      std::memcpy(&w, p + i, 8);
+      acc |= w;
+    }
+    uint64_t w;
+    std::memcpy(&w, p + n - 8, 8);
+    acc |= w;
+  } else {
+    for (size_t i = 0; i < n; ++i) acc |= static_cast<uint8_t>(p[i]);
+  }
+  return (acc & 0x8080808080808080ull) == 0;
+}
+
+inline bool Utf8(std::string_view s) { return AsciiOnly(s.data(), s.size()) || IsValidUtf8(s); }
 
 // The wire type of each AnyValue member, by field number.
 constexpr uint32_t kAnyValueWireTypes[8] = {0, kLen, kVarint, kVarint, kFixed64, kLen, kLen, kLen};
@@ -144,7 +189,7 @@ class Scanner {
           break;
         case 3:
           if (f.wire_type != kLen) break;
-          if (!Once(f, true, &seen) || !IsValidUtf8(f.bytes)) return false;
+          if (!Once(f, true, &seen) || !Utf8(f.bytes)) return false;
           schema_url = f.bytes;
           break;
       }
@@ -187,7 +232,7 @@ class Scanner {
         }
         case 3:
           if (f.wire_type != kLen) break;
-          if (!Once(f, true, &seen) || !IsValidUtf8(f.bytes)) return false;
+          if (!Once(f, true, &seen) || !Utf8(f.bytes)) return false;
           g.scope_schema_url = f.bytes;
           break;
       }
@@ -198,6 +243,7 @@ class Scanner {
 
   bool Span(std::string_view b, int depth, ScannedSpan* s) {
     s->bytes = b;
+    s->first_attribute = static_cast<uint32_t>(out_->attributes.size());
     std::string_view trace_id, span_id, parent;
     uint32_t seen = 0;
     const char* p = b.data();
@@ -218,7 +264,7 @@ class Scanner {
           break;
         case 3:  // trace_state
           if (f.wire_type != kLen) break;
-          if (!Once(f, true, &seen) || !IsValidUtf8(f.bytes)) return false;
+          if (!Once(f, true, &seen) || !Utf8(f.bytes)) return false;
           break;
         case 4:
           if (f.wire_type != kLen) break;
@@ -227,7 +273,7 @@ class Scanner {
           break;
         case 5:
           if (f.wire_type != kLen) break;
-          if (!Once(f, true, &seen) || !IsValidUtf8(f.bytes)) return false;
+          if (!Once(f, true, &seen) || !Utf8(f.bytes)) return false;
           s->name = f.bytes;
           break;
         case 6:
@@ -245,10 +291,13 @@ class Scanner {
           if (!Once(f, true, &seen)) return false;
           s->end_time_unix_nano = f.fixed;
           break;
-        case 9:
+        case 9: {
           if (f.wire_type != kLen) break;
-          if (!Once(f, false, &seen) || !KeyValue(f.bytes, depth + 1)) return false;
+          ScannedAttribute& a = out_->attributes.emplace_back();
+          if (!KeyValue(f.bytes, depth + 1, &a.key, &a.value)) return false;
+          ++s->attribute_count;
           break;
+        }
         case 10:
         case 12:
         case 14:  // dropped counts
@@ -300,7 +349,7 @@ class Scanner {
       Field f;
       if ((p = ReadField(p, end, 5, &f)) == nullptr) return false;
       if (f.number == 2 && f.wire_type == kLen) {
-        if (!Once(f, true, &seen) || !IsValidUtf8(f.bytes)) return false;
+        if (!Once(f, true, &seen) || !Utf8(f.bytes)) return false;
       } else if (f.number == 3 && f.wire_type == kVarint) {
         if (!Once(f, true, &seen)) return false;
         *code = static_cast<int32_t>(static_cast<uint32_t>(f.varint));
@@ -324,7 +373,7 @@ class Scanner {
           break;
         case 2:
           if (f.wire_type != kLen) break;
-          if (!Once(f, true, &seen) || !IsValidUtf8(f.bytes)) return false;
+          if (!Once(f, true, &seen) || !Utf8(f.bytes)) return false;
           break;
         case 3:
           if (f.wire_type != kLen) break;
@@ -356,7 +405,7 @@ class Scanner {
           break;
         case 3:
           if (f.wire_type != kLen) break;
-          if (!Once(f, true, &seen) || !IsValidUtf8(f.bytes)) return false;
+          if (!Once(f, true, &seen) || !Utf8(f.bytes)) return false;
           break;
         case 4:
           if (f.wire_type != kLen) break;
@@ -422,7 +471,7 @@ class Scanner {
       Field f;
       if ((p = ReadField(p, end, depth, &f)) == nullptr) return false;
       if (f.number >= 1 && f.number <= 4 && f.wire_type == kLen) {
-        if (!Once(f, f.number <= 2, &seen) || !IsValidUtf8(f.bytes)) return false;
+        if (!Once(f, f.number <= 2, &seen) || !Utf8(f.bytes)) return false;
       }
     }
     return true;
@@ -439,7 +488,7 @@ class Scanner {
         case 1:
         case 2:
           if (f.wire_type != kLen) break;
-          if (!Once(f, true, &seen) || !IsValidUtf8(f.bytes)) return false;
+          if (!Once(f, true, &seen) || !Utf8(f.bytes)) return false;
           break;
         case 3:
           if (f.wire_type != kLen) break;
@@ -466,7 +515,7 @@ class Scanner {
       Field f;
       if ((p = ReadField(p, end, depth, &f)) == nullptr) return false;
       if (f.number == 1 && f.wire_type == kLen) {
-        if (!Once(f, true, &seen) || !IsValidUtf8(f.bytes)) return false;
+        if (!Once(f, true, &seen) || !Utf8(f.bytes)) return false;
         if (key != nullptr) *key = f.bytes;
       } else if (f.number == 2 && f.wire_type == kLen) {
         if (!Once(f, true, &seen) || !AnyValue(f.bytes, depth + 1, value)) return false;
@@ -489,7 +538,7 @@ class Scanner {
       set = true;
       switch (f.number) {
         case 1:
-          if (!IsValidUtf8(f.bytes)) return false;
+          if (!Utf8(f.bytes)) return false;
           v.type = Value::Type::kString;
           v.bytes = f.bytes;
           break;

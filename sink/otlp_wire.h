@@ -26,6 +26,22 @@ namespace agentstorm::sink::wire {
 
 inline constexpr int kMaxDepth = 24;
 
+// An AnyValue as read from the wire.
+struct Value {
+  enum class Type : uint8_t { kNone, kString, kBool, kInt, kDouble, kArray, kKvList, kBytes };
+  Type type = Type::kNone;
+  bool bool_value = false;
+  int64_t int_value = 0;
+  double double_value = 0;
+  std::string_view bytes;  // string, bytes, or the encoded ArrayValue / KeyValueList
+};
+
+// One attribute of a span, as the scanner read it.
+struct ScannedAttribute {
+  std::string_view key;
+  Value value;
+};
+
 // One ScopeSpans and the ResourceSpans around it. Views point into the scanned bytes.
 struct ScannedGroup {
   uint32_t resource_index = 0;  // which ResourceSpans of the request
@@ -48,16 +64,21 @@ struct ScannedSpan {
   int32_t kind = 0;
   int32_t status_code = 0;
   uint32_t group = 0;  // index into ScannedRequest::groups
+  // The span's attributes: ScannedRequest::attributes[first_attribute, +attribute_count).
+  uint32_t first_attribute = 0;
+  uint32_t attribute_count = 0;
   uint64_t start_time_unix_nano = 0;
   uint64_t end_time_unix_nano = 0;
 };
 
 struct ScannedRequest {
-  std::vector<ScannedGroup> groups;  // only groups with at least one span
-  std::vector<ScannedSpan> spans;    // in wire order
+  std::vector<ScannedGroup> groups;          // only groups with at least one span
+  std::vector<ScannedSpan> spans;            // in wire order
+  std::vector<ScannedAttribute> attributes;  // of every span, in wire order
   void clear() {
     groups.clear();
     spans.clear();
+    attributes.clear();
   }
 };
 
@@ -66,16 +87,6 @@ struct ScannedRequest {
 // declines: parse with libprotobuf for the verdict. `out` is cleared first and keeps its
 // capacity across calls.
 bool ScanTraceRequest(std::string_view bytes, ScannedRequest* out);
-
-// An AnyValue as read from the wire.
-struct Value {
-  enum class Type : uint8_t { kNone, kString, kBool, kInt, kDouble, kArray, kKvList, kBytes };
-  Type type = Type::kNone;
-  bool bool_value = false;
-  int64_t int_value = 0;
-  double double_value = 0;
-  std::string_view bytes;  // string, bytes, or the encoded ArrayValue / KeyValueList
-};
 
 // Calls f(key, value) for each attribute (field 9) of a Span message that the scanner vouched
 // for, in wire order. Stops early when f returns false.

@@ -37,10 +37,12 @@ int64_t IntOf(const wire::Value& v) {
   return 0;
 }
 
-SpanFacts FactsOf(std::string_view span) {
+SpanFacts FactsOf(const wire::ScannedRequest& request, const wire::ScannedSpan& span) {
   SpanFacts f;
-  wire::ForEachSpanAttribute(span, [&f](std::string_view k, const wire::Value& v) {
-    if (k.size() < 10) return true;
+  for (uint32_t i = span.first_attribute; i < span.first_attribute + span.attribute_count; ++i) {
+    const std::string_view k = request.attributes[i].key;
+    const wire::Value& v = request.attributes[i].value;
+    if (k.size() < 10) continue;
     if (k.compare(0, 7, "gen_ai.") == 0) {
       // Dispatch on the length first: one comparison per attribute instead of up to seven.
       const absl::string_view rest(k.data() + 7, k.size() - 7);
@@ -83,8 +85,7 @@ SpanFacts FactsOf(std::string_view span) {
         f.utilization = static_cast<double>(v.int_value);
       }
     }
-    return true;
-  });
+  }
   return f;
 }
 
@@ -224,7 +225,7 @@ void SpanMetrics::Observe(const wire::ScannedRequest& request, absl::Time receiv
     group_has_spans[span.group] = true;
     const absl::string_view service = sv(request.groups[span.group].service);
     const absl::string_view name = sv(span.name);
-    const SpanFacts f = FactsOf(span.bytes);
+    const SpanFacts f = FactsOf(request, span);
     const double seconds =
         span.end_time_unix_nano > span.start_time_unix_nano
             ? static_cast<double>(span.end_time_unix_nano - span.start_time_unix_nano) / 1e9
@@ -275,7 +276,7 @@ void SpanMetrics::Observe(const wire::ScannedRequest& request, absl::Time receiv
     if (span.kind == Span::SPAN_KIND_CLIENT || span.name.compare(0, 12, "invoke_agent") != 0) {
       continue;
     }
-    const SpanFacts f = FactsOf(span.bytes);
+    const SpanFacts f = FactsOf(request, span);
     if (f.operation != "invoke_agent") continue;
     std::memcpy(pk.data(), span.trace_id.data(), 16);
     std::memcpy(pk.data() + 16, span.span_id.data(), 8);
