@@ -207,6 +207,12 @@ void SpanMetrics::Observe(
 
 void SpanMetrics::Observe(const wire::ScannedRequest& request, absl::Time received) {
   const double received_unix = absl::ToDoubleSeconds(received - absl::UnixEpoch());
+  // What each span says about itself is read before taking the lock, so that receivers on
+  // other threads only wait for the series updates.
+  thread_local std::vector<SpanFacts> facts;
+  facts.clear();
+  facts.reserve(request.spans.size());
+  for (const wire::ScannedSpan& span : request.spans) facts.push_back(FactsOf(request, span));
   std::lock_guard lock(mu_);
   RotatePendingIfDue(received);
   PendingKey pk;
@@ -221,11 +227,12 @@ void SpanMetrics::Observe(const wire::ScannedRequest& request, absl::Time receiv
   auto sv = [](std::string_view s) { return absl::string_view(s.data(), s.size()); };
   // Pass 1: every span's own series, and the inference spans' pending iteration counts.
   absl::InlinedVector<bool, 8> group_has_spans(request.groups.size(), false);
-  for (const wire::ScannedSpan& span : request.spans) {
+  for (size_t i = 0; i < request.spans.size(); ++i) {
+    const wire::ScannedSpan& span = request.spans[i];
+    const SpanFacts& f = facts[i];
     group_has_spans[span.group] = true;
     const absl::string_view service = sv(request.groups[span.group].service);
     const absl::string_view name = sv(span.name);
-    const SpanFacts f = FactsOf(request, span);
     const double seconds =
         span.end_time_unix_nano > span.start_time_unix_nano
             ? static_cast<double>(span.end_time_unix_nano - span.start_time_unix_nano) / 1e9
@@ -272,11 +279,12 @@ void SpanMetrics::Observe(const wire::ScannedRequest& request, absl::Time receiv
     it->second = std::max(it->second, received_unix);
   }
   // Pass 2: agents, after their children in the same request have been counted.
-  for (const wire::ScannedSpan& span : request.spans) {
+  for (size_t i = 0; i < request.spans.size(); ++i) {
+    const wire::ScannedSpan& span = request.spans[i];
     if (span.kind == Span::SPAN_KIND_CLIENT || span.name.compare(0, 12, "invoke_agent") != 0) {
       continue;
     }
-    const SpanFacts f = FactsOf(request, span);
+    const SpanFacts& f = facts[i];
     if (f.operation != "invoke_agent") continue;
     std::memcpy(pk.data(), span.trace_id.data(), 16);
     std::memcpy(pk.data() + 16, span.span_id.data(), 8);
