@@ -1,19 +1,16 @@
 // The sink end to end in-process: both receivers, bad input on each, store limits, faults,
 // the query API and the capture, through real gRPC and HTTP clients on loopback.
-#include "sink/sink.h"
+#include <gmock/gmock.h>
+#include <grpcpp/generic/generic_stub.h>
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+#include <httplib.h>
 
 #include <chrono>
 #include <filesystem>
 #include <future>
-#include <thread>
-
-#include <grpcpp/generic/generic_stub.h>
-#include <grpcpp/grpcpp.h>
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
-#include <httplib.h>
-
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "core/gzip.h"
 #include "core/otlp_json.h"
@@ -22,18 +19,19 @@
 #include "opentelemetry/proto/collector/metrics/v1/metrics_service.pb.h"
 #include "opentelemetry/proto/collector/trace/v1/trace_service.grpc.pb.h"
 #include "sink/capture_reader.h"
+#include "sink/sink.h"
 #include "tests/sink/test_requests.h"
 
 namespace agentstorm::sink {
 namespace {
 
-using ::testing::HasSubstr;
-using testing::AddResource;
-using testing::AddSpan;
-using testing::MakeRequest;
 using opentelemetry::proto::collector::trace::v1::ExportTraceServiceResponse;
 using opentelemetry::proto::collector::trace::v1::TraceService;
 using opentelemetry::proto::trace::v1::TracesData;
+using testing::AddResource;
+using testing::AddSpan;
+using ::testing::HasSubstr;
+using testing::MakeRequest;
 
 constexpr char kTraceMethod[] = "/opentelemetry.proto.collector.trace.v1.TraceService/Export";
 
@@ -60,8 +58,8 @@ class SinkTest : public ::testing::Test {
     query_ = std::make_unique<httplib::Client>("127.0.0.1", sink_->query_port());
   }
 
-  grpc::Status GrpcExport(const ExportTraceServiceRequest& request, ExportTraceServiceResponse* response,
-                          bool gzip = false) {
+  grpc::Status GrpcExport(const ExportTraceServiceRequest& request,
+                          ExportTraceServiceResponse* response, bool gzip = false) {
     grpc::ClientContext context;
     context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
     if (gzip) context.set_compression_algorithm(GRPC_COMPRESS_GZIP);
@@ -141,16 +139,76 @@ TEST_F(SinkTest, GrpcExportIsQueryableThroughJaegerApiV3) {
   TracesData data;
   ASSERT_TRUE(DecodeOtlpJson(body["result"], &data).ok());
   ASSERT_EQ(data.resource_spans_size(), 1);
-  EXPECT_EQ(data.resource_spans(0).SerializeAsString(), request.resource_spans(0).SerializeAsString())
+  EXPECT_EQ(data.resource_spans(0).SerializeAsString(),
+            request.resource_spans(0).SerializeAsString())
       << "spans come back exactly as sent";
   // 64-bit integers are strings in OTLP/JSON, attributes keep their type.
-  EXPECT_EQ(body["result"]["resourceSpans"][0]["scopeSpans"][0]["spans"][0]["attributes"][0]["value"]
-                ["intValue"], "1234");
+  EXPECT_EQ(body["result"]["resourceSpans"][0]["scopeSpans"][0]["spans"][0]["attributes"][0]
+                ["value"]["intValue"],
+            "1234");
+}
+
+// Valid protobuf the wire scanner does not vouch for (a name sent twice, a status sent twice,
+// which libprotobuf overwrites and merges) takes the libprotobuf path and is stored as
+// libprotobuf reads it, over both receivers.
+TEST_F(SinkTest, UnusualButValidEncodingsAreStoredAsLibprotobufReadsThem) {
+  StartSink();
+  // A length-delimited field, framed by hand.
+  auto field = [](int number, const std::string& body) {
+    std::string out(1, static_cast<char>(number << 3 | 2));
+    size_t n = body.size();
+    for (; n >= 0x80; n >>= 7) out += static_cast<char>((n & 0x7f) | 0x80);
+    return out + static_cast<char>(n) + body;
+  };
+  // A one-span request whose span ends with name "second" (field 5 again) and two status
+  // fields (15), {code: ERROR} then {message: "m"}; and the span as libprotobuf reads it.
+  auto request_with_span = [&](uint8_t trace) {
+    ExportTraceServiceRequest request;
+    auto* rs = AddResource(&request, "svc");
+    const std::string span_bytes = AddSpan(rs, trace, 1, -1, "first")->SerializeAsString() +
+                                   field(5, "second") + field(15, std::string("\x18\x02", 2)) +
+                                   field(15, "\x12\x01m");
+    opentelemetry::proto::trace::v1::Span as_parsed;
+    EXPECT_TRUE(as_parsed.ParseFromString(span_bytes));
+    const std::string scope_spans =
+        field(1, rs->scope_spans(0).scope().SerializeAsString()) + field(2, span_bytes);
+    const std::string resource_spans =
+        field(1, rs->resource().SerializeAsString()) + field(2, scope_spans);
+    return std::make_pair(field(1, resource_spans), as_parsed);
+  };
+  const auto [grpc_bytes, want] = request_with_span(1);
+  EXPECT_EQ(want.name(), "second");
+  EXPECT_EQ(want.status().code(), opentelemetry::proto::trace::v1::Status::STATUS_CODE_ERROR);
+  EXPECT_EQ(want.status().message(), "m");
+  ASSERT_TRUE(GrpcExportRaw(grpc_bytes).ok());
+  const auto [http_bytes, unused] = request_with_span(2);
+  ASSERT_EQ(HttpPost(http_bytes, "application/x-protobuf")->status, 200);
+  for (uint8_t trace : {1, 2}) {
+    TraceId id{};
+    const std::string id_bytes = testing::TraceIdBytes(trace);
+    std::copy(id_bytes.begin(), id_bytes.end(), id.begin());
+    std::vector<StoredSpan> stored = sink_->store().GetTrace(id);
+    ASSERT_EQ(stored.size(), 1u);
+    opentelemetry::proto::trace::v1::Span got = stored[0].Parse();
+    got.set_trace_id(want.trace_id());  // the two requests differ only in their trace ID
+    EXPECT_EQ(got.SerializeAsString(), want.SerializeAsString());
+    EXPECT_EQ(got.name(), "second");
+  }
+  // The index reads it the same way: the operation is the last name sent.
+  TraceQuery by_name;
+  by_name.operation = "second";
+  EXPECT_EQ(sink_->store().FindTraces(by_name).size(), 2u);
+  by_name.operation = "first";
+  EXPECT_TRUE(sink_->store().FindTraces(by_name).empty());
+  std::vector<Operation> ops = sink_->store().Operations("svc");
+  ASSERT_EQ(ops.size(), 1u);
+  EXPECT_EQ(ops[0].name, "second");
 }
 
 TEST_F(SinkTest, HttpProtobufAndGzipJsonExportsAreAnsweredInTheirEncoding) {
   StartSink();
-  httplib::Result pb = HttpPost(MakeRequest("svc", 1, 3).SerializeAsString(), "application/x-protobuf");
+  httplib::Result pb =
+      HttpPost(MakeRequest("svc", 1, 3).SerializeAsString(), "application/x-protobuf");
   ASSERT_TRUE(pb);
   EXPECT_EQ(pb->status, 200);
   EXPECT_EQ(pb->get_header_value("Content-Type"), "application/x-protobuf");
@@ -158,7 +216,8 @@ TEST_F(SinkTest, HttpProtobufAndGzipJsonExportsAreAnsweredInTheirEncoding) {
   EXPECT_TRUE(response.ParseFromString(pb->body));
 
   const std::string json = EncodeOtlpJson(MakeRequest("svc", 1, 2, /*first_trace=*/2));
-  httplib::Result js = HttpPost(GzipCompress(json), "application/json", "/v1/traces", /*gzip=*/true);
+  httplib::Result js =
+      HttpPost(GzipCompress(json), "application/json", "/v1/traces", /*gzip=*/true);
   ASSERT_TRUE(js);
   EXPECT_EQ(js->status, 200) << js->body;
   EXPECT_EQ(js->get_header_value("Content-Type"), "application/json");
@@ -171,7 +230,9 @@ TEST_F(SinkTest, HttpProtobufAndGzipJsonExportsAreAnsweredInTheirEncoding) {
 
 TEST_F(SinkTest, HttpBadInputGetsTheRightStatusAndLosesNothing) {
   StartSink();
-  ASSERT_EQ(HttpPost(MakeRequest("svc", 1, 4).SerializeAsString(), "application/x-protobuf")->status, 200);
+  ASSERT_EQ(
+      HttpPost(MakeRequest("svc", 1, 4).SerializeAsString(), "application/x-protobuf")->status,
+      200);
   const std::string valid = MakeRequest("svc", 3, 3, 5).SerializeAsString();
 
   struct Case {
@@ -183,21 +244,28 @@ TEST_F(SinkTest, HttpBadInputGetsTheRightStatusAndLosesNothing) {
     const char* want_message;
   };
   const std::vector<Case> cases = {
-      {"garbage bytes", std::string("\xff\xff\xff\xff\x0f garbage", 14), "application/x-protobuf", false, 400, "not a valid protobuf"},
-      {"truncated protobuf", valid.substr(0, valid.size() / 2), "application/x-protobuf", false, 400, "not a valid protobuf"},
+      {"garbage bytes", std::string("\xff\xff\xff\xff\x0f garbage", 14), "application/x-protobuf",
+       false, 400, "not a valid protobuf"},
+      {"truncated protobuf", valid.substr(0, valid.size() / 2), "application/x-protobuf", false,
+       400, "not a valid protobuf"},
       {"invalid JSON", R"({"resourceSpans":[{)", "application/json", false, 400, "JSON"},
-      {"JSON number out of range", R"({"resourceSpans":[],"x":1e999999})", "application/json", false, 400, "JSON"},
-      {"JSON with a bad trace ID", R"({"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"xyz","spanId":"0102030405060708"}]}]}]})",
+      {"JSON number out of range", R"({"resourceSpans":[],"x":1e999999})", "application/json",
+       false, 400, "JSON"},
+      {"JSON with a bad trace ID",
+       R"({"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"xyz","spanId":"0102030405060708"}]}]}]})",
        "application/json", false, 400, "traceId"},
-      {"span ID of the wrong length", [] {
+      {"span ID of the wrong length",
+       [] {
          auto r = MakeRequest("svc", 1, 1, 9);
          r.mutable_resource_spans(0)->mutable_scope_spans(0)->mutable_spans(0)->set_span_id("abc");
          return r.SerializeAsString();
-       }(), "application/x-protobuf", false, 400, "spanId: must be 8 bytes, got 3"},
+       }(),
+       "application/x-protobuf", false, 400, "spanId: must be 8 bytes, got 3"},
       {"corrupt gzip", "definitely not gzip", "application/x-protobuf", true, 400, "gzip"},
       {"wrong content type", valid, "text/plain", false, 415, "Content-Type"},
       {"oversize body", std::string(100 * 1024, 'x'), "application/x-protobuf", false, 413, ""},
-      {"gzip bomb", GzipCompress(std::string(1 << 20, '\0')), "application/x-protobuf", true, 413, "exceeds"},
+      {"gzip bomb", GzipCompress(std::string(1 << 20, '\0')), "application/x-protobuf", true, 413,
+       "exceeds"},
   };
   for (const Case& c : cases) {
     httplib::Result r = HttpPost(c.body, c.content_type, "/v1/traces", c.gzip);
@@ -265,7 +333,8 @@ TEST_F(SinkTest, FullStoreAnswersResourceExhaustedWithRetryInfoAnd429) {
   ASSERT_TRUE(details.details(0).UnpackTo(&retry));
   EXPECT_EQ(retry.retry_delay().seconds(), 1);
 
-  httplib::Result r = HttpPost(MakeRequest("svc", 1, 2, 3).SerializeAsString(), "application/x-protobuf");
+  httplib::Result r =
+      HttpPost(MakeRequest("svc", 1, 2, 3).SerializeAsString(), "application/x-protobuf");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 429);
   EXPECT_EQ(r->get_header_value("Retry-After"), "1");
@@ -280,8 +349,11 @@ TEST_F(SinkTest, UnavailableAndThrottleFaultsRefuseExportsForTheirWindow) {
   options.faults = {"unavailable=60s"};
   StartSink(options);
   ExportTraceServiceResponse response;
-  EXPECT_EQ(GrpcExport(MakeRequest("svc", 1, 1), &response).error_code(), grpc::StatusCode::UNAVAILABLE);
-  EXPECT_EQ(HttpPost(MakeRequest("svc", 1, 1).SerializeAsString(), "application/x-protobuf")->status, 503);
+  EXPECT_EQ(GrpcExport(MakeRequest("svc", 1, 1), &response).error_code(),
+            grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(
+      HttpPost(MakeRequest("svc", 1, 1).SerializeAsString(), "application/x-protobuf")->status,
+      503);
   EXPECT_EQ(sink_->store().span_count(), 0u);
 
   sink_.reset();
@@ -301,7 +373,8 @@ TEST_F(SinkTest, UnavailableAndThrottleFaultsRefuseExportsForTheirWindow) {
   sink_.reset();
   options.faults = {"throttle=0s"};
   StartSink(options);
-  EXPECT_TRUE(GrpcExport(MakeRequest("svc", 1, 1), &response).ok()) << "a zero window refuses nothing";
+  EXPECT_TRUE(GrpcExport(MakeRequest("svc", 1, 1), &response).ok())
+      << "a zero window refuses nothing";
 }
 
 TEST_F(SinkTest, PartialRejectAnswersPartialSuccessAndStoresTheRest) {
@@ -361,12 +434,14 @@ TEST_F(SinkTest, QueryApiAnswersLikeJaegerApiV3) {
   ExportTraceServiceResponse response;
   ASSERT_TRUE(GrpcExport(request, &response).ok());
 
-  EXPECT_EQ(Query("/api/v3/services"), nlohmann::json::parse(R"({"services":["planner","retriever"]})"));
+  EXPECT_EQ(Query("/api/v3/services"),
+            nlohmann::json::parse(R"({"services":["planner","retriever"]})"));
   EXPECT_EQ(Query("/api/v3/operations?service=planner"),
             nlohmann::json::parse(R"({"operations":[{"name":"chat","spanKind":"client"},
                                                      {"name":"invoke_agent","spanKind":"server"}]})"));
-  EXPECT_EQ(Query("/api/v3/operations?service=planner&spanKind=server"),
-            nlohmann::json::parse(R"({"operations":[{"name":"invoke_agent","spanKind":"server"}]})"));
+  EXPECT_EQ(
+      Query("/api/v3/operations?service=planner&spanKind=server"),
+      nlohmann::json::parse(R"({"operations":[{"name":"invoke_agent","spanKind":"server"}]})"));
 
   // snake_case, as Jaeger's gateway reads them, and camelCase as its OpenAPI spells them.
   for (const char* q :
@@ -374,7 +449,9 @@ TEST_F(SinkTest, QueryApiAnswersLikeJaegerApiV3) {
         "&query.start_time_max=2023-11-14T23:00:00Z&query.num_traces=10",
         "/api/v3/traces?query.serviceName=planner&query.startTimeMin=2023-11-14T22:00:00.000000000Z"
         "&query.startTimeMax=2023-11-14T23:00:00%2B00:00&query.searchDepth=10",
-        "/api/v3/traces?query.service_name=planner&query.attributes=%7B%22gen_ai.operation.name%22%3A%22invoke_agent%22%7D"}) {
+        "/api/v3/"
+        "traces?query.service_name=planner&query.attributes=%7B%22gen_ai.operation.name%22%3A%"
+        "22invoke_agent%22%7D"}) {
     int code = 0;
     nlohmann::json body = Query(q, &code);
     ASSERT_EQ(code, 200) << q << " " << body.dump();
@@ -385,8 +462,10 @@ TEST_F(SinkTest, QueryApiAnswersLikeJaegerApiV3) {
   }
 
   int code = 0;
-  EXPECT_EQ(Query("/api/v3/traces?query.service_name=planner&query.start_time_min=2030-01-01T00:00:00Z", &code),
-            nlohmann::json::parse(R"({"error":{"httpCode":404,"message":"No traces found"}})"));
+  EXPECT_EQ(
+      Query("/api/v3/traces?query.service_name=planner&query.start_time_min=2030-01-01T00:00:00Z",
+            &code),
+      nlohmann::json::parse(R"({"error":{"httpCode":404,"message":"No traces found"}})"));
   EXPECT_EQ(code, 404);
   EXPECT_EQ(Query("/api/v3/traces/" + HexTraceId(77), &code),
             nlohmann::json::parse(R"({"error":{"httpCode":404,"message":"trace not found"}})"));
@@ -409,7 +488,8 @@ TEST_F(SinkTest, MetricsEndpointCountsSpansRequestsAndDataPoints) {
   auto* m = metrics.add_resource_metrics()->add_scope_metrics()->add_metrics();
   m->set_name("gen_ai.client.token.usage");
   for (int i = 0; i < 3; ++i) m->mutable_sum()->add_data_points()->set_as_int(i);
-  ASSERT_EQ(HttpPost(metrics.SerializeAsString(), "application/x-protobuf", "/v1/metrics")->status, 200);
+  ASSERT_EQ(HttpPost(metrics.SerializeAsString(), "application/x-protobuf", "/v1/metrics")->status,
+            200);
 
   httplib::Result r = query_->Get("/metrics");
   ASSERT_TRUE(r);
@@ -417,14 +497,19 @@ TEST_F(SinkTest, MetricsEndpointCountsSpansRequestsAndDataPoints) {
   EXPECT_THAT(r->body, HasSubstr("agentstorm_sink_spans_received_total{service=\"planner\"} 7\n"));
   EXPECT_THAT(r->body, HasSubstr("agentstorm_sink_spans_stored_total{service=\"planner\"} 7\n"));
   EXPECT_THAT(r->body, HasSubstr("agentstorm_sink_spans_duplicate_total{service=\"planner\"} 1\n"));
-  EXPECT_THAT(r->body, HasSubstr("agentstorm_sink_requests_total{receiver=\"grpc\",signal=\"traces\",result=\"ok\"} 2\n"));
-  EXPECT_THAT(r->body, HasSubstr("agentstorm_sink_requests_total{receiver=\"http\",signal=\"traces\",result=\"invalid\"} 1\n"));
+  EXPECT_THAT(
+      r->body,
+      HasSubstr(
+          "agentstorm_sink_requests_total{receiver=\"grpc\",signal=\"traces\",result=\"ok\"} 2\n"));
+  EXPECT_THAT(r->body, HasSubstr("agentstorm_sink_requests_total{receiver=\"http\",signal="
+                                 "\"traces\",result=\"invalid\"} 1\n"));
   EXPECT_THAT(r->body, HasSubstr("agentstorm_sink_metric_data_points_received_total 3\n"));
 }
 
 TEST_F(SinkTest, CaptureHoldsWhatWasStoredAfterFaults) {
-  const std::string path = (std::filesystem::path(::testing::TempDir()) /
-                            ("sink-capture-" + std::to_string(::getpid()))).string();
+  const std::string path =
+      (std::filesystem::path(::testing::TempDir()) / ("sink-capture-" + std::to_string(::getpid())))
+          .string();
   std::filesystem::remove(path);
   SinkOptions options = LoopbackOptions();
   options.capture_path = path;
@@ -432,7 +517,8 @@ TEST_F(SinkTest, CaptureHoldsWhatWasStoredAfterFaults) {
   options.faults = {"strip-attribute=secret"};
   StartSink(options);
   ExportTraceServiceRequest request = MakeRequest("svc", 1, 2);
-  auto* kv = request.mutable_resource_spans(0)->mutable_scope_spans(0)->mutable_spans(0)->add_attributes();
+  auto* kv =
+      request.mutable_resource_spans(0)->mutable_scope_spans(0)->mutable_spans(0)->add_attributes();
   kv->set_key("secret");
   ExportTraceServiceResponse response;
   ASSERT_TRUE(GrpcExport(request, &response).ok());
