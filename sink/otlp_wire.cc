@@ -148,6 +148,39 @@ inline bool Utf8(std::string_view s) { return AsciiOnly(s.data(), s.size()) || I
 // The wire type of each AnyValue member, by field number.
 constexpr uint32_t kAnyValueWireTypes[8] = {0, kLen, kVarint, kVarint, kFixed64, kLen, kLen, kLen};
 
+// How a field of a known message is checked: its wire type (another one makes it an unknown
+// field), whether it is singular (sent twice: declined), and what its bytes must be.
+enum class Check : uint8_t { kNone, kUtf8, kKeyValue };
+struct Rule {
+  uint32_t wire_type = 0xff;  // no field with this number
+  bool singular = false;
+  Check check = Check::kNone;
+};
+
+// By field number, from the OTLP schema.
+constexpr Rule kEventFields[] = {{},
+                                 {kFixed64, true},
+                                 {kLen, true, Check::kUtf8},
+                                 {kLen, false, Check::kKeyValue},
+                                 {kVarint, true}};
+constexpr Rule kLinkFields[] = {{},
+                                {kLen, true},  // trace_id
+                                {kLen, true},  // span_id
+                                {kLen, true, Check::kUtf8},
+                                {kLen, false, Check::kKeyValue},
+                                {kVarint, true},
+                                {kFixed32, true}};
+constexpr Rule kScopeFields[] = {{},
+                                 {kLen, true, Check::kUtf8},
+                                 {kLen, true, Check::kUtf8},
+                                 {kLen, false, Check::kKeyValue},
+                                 {kVarint, true}};
+constexpr Rule kEntityRefFields[] = {{},
+                                     {kLen, true, Check::kUtf8},
+                                     {kLen, true, Check::kUtf8},
+                                     {kLen, false, Check::kUtf8},
+                                     {kLen, false, Check::kUtf8}};
+
 class Scanner {
  public:
   explicit Scanner(ScannedRequest* out) : out_(out) {}
@@ -218,7 +251,7 @@ class Scanner {
       switch (f.number) {
         case 1:
           if (f.wire_type != kLen) break;
-          if (!Once(f, true, &seen) || !Scope(f.bytes, 3)) return false;
+          if (!Once(f, true, &seen) || !Checked(f.bytes, 3, kScopeFields)) return false;
           g.scope = f.bytes;
           g.has_scope = true;
           break;
@@ -306,11 +339,11 @@ class Scanner {
           break;
         case 11:
           if (f.wire_type != kLen) break;
-          if (!Once(f, false, &seen) || !Event(f.bytes, depth + 1)) return false;
+          if (!Once(f, false, &seen) || !Checked(f.bytes, depth + 1, kEventFields)) return false;
           break;
         case 13:
           if (f.wire_type != kLen) break;
-          if (!Once(f, false, &seen) || !Link(f.bytes, depth + 1)) return false;
+          if (!Once(f, false, &seen) || !Checked(f.bytes, depth + 1, kLinkFields)) return false;
           break;
         case 15:
           if (f.wire_type != kLen) break;
@@ -359,69 +392,21 @@ class Scanner {
     return true;
   }
 
-  bool Event(std::string_view b, int depth) {
+  // Event, Link, InstrumentationScope and EntityRef hold nothing the index needs: their
+  // fields are only checked, by the rules of their schema (kScopeFields and the others).
+  template <size_t N>
+  bool Checked(std::string_view b, int depth, const Rule (&rules)[N]) {
     uint32_t seen = 0;
     const char* p = b.data();
     const char* const end = p + b.size();
     while (p < end) {
       Field f;
       if ((p = ReadField(p, end, depth, &f)) == nullptr) return false;
-      switch (f.number) {
-        case 1:
-          if (f.wire_type != kFixed64) break;
-          if (!Once(f, true, &seen)) return false;
-          break;
-        case 2:
-          if (f.wire_type != kLen) break;
-          if (!Once(f, true, &seen) || !Utf8(f.bytes)) return false;
-          break;
-        case 3:
-          if (f.wire_type != kLen) break;
-          if (!Once(f, false, &seen) || !KeyValue(f.bytes, depth + 1)) return false;
-          break;
-        case 4:
-          if (f.wire_type != kVarint) break;
-          if (!Once(f, true, &seen)) return false;
-          break;
-        default:
-          break;
-      }
-    }
-    return true;
-  }
-
-  bool Link(std::string_view b, int depth) {
-    uint32_t seen = 0;
-    const char* p = b.data();
-    const char* const end = p + b.size();
-    while (p < end) {
-      Field f;
-      if ((p = ReadField(p, end, depth, &f)) == nullptr) return false;
-      switch (f.number) {
-        case 1:
-        case 2:
-          if (f.wire_type != kLen) break;
-          if (!Once(f, true, &seen)) return false;
-          break;
-        case 3:
-          if (f.wire_type != kLen) break;
-          if (!Once(f, true, &seen) || !Utf8(f.bytes)) return false;
-          break;
-        case 4:
-          if (f.wire_type != kLen) break;
-          if (!Once(f, false, &seen) || !KeyValue(f.bytes, depth + 1)) return false;
-          break;
-        case 5:
-          if (f.wire_type != kVarint) break;
-          if (!Once(f, true, &seen)) return false;
-          break;
-        case 6:
-          if (f.wire_type != kFixed32) break;
-          if (!Once(f, true, &seen)) return false;
-          break;
-        default:
-          break;
-      }
+      if (f.number >= N || f.wire_type != rules[f.number].wire_type) continue;  // unknown
+      const Rule& rule = rules[f.number];
+      if (!Once(f, rule.singular, &seen)) return false;
+      if (rule.check == Check::kUtf8 && !Utf8(f.bytes)) return false;
+      if (rule.check == Check::kKeyValue && !KeyValue(f.bytes, depth + 1)) return false;
     }
     return true;
   }
@@ -454,49 +439,8 @@ class Scanner {
           break;
         case 3:
           if (f.wire_type != kLen) break;
-          if (!Once(f, false, &seen) || !EntityRef(f.bytes, depth + 1)) return false;
-          break;
-        default:
-          break;
-      }
-    }
-    return true;
-  }
-
-  static bool EntityRef(std::string_view b, int depth) {
-    uint32_t seen = 0;
-    const char* p = b.data();
-    const char* const end = p + b.size();
-    while (p < end) {
-      Field f;
-      if ((p = ReadField(p, end, depth, &f)) == nullptr) return false;
-      if (f.number >= 1 && f.number <= 4 && f.wire_type == kLen) {
-        if (!Once(f, f.number <= 2, &seen) || !Utf8(f.bytes)) return false;
-      }
-    }
-    return true;
-  }
-
-  bool Scope(std::string_view b, int depth) {
-    uint32_t seen = 0;
-    const char* p = b.data();
-    const char* const end = p + b.size();
-    while (p < end) {
-      Field f;
-      if ((p = ReadField(p, end, depth, &f)) == nullptr) return false;
-      switch (f.number) {
-        case 1:
-        case 2:
-          if (f.wire_type != kLen) break;
-          if (!Once(f, true, &seen) || !Utf8(f.bytes)) return false;
-          break;
-        case 3:
-          if (f.wire_type != kLen) break;
-          if (!Once(f, false, &seen) || !KeyValue(f.bytes, depth + 1)) return false;
-          break;
-        case 4:
-          if (f.wire_type != kVarint) break;
-          if (!Once(f, true, &seen)) return false;
+          if (!Once(f, false, &seen) || !Checked(f.bytes, depth + 1, kEntityRefFields))
+            return false;
           break;
         default:
           break;
