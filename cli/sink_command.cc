@@ -54,7 +54,9 @@ int RunSink(const SinkFlags& flags) {
   absl::StatusOr<std::unique_ptr<sink::Sink>> started = sink::Sink::Start(flags.options);
   if (!started.ok()) {
     std::fprintf(stderr, "agentstorm sink: %s\n", std::string(started.status().message()).c_str());
-    return absl::IsInvalidArgument(started.status()) ? kExitUsage : kExitUnreachable;
+    return absl::IsInvalidArgument(started.status()) || absl::IsResourceExhausted(started.status())
+               ? kExitUsage
+               : kExitUnreachable;
   }
   sink::Sink& s = **started;
   if (!flags.quiet) {
@@ -109,6 +111,10 @@ void AddSinkCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--max-request-bytes", o.max_request_bytes,
                   "Largest export body after decompression (e.g. 4MiB); bigger gets RESOURCE_EXHAUSTED / 413")
       ->capture_default_str()
+      ->transform(CLI::AsSizeValue(false));
+  cmd->add_option("--prefault", o.prefault_bytes,
+                  "Map and touch this much memory for stored requests before listening (e.g. 4GiB), so a "
+                  "measurement does not pay each fresh page's first touch")
       ->transform(CLI::AsSizeValue(false));
   cmd->add_option("--capture", o.capture_path,
                   "Append every accepted request to FILE (4-byte big-endian length + ExportTraceServiceRequest)");

@@ -91,9 +91,9 @@ ExportOutcome ExportHandler::Refuse(std::string_view receiver, std::string_view 
   return out;
 }
 
-ExportOutcome ExportHandler::HandleTraces(std::string_view receiver, DecodedTraceRequest request) {
+ExportOutcome ExportHandler::HandleTraces(std::string_view receiver, DecodedTraceRequest* request) {
   const absl::Time received = absl::Now();
-  std::map<std::string_view, uint64_t> by_service = SpansByService(request.index);
+  std::map<std::string_view, uint64_t> by_service = SpansByService(request->index);
   for (const auto& [service, n] : by_service) metrics_->CountReceivedSpans(service, n);
 
   ExportOutcome out;
@@ -101,7 +101,7 @@ ExportOutcome ExportHandler::HandleTraces(std::string_view receiver, DecodedTrac
   if (partial_reject || (faults_ != nullptr && faults_->changes_data())) {
     // Faults work on the parsed message, which is then stored re-encoded.
     auto message = NewTraceRequest();
-    const std::string& bytes = request.batch->bytes;
+    const std::string& bytes = request->bytes;
     if (!message->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
       return Refuse(receiver, "traces", ExportResult::kError, "cannot re-parse an indexed request");
     }
@@ -125,13 +125,13 @@ ExportOutcome ExportHandler::HandleTraces(std::string_view receiver, DecodedTrac
       metrics_->CountDroppedSpans("sample-traces", fx.unsampled_spans);
     }
     // The resources may be renamed (rewrite-service), so per-service counts are taken after.
-    if (absl::Status s = EncodeTraceRequest(*message, &request); !s.ok()) {
+    if (absl::Status s = EncodeTraceRequest(*message, request); !s.ok()) {
       return Refuse(receiver, "traces", ExportResult::kError, std::string(s.message()));
     }
-    by_service = SpansByService(request.index);
+    by_service = SpansByService(request->index);
   }
 
-  const size_t span_count = request.index.spans.size();
+  const size_t span_count = request->index.spans.size();
   if (span_count > 0) {
     if (absl::Status s = store_->Reserve(span_count); !s.ok()) {
       for (const auto& [service, n] : by_service) metrics_->CountRejectedSpans(service, "full", n);
@@ -140,15 +140,13 @@ ExportOutcome ExportHandler::HandleTraces(std::string_view receiver, DecodedTrac
       return out;
     }
     if (capture_ != nullptr) {
-      if (absl::Status s = capture_->AppendEncoded(request.batch->bytes); !s.ok()) {
+      if (absl::Status s = capture_->AppendEncoded(request->bytes); !s.ok()) {
         store_->Unreserve(span_count);
         return Refuse(receiver, "traces", ExportResult::kError, std::string(s.message()));
       }
     }
-    request.batch->received = received;
-    // The store keeps the bytes alive, and with them the index's views.
-    store_->Commit(std::move(request.batch), request.index);
-    metrics_->span_metrics().Observe(request.index, received);
+    store_->Commit(request->bytes, request->index, received);
+    metrics_->span_metrics().Observe(request->index, received);
   }
   out.result = out.rejected_spans > 0 ? ExportResult::kPartial : ExportResult::kOk;
   metrics_->CountRequest(receiver, "traces", ExportResultName(out.result));

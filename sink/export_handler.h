@@ -52,8 +52,9 @@ class ExportHandler {
   std::optional<ExportOutcome> Admit(std::string_view receiver, std::string_view signal);
 
   // Stores a decoded, validated request (DecodeTraceBody). Data faults parse it, change it
-  // and re-encode it; without them its bytes are stored as they arrived.
-  ExportOutcome HandleTraces(std::string_view receiver, DecodedTraceRequest request);
+  // and re-encode it (into *request); without them its bytes are stored as they arrived. The
+  // store copies what it keeps: the caller may decode the next request into *request.
+  ExportOutcome HandleTraces(std::string_view receiver, DecodedTraceRequest* request);
   ExportOutcome HandleMetrics(
       std::string_view receiver,
       const opentelemetry::proto::collector::metrics::v1::ExportMetricsServiceRequest& request);

@@ -102,15 +102,19 @@ class GrpcReceiver::TraceServiceImpl
     if (std::optional<ExportOutcome> refused = handler_->Admit(kReceiver, "traces")) {
       return ToGrpcStatus(*refused);
     }
-    // One copy out of gRPC's slices: the store keeps these bytes, and indexes them in place.
-    std::string bytes;
+    // gRPC's slices are gathered into this thread's buffer, which keeps its capacity from one
+    // request to the next (as does the index): the store copies only what it keeps.
+    thread_local DecodedTraceRequest request;
+    thread_local std::vector<grpc::Slice> slices;
+    std::string bytes = std::move(request.bytes);
+    bytes.clear();
     bytes.reserve(request_bytes.Length());
-    std::vector<grpc::Slice> slices;
+    slices.clear();
     (void)request_bytes.Dump(&slices);
     for (const grpc::Slice& slice : slices) {
       bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
     }
-    DecodedTraceRequest request;
+    slices.clear();
     if (absl::Status s =
             DecodeTraceBody(std::move(bytes), BodyEncoding::kProtobuf, false, limits_, &request);
         !s.ok()) {
@@ -119,7 +123,7 @@ class GrpcReceiver::TraceServiceImpl
           absl::IsResourceExhausted(s) ? ExportResult::kTooLarge : ExportResult::kInvalid,
           std::string(s.message())));
     }
-    const ExportOutcome outcome = handler_->HandleTraces(kReceiver, std::move(request));
+    const ExportOutcome outcome = handler_->HandleTraces(kReceiver, &request);
     if (outcome.result == ExportResult::kOk || outcome.result == ExportResult::kPartial) {
       trace_v1::ExportTraceServiceResponse response;
       if (outcome.result == ExportResult::kPartial) {

@@ -161,14 +161,15 @@ class ExportEndpoint {
     }
     const DecodeLimits limits{max_request_bytes_};
     if (traces_) {
-      DecodedTraceRequest request;
+      // Per thread, so the index keeps its capacity (the body is the one httplib read).
+      thread_local DecodedTraceRequest request;
       if (absl::Status s = DecodeTraceBody(std::move(body), *encoding, gzip, limits, &request);
           !s.ok()) {
         Answer(Refusal(signal, s), *encoding, res, nullptr);
         return;
       }
       trace_v1::ExportTraceServiceResponse response;
-      Answer(handler_->HandleTraces(kReceiver, std::move(request)), *encoding, res, &response);
+      Answer(handler_->HandleTraces(kReceiver, &request), *encoding, res, &response);
     } else {
       metrics_v1::ExportMetricsServiceRequest request;
       if (absl::Status s = DecodeMetricsRequest(body, *encoding, gzip, limits, &request); !s.ok()) {

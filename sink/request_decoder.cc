@@ -104,12 +104,11 @@ absl::Status DecodeTraceRequest(std::string_view body, BodyEncoding encoding, bo
 
 absl::Status EncodeTraceRequest(const ExportTraceServiceRequest& request,
                                 DecodedTraceRequest* out) {
-  if (out->batch == nullptr) out->batch = std::make_unique<StoredBatch>();
-  out->batch->bytes.clear();
-  if (!request.SerializeToString(&out->batch->bytes)) {
+  out->bytes.clear();
+  if (!request.SerializeToString(&out->bytes)) {
     return absl::InvalidArgumentError("request cannot be serialized (over 2 GiB)");
   }
-  if (!wire::ScanTraceRequest(out->batch->bytes, &out->index)) {
+  if (!wire::ScanTraceRequest(out->bytes, &out->index)) {
     return absl::InternalError(
         "the sink's wire scanner declined libprotobuf's serialization of an accepted request");
   }
@@ -130,10 +129,9 @@ absl::Status DecodeTraceBody(std::string body, BodyEncoding encoding, bool gzip,
       gzip = false;
     }
     if (body.size() <= limits.max_decoded_bytes) {
-      out->batch = std::make_unique<StoredBatch>();
-      out->batch->bytes = std::move(body);
-      if (wire::ScanTraceRequest(out->batch->bytes, &out->index)) return absl::OkStatus();
-      body = std::move(out->batch->bytes);  // declined: libprotobuf decides below
+      out->bytes = std::move(body);
+      if (wire::ScanTraceRequest(out->bytes, &out->index)) return absl::OkStatus();
+      body = std::move(out->bytes);  // declined: libprotobuf decides below
     }
   }
   auto request = NewTraceRequest();

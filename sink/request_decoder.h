@@ -22,10 +22,11 @@ struct DecodeLimits {
   size_t max_decoded_bytes = 16 << 20;
 };
 
-// A trace export request ready for the store: its protobuf wire bytes (in `batch`) and the
-// wire scanner's index of them.
+// A trace export request ready for the store: its protobuf wire bytes and the wire scanner's
+// index of them. Receivers keep one per thread and decode into it again and again, so the
+// buffers keep their capacity: the store copies what it keeps (TraceStore::Commit).
 struct DecodedTraceRequest {
-  std::unique_ptr<StoredBatch> batch;
+  std::string bytes;
   wire::ScannedRequest index;
 };
 

@@ -1,6 +1,8 @@
 #include "sink/sink.h"
 
-#include "absl/strings/str_cat.h"
+#include <unistd.h>
+
+#include "absl/strings/str_format.h"
 #include "sink/grpc_receiver.h"
 #include "sink/http_receiver.h"
 #include "sink/listen_address.h"
@@ -41,6 +43,18 @@ absl::StatusOr<std::unique_ptr<Sink>> Sink::Start(const SinkOptions& options) {
   }
 
   std::unique_ptr<Sink> sink(new Sink(options, *std::move(faults)));
+  if (options.prefault_bytes > 0) {
+    // Touching more than the machine has would end in the OOM killer, not in an error.
+    const auto physical = static_cast<size_t>(sysconf(_SC_PHYS_PAGES)) *
+                          static_cast<size_t>(sysconf(_SC_PAGESIZE));
+    if (options.prefault_bytes >= physical) {
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "--prefault %.1f GiB is not below this machine's memory (%.1f GiB)",
+          static_cast<double>(options.prefault_bytes) / (1 << 30),
+          static_cast<double>(physical) / (1 << 30)));
+    }
+    if (absl::Status s = sink->store_.Prefault(options.prefault_bytes); !s.ok()) return s;
+  }
   if (!options.capture_path.empty()) {
     absl::StatusOr<std::unique_ptr<CaptureWriter>> capture =
         CaptureWriter::Open(options.capture_path, options.capture_sync);

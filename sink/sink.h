@@ -35,6 +35,9 @@ struct SinkOptions {
   // Largest export request body, after decompression (the collector's default is 20 MiB
   // for HTTP, 4 MiB for gRPC; agentstorm batches stay far below).
   size_t max_request_bytes = 16 << 20;
+  // Memory for stored requests to map and touch before listening (ByteArena::Prefault): a
+  // measurement then does not pay the first touch of every page (0 = as needed).
+  size_t prefault_bytes = 0;
   std::string capture_path;  // "" = no capture
   bool capture_sync = false;
   std::vector<std::string> faults;  // --fault specs, see fault_injector.h
@@ -44,7 +47,8 @@ struct SinkOptions {
 class Sink {
  public:
   // Starts every listener. Errors: InvalidArgument for a bad address, fault spec or capture
-  // path (exit code 2); Unavailable when a port cannot be bound (exit code 3).
+  // path (exit code 2); Unavailable when a port cannot be bound (exit code 3);
+  // ResourceExhausted when the prefault memory cannot be mapped.
   static absl::StatusOr<std::unique_ptr<Sink>> Start(const SinkOptions& options);
   ~Sink();
 

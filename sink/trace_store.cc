@@ -131,16 +131,33 @@ bool TraceStore::SeenBefore(TraceEntry* trace, const SpanId& span_id) {
   return false;
 }
 
-void TraceStore::Commit(std::unique_ptr<StoredBatch> batch, const wire::ScannedRequest& index) {
-  batch->groups = index.groups;
+absl::Status TraceStore::Prefault(size_t bytes) { return arena_.Prefault(bytes); }
+
+void TraceStore::Commit(std::string_view bytes, const wire::ScannedRequest& index,
+                        absl::Time received) {
+  // The copy is made before taking the lock; the index's views are moved onto it.
+  auto batch = std::make_unique<StoredBatch>();
+  batch->bytes = arena_.Copy(bytes);
+  batch->received = received;
+  const char* const from = bytes.data();
   const char* const base = batch->bytes.data();
-  const absl::Time received = batch->received;
+  auto moved = [&](std::string_view v) {
+    return v.empty() ? std::string_view() : std::string_view(base + (v.data() - from), v.size());
+  };
+  batch->groups = index.groups;
+  for (wire::ScannedGroup& g : batch->groups) {
+    g.resource = moved(g.resource);
+    g.resource_schema_url = moved(g.resource_schema_url);
+    g.scope = moved(g.scope);
+    g.scope_schema_url = moved(g.scope_schema_url);
+    g.service = moved(g.service);
+  }
   std::unique_lock lock(mu_);
   const auto batch_index = static_cast<uint32_t>(batches_.size());
   // Each group's service entry, looked up once per group.
   absl::InlinedVector<ServiceEntry*, 8> group_service(index.groups.size(), nullptr);
   for (size_t g = 0; g < index.groups.size(); ++g) {
-    const std::string_view name = index.groups[g].service;
+    const std::string_view name = batch->groups[g].service;
     auto it = services_.find(name);
     if (it == services_.end()) it = services_.emplace(std::string(name), ServiceEntry{}).first;
     it->second.first_received = std::min(it->second.first_received, received);
@@ -157,7 +174,7 @@ void TraceStore::Commit(std::unique_ptr<StoredBatch> batch, const wire::ScannedR
   for (const wire::ScannedSpan& s : index.spans) {
     const auto span_index = static_cast<uint32_t>(spans_.size());
     spans_.push_back(SpanRecord{s.trace_id, s.span_id, s.start_time_unix_nano, batch_index,
-                                static_cast<uint32_t>(s.bytes.data() - base),
+                                static_cast<uint32_t>(s.bytes.data() - from),
                                 static_cast<uint32_t>(s.bytes.size()), s.group});
     if (last_trace == nullptr || !IdEq()(last_trace_id, s.trace_id)) {
       last_trace = &traces_[s.trace_id];
@@ -170,8 +187,9 @@ void TraceStore::Commit(std::unique_ptr<StoredBatch> batch, const wire::ScannedR
       ++service.counts.duplicates;
     }
     last_trace->spans.push_back(span_index);
-    const auto op =
-        std::make_tuple(&service, absl::string_view(s.name.data(), s.name.size()), s.kind);
+    // The name as stored: operations_ keeps it.
+    const auto op = std::make_tuple(
+        &service, absl::string_view(base + (s.name.data() - from), s.name.size()), s.kind);
     if (std::find(seen_ops.begin(), seen_ops.end(), op) == seen_ops.end()) {
       service.operations.try_emplace(std::make_pair(std::get<1>(op), s.kind), received);
       if (seen_ops.size() < 64) seen_ops.push_back(op);
@@ -180,16 +198,13 @@ void TraceStore::Commit(std::unique_ptr<StoredBatch> batch, const wire::ScannedR
   batches_.push_back(std::move(batch));
 }
 
-absl::Status TraceStore::AddEncoded(std::string bytes, absl::Time received) {
-  auto batch = std::make_unique<StoredBatch>();
-  batch->bytes = std::move(bytes);
-  batch->received = received;
+absl::Status TraceStore::AddEncoded(std::string_view bytes, absl::Time received) {
   wire::ScannedRequest index;
-  if (!wire::ScanTraceRequest(batch->bytes, &index)) {
+  if (!wire::ScanTraceRequest(bytes, &index)) {
     return absl::InvalidArgumentError("not a trace request the sink can index");
   }
   if (absl::Status s = Reserve(index.spans.size()); !s.ok()) return s;
-  Commit(std::move(batch), index);
+  Commit(bytes, index, received);
   return absl::OkStatus();
 }
 
@@ -200,7 +215,7 @@ absl::Status TraceStore::Add(std::shared_ptr<const ExportTraceServiceRequest> re
 
 StoredSpan TraceStore::ToStoredSpan(const SpanRecord& r) const {
   const StoredBatch& b = *batches_[r.batch];
-  return StoredSpan{&b, r.group, std::string_view(b.bytes).substr(r.offset, r.length), b.received,
+  return StoredSpan{&b, r.group, b.bytes.substr(r.offset, r.length), b.received,
                     b.groups[r.group].service};
 }
 
@@ -232,7 +247,7 @@ bool TraceStore::SpanMatches(const SpanRecord& r, const TraceQuery& q) const {
   const StoredBatch& b = *batches_[r.batch];
   const wire::ScannedGroup& g = b.groups[r.group];
   if (!q.service.empty() && g.service != q.service) return false;
-  const std::string_view bytes = std::string_view(b.bytes).substr(r.offset, r.length);
+  const std::string_view bytes = b.bytes.substr(r.offset, r.length);
   if (!q.operation.empty() && wire::SpanName(bytes) != q.operation) return false;
   const absl::Time start = absl::FromUnixNanos(static_cast<int64_t>(r.start_time_unix_nano));
   if (start < q.start_min || start >= q.start_max) return false;
@@ -300,6 +315,8 @@ TraceStoreStats TraceStore::Stats() const {
   stats.traces = traces_.size();
   stats.requests = batches_.size();
   stats.max_spans = options_.max_spans;
+  stats.stored_bytes = arena_.used_bytes();
+  stats.mapped_bytes = arena_.mapped_bytes();
   for (const auto& [name, entry] : services_) stats.by_service[name] = entry.counts;
   return stats;
 }

@@ -5,7 +5,8 @@
 // built by the wire scanner (sink/otlp_wire.h): per span its IDs, start time and byte range.
 // Nothing is parsed on the way in; a span is parsed from its bytes when a query returns it, so
 // nothing is copied, re-ordered or coerced, and a query can rebuild resourceSpans as they were
-// sent. A stored span costs its wire size plus about 60 bytes of index.
+// sent. A stored span costs its wire size plus about 60 bytes of index. The bytes live in a
+// ByteArena (sink/byte_arena.h), copied there from the receiver's buffer when committed.
 //
 // Capacity is counted in spans. A request that does not fit is refused as a whole and nothing
 // already stored is ever evicted: what the sink acknowledged, it can always show again.
@@ -35,6 +36,7 @@
 #include "core/ids.h"
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb.h"
 #include "opentelemetry/proto/trace/v1/trace.pb.h"
+#include "sink/byte_arena.h"
 #include "sink/otlp_wire.h"
 
 namespace agentstorm::sink {
@@ -50,7 +52,7 @@ struct TraceStoreOptions {
 // One accepted request: its wire bytes and the scope groups its spans arrived in. Immutable
 // once stored, and never freed before the store.
 struct StoredBatch {
-  std::string bytes;                       // the ExportTraceServiceRequest, as accepted
+  std::string_view bytes;                  // the ExportTraceServiceRequest, as accepted
   std::vector<wire::ScannedGroup> groups;  // views into `bytes`
   absl::Time received;                     // when it was accepted
 };
@@ -101,6 +103,8 @@ struct TraceStoreStats {
   uint64_t traces = 0;
   uint64_t requests = 0;
   size_t max_spans = 0;
+  size_t stored_bytes = 0;  // of the stored requests
+  size_t mapped_bytes = 0;  // of memory mapped for them
   std::map<std::string, ServiceCounts> by_service;
 };
 
@@ -113,15 +117,18 @@ class TraceStore {
   // Reserves room for `span_count` spans. ResourceExhausted when they do not fit (counted as
   // rejected). On success the caller must call exactly one of Commit() or Unreserve().
   absl::Status Reserve(size_t span_count);
+  // Maps and touches room for `bytes` of requests now, so that storing them later does not
+  // fault (ByteArena::Prefault). ResourceExhausted when the system refuses the memory.
+  absl::Status Prefault(size_t bytes);
   void Unreserve(size_t span_count);
-  // Stores every span of `batch`, whose span count was reserved by Reserve(). `index` is the
-  // wire scanner's index of batch->bytes (ScanTraceRequest returned true); its groups are
-  // copied into the batch.
-  void Commit(std::unique_ptr<StoredBatch> batch, const wire::ScannedRequest& index);
+  // Stores every span of the request `bytes`, whose span count was reserved by Reserve().
+  // `index` is the wire scanner's index of `bytes` (ScanTraceRequest returned true). The store
+  // keeps a copy of the bytes: the caller may reuse its buffer and index afterwards.
+  void Commit(std::string_view bytes, const wire::ScannedRequest& index, absl::Time received);
 
   // Scan + Reserve() + Commit() of a serialized request. InvalidArgument when the scanner
   // declines the bytes (callers with untrusted input go through the ExportHandler instead).
-  absl::Status AddEncoded(std::string bytes, absl::Time received = absl::Now());
+  absl::Status AddEncoded(std::string_view bytes, absl::Time received = absl::Now());
   // AddEncoded() of the request's serialization.
   absl::Status Add(std::shared_ptr<const ExportTraceServiceRequest> request,
                    absl::Time received = absl::Now());
@@ -198,6 +205,7 @@ class TraceStore {
   bool SeenBefore(TraceEntry* trace, const SpanId& span_id);
 
   const TraceStoreOptions options_;
+  ByteArena arena_;  // the stored requests' bytes (its own lock)
   mutable std::shared_mutex mu_;
   size_t reserved_ = 0;  // spans stored + reserved
   uint64_t rejected_ = 0;

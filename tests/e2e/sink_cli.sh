@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # agentstorm sink as a user runs it: start on free ports, export an OTLP/JSON trace with curl,
 # read it back through the Jaeger API v3 endpoint, stop with SIGTERM (exit 0, capture closed).
-# Also: a bad fault spec exits 2, a busy port exits 3.
+# Also: a bad fault spec exits 2, a busy port exits 3, a --prefault beyond the machine's memory
+# exits 2.
 set -euo pipefail
 bin=${AGENTSTORM:?AGENTSTORM must name the agentstorm binary}
 command -v curl >/dev/null || { echo "SKIP: curl not installed"; exit 77; }
@@ -16,7 +17,7 @@ trap cleanup EXIT
 fail() { echo "FAIL: $*"; echo "--- sink stdout"; cat "$dir/out" || true; echo "--- sink stderr"; cat "$dir/err" || true; exit 1; }
 
 "$bin" sink --grpc 127.0.0.1:0 --http 127.0.0.1:0 --query 127.0.0.1:0 --capture "$dir/capture.bin" \
-  >"$dir/out" 2>"$dir/err" &
+  --prefault 64MiB >"$dir/out" 2>"$dir/err" &
 pid=$!
 for _ in $(seq 100); do
   grep -q '^query API' "$dir/out" 2>/dev/null && break
@@ -57,7 +58,11 @@ set +e
 busy=$?
 "$bin" sink --quiet --fault explode=1 >/dev/null 2>"$dir/bad.err"
 bad=$?
+"$bin" sink --quiet --grpc 127.0.0.1:0 --http "" --query "" --prefault 64TiB >/dev/null 2>"$dir/big.err"
+big=$?
 set -e
+[[ $big == 2 ]] || fail "--prefault 64TiB exited $big, want 2: $(cat "$dir/big.err")"
+grep -q -- '--prefault' "$dir/big.err" || fail "--prefault message does not name the flag: $(cat "$dir/big.err")"
 [[ $busy == 3 ]] || fail "busy port exited $busy, want 3: $(cat "$dir/busy.err")"
 [[ $bad == 2 ]] || fail "bad --fault exited $bad, want 2"
 grep -q 'explode' "$dir/bad.err" || fail "bad --fault message does not name the fault"

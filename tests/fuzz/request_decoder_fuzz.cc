@@ -60,7 +60,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   agentstorm::sink::SinkMetrics metrics;
   agentstorm::sink::ExportHandler handler(&store, (mode & 8) ? &Faults() : nullptr, nullptr,
                                           &metrics);
-  (void)handler.HandleTraces("fuzz", std::move(request));
+  (void)handler.HandleTraces("fuzz", &request);
   (void)agentstorm::EncodeOtlpJson(agentstorm::sink::AssembleTracesData(store.GetTrace(id)));
   std::string text;
   metrics.span_metrics().RenderPrometheus(&text);

@@ -120,6 +120,45 @@ TEST(TraceStore, RebuildsResourceSpansExactlyAsReceived) {
   EXPECT_EQ(data.resource_spans(1).SerializeAsString(), request.resource_spans(1).SerializeAsString());
 }
 
+TEST(TraceStore, KeepsItsOwnCopyOfTheRequestBytes) {
+  // Receivers decode every request into the same per-thread buffer: once committed, what the
+  // store shows must not depend on that buffer any more.
+  ExportTraceServiceRequest request;
+  auto* rs = AddResource(&request, "planner");
+  rs->set_schema_url("https://opentelemetry.io/schemas/1.26.0");
+  rs->mutable_scope_spans(0)->mutable_scope()->set_version("1.2.3");
+  rs->mutable_scope_spans(0)->set_schema_url("https://example.com/scope");
+  auto* span = AddSpan(rs, 1, 1, -1, "invoke_agent");
+  auto* kv = span->add_attributes();
+  kv->set_key("gen_ai.agent.name");
+  kv->mutable_value()->set_string_value("support");
+  std::string buffer = request.SerializeAsString();
+  wire::ScannedRequest index;
+  ASSERT_TRUE(wire::ScanTraceRequest(buffer, &index));
+  TraceStore store({});
+  ASSERT_TRUE(store.Reserve(index.spans.size()).ok());
+  store.Commit(buffer, index, absl::Now());
+  std::fill(buffer.begin(), buffer.end(), '\x55');
+  index.clear();
+
+  EXPECT_EQ(store.Services(), (std::vector<std::string>{"planner"}));
+  std::vector<Operation> ops = store.Operations("planner");
+  ASSERT_EQ(ops.size(), 1u);
+  EXPECT_EQ(ops[0].name, "invoke_agent");
+  TraceQuery q;
+  q.service = "planner";
+  q.operation = "invoke_agent";
+  q.attributes = {{"gen_ai.agent.name", "support"}, {"service.name", "planner"}};
+  EXPECT_EQ(store.FindTraces(q), (std::vector<TraceId>{Tid(1)}));
+  std::vector<StoredSpan> spans = store.GetTrace(Tid(1));
+  ASSERT_EQ(spans.size(), 1u);
+  EXPECT_EQ(spans[0].service, "planner");
+  opentelemetry::proto::trace::v1::TracesData data = AssembleTracesData(spans);
+  ASSERT_EQ(data.resource_spans_size(), 1);
+  EXPECT_EQ(data.resource_spans(0).SerializeAsString(), request.resource_spans(0).SerializeAsString());
+  EXPECT_EQ(store.Stats().stored_bytes, request.ByteSizeLong());
+}
+
 TEST(TraceStore, ListsServicesAndOperations) {
   TraceStore store({});
   ExportTraceServiceRequest request;
