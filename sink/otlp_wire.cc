@@ -1,6 +1,7 @@
 #include "sink/otlp_wire.h"
 
 #include <cstring>
+#include <optional>
 
 namespace agentstorm::sink::wire {
 namespace {
@@ -449,9 +450,63 @@ class Scanner {
     return true;
   }
 
+  // The KeyValue every OTLP exporter writes: the key (field 1), then the value (field 2)
+  // holding one string, bool, int or double, every length under 128 bytes. Read in one
+  // straight pass; nullopt when `b` has any other shape (the loop below reads it then), else
+  // the verdict the loop would give.
+  static std::optional<bool> CanonicalKeyValue(std::string_view b, std::string_view* key,
+                                               Value* value) {
+    const auto* p = reinterpret_cast<const uint8_t*>(b.data());
+    const auto* const end = p + b.size();
+    if (end - p < 4 || p[0] != 0x0a || p[1] >= 0x80 || p[1] > end - p - 4) return std::nullopt;
+    const std::string_view k(reinterpret_cast<const char*>(p + 2), p[1]);
+    p += 2 + p[1];
+    if (p[0] != 0x12 || p[1] >= 0x80 || p[1] != end - p - 2) return std::nullopt;
+    p += 2;
+    Value v;
+    if (p < end) {
+      switch (p[0]) {
+        case 0x0a:  // string_value
+          if (end - p < 2 || p[1] >= 0x80 || p[1] != end - p - 2) return std::nullopt;
+          v.type = Value::Type::kString;
+          v.bytes = std::string_view(reinterpret_cast<const char*>(p + 2), p[1]);
+          if (!Utf8(v.bytes)) return false;
+          break;
+        case 0x10:  // bool_value
+          if (end - p != 2 || p[1] >= 0x80) return std::nullopt;
+          v.type = Value::Type::kBool;
+          v.bool_value = p[1] != 0;
+          break;
+        case 0x18: {  // int_value
+          uint64_t n;
+          const char* q = ReadVarint(reinterpret_cast<const char*>(p + 1),
+                                     reinterpret_cast<const char*>(end), &n);
+          if (q != reinterpret_cast<const char*>(end)) return std::nullopt;
+          v.type = Value::Type::kInt;
+          v.int_value = static_cast<int64_t>(n);
+          break;
+        }
+        case 0x21:  // double_value
+          if (end - p != 9) return std::nullopt;
+          v.type = Value::Type::kDouble;
+          std::memcpy(&v.double_value, p + 1, 8);
+          break;
+        default:
+          return std::nullopt;
+      }
+    }
+    if (!Utf8(k)) return false;
+    if (key != nullptr) *key = k;
+    if (value != nullptr) *value = v;
+    return true;
+  }
+
   bool KeyValue(std::string_view b, int depth, std::string_view* key = nullptr,
                 Value* value = nullptr) {
     if (depth > kMaxDepth) return false;
+    if (depth + 1 <= kMaxDepth) {
+      if (std::optional<bool> ok = CanonicalKeyValue(b, key, value)) return *ok;
+    }
     uint32_t seen = 0;
     const char* p = b.data();
     const char* const end = p + b.size();
