@@ -56,6 +56,7 @@ struct BenchFlags {
   std::string peer_dir;  // where npm installs the peer (default: beside the binary)
   int threads = 0;
   size_t sink_max_spans = 60'000'000;
+  std::string sink_prefault = "auto";
   std::string rss_samples = "3";
   std::vector<std::string> sink_faults;  // passed to the child sink as --fault
 };
@@ -101,7 +102,7 @@ class ChildSink {
  public:
   ~ChildSink() { Stop(); }
 
-  absl::Status Start(size_t max_spans, const std::vector<std::string>& faults) {
+  absl::Status Start(size_t max_spans, size_t prefault, const std::vector<std::string>& faults) {
     int out[2];
     if (pipe(out) != 0) return absl::InternalError("pipe failed");
     const std::string self = fs::read_symlink("/proc/self/exe").string();
@@ -113,7 +114,8 @@ class ChildSink {
       close(out[0]);
       close(out[1]);
       std::vector<std::string> args = {self, "sink",    "--grpc",      "127.0.0.1:0", "--http",
-                                       "",   "--query", "127.0.0.1:0", "--max-spans", max};
+                                       "",   "--query", "127.0.0.1:0", "--max-spans", max,
+                                       "--prefault", std::to_string(prefault)};
       for (const std::string& f : faults) {
         args.push_back("--fault");
         args.push_back(f);
@@ -387,6 +389,43 @@ PhaseResult RunOtelJs(const BenchFlags& flags, double seconds, ChildSink* sink, 
   return r;
 }
 
+// How much memory the child sink prefaults (sink --prefault). "auto": room for what the
+// agentstorm phase may store at up to 2M spans/s (or the --rate given), and the peer's phase,
+// at the scenario's encoded size per span; at most a third of the machine's memory. Under a
+// hypervisor the first touch of each fresh page can cost more than receiving the span that
+// fills it (docs/performance.md), which would measure the host rather than the generator.
+absl::StatusOr<size_t> PrefaultBytes(const BenchFlags& flags,
+                                     const std::shared_ptr<const Scenario>& sc, double seconds,
+                                     double memory) {
+  if (flags.sink_prefault != "auto") {
+    absl::StatusOr<double> bytes = ParseByteSize(flags.sink_prefault);
+    if (!bytes.ok()) {
+      return absl::InvalidArgumentError("bad --sink-prefault " + flags.sink_prefault +
+                                        " (\"auto\", 0 or a size such as 4GiB)");
+    }
+    return static_cast<size_t>(*bytes);
+  }
+  if (!flags.sink_faults.empty()) return 0;  // faults parse and re-encode: not a speed run
+  absl::StatusOr<agentstorm::Rate> rate = ParseRate(flags.rate);
+  TraceSynthesizer synth(sc, SynthesizerOptions{});
+  double spans_per_second = 2e6;
+  if (rate.ok() && !rate->max) {
+    spans_per_second = 1.25 * rate->per_second *
+                       (rate->unit == RateUnit::kSpansPerSecond ? 1 : synth.MeanSpansPerTrace());
+  }
+  SynthesizedTrace meta;
+  std::string bytes;
+  uint64_t spans = 0;
+  for (uint64_t i = 0; i < 200; ++i) {
+    synth.SynthesizeEncoded(i, -1, &meta, &bytes);
+    spans += meta.span_count;
+  }
+  const double per_span = spans > 0 ? static_cast<double>(bytes.size()) / spans : 0;
+  double want = seconds * spans_per_second * per_span;
+  if (flags.peer == "otel-js") want += seconds * 150e3 * per_span;
+  return static_cast<size_t>(std::min(want, memory / 3));
+}
+
 int RunBench(const BenchFlags& flags) {
   auto seconds = ParseDurationSeconds(flags.duration);
   if (!seconds.ok() || *seconds <= 0) return Fail("bad --duration " + flags.duration, kExitUsage);
@@ -400,15 +439,24 @@ int RunBench(const BenchFlags& flags) {
   if (!flags.peer.empty() && flags.peer != "otel-js")
     return Fail("unknown --peer " + flags.peer + " (known: otel-js)", kExitUsage);
 
+  const double memory = static_cast<double>(sysconf(_SC_PHYS_PAGES)) * sysconf(_SC_PAGESIZE);
+  absl::StatusOr<size_t> prefault = PrefaultBytes(flags, *sc, *seconds, memory);
+  if (!prefault.ok()) return Fail(std::string(prefault.status().message()), kExitUsage);
   ChildSink sink;
-  absl::Status started = sink.Start(flags.sink_max_spans, flags.sink_faults);
+  const auto sink_start = Clock::now();
+  absl::Status started = sink.Start(flags.sink_max_spans, *prefault, flags.sink_faults);
   if (!started.ok()) return Fail(std::string(started.message()), kExitUnreachable);
-  std::cout << absl::StrFormat(
-      "machine: %u cores, %.1f GiB; scenario %s (%.1f spans/trace)\n",
-      std::thread::hardware_concurrency(),
-      static_cast<double>(sysconf(_SC_PHYS_PAGES)) * sysconf(_SC_PAGESIZE) / (1 << 30),
-      fs::path(path).stem().string(),
-      TraceSynthesizer(*sc, SynthesizerOptions{}).MeanSpansPerTrace());
+  const double sink_start_seconds = std::chrono::duration<double>(Clock::now() - sink_start).count();
+  std::cout << absl::StrFormat("machine: %u cores, %.1f GiB; scenario %s (%.1f spans/trace)\n",
+                               std::thread::hardware_concurrency(), memory / (1 << 30),
+                               fs::path(path).stem().string(),
+                               TraceSynthesizer(*sc, SynthesizerOptions{}).MeanSpansPerTrace());
+  if (*prefault > 0) {
+    std::cout << absl::StrFormat(
+        "sink: %.1f GiB for stored spans mapped and touched before the run, in %.1fs "
+        "(--sink-prefault 0 measures that first touch too)\n",
+        static_cast<double>(*prefault) / (1 << 30), sink_start_seconds);
+  }
   int code = kExitOk;
   PhaseResult a = RunAgentstorm(flags, *sc, *seconds, &sink, &code);
   if (!a.ok && code != kExitViolation) return code;
@@ -448,6 +496,10 @@ void AddBenchCommand(CLI::App& app, int* exit_code) {
       ->capture_default_str();
   cmd->add_option("--sink-max-spans", flags->sink_max_spans,
                   "Capacity of the embedded sink's store")
+      ->capture_default_str();
+  cmd->add_option("--sink-prefault", flags->sink_prefault,
+                  "Memory the embedded sink maps and touches before the run (see sink --prefault): "
+                  "\"auto\" = room for what it may store, 0 = none, or a size such as 4GiB")
       ->capture_default_str();
   cmd->add_option(
       "--sink-fault", flags->sink_faults,
