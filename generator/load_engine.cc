@@ -177,6 +177,7 @@ class LoadEngine::Impl {
 };
 
 bool LoadEngine::Impl::WaitUntil(Clock::time_point t) {
+  if (Clock::now() >= t) return true;  // due already, as every arrival is at --rate max
   std::unique_lock<std::mutex> l(wake_mu_);
   while (Clock::now() < t) {
     if (stop_scheduling_ || drain_) return false;
@@ -209,19 +210,31 @@ void LoadEngine::Impl::Worker() {
   std::string staged;
   BatchBuilder b;
   const nanoseconds linger = options_.batch_linger;
+  // Closed loop (`--rate max`), arrivals are due the moment they are asked for: a worker takes
+  // a few per lock, so that the workers do not queue on the scheduler once per trace. Open
+  // loop, one at a time: each is waited for at its own intended time.
+  const size_t take = scheduler_.closed_loop() ? 16 : 1;
+  std::vector<Arrival> taken;
+  size_t next_taken = 0;
   for (;;) {
-    std::optional<Arrival> a;
-    {
+    if (next_taken == taken.size()) {
+      taken.clear();
+      next_taken = 0;
       // After a stop, arrivals intended before it are still part of the run (late ones are
       // sent, or counted as not sent once draining); later ones are not.
       std::lock_guard<std::mutex> l(sched_mu_);
-      if (!schedule_done_) {
-        a = scheduler_.Next(NowOffset());
+      while (!schedule_done_ && taken.size() < take) {
+        std::optional<Arrival> a = scheduler_.Next(NowOffset());
         if (a && stop_scheduling_ && a->offset.count() > stop_offset_ns_.load()) a.reset();
-        if (!a) schedule_done_ = true;
+        if (!a) {
+          schedule_done_ = true;
+          break;
+        }
+        taken.push_back(*a);
       }
     }
-    if (!a) break;
+    if (next_taken == taken.size()) break;
+    const Arrival* a = &taken[next_taken++];
     staged.clear();
     if (options_.on_trace) {
       // The callback reads the spans: build the messages (the reference path) and serialize them.
