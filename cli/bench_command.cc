@@ -243,6 +243,8 @@ PhaseResult RunAgentstorm(const BenchFlags& flags, const std::shared_ptr<const S
   eo.protocol = OtlpProtocol::kGrpc;
   eo.insecure = true;
   eo.max_in_flight = 32;
+  // One connection per core: the sink reads each connection on one thread at a time.
+  eo.connections = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   auto exporter = MakeExporter(eo);
   if (!exporter.ok()) {
     *code = Fail(std::string(exporter.status().message()), kExitUsage);

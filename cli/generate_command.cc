@@ -90,6 +90,11 @@ std::shared_ptr<GenerateFlagSet> AddGenerateFlags(CLI::App* cmd) {
   cmd->add_option("--key", set->key, "PEM client private key (mTLS)");
   cmd->add_option("--batch-spans", flags->batch_spans, "spans per export request");
   cmd->add_option("--max-batch-bytes", flags->max_batch_bytes, "upper bound of a request's size");
+  cmd->add_option("--connections", flags->connections,
+                  "gRPC connections per endpoint, used in turn (a receiver reads each connection on "
+                  "one thread)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 64));
   cmd->add_option("--ledger", flags->ledger, "write the run's ledger to FILE");
   cmd->add_flag("--quiet", flags->quiet, "no progress lines");
   cmd->add_option("--summary-json", flags->summary_json, "write the final summary as JSON to FILE");

@@ -39,6 +39,7 @@ struct GenerateFlags {
   std::optional<std::string> key_file;
   uint32_t batch_spans = 0;        // --batch-spans (0 = default)
   uint64_t max_batch_bytes = 0;    // --max-batch-bytes (0 = default)
+  int connections = 1;             // --connections (gRPC)
   std::string ledger;              // --ledger FILE ("" = none)
   bool dry_run = false;
   std::string format = "otlp-json";  // --format otlp-json | tree (dry run only)

@@ -115,6 +115,7 @@ int RunGenerate(const GenerateFlags& flags, const char* command, LoadSummary* lo
     ef.cert_file = flags.cert_file;
     ef.key_file = flags.key_file;
     ef.max_in_flight = options.max_in_flight;
+    ef.connections = flags.connections;
     auto eo = BuildExporterOptions(ef);
     if (!eo.ok()) return Usage(command, std::string(eo.status().message()));
     auto exporter = MakeExporter(*eo);

@@ -278,6 +278,7 @@ absl::Status ValidateExporterOptions(const ExporterOptions& o) {
   if (absl::Status s = CheckReadable("key", o.key_file); !s.ok()) return s;
   if (o.timeout.count() <= 0) return Invalid("timeout", "must be positive");
   if (o.max_in_flight < 1) return Invalid("max in-flight requests", "must be at least 1");
+  if (o.connections < 1 || o.connections > 64) return Invalid("connections", "must be 1 to 64");
   const RetryOptions& r = o.retry;
   if (r.initial_backoff.count() <= 0) return Invalid("retry initial backoff", "must be positive");
   if (r.max_backoff < r.initial_backoff) {
@@ -303,6 +304,9 @@ std::string DescribeExporterOptions(const ExporterOptions& o) {
   std::string out =
       absl::StrCat(ProtocolName(o.protocol), " ", RedactUrl(o.endpoint), " (",
                    o.compression == OtlpCompression::kGzip ? "gzip" : "uncompressed", ", ", tls);
+  if (o.protocol == OtlpProtocol::kGrpc && o.connections > 1) {
+    absl::StrAppend(&out, ", ", o.connections, " connections");
+  }
   if (!o.headers.empty()) {
     absl::StrAppend(&out,
                     ", headers: ", absl::StrJoin(o.headers, " ", [](std::string* s, const auto& h) {
@@ -400,6 +404,7 @@ absl::StatusOr<ExporterOptions> BuildExporterOptions(const ExporterFlags& flags,
   }
   if (flags.timeout) o.timeout = *flags.timeout;
   if (flags.max_in_flight) o.max_in_flight = *flags.max_in_flight;
+  if (flags.connections) o.connections = *flags.connections;
 
   if (absl::Status s = ValidateExporterOptions(o); !s.ok()) return s;
   return o;

@@ -61,6 +61,10 @@ struct ExporterOptions {
   std::string key_file;                      // PEM client private key (mTLS); requires cert_file
   std::chrono::milliseconds timeout{10000};  // per request attempt
   int max_in_flight = 16;                    // concurrent requests on the wire
+  // gRPC: connections opened to the endpoint, each request on the next in turn. One HTTP/2
+  // connection is read by one receiver thread at a time, so a multi-threaded collector or
+  // sink parallelizes only across connections. http/*: ignored (one client per request slot).
+  int connections = 1;
   RetryOptions retry;
 };
 
@@ -83,6 +87,7 @@ struct ExporterFlags {
   std::optional<std::string> key_file;
   std::optional<std::chrono::milliseconds> timeout;
   std::optional<int> max_in_flight;
+  std::optional<int> connections;
 };
 
 // Looks up an environment variable; nullopt when unset. Empty values count as unset (spec).

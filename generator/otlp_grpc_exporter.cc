@@ -8,6 +8,7 @@
 #include <grpcpp/support/byte_buffer.h>
 #include <grpcpp/support/channel_arguments.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 #include <vector>
@@ -80,6 +81,7 @@ absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> MakeCredentials(const 
 
 struct OtlpGrpcExporter::Rpc {
   Call* call = nullptr;
+  size_t channel = 0;  // index into channels_
   grpc::ClientContext context;
   grpc::ByteBuffer request;
   grpc::ByteBuffer response;
@@ -113,23 +115,29 @@ absl::StatusOr<std::unique_ptr<OtlpGrpcExporter>> OtlpGrpcExporter::Create(
   if (options.protocol != OtlpProtocol::kGrpc) {
     return absl::InvalidArgumentError("OtlpGrpcExporter needs protocol grpc");
   }
-  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = MakeOtlpGrpcChannel(options);
-  if (!channel.ok()) return channel.status();
+  // Each channel has its own subchannel pool (MakeOtlpGrpcChannel), so its own connection.
+  std::vector<std::shared_ptr<grpc::Channel>> channels;
+  for (int i = 0; i < std::max(1, options.connections); ++i) {
+    absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = MakeOtlpGrpcChannel(options);
+    if (!channel.ok()) return channel.status();
+    channels.push_back(*std::move(channel));
+  }
   return std::unique_ptr<OtlpGrpcExporter>(
-      new OtlpGrpcExporter(options, std::move(jitter), *std::move(channel)));
+      new OtlpGrpcExporter(options, std::move(jitter), std::move(channels)));
 }
 
 OtlpGrpcExporter::OtlpGrpcExporter(const ExporterOptions& options, RetryPolicy::JitterSource jitter,
-                                   std::shared_ptr<grpc::Channel> channel)
-    : RetryingExporter(options, std::move(jitter)),
-      channel_(std::move(channel)),
-      stub_(std::make_unique<grpc::GenericStub>(channel_)) {}
+                                   std::vector<std::shared_ptr<grpc::Channel>> channels)
+    : RetryingExporter(options, std::move(jitter)), channels_(std::move(channels)) {
+  for (const auto& channel : channels_) stubs_.push_back(std::make_unique<grpc::GenericStub>(channel));
+}
 
 OtlpGrpcExporter::~OtlpGrpcExporter() { Shutdown(std::chrono::milliseconds(0)); }
 
 void OtlpGrpcExporter::StartAttempt(Call* call) {
   auto* rpc = new Rpc;
   rpc->call = call;
+  rpc->channel = next_channel_.fetch_add(1, std::memory_order_relaxed) % channels_.size();
   rpc->context.set_deadline(std::chrono::system_clock::now() + options().timeout);
   for (const auto& [key, value] : options().headers) {
     rpc->context.AddMetadata(absl::AsciiStrToLower(key), value);
@@ -150,7 +158,7 @@ void OtlpGrpcExporter::StartAttempt(Call* call) {
     // TryCancel before the call starts is remembered by the context and applied at start.
     if (cancelling_) rpc->context.TryCancel();
   }
-  stub_->UnaryCall(&rpc->context, kExportMethod, grpc::StubOptions(), &rpc->request, &rpc->response,
+  stubs_[rpc->channel]->UnaryCall(&rpc->context, kExportMethod, grpc::StubOptions(), &rpc->request, &rpc->response,
                    [this, rpc](grpc::Status status) {
                      OnDone(rpc, status.error_code(), status.error_message(),
                             status.error_details());
@@ -190,9 +198,9 @@ void OtlpGrpcExporter::OnDone(Rpc* rpc, int code, const std::string& message,
     // UNAVAILABLE / DEADLINE_EXCEEDED while the channel is not connected means no server
     // answered: refused, DNS failure, TLS handshake failure, or connect timeout.
     if (code == grpc::StatusCode::UNAVAILABLE || code == grpc::StatusCode::DEADLINE_EXCEEDED) {
-      outcome.connection_failed = channel_->GetState(false) != GRPC_CHANNEL_READY;
+      outcome.connection_failed = channels_[rpc->channel]->GetState(false) != GRPC_CHANNEL_READY;
     } else if (code == grpc::StatusCode::CANCELLED) {
-      outcome.connection_failed = channel_->GetState(false) != GRPC_CHANNEL_READY;
+      outcome.connection_failed = channels_[rpc->channel]->GetState(false) != GRPC_CHANNEL_READY;
     }
   }
   Call* call = rpc->call;

@@ -1,7 +1,8 @@
 // OtlpGrpcExporter: OTLP/gRPC trace exporter (TraceService/Export).
 //
-// Asynchronous (gRPC callback API): up to ExporterOptions::max_in_flight RPCs share one HTTP/2
-// channel; more batches wait in a queue. The batch payload, already a serialized
+// Asynchronous (gRPC callback API): up to ExporterOptions::max_in_flight RPCs share
+// ExporterOptions::connections HTTP/2 channels (one connection each), taken in turn; more
+// batches wait in a queue. The batch payload, already a serialized
 // ExportTraceServiceRequest, goes on the wire as is through a generic stub (no parse and
 // re-serialize). gzip via gRPC message compression; TLS with a CA, mTLS with a client
 // certificate, plaintext for http:// or insecure; headers become call metadata (lowercased);
@@ -14,9 +15,11 @@
 #include <grpcpp/client_context.h>
 #include <grpcpp/generic/generic_stub.h>
 
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <set>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "generator/retrying_exporter.h"
@@ -45,14 +48,15 @@ class OtlpGrpcExporter final : public RetryingExporter {
  private:
   struct Rpc;
   OtlpGrpcExporter(const ExporterOptions& options, RetryPolicy::JitterSource jitter,
-                   std::shared_ptr<grpc::Channel> channel);
+                   std::vector<std::shared_ptr<grpc::Channel>> channels);
 
   void StartAttempt(Call* call) override;
   void CancelAttempts() override;
   void OnDone(Rpc* rpc, int code, const std::string& message, const std::string& details);
 
-  std::shared_ptr<grpc::Channel> channel_;
-  std::unique_ptr<grpc::GenericStub> stub_;
+  std::vector<std::shared_ptr<grpc::Channel>> channels_;
+  std::vector<std::unique_ptr<grpc::GenericStub>> stubs_;  // one per channel
+  std::atomic<size_t> next_channel_{0};
   std::mutex mu_;
   std::set<grpc::ClientContext*> live_;
   bool cancelling_ = false;

@@ -40,8 +40,9 @@ stored_spans() {
 }
 json() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))" "$@"; }
 
-# 1. gRPC, with a ledger: every span acknowledged, and the sink stored exactly those.
-"$bin" generate smoke --endpoint "http://$grpc" --rate 200/s --duration 2s --seed 7 \
+# 1. gRPC over 3 connections, with a ledger: every span acknowledged, and the sink stored
+# exactly those.
+"$bin" generate smoke --endpoint "http://$grpc" --rate 200/s --duration 2s --seed 7 --connections 3 \
   --ledger "$dir/grpc.ledger" --summary-json "$dir/grpc.json" --quiet >"$dir/grpc.out" 2>"$dir/grpc.err" ||
   fail "grpc run exited $?"
 [[ $(json "$dir/grpc.json" "d['accounting_adds_up']") == True ]] || fail "grpc books do not balance"
@@ -50,6 +51,7 @@ ack=$(json "$dir/grpc.json" "d['endpoints'][0]['spans']['acknowledged']")
 [[ $ack == $(json "$dir/grpc.json" "d['spans']['scheduled']") ]] || fail "not every span acknowledged"
 [[ $(stored_spans) == "$ack" ]] || fail "sink stored $(stored_spans) spans, generator acknowledged $ack"
 grep -q "acknowledged" "$dir/grpc.out" || fail "no text summary"
+grep -q "3 connections" "$dir/grpc.out" || fail "summary does not say 3 connections: $(cat "$dir/grpc.out")"
 
 # 2. OTLP/HTTP protobuf to the same sink.
 before=$(stored_spans)

@@ -190,6 +190,12 @@ TEST(ExporterOptions, ValidationRejectsInconsistentSettings) {
   o.max_in_flight = 0;
   EXPECT_FALSE(ValidateExporterOptions(o).ok());
 
+  for (int connections : {0, 65}) {
+    o = ExporterOptions{};
+    o.connections = connections;
+    EXPECT_THAT(std::string(ValidateExporterOptions(o).message()), HasSubstr("connections"));
+  }
+
   o = ExporterOptions{};
   o.retry.multiplier = 0.5;
   EXPECT_FALSE(ValidateExporterOptions(o).ok());

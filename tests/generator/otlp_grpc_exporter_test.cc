@@ -9,6 +9,7 @@
 #include <atomic>
 #include <deque>
 #include <map>
+#include <set>
 #include <thread>
 
 #include "generator/exporter_factory.h"
@@ -60,6 +61,7 @@ class FakeCollector final
     {
       std::lock_guard<std::mutex> lock(mu_);
       arrivals_.push_back(Clock::now());
+      peers_.insert(context->peer());
       for (const auto& [k, v] : context->client_metadata()) {
         metadata_[std::string(k.data(), k.size())] = std::string(v.data(), v.size());
       }
@@ -106,12 +108,18 @@ class FakeCollector final
     std::lock_guard<std::mutex> lock(mu_);
     return max_concurrent_;
   }
+  // Client addresses seen: one per connection.
+  std::set<std::string> Peers() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return peers_;
+  }
 
  private:
   std::mutex mu_;
   std::deque<Answer> script_;
   std::vector<Clock::time_point> arrivals_;
   std::map<std::string, std::string> metadata_;
+  std::set<std::string> peers_;
   int spans_stored_ = 0;
   int concurrent_ = 0;
   int max_concurrent_ = 0;
@@ -327,6 +335,24 @@ TEST(OtlpGrpcExporter, BoundsRequestsInFlightAndQueuesTheRest) {
   EXPECT_EQ(server.collector().MaxConcurrent(), 2);
   EXPECT_EQ(server.collector().SpansStored(), 12);
   EXPECT_EQ(exporter->InFlight(), 0);
+}
+
+TEST(OtlpGrpcExporter, SpreadsRequestsOverItsConnectionsInTurn) {
+  for (int connections : {1, 3}) {
+    FakeServer server;
+    ExporterOptions o = FastOptions(server.port());
+    o.connections = connections;
+    auto exporter = MakeGrpc(o);
+    ResultCollector results;
+    for (int i = 0; i < 9; ++i) exporter->Export(MakeBatch(2, i + 1), results.Callback());
+    for (const ExportResult& r : results.Wait(9)) {
+      EXPECT_EQ(r.outcome, ExportResult::Outcome::kAcknowledged);
+      ExpectAccounted(r, 2);
+    }
+    EXPECT_EQ(server.collector().Peers().size(), static_cast<size_t>(connections))
+        << "each connection has its own client port";
+    EXPECT_EQ(server.collector().SpansStored(), 18);
+  }
 }
 
 TEST(OtlpGrpcExporter, ShutdownWithAHungServerCompletesEveryCallback) {
