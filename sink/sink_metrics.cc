@@ -113,6 +113,14 @@ std::string SinkMetrics::RenderPrometheus(const TraceStoreStats& store) const {
   absl::StrAppend(&out, "# HELP agentstorm_sink_store_capacity_spans The store's --max-spans.\n",
                   "# TYPE agentstorm_sink_store_capacity_spans gauge\n",
                   "agentstorm_sink_store_capacity_spans ", store.max_spans, "\n");
+  absl::StrAppend(&out, "# HELP agentstorm_sink_store_bytes Bytes of the requests held by the store.\n",
+                  "# TYPE agentstorm_sink_store_bytes gauge\n", "agentstorm_sink_store_bytes ",
+                  store.stored_bytes, "\n");
+  absl::StrAppend(&out,
+                  "# HELP agentstorm_sink_store_mapped_bytes Memory mapped for those bytes "
+                  "(prefaulted, in use, or left at block ends).\n",
+                  "# TYPE agentstorm_sink_store_mapped_bytes gauge\n",
+                  "agentstorm_sink_store_mapped_bytes ", store.mapped_bytes, "\n");
   absl::StrAppend(&out, "# HELP agentstorm_sink_store_traces Distinct trace IDs held by the store.\n",
                   "# TYPE agentstorm_sink_store_traces gauge\n", "agentstorm_sink_store_traces ",
                   store.traces, "\n");

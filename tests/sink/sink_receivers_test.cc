@@ -504,6 +504,11 @@ TEST_F(SinkTest, MetricsEndpointCountsSpansRequestsAndDataPoints) {
   EXPECT_THAT(r->body, HasSubstr("agentstorm_sink_requests_total{receiver=\"http\",signal="
                                  "\"traces\",result=\"invalid\"} 1\n"));
   EXPECT_THAT(r->body, HasSubstr("agentstorm_sink_metric_data_points_received_total 3\n"));
+  const size_t stored_bytes =
+      MakeRequest("planner", 2, 3).ByteSizeLong() + MakeRequest("planner", 1, 1).ByteSizeLong();
+  EXPECT_THAT(r->body, HasSubstr(absl::StrCat("agentstorm_sink_store_bytes ", stored_bytes, "\n")));
+  EXPECT_THAT(r->body, HasSubstr("agentstorm_sink_store_mapped_bytes 67108864\n"))
+      << "one 64 MiB block of the arena";
 }
 
 TEST_F(SinkTest, CaptureHoldsWhatWasStoredAfterFaults) {
