@@ -158,11 +158,11 @@ void OtlpGrpcExporter::StartAttempt(Call* call) {
     // TryCancel before the call starts is remembered by the context and applied at start.
     if (cancelling_) rpc->context.TryCancel();
   }
-  stubs_[rpc->channel]->UnaryCall(&rpc->context, kExportMethod, grpc::StubOptions(), &rpc->request, &rpc->response,
-                   [this, rpc](grpc::Status status) {
-                     OnDone(rpc, status.error_code(), status.error_message(),
-                            status.error_details());
-                   });
+  stubs_[rpc->channel]->UnaryCall(&rpc->context, kExportMethod, grpc::StubOptions(),
+                                  &rpc->request, &rpc->response, [this, rpc](grpc::Status status) {
+                                    OnDone(rpc, status.error_code(), status.error_message(),
+                                           status.error_details());
+                                  });
 }
 
 void OtlpGrpcExporter::OnDone(Rpc* rpc, int code, const std::string& message,

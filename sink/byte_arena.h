@@ -45,14 +45,16 @@ class ByteArena {
     size_t size = 0;
     size_t used = 0;
   };
-  // A new block of at least `min_bytes`; nullptr when the system refuses.
+  // A new mapping of `bytes` (a multiple of 2 MiB), 2 MiB aligned; nullptr when refused.
   static char* Map(size_t bytes);
   // Reserves `n` bytes; nullptr when a block cannot be mapped. Holds mu_.
   char* Reserve(size_t n);
 
   mutable std::mutex mu_;
-  std::vector<Block> blocks_;  // the last one is the one being filled (others are full)
-  size_t current_ = 0;         // index of the block Copy() fills next
+  // In mapping order. Blocks before current_ are done with; those after it are prefaulted
+  // and empty, or (larger than kBlockBytes) full from the start.
+  std::vector<Block> blocks_;
+  size_t current_ = 0;  // index of the block Copy() fills next
   size_t used_ = 0;
   size_t mapped_ = 0;
 };

@@ -187,9 +187,8 @@ void TraceStore::Commit(std::string_view bytes, const wire::ScannedRequest& inde
       ++service.counts.duplicates;
     }
     last_trace->spans.push_back(span_index);
-    // The name as stored: operations_ keeps it.
-    const auto op = std::make_tuple(
-        &service, absl::string_view(base + (s.name.data() - from), s.name.size()), s.kind);
+    const std::string_view name = moved(s.name);  // operations_ keeps it: the stored copy
+    const auto op = std::make_tuple(&service, absl::string_view(name.data(), name.size()), s.kind);
     if (std::find(seen_ops.begin(), seen_ops.end(), op) == seen_ops.end()) {
       service.operations.try_emplace(std::make_pair(std::get<1>(op), s.kind), received);
       if (seen_ops.size() < 64) seen_ops.push_back(op);
