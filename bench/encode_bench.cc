@@ -4,9 +4,9 @@
 
 #include <filesystem>
 
-#include "generator/encode_comparison.h"
-#include "generator/scenario_loader.h"
-#include "generator/trace_synthesizer.h"
+#include "scenario/scenario_loader.h"
+#include "synth/encode_comparison.h"
+#include "synth/trace_synthesizer.h"
 
 namespace agentstorm {
 namespace {

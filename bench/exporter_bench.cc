@@ -12,7 +12,7 @@
 #include <mutex>
 #include <thread>
 
-#include "generator/exporter_factory.h"
+#include "export/exporter_factory.h"
 #include "opentelemetry/proto/collector/trace/v1/trace_service.grpc.pb.h"
 
 namespace agentstorm {

@@ -8,7 +8,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "generator/ledger.h"
+#include "core/ledger.h"
 
 namespace agentstorm {
 namespace {

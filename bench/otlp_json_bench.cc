@@ -2,9 +2,8 @@
 // handful of typed attributes and one event. Reports bytes/s and spans/s.
 #include <benchmark/benchmark.h>
 
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "core/otlp_json.h"
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb.h"
@@ -46,8 +45,10 @@ ExportTraceServiceRequest MakeBatch() {
       add("gen_ai.usage.input_tokens")->set_int_value(1536 + s);
       add("gen_ai.usage.output_tokens")->set_int_value(212);
       add("gen_ai.request.temperature")->set_double_value(0.25);
-      add("gen_ai.response.finish_reasons")->mutable_array_value()->add_values()->set_string_value(
-          "stop");
+      add("gen_ai.response.finish_reasons")
+          ->mutable_array_value()
+          ->add_values()
+          ->set_string_value("stop");
       auto* event = span->add_events();
       event->set_name("gen_ai.content.prompt");
       event->set_time_unix_nano(span->start_time_unix_nano() + 1000);

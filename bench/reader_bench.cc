@@ -6,11 +6,11 @@
 #include <benchmark/benchmark.h>
 #include <httplib.h>
 #include <netinet/tcp.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <string>
 #include <thread>
-#include <unistd.h>
 
 #include "absl/container/flat_hash_map.h"
 #include "checker/readers/file_reader.h"
@@ -101,10 +101,14 @@ void BM_FileCaptureOpenAndPoll(benchmark::State& state) {
   }
   std::filesystem::remove(path);
   if (found != traces) state.SkipWithError("not every trace was found");
-  state.counters["traces_verified_per_s"] =
-      benchmark::Counter(static_cast<double>(traces) * state.iterations(), benchmark::Counter::kIsRate);
+  state.counters["traces_verified_per_s"] = benchmark::Counter(
+      static_cast<double>(traces) * state.iterations(), benchmark::Counter::kIsRate);
 }
-BENCHMARK(BM_FileCaptureOpenAndPoll)->Arg(100'000)->Iterations(1)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_FileCaptureOpenAndPoll)
+    ->Arg(100'000)
+    ->Iterations(1)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 void BM_JaegerV3ReaderLoopback(benchmark::State& state) {
   const uint64_t traces = static_cast<uint64_t>(state.range(0));
@@ -124,14 +128,15 @@ void BM_JaegerV3ReaderLoopback(benchmark::State& state) {
     }
   }
   httplib::Server server;
-  server.Get(R"(/api/v3/traces/([0-9a-f]+))", [&](const httplib::Request& req, httplib::Response& res) {
-    auto it = bodies.find(req.matches[1].str());
-    if (it == bodies.end()) {
-      res.status = 404;
-      return;
-    }
-    res.set_content(it->second, "application/json");
-  });
+  server.Get(R"(/api/v3/traces/([0-9a-f]+))",
+             [&](const httplib::Request& req, httplib::Response& res) {
+               auto it = bodies.find(req.matches[1].str());
+               if (it == bodies.end()) {
+                 res.status = 404;
+                 return;
+               }
+               res.set_content(it->second, "application/json");
+             });
   // cpp-httplib writes headers and body separately; without TCP_NODELAY (inherited by the
   // accepted sockets on Linux) every response waits out the client's delayed ACK (~40 ms).
   server.set_socket_options([](socket_t sock) {
@@ -157,8 +162,8 @@ void BM_JaegerV3ReaderLoopback(benchmark::State& state) {
   server.stop();
   serving.join();
   if (found != traces) state.SkipWithError("not every trace was found");
-  state.counters["traces_verified_per_s"] =
-      benchmark::Counter(static_cast<double>(traces) * state.iterations(), benchmark::Counter::kIsRate);
+  state.counters["traces_verified_per_s"] = benchmark::Counter(
+      static_cast<double>(traces) * state.iterations(), benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_JaegerV3ReaderLoopback)
     ->Args({200, 1})

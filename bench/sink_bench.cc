@@ -8,10 +8,10 @@
 #include <filesystem>
 #include <fstream>
 
-#include "generator/scenario_loader.h"
-#include "generator/trace_synthesizer.h"
+#include "scenario/scenario_loader.h"
 #include "sink/export_handler.h"
 #include "sink/request_decoder.h"
+#include "synth/trace_synthesizer.h"
 
 namespace agentstorm {
 namespace {

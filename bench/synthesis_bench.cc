@@ -3,15 +3,16 @@
 
 #include <filesystem>
 
-#include "generator/scenario_loader.h"
-#include "generator/trace_synthesizer.h"
+#include "scenario/scenario_loader.h"
+#include "synth/trace_synthesizer.h"
 
 namespace agentstorm {
 namespace {
 
 void BM_Synthesize(benchmark::State& state, const char* name) {
   auto sc = LoadScenario(
-      (std::filesystem::path(AGENTSTORM_SOURCE_DIR) / "scenarios" / (std::string(name) + ".yaml")).string());
+      (std::filesystem::path(AGENTSTORM_SOURCE_DIR) / "scenarios" / (std::string(name) + ".yaml"))
+          .string());
   if (!sc.ok()) {
     state.SkipWithError(std::string(sc.status().message()).c_str());
     return;
@@ -24,8 +25,10 @@ void BM_Synthesize(benchmark::State& state, const char* name) {
     spans += trace.span_count;
     benchmark::DoNotOptimize(trace.resource_spans.data());
   }
-  state.counters["traces/s"] = benchmark::Counter(static_cast<double>(index), benchmark::Counter::kIsRate);
-  state.counters["spans/s"] = benchmark::Counter(static_cast<double>(spans), benchmark::Counter::kIsRate);
+  state.counters["traces/s"] =
+      benchmark::Counter(static_cast<double>(index), benchmark::Counter::kIsRate);
+  state.counters["spans/s"] =
+      benchmark::Counter(static_cast<double>(spans), benchmark::Counter::kIsRate);
 }
 
 BENCHMARK_CAPTURE(BM_Synthesize, smoke, "smoke");

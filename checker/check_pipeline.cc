@@ -1,8 +1,8 @@
 #include "checker/check_pipeline.h"
 
 #include <algorithm>
-#include <cmath>
 #include <atomic>
+#include <cmath>
 #include <condition_variable>
 #include <cstdio>
 #include <deque>
@@ -27,9 +27,9 @@
 #include "checker/semconv/registry.h"
 #include "core/exit_codes.h"
 #include "core/ids.h"
-#include "generator/ledger.h"
-#include "generator/scenario_loader.h"
-#include "generator/trace_synthesizer.h"
+#include "core/ledger.h"
+#include "scenario/scenario_loader.h"
+#include "synth/trace_synthesizer.h"
 
 namespace agentstorm {
 namespace {
@@ -82,7 +82,7 @@ class ResultQueue {
 };
 
 absl::StatusOr<std::shared_ptr<const Scenario>> LoadLedgerScenario(const CheckOptions& options,
-                                                                  const LedgerHeader& header) {
+                                                                   const LedgerHeader& header) {
   std::shared_ptr<const Scenario> scenario = options.scenario;
   if (!scenario) {
     std::string path = header.scenario_path;
@@ -224,14 +224,16 @@ absl::StatusOr<std::unique_ptr<CheckResult>> RunCheck(const CheckOptions& option
         ro.content_attributes.clear();
         ro.content_events.clear();
       }
-      for (const std::string& a : scenario->redaction.attributes) ro.content_attributes.push_back(a);
+      for (const std::string& a : scenario->redaction.attributes)
+        ro.content_attributes.push_back(a);
       fo.redacted_attributes = ro.content_attributes;
       fo.redacted_events = ro.content_events;
     }
     rules.push_back(std::make_unique<FidelityRule>(fo));
   }
   rules.push_back(std::make_unique<SemconvRule>(*std::move(model)));
-  if (ledger_mode && (scenario->redaction.strip_content || !scenario->redaction.attributes.empty())) {
+  if (ledger_mode &&
+      (scenario->redaction.strip_content || !scenario->redaction.attributes.empty())) {
     RedactionRuleOptions ro;
     if (!scenario->redaction.strip_content) {
       ro.content_attributes.clear();
@@ -296,7 +298,8 @@ absl::StatusOr<std::unique_ptr<CheckResult>> RunCheck(const CheckOptions& option
     std::vector<TraceId> ids;
     for (const std::string& hex : options.trace_ids) {
       auto id = ParseTraceId(hex);
-      if (!id) return absl::InvalidArgumentError(absl::StrCat("--trace-id ", hex, ": not a trace ID"));
+      if (!id)
+        return absl::InvalidArgumentError(absl::StrCat("--trace-id ", hex, ": not a trace ID"));
       ids.push_back(*id);
     }
     if (!options.service.empty()) {
@@ -338,8 +341,8 @@ absl::StatusOr<std::unique_ptr<CheckResult>> RunCheck(const CheckOptions& option
   // The workers: rebuild, check, count.
   std::mutex counts_mu;
   ResultQueue queue(256);
-  const int workers = std::max(1, std::min<int>(options.concurrency,
-                                                static_cast<int>(std::thread::hardware_concurrency())));
+  const int workers = std::max(
+      1, std::min<int>(options.concurrency, static_cast<int>(std::thread::hardware_concurrency())));
   auto work = [&] {
     SynthesizedTrace want;
     PolledTrace polled;
@@ -355,9 +358,8 @@ absl::StatusOr<std::unique_ptr<CheckResult>> RunCheck(const CheckOptions& option
       if (ledger_mode) {
         rec = &ledger->records[record_of.at(polled.id)];
         t.acknowledged = rec->Worst(endpoints) == DeliveryOutcome::kAcknowledged;
-        t.variant = rec->variant < scenario->variants.size()
-                        ? scenario->variants[rec->variant].name
-                        : absl::StrCat("#", rec->variant);
+        t.variant = rec->variant < scenario->variants.size() ? scenario->variants[rec->variant].name
+                                                             : absl::StrCat("#", rec->variant);
         bool rebuilt = false;
         for (const TraceSynthesizer* s : {synth_phased.get(), synth_plain.get()}) {
           s->Synthesize(rec->index, rec->phase, &want);
@@ -382,10 +384,10 @@ absl::StatusOr<std::unique_ptr<CheckResult>> RunCheck(const CheckOptions& option
         }
       }
       if (polled.outcome == TraceOutcome::kRequestFailed) {
-        Finding f = RunFinding("check.trace_unreadable", FindingLevel::kViolation,
-                               absl::StrCat("every request for this trace failed: ",
-                                            polled.last_error.message()),
-                               "readable", "request failed");
+        Finding f = RunFinding(
+            "check.trace_unreadable", FindingLevel::kViolation,
+            absl::StrCat("every request for this trace failed: ", polled.last_error.message()),
+            "readable", "request failed");
         f.trace_id = t.trace_id;
         f.variant = t.variant;
         findings.Add(std::move(f));
@@ -415,8 +417,10 @@ absl::StatusOr<std::unique_ptr<CheckResult>> RunCheck(const CheckOptions& option
         if (rec != nullptr) {
           ++r.by_variant[*t.variant].read;
           ++r.by_class[TraceClassName(rec->expected_class)].read;
-          if (!t.acknowledged) ++r.unacknowledged_but_present;
-          else r.spans_read += polled.trace.span_count;
+          if (!t.acknowledged)
+            ++r.unacknowledged_but_present;
+          else
+            r.spans_read += polled.trace.span_count;
         } else {
           r.spans_read += polled.trace.span_count;
         }
@@ -488,8 +492,8 @@ absl::StatusOr<std::unique_ptr<CheckResult>> RunCheck(const CheckOptions& option
       // an unread variant a violation.
       double all_dropped = 0;
       if (scenario->sampling.mode != SamplingExpectation::Mode::kNone) {
-        all_dropped = std::pow(1 - scenario->sampling.probability,
-                               static_cast<double>(counts.acknowledged));
+        all_dropped =
+            std::pow(1 - scenario->sampling.probability, static_cast<double>(counts.acknowledged));
       }
       const bool plausibly_sampled_out =
           counts.acknowledged > 0 && all_dropped >= 1 - options.sampling_confidence;
@@ -515,7 +519,8 @@ absl::StatusOr<std::unique_ptr<CheckResult>> RunCheck(const CheckOptions& option
     for (const auto& [name, c] : r.by_variant) acked_read += c.read;
     acked_read -= r.unacknowledged_but_present;
     const bool sampled = scenario->sampling.mode != SamplingExpectation::Mode::kNone;
-    findings.SetStatistic("check", "traces_acknowledged", static_cast<double>(r.traces_acknowledged));
+    findings.SetStatistic("check", "traces_acknowledged",
+                          static_cast<double>(r.traces_acknowledged));
     findings.SetStatistic("check", "traces_read", static_cast<double>(r.traces_read));
     findings.SetStatistic("check", "spans_expected", static_cast<double>(r.spans_expected));
     findings.SetStatistic("check", "spans_read", static_cast<double>(r.spans_read));
@@ -543,15 +548,14 @@ std::string FormatCheckSummary(const CheckResult& r) {
     absl::StrAppendFormat(&out, "  scenario %s (seed %d, %d shard%s), semconv %s\n",
                           r.scenario_name, r.seed, r.shards, r.shards == 1 ? "" : "s",
                           r.semconv_model);
-    absl::StrAppendFormat(&out,
-                          "  traces: %d sent, %d acknowledged, %d read back (%d spans of %d "
-                          "acknowledged)%s\n",
-                          r.traces_expected, r.traces_acknowledged, r.traces_read, r.spans_read,
-                          r.spans_expected,
-                          r.unacknowledged_but_present > 0
-                              ? absl::StrCat(", ", r.unacknowledged_but_present,
-                                             " present though never acknowledged")
-                              : "");
+    absl::StrAppendFormat(
+        &out,
+        "  traces: %d sent, %d acknowledged, %d read back (%d spans of %d "
+        "acknowledged)%s\n",
+        r.traces_expected, r.traces_acknowledged, r.traces_read, r.spans_read, r.spans_expected,
+        r.unacknowledged_but_present > 0
+            ? absl::StrCat(", ", r.unacknowledged_but_present, " present though never acknowledged")
+            : "");
   } else {
     absl::StrAppendFormat(&out, "  semconv %s; traces: %d polled, %d read (%d spans)\n",
                           r.semconv_model, r.traces_polled, r.traces_read, r.spans_read);
@@ -615,7 +619,8 @@ std::string FormatCheckSummary(const CheckResult& r) {
                         r.exit_code == kExitUnreachable ? "UNREACHABLE"
                         : v > 0                         ? "FAIL"
                                                         : "PASS",
-                        v, i, n, absl::FormatDuration(absl::Trunc(r.elapsed, absl::Milliseconds(1))));
+                        v, i, n,
+                        absl::FormatDuration(absl::Trunc(r.elapsed, absl::Milliseconds(1))));
   if (r.exit_code == kExitUnreachable)
     absl::StrAppend(&out, "backend could not be read: ", r.unreachable_reason, "\n");
   return out;

@@ -57,9 +57,9 @@
 #include "checker/finding.h"
 #include "checker/readers/poller.h"
 #include "checker/rule.h"
-#include "generator/scenario.h"
-#include "generator/synthesized_trace.h"
+#include "core/synthesized_trace.h"
 #include "opentelemetry/proto/trace/v1/trace.pb.h"
+#include "scenario/scenario.h"
 
 namespace agentstorm {
 
@@ -83,11 +83,11 @@ struct CheckOptions {
   readers::PollerOptions poller;
 
   // --- ledger-less mode (used when ledger_paths is empty)
-  std::string service;                 // --service NAME
+  std::string service;                          // --service NAME
   absl::Duration since = absl::ZeroDuration();  // --since D (with --service)
-  std::vector<std::string> trace_ids;  // --trace-id ID (hex, up to 32 digits)
-  size_t max_traces = 1000;            // search limit for --service
-  bool check_redaction = false;        // also apply the redaction rule ledger-less
+  std::vector<std::string> trace_ids;           // --trace-id ID (hex, up to 32 digits)
+  size_t max_traces = 1000;                     // search limit for --service
+  bool check_redaction = false;                 // also apply the redaction rule ledger-less
 
   // --- rules
   std::string semconv_registry_dir;  // --semconv-registry DIR; "" = bundled profile
@@ -106,14 +106,14 @@ struct CheckOptions {
   // --- output (stored for the CLI and the report writers; RunCheck itself prints nothing
   // unless `progress` is set)
   bool quiet = false;
-  bool progress = false;             // periodic progress lines on stderr while polling
+  bool progress = false;  // periodic progress lines on stderr while polling
   // Failing traces (a trace with at least one violation finding) kept whole in
   // CheckResult::failing_traces for the reports' expected-vs-actual trees; the first ones to
   // finish checking, at most this many, so memory stays bounded (0 = none).
   size_t max_failing_traces = 10;
-  std::string report_dir;            // --report DIR; "" = none
+  std::string report_dir;                   // --report DIR; "" = none
   std::vector<std::string> report_formats;  // --format; empty = all
-  std::string alerts_url;            // --alerts URL (prometheus://, alertmanager://)
+  std::string alerts_url;                   // --alerts URL (prometheus://, alertmanager://)
 };
 
 // Figures per scenario variant (or per expected trace class).
@@ -166,11 +166,11 @@ struct CheckResult {
   uint64_t traces_expected = 0;  // ledger records (ledger mode) or IDs searched (live)
   uint64_t traces_acknowledged = 0;
   uint64_t traces_polled = 0;
-  uint64_t traces_read = 0;  // found or incomplete: handed to the rules
+  uint64_t traces_read = 0;     // found or incomplete: handed to the rules
   uint64_t spans_expected = 0;  // of acknowledged traces
   uint64_t spans_read = 0;
   uint64_t unacknowledged_but_present = 0;
-  std::map<std::string, uint64_t> outcomes;      // "found", "not_found", ... -> traces
+  std::map<std::string, uint64_t> outcomes;       // "found", "not_found", ... -> traces
   std::map<std::string, CheckCounts> by_variant;  // variant name -> counts
   std::map<std::string, CheckCounts> by_class;    // "normal", "error", ... -> counts
   std::vector<SamplingInterval> sampling;
@@ -178,9 +178,9 @@ struct CheckResult {
   // (whole-run findings such as sampling.rate_out_of_bounds name no trace).
   std::vector<FailingTrace> failing_traces;
 
-  absl::Duration elapsed;       // the whole check
-  absl::Duration poll_elapsed;  // reading the backend
-  int exit_code = 0;            // kExitOk / kExitViolation / kExitUnreachable
+  absl::Duration elapsed;          // the whole check
+  absl::Duration poll_elapsed;     // reading the backend
+  int exit_code = 0;               // kExitOk / kExitViolation / kExitUnreachable
   std::string unreachable_reason;  // when exit_code == kExitUnreachable
 };
 

@@ -18,7 +18,7 @@
 #include <string_view>
 
 #include "checker/finding.h"
-#include "generator/synthesized_trace.h"
+#include "core/synthesized_trace.h"
 #include "opentelemetry/proto/trace/v1/trace.pb.h"
 
 namespace agentstorm {

@@ -33,13 +33,13 @@
 #include "absl/strings/str_split.h"
 #include "cli/commands.h"
 #include "core/exit_codes.h"
-#include "generator/encode_comparison.h"
-#include "generator/exporter_factory.h"
+#include "export/exporter_factory.h"
 #include "generator/load_engine.h"
-#include "generator/rate_parser.h"
-#include "generator/scenario_loader.h"
-#include "generator/trace_synthesizer.h"
-#include "generator/units.h"
+#include "scenario/rate_parser.h"
+#include "scenario/scenario_loader.h"
+#include "scenario/units.h"
+#include "synth/encode_comparison.h"
+#include "synth/trace_synthesizer.h"
 
 namespace agentstorm::cli {
 namespace {
@@ -113,9 +113,10 @@ class ChildSink {
       dup2(out[1], STDOUT_FILENO);
       close(out[0]);
       close(out[1]);
-      std::vector<std::string> args = {self, "sink",    "--grpc",      "127.0.0.1:0", "--http",
-                                       "",   "--query", "127.0.0.1:0", "--max-spans", max,
-                                       "--prefault", std::to_string(prefault)};
+      std::vector<std::string> args = {self,          "sink",        "--grpc",
+                                       "127.0.0.1:0", "--http",      "",
+                                       "--query",     "127.0.0.1:0", "--max-spans",
+                                       max,           "--prefault",  std::to_string(prefault)};
       for (const std::string& f : faults) {
         args.push_back("--fault");
         args.push_back(f);
@@ -448,7 +449,8 @@ int RunBench(const BenchFlags& flags) {
   const auto sink_start = Clock::now();
   absl::Status started = sink.Start(flags.sink_max_spans, *prefault, flags.sink_faults);
   if (!started.ok()) return Fail(std::string(started.message()), kExitUnreachable);
-  const double sink_start_seconds = std::chrono::duration<double>(Clock::now() - sink_start).count();
+  const double sink_start_seconds =
+      std::chrono::duration<double>(Clock::now() - sink_start).count();
   std::cout << absl::StrFormat("machine: %u cores, %.1f GiB; scenario %s (%.1f spans/trace)\n",
                                std::thread::hardware_concurrency(), memory / (1 << 30),
                                fs::path(path).stem().string(),

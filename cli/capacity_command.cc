@@ -9,10 +9,10 @@
 #include "absl/strings/str_format.h"
 #include "cli/commands.h"
 #include "core/exit_codes.h"
+#include "export/exporter_options.h"
 #include "generator/capacity.h"
-#include "generator/exporter_options.h"
-#include "generator/scenario_loader.h"
-#include "generator/units.h"
+#include "scenario/scenario_loader.h"
+#include "scenario/units.h"
 
 namespace agentstorm::cli {
 namespace {

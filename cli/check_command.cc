@@ -8,7 +8,6 @@
 // 0 passed, 1 a finding at violation level, 2 usage or configuration error (bad flag, invalid
 // or changed scenario, unreadable ledger or config), 3 the backend could not be reached or read.
 #include <CLI/CLI.hpp>
-
 #include <iostream>
 #include <memory>
 #include <string>
@@ -18,9 +17,9 @@
 #include "checker/check_pipeline.h"
 #include "checker/readers/trace_reader.h"
 #include "checker/rules/alert_rule.h"
-#include "generator/ledger.h"
 #include "cli/commands.h"
 #include "core/exit_codes.h"
+#include "core/ledger.h"
 #include "reports/check_report.h"
 
 namespace agentstorm::cli {
@@ -37,7 +36,8 @@ struct CheckFlagValues {
 absl::StatusOr<absl::Duration> ParseFlagDuration(const std::string& flag, const std::string& text) {
   absl::Duration d;
   if (!absl::ParseDuration(text, &d) || d < absl::ZeroDuration() || d == absl::InfiniteDuration())
-    return absl::InvalidArgumentError(flag + ": \"" + text + "\" is not a duration (e.g. 30s, 10m)");
+    return absl::InvalidArgumentError(flag + ": \"" + text +
+                                      "\" is not a duration (e.g. 30s, 10m)");
   return d;
 }
 
@@ -65,8 +65,8 @@ int RunCheckCommand(CheckFlagValues& flags) {
   AlertRule* alert_rule = nullptr;
   if (!flags.alerts.empty()) {
     o.alerts_url = flags.alerts.front();
-    o.extra_rules = [&](const Scenario* scenario)
-        -> absl::StatusOr<std::vector<std::unique_ptr<Rule>>> {
+    o.extra_rules =
+        [&](const Scenario* scenario) -> absl::StatusOr<std::vector<std::unique_ptr<Rule>>> {
       absl::Time run_start = absl::Now() - o.since;
       std::optional<absl::Time> fault_phase_start;
       if (!o.ledger_paths.empty()) {
@@ -127,7 +127,8 @@ int RunCheckCommand(CheckFlagValues& flags) {
 
 void AddCheckCommand(CLI::App& app, int* exit_code) {
   CLI::App* cmd = app.add_subcommand(
-      "check", "read a backend back and prove what arrived: hierarchy, fidelity, semconv, sampling");
+      "check",
+      "read a backend back and prove what arrived: hierarchy, fidelity, semconv, sampling");
   auto flags = std::make_shared<CheckFlagValues>();
   CheckOptions& o = flags->options;
   cmd->add_option("--ledger", o.ledger_paths, "ledger(s) written by generate (one per shard)");
@@ -144,8 +145,9 @@ void AddCheckCommand(CLI::App& app, int* exit_code) {
       ->capture_default_str();
   cmd->add_flag("--redaction", o.check_redaction,
                 "without a ledger: also require that no message content arrived");
-  cmd->add_option("--semconv-registry", o.semconv_registry_dir,
-                  "check semconv against an upstream model directory instead of the bundled profile");
+  cmd->add_option(
+      "--semconv-registry", o.semconv_registry_dir,
+      "check semconv against an upstream model directory instead of the bundled profile");
   cmd->add_option("--semconv-profile", o.semconv_profile,
                   "bundled profile: genai-latest | genai-v1.36 (default: the ledger's)");
   cmd->add_option("--config", o.config_path, "levels and expected violations (YAML)");
@@ -157,7 +159,8 @@ void AddCheckCommand(CLI::App& app, int* exit_code) {
       ->capture_default_str();
   cmd->add_flag("--quiet", o.quiet, "no progress lines");
   cmd->add_option("--report", o.report_dir, "write the reports to DIR");
-  cmd->add_option("--format", o.report_formats, "report formats (json, junit, md, html); default all");
+  cmd->add_option("--format", o.report_formats,
+                  "report formats (json, junit, md, html); default all");
   cmd->add_option("--baseline", flags->report.baseline_path,
                   "previous report.json: fail on throughput, loss or time-until-queryable "
                   "regressions");

@@ -1,7 +1,6 @@
 // `agentstorm generate SCENARIO ...`: parses the full option set of DESIGN.md. With --dry-run it
 // prints the traces (OTLP/JSON lines or a tree) instead of sending them; otherwise RunGenerate.
 #include <CLI/CLI.hpp>
-
 #include <chrono>
 #include <cstdio>
 #include <iostream>
@@ -11,12 +10,12 @@
 #include "core/exit_codes.h"
 #include "core/ids.h"
 #include "core/otlp_json.h"
-#include "generator/scenario_loader.h"
-#include "generator/shard.h"
-#include "generator/trace_synthesizer.h"
-#include "generator/trace_tree.h"
-#include "generator/units.h"
+#include "core/shard.h"
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb.h"
+#include "scenario/scenario_loader.h"
+#include "scenario/units.h"
+#include "synth/trace_synthesizer.h"
+#include "synth/trace_tree.h"
 
 namespace agentstorm::cli {
 namespace {
@@ -79,7 +78,8 @@ std::shared_ptr<GenerateFlagSet> AddGenerateFlags(CLI::App* cmd) {
                   "traces/s (\"500/s\"), spans/s (\"200k spans/s\"), a profile, or \"max\"");
   cmd->add_option("--duration", set->duration, "how long to send, e.g. 30s, 5m");
   cmd->add_option("--traces", flags->traces, "how many traces to send (dry run: to print)");
-  cmd->add_option("--seed", flags->seed, "random seed; same seed, same traces")->capture_default_str();
+  cmd->add_option("--seed", flags->seed, "random seed; same seed, same traces")
+      ->capture_default_str();
   cmd->add_option("--shard", set->shard, "I/N: this process sends shard I of N (0-based)");
   cmd->add_option("--protocol", set->protocol, "grpc | http/protobuf | http/json");
   cmd->add_option("--header", flags->headers, "K=V header on every request (repeatable)");
@@ -90,9 +90,10 @@ std::shared_ptr<GenerateFlagSet> AddGenerateFlags(CLI::App* cmd) {
   cmd->add_option("--key", set->key, "PEM client private key (mTLS)");
   cmd->add_option("--batch-spans", flags->batch_spans, "spans per export request");
   cmd->add_option("--max-batch-bytes", flags->max_batch_bytes, "upper bound of a request's size");
-  cmd->add_option("--connections", flags->connections,
-                  "gRPC connections per endpoint, used in turn (a receiver reads each connection on "
-                  "one thread)")
+  cmd->add_option(
+         "--connections", flags->connections,
+         "gRPC connections per endpoint, used in turn (a receiver reads each connection on "
+         "one thread)")
       ->capture_default_str()
       ->check(CLI::Range(1, 64));
   cmd->add_option("--ledger", flags->ledger, "write the run's ledger to FILE");

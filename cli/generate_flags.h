@@ -37,16 +37,16 @@ struct GenerateFlags {
   std::optional<std::string> ca_file;
   std::optional<std::string> cert_file;
   std::optional<std::string> key_file;
-  uint32_t batch_spans = 0;        // --batch-spans (0 = default)
-  uint64_t max_batch_bytes = 0;    // --max-batch-bytes (0 = default)
-  int connections = 1;             // --connections (gRPC)
-  std::string ledger;              // --ledger FILE ("" = none)
+  uint32_t batch_spans = 0;      // --batch-spans (0 = default)
+  uint64_t max_batch_bytes = 0;  // --max-batch-bytes (0 = default)
+  int connections = 1;           // --connections (gRPC)
+  std::string ledger;            // --ledger FILE ("" = none)
   bool dry_run = false;
   std::string format = "otlp-json";  // --format otlp-json | tree (dry run only)
   bool quiet = false;
-  std::string summary_json;        // --summary-json FILE ("" = none)
-  uint64_t start_unix_nano = 0;    // --start-time: synthetic clock anchor (0 = now)
-  bool metrics = false;            // --metrics: also send the GenAI client metrics
+  std::string summary_json;             // --summary-json FILE ("" = none)
+  uint64_t start_unix_nano = 0;         // --start-time: synthetic clock anchor (0 = now)
+  bool metrics = false;                 // --metrics: also send the GenAI client metrics
   double metrics_interval_seconds = 5;  // --metrics-interval
 };
 

@@ -13,17 +13,17 @@
 
 #include "cli/generate_flags.h"
 #include "core/exit_codes.h"
-#include "generator/exporter_factory.h"
-#include "generator/exporter_options.h"
-#include "generator/genai_metrics.h"
-#include "generator/ledger.h"
+#include "core/ledger.h"
+#include "export/exporter_factory.h"
+#include "export/exporter_options.h"
+#include "export/retrying_exporter.h"
 #include "generator/load_engine.h"
-#include "generator/otlp_metrics_exporter.h"
-#include "generator/rate_parser.h"
-#include "generator/retrying_exporter.h"
-#include "generator/scenario_loader.h"
+#include "generator/periodic_metrics_export.h"
 #include "generator/scheduler.h"
-#include "generator/trace_synthesizer.h"
+#include "scenario/rate_parser.h"
+#include "scenario/scenario_loader.h"
+#include "synth/genai_metrics.h"
+#include "synth/trace_synthesizer.h"
 
 namespace agentstorm::cli {
 namespace {
@@ -67,7 +67,8 @@ uint64_t NowUnixNano() {
 // The load profile: --rate when given, else the scenario's `load:` section (whose phases may
 // override fault rates), fitted to --duration.
 absl::StatusOr<LoadProfile> ResolveProfile(const GenerateFlags& flags, const Scenario& scenario) {
-  if (!flags.rate.empty()) return ParseLoadProfile(flags.rate, flags.duration_seconds, flags.traces);
+  if (!flags.rate.empty())
+    return ParseLoadProfile(flags.rate, flags.duration_seconds, flags.traces);
   if (!scenario.load) {
     return absl::InvalidArgumentError(
         "give --rate (e.g. --rate 100/s), or a `load:` section in the scenario");
@@ -75,7 +76,8 @@ absl::StatusOr<LoadProfile> ResolveProfile(const GenerateFlags& flags, const Sce
   LoadProfile profile = *scenario.load;
   if (flags.duration_seconds > 0) FitProfileToDuration(&profile, flags.duration_seconds);
   if (ProfileSeconds(profile) <= 0 && flags.traces == 0 && !profile.max_rate)
-    return absl::InvalidArgumentError("the scenario's load has no duration: give --duration or --traces");
+    return absl::InvalidArgumentError(
+        "the scenario's load has no duration: give --duration or --traces");
   return profile;
 }
 

@@ -1,6 +1,5 @@
 // agentstorm: load generator and conformance checker for GenAI agent traces over OTLP.
 #include <CLI/CLI.hpp>
-
 #include <csignal>
 #include <cstdio>
 

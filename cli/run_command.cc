@@ -4,8 +4,9 @@
 // Without --endpoint it starts the embedded sink in-process on free 127.0.0.1 ports, sends to
 // it (gRPC, or its HTTP receiver for --protocol http/*) and checks it through its query API
 // (jaeger://127.0.0.1:PORT); --sink-fault SPEC (repeatable) makes that sink damage what it
-// receives, as `agentstorm sink --fault` does. With --endpoint URL it sends there, and --backend URL says where
-// the check reads back from. The other OTEL_EXPORTER_OTLP_* variables apply as for generate.
+// receives, as `agentstorm sink --fault` does. With --endpoint URL it sends there, and --backend
+// URL says where the check reads back from. The other OTEL_EXPORTER_OTLP_* variables apply as for
+// generate.
 //
 // Size of the run when the command line does not say: a scenario without a `load:` section and
 // no --rate is sent at --rate max (at 100/s when only --duration bounds it); with none of
@@ -15,28 +16,27 @@
 // Output: the generate summary, then the check summary. Exit code: generate's when it failed
 // (2 usage, 3 endpoint unreachable), else the check's (0 ok, 1 violation, 2 usage, 3 backend
 // unreachable).
-#include <CLI/CLI.hpp>
-
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <memory>
 
+#include "absl/strings/str_join.h"
 #include "checker/check_pipeline.h"
 #include "checker/readers/trace_reader.h"
 #include "checker/rules/alert_rule.h"
 #include "cli/commands.h"
 #include "cli/generate_flags.h"
 #include "core/exit_codes.h"
-#include "generator/exporter_options.h"
-#include "generator/load_summary.h"
-#include "generator/scenario_loader.h"
-#include "generator/units.h"
-#include "generator/ledger.h"
-#include "absl/strings/str_join.h"
+#include "core/ledger.h"
+#include "core/load_summary.h"
+#include "export/exporter_options.h"
 #include "reports/check_report.h"
+#include "scenario/scenario_loader.h"
+#include "scenario/units.h"
 #include "sink/fault_injector.h"
 #include "sink/sink.h"
 
@@ -56,7 +56,7 @@ struct CheckFlags {
   std::string config;
   std::string semconv_registry;
   std::vector<std::string> alerts;
-  std::string baseline;  // --baseline FILE (reports/baseline.h)
+  std::string baseline;                  // --baseline FILE (reports/baseline.h)
   std::vector<std::string> sink_faults;  // --sink-fault SPEC: faults of the embedded sink
 };
 
@@ -105,7 +105,8 @@ int Run(GenerateFlags flags, const CheckFlags& check) {
     if (!flags.endpoints.empty())
       return Fail(kExitUsage, "--sink-fault applies to the embedded sink, not with --endpoint");
     auto faults = sink::ParseFaultSpecs(check.sink_faults);
-    if (!faults.ok()) return Fail(kExitUsage, "--sink-fault: " + std::string(faults.status().message()));
+    if (!faults.ok())
+      return Fail(kExitUsage, "--sink-fault: " + std::string(faults.status().message()));
   }
 
   std::unique_ptr<sink::Sink> sink;
@@ -132,7 +133,8 @@ int Run(GenerateFlags flags, const CheckFlags& check) {
     if (backend.empty()) backend = "jaeger://127.0.0.1:" + std::to_string(sink->query_port());
     if (!flags.quiet)
       std::cout << "embedded sink: OTLP " << flags.endpoints.back() << ", query " << backend
-                << (check.sink_faults.empty() ? "" : ", faults " + absl::StrJoin(check.sink_faults, " "))
+                << (check.sink_faults.empty() ? ""
+                                              : ", faults " + absl::StrJoin(check.sink_faults, " "))
                 << "\n";
   } else if (backend.empty()) {
     return Fail(kExitUsage, "with --endpoint, give --backend URL to read the traces back from");
@@ -242,7 +244,8 @@ void AddRunCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--wait", check->wait, "how long the check polls for traces to appear")
       ->capture_default_str();
   cmd->add_option("--report", check->report_dir, "write the reports to DIR");
-  cmd->add_option("--format", check->formats, "report formats (json, junit, md, html); default all");
+  cmd->add_option("--format", check->formats,
+                  "report formats (json, junit, md, html); default all");
   cmd->add_option("--baseline", check->baseline,
                   "previous report.json: fail on throughput, loss or time-until-queryable "
                   "regressions");

@@ -1,6 +1,5 @@
 // `agentstorm scenarios`: the bundled scenarios, one line each with their description.
 #include <CLI/CLI.hpp>
-
 #include <algorithm>
 #include <filesystem>
 #include <iostream>
@@ -8,13 +7,14 @@
 #include "absl/strings/str_format.h"
 #include "cli/commands.h"
 #include "core/exit_codes.h"
-#include "generator/scenario_loader.h"
+#include "scenario/scenario_loader.h"
 
 namespace agentstorm::cli {
 
 void AddScenariosCommand(CLI::App& app, int* exit_code) {
   CLI::App* cmd = app.add_subcommand(
-      "scenarios", "list the bundled scenarios (folder: $AGENTSTORM_SCENARIOS_DIR or the source's scenarios/)");
+      "scenarios",
+      "list the bundled scenarios (folder: $AGENTSTORM_SCENARIOS_DIR or the source's scenarios/)");
   cmd->callback([exit_code] {
     namespace fs = std::filesystem;
     const std::string dir = BundledScenariosDir(AGENTSTORM_SOURCE_DIR);

@@ -1,11 +1,9 @@
 // `agentstorm sink`: runs the embedded backend until SIGINT/SIGTERM.
-#include <CLI/CLI.hpp>
-
 #include <signal.h>
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <cerrno>
-
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -61,8 +59,12 @@ int RunSink(const SinkFlags& flags) {
   sink::Sink& s = **started;
   if (!flags.quiet) {
     if (s.grpc_port()) std::printf("OTLP/gRPC  listening on %s\n", s.grpc_address().c_str());
-    if (s.http_port()) std::printf("OTLP/HTTP  listening on %s (POST /v1/traces, /v1/metrics)\n", s.http_address().c_str());
-    if (s.query_port()) std::printf("query API  listening on %s (GET /api/v3/..., /metrics, /healthz)\n", s.query_address().c_str());
+    if (s.http_port())
+      std::printf("OTLP/HTTP  listening on %s (POST /v1/traces, /v1/metrics)\n",
+                  s.http_address().c_str());
+    if (s.query_port())
+      std::printf("query API  listening on %s (GET /api/v3/..., /metrics, /healthz)\n",
+                  s.query_address().c_str());
     if (!flags.options.faults.empty()) {
       std::printf("faults     ");
       for (const std::string& f : flags.options.faults) std::printf("%s ", f.c_str());
@@ -97,33 +99,44 @@ int RunSink(const SinkFlags& flags) {
 void AddSinkCommand(CLI::App& app, int* exit_code) {
   auto flags = std::make_shared<SinkFlags>();
   sink::SinkOptions& o = flags->options;
-  CLI::App* cmd = app.add_subcommand(
-      "sink", "run the embedded OTLP backend: gRPC + HTTP receivers, trace store, Jaeger API v3 query endpoint");
-  cmd->add_option("--grpc", o.grpc_address, "OTLP/gRPC listen address HOST:PORT (port 0 = any free port)")
+  CLI::App* cmd = app.add_subcommand("sink",
+                                     "run the embedded OTLP backend: gRPC + HTTP receivers, trace "
+                                     "store, Jaeger API v3 query endpoint");
+  cmd->add_option("--grpc", o.grpc_address,
+                  "OTLP/gRPC listen address HOST:PORT (port 0 = any free port)")
       ->capture_default_str();
-  cmd->add_option("--http", o.http_address, "OTLP/HTTP listen address HOST:PORT")->capture_default_str();
-  cmd->add_option("--query", o.query_address, "Query API (Jaeger API v3, /metrics, /healthz) listen address")
+  cmd->add_option("--http", o.http_address, "OTLP/HTTP listen address HOST:PORT")
+      ->capture_default_str();
+  cmd->add_option("--query", o.query_address,
+                  "Query API (Jaeger API v3, /metrics, /healthz) listen address")
       ->capture_default_str();
   cmd->add_option("--max-spans", o.max_spans,
                   "Most spans held; beyond it exports get RESOURCE_EXHAUSTED / HTTP 429")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
   cmd->add_option("--max-request-bytes", o.max_request_bytes,
-                  "Largest export body after decompression (e.g. 4MiB); bigger gets RESOURCE_EXHAUSTED / 413")
+                  "Largest export body after decompression (e.g. 4MiB); bigger gets "
+                  "RESOURCE_EXHAUSTED / 413")
       ->capture_default_str()
       ->transform(CLI::AsSizeValue(false));
-  cmd->add_option("--prefault", o.prefault_bytes,
-                  "Map and touch this much memory for stored requests before listening (e.g. 4GiB), so a "
-                  "measurement does not pay each fresh page's first touch")
+  cmd->add_option(
+         "--prefault", o.prefault_bytes,
+         "Map and touch this much memory for stored requests before listening (e.g. 4GiB), so a "
+         "measurement does not pay each fresh page's first touch")
       ->transform(CLI::AsSizeValue(false));
   cmd->add_option("--capture", o.capture_path,
-                  "Append every accepted request to FILE (4-byte big-endian length + ExportTraceServiceRequest)");
-  cmd->add_flag("--capture-sync", o.capture_sync, "fdatasync the capture before acknowledging each request");
-  cmd->add_option("--fault", o.faults,
-                  "Inject a fault (repeatable): drop-spans=P drop-traces=P sample-traces=P tail-sample=P[,slow=D] strip-attribute=KEY "
-                  "truncate-values=N break-parent=P rewrite-service=NAME delay-visibility=D unavailable=D "
-                  "throttle=D partial-reject=P");
-  cmd->add_option("--fault-seed", o.fault_seed, "Seed of every fault decision")->capture_default_str();
+                  "Append every accepted request to FILE (4-byte big-endian length + "
+                  "ExportTraceServiceRequest)");
+  cmd->add_flag("--capture-sync", o.capture_sync,
+                "fdatasync the capture before acknowledging each request");
+  cmd->add_option(
+      "--fault", o.faults,
+      "Inject a fault (repeatable): drop-spans=P drop-traces=P sample-traces=P "
+      "tail-sample=P[,slow=D] strip-attribute=KEY "
+      "truncate-values=N break-parent=P rewrite-service=NAME delay-visibility=D unavailable=D "
+      "throttle=D partial-reject=P");
+  cmd->add_option("--fault-seed", o.fault_seed, "Seed of every fault decision")
+      ->capture_default_str();
   cmd->add_flag("--quiet", flags->quiet, "Print nothing but errors");
   cmd->callback([flags, exit_code] { *exit_code = RunSink(*flags); });
 }

@@ -1,7 +1,6 @@
 // `agentstorm validate SCENARIO`: every error with file:line:column and field path (exit 2), or
 // the compiled plan: variants with weights and classes, spans per trace, services, faults.
 #include <CLI/CLI.hpp>
-
 #include <algorithm>
 #include <cstdio>
 #include <iostream>
@@ -11,8 +10,8 @@
 #include "absl/strings/str_join.h"
 #include "cli/commands.h"
 #include "core/exit_codes.h"
-#include "generator/scenario_loader.h"
-#include "generator/trace_synthesizer.h"
+#include "scenario/scenario_loader.h"
+#include "synth/trace_synthesizer.h"
 
 namespace agentstorm::cli {
 namespace {
@@ -75,17 +74,17 @@ int Validate(const std::string& arg) {
     }
   for (const Variant& var : sc->variants)
     for (const auto& [kind, rate] : var.fault_rates)
-      faults.push_back(absl::StrFormat("%s %g%% (variant %s)", FaultKindName(kind), rate * 100,
-                                       var.name));
+      faults.push_back(
+          absl::StrFormat("%s %g%% (variant %s)", FaultKindName(kind), rate * 100, var.name));
   std::cout << "faults    " << (faults.empty() ? "none" : absl::StrJoin(faults, ", ")) << "\n";
   if (sc->load) std::cout << "load      " << DescribeLoad(*sc->load) << "\n";
   if (sc->sampling.mode == SamplingExpectation::Mode::kHead)
     std::cout << absl::StrFormat("sampling  head, keep %g%%\n", sc->sampling.probability * 100);
   if (sc->sampling.mode == SamplingExpectation::Mode::kTail)
-    std::cout << absl::StrFormat("sampling  tail: keep errors=%s, keep slower than %gs, %g%% of the rest\n",
-                                 sc->sampling.keep_errors ? "yes" : "no",
-                                 sc->sampling.keep_slower_than_seconds,
-                                 sc->sampling.probability * 100);
+    std::cout << absl::StrFormat(
+        "sampling  tail: keep errors=%s, keep slower than %gs, %g%% of the rest\n",
+        sc->sampling.keep_errors ? "yes" : "no", sc->sampling.keep_slower_than_seconds,
+        sc->sampling.probability * 100);
   if (sc->redaction.strip_content || !sc->redaction.attributes.empty())
     std::cout << "redaction strip content=" << (sc->redaction.strip_content ? "yes" : "no")
               << (sc->redaction.attributes.empty()
@@ -99,8 +98,10 @@ int Validate(const std::string& arg) {
 
 void AddValidateCommand(CLI::App& app, int* exit_code) {
   auto file = std::make_shared<std::string>();
-  CLI::App* cmd = app.add_subcommand("validate", "check a scenario file and print its compiled plan");
-  cmd->add_option("scenario", *file, "scenario or suite file, or a bundled scenario name")->required();
+  CLI::App* cmd =
+      app.add_subcommand("validate", "check a scenario file and print its compiled plan");
+  cmd->add_option("scenario", *file, "scenario or suite file, or a bundled scenario name")
+      ->required();
   cmd->callback([=] { *exit_code = Validate(*file); });
 }
 

@@ -89,9 +89,8 @@ absl::StatusOr<std::string> GzipDecompress(std::string_view compressed, size_t m
       return absl::InvalidArgumentError("gzip: truncated input");
     }
     if (rc != Z_OK) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("gzip: corrupt input (", zs->msg != nullptr ? zs->msg : "inflate error",
-                       ")"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "gzip: corrupt input (", zs->msg != nullptr ? zs->msg : "inflate error", ")"));
     }
     if (remaining_in == 0 && zs->avail_out != 0) {
       return absl::InvalidArgumentError("gzip: truncated input");

@@ -19,7 +19,8 @@ namespace agentstorm {
 //   InvalidArgument    not gzip/zlib, corrupt, or truncated data.
 absl::StatusOr<std::string> GzipDecompress(std::string_view compressed, size_t max_output_bytes);
 
-// Deflates `data` with a gzip header. `level` is zlib's 0 (store) .. 9 (best); -1 is zlib's default.
+// Deflates `data` with a gzip header. `level` is zlib's 0 (store) .. 9 (best); -1 is zlib's
+// default.
 std::string GzipCompress(std::string_view data, int level = 6);
 
 }  // namespace agentstorm

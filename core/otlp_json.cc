@@ -1,15 +1,15 @@
 #include "core/otlp_json.h"
 
+#include <google/protobuf/descriptor.h>
+
 #include <charconv>
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
-
-#include <google/protobuf/descriptor.h>
-#include <optional>
-#include <nlohmann/json.hpp>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
@@ -33,7 +33,7 @@ using nlohmann::json;
 struct PathFrame {
   const PathFrame* parent;
   absl::string_view key;  // field key as written in the input; empty for an array element
-  size_t index;          // element index, when key is empty
+  size_t index;           // element index, when key is empty
 };
 
 void AppendPath(const PathFrame* frame, std::string* out) {
@@ -56,15 +56,22 @@ absl::Status PathError(const PathFrame* frame, absl::string_view what) {
 
 const char* JsonTypeName(const json& j) {
   switch (j.type()) {
-    case json::value_t::null: return "null";
-    case json::value_t::object: return "object";
-    case json::value_t::array: return "array";
-    case json::value_t::string: return "string";
-    case json::value_t::boolean: return "bool";
+    case json::value_t::null:
+      return "null";
+    case json::value_t::object:
+      return "object";
+    case json::value_t::array:
+      return "array";
+    case json::value_t::string:
+      return "string";
+    case json::value_t::boolean:
+      return "bool";
     case json::value_t::number_integer:
     case json::value_t::number_unsigned:
-    case json::value_t::number_float: return "number";
-    default: return "invalid value";
+    case json::value_t::number_float:
+      return "number";
+    default:
+      return "invalid value";
   }
 }
 
@@ -217,8 +224,8 @@ absl::Status ParseBytes(const json& j, const PathFrame* frame, const FieldDescri
     std::optional<std::string> bytes = HexDecode(s);
     if (!bytes) return PathError(frame, absl::StrCat("invalid hex ", json(s).dump()));
     if (!bytes->empty() && bytes->size() != HexIdBytes(field)) {
-      return PathError(frame, absl::StrCat("expected ", 2 * HexIdBytes(field),
-                                           " hex digits, got ", s.size()));
+      return PathError(
+          frame, absl::StrCat("expected ", 2 * HexIdBytes(field), " hex digits, got ", s.size()));
     }
     *out = std::move(*bytes);
     return absl::OkStatus();
@@ -278,12 +285,12 @@ absl::Status DecodeValue(const json& j, const PathFrame* frame, const FieldDescr
       }
       return absl::OkStatus();
     }
-#define AGENTSTORM_INTEGER_CASE(CPPTYPE, T, Setter)                               \
-  case FieldDescriptor::CPPTYPE: {                                                \
-    T value = 0;                                                                  \
-    if (absl::Status st = ParseInteger(j, frame, &value); !st.ok()) return st;    \
+#define AGENTSTORM_INTEGER_CASE(CPPTYPE, T, Setter)                                   \
+  case FieldDescriptor::CPPTYPE: {                                                    \
+    T value = 0;                                                                      \
+    if (absl::Status st = ParseInteger(j, frame, &value); !st.ok()) return st;        \
     repeated ? r->Add##Setter(msg, field, value) : r->Set##Setter(msg, field, value); \
-    return absl::OkStatus();                                                      \
+    return absl::OkStatus();                                                          \
   }
       AGENTSTORM_INTEGER_CASE(CPPTYPE_INT32, int32_t, Int32)
       AGENTSTORM_INTEGER_CASE(CPPTYPE_INT64, int64_t, Int64)
@@ -304,11 +311,9 @@ absl::Status DecodeMap(const json& j, const PathFrame* frame, const FieldDescrip
     PathFrame entry_frame{frame, key, 0};
     Message* entry = msg->GetReflection()->AddMessage(msg, field);
     // Map keys are always strings in JSON; reuse the scalar parsers on a string value.
-    const json key_json = key_field->cpp_type() == FieldDescriptor::CPPTYPE_BOOL
-                              ? json(key == "true")
-                              : json(key);
-    if (key_field->cpp_type() == FieldDescriptor::CPPTYPE_BOOL && key != "true" &&
-        key != "false") {
+    const json key_json =
+        key_field->cpp_type() == FieldDescriptor::CPPTYPE_BOOL ? json(key == "true") : json(key);
+    if (key_field->cpp_type() == FieldDescriptor::CPPTYPE_BOOL && key != "true" && key != "false") {
       return PathError(&entry_frame, "invalid bool map key");
     }
     if (absl::Status st = DecodeValue(key_json, &entry_frame, key_field, entry, false); !st.ok()) {
@@ -387,19 +392,16 @@ json EncodeValue(const Message& msg, const FieldDescriptor* field, int index) {
     case FieldDescriptor::CPPTYPE_ENUM:
       return rep ? r->GetRepeatedEnumValue(msg, field, index) : r->GetEnumValue(msg, field);
     case FieldDescriptor::CPPTYPE_DOUBLE:
-      return EncodeDouble(rep ? r->GetRepeatedDouble(msg, field, index)
-                              : r->GetDouble(msg, field));
+      return EncodeDouble(rep ? r->GetRepeatedDouble(msg, field, index) : r->GetDouble(msg, field));
     case FieldDescriptor::CPPTYPE_FLOAT:
-      return EncodeDouble(rep ? r->GetRepeatedFloat(msg, field, index)
-                              : r->GetFloat(msg, field));
+      return EncodeDouble(rep ? r->GetRepeatedFloat(msg, field, index) : r->GetFloat(msg, field));
     case FieldDescriptor::CPPTYPE_INT32:
       return rep ? r->GetRepeatedInt32(msg, field, index) : r->GetInt32(msg, field);
     case FieldDescriptor::CPPTYPE_UINT32:
       return rep ? r->GetRepeatedUInt32(msg, field, index) : r->GetUInt32(msg, field);
     // 64-bit integers are strings: JavaScript numbers cannot hold them exactly.
     case FieldDescriptor::CPPTYPE_INT64:
-      return std::to_string(rep ? r->GetRepeatedInt64(msg, field, index)
-                                : r->GetInt64(msg, field));
+      return std::to_string(rep ? r->GetRepeatedInt64(msg, field, index) : r->GetInt64(msg, field));
     case FieldDescriptor::CPPTYPE_UINT64:
       return std::to_string(rep ? r->GetRepeatedUInt64(msg, field, index)
                                 : r->GetUInt64(msg, field));

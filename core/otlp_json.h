@@ -7,11 +7,11 @@
 // ...) through protobuf reflection.
 #pragma once
 
+#include <google/protobuf/message.h>
+
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <string_view>
-
-#include <google/protobuf/message.h>
-#include <nlohmann/json_fwd.hpp>
 
 #include "absl/status/status.h"
 

@@ -17,7 +17,9 @@ constexpr uint64_t Mix64(uint64_t x) {
 }
 
 // Combines keys into one stream key (order matters).
-constexpr uint64_t MixKeys(uint64_t a, uint64_t b) { return Mix64(a ^ Mix64(b + 0x632be59bd9b4e019ULL)); }
+constexpr uint64_t MixKeys(uint64_t a, uint64_t b) {
+  return Mix64(a ^ Mix64(b + 0x632be59bd9b4e019ULL));
+}
 
 // FNV-1a, for turning names into keys (stable across platforms).
 constexpr uint64_t HashName(std::string_view s) {

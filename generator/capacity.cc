@@ -4,9 +4,9 @@
 #include <cmath>
 
 #include "absl/strings/str_format.h"
-#include "generator/exporter_factory.h"
+#include "export/exporter_factory.h"
 #include "generator/load_engine.h"
-#include "generator/trace_synthesizer.h"
+#include "synth/trace_synthesizer.h"
 
 namespace agentstorm {
 

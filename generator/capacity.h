@@ -23,9 +23,9 @@
 #include <string>
 #include <vector>
 
-#include "generator/exporter_options.h"
-#include "generator/scenario.h"
+#include "export/exporter_options.h"
 #include "nlohmann/json.hpp"
+#include "scenario/scenario.h"
 
 namespace agentstorm {
 

@@ -14,9 +14,9 @@
 
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
-#include "generator/rate_parser.h"
 #include "generator/scheduler.h"
-#include "generator/templated_encoder.h"
+#include "scenario/rate_parser.h"
+#include "synth/templated_encoder.h"
 
 namespace agentstorm {
 namespace {
@@ -25,7 +25,8 @@ using Clock = std::chrono::steady_clock;
 using std::chrono::nanoseconds;
 
 uint64_t Nanos(Clock::duration d) {
-  return static_cast<uint64_t>(std::max<int64_t>(0, std::chrono::duration_cast<nanoseconds>(d).count()));
+  return static_cast<uint64_t>(
+      std::max<int64_t>(0, std::chrono::duration_cast<nanoseconds>(d).count()));
 }
 double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
@@ -105,17 +106,17 @@ class LoadEngine::Impl {
   Impl(LoadOptions options, const TraceSource& source, std::vector<Exporter*> exporters)
       : options_(std::move(options)),
         source_(source),
-        scheduler_(options_.profile, SchedulerOptions{source.MeanSpansPerTrace(), options_.seed,
-                                                      options_.shard, options_.max_traces,
-                                                      options_.max_seconds}) {
+        scheduler_(options_.profile,
+                   SchedulerOptions{source.MeanSpansPerTrace(), options_.seed, options_.shard,
+                                    options_.max_traces, options_.max_seconds}) {
     for (Exporter* e : exporters) {
       auto ep = std::make_unique<Endpoint>();
       ep->exporter = e;
       ep->stats.endpoint = e->Describe();
       endpoints_.push_back(std::move(ep));
     }
-    threads_ = options_.threads > 0 ? options_.threads
-                                    : std::max(1u, std::thread::hardware_concurrency());
+    threads_ =
+        options_.threads > 0 ? options_.threads : std::max(1u, std::thread::hardware_concurrency());
     max_in_flight_ = std::max(1, options_.max_in_flight);
   }
 
@@ -131,7 +132,9 @@ class LoadEngine::Impl {
     EndpointStats stats;
   };
 
-  nanoseconds NowOffset() const { return std::chrono::duration_cast<nanoseconds>(Clock::now() - start_); }
+  nanoseconds NowOffset() const {
+    return std::chrono::duration_cast<nanoseconds>(Clock::now() - start_);
+  }
   // Sleeps until `t`; false when a stop came first.
   bool WaitUntil(Clock::time_point t);
   void Worker();
@@ -276,7 +279,8 @@ void LoadEngine::Impl::Worker() {
     CountScheduled(m);
     if (options_.on_trace) options_.on_trace(trace);
     int64_t prev = last_intended_ns_.load();
-    while (prev < a->offset.count() && !last_intended_ns_.compare_exchange_weak(prev, a->offset.count())) {
+    while (prev < a->offset.count() &&
+           !last_intended_ns_.compare_exchange_weak(prev, a->offset.count())) {
     }
     if (b.empty()) {
       b.first_offset = a->offset;
@@ -388,10 +392,18 @@ void LoadEngine::Impl::OnResult(const std::shared_ptr<BatchContext>& ctx, size_t
     s.spans_not_sent += not_sent;
     const uint64_t traces = ctx->traces.size();
     switch (outcome) {
-      case DeliveryOutcome::kAcknowledged: s.traces_acknowledged += traces; break;
-      case DeliveryOutcome::kRejected: s.traces_rejected += traces; break;
-      case DeliveryOutcome::kFailed: s.traces_failed += traces; break;
-      default: s.traces_not_sent += traces; break;
+      case DeliveryOutcome::kAcknowledged:
+        s.traces_acknowledged += traces;
+        break;
+      case DeliveryOutcome::kRejected:
+        s.traces_rejected += traces;
+        break;
+      case DeliveryOutcome::kFailed:
+        s.traces_failed += traces;
+        break;
+      default:
+        s.traces_not_sent += traces;
+        break;
     }
     s.attempts += static_cast<uint64_t>(std::max(0, r.attempts));
     s.bytes_sent += r.bytes_sent;
@@ -425,7 +437,8 @@ void LoadEngine::Impl::WriteLedger(const BatchContext& ctx) {
     r.variant = m.variant;
     r.expected_class = m.expected_class;
     r.phase = m.phase;
-    for (size_t e = 0; e < endpoints_.size() && e < kLedgerMaxEndpoints; ++e) r.set_outcome(e, ctx.outcomes[e]);
+    for (size_t e = 0; e < endpoints_.size() && e < kLedgerMaxEndpoints; ++e)
+      r.set_outcome(e, ctx.outcomes[e]);
     // A write error is sticky in the writer and reported by the caller's Close().
     (void)options_.ledger->Append(r);
   }
@@ -460,7 +473,8 @@ void LoadEngine::Impl::PrintProgress(bool final_line) {
   if (mode == ProgressMode::kAuto)
     mode = ::isatty(::fileno(options_.progress_out)) ? ProgressMode::kLive : ProgressMode::kLines;
   const Clock::time_point now = Clock::now();
-  if (mode == ProgressMode::kLines && !final_line && now - last_lines_print_ < options_.lines_interval)
+  if (mode == ProgressMode::kLines && !final_line &&
+      now - last_lines_print_ < options_.lines_interval)
     return;
   last_lines_print_ = now;
   const double elapsed = Seconds(now - start_);
@@ -505,8 +519,10 @@ LoadSummary LoadEngine::Impl::Run() {
   Clock::time_point hard_stop = Clock::time_point::max();
   const double end_seconds = scheduler_.end_seconds();
   if (std::isfinite(end_seconds))
-    hard_stop = start_ + std::chrono::duration_cast<Clock::duration>(
-                             std::chrono::duration<double>(end_seconds)) + grace;
+    hard_stop =
+        start_ +
+        std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(end_seconds)) +
+        grace;
   bool interrupted = false, deadline_hit = false;
 
   std::vector<std::thread> workers;
@@ -536,9 +552,10 @@ LoadSummary LoadEngine::Impl::Run() {
       // Exporters flush concurrently while this thread keeps the timeline and progress going.
       shutdown = std::thread([this, hard_stop, grace, &shutdown_done] {
         for (auto& ep : endpoints_) {
-          auto left = hard_stop == Clock::time_point::max()
-                          ? grace
-                          : std::chrono::duration_cast<std::chrono::milliseconds>(hard_stop - Clock::now());
+          auto left =
+              hard_stop == Clock::time_point::max()
+                  ? grace
+                  : std::chrono::duration_cast<std::chrono::milliseconds>(hard_stop - Clock::now());
           ep->exporter->Shutdown(std::max(std::chrono::milliseconds(0), left));
         }
         shutdown_done = true;
@@ -575,7 +592,9 @@ LoadSummary LoadEngine::Impl::Run() {
   s.spans_sent = spans_sent_.load();
   s.batches = batches_.load();
   double window = s.planned_seconds;
-  if (interrupted) window = std::min(window > 0 ? window : 1e300, static_cast<double>(stop_offset_ns_.load()) / 1e9);
+  if (interrupted)
+    window =
+        std::min(window > 0 ? window : 1e300, static_cast<double>(stop_offset_ns_.load()) / 1e9);
   if (s.closed_loop) {
     window = s.elapsed_seconds;
   } else if (window <= 0 || !std::isfinite(window)) {
@@ -604,7 +623,8 @@ LoadSummary LoadEngine::Impl::Run() {
   return s;
 }
 
-LoadEngine::LoadEngine(LoadOptions options, const TraceSource& source, std::vector<Exporter*> exporters)
+LoadEngine::LoadEngine(LoadOptions options, const TraceSource& source,
+                       std::vector<Exporter*> exporters)
     : impl_(std::make_unique<Impl>(std::move(options), source, std::move(exporters))) {}
 LoadEngine::~LoadEngine() = default;
 LoadSummary LoadEngine::Run() { return impl_->Run(); }

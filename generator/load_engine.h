@@ -25,12 +25,12 @@
 #include <memory>
 #include <vector>
 
-#include "generator/exporter.h"
-#include "generator/ledger.h"
-#include "generator/load_profile.h"
-#include "generator/load_summary.h"
-#include "generator/shard.h"
-#include "generator/synthesized_trace.h"
+#include "core/ledger.h"
+#include "core/load_summary.h"
+#include "core/shard.h"
+#include "core/synthesized_trace.h"
+#include "export/exporter.h"
+#include "scenario/load_profile.h"
 
 namespace agentstorm {
 
@@ -43,22 +43,22 @@ enum class ProgressMode {
 
 struct LoadOptions {
   LoadProfile profile;
-  int threads = 0;                          // worker threads; 0 = hardware concurrency
-  uint32_t batch_spans = 512;               // spans per request, at most (whole traces)
-  uint64_t max_batch_bytes = 4 << 20;       // encoded bytes per request, at most
+  int threads = 0;                     // worker threads; 0 = hardware concurrency
+  uint32_t batch_spans = 512;          // spans per request, at most (whole traces)
+  uint64_t max_batch_bytes = 4 << 20;  // encoded bytes per request, at most
   // A batch that is not full is sent this long after its first trace's intended time.
   std::chrono::milliseconds batch_linger{100};
-  int max_in_flight = 16;                   // batches per endpoint awaiting an answer
-  uint64_t max_traces = 0;                  // global trace count (0 = no limit)
-  double max_seconds = 0;                   // duration (<= 0: the profile's length)
+  int max_in_flight = 16;   // batches per endpoint awaiting an answer
+  uint64_t max_traces = 0;  // global trace count (0 = no limit)
+  double max_seconds = 0;   // duration (<= 0: the profile's length)
   ShardSpec shard;
-  uint64_t seed = 0;                        // for Poisson arrivals
-  std::chrono::milliseconds grace{5000};    // flush time after the schedule ends or a stop
-  uint64_t run_start_unix_nano = 0;         // reported in the summary
+  uint64_t seed = 0;                      // for Poisson arrivals
+  std::chrono::milliseconds grace{5000};  // flush time after the schedule ends or a stop
+  uint64_t run_start_unix_nano = 0;       // reported in the summary
   ProgressMode progress = ProgressMode::kAuto;
   std::FILE* progress_out = stderr;
   std::chrono::milliseconds lines_interval{5000};
-  LedgerWriter* ledger = nullptr;           // not owned; may be null
+  LedgerWriter* ledger = nullptr;  // not owned; may be null
   // Polled every few milliseconds; setting it (e.g. from a signal handler) acts like Stop().
   const std::atomic<bool>* stop_flag = nullptr;
   // Called on a worker thread for every trace of the run as it joins a batch (e.g. to aggregate

@@ -24,8 +24,8 @@
 #include <vector>
 
 #include "core/rng.h"
-#include "generator/load_profile.h"
-#include "generator/shard.h"
+#include "core/shard.h"
+#include "scenario/load_profile.h"
 
 namespace agentstorm {
 
@@ -42,9 +42,9 @@ struct SchedulerOptions {
 };
 
 struct Arrival {
-  uint64_t index = 0;               // global trace index
+  uint64_t index = 0;                  // global trace index
   std::chrono::nanoseconds offset{0};  // intended send time, from the run's start
-  int phase = -1;                   // index into profile.phases (-1 when there are none)
+  int phase = -1;                      // index into profile.phases (-1 when there are none)
 };
 
 class Scheduler {
@@ -71,7 +71,7 @@ class Scheduler {
     bool poisson = false;
     int phase = -1;
   };
-  int SegmentAt(double x) const;   // the segment in which Λ reaches x (-1: never)
+  int SegmentAt(double x) const;  // the segment in which Λ reaches x (-1: never)
   int PhaseAtTime(double seconds) const;
   double TimeOf(int segment, double x) const;
 
@@ -81,8 +81,8 @@ class Scheduler {
   double end_seconds_ = 0;
   CounterRng gaps_;
   uint64_t next_global_ = 0;
-  double x_ = 0;        // Λ target of arrival next_global_
-  int segment_ = 0;     // hint: segment of the previous arrival (x only grows)
+  double x_ = 0;     // Λ target of arrival next_global_
+  int segment_ = 0;  // hint: segment of the previous arrival (x only grows)
 };
 
 }  // namespace agentstorm

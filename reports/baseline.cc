@@ -54,11 +54,11 @@ BaselineResult CompareWithBaseline(const ReportModel& current, const ReportModel
                                    const BaselineOptions& o) {
   BaselineResult r;
   if (current.run.scenario != baseline.run.scenario) {
-    r.findings.push_back(MakeFinding(
-        "baseline.scenario_changed", FindingLevel::kInformation,
-        absl::StrCat("the baseline is of scenario \"", baseline.run.scenario, "\", this run of \"",
-                     current.run.scenario, "\""),
-        baseline.run.scenario, current.run.scenario));
+    r.findings.push_back(
+        MakeFinding("baseline.scenario_changed", FindingLevel::kInformation,
+                    absl::StrCat("the baseline is of scenario \"", baseline.run.scenario,
+                                 "\", this run of \"", current.run.scenario, "\""),
+                    baseline.run.scenario, current.run.scenario));
   }
   if (current.load && baseline.load && baseline.load->achieved_spans_per_second > 0) {
     double b = baseline.load->achieved_spans_per_second;
@@ -75,12 +75,11 @@ BaselineResult CompareWithBaseline(const ReportModel& current, const ReportModel
           absl::StrCat(ShortNumber(c, 6), " spans/s")));
     } else if (c > b * (1 + o.throughput_tolerance)) {
       metric.verdict = "improvement";
-      r.findings.push_back(MakeFinding("baseline.throughput_improvement",
-                                       FindingLevel::kInformation,
-                                       absl::StrCat("achieved throughput rose ", change,
-                                                    " against the baseline"),
-                                       absl::StrCat(ShortNumber(b, 6), " spans/s"),
-                                       absl::StrCat(ShortNumber(c, 6), " spans/s")));
+      r.findings.push_back(
+          MakeFinding("baseline.throughput_improvement", FindingLevel::kInformation,
+                      absl::StrCat("achieved throughput rose ", change, " against the baseline"),
+                      absl::StrCat(ShortNumber(b, 6), " spans/s"),
+                      absl::StrCat(ShortNumber(c, 6), " spans/s")));
     }
     r.metrics.push_back(metric);
   }
@@ -110,18 +109,17 @@ BaselineResult CompareWithBaseline(const ReportModel& current, const ReportModel
     double limit = b * (1 + o.queryability_tolerance) + o.queryability_floor_ms;
     if (c > limit) {
       metric.verdict = "regression";
-      r.findings.push_back(MakeFinding(
-          "baseline.queryability_regression", FindingLevel::kViolation,
-          absl::StrCat("time until queryable p99 rose from ", HumanMillis(b), " to ",
-                       HumanMillis(c)),
-          absl::StrCat("<= ", HumanMillis(limit)), HumanMillis(c)));
+      r.findings.push_back(MakeFinding("baseline.queryability_regression", FindingLevel::kViolation,
+                                       absl::StrCat("time until queryable p99 rose from ",
+                                                    HumanMillis(b), " to ", HumanMillis(c)),
+                                       absl::StrCat("<= ", HumanMillis(limit)), HumanMillis(c)));
     } else if (c < b * (1 - o.queryability_tolerance) - o.queryability_floor_ms) {
       metric.verdict = "improvement";
-      r.findings.push_back(MakeFinding(
-          "baseline.queryability_improvement", FindingLevel::kInformation,
-          absl::StrCat("time until queryable p99 fell from ", HumanMillis(b), " to ",
-                       HumanMillis(c)),
-          HumanMillis(b), HumanMillis(c)));
+      r.findings.push_back(MakeFinding("baseline.queryability_improvement",
+                                       FindingLevel::kInformation,
+                                       absl::StrCat("time until queryable p99 fell from ",
+                                                    HumanMillis(b), " to ", HumanMillis(c)),
+                                       HumanMillis(b), HumanMillis(c)));
     }
     r.metrics.push_back(metric);
   }

@@ -68,8 +68,7 @@ absl::StatusOr<int> WriteCheckReports(const CheckResult& result, const ReportReq
   if (!request.baseline_path.empty()) {
     auto baseline = ReadJsonReport(request.baseline_path);
     if (!baseline.ok()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("--baseline: ", baseline.status().message()));
+      return absl::InvalidArgumentError(absl::StrCat("--baseline: ", baseline.status().message()));
     }
     BaselineResult compared = CompareWithBaseline(model, *baseline, request.baseline);
     for (const Finding& f : compared.findings) {

@@ -68,8 +68,8 @@ std::vector<Bar> DistributionBars(const Distribution& d, const std::string& colo
     bar.label = "≤" + HumanMillis(b.upper);
     bar.value = static_cast<double>(b.count);
     bar.color = color;
-    bar.tooltip = absl::StrCat(HumanMillis(b.lower), " – ", HumanMillis(b.upper), ": ",
-                               Thousands(b.count));
+    bar.tooltip =
+        absl::StrCat(HumanMillis(b.lower), " – ", HumanMillis(b.upper), ": ", Thousands(b.count));
     bars.push_back(bar);
   }
   return bars;
@@ -88,12 +88,12 @@ std::string TreeColumn(const std::string& heading, const std::vector<TreeSpan>& 
   if (spans.empty()) absl::StrAppend(&s, "<div class=\"span muted\">nothing</div>\n");
   for (const TreeSpan& t : spans) {
     const char* mark = TreeMarkName(t.mark);
-    absl::StrAppend(&s, "<div class=\"span ", mark, "\" style=\"padding-left:",
-                    10 + 18 * t.depth, "px\" title=\"span ", E(t.span_id), " parent ",
+    absl::StrAppend(&s, "<div class=\"span ", mark, "\" style=\"padding-left:", 10 + 18 * t.depth,
+                    "px\" title=\"span ", E(t.span_id), " parent ",
                     E(t.parent_span_id.empty() ? "(root)" : t.parent_span_id), "\">");
     if (t.mark != TreeSpan::Mark::kSame) {
       absl::StrAppend(&s, "<span class=\"diff\">",
-                      t.mark == TreeSpan::Mark::kMissing  ? "− "
+                      t.mark == TreeSpan::Mark::kMissing ? "− "
                       : t.mark == TreeSpan::Mark::kExtra ? "+ "
                                                          : "~ ",
                       "</span>");
@@ -121,8 +121,8 @@ std::string TreeColumn(const std::string& heading, const std::vector<TreeSpan>& 
 std::string RenderHtmlReport(const ReportModel& m) {
   const bool passed = Passed(m);
   const uint64_t violations = ViolationCount(m);
-  std::string title = absl::StrCat("agentstorm report",
-                                   m.run.scenario.empty() ? "" : ": " + m.run.scenario);
+  std::string title =
+      absl::StrCat("agentstorm report", m.run.scenario.empty() ? "" : ": " + m.run.scenario);
   std::string h = absl::StrCat(
       "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
       "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
@@ -136,8 +136,8 @@ std::string RenderHtmlReport(const ReportModel& m) {
   if (!m.run.tool_version.empty()) meta.push_back("version " + m.run.tool_version);
   meta.push_back("seed " + std::to_string(m.run.seed));
   meta.push_back(std::to_string(m.run.shards) + (m.run.shards == 1 ? " shard" : " shards"));
-  if (m.run.start_unix_nano) meta.push_back(IsoTime(m.run.start_unix_nano) + " → " +
-                                            IsoTime(m.run.end_unix_nano));
+  if (m.run.start_unix_nano)
+    meta.push_back(IsoTime(m.run.start_unix_nano) + " → " + IsoTime(m.run.end_unix_nano));
   if (!m.run.backend.empty()) meta.push_back("backend " + m.run.backend);
   for (const std::string& e : m.run.endpoints) meta.push_back("endpoint " + e);
   if (!m.run.semconv_model.empty()) meta.push_back("semconv " + m.run.semconv_model);
@@ -146,13 +146,14 @@ std::string RenderHtmlReport(const ReportModel& m) {
   // Headline figures.
   absl::StrAppend(&h, "<div class=\"cards\">\n", Card("violations", Thousands(violations)));
   if (m.load) {
-    absl::StrAppend(&h, Card("traces sent", Thousands(m.load->traces_sent)),
-                    Card("achieved rate", ShortNumber(m.load->achieved_traces_per_second) +
-                                              " traces/s"));
+    absl::StrAppend(
+        &h, Card("traces sent", Thousands(m.load->traces_sent)),
+        Card("achieved rate", ShortNumber(m.load->achieved_traces_per_second) + " traces/s"));
   }
   if (m.readback) {
-    absl::StrAppend(&h, Card("traces found", PercentText(static_cast<double>(m.readback->found),
-                                                         static_cast<double>(m.readback->traces_expected))));
+    absl::StrAppend(
+        &h, Card("traces found", PercentText(static_cast<double>(m.readback->found),
+                                             static_cast<double>(m.readback->traces_expected))));
     if (m.readback->time_until_queryable.count > 0) {
       absl::StrAppend(&h, Card("queryable p99", HumanMillis(m.readback->time_until_queryable.p99)));
     }
@@ -196,24 +197,26 @@ std::string RenderHtmlReport(const ReportModel& m) {
     if (!rows.empty()) {
       absl::StrAppend(&h, "<h3>Spans by outcome</h3>\n",
                       StackedBars("Spans by outcome per endpoint", rows, 1120));
-      absl::StrAppend(&h, "<table><tr><th>Endpoint</th><th class=\"n\">Acknowledged</th>"
-                          "<th class=\"n\">Rejected</th><th class=\"n\">Failed</th>"
-                          "<th class=\"n\">Not sent</th><th class=\"n\">Requests</th>"
-                          "<th class=\"n\">Bytes</th><th>Latency</th></tr>\n");
+      absl::StrAppend(&h,
+                      "<table><tr><th>Endpoint</th><th class=\"n\">Acknowledged</th>"
+                      "<th class=\"n\">Rejected</th><th class=\"n\">Failed</th>"
+                      "<th class=\"n\">Not sent</th><th class=\"n\">Requests</th>"
+                      "<th class=\"n\">Bytes</th><th>Latency</th></tr>\n");
       for (const EndpointDelivery& e : m.endpoints) {
-        absl::StrAppend(&h, "<tr><td class=\"mono\">", E(e.endpoint),
-                        e.reachable ? "" : " <span class=\"lvl-violation\">unreachable</span>",
-                        e.last_error.empty() ? "" : "<div class=\"muted\">" + E(e.last_error) + "</div>",
-                        "</td><td class=\"n\">", Thousands(e.spans_acknowledged),
-                        "</td><td class=\"n\">", Thousands(e.spans_rejected), "</td><td class=\"n\">",
-                        Thousands(e.spans_failed), "</td><td class=\"n\">",
-                        Thousands(e.spans_not_sent), "</td><td class=\"n\">", Thousands(e.requests),
-                        "</td><td class=\"n\">", Thousands(e.bytes_sent), "</td><td>",
-                        E(DistributionLine(e.latency)), "</td></tr>\n");
+        absl::StrAppend(
+            &h, "<tr><td class=\"mono\">", E(e.endpoint),
+            e.reachable ? "" : " <span class=\"lvl-violation\">unreachable</span>",
+            e.last_error.empty() ? "" : "<div class=\"muted\">" + E(e.last_error) + "</div>",
+            "</td><td class=\"n\">", Thousands(e.spans_acknowledged), "</td><td class=\"n\">",
+            Thousands(e.spans_rejected), "</td><td class=\"n\">", Thousands(e.spans_failed),
+            "</td><td class=\"n\">", Thousands(e.spans_not_sent), "</td><td class=\"n\">",
+            Thousands(e.requests), "</td><td class=\"n\">", Thousands(e.bytes_sent), "</td><td>",
+            E(DistributionLine(e.latency)), "</td></tr>\n");
       }
       absl::StrAppend(&h, "</table>\n");
       for (const EndpointDelivery& e : m.endpoints) {
-        absl::StrAppend(&h, "<h3>Export latency from intended send time: ", E(e.endpoint), "</h3>\n",
+        absl::StrAppend(&h, "<h3>Export latency from intended send time: ", E(e.endpoint),
+                        "</h3>\n",
                         ColumnChart("Export latency distribution " + e.endpoint,
                                     DistributionBars(e.latency, "#4c78a8"), 1120, 220));
       }
@@ -258,20 +261,23 @@ std::string RenderHtmlReport(const ReportModel& m) {
   for (const FindingRow& f : m.findings) {
     absl::StrAppend(&h, "<details", f.level == "violation" ? " open" : "", "><summary><code>",
                     E(f.id), "</code> <span class=\"lvl-", E(f.level), "\">", E(f.level),
-                    "</span> · ", Thousands(f.count), f.suppressed ? " (+" + Thousands(f.suppressed) + " suppressed)" : "",
+                    "</span> · ", Thousands(f.count),
+                    f.suppressed ? " (+" + Thousands(f.suppressed) + " suppressed)" : "",
                     "</summary>\n");
     if (!f.examples.empty()) {
-      absl::StrAppend(&h, "<table class=\"ex\"><tr><th>Trace / span</th><th>Message</th>"
-                          "<th>Expected</th><th>Actual</th></tr>\n");
+      absl::StrAppend(&h,
+                      "<table class=\"ex\"><tr><th>Trace / span</th><th>Message</th>"
+                      "<th>Expected</th><th>Actual</th></tr>\n");
       for (const FindingExample& x : f.examples) {
-        absl::StrAppend(&h, "<tr><td class=\"mono\">", E(x.trace_id),
-                        x.span_id.empty() ? "" : "<br>" + E(x.span_id),
-                        x.span_name.empty() ? "" : "<br>" + E(x.span_name),
-                        x.variant.empty() ? "" : "<br><span class=\"muted\">" + E(x.variant) + "</span>",
-                        "</td><td>", E(x.message),
-                        x.attribute.empty() ? "" : " <code>" + E(x.attribute) + "</code>",
-                        "</td><td class=\"mono\">", E(x.expected), "</td><td class=\"mono\">",
-                        E(x.actual), "</td></tr>\n");
+        absl::StrAppend(
+            &h, "<tr><td class=\"mono\">", E(x.trace_id),
+            x.span_id.empty() ? "" : "<br>" + E(x.span_id),
+            x.span_name.empty() ? "" : "<br>" + E(x.span_name),
+            x.variant.empty() ? "" : "<br><span class=\"muted\">" + E(x.variant) + "</span>",
+            "</td><td>", E(x.message),
+            x.attribute.empty() ? "" : " <code>" + E(x.attribute) + "</code>",
+            "</td><td class=\"mono\">", E(x.expected), "</td><td class=\"mono\">", E(x.actual),
+            "</td></tr>\n");
       }
       absl::StrAppend(&h, "</table>\n");
     }
@@ -280,9 +286,10 @@ std::string RenderHtmlReport(const ReportModel& m) {
   absl::StrAppend(&h, "</section>\n");
 
   if (!m.rules.empty()) {
-    absl::StrAppend(&h, "<section id=\"rules\"><h2>Rules</h2><table><tr><th>Rule</th>"
-                        "<th class=\"n\">Evaluated</th><th class=\"n\">Passed</th>"
-                        "<th class=\"n\">Failed</th><th>Statistics</th></tr>\n");
+    absl::StrAppend(&h,
+                    "<section id=\"rules\"><h2>Rules</h2><table><tr><th>Rule</th>"
+                    "<th class=\"n\">Evaluated</th><th class=\"n\">Passed</th>"
+                    "<th class=\"n\">Failed</th><th>Statistics</th></tr>\n");
     for (const RuleResult& r : m.rules) {
       std::vector<std::string> stats;
       for (const auto& [k, v] : r.statistics) stats.push_back(E(k) + " = " + ShortNumber(v));
@@ -295,10 +302,11 @@ std::string RenderHtmlReport(const ReportModel& m) {
   }
 
   if (!m.groups.empty()) {
-    absl::StrAppend(&h, "<section id=\"groups\"><h2>Traces by variant and class</h2><table><tr>"
-                        "<th>Group</th><th>Name</th><th class=\"n\">Sent</th>"
-                        "<th class=\"n\">Acknowledged</th><th class=\"n\">Read</th>"
-                        "<th class=\"n\">Read / acknowledged</th></tr>\n");
+    absl::StrAppend(&h,
+                    "<section id=\"groups\"><h2>Traces by variant and class</h2><table><tr>"
+                    "<th>Group</th><th>Name</th><th class=\"n\">Sent</th>"
+                    "<th class=\"n\">Acknowledged</th><th class=\"n\">Read</th>"
+                    "<th class=\"n\">Read / acknowledged</th></tr>\n");
     for (const GroupCounts& g : m.groups) {
       absl::StrAppend(&h, "<tr><td>", E(g.group), "</td><td><code>", E(g.name),
                       "</code></td><td class=\"n\">", Thousands(g.sent), "</td><td class=\"n\">",
@@ -347,21 +355,21 @@ std::string RenderHtmlReport(const ReportModel& m) {
                     "<th>Expected</th><th>Fired</th><th class=\"n\">Time to fire</th>"
                     "<th>Result</th></tr>\n");
     for (const AlertTimeline& a : m.alerts) {
-      absl::StrAppend(&h, "<tr><td><code>", E(a.name), "</code></td><td>",
-                      a.expected ? "yes" : "no", "</td><td>", a.fired ? "yes" : "no",
-                      "</td><td class=\"n\">",
-                      a.time_to_fire ? absl::StrFormat("%.1f s", *a.time_to_fire) : "-",
-                      "</td><td class=\"", a.passed ? "" : "lvl-violation", "\">",
-                      a.passed ? "pass" : "fail", "</td></tr>\n");
+      absl::StrAppend(
+          &h, "<tr><td><code>", E(a.name), "</code></td><td>", a.expected ? "yes" : "no",
+          "</td><td>", a.fired ? "yes" : "no", "</td><td class=\"n\">",
+          a.time_to_fire ? absl::StrFormat("%.1f s", *a.time_to_fire) : "-", "</td><td class=\"",
+          a.passed ? "" : "lvl-violation", "\">", a.passed ? "pass" : "fail", "</td></tr>\n");
     }
     absl::StrAppend(&h, "</table></section>\n");
   }
 
   if (!m.failing_traces.empty()) {
-    absl::StrAppend(&h, "<section id=\"traces\"><h2>Failing traces: expected vs actual</h2>\n"
-                        "<p class=\"legend\"><span class=\"span missing\">− missing</span>"
-                        "<span class=\"span extra\">+ extra</span>"
-                        "<span class=\"span changed\">~ changed</span></p>\n");
+    absl::StrAppend(&h,
+                    "<section id=\"traces\"><h2>Failing traces: expected vs actual</h2>\n"
+                    "<p class=\"legend\"><span class=\"span missing\">− missing</span>"
+                    "<span class=\"span extra\">+ extra</span>"
+                    "<span class=\"span changed\">~ changed</span></p>\n");
     for (const TraceComparison& t : m.failing_traces) {
       absl::StrAppend(&h, "<h3><code>", E(t.trace_id), "</code>",
                       t.variant.empty() ? "" : " · variant " + E(t.variant),

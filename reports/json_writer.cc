@@ -26,9 +26,9 @@ json DistributionJson(const Distribution& d) {
   for (const DistributionBucket& b : d.buckets) {
     buckets.push_back({{"lower", b.lower}, {"upper", b.upper}, {"count", b.count}});
   }
-  return {{"count", d.count}, {"min", d.min},   {"mean", d.mean}, {"p50", d.p50},
-          {"p90", d.p90},     {"p99", d.p99},   {"p999", d.p999}, {"max", d.max},
-          {"buckets", buckets}};
+  return {{"count", d.count}, {"min", d.min}, {"mean", d.mean},
+          {"p50", d.p50},     {"p90", d.p90}, {"p99", d.p99},
+          {"p999", d.p999},   {"max", d.max}, {"buckets", buckets}};
 }
 Distribution ReadDistribution(const json& j) {
   Distribution d;

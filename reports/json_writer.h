@@ -3,9 +3,8 @@
 // so the same model always gives the same bytes. ReportFromJson reads it back (for --baseline).
 #pragma once
 
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "absl/status/statusor.h"
 #include "reports/report_model.h"

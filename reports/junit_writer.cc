@@ -85,7 +85,7 @@ std::vector<Suite> BuildSuites(const ReportModel& m) {
       Case c;
       c.name = CaseName(f.id, v);
       c.classname = "agentstorm." + suite.name;
-      uint64_t count = f.count_by_variant.empty() ? f.count
+      uint64_t count = f.count_by_variant.empty()    ? f.count
                        : f.count_by_variant.count(v) ? f.count_by_variant.at(v)
                                                      : 0;
       if (f.level == "violation" && count > 0) {
@@ -135,9 +135,9 @@ std::vector<Suite> BuildSuites(const ReportModel& m) {
     c.failure_message = "the backend or an endpoint could not be reached or read";
     c.failure_text = absl::StrCat("backend: ", m.run.backend, "\n");
     for (const EndpointDelivery& e : m.endpoints) {
-      if (!e.reachable) absl::StrAppend(&c.failure_text, "endpoint unreachable: ", e.endpoint,
-                                        e.last_error.empty() ? "" : " (" + e.last_error + ")",
-                                        "\n");
+      if (!e.reachable)
+        absl::StrAppend(&c.failure_text, "endpoint unreachable: ", e.endpoint,
+                        e.last_error.empty() ? "" : " (" + e.last_error + ")", "\n");
     }
     run.cases.push_back(std::move(c));
     out.push_back(std::move(run));
@@ -185,9 +185,10 @@ std::string RenderJunitReport(const ReportModel& m) {
                     "\" errors=\"", e, "\" skipped=\"0\" time=\"0\" timestamp=\"", timestamp,
                     "\" hostname=\"agentstorm\">\n");
     absl::StrAppend(&out, "    <properties>\n");
-    std::vector<std::pair<std::string, std::string>> props = {
-        {"scenario", m.run.scenario}, {"seed", std::to_string(m.run.seed)},
-        {"backend", m.run.backend}, {"tool_version", m.run.tool_version}};
+    std::vector<std::pair<std::string, std::string>> props = {{"scenario", m.run.scenario},
+                                                              {"seed", std::to_string(m.run.seed)},
+                                                              {"backend", m.run.backend},
+                                                              {"tool_version", m.run.tool_version}};
     props.insert(props.end(), s.properties.begin(), s.properties.end());
     for (const auto& [k, v] : props) {
       absl::StrAppend(&out, "      <property name=\"", XmlEscape(k), "\" value=\"", XmlEscape(v),

@@ -22,7 +22,8 @@ std::string RenderMarkdownReport(const ReportModel& m) {
   std::string out;
   const uint64_t violations = ViolationCount(m);
   const bool passed = Passed(m);
-  std::string subject = m.run.scenario.empty() ? "agentstorm" : "`" + MarkdownCell(m.run.scenario) + "`";
+  std::string subject =
+      m.run.scenario.empty() ? "agentstorm" : "`" + MarkdownCell(m.run.scenario) + "`";
   if (passed) {
     absl::StrAppend(&out, "## ✅ PASS: ", subject, "\n\n");
   } else if (m.exit_code == 3) {
@@ -64,13 +65,13 @@ std::string RenderMarkdownReport(const ReportModel& m) {
                     "|---|---:|---:|---:|---:|---:|---:|\n");
     for (const EndpointDelivery& e : m.endpoints) {
       uint64_t total = e.spans_acknowledged + e.spans_rejected + e.spans_failed + e.spans_not_sent;
-      absl::StrAppend(&out, "| `", MarkdownCell(e.endpoint), "`", e.reachable ? "" : " ⚠ unreachable",
-                      " | ", Thousands(e.spans_acknowledged), " (",
-                      PercentText(static_cast<double>(e.spans_acknowledged),
-                                  static_cast<double>(total)),
-                      ") | ", Thousands(e.spans_rejected), " | ", Thousands(e.spans_failed), " | ",
-                      Thousands(e.spans_not_sent), " | ", HumanMillis(e.latency.p50), " | ",
-                      HumanMillis(e.latency.p99), " |\n");
+      absl::StrAppend(
+          &out, "| `", MarkdownCell(e.endpoint), "`", e.reachable ? "" : " ⚠ unreachable", " | ",
+          Thousands(e.spans_acknowledged), " (",
+          PercentText(static_cast<double>(e.spans_acknowledged), static_cast<double>(total)),
+          ") | ", Thousands(e.spans_rejected), " | ", Thousands(e.spans_failed), " | ",
+          Thousands(e.spans_not_sent), " | ", HumanMillis(e.latency.p50), " | ",
+          HumanMillis(e.latency.p99), " |\n");
     }
     absl::StrAppend(&out, "\n");
   }
@@ -115,12 +116,14 @@ std::string RenderMarkdownReport(const ReportModel& m) {
     if (f.count > 0) top.push_back(&f);
   }
   std::stable_sort(top.begin(), top.end(), [](const FindingRow* a, const FindingRow* b) {
-    if (LevelRank(a->level) != LevelRank(b->level)) return LevelRank(a->level) < LevelRank(b->level);
+    if (LevelRank(a->level) != LevelRank(b->level))
+      return LevelRank(a->level) < LevelRank(b->level);
     return a->count > b->count;
   });
   if (!top.empty()) {
-    absl::StrAppend(&out, "### Top findings\n\n| Finding | Level | Count | First example |\n"
-                          "|---|---|---:|---|\n");
+    absl::StrAppend(&out,
+                    "### Top findings\n\n| Finding | Level | Count | First example |\n"
+                    "|---|---|---:|---|\n");
     for (size_t i = 0; i < top.size() && i < kTopFindings; ++i) {
       const FindingRow& f = *top[i];
       std::string example;
@@ -144,20 +147,21 @@ std::string RenderMarkdownReport(const ReportModel& m) {
     absl::StrAppend(&out, "\n");
   }
   if (!m.sampling.empty()) {
-    absl::StrAppend(&out, "| Sampling | Expected kept | Observed | Interval | Result |\n"
-                          "|---|---:|---:|---|---|\n");
+    absl::StrAppend(&out,
+                    "| Sampling | Expected kept | Observed | Interval | Result |\n"
+                    "|---|---:|---:|---|---|\n");
     for (const SamplingRow& s : m.sampling) {
-      absl::StrAppend(&out, "| ", MarkdownCell(s.population), " | ", ShortNumber(s.expected),
-                      " | ", ShortNumber(s.observed), " (", Thousands(s.kept), "/",
-                      Thousands(s.total), ") | [", ShortNumber(s.low), ", ", ShortNumber(s.high),
-                      "] at ", ShortNumber(s.confidence * 100), "% | ",
-                      s.passed ? "✅" : "❌", " |\n");
+      absl::StrAppend(&out, "| ", MarkdownCell(s.population), " | ", ShortNumber(s.expected), " | ",
+                      ShortNumber(s.observed), " (", Thousands(s.kept), "/", Thousands(s.total),
+                      ") | [", ShortNumber(s.low), ", ", ShortNumber(s.high), "] at ",
+                      ShortNumber(s.confidence * 100), "% | ", s.passed ? "✅" : "❌", " |\n");
     }
     absl::StrAppend(&out, "\n");
   }
   if (!m.alerts.empty()) {
-    absl::StrAppend(&out, "| Alert | Expected | Fired | Time to fire | Result |\n"
-                          "|---|---|---|---:|---|\n");
+    absl::StrAppend(&out,
+                    "| Alert | Expected | Fired | Time to fire | Result |\n"
+                    "|---|---|---|---:|---|\n");
     for (const AlertTimeline& a : m.alerts) {
       absl::StrAppend(&out, "| ", MarkdownCell(a.name), " | ", a.expected ? "yes" : "no", " | ",
                       a.fired ? "yes" : "no", " | ",

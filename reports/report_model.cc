@@ -262,9 +262,9 @@ void AddLoadSummary(const LoadSummary& s, const LoadProfile* profile, ReportMode
   load.intended_traces_per_second = s.intended_traces_per_second;
   load.achieved_traces_per_second = s.achieved_traces_per_second;
   load.achieved_spans_per_second = s.achieved_spans_per_second;
-  double mean_spans = s.traces_sent > 0 ? static_cast<double>(s.spans_sent) /
-                                              static_cast<double>(s.traces_sent)
-                                        : 1.0;
+  double mean_spans = s.traces_sent > 0
+                          ? static_cast<double>(s.spans_sent) / static_cast<double>(s.traces_sent)
+                          : 1.0;
   auto intended_at = [&](double t) -> double {
     if (profile == nullptr || profile->max_rate || profile->phases.empty()) {
       return s.closed_loop ? 0 : s.intended_traces_per_second;
@@ -296,8 +296,7 @@ void AddLoadSummary(const LoadSummary& s, const LoadProfile* profile, ReportMode
   model->load = std::move(load);
   if (model->run.start_unix_nano == 0) model->run.start_unix_nano = s.run_start_unix_nano;
   if (model->run.end_unix_nano == 0 && s.run_start_unix_nano != 0) {
-    model->run.end_unix_nano =
-        s.run_start_unix_nano + static_cast<uint64_t>(s.total_seconds * 1e9);
+    model->run.end_unix_nano = s.run_start_unix_nano + static_cast<uint64_t>(s.total_seconds * 1e9);
   }
   if (s.shard_count > model->run.shards) model->run.shards = s.shard_count;
   model->endpoints.clear();
@@ -373,8 +372,8 @@ void AddPollSummary(const readers::PollSummary& poll, ReportModel* model) {
   r.requests = poll.requests;
   r.failed_requests = poll.failed_requests;
   r.backend_unreachable = poll.backend_unreachable;
-  if (r.traces_expected == 0) r.traces_expected = poll.found + poll.incomplete + poll.not_found +
-                                                  poll.request_failed;
+  if (r.traces_expected == 0)
+    r.traces_expected = poll.found + poll.incomplete + poll.not_found + poll.request_failed;
   r.time_until_queryable = DistributionFromHistogram(poll.time_until_queryable_us, 1e-3);
   model->readback = std::move(r);
 }
@@ -411,18 +410,25 @@ void AddCheckResult(const CheckResult& c, ReportModel* model) {
   }
   model->sampling.clear();
   for (const SamplingInterval& s : c.sampling) {
-    model->sampling.push_back({s.population, s.expected, s.kept, s.total, s.observed, s.low,
-                               s.high, s.confidence, s.passed});
+    model->sampling.push_back({s.population, s.expected, s.kept, s.total, s.observed, s.low, s.high,
+                               s.confidence, s.passed});
   }
 }
 
 bool IsKeyAttribute(const std::string& key) {
-  static const std::set<std::string> kKeys = {
-      "gen_ai.operation.name",     "gen_ai.provider.name",          "gen_ai.system",
-      "gen_ai.request.model",      "gen_ai.response.model",         "gen_ai.agent.name",
-      "gen_ai.tool.name",          "gen_ai.response.finish_reasons", "gen_ai.usage.input_tokens",
-      "gen_ai.usage.output_tokens", "error.type",                    "mcp.method.name",
-      "gen_ai.data_source.id"};
+  static const std::set<std::string> kKeys = {"gen_ai.operation.name",
+                                              "gen_ai.provider.name",
+                                              "gen_ai.system",
+                                              "gen_ai.request.model",
+                                              "gen_ai.response.model",
+                                              "gen_ai.agent.name",
+                                              "gen_ai.tool.name",
+                                              "gen_ai.response.finish_reasons",
+                                              "gen_ai.usage.input_tokens",
+                                              "gen_ai.usage.output_tokens",
+                                              "error.type",
+                                              "mcp.method.name",
+                                              "gen_ai.data_source.id"};
   return kKeys.count(key) > 0;
 }
 

@@ -22,10 +22,10 @@
 #include "checker/finding.h"
 #include "checker/readers/poller.h"
 #include "core/histogram.h"
-#include "generator/load_profile.h"
-#include "generator/load_summary.h"
-#include "generator/synthesized_trace.h"
+#include "core/load_summary.h"
+#include "core/synthesized_trace.h"
 #include "opentelemetry/proto/trace/v1/trace.pb.h"
+#include "scenario/load_profile.h"
 
 namespace agentstorm {
 struct CheckResult;
@@ -122,7 +122,7 @@ struct FindingExample {
 };
 
 struct FindingRow {
-  std::string id;  // "<family>.<name>"
+  std::string id;     // "<family>.<name>"
   std::string level;  // "violation", "improvement", "information"
   uint64_t count = 0;
   uint64_t suppressed = 0;

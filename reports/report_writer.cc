@@ -23,8 +23,7 @@ const std::vector<std::string>& ReportFormats() {
   return kFormats;
 }
 
-absl::StatusOr<std::vector<std::string>> ParseReportFormats(
-    const std::vector<std::string>& flags) {
+absl::StatusOr<std::vector<std::string>> ParseReportFormats(const std::vector<std::string>& flags) {
   std::vector<std::string> out;
   for (const std::string& flag : flags) {
     for (absl::string_view part : absl::StrSplit(flag, ',', absl::SkipWhitespace())) {
@@ -33,9 +32,9 @@ absl::StatusOr<std::vector<std::string>> ParseReportFormats(
       if (name == "xml") name = "junit";
       if (std::find(ReportFormats().begin(), ReportFormats().end(), name) ==
           ReportFormats().end()) {
-        return absl::InvalidArgumentError(absl::StrCat("unknown report format \"", name,
-                                                       "\" (known: ",
-                                                       absl::StrJoin(ReportFormats(), ", "), ")"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("unknown report format \"", name,
+                         "\" (known: ", absl::StrJoin(ReportFormats(), ", "), ")"));
       }
       if (std::find(out.begin(), out.end(), name) == out.end()) out.push_back(name);
     }

@@ -14,8 +14,8 @@ constexpr std::string_view kMask = "***";
 
 // Query parameters that never carry a secret (backend_url.h options, exporter options).
 bool HarmlessQueryKey(std::string_view key) {
-  static const std::set<std::string, std::less<>> kKeys = {"tenant", "api", "insecure", "ca",
-                                                           "compression", "timeout"};
+  static const std::set<std::string, std::less<>> kKeys = {"tenant", "api",         "insecure",
+                                                           "ca",     "compression", "timeout"};
   return kKeys.count(absl::AsciiStrToLower(std::string(key))) > 0;
 }
 
@@ -39,9 +39,8 @@ std::string ScrubBareSchemes(const std::string& text) {
     // "Basic checks" is prose; base64 credentials have digits, '+', '/', '=' or mixed case.
     bool mixed_case = std::any_of(token.begin() + 1, token.end(), absl::ascii_isupper) &&
                       std::any_of(token.begin(), token.end(), absl::ascii_islower);
-    bool secret = token != kMask &&
-                  (scheme == "bearer" || mixed_case ||
-                   token.find_first_of("0123456789+/=") != std::string::npos);
+    bool secret = token != kMask && (scheme == "bearer" || mixed_case ||
+                                     token.find_first_of("0123456789+/=") != std::string::npos);
     if (!secret) continue;
     out.append(text, last, m.position(0) - last);
     out.append(m[1].str()).append(" ").append(kMask);

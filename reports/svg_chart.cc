@@ -199,8 +199,9 @@ std::string StackedBars(const std::string& title, const std::vector<StackedRow>&
   }
   double lx = left, ly = static_cast<double>(height) - 14;
   for (const Bar& p : rows.front().parts) {
-    absl::StrAppend(&s, "<rect x=\"", F(lx), "\" y=\"", F(ly - 9), "\" width=\"10\" height=\"10\" fill=\"",
-                    p.color, "\"/>", Text(lx + 14, ly, p.label));
+    absl::StrAppend(&s, "<rect x=\"", F(lx), "\" y=\"", F(ly - 9),
+                    "\" width=\"10\" height=\"10\" fill=\"", p.color, "\"/>",
+                    Text(lx + 14, ly, p.label));
     lx += 14 + 7.5 * static_cast<double>(p.label.size()) + 18;
   }
   absl::StrAppend(&s, "</svg>\n");
@@ -230,14 +231,16 @@ std::string IntervalChart(const std::string& title, const std::vector<Interval>&
       absl::StrAppend(&s, "<line x1=\"", F(X(v)), "\" x2=\"", F(X(v)), "\" y1=\"", F(y - 6),
                       "\" y2=\"", F(y + 6), "\" stroke=\"", color, "\" stroke-width=\"2\"/>\n");
     }
-    absl::StrAppend(&s, "<circle cx=\"", F(X(r.value)), "\" cy=\"", F(y), "\" r=\"5\" fill=\"",
-                    color, "\"><title>",
-                    XmlEscape(absl::StrCat(r.label, ": observed ", ShortNumber(r.value), ", interval [",
-                                           ShortNumber(r.low), ", ", ShortNumber(r.high), "]")),
-                    "</title></circle>\n");
+    absl::StrAppend(
+        &s, "<circle cx=\"", F(X(r.value)), "\" cy=\"", F(y), "\" r=\"5\" fill=\"", color,
+        "\"><title>",
+        XmlEscape(absl::StrCat(r.label, ": observed ", ShortNumber(r.value), ", interval [",
+                               ShortNumber(r.low), ", ", ShortNumber(r.high), "]")),
+        "</title></circle>\n");
     if (r.expected >= 0) {
-      absl::StrAppend(&s, "<path d=\"M", F(X(r.expected)), " ", F(y - 10), " l-5 -6 h10 z\" fill=\"",
-                      kText, "\"><title>expected ", ShortNumber(r.expected), "</title></path>\n");
+      absl::StrAppend(&s, "<path d=\"M", F(X(r.expected)), " ", F(y - 10),
+                      " l-5 -6 h10 z\" fill=\"", kText, "\"><title>expected ",
+                      ShortNumber(r.expected), "</title></path>\n");
     }
   }
   absl::StrAppend(&s, "</svg>\n");
@@ -283,8 +286,8 @@ std::string TimelineChart(const std::string& title, const std::vector<Timeline>&
                       ShortNumber(r.firing), "s</title></rect>\n");
     }
     if (r.deadline >= 0) {
-      absl::StrAppend(&s, "<line x1=\"", F(X(r.deadline)), "\" x2=\"", F(X(r.deadline)),
-                      "\" y1=\"", F(y + 2), "\" y2=\"", F(y + 22),
+      absl::StrAppend(&s, "<line x1=\"", F(X(r.deadline)), "\" x2=\"", F(X(r.deadline)), "\" y1=\"",
+                      F(y + 2), "\" y2=\"", F(y + 22),
                       "\" stroke=\"#1f2933\" stroke-width=\"2\" stroke-dasharray=\"3 2\"><title>"
                       "deadline ",
                       ShortNumber(r.deadline), "s</title></line>\n");

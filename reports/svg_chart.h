@@ -11,7 +11,7 @@ namespace agentstorm::reports {
 
 struct Series {
   std::string name;
-  std::string color;  // CSS colour
+  std::string color;           // CSS colour
   std::vector<double> values;  // one per x step
   bool dashed = false;
 };

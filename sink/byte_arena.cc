@@ -33,7 +33,8 @@ char* ByteArena::Map(size_t bytes) {
   const uintptr_t aligned = RoundUp(start, kHugePage);
   if (aligned > start) munmap(p, aligned - start);
   const uintptr_t end = start + span;
-  if (end > aligned + bytes) munmap(reinterpret_cast<void*>(aligned + bytes), end - aligned - bytes);
+  if (end > aligned + bytes)
+    munmap(reinterpret_cast<void*>(aligned + bytes), end - aligned - bytes);
   auto* base = reinterpret_cast<char*>(aligned);
   (void)madvise(base, bytes, MADV_HUGEPAGE);  // advice: fine to be refused
   return base;
@@ -94,9 +95,9 @@ absl::Status ByteArena::Prefault(size_t bytes) {
   while (ahead < bytes) {
     char* base = Map(kBlockBytes);
     if (base == nullptr) {
-      return absl::ResourceExhaustedError(
-          absl::StrCat("cannot map ", bytes >> 20, " MiB for the trace store (", mapped_ >> 20,
-                       " MiB mapped so far)"));
+      return absl::ResourceExhaustedError(absl::StrCat("cannot map ", bytes >> 20,
+                                                       " MiB for the trace store (", mapped_ >> 20,
+                                                       " MiB mapped so far)"));
     }
     const long page = sysconf(_SC_PAGESIZE);
     for (size_t off = 0; off < kBlockBytes; off += static_cast<size_t>(page)) base[off] = 0;

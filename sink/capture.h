@@ -24,7 +24,8 @@ class CaptureWriter {
   static absl::StatusOr<std::unique_ptr<CaptureWriter>> Open(const std::string& path, bool sync);
   ~CaptureWriter();
 
-  absl::Status Append(const opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest& request);
+  absl::Status Append(
+      const opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest& request);
   // Appends an already serialized ExportTraceServiceRequest.
   absl::Status AppendEncoded(std::string_view request_bytes);
   // Flushes and closes; later Append() calls fail. Idempotent.
@@ -33,7 +34,8 @@ class CaptureWriter {
   uint64_t records() const;
 
  private:
-  CaptureWriter(int fd, std::string path, bool sync) : fd_(fd), path_(std::move(path)), sync_(sync) {}
+  CaptureWriter(int fd, std::string path, bool sync)
+      : fd_(fd), path_(std::move(path)), sync_(sync) {}
 
   mutable std::mutex mu_;
   int fd_;

@@ -24,8 +24,8 @@ absl::StatusOr<double> ParseProbability(absl::string_view spec, absl::string_vie
   absl::string_view number = value;
   const bool percent = absl::ConsumeSuffix(&number, "%");
   if (!absl::SimpleAtod(number, &p) || !(p >= 0) || p > (percent ? 100 : 1)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--fault ", spec, ": \"", value, "\" is not a probability (0..1, or 0%..100%)"));
+    return absl::InvalidArgumentError(absl::StrCat("--fault ", spec, ": \"", value,
+                                                   "\" is not a probability (0..1, or 0%..100%)"));
   }
   return percent ? p / 100 : p;
 }
@@ -35,8 +35,8 @@ absl::StatusOr<absl::Duration> ParseNonNegativeDuration(absl::string_view spec,
   absl::Duration d;
   if (!absl::ParseDuration(value, &d) || d < absl::ZeroDuration() ||
       d == absl::InfiniteDuration()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--fault ", spec, ": \"", value, "\" is not a duration (e.g. 500ms, 2s, 1m)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("--fault ", spec, ": \"", value, "\" is not a duration (e.g. 500ms, 2s, 1m)"));
   }
   return d;
 }
@@ -112,10 +112,10 @@ void PruneEmpty(ExportTraceServiceRequest* request) {
 
 bool FaultSpec::empty() const {
   return drop_spans == 0 && drop_traces == 0 && drop_error_traces == 0 && !sample_traces &&
-         !tail_sample && strip_attributes.empty() &&
-         !truncate_values && break_parent == 0 && !rewrite_service &&
-         delay_visibility == absl::ZeroDuration() && unavailable == absl::ZeroDuration() &&
-         throttle == absl::ZeroDuration() && partial_reject == 0;
+         !tail_sample && strip_attributes.empty() && !truncate_values && break_parent == 0 &&
+         !rewrite_service && delay_visibility == absl::ZeroDuration() &&
+         unavailable == absl::ZeroDuration() && throttle == absl::ZeroDuration() &&
+         partial_reject == 0;
 }
 
 absl::StatusOr<FaultSpec> ParseFaultSpecs(const std::vector<std::string>& specs) {
@@ -170,8 +170,9 @@ absl::StatusOr<FaultSpec> ParseFaultSpecs(const std::vector<std::string>& specs)
       if (status.ok() && comma != absl::string_view::npos) {
         absl::string_view option = value.substr(comma + 1);
         if (!absl::ConsumePrefix(&option, "slow=")) {
-          status = absl::InvalidArgumentError(absl::StrCat(
-              "--fault ", spec, ": expected tail-sample=P or tail-sample=P,slow=D (e.g. 0.1,slow=30s)"));
+          status = absl::InvalidArgumentError(
+              absl::StrCat("--fault ", spec,
+                           ": expected tail-sample=P or tail-sample=P,slow=D (e.g. 0.1,slow=30s)"));
         } else {
           absl::StatusOr<absl::Duration> d = ParseNonNegativeDuration(spec, option);
           if (!d.ok()) {
@@ -188,8 +189,8 @@ absl::StatusOr<FaultSpec> ParseFaultSpecs(const std::vector<std::string>& specs)
       status = probability(&out.partial_reject);
     } else if (name == "strip-attribute") {
       if (value.empty()) {
-        status = absl::InvalidArgumentError(
-            absl::StrCat("--fault ", spec, ": needs an attribute key, e.g. strip-attribute=gen_ai.system"));
+        status = absl::InvalidArgumentError(absl::StrCat(
+            "--fault ", spec, ": needs an attribute key, e.g. strip-attribute=gen_ai.system"));
       }
       out.strip_attributes.emplace_back(value);
     } else if (name == "truncate-values") {
@@ -201,8 +202,8 @@ absl::StatusOr<FaultSpec> ParseFaultSpecs(const std::vector<std::string>& specs)
       out.truncate_values = n;
     } else if (name == "rewrite-service") {
       if (value.empty()) {
-        status = absl::InvalidArgumentError(
-            absl::StrCat("--fault ", spec, ": needs a service name"));
+        status =
+            absl::InvalidArgumentError(absl::StrCat("--fault ", spec, ": needs a service name"));
       }
       out.rewrite_service = std::string(value);
     } else if (name == "delay-visibility") {
@@ -216,19 +217,18 @@ absl::StatusOr<FaultSpec> ParseFaultSpecs(const std::vector<std::string>& specs)
           "--fault \"", spec, "\": unknown fault \"", name,
           "\" (known: drop-spans, drop-traces, drop-error-traces, sample-traces, tail-sample, "
           "strip-attribute, truncate-values, "
-          "break-parent, rewrite-service, delay-visibility, unavailable, throttle, partial-reject)"));
+          "break-parent, rewrite-service, delay-visibility, unavailable, throttle, "
+          "partial-reject)"));
     }
     if (!status.ok()) return status;
   }
   return out;
 }
 
-FaultInjector::FaultInjector(FaultSpec spec, uint64_t seed)
-    : spec_(std::move(spec)), seed_(seed) {
+FaultInjector::FaultInjector(FaultSpec spec, uint64_t seed) : spec_(std::move(spec)), seed_(seed) {
   changes_data_ = spec_.drop_spans > 0 || spec_.drop_traces > 0 || spec_.drop_error_traces > 0 ||
-                  spec_.sample_traces || spec_.tail_sample ||
-                  !spec_.strip_attributes.empty() || spec_.truncate_values ||
-                  spec_.break_parent > 0 || spec_.rewrite_service;
+                  spec_.sample_traces || spec_.tail_sample || !spec_.strip_attributes.empty() ||
+                  spec_.truncate_values || spec_.break_parent > 0 || spec_.rewrite_service;
 }
 
 double FaultInjector::Draw(std::string_view fault, std::string_view trace_id,
@@ -262,8 +262,8 @@ uint64_t FaultInjector::RejectPartially(ExportTraceServiceRequest* request) cons
 FaultEffects FaultInjector::Apply(ExportTraceServiceRequest* request) const {
   FaultEffects fx;
   if (!changes_data_) return fx;
-  const bool drops = spec_.drop_spans > 0 || spec_.drop_traces > 0 ||
-                     spec_.drop_error_traces > 0 || spec_.sample_traces || spec_.tail_sample;
+  const bool drops = spec_.drop_spans > 0 || spec_.drop_traces > 0 || spec_.drop_error_traces > 0 ||
+                     spec_.sample_traces || spec_.tail_sample;
   // drop-error-traces: the traces of this request with an ERROR span that lose the draw.
   std::vector<std::string> dropped_error_traces;
   if (spec_.drop_error_traces > 0) {
@@ -289,7 +289,8 @@ FaultEffects FaultInjector::Apply(ExportTraceServiceRequest* request) const {
                                  [&](const auto& t) { return t.first == s.trace_id(); });
           if (it == traces.end()) it = traces.insert(traces.end(), {s.trace_id(), Extent{}});
           Extent& e = it->second;
-          e.error |= s.status().code() == opentelemetry::proto::trace::v1::Status::STATUS_CODE_ERROR;
+          e.error |=
+              s.status().code() == opentelemetry::proto::trace::v1::Status::STATUS_CODE_ERROR;
           e.start = std::min<uint64_t>(e.start, s.start_time_unix_nano());
           e.end = std::max<uint64_t>(e.end, s.end_time_unix_nano());
         }
@@ -323,13 +324,13 @@ FaultEffects FaultInjector::Apply(ExportTraceServiceRequest* request) const {
       }
       if (drops) {
         RemoveIf(ss.mutable_spans(), [&](const Span& s) {
-          if (spec_.sample_traces && Draw("sample-traces", s.trace_id(), {}) >= *spec_.sample_traces) {
+          if (spec_.sample_traces &&
+              Draw("sample-traces", s.trace_id(), {}) >= *spec_.sample_traces) {
             ++fx.unsampled_spans;
             return false;
           }
-          if (!tail_dropped.empty() &&
-              std::find(tail_dropped.begin(), tail_dropped.end(), s.trace_id()) !=
-                  tail_dropped.end()) {
+          if (!tail_dropped.empty() && std::find(tail_dropped.begin(), tail_dropped.end(),
+                                                 s.trace_id()) != tail_dropped.end()) {
             ++fx.unsampled_spans;
             return false;
           }
@@ -353,26 +354,31 @@ FaultEffects FaultInjector::Apply(ExportTraceServiceRequest* request) const {
       }
       for (Span& span : *ss.mutable_spans()) {
         if (!spec_.strip_attributes.empty()) {
-          fx.stripped_attributes += StripAttributes(span.mutable_attributes(), spec_.strip_attributes);
+          fx.stripped_attributes +=
+              StripAttributes(span.mutable_attributes(), spec_.strip_attributes);
           for (auto& e : *span.mutable_events()) {
-            fx.stripped_attributes += StripAttributes(e.mutable_attributes(), spec_.strip_attributes);
+            fx.stripped_attributes +=
+                StripAttributes(e.mutable_attributes(), spec_.strip_attributes);
           }
           for (auto& l : *span.mutable_links()) {
-            fx.stripped_attributes += StripAttributes(l.mutable_attributes(), spec_.strip_attributes);
+            fx.stripped_attributes +=
+                StripAttributes(l.mutable_attributes(), spec_.strip_attributes);
           }
         }
         if (spec_.truncate_values) {
           const size_t n = *spec_.truncate_values;
           fx.truncated_values += TruncateValues(span.mutable_attributes(), n);
-          for (auto& e : *span.mutable_events()) fx.truncated_values += TruncateValues(e.mutable_attributes(), n);
-          for (auto& l : *span.mutable_links()) fx.truncated_values += TruncateValues(l.mutable_attributes(), n);
+          for (auto& e : *span.mutable_events())
+            fx.truncated_values += TruncateValues(e.mutable_attributes(), n);
+          for (auto& l : *span.mutable_links())
+            fx.truncated_values += TruncateValues(l.mutable_attributes(), n);
         }
         if (spec_.break_parent > 0 && !span.parent_span_id().empty() &&
             Draw("break-parent", span.trace_id(), span.span_id()) < spec_.break_parent) {
           // A parent ID derived from the span's own IDs: deterministic, non-zero, and not the
           // original parent.
-          uint64_t bogus = MixKeys(MixKeys(seed_, HashName("break-parent-id")),
-                                   HashName(span.span_id()));
+          uint64_t bogus =
+              MixKeys(MixKeys(seed_, HashName("break-parent-id")), HashName(span.span_id()));
           std::string id(8, '\0');
           for (int i = 0; i < 8; ++i) id[i] = static_cast<char>(bogus >> (56 - 8 * i));
           if (id == span.parent_span_id() || id == std::string(8, '\0')) id[7] ^= 0x5a;

@@ -90,7 +90,8 @@ class FaultInjector {
 
   // Applies every data fault to `request` in place; empty scopes and resources left behind by
   // dropped spans are removed.
-  FaultEffects Apply(opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest* request) const;
+  FaultEffects Apply(
+      opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest* request) const;
 
   // True when Apply() can change a request (callers skip it otherwise).
   bool changes_data() const { return changes_data_; }

@@ -1,13 +1,12 @@
 #include "sink/http_listener.h"
 
-#include <chrono>
-#include <memory>
-
+#include <httplib.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 
-#include <httplib.h>
+#include <chrono>
+#include <memory>
 
 #include "absl/strings/str_cat.h"
 
@@ -47,7 +46,8 @@ absl::StatusOr<std::unique_ptr<HttpListener>> HttpListener::Start(httplib::Serve
     port = address.port;
   }
   if (port <= 0) {
-    return absl::UnavailableError(absl::StrCat("cannot listen for ", std::string(what), " on ", address.ToString(),
+    return absl::UnavailableError(absl::StrCat("cannot listen for ", std::string(what), " on ",
+                                               address.ToString(),
                                                " (address in use or not permitted)"));
   }
   // httplib listens with a backlog of 5 (CPPHTTPLIB_LISTEN_BACKLOG, compiled into the library):

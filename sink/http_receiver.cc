@@ -27,7 +27,8 @@ constexpr char kStashedEncoding[] = "X-Agentstorm-Content-Encoding";
 std::optional<BodyEncoding> EncodingOf(const httplib::Request& req) {
   std::string type = req.get_header_value("Content-Type");
   type = absl::AsciiStrToLower(absl::StripAsciiWhitespace(type.substr(0, type.find(';'))));
-  if (type == "application/x-protobuf" || type == "application/protobuf") return BodyEncoding::kProtobuf;
+  if (type == "application/x-protobuf" || type == "application/protobuf")
+    return BodyEncoding::kProtobuf;
   if (type == "application/json") return BodyEncoding::kJson;
   return std::nullopt;
 }
@@ -35,14 +36,21 @@ std::optional<BodyEncoding> EncodingOf(const httplib::Request& req) {
 int HttpStatusOf(ExportResult result) {
   switch (result) {
     case ExportResult::kOk:
-    case ExportResult::kPartial: return 200;
-    case ExportResult::kInvalid: return 400;
-    case ExportResult::kTooLarge: return 413;
-    case ExportResult::kUnsupported: return 415;
-    case ExportResult::kUnavailable: return 503;
+    case ExportResult::kPartial:
+      return 200;
+    case ExportResult::kInvalid:
+      return 400;
+    case ExportResult::kTooLarge:
+      return 413;
+    case ExportResult::kUnsupported:
+      return 415;
+    case ExportResult::kUnavailable:
+      return 503;
     case ExportResult::kThrottled:
-    case ExportResult::kFull: return 429;
-    case ExportResult::kError: return 500;
+    case ExportResult::kFull:
+      return 429;
+    case ExportResult::kError:
+      return 500;
   }
   return 500;
 }
@@ -50,14 +58,20 @@ int HttpStatusOf(ExportResult result) {
 int GrpcCodeOf(ExportResult result) {
   switch (result) {
     case ExportResult::kOk:
-    case ExportResult::kPartial: return 0;
-    case ExportResult::kInvalid: return 3;       // INVALID_ARGUMENT
-    case ExportResult::kUnsupported: return 3;
+    case ExportResult::kPartial:
+      return 0;
+    case ExportResult::kInvalid:
+      return 3;  // INVALID_ARGUMENT
+    case ExportResult::kUnsupported:
+      return 3;
     case ExportResult::kTooLarge:
     case ExportResult::kThrottled:
-    case ExportResult::kFull: return 8;          // RESOURCE_EXHAUSTED
-    case ExportResult::kUnavailable: return 14;  // UNAVAILABLE
-    case ExportResult::kError: return 13;        // INTERNAL
+    case ExportResult::kFull:
+      return 8;  // RESOURCE_EXHAUSTED
+    case ExportResult::kUnavailable:
+      return 14;  // UNAVAILABLE
+    case ExportResult::kError:
+      return 13;  // INTERNAL
   }
   return 13;
 }
@@ -84,7 +98,8 @@ void Answer(const ExportOutcome& outcome, BodyEncoding encoding, httplib::Respon
   if (res.status == 200) {
     if (outcome.result == ExportResult::kPartial) {
       auto* traces = static_cast<trace_v1::ExportTraceServiceResponse*>(response);
-      traces->mutable_partial_success()->set_rejected_spans(static_cast<int64_t>(outcome.rejected_spans));
+      traces->mutable_partial_success()->set_rejected_spans(
+          static_cast<int64_t>(outcome.rejected_spans));
       traces->mutable_partial_success()->set_error_message(outcome.message);
     }
     WriteMessage(*response, encoding, res);
@@ -138,16 +153,17 @@ class ExportEndpoint {
       return;
     }
     if (!encoding) {
-      Answer(handler_->Refuse(kReceiver, signal, ExportResult::kUnsupported,
-                              absl::StrCat("unsupported Content-Type \"", req.get_header_value("Content-Type"),
-                                           "\" (use application/x-protobuf or application/json)")),
+      Answer(handler_->Refuse(
+                 kReceiver, signal, ExportResult::kUnsupported,
+                 absl::StrCat("unsupported Content-Type \"", req.get_header_value("Content-Type"),
+                              "\" (use application/x-protobuf or application/json)")),
              reply_encoding, res, nullptr);
       return;
     }
     const std::string content_encoding =
         absl::AsciiStrToLower(absl::StripAsciiWhitespace(req.get_header_value(kStashedEncoding)));
-    const bool gzip = content_encoding == "gzip" || content_encoding == "x-gzip" ||
-                      content_encoding == "deflate";
+    const bool gzip =
+        content_encoding == "gzip" || content_encoding == "x-gzip" || content_encoding == "deflate";
     if (!gzip && !content_encoding.empty() && content_encoding != "identity") {
       Answer(handler_->Refuse(kReceiver, signal, ExportResult::kUnsupported,
                               absl::StrCat("unsupported Content-Encoding \"", content_encoding,
@@ -183,9 +199,10 @@ class ExportEndpoint {
 
  private:
   ExportOutcome Refusal(const char* signal, const absl::Status& s) const {
-    return handler_->Refuse(kReceiver, signal,
-                            absl::IsResourceExhausted(s) ? ExportResult::kTooLarge : ExportResult::kInvalid,
-                            std::string(s.message()));
+    return handler_->Refuse(
+        kReceiver, signal,
+        absl::IsResourceExhausted(s) ? ExportResult::kTooLarge : ExportResult::kInvalid,
+        std::string(s.message()));
   }
 
   ExportHandler* handler_;

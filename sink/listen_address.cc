@@ -15,8 +15,8 @@ std::string ListenAddress::WithPort(int actual_port) const {
 absl::StatusOr<ListenAddress> ParseListenAddress(std::string_view text_in) {
   const absl::string_view text(text_in.data(), text_in.size());
   auto bad = [&](absl::string_view why) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("bad listen address \"", text, "\": ", why, " (expected HOST:PORT, e.g. 127.0.0.1:4317)"));
+    return absl::InvalidArgumentError(absl::StrCat("bad listen address \"", text, "\": ", why,
+                                                   " (expected HOST:PORT, e.g. 127.0.0.1:4317)"));
   };
   const size_t colon = text.rfind(':');
   if (colon == absl::string_view::npos) return bad("no port");

@@ -30,7 +30,8 @@ void JsonResult(httplib::Response& res, const std::vector<StoredSpan>& spans) {
 }
 
 // The first of `names` present in the query string.
-std::optional<std::string> Param(const httplib::Request& req, std::initializer_list<const char*> names) {
+std::optional<std::string> Param(const httplib::Request& req,
+                                 std::initializer_list<const char*> names) {
   for (const char* name : names) {
     if (req.has_param(name)) return req.get_param_value(name);
   }
@@ -74,8 +75,8 @@ absl::StatusOr<TraceQuery> ParseTraceQuery(const httplib::Request& req) {
     if (!t.ok()) return t.status();
     q.start_max = *t;
   }
-  if (auto v = Param(req, {"query.num_traces", "query.numTraces", "query.search_depth",
-                           "query.searchDepth"});
+  if (auto v = Param(
+          req, {"query.num_traces", "query.numTraces", "query.search_depth", "query.searchDepth"});
       v && !v->empty()) {
     int n = 0;
     if (!absl::SimpleAtoi(*v, &n) || n < 0) {
@@ -104,7 +105,8 @@ absl::StatusOr<TraceQuery> ParseTraceQuery(const httplib::Request& req) {
     constexpr std::string_view kPrefix = "query.attributes[";
     if (name.size() > kPrefix.size() + 1 && name.compare(0, kPrefix.size(), kPrefix) == 0 &&
         name.back() == ']') {
-      q.attributes.emplace_back(name.substr(kPrefix.size(), name.size() - kPrefix.size() - 1), value);
+      q.attributes.emplace_back(name.substr(kPrefix.size(), name.size() - kPrefix.size() - 1),
+                                value);
     }
   }
   return q;
@@ -114,12 +116,18 @@ absl::StatusOr<TraceQuery> ParseTraceQuery(const httplib::Request& req) {
 
 std::string_view SpanKindName(Span::SpanKind kind) {
   switch (kind) {
-    case Span::SPAN_KIND_INTERNAL: return "internal";
-    case Span::SPAN_KIND_SERVER: return "server";
-    case Span::SPAN_KIND_CLIENT: return "client";
-    case Span::SPAN_KIND_PRODUCER: return "producer";
-    case Span::SPAN_KIND_CONSUMER: return "consumer";
-    default: return "";
+    case Span::SPAN_KIND_INTERNAL:
+      return "internal";
+    case Span::SPAN_KIND_SERVER:
+      return "server";
+    case Span::SPAN_KIND_CLIENT:
+      return "client";
+    case Span::SPAN_KIND_PRODUCER:
+      return "producer";
+    case Span::SPAN_KIND_CONSUMER:
+      return "consumer";
+    default:
+      return "";
   }
 }
 
@@ -141,71 +149,75 @@ absl::StatusOr<std::unique_ptr<QueryApi>> QueryApi::Start(const ListenAddress& a
   server.set_keep_alive_max_count(100000);
   auto visible_at = [delay] { return absl::Now() - delay; };
 
-  server.Get(R"(/api/v3/traces/([^/]+))", [store, visible_at](const httplib::Request& req,
-                                                               httplib::Response& res) {
-    const std::string& hex = req.matches[1];
-    std::optional<TraceId> id = ParseTraceId(hex);
-    if (!id) {
-      JsonError(res, 400, absl::StrCat("malformed parameter trace_id: \"", hex,
-                                       "\" is not a hex trace ID of 1 to 32 digits"));
-      return;
-    }
-    std::vector<StoredSpan> spans = store->GetTrace(*id, visible_at());
-    if (spans.empty()) {
-      JsonError(res, 404, "trace not found");
-      return;
-    }
-    JsonResult(res, spans);
-  });
+  server.Get(R"(/api/v3/traces/([^/]+))",
+             [store, visible_at](const httplib::Request& req, httplib::Response& res) {
+               const std::string& hex = req.matches[1];
+               std::optional<TraceId> id = ParseTraceId(hex);
+               if (!id) {
+                 JsonError(res, 400,
+                           absl::StrCat("malformed parameter trace_id: \"", hex,
+                                        "\" is not a hex trace ID of 1 to 32 digits"));
+                 return;
+               }
+               std::vector<StoredSpan> spans = store->GetTrace(*id, visible_at());
+               if (spans.empty()) {
+                 JsonError(res, 404, "trace not found");
+                 return;
+               }
+               JsonResult(res, spans);
+             });
 
-  server.Get("/api/v3/traces", [store, visible_at](const httplib::Request& req, httplib::Response& res) {
-    absl::StatusOr<TraceQuery> query = ParseTraceQuery(req);
-    if (!query.ok()) {
-      JsonError(res, 400, std::string(query.status().message()));
-      return;
-    }
-    const absl::Time cutoff = visible_at();
-    std::vector<StoredSpan> spans;
-    for (const TraceId& id : store->FindTraces(*query, cutoff)) {
-      std::vector<StoredSpan> trace = store->GetTrace(id, cutoff);
-      spans.insert(spans.end(), trace.begin(), trace.end());
-    }
-    if (spans.empty()) {
-      // What Jaeger's gateway answers for an empty search.
-      JsonError(res, 404, "No traces found");
-      return;
-    }
-    JsonResult(res, spans);
-  });
+  server.Get("/api/v3/traces",
+             [store, visible_at](const httplib::Request& req, httplib::Response& res) {
+               absl::StatusOr<TraceQuery> query = ParseTraceQuery(req);
+               if (!query.ok()) {
+                 JsonError(res, 400, std::string(query.status().message()));
+                 return;
+               }
+               const absl::Time cutoff = visible_at();
+               std::vector<StoredSpan> spans;
+               for (const TraceId& id : store->FindTraces(*query, cutoff)) {
+                 std::vector<StoredSpan> trace = store->GetTrace(id, cutoff);
+                 spans.insert(spans.end(), trace.begin(), trace.end());
+               }
+               if (spans.empty()) {
+                 // What Jaeger's gateway answers for an empty search.
+                 JsonError(res, 404, "No traces found");
+                 return;
+               }
+               JsonResult(res, spans);
+             });
 
-  server.Get("/api/v3/services", [store, visible_at](const httplib::Request&, httplib::Response& res) {
-    nlohmann::json body = {{"services", store->Services(visible_at())}};
-    res.set_content(body.dump(), "application/json");
-  });
+  server.Get("/api/v3/services",
+             [store, visible_at](const httplib::Request&, httplib::Response& res) {
+               nlohmann::json body = {{"services", store->Services(visible_at())}};
+               res.set_content(body.dump(), "application/json");
+             });
 
-  server.Get("/api/v3/operations", [store, visible_at](const httplib::Request& req,
-                                                       httplib::Response& res) {
-    std::optional<std::string> service = Param(req, {"service"});
-    if (!service || service->empty()) {
-      JsonError(res, 400, "parameter service is required");
-      return;
-    }
-    std::optional<Span::SpanKind> kind;
-    if (auto k = Param(req, {"span_kind", "spanKind"}); k && !k->empty()) {
-      kind = ParseSpanKind(*k);
-      if (!kind) {
-        JsonError(res, 400, absl::StrCat("malformed parameter span_kind: \"", *k,
-                                         "\" (server, client, internal, producer, consumer)"));
-        return;
-      }
-    }
-    nlohmann::json ops = nlohmann::json::array();
-    for (const Operation& op : store->Operations(*service, kind, visible_at())) {
-      ops.push_back({{"name", op.name}, {"spanKind", SpanKindName(op.kind)}});
-    }
-    nlohmann::json body = {{"operations", std::move(ops)}};
-    res.set_content(body.dump(), "application/json");
-  });
+  server.Get("/api/v3/operations",
+             [store, visible_at](const httplib::Request& req, httplib::Response& res) {
+               std::optional<std::string> service = Param(req, {"service"});
+               if (!service || service->empty()) {
+                 JsonError(res, 400, "parameter service is required");
+                 return;
+               }
+               std::optional<Span::SpanKind> kind;
+               if (auto k = Param(req, {"span_kind", "spanKind"}); k && !k->empty()) {
+                 kind = ParseSpanKind(*k);
+                 if (!kind) {
+                   JsonError(res, 400,
+                             absl::StrCat("malformed parameter span_kind: \"", *k,
+                                          "\" (server, client, internal, producer, consumer)"));
+                   return;
+                 }
+               }
+               nlohmann::json ops = nlohmann::json::array();
+               for (const Operation& op : store->Operations(*service, kind, visible_at())) {
+                 ops.push_back({{"name", op.name}, {"spanKind", SpanKindName(op.kind)}});
+               }
+               nlohmann::json body = {{"operations", std::move(ops)}};
+               res.set_content(body.dump(), "application/json");
+             });
 
   server.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
     res.set_content(R"({"status":"ok"})", "application/json");

@@ -31,11 +31,14 @@ Sink::~Sink() { (void)Shutdown(absl::ZeroDuration()); }
 absl::StatusOr<std::unique_ptr<Sink>> Sink::Start(const SinkOptions& options) {
   absl::StatusOr<FaultSpec> faults = ParseFaultSpecs(options.faults);
   if (!faults.ok()) return faults.status();
-  absl::StatusOr<std::optional<ListenAddress>> grpc_address = OptionalAddress(options.grpc_address, "--grpc");
+  absl::StatusOr<std::optional<ListenAddress>> grpc_address =
+      OptionalAddress(options.grpc_address, "--grpc");
   if (!grpc_address.ok()) return grpc_address.status();
-  absl::StatusOr<std::optional<ListenAddress>> http_address = OptionalAddress(options.http_address, "--http");
+  absl::StatusOr<std::optional<ListenAddress>> http_address =
+      OptionalAddress(options.http_address, "--http");
   if (!http_address.ok()) return http_address.status();
-  absl::StatusOr<std::optional<ListenAddress>> query_address = OptionalAddress(options.query_address, "--query");
+  absl::StatusOr<std::optional<ListenAddress>> query_address =
+      OptionalAddress(options.query_address, "--query");
   if (!query_address.ok()) return query_address.status();
   if (options.max_spans == 0) return absl::InvalidArgumentError("--max-spans must be at least 1");
   if (options.max_request_bytes == 0) {
@@ -45,13 +48,13 @@ absl::StatusOr<std::unique_ptr<Sink>> Sink::Start(const SinkOptions& options) {
   std::unique_ptr<Sink> sink(new Sink(options, *std::move(faults)));
   if (options.prefault_bytes > 0) {
     // Touching more than the machine has would end in the OOM killer, not in an error.
-    const auto physical = static_cast<size_t>(sysconf(_SC_PHYS_PAGES)) *
-                          static_cast<size_t>(sysconf(_SC_PAGESIZE));
+    const auto physical =
+        static_cast<size_t>(sysconf(_SC_PHYS_PAGES)) * static_cast<size_t>(sysconf(_SC_PAGESIZE));
     if (options.prefault_bytes >= physical) {
-      return absl::InvalidArgumentError(absl::StrFormat(
-          "--prefault %.1f GiB is not below this machine's memory (%.1f GiB)",
-          static_cast<double>(options.prefault_bytes) / (1 << 30),
-          static_cast<double>(physical) / (1 << 30)));
+      return absl::InvalidArgumentError(
+          absl::StrFormat("--prefault %.1f GiB is not below this machine's memory (%.1f GiB)",
+                          static_cast<double>(options.prefault_bytes) / (1 << 30),
+                          static_cast<double>(physical) / (1 << 30)));
     }
     if (absl::Status s = sink->store_.Prefault(options.prefault_bytes); !s.ok()) return s;
   }

@@ -31,7 +31,8 @@ void SinkMetrics::CountReceivedSpans(std::string_view service, uint64_t n) {
   it->second += n;
 }
 
-void SinkMetrics::CountRejectedSpans(std::string_view service, std::string_view reason, uint64_t n) {
+void SinkMetrics::CountRejectedSpans(std::string_view service, std::string_view reason,
+                                     uint64_t n) {
   if (n == 0) return;
   std::lock_guard lock(mu_);
   rejected_[{std::string(service), std::string(reason)}] += n;
@@ -67,7 +68,8 @@ uint64_t SinkMetrics::rejected_spans() const {
 uint64_t SinkMetrics::requests(std::string_view receiver, std::string_view signal,
                                std::string_view result) const {
   std::lock_guard lock(mu_);
-  auto it = requests_.find(std::make_tuple(std::string(receiver), std::string(signal), std::string(result)));
+  auto it = requests_.find(
+      std::make_tuple(std::string(receiver), std::string(signal), std::string(result)));
   return it == requests_.end() ? 0 : it->second;
 }
 
@@ -77,7 +79,8 @@ std::string SinkMetrics::RenderPrometheus(const TraceStoreStats& store) const {
   Header(&out, "agentstorm_sink_spans_received_total",
          "Spans in well-formed export requests, before faults and capacity checks.");
   for (const auto& [service, n] : received_) {
-    absl::StrAppend(&out, "agentstorm_sink_spans_received_total{service=\"", Label(service), "\"} ", n, "\n");
+    absl::StrAppend(&out, "agentstorm_sink_spans_received_total{service=\"", Label(service), "\"} ",
+                    n, "\n");
   }
   Header(&out, "agentstorm_sink_spans_rejected_total",
          "Spans refused (reason: full, partial_reject, unavailable, throttled).");
@@ -87,22 +90,25 @@ std::string SinkMetrics::RenderPrometheus(const TraceStoreStats& store) const {
   }
   Header(&out, "agentstorm_sink_spans_stored_total", "Spans stored and acknowledged.");
   for (const auto& [service, c] : store.by_service) {
-    absl::StrAppend(&out, "agentstorm_sink_spans_stored_total{service=\"", Label(service), "\"} ", c.stored, "\n");
+    absl::StrAppend(&out, "agentstorm_sink_spans_stored_total{service=\"", Label(service), "\"} ",
+                    c.stored, "\n");
   }
   Header(&out, "agentstorm_sink_spans_duplicate_total",
          "Stored spans whose trace ID and span ID had been stored before.");
   for (const auto& [service, c] : store.by_service) {
-    absl::StrAppend(&out, "agentstorm_sink_spans_duplicate_total{service=\"", Label(service), "\"} ", c.duplicates, "\n");
+    absl::StrAppend(&out, "agentstorm_sink_spans_duplicate_total{service=\"", Label(service),
+                    "\"} ", c.duplicates, "\n");
   }
   Header(&out, "agentstorm_sink_spans_dropped_total", "Spans removed by an injected fault.");
   for (const auto& [fault, n] : dropped_) {
-    absl::StrAppend(&out, "agentstorm_sink_spans_dropped_total{fault=\"", Label(fault), "\"} ", n, "\n");
+    absl::StrAppend(&out, "agentstorm_sink_spans_dropped_total{fault=\"", Label(fault), "\"} ", n,
+                    "\n");
   }
   Header(&out, "agentstorm_sink_requests_total", "Export requests by receiver, signal and result.");
   for (const auto& [key, n] : requests_) {
     absl::StrAppend(&out, "agentstorm_sink_requests_total{receiver=\"", Label(std::get<0>(key)),
-                    "\",signal=\"", Label(std::get<1>(key)), "\",result=\"", Label(std::get<2>(key)),
-                    "\"} ", n, "\n");
+                    "\",signal=\"", Label(std::get<1>(key)), "\",result=\"",
+                    Label(std::get<2>(key)), "\"} ", n, "\n");
   }
   Header(&out, "agentstorm_sink_metric_data_points_received_total",
          "Metric data points in accepted metrics export requests.");
@@ -113,7 +119,8 @@ std::string SinkMetrics::RenderPrometheus(const TraceStoreStats& store) const {
   absl::StrAppend(&out, "# HELP agentstorm_sink_store_capacity_spans The store's --max-spans.\n",
                   "# TYPE agentstorm_sink_store_capacity_spans gauge\n",
                   "agentstorm_sink_store_capacity_spans ", store.max_spans, "\n");
-  absl::StrAppend(&out, "# HELP agentstorm_sink_store_bytes Bytes of the requests held by the store.\n",
+  absl::StrAppend(&out,
+                  "# HELP agentstorm_sink_store_bytes Bytes of the requests held by the store.\n",
                   "# TYPE agentstorm_sink_store_bytes gauge\n", "agentstorm_sink_store_bytes ",
                   store.stored_bytes, "\n");
   absl::StrAppend(&out,
@@ -121,7 +128,8 @@ std::string SinkMetrics::RenderPrometheus(const TraceStoreStats& store) const {
                   "(prefaulted, in use, or left at block ends).\n",
                   "# TYPE agentstorm_sink_store_mapped_bytes gauge\n",
                   "agentstorm_sink_store_mapped_bytes ", store.mapped_bytes, "\n");
-  absl::StrAppend(&out, "# HELP agentstorm_sink_store_traces Distinct trace IDs held by the store.\n",
+  absl::StrAppend(&out,
+                  "# HELP agentstorm_sink_store_traces Distinct trace IDs held by the store.\n",
                   "# TYPE agentstorm_sink_store_traces gauge\n", "agentstorm_sink_store_traces ",
                   store.traces, "\n");
   span_metrics_.RenderPrometheus(&out);

@@ -32,7 +32,8 @@ class SinkMetrics {
 
   uint64_t received_spans() const;
   uint64_t rejected_spans() const;
-  uint64_t requests(std::string_view receiver, std::string_view signal, std::string_view result) const;
+  uint64_t requests(std::string_view receiver, std::string_view signal,
+                    std::string_view result) const;
 
   // Prometheus text exposition format 0.0.4.
   std::string RenderPrometheus(const TraceStoreStats& store) const;
@@ -41,7 +42,8 @@ class SinkMetrics {
   mutable std::mutex mu_;
   std::map<std::tuple<std::string, std::string, std::string>, uint64_t, std::less<>> requests_;
   std::map<std::string, uint64_t, std::less<>> received_;  // by service
-  std::map<std::pair<std::string, std::string>, uint64_t, std::less<>> rejected_;  // service, reason
+  std::map<std::pair<std::string, std::string>, uint64_t, std::less<>>
+      rejected_;                                          // service, reason
   std::map<std::string, uint64_t, std::less<>> dropped_;  // by fault
   uint64_t metric_points_ = 0;
   SpanMetrics span_metrics_;  // has its own lock

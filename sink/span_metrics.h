@@ -5,7 +5,8 @@
 // Series (Prometheus text format; every name starts with agentstorm_):
 //   span_calls_total, span_duration_seconds (histogram)
 //       {service_name, span_name, gen_ai_operation_name, status_code}   every span
-//   gen_ai_tokens_total {service_name, gen_ai_operation_name, gen_ai_request_model, gen_ai_token_type}
+//   gen_ai_tokens_total {service_name, gen_ai_operation_name, gen_ai_request_model,
+//   gen_ai_token_type}
 //       input/output token usage of inference spans (chat, generate_content, text_completion,
 //       embeddings); invoke_agent spans carry sums and are not counted again
 //   gen_ai_agent_iterations (histogram) {service_name, gen_ai_agent_name}

@@ -16,13 +16,15 @@ using internal::TimeField;
 using nlohmann::json;
 
 absl::StatusOr<AlertmanagerAlert> AlertOf(const json& a, absl::string_view what) {
-  if (!a.is_object()) return absl::InvalidArgumentError(absl::StrCat(what, ": an alert is not an object"));
+  if (!a.is_object())
+    return absl::InvalidArgumentError(absl::StrCat(what, ": an alert is not an object"));
   AlertmanagerAlert out;
   out.labels = StringMap(a, "labels");
   out.annotations = StringMap(a, "annotations");
   out.name = out.labels.count("alertname") ? out.labels["alertname"] : "";
   out.fingerprint = StringField(a, "fingerprint");
-  if (auto st = a.find("status"); st != a.end() && st->is_object()) out.state = StringField(*st, "state");
+  if (auto st = a.find("status"); st != a.end() && st->is_object())
+    out.state = StringField(*st, "state");
   if (auto rs = a.find("receivers"); rs != a.end() && rs->is_array())
     for (const json& r : *rs) out.receivers.push_back(StringField(r, "name"));
   for (auto [key, fallback, field] :
@@ -40,7 +42,8 @@ absl::StatusOr<AlertmanagerAlert> AlertOf(const json& a, absl::string_view what)
 absl::StatusOr<std::vector<AlertmanagerAlert>> ParseAlertmanagerAlerts(absl::string_view text) {
   json doc;
   if (absl::Status s = ParseJson(text, "/api/v2/alerts", &doc); !s.ok()) return s;
-  if (!doc.is_array()) return absl::InvalidArgumentError("/api/v2/alerts: expected a list of alerts");
+  if (!doc.is_array())
+    return absl::InvalidArgumentError("/api/v2/alerts: expected a list of alerts");
   std::vector<AlertmanagerAlert> out;
   for (const json& a : doc) {
     absl::StatusOr<AlertmanagerAlert> alert = AlertOf(a, "/api/v2/alerts");
@@ -50,7 +53,8 @@ absl::StatusOr<std::vector<AlertmanagerAlert>> ParseAlertmanagerAlerts(absl::str
   return out;
 }
 
-absl::StatusOr<std::vector<AlertmanagerAlert>> ParseAlertmanagerAlertGroups(absl::string_view text) {
+absl::StatusOr<std::vector<AlertmanagerAlert>> ParseAlertmanagerAlertGroups(
+    absl::string_view text) {
   json doc;
   if (absl::Status s = ParseJson(text, "/api/v2/alerts/groups", &doc); !s.ok()) return s;
   if (!doc.is_array())

@@ -2,9 +2,9 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/strip.h"
-#include "absl/strings/str_cat.h"
 
 namespace agentstorm::alerts {
 
@@ -39,7 +39,8 @@ absl::StatusOr<AlertsUrl> ParseAlertsUrl(absl::string_view url) {
       authority.remove_prefix(at + 1);
     const size_t bracket = authority.rfind(']');
     const bool explicit_port =
-        authority.find(':', bracket == absl::string_view::npos ? 0 : bracket) != absl::string_view::npos;
+        authority.find(':', bracket == absl::string_view::npos ? 0 : bracket) !=
+        absl::string_view::npos;
     if (!explicit_port) b.port = s.default_port;
     AlertsUrl out;
     out.kind = s.kind;
@@ -48,13 +49,13 @@ absl::StatusOr<AlertsUrl> ParseAlertsUrl(absl::string_view url) {
     if (!b.auth.basic_user.empty()) {
       out.headers.emplace_back(
           "Authorization",
-          absl::StrCat("Basic ", absl::Base64Escape(absl::StrCat(b.auth.basic_user, ":",
-                                                                 b.auth.basic_password))));
+          absl::StrCat("Basic ", absl::Base64Escape(
+                                     absl::StrCat(b.auth.basic_user, ":", b.auth.basic_password))));
     }
     out.insecure_tls = b.insecure_tls;
     out.ca_file = b.ca_file;
-    out.description = absl::StrCat(
-        s.prefix, absl::StripPrefix(b.Describe(), https ? "jaeger+https" : "jaeger"));
+    out.description =
+        absl::StrCat(s.prefix, absl::StripPrefix(b.Describe(), https ? "jaeger+https" : "jaeger"));
     return out;
   }
   return absl::InvalidArgumentError(absl::StrCat(

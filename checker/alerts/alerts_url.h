@@ -1,7 +1,7 @@
 // The --alerts URL of `agentstorm check`: where to read alert state from.
 //
-//   prometheus://HOST[:PORT][/PREFIX]     Prometheus HTTP API (/api/v1/alerts, /api/v1/rules). Port 9090.
-//   alertmanager://HOST[:PORT][/PREFIX]   Alertmanager API v2 (/api/v2/alerts). Port 9093.
+//   prometheus://HOST[:PORT][/PREFIX]     Prometheus HTTP API (/api/v1/alerts, /api/v1/rules). Port
+//   9090. alertmanager://HOST[:PORT][/PREFIX]   Alertmanager API v2 (/api/v2/alerts). Port 9093.
 //   prometheus+https://..., alertmanager+https://...   the same over TLS.
 //
 // Authentication and TLS options are the backend URL's (checker/readers/backend_url.h):

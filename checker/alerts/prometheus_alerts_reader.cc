@@ -1,8 +1,7 @@
 #include "checker/alerts/prometheus_alerts_reader.h"
 
-#include <utility>
-
 #include <algorithm>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -21,7 +20,8 @@ using nlohmann::json;
 absl::StatusOr<json> Data(absl::string_view text, absl::string_view what) {
   json doc;
   if (absl::Status s = ParseJson(text, what, &doc); !s.ok()) return s;
-  if (!doc.is_object()) return absl::InvalidArgumentError(absl::StrCat(what, ": expected an object"));
+  if (!doc.is_object())
+    return absl::InvalidArgumentError(absl::StrCat(what, ": expected an object"));
   if (StringField(doc, "status") != "success") {
     return absl::InvalidArgumentError(absl::StrCat(what, ": status \"", StringField(doc, "status"),
                                                    "\": ", StringField(doc, "error")));
@@ -33,7 +33,8 @@ absl::StatusOr<json> Data(absl::string_view text, absl::string_view what) {
 }
 
 absl::StatusOr<PrometheusAlert> AlertOf(const json& a, absl::string_view what) {
-  if (!a.is_object()) return absl::InvalidArgumentError(absl::StrCat(what, ": an alert is not an object"));
+  if (!a.is_object())
+    return absl::InvalidArgumentError(absl::StrCat(what, ": an alert is not an object"));
   PrometheusAlert out;
   out.labels = StringMap(a, "labels");
   out.annotations = StringMap(a, "annotations");
@@ -74,7 +75,8 @@ absl::StatusOr<std::vector<PrometheusRule>> ParsePrometheusRules(absl::string_vi
     if (!g.is_object() || rules == g.end() || !rules->is_array())
       return absl::InvalidArgumentError("/api/v1/rules: a group has no rules list");
     for (const json& r : *rules) {
-      if (!r.is_object()) return absl::InvalidArgumentError("/api/v1/rules: a rule is not an object");
+      if (!r.is_object())
+        return absl::InvalidArgumentError("/api/v1/rules: a rule is not an object");
       PrometheusRule rule;
       rule.group = StringField(g, "name");
       rule.file = StringField(g, "file");
@@ -118,7 +120,8 @@ absl::StatusOr<std::vector<FiringInterval>> ParseFiringHistory(absl::string_view
     for (const json& v : *values) {
       if (!v.is_array() || v.size() != 2 || !v[0].is_number())
         return absl::InvalidArgumentError("/api/v1/query_range: a sample is not [time, value]");
-      const absl::Time t = absl::FromUnixMillis(static_cast<int64_t>(v[0].get<double>() * 1000 + 0.5));
+      const absl::Time t =
+          absl::FromUnixMillis(static_cast<int64_t>(v[0].get<double>() * 1000 + 0.5));
       f.first = std::min(f.first, t);
       f.last = std::max(f.last, t);
     }
@@ -162,7 +165,9 @@ namespace agentstorm::alerts {
 
 absl::StatusOr<std::vector<FiringInterval>> PrometheusAlertsReader::FiringHistory(
     absl::Time start, absl::Time end, absl::Duration step) {
-  const auto unix = [](absl::Time t) { return absl::StrFormat("%.3f", absl::ToDoubleSeconds(t - absl::UnixEpoch())); };
+  const auto unix = [](absl::Time t) {
+    return absl::StrFormat("%.3f", absl::ToDoubleSeconds(t - absl::UnixEpoch()));
+  };
   absl::StatusOr<std::string> body = GetJson(absl::StrCat(
       "/api/v1/query_range?query=", readers::HttpClient::Escape("ALERTS{alertstate=\"firing\"}"),
       "&start=", unix(start), "&end=", unix(end),

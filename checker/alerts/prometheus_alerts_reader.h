@@ -20,7 +20,7 @@
 namespace agentstorm::alerts {
 
 struct PrometheusAlert {
-  std::string name;  // the alertname label
+  std::string name;                           // the alertname label
   std::map<std::string, std::string> labels;  // alertname included
   std::map<std::string, std::string> annotations;
   std::string state;  // "pending" or "firing" ("inactive" only inside /rules with ?type= filters)

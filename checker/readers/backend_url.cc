@@ -45,10 +45,14 @@ int DefaultPort(BackendKind kind) { return kind == BackendKind::kTempo ? 3200 : 
 
 std::string_view BackendKindName(BackendKind kind) {
   switch (kind) {
-    case BackendKind::kJaegerV3: return "jaeger";
-    case BackendKind::kJaegerLegacy: return "jaeger-legacy";
-    case BackendKind::kTempo: return "tempo";
-    case BackendKind::kFile: return "file";
+    case BackendKind::kJaegerV3:
+      return "jaeger";
+    case BackendKind::kJaegerLegacy:
+      return "jaeger-legacy";
+    case BackendKind::kTempo:
+      return "tempo";
+    case BackendKind::kFile:
+      return "file";
   }
   return "?";
 }
@@ -87,8 +91,7 @@ absl::StatusOr<BackendUrl> ParseBackendUrl(std::string_view url_in) {
   const size_t scheme_end = url.find("://");
   if (scheme_end == absl::string_view::npos) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "backend \"", url,
-        "\" has no scheme; use jaeger://, jaeger-legacy://, tempo:// or file:"));
+        "backend \"", url, "\" has no scheme; use jaeger://, jaeger-legacy://, tempo:// or file:"));
   }
   std::string scheme = absl::AsciiStrToLower(url.substr(0, scheme_end));
   url.remove_prefix(scheme_end + 3);
@@ -105,9 +108,9 @@ absl::StatusOr<BackendUrl> ParseBackendUrl(std::string_view url_in) {
   } else if (scheme == "tempo") {
     out.kind = BackendKind::kTempo;
   } else {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "unknown backend scheme \"", scheme,
-        "\"; use jaeger, jaeger-legacy, tempo (each with +https) or file:"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("unknown backend scheme \"", scheme,
+                     "\"; use jaeger, jaeger-legacy, tempo (each with +https) or file:"));
   }
 
   absl::string_view query;
@@ -119,7 +122,8 @@ absl::StatusOr<BackendUrl> ParseBackendUrl(std::string_view url_in) {
   if (const size_t slash = url.find('/'); slash != absl::string_view::npos) {
     authority = url.substr(0, slash);
     absl::string_view prefix = url.substr(slash);
-    while (absl::ConsumeSuffix(&prefix, "/")) {}
+    while (absl::ConsumeSuffix(&prefix, "/")) {
+    }
     out.path_prefix = std::string(prefix);
   }
   if (const size_t at = authority.rfind('@'); at != absl::string_view::npos) {
@@ -144,8 +148,10 @@ absl::StatusOr<BackendUrl> ParseBackendUrl(std::string_view url_in) {
     if (close == absl::string_view::npos) return absl::InvalidArgumentError("unclosed [ in host");
     out.host = std::string(authority.substr(0, close));
     absl::string_view rest = authority.substr(close + 1);
-    if (absl::ConsumePrefix(&rest, ":")) port_text = rest;
-    else if (!rest.empty()) return absl::InvalidArgumentError("junk after ] in host");
+    if (absl::ConsumePrefix(&rest, ":"))
+      port_text = rest;
+    else if (!rest.empty())
+      return absl::InvalidArgumentError("junk after ] in host");
   } else if (const size_t colon = authority.rfind(':'); colon != absl::string_view::npos) {
     out.host = std::string(authority.substr(0, colon));
     port_text = authority.substr(colon + 1);
@@ -197,8 +203,8 @@ absl::StatusOr<BackendUrl> ParseBackendUrl(std::string_view url_in) {
 std::string BackendUrl::HttpBase() const {
   if (kind == BackendKind::kFile) return "";
   const bool v6 = host.find(':') != std::string::npos;
-  return absl::StrCat(https ? "https://" : "http://", v6 ? "[" : "", host, v6 ? "]" : "", ":",
-                      port, path_prefix);
+  return absl::StrCat(https ? "https://" : "http://", v6 ? "[" : "", host, v6 ? "]" : "", ":", port,
+                      path_prefix);
 }
 
 std::vector<std::pair<std::string, std::string>> BackendUrl::RequestHeaders() const {
@@ -215,7 +221,8 @@ std::string BackendUrl::Describe() const {
   if (kind == BackendKind::kFile) return absl::StrCat("file:", file_path);
   const bool v6 = host.find(':') != std::string::npos;
   const std::string_view kind_name = BackendKindName(kind);
-  std::string out = absl::StrCat(absl::string_view(kind_name.data(), kind_name.size()), https ? "+https" : "", "://");
+  std::string out = absl::StrCat(absl::string_view(kind_name.data(), kind_name.size()),
+                                 https ? "+https" : "", "://");
   if (!auth.basic_user.empty()) absl::StrAppend(&out, auth.basic_user, ":***@");
   absl::StrAppend(&out, v6 ? "[" : "", host, v6 ? "]" : "", ":", port, path_prefix);
   std::vector<std::string> options;

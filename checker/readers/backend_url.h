@@ -38,17 +38,17 @@ struct BackendAuth {
   std::string bearer_token;  // "" = none
   std::string basic_user;    // basic auth is used when basic_user is not empty
   std::string basic_password;
-  std::string tenant;        // X-Scope-OrgID; "" = none
+  std::string tenant;                                        // X-Scope-OrgID; "" = none
   std::vector<std::pair<std::string, std::string>> headers;  // extra request headers, in order
 };
 
 struct BackendUrl {
   BackendKind kind = BackendKind::kJaegerV3;
   bool https = false;
-  std::string host;          // without brackets for IPv6 literals
+  std::string host;  // without brackets for IPv6 literals
   int port = 0;
-  std::string path_prefix;   // "" or "/prefix" without a trailing slash
-  std::string file_path;     // kFile only
+  std::string path_prefix;       // "" or "/prefix" without a trailing slash
+  std::string file_path;         // kFile only
   std::string tempo_api = "v1";  // kTempo only: "v1" or "v2"
   bool insecure_tls = false;
   std::string ca_file;

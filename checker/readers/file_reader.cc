@@ -3,17 +3,16 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
-
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "checker/readers/jaeger_legacy_reader.h"
 #include "checker/readers/json_values.h"
 #include "checker/readers/tempo_reader.h"
+#include "core/capture_reader.h"
 #include "core/gzip.h"
 #include "core/otlp_json.h"
-#include "sink/capture_reader.h"
 
 namespace agentstorm::readers {
 namespace {
@@ -119,18 +118,20 @@ absl::StatusOr<std::unique_ptr<FileReader>> FileReader::Open(const std::string& 
   if (gzipped) {
     auto inflated = GzipDecompress(text, kMaxInflatedBytes);
     if (!inflated.ok()) {
-      return absl::DataLossError(absl::StrCat("file backend ", path, ": ", inflated.status().message()));
+      return absl::DataLossError(
+          absl::StrCat("file backend ", path, ": ", inflated.status().message()));
     }
     text = std::move(*inflated);
     if (!IsJsonStart(text.substr(0, 64)) && !text.empty()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "file backend ", path,
-          ": gzip-compressed protobuf is not supported; decompress it first"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("file backend ", path,
+                       ": gzip-compressed protobuf is not supported; decompress it first"));
     }
   }
   auto values = SplitJsonValues(text);
   if (!values.ok()) {
-    return absl::DataLossError(absl::StrCat("file backend ", path, ": ", values.status().message()));
+    return absl::DataLossError(
+        absl::StrCat("file backend ", path, ": ", values.status().message()));
   }
   TracesData record;
   std::string format;
@@ -246,12 +247,14 @@ absl::StatusOr<FetchedTrace> FileReader::GetTrace(const TraceId& id) {
 }
 
 absl::StatusOr<std::vector<TraceId>> FileReader::FindTraces(const TraceSearch& search) {
-  const uint64_t lo = search.start == absl::InfinitePast()
-                          ? 0
-                          : static_cast<uint64_t>(std::max<int64_t>(0, absl::ToUnixNanos(search.start)));
-  const uint64_t hi = search.end == absl::InfiniteFuture()
-                          ? UINT64_MAX
-                          : static_cast<uint64_t>(std::max<int64_t>(0, absl::ToUnixNanos(search.end)));
+  const uint64_t lo =
+      search.start == absl::InfinitePast()
+          ? 0
+          : static_cast<uint64_t>(std::max<int64_t>(0, absl::ToUnixNanos(search.start)));
+  const uint64_t hi =
+      search.end == absl::InfiniteFuture()
+          ? UINT64_MAX
+          : static_cast<uint64_t>(std::max<int64_t>(0, absl::ToUnixNanos(search.end)));
   std::vector<TraceId> ids;
   for (const TraceId& id : order_) {
     if (ids.size() >= search.limit) break;

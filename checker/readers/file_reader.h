@@ -6,7 +6,7 @@
 //   - saved backend responses, JSON: Jaeger API v3 ({"result": ...}), Jaeger legacy
 //     ({"data": [...]}), Tempo ({"batches": ...} or {"trace": ...});
 //   - Collector file exporter, protobuf, and agentstorm sink captures: 4-byte big-endian
-//     length + serialized ExportTraceServiceRequest, repeated (read with sink/capture_reader.h;
+//     length + serialized ExportTraceServiceRequest, repeated (read with core/capture_reader.h;
 //     a torn tail after a crash is tolerated and counted);
 //   - any of the JSON forms gzip-compressed.
 //

@@ -149,9 +149,8 @@ absl::StatusOr<HttpResponse> HttpClient::Get(
       return absl::DeadlineExceededError(what);
     case CURLE_WRITE_ERROR:
       if (transfer.overflow) {
-        return absl::DataLossError(
-            absl::StrCat("GET ", url, ": response larger than ", options_.max_response_bytes,
-                         " bytes"));
+        return absl::DataLossError(absl::StrCat("GET ", url, ": response larger than ",
+                                                options_.max_response_bytes, " bytes"));
       }
       return absl::InternalError(what);
     case CURLE_BAD_CONTENT_ENCODING:
@@ -168,15 +167,20 @@ namespace agentstorm::readers {
 absl::Status HttpStatusError(const HttpResponse& response, std::string_view url) {
   absl::string_view body(response.body);
   if (body.size() > 200) body = body.substr(0, 200);
-  const std::string what = absl::StrCat("GET ", absl::string_view(url.data(), url.size()), ": HTTP ", response.status, ": ",
-                                        absl::StripAsciiWhitespace(body));
+  const std::string what =
+      absl::StrCat("GET ", absl::string_view(url.data(), url.size()), ": HTTP ", response.status,
+                   ": ", absl::StripAsciiWhitespace(body));
   switch (response.status) {
-    case 401: return absl::UnauthenticatedError(what);
-    case 403: return absl::PermissionDeniedError(what);
-    case 429: return absl::ResourceExhaustedError(what);
+    case 401:
+      return absl::UnauthenticatedError(what);
+    case 403:
+      return absl::PermissionDeniedError(what);
+    case 429:
+      return absl::ResourceExhaustedError(what);
     case 502:
     case 503:
-    case 504: return absl::UnavailableError(what);
+    case 504:
+      return absl::UnavailableError(what);
     default:
       if (response.status >= 400 && response.status < 500) return absl::InvalidArgumentError(what);
       return absl::InternalError(what);

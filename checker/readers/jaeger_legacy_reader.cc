@@ -1,7 +1,6 @@
 #include "checker/readers/jaeger_legacy_reader.h"
 
 #include <map>
-
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/ascii.h"
@@ -46,7 +45,9 @@ absl::Status ToAnyValue(const json& tag, AnyValue* out) {
   static const json kNull;
   auto it = tag.find("value");
   const json& v = it == tag.end() ? kNull : *it;
-  auto bad = [&] { return Malformed(absl::StrCat("tag \"", key, "\": bad ", type, " value ", v.dump())); };
+  auto bad = [&] {
+    return Malformed(absl::StrCat("tag \"", key, "\": bad ", type, " value ", v.dump()));
+  };
   if (type == "string" || (type.empty() && v.is_string())) {
     out->set_string_value(v.is_string() ? v.get<std::string>() : v.dump());
   } else if (type == "bool" || (type.empty() && v.is_boolean())) {
@@ -71,7 +72,8 @@ absl::Status ToAnyValue(const json& tag, AnyValue* out) {
     out->set_double_value(d);
   } else if (type == "binary") {
     std::string bytes;
-    if (!v.is_string() || !absl::Base64Unescape(v.get_ref<const std::string&>(), &bytes)) return bad();
+    if (!v.is_string() || !absl::Base64Unescape(v.get_ref<const std::string&>(), &bytes))
+      return bad();
     out->set_bytes_value(std::move(bytes));
   } else {
     return bad();
@@ -155,7 +157,8 @@ void ApplySpecialTags(Span* span, std::string* scope_name, std::string* scope_ve
   }
   if (description) status->set_message(AsText(description));
   if (auto name = Take(attrs, "otel.scope.name")) *scope_name = AsText(name);
-  if (auto name = Take(attrs, "otel.library.name"); name && scope_name->empty()) *scope_name = AsText(name);
+  if (auto name = Take(attrs, "otel.library.name"); name && scope_name->empty())
+    *scope_name = AsText(name);
   if (auto version = Take(attrs, "otel.scope.version")) *scope_version = AsText(version);
   if (auto version = Take(attrs, "otel.library.version"); version && scope_version->empty()) {
     *scope_version = AsText(version);
@@ -219,12 +222,14 @@ absl::Status AppendJaegerLegacyTrace(const json& trace, TracesData* out) {
     // Which resource: the trace's processes map, or a process inlined in the span.
     std::string process_key;
     const json* process = nullptr;
-    if (auto inline_process = js.find("process"); inline_process != js.end() && inline_process->is_object()) {
+    if (auto inline_process = js.find("process");
+        inline_process != js.end() && inline_process->is_object()) {
       process_key = "inline:" + inline_process->dump();
       process = &*inline_process;
     } else {
       process_key = js.value("processID", std::string());
-      if (auto p = processes.find(process_key); processes.is_object() && p != processes.end()) process = &*p;
+      if (auto p = processes.find(process_key); processes.is_object() && p != processes.end())
+        process = &*p;
     }
     ResourceGroup& group = groups[process_key];
     if (group.resource_spans == nullptr) {
@@ -235,8 +240,14 @@ absl::Status AppendJaegerLegacyTrace(const json& trace, TracesData* out) {
     }
 
     Span span;
-    if (absl::Status s = ParseHexId(js.value("traceID", json()), "traceID", true, span.mutable_trace_id()); !s.ok()) return s;
-    if (absl::Status s = ParseHexId(js.value("spanID", json()), "spanID", false, span.mutable_span_id()); !s.ok()) return s;
+    if (absl::Status s =
+            ParseHexId(js.value("traceID", json()), "traceID", true, span.mutable_trace_id());
+        !s.ok())
+      return s;
+    if (absl::Status s =
+            ParseHexId(js.value("spanID", json()), "spanID", false, span.mutable_span_id());
+        !s.ok())
+      return s;
     span.set_name(js.value("operationName", std::string()));
     const uint64_t start = MicrosToNanos(js.value("startTime", json(0)));
     span.set_start_time_unix_nano(start);
@@ -270,8 +281,14 @@ absl::Status AppendJaegerLegacyTrace(const json& trace, TracesData* out) {
           continue;
         }
         auto* link = span.add_links();
-        if (absl::Status s = ParseHexId(ref.value("traceID", json()), "reference traceID", true, link->mutable_trace_id()); !s.ok()) return s;
-        if (absl::Status s = ParseHexId(ref.value("spanID", json()), "reference spanID", false, link->mutable_span_id()); !s.ok()) return s;
+        if (absl::Status s = ParseHexId(ref.value("traceID", json()), "reference traceID", true,
+                                        link->mutable_trace_id());
+            !s.ok())
+          return s;
+        if (absl::Status s = ParseHexId(ref.value("spanID", json()), "reference spanID", false,
+                                        link->mutable_span_id());
+            !s.ok())
+          return s;
         if (ref.value("refType", std::string()) == "CHILD_OF") {
           KeyValue* kv = link->add_attributes();
           kv->set_key("opentracing.ref_type");

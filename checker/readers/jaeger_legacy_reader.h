@@ -20,11 +20,10 @@
 #pragma once
 
 #include <memory>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json_fwd.hpp>
 
 #include "checker/readers/http_client.h"
 #include "checker/readers/trace_reader.h"

@@ -61,10 +61,18 @@ PollSummary Poller::Run(const std::vector<ExpectedTrace>& traces,
   auto finish = [&](State& s, TraceOutcome outcome, std::unique_lock<std::mutex>& lock) {
     s.result.outcome = outcome;
     switch (outcome) {
-      case TraceOutcome::kFound: ++summary.found; break;
-      case TraceOutcome::kNotFound: ++summary.not_found; break;
-      case TraceOutcome::kIncomplete: ++summary.incomplete; break;
-      case TraceOutcome::kRequestFailed: ++summary.request_failed; break;
+      case TraceOutcome::kFound:
+        ++summary.found;
+        break;
+      case TraceOutcome::kNotFound:
+        ++summary.not_found;
+        break;
+      case TraceOutcome::kIncomplete:
+        ++summary.incomplete;
+        break;
+      case TraceOutcome::kRequestFailed:
+        ++summary.request_failed;
+        break;
     }
     if (s.result.time_until_queryable) {
       summary.time_until_queryable_us.Record(static_cast<uint64_t>(
@@ -165,8 +173,8 @@ PollSummary Poller::Run(const std::vector<ExpectedTrace>& traces,
         }
       }
       const bool past_deadline = read_at >= deadline;
-      if (past_deadline && (!any_success ||
-                            unreachable_streak >= options_.unreachable_abort_after)) {
+      if (past_deadline &&
+          (!any_success || unreachable_streak >= options_.unreachable_abort_after)) {
         if (!abort) summary.backend_unreachable = true;
         abort = true;
       }
@@ -185,8 +193,8 @@ PollSummary Poller::Run(const std::vector<ExpectedTrace>& traces,
   };
 
   std::vector<std::thread> threads;
-  const int n = std::max(1, std::min<int>(options_.concurrency,
-                                          static_cast<int>(std::max<size_t>(1, traces.size()))));
+  const int n = std::max(
+      1, std::min<int>(options_.concurrency, static_cast<int>(std::max<size_t>(1, traces.size()))));
   for (int i = 0; i < n; ++i) threads.emplace_back(worker);
   for (auto& t : threads) t.join();
   summary.elapsed = absl::Now() - start;

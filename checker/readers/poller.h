@@ -37,7 +37,7 @@ namespace agentstorm::readers {
 
 struct ExpectedTrace {
   TraceId id{};
-  int64_t expected_spans = -1;               // -1 = unknown (ledger-less mode)
+  int64_t expected_spans = -1;                // -1 = unknown (ledger-less mode)
   absl::Time sent_at = absl::InfinitePast();  // acknowledged at; InfinitePast = unknown
 };
 
@@ -50,17 +50,17 @@ struct PollerOptions {
   int stable_polls_at_expected = 1;  // consecutive reads at exactly the expected count
   int concurrency = 16;              // requests in flight
   int unreachable_abort_after = 200;
-  bool keep_data = true;             // false: PolledTrace::trace.data is left empty
+  bool keep_data = true;  // false: PolledTrace::trace.data is left empty
 };
 
 struct PolledTrace {
   TraceId id{};
   TraceOutcome outcome = TraceOutcome::kNotFound;
   int64_t expected_spans = -1;
-  FetchedTrace trace;               // the last successful read that found the trace
-  int polls = 0;                    // requests made about this trace
-  int failed_polls = 0;             // of which failed
-  absl::Status last_error;          // of the last failed request; OK when none failed
+  FetchedTrace trace;       // the last successful read that found the trace
+  int polls = 0;            // requests made about this trace
+  int failed_polls = 0;     // of which failed
+  absl::Status last_error;  // of the last failed request; OK when none failed
   std::optional<absl::Duration> time_until_queryable;  // when sent_at was known and it was seen
 };
 
@@ -71,8 +71,8 @@ struct PollSummary {
   uint64_t request_failed = 0;
   uint64_t requests = 0;
   uint64_t failed_requests = 0;
-  bool backend_unreachable = false;  // nothing could be read (see above): exit code 3
-  absl::Status first_error;        // the first failed request's error (OK when none)
+  bool backend_unreachable = false;   // nothing could be read (see above): exit code 3
+  absl::Status first_error;           // the first failed request's error (OK when none)
   Histogram time_until_queryable_us;  // microseconds, one value per trace seen with sent_at
   absl::Duration elapsed;
 };

@@ -18,8 +18,7 @@ HttpClientOptions HttpOptionsFor(const BackendUrl& url, const ReaderOptions& opt
   http.headers = url.RequestHeaders();
   if (!url.auth.basic_user.empty() && url.auth.bearer_token.empty()) {
     // Basic auth through a header rather than CURLOPT_USERPWD keeps HttpClient generic.
-    const std::string b64 =
-        absl::Base64Escape(url.auth.basic_user + ":" + url.auth.basic_password);
+    const std::string b64 = absl::Base64Escape(url.auth.basic_user + ":" + url.auth.basic_password);
     http.headers.insert(http.headers.begin(), {"Authorization", "Basic " + b64});
   }
   return http;

@@ -90,7 +90,8 @@ bool DecodeTraceByIdProto(std::string_view body, TracesData* out, bool* partial)
     if (field == 1 && type == WireFormatLite::WIRETYPE_LENGTH_DELIMITED) {
       uint32_t length = 0;
       std::string bytes;
-      if (!in.ReadVarint32(&length) || !in.ReadString(&bytes, static_cast<int>(length))) return false;
+      if (!in.ReadVarint32(&length) || !in.ReadString(&bytes, static_cast<int>(length)))
+        return false;
       if (!out->MergeFromString(bytes)) return false;
     } else if (field == 3 && type == WireFormatLite::WIRETYPE_VARINT) {
       uint64_t status = 0;
@@ -167,8 +168,8 @@ TempoReader::TempoReader(BackendUrl url, const ReaderOptions& options)
     : url_(std::move(url)), http_(HttpOptionsFor(url_, options)) {}
 
 absl::StatusOr<FetchedTrace> TempoReader::GetTrace(const TraceId& id) {
-  const std::string target = absl::StrCat(url_.HttpBase(), url_.tempo_api == "v2" ? "/api/v2" : "/api",
-                                          "/traces/", HexEncode(id));
+  const std::string target = absl::StrCat(
+      url_.HttpBase(), url_.tempo_api == "v2" ? "/api/v2" : "/api", "/traces/", HexEncode(id));
   auto response = http_.Get(target, {{"Accept", "application/protobuf"}});
   if (!response.ok()) return response.status();
   FetchedTrace trace;
@@ -184,9 +185,9 @@ absl::StatusOr<FetchedTrace> TempoReader::GetTrace(const TraceId& id) {
 }
 
 absl::StatusOr<std::vector<TraceId>> TempoReader::FindTraces(const TraceSearch& search) {
-  const std::string query = absl::StrCat(
-      "{ resource.service.name = \"",
-      absl::StrReplaceAll(search.service, {{"\\", "\\\\"}, {"\"", "\\\""}}), "\" }");
+  const std::string query =
+      absl::StrCat("{ resource.service.name = \"",
+                   absl::StrReplaceAll(search.service, {{"\\", "\\\\"}, {"\"", "\\\""}}), "\" }");
   const std::string target = absl::StrCat(
       url_.HttpBase(), "/api/search?q=", HttpClient::Escape(query),
       "&start=", absl::ToUnixSeconds(ClampQueryTime(search.start)),
@@ -195,7 +196,9 @@ absl::StatusOr<std::vector<TraceId>> TempoReader::FindTraces(const TraceSearch& 
   if (!response.ok()) return response.status();
   if (response->status != 200) return HttpStatusError(*response, target);
   auto ids = DecodeTempoSearchBody(response->body);
-  if (!ids.ok()) return absl::Status(ids.status().code(), absl::StrCat("GET ", target, ": ", ids.status().message()));
+  if (!ids.ok())
+    return absl::Status(ids.status().code(),
+                        absl::StrCat("GET ", target, ": ", ids.status().message()));
   if (ids->size() > search.limit) ids->resize(search.limit);
   return ids;
 }

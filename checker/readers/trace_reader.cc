@@ -9,10 +9,14 @@ namespace agentstorm::readers {
 
 std::string_view TraceOutcomeName(TraceOutcome outcome) {
   switch (outcome) {
-    case TraceOutcome::kFound: return "found";
-    case TraceOutcome::kNotFound: return "not_found";
-    case TraceOutcome::kRequestFailed: return "request_failed";
-    case TraceOutcome::kIncomplete: return "incomplete";
+    case TraceOutcome::kFound:
+      return "found";
+    case TraceOutcome::kNotFound:
+      return "not_found";
+    case TraceOutcome::kRequestFailed:
+      return "request_failed";
+    case TraceOutcome::kIncomplete:
+      return "incomplete";
   }
   return "?";
 }

@@ -46,9 +46,9 @@ std::string_view TraceOutcomeName(TraceOutcome outcome);  // "found", "not_found
 struct FetchedTrace {
   TraceId id{};
   bool found = false;
-  TracesData data;         // spans grouped by resource, then scope; empty when !found
-  size_t span_count = 0;   // spans in `data`
-  bool partial = false;    // the backend itself said the trace may be incomplete (Tempo v2)
+  TracesData data;        // spans grouped by resource, then scope; empty when !found
+  size_t span_count = 0;  // spans in `data`
+  bool partial = false;   // the backend itself said the trace may be incomplete (Tempo v2)
 };
 
 // What FindTraces looks for (the ledger-less mode: --service NAME --since 10m).

@@ -4,8 +4,8 @@
 #include <chrono>
 #include <utility>
 
-#include "absl/strings/str_cat.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 
 namespace agentstorm {
@@ -102,8 +102,8 @@ void AlertRule::PollOnce(absl::Time now) {
   for (const auto& source : sources_) {
     absl::StatusOr<alerts::AlertSnapshot> snap = source->Poll(options_.run_start);
     if (!snap.ok()) {
-      last_error_ = absl::Status(snap.status().code(), absl::StrCat(source->Describe(), ": ",
-                                                                    snap.status().message()));
+      last_error_ = absl::Status(snap.status().code(),
+                                 absl::StrCat(source->Describe(), ": ", snap.status().message()));
       continue;
     }
     ever_read_ = true;
@@ -112,20 +112,22 @@ void AlertRule::PollOnce(absl::Time now) {
     }
     const bool from_prometheus = source->kind() == AlertsKind::kPrometheus;
     for (const ObservedAlert& a : snap->alerts) {
-      const absl::Time firing_at =
-          !a.firing ? absl::InfinitePast()
-                    : (a.firing_at == absl::InfinitePast() ? now : a.firing_at);
+      const absl::Time firing_at = !a.firing
+                                       ? absl::InfinitePast()
+                                       : (a.firing_at == absl::InfinitePast() ? now : a.firing_at);
       if (a.firing && firing_at < options_.run_start) continue;  // not this run's
       for (size_t i = 0; i < expected_count_; ++i) {
         AlertTimeline& t = timelines_[i];
         if (t.name != a.name || !LabelsMatch(t.labels, a.labels)) continue;
         if (a.pending_at != absl::InfinitePast() && a.pending_at >= options_.run_start)
-          t.pending_at = t.pending_at == absl::InfinitePast() ? a.pending_at
-                                                              : std::min(t.pending_at, a.pending_at);
+          t.pending_at = t.pending_at == absl::InfinitePast()
+                             ? a.pending_at
+                             : std::min(t.pending_at, a.pending_at);
         if (!a.firing) continue;
         if (!from_prometheus) t.delivered = true;
         if (from_prometheus || !has_prometheus_)
-          t.firing_at = t.firing_at == absl::InfinitePast() ? firing_at : std::min(t.firing_at, firing_at);
+          t.firing_at =
+              t.firing_at == absl::InfinitePast() ? firing_at : std::min(t.firing_at, firing_at);
       }
       if (a.firing && firing_at <= watch_end_ && must_stay_silent(a.name)) {
         const std::string key = absl::StrCat(a.name, LabelText(a.labels));
@@ -140,10 +142,13 @@ void AlertRule::PollOnce(absl::Time now) {
         }
         AlertTimeline& t = timelines_[it->second];
         t.fired = true;
-        t.firing_at = t.firing_at == absl::InfinitePast() ? firing_at : std::min(t.firing_at, firing_at);
+        t.firing_at =
+            t.firing_at == absl::InfinitePast() ? firing_at : std::min(t.firing_at, firing_at);
         if (!from_prometheus) t.delivered = true;
         if (a.pending_at != absl::InfinitePast())
-          t.pending_at = t.pending_at == absl::InfinitePast() ? a.pending_at : std::min(t.pending_at, a.pending_at);
+          t.pending_at = t.pending_at == absl::InfinitePast()
+                             ? a.pending_at
+                             : std::min(t.pending_at, a.pending_at);
       }
     }
   }
@@ -189,8 +194,7 @@ void AlertRule::Finish(FindingSet* findings) {
     f.expected = absl::StrCat(t.name, LabelText(t.labels), " firing by ", TimeText(t.deadline));
     if (!seen) {
       f.message = absl::StrCat("alert ", t.name, LabelText(t.labels), " did not fire within ",
-                               DurationText(t.deadline - fault_start),
-                               " of the fault phase",
+                               DurationText(t.deadline - fault_start), " of the fault phase",
                                t.pending_at != absl::InfinitePast() ? " (it was pending)" : "");
       f.actual = t.pending_at != absl::InfinitePast()
                      ? absl::StrCat("pending since ", TimeText(t.pending_at))
@@ -201,7 +205,8 @@ void AlertRule::Finish(FindingSet* findings) {
                                DurationText(t.deadline - fault_start));
       f.actual = absl::StrCat("firing at ", TimeText(t.firing_at));
     } else {
-      f.message = absl::StrCat("alert ", t.name, " fired in Prometheus but never reached Alertmanager");
+      f.message =
+          absl::StrCat("alert ", t.name, " fired in Prometheus but never reached Alertmanager");
       f.actual = absl::StrCat("firing in Prometheus at ", TimeText(t.firing_at),
                               ", absent from Alertmanager");
     }
@@ -233,10 +238,9 @@ void AlertRule::Finish(FindingSet* findings) {
   }
 }
 
-absl::StatusOr<std::unique_ptr<AlertRule>> MakeAlertRule(const std::vector<std::string>& urls,
-                                                         const Scenario* scenario,
-                                                         absl::Time run_start,
-                                                         std::optional<absl::Time> fault_phase_start) {
+absl::StatusOr<std::unique_ptr<AlertRule>> MakeAlertRule(
+    const std::vector<std::string>& urls, const Scenario* scenario, absl::Time run_start,
+    std::optional<absl::Time> fault_phase_start) {
   if (urls.empty()) return absl::InvalidArgumentError("--alerts: no URL");
   std::vector<std::unique_ptr<alerts::AlertSource>> sources;
   for (const std::string& url : urls) {
@@ -249,8 +253,8 @@ absl::StatusOr<std::unique_ptr<AlertRule>> MakeAlertRule(const std::vector<std::
   o.fault_phase_start = run_start;
   if (scenario != nullptr) {
     o.expectations = scenario->alerts;
-    o.fault_phase_start =
-        fault_phase_start.value_or(run_start + absl::Seconds(scenario->alerts.FaultPhaseOffsetSeconds(scenario->load)));
+    o.fault_phase_start = fault_phase_start.value_or(
+        run_start + absl::Seconds(scenario->alerts.FaultPhaseOffsetSeconds(scenario->load)));
   }
   auto rule = std::make_unique<AlertRule>(std::move(sources), std::move(o));
   rule->StartWatching();
@@ -296,9 +300,11 @@ std::unique_ptr<Rule> BorrowRule(Rule* rule) { return std::make_unique<BorrowedR
 std::string DescribeAlertTimelines(const std::vector<AlertTimeline>& timelines) {
   std::string out;
   for (const AlertTimeline& t : timelines) {
-    absl::StrAppend(&out, t.expected ? "expected " : "unexpected ", t.name, LabelText(t.labels), ": ");
+    absl::StrAppend(&out, t.expected ? "expected " : "unexpected ", t.name, LabelText(t.labels),
+                    ": ");
     if (t.firing_at == absl::InfinitePast()) {
-      absl::StrAppend(&out, t.pending_at != absl::InfinitePast() ? "pending, never fired" : "never fired");
+      absl::StrAppend(
+          &out, t.pending_at != absl::InfinitePast() ? "pending, never fired" : "never fired");
     } else {
       absl::StrAppend(&out, "firing at ", TimeText(t.firing_at));
       if (t.time_to_fire != absl::InfiniteDuration()) {

@@ -29,8 +29,8 @@
 #include "absl/time/time.h"
 #include "checker/alerts/alert_source.h"
 #include "checker/rule.h"
-#include "generator/ledger.h"
-#include "generator/scenario.h"
+#include "core/ledger.h"
+#include "scenario/scenario.h"
 
 namespace agentstorm {
 
@@ -43,7 +43,8 @@ struct AlertTimeline {
   absl::Time deadline = absl::InfiniteFuture();
   absl::Time pending_at = absl::InfinitePast();  // InfinitePast: never seen pending
   absl::Time firing_at = absl::InfinitePast();   // InfinitePast: never seen firing
-  absl::Duration time_to_fire = absl::InfiniteDuration();  // firing_at - fault phase start (may be < 0)
+  absl::Duration time_to_fire =
+      absl::InfiniteDuration();  // firing_at - fault phase start (may be < 0)
 };
 
 struct AlertRuleOptions {
@@ -82,7 +83,7 @@ class AlertRule : public Rule {
   std::vector<std::unique_ptr<alerts::AlertSource>> sources_;
   AlertRuleOptions options_;
   absl::Time watch_end_;
-  size_t expected_count_ = 0;        // timelines_[0, expected_count_) are the expected alerts
+  size_t expected_count_ = 0;  // timelines_[0, expected_count_) are the expected alerts
   bool has_prometheus_ = false;
   bool has_alertmanager_ = false;
   std::vector<AlertTimeline> timelines_;

@@ -1,7 +1,6 @@
 #include "checker/rules/fidelity_rule.h"
 
 #include <algorithm>
-
 #include <cmath>
 #include <set>
 #include <tuple>
@@ -35,13 +34,16 @@ Diff CompareValues(const AnyValue& want, const AnyValue& got) {
       if (g.size() < w.size() && w.compare(0, g.size(), g) == 0) return Diff::kTruncated;
       return Diff::kChanged;
     }
-    case AnyValue::kIntValue: return want.int_value() == got.int_value() ? Diff::kSame : Diff::kChanged;
+    case AnyValue::kIntValue:
+      return want.int_value() == got.int_value() ? Diff::kSame : Diff::kChanged;
     case AnyValue::kDoubleValue: {
       const double w = want.double_value(), g = got.double_value();
       return (w == g || (std::isnan(w) && std::isnan(g))) ? Diff::kSame : Diff::kChanged;
     }
-    case AnyValue::kBoolValue: return want.bool_value() == got.bool_value() ? Diff::kSame : Diff::kChanged;
-    case AnyValue::kBytesValue: return want.bytes_value() == got.bytes_value() ? Diff::kSame : Diff::kChanged;
+    case AnyValue::kBoolValue:
+      return want.bool_value() == got.bool_value() ? Diff::kSame : Diff::kChanged;
+    case AnyValue::kBytesValue:
+      return want.bytes_value() == got.bytes_value() ? Diff::kSame : Diff::kChanged;
     case AnyValue::kArrayValue: {
       const auto& w = want.array_value().values();
       const auto& g = got.array_value().values();
@@ -52,7 +54,8 @@ Diff CompareValues(const AnyValue& want, const AnyValue& got) {
     }
     case AnyValue::kKvlistValue:
       return want.SerializeAsString() == got.SerializeAsString() ? Diff::kSame : Diff::kChanged;
-    default: return Diff::kSame;
+    default:
+      return Diff::kSame;
   }
 }
 
@@ -75,10 +78,14 @@ std::string FirstAttributeDifference(const Attributes& want, const Attributes& g
     if (g == nullptr && Listed(may_be_absent, kv.key())) continue;
     if (g == nullptr) return absl::StrCat(kv.key(), " dropped");
     switch (CompareValues(kv.value(), *g)) {
-      case Diff::kSame: break;
-      case Diff::kTruncated: return absl::StrCat(kv.key(), " truncated");
-      case Diff::kTypeChanged: return absl::StrCat(kv.key(), " type changed");
-      case Diff::kChanged: return absl::StrCat(kv.key(), " changed");
+      case Diff::kSame:
+        break;
+      case Diff::kTruncated:
+        return absl::StrCat(kv.key(), " truncated");
+      case Diff::kTypeChanged:
+        return absl::StrCat(kv.key(), " type changed");
+      case Diff::kChanged:
+        return absl::StrCat(kv.key(), " changed");
     }
   }
   for (const KeyValue& kv : got) {
@@ -89,9 +96,12 @@ std::string FirstAttributeDifference(const Attributes& want, const Attributes& g
 
 const char* StatusName(int code) {
   switch (code) {
-    case 1: return "OK";
-    case 2: return "ERROR";
-    default: return "UNSET";
+    case 1:
+      return "OK";
+    case 2:
+      return "ERROR";
+    default:
+      return "UNSET";
   }
 }
 
@@ -104,8 +114,7 @@ void FidelityRule::CheckTrace(const TraceUnderCheck& trace, FindingSet* findings
   const std::vector<SpanRef> got = CollectSpans(*trace.received);
   const std::vector<SpanRef> want = CollectSpans(trace.expected->resource_spans);
   auto make = [&](const char* id, FindingLevel level, const Span* span, std::string message,
-                  std::string attribute = "", std::string expected = "",
-                  std::string actual = "") {
+                  std::string attribute = "", std::string expected = "", std::string actual = "") {
     Finding f;
     f.id = id;
     f.level = level;
@@ -162,8 +171,7 @@ void FidelityRule::CheckTrace(const TraceUnderCheck& trace, FindingSet* findings
     }
     bool clean = true;
     auto add = [&](const char* id, FindingLevel level, std::string message,
-                   std::string attribute = "", std::string expected = "",
-                   std::string actual = "") {
+                   std::string attribute = "", std::string expected = "", std::string actual = "") {
       clean = false;
       make(id, level, &ws, std::move(message), std::move(attribute), std::move(expected),
            std::move(actual));
@@ -178,7 +186,8 @@ void FidelityRule::CheckTrace(const TraceUnderCheck& trace, FindingSet* findings
       add("fidelity.name_changed", FindingLevel::kViolation, "span name differs from the one sent",
           "", ws.name(), gs.name());
     }
-    if (gs.status().code() != ws.status().code() || gs.status().message() != ws.status().message()) {
+    if (gs.status().code() != ws.status().code() ||
+        gs.status().message() != ws.status().message()) {
       add("fidelity.status_changed", FindingLevel::kViolation, "status differs from the one sent",
           "", absl::StrCat(StatusName(ws.status().code()), " ", ws.status().message()),
           absl::StrCat(StatusName(gs.status().code()), " ", gs.status().message()));
@@ -201,10 +210,11 @@ void FidelityRule::CheckTrace(const TraceUnderCheck& trace, FindingSet* findings
         continue;
       }
       switch (CompareValues(kv.value(), *gv)) {
-        case Diff::kSame: break;
+        case Diff::kSame:
+          break;
         case Diff::kTruncated:
-          add("fidelity.value_truncated", FindingLevel::kViolation,
-              "value arrived cut short", kv.key(), DescribeValue(kv.value()), DescribeValue(*gv));
+          add("fidelity.value_truncated", FindingLevel::kViolation, "value arrived cut short",
+              kv.key(), DescribeValue(kv.value()), DescribeValue(*gv));
           break;
         case Diff::kTypeChanged:
           add("fidelity.type_changed", FindingLevel::kViolation,
@@ -238,14 +248,17 @@ void FidelityRule::CheckTrace(const TraceUnderCheck& trace, FindingSet* findings
         const auto& we = *wevents[i];
         const auto& ge = *gevents[i];
         std::string diff;
-        if (we.name() != ge.name()) diff = absl::StrCat("name ", ge.name());
-        else if (off(we.time_unix_nano(), ge.time_unix_nano())) diff = "time changed";
-        else diff = FirstAttributeDifference(we.attributes(), ge.attributes(),
-                                             options_.redacted_attributes);
+        if (we.name() != ge.name())
+          diff = absl::StrCat("name ", ge.name());
+        else if (off(we.time_unix_nano(), ge.time_unix_nano()))
+          diff = "time changed";
+        else
+          diff = FirstAttributeDifference(we.attributes(), ge.attributes(),
+                                          options_.redacted_attributes);
         if (!diff.empty()) {
           add("fidelity.event_changed", FindingLevel::kViolation,
-              absl::StrCat("event ", i, " (", we.name(), ") differs: ", diff), we.name(),
-              we.name(), diff);
+              absl::StrCat("event ", i, " (", we.name(), ") differs: ", diff), we.name(), we.name(),
+              diff);
         }
       }
     }
@@ -257,8 +270,10 @@ void FidelityRule::CheckTrace(const TraceUnderCheck& trace, FindingSet* findings
         const auto& wl = ws.links(i);
         const auto& gl = gs.links(i);
         std::string diff;
-        if (wl.trace_id() != gl.trace_id() || wl.span_id() != gl.span_id()) diff = "target changed";
-        else diff = FirstAttributeDifference(wl.attributes(), gl.attributes(), {});
+        if (wl.trace_id() != gl.trace_id() || wl.span_id() != gl.span_id())
+          diff = "target changed";
+        else
+          diff = FirstAttributeDifference(wl.attributes(), gl.attributes(), {});
         if (!diff.empty()) {
           add("fidelity.link_changed", FindingLevel::kViolation,
               absl::StrCat("link ", i, " differs: ", diff), "",

@@ -19,12 +19,18 @@ using opentelemetry::proto::trace::v1::Span;
 
 const char* KindName(int kind) {
   switch (kind) {
-    case Span::SPAN_KIND_INTERNAL: return "INTERNAL";
-    case Span::SPAN_KIND_SERVER: return "SERVER";
-    case Span::SPAN_KIND_CLIENT: return "CLIENT";
-    case Span::SPAN_KIND_PRODUCER: return "PRODUCER";
-    case Span::SPAN_KIND_CONSUMER: return "CONSUMER";
-    default: return "UNSPECIFIED";
+    case Span::SPAN_KIND_INTERNAL:
+      return "INTERNAL";
+    case Span::SPAN_KIND_SERVER:
+      return "SERVER";
+    case Span::SPAN_KIND_CLIENT:
+      return "CLIENT";
+    case Span::SPAN_KIND_PRODUCER:
+      return "PRODUCER";
+    case Span::SPAN_KIND_CONSUMER:
+      return "CONSUMER";
+    default:
+      return "UNSPECIFIED";
   }
 }
 
@@ -94,9 +100,7 @@ void HierarchyRule::CheckTrace(const TraceUnderCheck& trace, FindingSet* finding
         for (const Span& s : ss.spans()) sent.emplace(s.span_id(), &s);
   }
   // A parent that was sent but is not here: its absence is fidelity's finding, not ours.
-  auto lost = [&](const std::string& id) {
-    return sent.count(id) > 0 && by_id.count(id) == 0;
-  };
+  auto lost = [&](const std::string& id) { return sent.count(id) > 0 && by_id.count(id) == 0; };
 
   std::vector<const Span*> roots;
   std::map<std::string, std::vector<const Span*>> absent_parents;  // parent ID -> children
@@ -132,8 +136,7 @@ void HierarchyRule::CheckTrace(const TraceUnderCheck& trace, FindingSet* finding
     for (const Span* r : roots) names.push_back(r->name());
     std::sort(names.begin(), names.end());
     add("hierarchy.multiple_roots", FindingLevel::kViolation, nullptr,
-        absl::StrCat(roots.size(), " spans without a parent"), "1",
-        absl::StrJoin(names, ", "));
+        absl::StrCat(roots.size(), " spans without a parent"), "1", absl::StrJoin(names, ", "));
   }
   std::set<const Span*> orphans;
   for (const auto& [parent, children] : absent_parents) {
@@ -179,9 +182,9 @@ void HierarchyRule::CheckTrace(const TraceUnderCheck& trace, FindingSet* finding
       auto it = sent.find(id);
       if (it == sent.end()) continue;  // not sent: fidelity's business
       const Span& want = *it->second;
-      const bool parent_differs = IsZeroId(want.parent_span_id()) != IsZeroId(span->parent_span_id()) ||
-                                  (!IsZeroId(want.parent_span_id()) &&
-                                   want.parent_span_id() != span->parent_span_id());
+      const bool parent_differs =
+          IsZeroId(want.parent_span_id()) != IsZeroId(span->parent_span_id()) ||
+          (!IsZeroId(want.parent_span_id()) && want.parent_span_id() != span->parent_span_id());
       if (parent_differs && orphans.count(span) == 0) {
         add("hierarchy.parent_mismatch", FindingLevel::kViolation, span,
             "parent differs from the one sent", ParentLabel(want.parent_span_id()),

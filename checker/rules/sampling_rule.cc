@@ -17,8 +17,10 @@ double TwoSidedZ(double confidence) {
   double lo = 0, hi = 40;
   for (int i = 0; i < 200; ++i) {
     const double mid = (lo + hi) / 2;
-    if (std::erf(mid / std::sqrt(2.0)) < confidence) lo = mid;
-    else hi = mid;
+    if (std::erf(mid / std::sqrt(2.0)) < confidence)
+      lo = mid;
+    else
+      hi = mid;
   }
   return (lo + hi) / 2;
 }
@@ -47,8 +49,8 @@ void SamplingRule::CheckTrace(const TraceUnderCheck& trace, FindingSet* findings
   for (const SpanRef& s : sent) error |= s.span->status().code() == Status::STATUS_CODE_ERROR;
   const double seconds =
       static_cast<double>(trace.expected->end_unix_nano - trace.expected->start_unix_nano) / 1e9;
-  const bool slow = expectation_.keep_slower_than_seconds > 0 &&
-                    seconds > expectation_.keep_slower_than_seconds;
+  const bool slow =
+      expectation_.keep_slower_than_seconds > 0 && seconds > expectation_.keep_slower_than_seconds;
 
   auto add = [&](const char* id, std::string message, std::string expected, std::string actual) {
     Finding f;
@@ -113,8 +115,8 @@ void SamplingRule::Finish(FindingSet* findings) {
   pop.confidence = confidence_;
   pop.interval = Wilson(pop.kept, pop.total, confidence_);
   const double observed = pop.total > 0 ? static_cast<double>(pop.kept) / pop.total : 0;
-  pop.passed = pop.total == 0 ||
-               (pop.expected >= pop.interval.low && pop.expected <= pop.interval.high);
+  pop.passed =
+      pop.total == 0 || (pop.expected >= pop.interval.low && pop.expected <= pop.interval.high);
   const std::string& n = pop.name;
   findings->SetStatistic("sampling", n + ".expected", pop.expected);
   findings->SetStatistic("sampling", n + ".observed", observed);
@@ -140,8 +142,8 @@ void SamplingRule::Finish(FindingSet* findings) {
         n, pop.kept, pop.total, observed, confidence_ * 100, pop.interval.low, pop.interval.high,
         pop.expected);
     f.expected = absl::StrFormat("%g", pop.expected);
-    f.actual = absl::StrFormat("%.4f in [%.4f, %.4f]", observed, pop.interval.low,
-                               pop.interval.high);
+    f.actual =
+        absl::StrFormat("%.4f in [%.4f, %.4f]", observed, pop.interval.low, pop.interval.high);
     findings->Add(std::move(f));
   }
   populations_ = {pop};

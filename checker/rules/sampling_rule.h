@@ -1,5 +1,5 @@
 // SamplingRule: did the pipeline under test sample as the scenario says it should
-// (`sampling:` in the scenario, generator/scenario.h SamplingExpectation)?
+// (`sampling:` in the scenario, scenario/scenario.h SamplingExpectation)?
 //
 // Only traces the ledger says were acknowledged count; a trace is "kept" when any of its spans
 // arrived. Per trace (CheckTrace) the rule only tallies; it decides in Finish:
@@ -26,7 +26,7 @@
 
 #include "checker/finding.h"
 #include "checker/rule.h"
-#include "generator/scenario.h"
+#include "scenario/scenario.h"
 
 namespace agentstorm {
 

@@ -437,9 +437,8 @@ namespace {
 // One information finding (and statistic) for the coverage of one list of attributes of one
 // span type: "<type>: 25.0% of 12 <what> attributes present over 200 spans; least present: ...".
 void ReportCoverage(const std::string& type, const std::vector<std::string>& keys,
-                    const std::vector<uint64_t>& present_per_key, uint64_t spans,
-                    const char* what, const char* id, const char* statistic,
-                    FindingSet* findings) {
+                    const std::vector<uint64_t>& present_per_key, uint64_t spans, const char* what,
+                    const char* id, const char* statistic, FindingSet* findings) {
   if (keys.empty() || spans == 0) return;
   uint64_t present = 0;
   std::vector<std::pair<double, std::string>> per_key;

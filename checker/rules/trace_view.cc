@@ -14,7 +14,8 @@ std::vector<SpanRef> Collect(const Range& resource_spans) {
   std::vector<SpanRef> out;
   for (const ResourceSpans& rs : resource_spans) {
     for (const auto& ss : rs.scope_spans()) {
-      for (const auto& span : ss.spans()) out.push_back(SpanRef{&span, &rs.resource(), &ss.scope()});
+      for (const auto& span : ss.spans())
+        out.push_back(SpanRef{&span, &rs.resource(), &ss.scope()});
     }
   }
   return out;
@@ -46,14 +47,22 @@ bool IsZeroId(std::string_view id) {
 
 const char* ValueTypeLabel(const AnyValue& value) {
   switch (value.value_case()) {
-    case AnyValue::kStringValue: return "string";
-    case AnyValue::kIntValue: return "int";
-    case AnyValue::kDoubleValue: return "double";
-    case AnyValue::kBoolValue: return "bool";
-    case AnyValue::kArrayValue: return "array";
-    case AnyValue::kKvlistValue: return "kvlist";
-    case AnyValue::kBytesValue: return "bytes";
-    default: return "empty";
+    case AnyValue::kStringValue:
+      return "string";
+    case AnyValue::kIntValue:
+      return "int";
+    case AnyValue::kDoubleValue:
+      return "double";
+    case AnyValue::kBoolValue:
+      return "bool";
+    case AnyValue::kArrayValue:
+      return "array";
+    case AnyValue::kKvlistValue:
+      return "kvlist";
+    case AnyValue::kBytesValue:
+      return "bytes";
+    default:
+      return "empty";
   }
 }
 
@@ -64,9 +73,12 @@ std::string DescribeValue(const AnyValue& value, size_t max_chars) {
       if (s.size() <= max_chars) return absl::StrCat("string \"", s, "\"");
       return absl::StrCat("string \"", s.substr(0, max_chars), "...\" (", s.size(), " bytes)");
     }
-    case AnyValue::kIntValue: return absl::StrCat("int ", value.int_value());
-    case AnyValue::kDoubleValue: return absl::StrCat("double ", value.double_value());
-    case AnyValue::kBoolValue: return value.bool_value() ? "bool true" : "bool false";
+    case AnyValue::kIntValue:
+      return absl::StrCat("int ", value.int_value());
+    case AnyValue::kDoubleValue:
+      return absl::StrCat("double ", value.double_value());
+    case AnyValue::kBoolValue:
+      return value.bool_value() ? "bool true" : "bool false";
     case AnyValue::kArrayValue: {
       std::string out = "array [";
       int n = 0;
@@ -82,8 +94,10 @@ std::string DescribeValue(const AnyValue& value, size_t max_chars) {
     }
     case AnyValue::kKvlistValue:
       return absl::StrCat("kvlist (", value.kvlist_value().values_size(), " entries)");
-    case AnyValue::kBytesValue: return absl::StrCat("bytes (", value.bytes_value().size(), ")");
-    default: return "empty";
+    case AnyValue::kBytesValue:
+      return absl::StrCat("bytes (", value.bytes_value().size(), ")");
+    default:
+      return "empty";
   }
 }
 

@@ -11,8 +11,8 @@
 namespace agentstorm {
 namespace {
 
-using alerts::AlertSnapshot;
 using alerts::AlertsKind;
+using alerts::AlertSnapshot;
 using alerts::ObservedAlert;
 
 const absl::Time kRunStart = absl::FromUnixSeconds(1'700'000'000);
@@ -61,8 +61,8 @@ struct Harness {
   }
 };
 
-std::vector<std::unique_ptr<alerts::AlertSource>> One(AlertsKind kind,
-                                                      std::vector<absl::StatusOr<AlertSnapshot>> s) {
+std::vector<std::unique_ptr<alerts::AlertSource>> One(
+    AlertsKind kind, std::vector<absl::StatusOr<AlertSnapshot>> s) {
   std::vector<std::unique_ptr<alerts::AlertSource>> v;
   v.push_back(std::make_unique<ScriptedSource>(kind, std::move(s)));
   return v;
@@ -78,9 +78,11 @@ AlertExpectations Expect(std::vector<AlertExpectation> fire, double deadline = 6
 TEST(AlertRule, PassesWhenTheExpectedAlertFiresWithinItsDeadline) {
   Harness h;
   AlertSnapshot quiet, fired;
-  fired.alerts.push_back(Firing("AgentRunawayLoop", absl::Seconds(20), {{"gen_ai_agent_name", "coding_agent"}}));
-  AlertRule rule(One(AlertsKind::kPrometheus, {quiet, quiet, fired}),
-                 h.Options(Expect({{"AgentRunawayLoop", {{"gen_ai_agent_name", "coding_agent"}}, 0}})));
+  fired.alerts.push_back(
+      Firing("AgentRunawayLoop", absl::Seconds(20), {{"gen_ai_agent_name", "coding_agent"}}));
+  AlertRule rule(
+      One(AlertsKind::kPrometheus, {quiet, quiet, fired}),
+      h.Options(Expect({{"AgentRunawayLoop", {{"gen_ai_agent_name", "coding_agent"}}, 0}})));
   FindingSet findings;
   rule.Finish(&findings);
   EXPECT_TRUE(rule.status().ok());
@@ -111,7 +113,8 @@ TEST(AlertRule, ReportsExpectedAlertNotFiredAfterPollingUntilTheDeadline) {
 TEST(AlertRule, LabelsMustMatchAndLateFiringMissesTheDeadline) {
   Harness h;
   AlertSnapshot s;
-  s.alerts.push_back(Firing("ToolErrorRateHigh", absl::Seconds(10), {{"gen_ai_tool_name", "get_invoice"}}));
+  s.alerts.push_back(
+      Firing("ToolErrorRateHigh", absl::Seconds(10), {{"gen_ai_tool_name", "get_invoice"}}));
   s.alerts.push_back(Firing("AgentLatencyHigh", absl::Seconds(50)));
   AlertRule rule(One(AlertsKind::kPrometheus, {s}),
                  h.Options(Expect({{"ToolErrorRateHigh", {{"gen_ai_tool_name", "charge_card"}}, 0},
@@ -157,7 +160,8 @@ TEST(AlertRule, OnlyListedAlertsMustStaySilentWhenOthersAreAllowed) {
 TEST(AlertRule, ReportsUnhealthyRules) {
   Harness h;
   AlertSnapshot s;
-  s.rules.push_back({"agentstorm-genai", "AgentLatencyHigh", "alerting", "err", "bad_data: many-to-many"});
+  s.rules.push_back(
+      {"agentstorm-genai", "AgentLatencyHigh", "alerting", "err", "bad_data: many-to-many"});
   s.rules.push_back({"agentstorm-genai", "AgentRunawayLoop", "alerting", "ok", ""});
   AlertRule rule(One(AlertsKind::kPrometheus, {s}), h.Options(Expect({}, 5)));
   FindingSet findings;
@@ -170,8 +174,8 @@ TEST(AlertRule, WithAlertmanagerTheAlertMustAlsoArriveThere) {
   AlertSnapshot prom;
   prom.alerts.push_back(Firing("AgentRunawayLoop", absl::Seconds(10)));
   std::vector<std::unique_ptr<alerts::AlertSource>> sources;
-  sources.push_back(std::make_unique<ScriptedSource>(AlertsKind::kPrometheus,
-                                                     std::vector<absl::StatusOr<AlertSnapshot>>{prom}));
+  sources.push_back(std::make_unique<ScriptedSource>(
+      AlertsKind::kPrometheus, std::vector<absl::StatusOr<AlertSnapshot>>{prom}));
   sources.push_back(std::make_unique<ScriptedSource>(
       AlertsKind::kAlertmanager, std::vector<absl::StatusOr<AlertSnapshot>>{AlertSnapshot{}}));
   AlertRule rule(std::move(sources), h.Options(Expect({{"AgentRunawayLoop", {}, 0}}, 30)));
@@ -199,10 +203,11 @@ TEST(AlertRule, WatchingSeesAnAlertmanagerDeliveryThatResolvesBeforeFinish) {
   prom.alerts.push_back(Firing("AgentRunawayLoop", absl::Seconds(8)));
   am_active.alerts.push_back(Firing("AgentRunawayLoop", absl::Seconds(8)));
   std::vector<std::unique_ptr<alerts::AlertSource>> sources;
-  sources.push_back(std::make_unique<ScriptedSource>(AlertsKind::kPrometheus,
-                                                     std::vector<absl::StatusOr<AlertSnapshot>>{prom}));
+  sources.push_back(std::make_unique<ScriptedSource>(
+      AlertsKind::kPrometheus, std::vector<absl::StatusOr<AlertSnapshot>>{prom}));
   auto am = std::make_unique<ScriptedSource>(
-      AlertsKind::kAlertmanager, std::vector<absl::StatusOr<AlertSnapshot>>{am_active, am_resolved});
+      AlertsKind::kAlertmanager,
+      std::vector<absl::StatusOr<AlertSnapshot>>{am_active, am_resolved});
   const ScriptedSource* am_source = am.get();
   sources.push_back(std::move(am));
   AlertRuleOptions o = h.Options(Expect({{"AgentRunawayLoop", {}, 0}}, 60));
@@ -223,8 +228,8 @@ TEST(AlertRule, WithoutWatchingAResolvedDeliveryIsReported) {
   AlertSnapshot prom, am_resolved;
   prom.alerts.push_back(Firing("AgentRunawayLoop", absl::Seconds(8)));
   std::vector<std::unique_ptr<alerts::AlertSource>> sources;
-  sources.push_back(std::make_unique<ScriptedSource>(AlertsKind::kPrometheus,
-                                                     std::vector<absl::StatusOr<AlertSnapshot>>{prom}));
+  sources.push_back(std::make_unique<ScriptedSource>(
+      AlertsKind::kPrometheus, std::vector<absl::StatusOr<AlertSnapshot>>{prom}));
   sources.push_back(std::make_unique<ScriptedSource>(
       AlertsKind::kAlertmanager, std::vector<absl::StatusOr<AlertSnapshot>>{am_resolved}));
   AlertRule rule(std::move(sources), h.Options(Expect({{"AgentRunawayLoop", {}, 0}}, 20)));

@@ -32,8 +32,8 @@ bool ReadFile(const std::string& path, std::string* out) {
   return true;
 }
 
-#define READ_OR_SKIP(rel, out)                                                     \
-  std::string out;                                                                 \
+#define READ_OR_SKIP(rel, out) \
+  std::string out;             \
   if (!ReadFile(Upstream(rel), &out)) GTEST_SKIP() << Upstream(rel) << " is absent"
 
 // YAML (as in the OpenAPI file) to JSON: plain scalars that read as numbers become numbers.
@@ -114,10 +114,11 @@ TEST(PrometheusAlertsParser, RejectsErrorsAndWrongShapes) {
   EXPECT_FALSE(ParsePrometheusAlerts("not json").ok());
   EXPECT_FALSE(ParsePrometheusAlerts(R"({"status":"error","error":"TSDB not ready"})").ok());
   EXPECT_FALSE(ParsePrometheusAlerts(R"({"status":"success","data":{"alerts":{}}})").ok());
-  EXPECT_FALSE(ParsePrometheusRules(R"({"status":"success","data":{"groups":[{"name":"x"}]}})").ok());
-  EXPECT_FALSE(ParsePrometheusAlerts(
-                   R"({"status":"success","data":{"alerts":[{"activeAt":"yesterday"}]}})")
-                   .ok());
+  EXPECT_FALSE(
+      ParsePrometheusRules(R"({"status":"success","data":{"groups":[{"name":"x"}]}})").ok());
+  EXPECT_FALSE(
+      ParsePrometheusAlerts(R"({"status":"success","data":{"alerts":[{"activeAt":"yesterday"}]}})")
+          .ok());
 }
 
 TEST(PrometheusAlertsParser, ReadsAFiringHistoryMatrix) {
@@ -163,7 +164,8 @@ TEST(AlertmanagerParser, ReadsTheFlatAlertsListOfApiV2) {
   auto alerts = ParseAlertmanagerAlerts(flat.dump());
   ASSERT_TRUE(alerts.ok()) << alerts.status();
   EXPECT_EQ(alerts->size(), 24u);
-  EXPECT_EQ((*alerts)[0].starts_at, absl::FromUnixMillis(1773233318413));  // 2026-03-11T12:48:38.413Z
+  EXPECT_EQ((*alerts)[0].starts_at,
+            absl::FromUnixMillis(1773233318413));  // 2026-03-11T12:48:38.413Z
   EXPECT_FALSE(ParseAlertmanagerAlerts(R"({"alerts":[]})").ok());
 }
 

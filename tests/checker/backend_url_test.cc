@@ -42,7 +42,8 @@ TEST(BackendUrl, HttpsVariantsAndIpv6) {
 
 TEST(BackendUrl, AuthOptionsBecomeHeaders) {
   auto url = ParseBackendUrl(
-      "tempo+https://bob:pa%3Ass@tempo:443/prefix?tenant=team-a&header=X-Api-Key:abc&header=X-Other%3Dv");
+      "tempo+https://bob:pa%3Ass@tempo:443/"
+      "prefix?tenant=team-a&header=X-Api-Key:abc&header=X-Other%3Dv");
   ASSERT_TRUE(url.ok()) << url.status();
   EXPECT_EQ(url->auth.basic_user, "bob");
   EXPECT_EQ(url->auth.basic_password, "pa:ss");
@@ -77,10 +78,10 @@ TEST(BackendUrl, DescribeNeverShowsSecrets) {
 }
 
 TEST(BackendUrl, RejectsWhatItCannotRead) {
-  for (const char* bad : {"", "localhost:16686", "zipkin://h:9411", "jaeger://", "jaeger://h:0",
-                          "jaeger://h:99999", "jaeger://h:port", "jaeger://h?colour=red",
-                          "tempo://h?api=v3", "file:", "jaeger://h?header=novalue",
-                          "jaeger://h?token=%zz"}) {
+  for (const char* bad :
+       {"", "localhost:16686", "zipkin://h:9411", "jaeger://", "jaeger://h:0", "jaeger://h:99999",
+        "jaeger://h:port", "jaeger://h?colour=red", "tempo://h?api=v3",
+        "file:", "jaeger://h?header=novalue", "jaeger://h?token=%zz"}) {
     EXPECT_FALSE(ParseBackendUrl(bad).ok()) << bad;
   }
 }

@@ -7,17 +7,16 @@
 // synthesizer bug cannot hide behind a pipeline that keeps everything.
 #include <gtest/gtest.h>
 
-#include "checker/check_config.h"
-
 #include <filesystem>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "checker/check_config.h"
 #include "checker/rules/redaction_rule.h"
 #include "core/exit_codes.h"
-#include "generator/scenario_loader.h"
+#include "scenario/scenario_loader.h"
 #include "tests/checker/check_e2e_harness.h"
 
 namespace agentstorm {
@@ -58,7 +57,8 @@ class BundledScenarioChecksClean : public ::testing::TestWithParam<std::string> 
 
 TEST_P(BundledScenarioChecksClean, NoViolationAndExitZero) {
   const std::string name = GetParam();
-  const std::string path = (fs::path(AGENTSTORM_SOURCE_DIR) / "scenarios" / (name + ".yaml")).string();
+  const std::string path =
+      (fs::path(AGENTSTORM_SOURCE_DIR) / "scenarios" / (name + ".yaml")).string();
   auto scenario = LoadScenario(path);
   ASSERT_TRUE(scenario.ok()) << scenario.status();
   std::vector<std::string> faults = SinkFor((*scenario)->sampling);
@@ -76,9 +76,8 @@ TEST_P(BundledScenarioChecksClean, NoViolationAndExitZero) {
   // The nightly suite mixes broken-instrumentation in on purpose: its defects are accepted by
   // the config the project ships for it (one suppression per defect), so everything else must
   // be clean and every suppression must still match.
-  const std::filesystem::path config = std::filesystem::path(path).parent_path() /
-                                        "check-configs" /
-                                        std::filesystem::path(path).filename();
+  const std::filesystem::path config = std::filesystem::path(path).parent_path() / "check-configs" /
+                                       std::filesystem::path(path).filename();
   const bool has_config = std::filesystem::exists(config);
   if (has_config) {
     auto loaded = LoadCheckConfig(config.string());

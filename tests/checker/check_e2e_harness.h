@@ -41,8 +41,7 @@ struct E2e {
 // Starts a sink with `faults`, sends `traces` traces of `scenario` to it with the agentstorm
 // binary, and checks them with `finding_options` (levels, expected violations).
 inline E2e GenerateAndCheck(const std::string& scenario_path, int traces,
-                            std::vector<std::string> faults,
-                            absl::Duration wait = absl::Seconds(3),
+                            std::vector<std::string> faults, absl::Duration wait = absl::Seconds(3),
                             FindingSetOptions finding_options = {},
                             const std::string& extra_generate_args = "") {
   E2e e;
@@ -66,7 +65,8 @@ inline E2e GenerateAndCheck(const std::string& scenario_path, int traces,
   const std::string cmd = std::string(AGENTSTORM_BINARY) + " generate " + scenario_path +
                           " --endpoint http://127.0.0.1:" + std::to_string(e.sink->grpc_port()) +
                           " --rate max --traces " + std::to_string(traces) + " --seed " +
-                          std::to_string(kSeed) + " --ledger " + e.ledger + " " + extra_generate_args + " --quiet >/dev/null";
+                          std::to_string(kSeed) + " --ledger " + e.ledger + " " +
+                          extra_generate_args + " --quiet >/dev/null";
   EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd;
 
   CheckOptions co;

@@ -17,11 +17,11 @@
 #include "checker/rules/sampling_rule.h"
 #include "core/exit_codes.h"
 #include "core/ids.h"
-#include "generator/ledger.h"
-#include "generator/scenario_loader.h"
-#include "generator/trace_synthesizer.h"
+#include "core/ledger.h"
+#include "scenario/scenario_loader.h"
 #include "sink/fault_injector.h"
 #include "sink/sink.h"
+#include "synth/trace_synthesizer.h"
 #include "tests/checker/check_e2e_harness.h"
 
 namespace agentstorm {
@@ -39,12 +39,13 @@ std::string ScenarioPath(const std::string& name) {
 }
 
 // A bundled scenario with extra YAML appended (a sampling expectation), in a temp file.
-std::string ScenarioWith(const std::string& name, const std::string& extra, const std::string& tag) {
+std::string ScenarioWith(const std::string& name, const std::string& extra,
+                         const std::string& tag) {
   std::ifstream in(ScenarioPath(name));
   std::stringstream text;
   text << in.rdbuf() << "\n" << extra << "\n";
-  const fs::path out = fs::temp_directory_path() / ("agentstorm-check-" + tag + "-" +
-                                                     std::to_string(::getpid()) + ".yaml");
+  const fs::path out = fs::temp_directory_path() /
+                       ("agentstorm-check-" + tag + "-" + std::to_string(::getpid()) + ".yaml");
   std::ofstream(out) << text.str();
   return out.string();
 }
@@ -118,7 +119,8 @@ TEST(CheckE2e, DropSpansIsSpanMissingForExactlyTheDroppedSpans) {
   ASSERT_GT(dropped, 0u);
   EXPECT_EQ(e.Count("fidelity.span_missing"), dropped) << e.Summary();
   EXPECT_EQ(e.Count("check.count_mismatch"), 1u);
-  EXPECT_EQ(e.ViolationIds(), (std::set<std::string>{"check.count_mismatch", "fidelity.span_missing"}))
+  EXPECT_EQ(e.ViolationIds(),
+            (std::set<std::string>{"check.count_mismatch", "fidelity.span_missing"}))
       << e.Summary();
   EXPECT_EQ(e.result->exit_code, kExitViolation);
 }
@@ -134,7 +136,8 @@ TEST(CheckE2e, DropTracesIsTraceMissingForExactlyTheDroppedTraces) {
   ASSERT_GT(dropped, 0u);
   EXPECT_EQ(e.Count("fidelity.trace_missing"), dropped) << e.Summary();
   EXPECT_EQ(e.result->poll.not_found, dropped);
-  EXPECT_EQ(e.ViolationIds(), (std::set<std::string>{"check.count_mismatch", "fidelity.trace_missing"}))
+  EXPECT_EQ(e.ViolationIds(),
+            (std::set<std::string>{"check.count_mismatch", "fidelity.trace_missing"}))
       << e.Summary();
 }
 
@@ -147,7 +150,8 @@ TEST(CheckE2e, SampleTracesWithoutASamplingExpectationIsTraceMissing) {
     unsampled += inj.Draw("sample-traces", AsBytes(r.trace_id), {}) >= 0.5;
   });
   EXPECT_EQ(e.Count("fidelity.trace_missing"), unsampled) << e.Summary();
-  EXPECT_EQ(e.ViolationIds(), (std::set<std::string>{"check.count_mismatch", "fidelity.trace_missing"}));
+  EXPECT_EQ(e.ViolationIds(),
+            (std::set<std::string>{"check.count_mismatch", "fidelity.trace_missing"}));
 }
 
 TEST(CheckE2e, StripAttributeIsAttributeDroppedOnEverySpanThatHadIt) {
@@ -194,8 +198,8 @@ TEST(CheckE2e, BreakParentIsOrphanSpanForExactlyTheBrokenSpans) {
   const auto inj = Injector({"break-parent=0.1"});
   uint64_t broken = 0;
   ForEachSentSpan(e.ledger, [&](const ResourceSpans&, const Span& s) {
-    broken += !s.parent_span_id().empty() &&
-              inj.Draw("break-parent", s.trace_id(), s.span_id()) < 0.1;
+    broken +=
+        !s.parent_span_id().empty() && inj.Draw("break-parent", s.trace_id(), s.span_id()) < 0.1;
   });
   ASSERT_GT(broken, 0u);
   EXPECT_EQ(e.Count("hierarchy.orphan_span"), broken) << e.Summary();

@@ -1,11 +1,12 @@
 // The file: reader on collector file-exporter output (the spec's JSON lines), the canonical
 // OTLP/JSON example, sink captures (length-prefixed protobuf) and gzip-compressed JSON.
+#include "checker/readers/file_reader.h"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
 
-#include "checker/readers/file_reader.h"
 #include "checker/readers/trace_reader.h"
 #include "core/gzip.h"
 #include "core/otlp_json.h"
@@ -85,14 +86,15 @@ TEST(FileReader, ReadsPrettyPrintedOtlpJsonAndFindsByService) {
   EXPECT_EQ(span.kind(), Span::SPAN_KIND_SERVER);
   EXPECT_EQ(trace->data.resource_spans(0).scope_spans(0).scope().name(), "my.library");
 
-  auto ids = (*reader)->FindTraces({"my.service", absl::FromUnixSeconds(1544712600),
-                                    absl::FromUnixSeconds(1544712700), 10});
+  auto ids = (*reader)->FindTraces(
+      {"my.service", absl::FromUnixSeconds(1544712600), absl::FromUnixSeconds(1544712700), 10});
   ASSERT_TRUE(ids.ok());
   ASSERT_EQ(ids->size(), 1u);
   EXPECT_EQ((*ids)[0], id);
   EXPECT_TRUE((*reader)->FindTraces({"other.service"})->empty());
-  EXPECT_TRUE((*reader)->FindTraces({"my.service", absl::FromUnixSeconds(1544712700),
-                                     absl::InfiniteFuture(), 10})
+  EXPECT_TRUE((*reader)
+                  ->FindTraces(
+                      {"my.service", absl::FromUnixSeconds(1544712700), absl::InfiniteFuture(), 10})
                   ->empty());
 }
 
@@ -122,7 +124,8 @@ void ExpectTraceA(TraceReader& reader) {
   ASSERT_TRUE(trace->found);
   EXPECT_EQ(trace->span_count, 2u);
   ASSERT_EQ(trace->data.resource_spans_size(), 2);
-  EXPECT_EQ(trace->data.resource_spans(0).resource().attributes(0).value().string_value(), "planner");
+  EXPECT_EQ(trace->data.resource_spans(0).resource().attributes(0).value().string_value(),
+            "planner");
   EXPECT_EQ(trace->data.resource_spans(0).scope_spans(0).scope().name(), "s1");
   EXPECT_EQ(trace->data.resource_spans(0).scope_spans(0).spans(0).name(), "a-root");
   EXPECT_EQ(trace->data.resource_spans(1).resource().attributes(0).value().string_value(), "tools");
@@ -135,7 +138,8 @@ TEST(FileReader, ReadsSinkCaptureAndRegroupsSpansByTrace) {
   {
     auto writer = sink::CaptureWriter::Open(path, /*sync=*/false);
     ASSERT_TRUE(writer.ok()) << writer.status();
-    for (const auto& request : TwoInterleavedRequests()) ASSERT_TRUE((*writer)->Append(request).ok());
+    for (const auto& request : TwoInterleavedRequests())
+      ASSERT_TRUE((*writer)->Append(request).ok());
     ASSERT_TRUE((*writer)->Close().ok());
   }
   auto reader = FileReader::Open(path);
@@ -148,7 +152,9 @@ TEST(FileReader, ReadsSinkCaptureAndRegroupsSpansByTrace) {
   EXPECT_FALSE((*reader)->GetTrace(*ParseTraceId("c"))->found);
   // The planner service is in both traces; tools too; an unknown service in none.
   EXPECT_EQ((*reader)->FindTraces({"tools"})->size(), 2u);
-  EXPECT_EQ((*reader)->FindTraces({"tools", absl::InfinitePast(), absl::InfiniteFuture(), 1})->size(), 1u);
+  EXPECT_EQ(
+      (*reader)->FindTraces({"tools", absl::InfinitePast(), absl::InfiniteFuture(), 1})->size(),
+      1u);
 }
 
 TEST(FileReader, ReadsLengthPrefixedProtobufWrittenByHand) {

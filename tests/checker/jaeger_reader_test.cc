@@ -176,10 +176,11 @@ TEST(JaegerV3Reader, SendsAuthAndTenantHeaders) {
 TEST(JaegerV3Reader, SendsBasicAuth) {
   TestServer server;
   std::string authorization;
-  server.server().Get(R"(/api/v3/traces/.*)", [&](const httplib::Request& req, httplib::Response& res) {
-    authorization = req.get_header_value("Authorization");
-    res.status = 404;
-  });
+  server.server().Get(R"(/api/v3/traces/.*)",
+                      [&](const httplib::Request& req, httplib::Response& res) {
+                        authorization = req.get_header_value("Authorization");
+                        res.status = 404;
+                      });
   const int port = server.Start();
   auto url = ParseBackendUrl("jaeger://alice:p%40ss@127.0.0.1:" + std::to_string(port));
   ASSERT_TRUE(url.ok());
@@ -202,10 +203,11 @@ TEST(JaegerV3Reader, UnreachableBackendIsDistinguishable) {
 
 TEST(JaegerV3Reader, ServerErrorsAreFailedRequests) {
   TestServer server;
-  server.server().Get(R"(/api/v3/traces/.*)", [](const httplib::Request& req, httplib::Response& res) {
-    res.status = req.path.back() == '1' ? 500 : 401;
-    res.set_content("boom", "text/plain");
-  });
+  server.server().Get(R"(/api/v3/traces/.*)",
+                      [](const httplib::Request& req, httplib::Response& res) {
+                        res.status = req.path.back() == '1' ? 500 : 401;
+                        res.set_content("boom", "text/plain");
+                      });
   server.Start();
   JaegerV3Reader reader(server.Url("jaeger"), {});
   auto failed = reader.GetTrace(Id("1"));
@@ -220,13 +222,13 @@ TEST(JaegerLegacyReader, MapsUiTraceIntoOtlp) {
   AGENTSTORM_READ_RESPONSE_OR_SKIP(ui_trace, "jaeger/legacy_ui_trace_01.json");
   TestServer server;
   std::string seen_path;
-  server.server().Get(R"(/api/traces/([0-9a-f]+))",
-                      [&](const httplib::Request& req, httplib::Response& res) {
-                        seen_path = req.path;
-                        res.set_content(R"({"data":[)" + ui_trace +
-                                            R"(],"total":0,"limit":0,"offset":0,"errors":null})",
-                                        "application/json");
-                      });
+  server.server().Get(
+      R"(/api/traces/([0-9a-f]+))", [&](const httplib::Request& req, httplib::Response& res) {
+        seen_path = req.path;
+        res.set_content(
+            R"({"data":[)" + ui_trace + R"(],"total":0,"limit":0,"offset":0,"errors":null})",
+            "application/json");
+      });
   server.Start();
   auto reader = MakeTraceReader(server.Url("jaeger-legacy"), {});
   ASSERT_TRUE(reader.ok());

@@ -44,7 +44,9 @@ class ScriptedReader : public TraceReader {
     trace.span_count = answer;
     return trace;
   }
-  absl::StatusOr<std::vector<TraceId>> FindTraces(const TraceSearch&) override { return std::vector<TraceId>{}; }
+  absl::StatusOr<std::vector<TraceId>> FindTraces(const TraceSearch&) override {
+    return std::vector<TraceId>{};
+  }
   std::string Describe() const override { return "scripted"; }
 
  private:
@@ -65,7 +67,8 @@ PollerOptions FastOptions(absl::Duration wait = absl::Seconds(5)) {
   return options;
 }
 
-std::map<TraceId, PolledTrace> RunAll(ScriptedReader& reader, const std::vector<ExpectedTrace>& traces,
+std::map<TraceId, PolledTrace> RunAll(ScriptedReader& reader,
+                                      const std::vector<ExpectedTrace>& traces,
                                       const PollerOptions& options, PollSummary* summary) {
   std::map<TraceId, PolledTrace> results;
   std::mutex mu;
@@ -81,7 +84,8 @@ std::map<TraceId, PolledTrace> RunAll(ScriptedReader& reader, const std::vector<
 TEST(Poller, FindsATraceThatAppearsAfterSomePolls) {
   ScriptedReader reader;
   const TraceId id = IdOf(1);
-  reader.Script(id, {ScriptedReader::kMissing, ScriptedReader::kMissing, ScriptedReader::kMissing, 2});
+  reader.Script(id,
+                {ScriptedReader::kMissing, ScriptedReader::kMissing, ScriptedReader::kMissing, 2});
   PollSummary summary;
   auto results = RunAll(reader, {{id, 2, absl::Now() - absl::Seconds(1)}}, FastOptions(), &summary);
   const PolledTrace& t = results.at(id);
@@ -104,7 +108,7 @@ TEST(Poller, WaitsUntilAGrowingTraceIsStableForKPolls) {
   const PolledTrace& t = results.at(id);
   EXPECT_EQ(t.outcome, TraceOutcome::kFound);
   EXPECT_EQ(t.trace.span_count, 4u);
-  EXPECT_EQ(t.polls, 5);  // 1, 2, then 4 three times
+  EXPECT_EQ(t.polls, 5);                             // 1, 2, then 4 three times
   EXPECT_FALSE(t.time_until_queryable.has_value());  // sent_at unknown
 }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <httplib.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -14,8 +15,6 @@
 #include <string>
 #include <thread>
 
-#include <gtest/gtest.h>
-
 #include "checker/readers/backend_url.h"
 
 namespace agentstorm::readers::testing {
@@ -25,15 +24,15 @@ inline std::string ResponsesDir() {
 }
 
 // The file's contents, or "" with a test skip when the shared samples are absent.
-#define AGENTSTORM_READ_RESPONSE_OR_SKIP(var, relative)                                      \
-  std::string var;                                                                          \
-  {                                                                                         \
+#define AGENTSTORM_READ_RESPONSE_OR_SKIP(var, relative)                                        \
+  std::string var;                                                                             \
+  {                                                                                            \
     const std::string path_ = ::agentstorm::readers::testing::ResponsesDir() + "/" + relative; \
-    if (!std::filesystem::exists(path_)) GTEST_SKIP() << "sample absent: " << path_;       \
-    std::ifstream in_(path_, std::ios::binary);                                             \
-    std::ostringstream buf_;                                                                \
-    buf_ << in_.rdbuf();                                                                    \
-    var = buf_.str();                                                                       \
+    if (!std::filesystem::exists(path_)) GTEST_SKIP() << "sample absent: " << path_;           \
+    std::ifstream in_(path_, std::ios::binary);                                                \
+    std::ostringstream buf_;                                                                   \
+    buf_ << in_.rdbuf();                                                                       \
+    var = buf_.str();                                                                          \
   }
 
 // An httplib server listening on 127.0.0.1 on a free port for the life of the object.

@@ -275,8 +275,7 @@ TEST(SemconvRule, ProseConditionsAreCoverageNotPerSpanFindings) {
   Checked s(Profile("genai-latest"), {seeded.span(), seeded.span()});
   EXPECT_EQ(s.Count("semconv.conditionally_required_missing"), 0u);
   auto seeded_stats = s.findings().Statistics()["semconv"];
-  EXPECT_GT(seeded_stats["conditionally_required_coverage.openai.inference.client"],
-            without_seed);
+  EXPECT_GT(seeded_stats["conditionally_required_coverage.openai.inference.client"], without_seed);
 }
 
 TEST(SemconvRule, UnknownValueOfAnOpenEnumIsInformation) {

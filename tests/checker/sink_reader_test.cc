@@ -64,8 +64,8 @@ TEST_F(SinkReaderTest, ReadsBackExactlyWhatTheSinkStored) {
   EXPECT_TRUE(differencer.Compare(expected, trace->data)) << diff;
 
   EXPECT_FALSE((*reader)->GetTrace(*ParseTraceId("1"))->found);
-  auto ids = (*reader)->FindTraces({"planner", absl::FromUnixSeconds(1699999999),
-                                    absl::FromUnixSeconds(1700000002), 10});
+  auto ids = (*reader)->FindTraces(
+      {"planner", absl::FromUnixSeconds(1699999999), absl::FromUnixSeconds(1700000002), 10});
   ASSERT_TRUE(ids.ok()) << ids.status();
   ASSERT_EQ(ids->size(), 1u);
   EXPECT_EQ(HexEncode((*ids)[0]), "4bf92f3577b34da6a3ce929d0e0e4736");

@@ -1,12 +1,13 @@
 // The Tempo reader on Tempo's documented JSON shape (tempopb trace.json: "batches"), on the
 // base64-ID / enum-name JSON Tempo's server writes, and on its protobuf bodies (v1 and v2).
+#include "checker/readers/tempo_reader.h"
+
 #include <google/protobuf/util/message_differencer.h>
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/escaping.h"
-#include "checker/readers/tempo_reader.h"
 #include "checker/readers/trace_reader.h"
 #include "reader_test_support.h"
 
@@ -93,9 +94,9 @@ TEST(TempoReader, ReadsServerJsonWithBase64IdsAndEnumNames) {
   AGENTSTORM_READ_RESPONSE_OR_SKIP(sample, "tempo/tempopb_v1_batches_input.json");
   TracesData data;
   bool partial = true;
-  ASSERT_TRUE(DecodeTempoTraceBody(AsTempoServerJson(sample), "application/json", false, &data,
-                                   &partial)
-                  .ok());
+  ASSERT_TRUE(
+      DecodeTempoTraceBody(AsTempoServerJson(sample), "application/json", false, &data, &partial)
+          .ok());
   EXPECT_FALSE(partial);
   ExpectSampleTrace(data);
 }
@@ -121,7 +122,7 @@ TEST(TempoReader, ReadsProtobufV1AndV2) {
   const std::string trace_bytes = expected.SerializeAsString();
   // TraceByIDResponse: field 1 (Trace, length-delimited), field 3 (status) = PARTIAL.
   std::string v2 = std::string("\x0a", 1);
-  for (size_t n = trace_bytes.size(); ; n >>= 7) {
+  for (size_t n = trace_bytes.size();; n >>= 7) {
     v2.push_back(static_cast<char>((n & 0x7f) | (n >= 0x80 ? 0x80 : 0)));
     if (n < 0x80) break;
   }
@@ -142,7 +143,8 @@ TEST(TempoReader, ReadsProtobufV1AndV2) {
   ExpectSampleTrace(v1_trace->data);
   EXPECT_FALSE(v1_trace->partial);
 
-  auto v2_trace = TempoReader(server.Url("tempo", "?api=v2"), {}).GetTrace(*ParseTraceId(kTraceHex));
+  auto v2_trace =
+      TempoReader(server.Url("tempo", "?api=v2"), {}).GetTrace(*ParseTraceId(kTraceHex));
   ASSERT_TRUE(v2_trace.ok()) << v2_trace.status();
   ExpectSampleTrace(v2_trace->data);
   EXPECT_TRUE(v2_trace->partial);
@@ -178,14 +180,16 @@ TEST(TempoReader, TraceQlSearchLeftPadsIds) {
   server.server().Get("/api/search", [&](const httplib::Request& req, httplib::Response& res) {
     q = req.get_param_value("q");
     limit = req.get_param_value("limit");
-    res.set_content(R"({"traces":[{"traceID":"2f3e0cee77ae5dc9c17ade3689eb2e54","rootServiceName":"agent"},
+    res.set_content(
+        R"({"traces":[{"traceID":"2f3e0cee77ae5dc9c17ade3689eb2e54","rootServiceName":"agent"},
                                   {"traceID":"c17ade3689eb2e54","rootServiceName":"agent"}],
                         "metrics":{"inspectedTraces":2}})",
-                    "application/json");
+        "application/json");
   });
   server.Start();
   TempoReader reader(server.Url("tempo"), {});
-  auto ids = reader.FindTraces({"agent \"x\"", absl::FromUnixSeconds(100), absl::FromUnixSeconds(200), 10});
+  auto ids = reader.FindTraces(
+      {"agent \"x\"", absl::FromUnixSeconds(100), absl::FromUnixSeconds(200), 10});
   ASSERT_TRUE(ids.ok()) << ids.status();
   ASSERT_EQ(ids->size(), 2u);
   EXPECT_EQ(HexEncode((*ids)[0]), "2f3e0cee77ae5dc9c17ade3689eb2e54");

@@ -1,11 +1,9 @@
 #include "core/gzip.h"
 
+#include <gtest/gtest.h>
 #include <zlib.h>
 
-#include <gtest/gtest.h>
-
 #include <string>
-
 
 namespace agentstorm {
 namespace {
@@ -13,10 +11,10 @@ namespace {
 std::string ZlibCompress(std::string_view data) {
   uLongf size = compressBound(static_cast<uLong>(data.size()));
   std::string out(size, '\0');
-  EXPECT_EQ(compress2(reinterpret_cast<Bytef*>(out.data()), &size,
-                      reinterpret_cast<const Bytef*>(data.data()), static_cast<uLong>(data.size()),
-                      6),
-            Z_OK);
+  EXPECT_EQ(
+      compress2(reinterpret_cast<Bytef*>(out.data()), &size,
+                reinterpret_cast<const Bytef*>(data.data()), static_cast<uLong>(data.size()), 6),
+      Z_OK);
   out.resize(size);
   return out;
 }

@@ -1,16 +1,15 @@
 #include "core/otlp_json.h"
 
-#include <gtest/gtest.h>
 #include <google/protobuf/util/message_differencer.h>
+#include <gtest/gtest.h>
 
 #include <cmath>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "core/ids.h"
 #include "opentelemetry/proto/collector/metrics/v1/metrics_service.pb.h"
@@ -20,6 +19,7 @@
 namespace agentstorm {
 namespace {
 
+using google::protobuf::util::MessageDifferencer;
 using opentelemetry::proto::collector::metrics::v1::ExportMetricsServiceRequest;
 using opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest;
 using opentelemetry::proto::common::v1::AnyValue;
@@ -27,7 +27,6 @@ using opentelemetry::proto::common::v1::KeyValue;
 using opentelemetry::proto::trace::v1::Span;
 using opentelemetry::proto::trace::v1::Status;
 using opentelemetry::proto::trace::v1::TracesData;
-using google::protobuf::util::MessageDifferencer;
 
 std::optional<std::string> ReadSample(const std::string& relative) {
   std::ifstream in(std::string(AGENTSTORM_SHARED_DIR) + "/upstream/backend-responses/" + relative,
@@ -38,10 +37,11 @@ std::optional<std::string> ReadSample(const std::string& relative) {
   return text.str();
 }
 
-#define READ_SAMPLE_OR_SKIP(var, relative)                                           \
-  std::optional<std::string> var = ReadSample(relative);                             \
-  if (!var) GTEST_SKIP() << "sample " << relative << " not found under "            \
-                         << AGENTSTORM_SHARED_DIR << " (AGENTSTORM_SHARED_DIR)";
+#define READ_SAMPLE_OR_SKIP(var, relative)                                                \
+  std::optional<std::string> var = ReadSample(relative);                                  \
+  if (!var)                                                                               \
+    GTEST_SKIP() << "sample " << relative << " not found under " << AGENTSTORM_SHARED_DIR \
+                 << " (AGENTSTORM_SHARED_DIR)";
 
 std::string Bytes(std::string_view hex) { return HexDecode(hex).value(); }
 
@@ -462,7 +462,8 @@ TEST(OtlpJsonErrors, InvalidHexNamesTheSpan) {
   const absl::Status status = DecodeTraces(R"({"resourceSpans":[{"scopeSpans":[{"spans":[
       {"name":"a"},{"name":"b"},{"traceId":"xyz"}]}]}]})");
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(status.message(), R"(resourceSpans[0].scopeSpans[0].spans[2].traceId: invalid hex "xyz")");
+  EXPECT_EQ(status.message(),
+            R"(resourceSpans[0].scopeSpans[0].spans[2].traceId: invalid hex "xyz")");
 }
 
 TEST(OtlpJsonErrors, WrongIdLengthIsAnError) {
@@ -476,9 +477,9 @@ TEST(OtlpJsonErrors, WrongJsonTypesAreErrors) {
             "resourceSpans[0].resource: expected object, got string");
   EXPECT_EQ(DecodeTraces(R"({"resourceSpans":{"a":1}})").message(),
             "resourceSpans: expected array, got object");
-  EXPECT_EQ(DecodeTraces(R"({"resourceSpans":[{"scopeSpans":[{"spans":[{"name":5}]}]}]})")
-                .message(),
-            "resourceSpans[0].scopeSpans[0].spans[0].name: expected string, got number");
+  EXPECT_EQ(
+      DecodeTraces(R"({"resourceSpans":[{"scopeSpans":[{"spans":[{"name":5}]}]}]})").message(),
+      "resourceSpans[0].scopeSpans[0].spans[0].name: expected string, got number");
   EXPECT_EQ(DecodeTraces(R"({"resourceSpans":[{"scopeSpans":[{"spans":[
                 {"attributes":[{"key":"k","value":{"boolValue":"true"}}]}]}]}]})")
                 .message(),
@@ -502,10 +503,11 @@ TEST(OtlpJsonErrors, BadNumbersAndBase64AreErrors) {
                 {"droppedEventsCount":4294967296}]}]}]})")
                 .code(),
             absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(DecodeTraces(R"({"resourceSpans":[{"resource":{"attributes":[
+  EXPECT_EQ(
+      DecodeTraces(R"({"resourceSpans":[{"resource":{"attributes":[
                 {"key":"k","value":{"bytesValue":"!!not base64!!"}}]}}]})")
-                .message(),
-            R"(resourceSpans[0].resource.attributes[0].value.bytesValue: invalid base64 "!!not base64!!")");
+          .message(),
+      R"(resourceSpans[0].resource.attributes[0].value.bytesValue: invalid base64 "!!not base64!!")");
 }
 
 TEST(OtlpJsonErrors, TwoOneofMembersAreAnError) {
@@ -517,7 +519,8 @@ TEST(OtlpJsonErrors, TwoOneofMembersAreAnError) {
 
 TEST(OtlpJsonErrors, OutOfRangeNumberIsAnErrorNotACrash) {
   opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest req;
-  absl::Status status = DecodeOtlpJson(std::string_view(R"({"resourceSpans":[{"x":1e999999}]})"), &req);
+  absl::Status status =
+      DecodeOtlpJson(std::string_view(R"({"resourceSpans":[{"x":1e999999}]})"), &req);
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
 }
 

@@ -10,7 +10,7 @@ for f in "$AGENTSTORM_SOURCE_DIR"/scenarios/*.yaml; do
   "$AGENTSTORM" validate "$f" >/dev/null || fail "validate $f"
 done
 set +e
-"$AGENTSTORM" validate "$AGENTSTORM_SOURCE_DIR/tests/generator/testdata/broken/unknown_tool.yaml" >"$tmp/err"
+"$AGENTSTORM" validate "$AGENTSTORM_SOURCE_DIR/tests/scenario/testdata/broken/unknown_tool.yaml" >"$tmp/err"
 rc=$?
 set -e
 [[ $rc == 2 ]] || fail "invalid scenario must exit 2, got $rc"

@@ -5,7 +5,7 @@
 
 #include <filesystem>
 
-#include "generator/scenario_loader.h"
+#include "scenario/scenario_loader.h"
 #include "sink/sink.h"
 
 namespace agentstorm {

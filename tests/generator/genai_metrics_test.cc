@@ -1,7 +1,7 @@
 // GenAI client metrics: aggregated from the synthesized spans (exact sums), shaped as the
 // conventions say (names, units, buckets, cumulative), and delivered to the sink over
 // OTLP/gRPC, OTLP/HTTP protobuf and OTLP/HTTP JSON.
-#include "generator/genai_metrics.h"
+#include "synth/genai_metrics.h"
 
 #include <gtest/gtest.h>
 
@@ -10,12 +10,12 @@
 #include <map>
 #include <string>
 
-#include "generator/exporter_factory.h"
+#include "export/exporter_factory.h"
 #include "generator/load_engine.h"
-#include "generator/otlp_metrics_exporter.h"
-#include "generator/scenario_loader.h"
-#include "generator/trace_synthesizer.h"
+#include "generator/periodic_metrics_export.h"
+#include "scenario/scenario_loader.h"
 #include "sink/sink.h"
+#include "synth/trace_synthesizer.h"
 
 namespace agentstorm {
 namespace {
@@ -27,7 +27,8 @@ using opentelemetry::proto::common::v1::AnyValue;
 using opentelemetry::proto::trace::v1::Span;
 
 std::shared_ptr<const Scenario> Bundled(const std::string& name) {
-  auto sc = LoadScenario((fs::path(AGENTSTORM_SOURCE_DIR) / "scenarios" / (name + ".yaml")).string());
+  auto sc =
+      LoadScenario((fs::path(AGENTSTORM_SOURCE_DIR) / "scenarios" / (name + ".yaml")).string());
   EXPECT_TRUE(sc.ok()) << sc.status();
   return sc.ok() ? *sc : nullptr;
 }
@@ -53,8 +54,8 @@ struct SpanFigures {
   uint64_t embeddings_spans = 0;
   int64_t input_tokens = 0, output_tokens = 0;
   uint64_t input_points = 0, output_points = 0;
-  uint64_t tool_spans = 0;       // execute_tool without mcp.method.name
-  uint64_t agent_spans = 0;      // invoke_agent, not CLIENT
+  uint64_t tool_spans = 0;   // execute_tool without mcp.method.name
+  uint64_t agent_spans = 0;  // invoke_agent, not CLIENT
   uint64_t mcp_client = 0, mcp_server = 0;
   double inference_seconds = 0;
 };
@@ -75,7 +76,8 @@ SpanFigures Figures(const TraceSynthesizer& synth, uint64_t traces, GenAiMetrics
             f.mcp_server += s.kind() == Span::SPAN_KIND_SERVER;
             continue;
           }
-          const bool inference = op == "chat" || op == "text_completion" || op == "generate_content";
+          const bool inference =
+              op == "chat" || op == "text_completion" || op == "generate_content";
           if (inference || op == "embeddings") {
             (inference ? f.inference_spans : f.embeddings_spans)++;
             if (inference)
@@ -100,8 +102,8 @@ struct Totals {
   uint64_t count = 0;
   double sum = 0;
 };
-Totals Sum(const GenAiMetricsAggregator& agg, GenAiMetric m,
-           const std::string& key = "", const std::string& value = "") {
+Totals Sum(const GenAiMetricsAggregator& agg, GenAiMetric m, const std::string& key = "",
+           const std::string& value = "") {
   Totals t;
   for (const auto& s : agg.SeriesOf(m)) {
     if (!key.empty() && SeriesAttr(s, key) != value) continue;
@@ -173,9 +175,8 @@ TEST(GenAiMetrics, McpSpansFeedTheMcpOperationDurations) {
 }
 
 TEST(GenAiMetrics, CollectGivesCumulativeHistogramsWithTheConventionsBuckets) {
-  const std::vector<double> tokens = {1,      4,       16,      64,       256,     1024,
-                                      4096,   16384,   65536,   262144,   1048576, 4194304,
-                                      16777216, 67108864};
+  const std::vector<double> tokens = {1,     4,     16,     64,      256,     1024,     4096,
+                                      16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864};
   const std::vector<double> seconds = {0.01, 0.02, 0.04, 0.08,  0.16,  0.32,  0.64,
                                        1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92};
   EXPECT_EQ(GenAiMetricSpecOf(GenAiMetric::kTokenUsage).boundaries, tokens);
@@ -310,8 +311,8 @@ TEST(OtlpMetricsExporter, EveryProtocolDeliversEveryDataPointToTheSink) {
     o.protocol = c.protocol;
     o.endpoint = "http://127.0.0.1:" + std::to_string(c.port) +
                  (c.protocol == OtlpProtocol::kGrpc ? "" : "/v1/traces");
-    o.compression = c.protocol == OtlpProtocol::kHttpJson ? OtlpCompression::kGzip
-                                                          : OtlpCompression::kNone;
+    o.compression =
+        c.protocol == OtlpProtocol::kHttpJson ? OtlpCompression::kGzip : OtlpCompression::kNone;
     auto e = OtlpMetricsExporter::Create(MetricsExporterOptions(o, true));
     ASSERT_TRUE(e.ok()) << e.status();
     ASSERT_TRUE((*e)->Export(req).ok()) << ProtocolName(c.protocol);

@@ -5,7 +5,7 @@
 #include <chrono>
 #include <thread>
 
-#include "generator/exporter_factory.h"
+#include "export/exporter_factory.h"
 #include "generator/load_engine.h"
 #include "sink/sink.h"
 

@@ -1,8 +1,6 @@
 #include "generator/load_engine.h"
 
 #include <gtest/gtest.h>
-
-#include "absl/time/clock.h"
 #include <unistd.h>
 
 #include <atomic>
@@ -15,6 +13,7 @@
 #include <set>
 #include <thread>
 
+#include "absl/time/clock.h"
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb.h"
 
 namespace agentstorm {
@@ -64,7 +63,8 @@ class FakeSource : public TraceSource {
 class FakeExporter : public Exporter {
  public:
   enum class Mode { kAckAll, kRejectTenth, kFailUnreachable, kHang, kSlow };
-  explicit FakeExporter(Mode mode, std::chrono::milliseconds delay = 0ms) : mode_(mode), delay_(delay) {
+  explicit FakeExporter(Mode mode, std::chrono::milliseconds delay = 0ms)
+      : mode_(mode), delay_(delay) {
     if (mode_ == Mode::kSlow) timer_ = std::thread([this] { TimerLoop(); });
   }
   ~FakeExporter() override { StopTimer(); }
@@ -87,7 +87,8 @@ class FakeExporter : public Exporter {
       EXPECT_FALSE(shut_down_) << "Export after Shutdown";
       ++in_flight_;
       batches_.push_back({batch->span_count, batch->trace_indices, batch->payload.size()});
-      for (uint64_t i : batch->trace_indices) EXPECT_TRUE(seen_.insert(i).second) << "trace " << i << " twice";
+      for (uint64_t i : batch->trace_indices)
+        EXPECT_TRUE(seen_.insert(i).second) << "trace " << i << " twice";
     }
     ExportResult r;
     r.attempts = 1;

@@ -83,7 +83,8 @@ TEST(Scheduler, DownwardRampAndStepsKeepTheirCounts) {
   EXPECT_EQ(arrivals[200].phase, 1);
   EXPECT_EQ(arrivals.back().phase, 3);
   // Monotone in time.
-  for (size_t k = 1; k < arrivals.size(); ++k) ASSERT_GE(arrivals[k].offset, arrivals[k - 1].offset);
+  for (size_t k = 1; k < arrivals.size(); ++k)
+    ASSERT_GE(arrivals[k].offset, arrivals[k - 1].offset);
 }
 
 TEST(Scheduler, PoissonArrivalsHaveExponentialGapsWithTheRightMeanAndVariance) {

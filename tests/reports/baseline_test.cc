@@ -5,8 +5,8 @@
 namespace agentstorm::reports {
 namespace {
 
-ReportModel RunFigures(double spans_per_second, uint64_t acknowledged, uint64_t failed, uint64_t found,
-                double queryable_p99_ms) {
+ReportModel RunFigures(double spans_per_second, uint64_t acknowledged, uint64_t failed,
+                       uint64_t found, double queryable_p99_ms) {
   ReportModel m;
   m.run.scenario = "nightly-conformance";
   m.load = LoadSection{};
@@ -54,10 +54,12 @@ TEST(Baseline, LossRegressionCountsUnacknowledgedAndMissingTraces) {
                                          RunFigures(10000, 10000, 0, 1000, 2000));
   EXPECT_EQ(Ids(r), std::vector<std::string>{"baseline.loss_regression"});
   // Missing traces: 2% not found.
-  r = CompareWithBaseline(RunFigures(10000, 10000, 0, 980, 2000), RunFigures(10000, 10000, 0, 1000, 2000));
+  r = CompareWithBaseline(RunFigures(10000, 10000, 0, 980, 2000),
+                          RunFigures(10000, 10000, 0, 1000, 2000));
   EXPECT_EQ(Ids(r), std::vector<std::string>{"baseline.loss_regression"});
   // Below the floor: 0.05% is noise.
-  r = CompareWithBaseline(RunFigures(10000, 9995, 5, 1000, 2000), RunFigures(10000, 10000, 0, 1000, 2000));
+  r = CompareWithBaseline(RunFigures(10000, 9995, 5, 1000, 2000),
+                          RunFigures(10000, 10000, 0, 1000, 2000));
   EXPECT_TRUE(r.findings.empty());
 }
 

@@ -1,11 +1,11 @@
 // Golden-file tests: each writer renders the fixed model to exactly the bytes in golden/.
 // Regenerate after an intended change with UPDATE_GOLDEN=1 and review the diff.
+#include <gtest/gtest.h>
+
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <string>
-
-#include <gtest/gtest.h>
 
 #include "reports/report_writer.h"
 #include "reports/sanitize.h"
@@ -31,8 +31,8 @@ void ExpectMatchesGolden(const std::string& format) {
   ASSERT_TRUE(in) << "no golden file " << path << " (run with UPDATE_GOLDEN=1)";
   std::stringstream golden;
   golden << in.rdbuf();
-  EXPECT_EQ(rendered, golden.str()) << format << " output differs from " << path
-                                    << "; if intended, rerun with UPDATE_GOLDEN=1";
+  EXPECT_EQ(rendered, golden.str())
+      << format << " output differs from " << path << "; if intended, rerun with UPDATE_GOLDEN=1";
 }
 
 TEST(ReportGolden, JsonMatchesGolden) { ExpectMatchesGolden("json"); }

@@ -1,4 +1,6 @@
 // report.html as a browser sees it: self-contained, and drawn by Debian's headless Chromium.
+#include <gtest/gtest.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include <cstdio>
@@ -8,9 +10,6 @@
 #include <set>
 #include <sstream>
 #include <string>
-
-#include <gtest/gtest.h>
-#include <unistd.h>
 
 #include "reports/html_writer.h"
 #include "reports/report_writer.h"
@@ -95,15 +94,22 @@ bool DecodePng(const std::string& png, int* width, int* height, std::vector<uint
           c = x >= static_cast<size_t>(bpp) ? prev[x - bpp] : 0;
       int v = row[1 + x];
       switch (filter) {
-        case 1: v += a; break;
-        case 2: v += b; break;
-        case 3: v += (a + b) / 2; break;
+        case 1:
+          v += a;
+          break;
+        case 2:
+          v += b;
+          break;
+        case 3:
+          v += (a + b) / 2;
+          break;
         case 4: {
           int p = a + b - c, pa = std::abs(p - a), pb = std::abs(p - b), pc = std::abs(p - c);
           v += (pa <= pb && pa <= pc) ? a : (pb <= pc ? b : c);
           break;
         }
-        default: break;
+        default:
+          break;
       }
       cur[x] = static_cast<uint8_t>(v);
     }

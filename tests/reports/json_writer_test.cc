@@ -1,8 +1,8 @@
 #include "reports/json_writer.h"
 
-#include <filesystem>
-
 #include <gtest/gtest.h>
+
+#include <filesystem>
 
 #include "reports/report_writer.h"
 #include "reports/sanitize.h"

@@ -1,10 +1,10 @@
 #include "reports/junit_writer.h"
 
+#include <gtest/gtest.h>
+
 #include <cstdlib>
 #include <fstream>
 #include <string>
-
-#include <gtest/gtest.h>
 
 #include "reports/sanitize.h"
 #include "tests/reports/report_test_model.h"
@@ -74,8 +74,10 @@ TEST_F(JunitWriter, EscapesEverythingEvenHostileText) {
   row.level = "violation";
   row.count = 1;
   row.count_by_variant = {{"v]]>1", 1}};
-  row.examples.push_back({"t1", "s1", "name\x01with\x1f" "control", "", "v]]>1",
-                          "bad \xff\xfe utf-8 & <tags>", "<x>", "]]>"});
+  row.examples.push_back({"t1", "s1",
+                          "name\x01with\x1f"
+                          "control",
+                          "", "v]]>1", "bad \xff\xfe utf-8 & <tags>", "<x>", "]]>"});
   model.findings.push_back(row);
   std::string xml = RenderJunitReport(model);
   EXPECT_EQ(xml.find("<weird>"), std::string::npos);

@@ -1,8 +1,8 @@
 #include "reports/report_model.h"
 
-#include <numeric>
-
 #include <gtest/gtest.h>
+
+#include <numeric>
 
 #include "checker/check_pipeline.h"
 #include "core/ids.h"
@@ -14,10 +14,10 @@ using opentelemetry::proto::trace::v1::Span;
 using opentelemetry::proto::trace::v1::TracesData;
 
 TEST(DistributionFromHistogram, BucketsCoverEveryValueOnA125Series) {
-  Histogram h;  // microseconds
-  for (int i = 0; i < 100; ++i) h.Record(800);      // 0.8 ms
-  for (int i = 0; i < 50; ++i) h.Record(3'000);     // 3 ms
-  for (int i = 0; i < 10; ++i) h.Record(40'000);    // 40 ms
+  Histogram h;                                    // microseconds
+  for (int i = 0; i < 100; ++i) h.Record(800);    // 0.8 ms
+  for (int i = 0; i < 50; ++i) h.Record(3'000);   // 3 ms
+  for (int i = 0; i < 10; ++i) h.Record(40'000);  // 40 ms
   Distribution d = DistributionFromHistogram(h, 1e-3);
   EXPECT_EQ(d.count, 160u);
   EXPECT_NEAR(d.p50, 0.8, 0.01);
@@ -62,8 +62,11 @@ TEST(AddLoadSummary, TimelineCarriesTheProfilesIntendedRate) {
 
 TEST(AddFindings, KeepsIdsLevelsExamplesTotalsAndStatistics) {
   FindingSet set;
-  set.Add({.id = "semconv.required_attribute_missing", .trace_id = "ab", .span_id = "cd",
-           .expected = "gen_ai.operation.name", .variant = "smoke"});
+  set.Add({.id = "semconv.required_attribute_missing",
+           .trace_id = "ab",
+           .span_id = "cd",
+           .expected = "gen_ai.operation.name",
+           .variant = "smoke"});
   set.Add({.id = "semconv.required_attribute_missing", .level = FindingLevel::kViolation});
   set.Add({.id = "semconv.deprecated_attribute", .level = FindingLevel::kImprovement});
   set.RecordEvaluations("semconv", 10, 8);
@@ -114,8 +117,8 @@ TEST(AddCheckResult, FillsRunReadbackGroupsAndSampling) {
 
 Span* AddSpan(TracesData* data, const std::string& id, const std::string& parent,
               const std::string& name, uint64_t start, Span::SpanKind kind) {
-  auto* rs = data->resource_spans_size() ? data->mutable_resource_spans(0)
-                                         : data->add_resource_spans();
+  auto* rs =
+      data->resource_spans_size() ? data->mutable_resource_spans(0) : data->add_resource_spans();
   if (rs->scope_spans_size() == 0) {
     auto* kv = rs->mutable_resource()->add_attributes();
     kv->set_key("service.name");
@@ -139,7 +142,8 @@ Span* AddSpan(TracesData* data, const std::string& id, const std::string& parent
 
 TEST(SpanTree, DepthFirstByStartTimeWithKeyAttributesOnlyAndOrphansAsRoots) {
   TracesData data;
-  AddSpan(&data, "0000000000000003", "0000000000000001", "execute_tool b", 30, Span::SPAN_KIND_INTERNAL);
+  AddSpan(&data, "0000000000000003", "0000000000000001", "execute_tool b", 30,
+          Span::SPAN_KIND_INTERNAL);
   AddSpan(&data, "0000000000000001", "", "invoke_agent a", 10, Span::SPAN_KIND_INTERNAL);
   AddSpan(&data, "0000000000000002", "0000000000000001", "chat m", 20, Span::SPAN_KIND_CLIENT);
   AddSpan(&data, "0000000000000009", "00000000000000ff", "chat orphan", 5, Span::SPAN_KIND_CLIENT);
@@ -161,10 +165,13 @@ TEST(MarkDifferences, MarksMissingExtraAndChangedSpans) {
   TracesData sent, received;
   AddSpan(&sent, "0000000000000001", "", "invoke_agent a", 10, Span::SPAN_KIND_INTERNAL);
   AddSpan(&sent, "0000000000000002", "0000000000000001", "chat m", 20, Span::SPAN_KIND_CLIENT);
-  AddSpan(&sent, "0000000000000003", "0000000000000001", "execute_tool t", 30, Span::SPAN_KIND_INTERNAL);
+  AddSpan(&sent, "0000000000000003", "0000000000000001", "execute_tool t", 30,
+          Span::SPAN_KIND_INTERNAL);
   AddSpan(&received, "0000000000000001", "", "invoke_agent a", 10, Span::SPAN_KIND_INTERNAL);
-  AddSpan(&received, "0000000000000002", "0000000000000001", "chat m", 20, Span::SPAN_KIND_INTERNAL);
-  AddSpan(&received, "0000000000000004", "0000000000000001", "retry x", 40, Span::SPAN_KIND_INTERNAL);
+  AddSpan(&received, "0000000000000002", "0000000000000001", "chat m", 20,
+          Span::SPAN_KIND_INTERNAL);
+  AddSpan(&received, "0000000000000004", "0000000000000001", "retry x", 40,
+          Span::SPAN_KIND_INTERNAL);
   TraceComparison c;
   c.expected = SpanTreeFromResourceSpans(sent.resource_spans());
   c.actual = SpanTreeFromResourceSpans(received.resource_spans());

@@ -25,7 +25,8 @@ inline ReportModel FixedReportModel() {
   m.run.start_unix_nano = 1714564800000000000ull;  // 2024-05-01T12:00:00Z
   m.run.end_unix_nano = 1714564812500000000ull;
   m.run.backend = "tempo://admin:hunter2@tempo.example:3200?token=s3cr3t-token&tenant=team-a";
-  m.run.endpoints = {"grpc://127.0.0.1:4317", "https://otlp.example/v1/traces?api_key=sk-live-abcdef123456"};
+  m.run.endpoints = {"grpc://127.0.0.1:4317",
+                     "https://otlp.example/v1/traces?api_key=sk-live-abcdef123456"};
   m.run.variants = {"smoke/default", "tool-failures/flaky"};
   m.exit_code = 1;
 
@@ -68,9 +69,21 @@ inline ReportModel FixedReportModel() {
   grpc.bytes_sent = 8123456;
   grpc.requests = 912;
   grpc.last_error = "UNAVAILABLE: connection reset (Authorization: Bearer s3cr3t-token)";
-  grpc.latency = {900, 0.8, 6.1, 3.2, 9.5, 41.0, 79.0, 95.0,
-                  {{0, 1, 10}, {1, 2, 120}, {2, 5, 560}, {5, 10, 140}, {10, 20, 40},
-                   {20, 50, 20}, {50, 100, 10}}};
+  grpc.latency = {900,
+                  0.8,
+                  6.1,
+                  3.2,
+                  9.5,
+                  41.0,
+                  79.0,
+                  95.0,
+                  {{0, 1, 10},
+                   {1, 2, 120},
+                   {2, 5, 560},
+                   {5, 10, 140},
+                   {10, 20, 40},
+                   {20, 50, 20},
+                   {50, 100, 10}}};
   m.endpoints.push_back(grpc);
   EndpointDelivery http = grpc;
   http.endpoint = "https://otlp.example/v1/traces?api_key=sk-live-abcdef123456";
@@ -88,9 +101,16 @@ inline ReportModel FixedReportModel() {
   r.failed_requests = 4;
   r.spans_expected = 10470;
   r.spans_read = 10301;
-  r.time_until_queryable = {867, 150, 900, 800, 1800, 2600, 3000, 3100,
-                            {{0, 200, 5}, {200, 500, 120}, {500, 1000, 420}, {1000, 2000, 280},
-                             {2000, 5000, 42}}};
+  r.time_until_queryable = {
+      867,
+      150,
+      900,
+      800,
+      1800,
+      2600,
+      3000,
+      3100,
+      {{0, 200, 5}, {200, 500, 120}, {500, 1000, 420}, {1000, 2000, 280}, {2000, 5000, 42}}};
   m.readback = r;
 
   FindingRow orphan;
@@ -98,20 +118,21 @@ inline ReportModel FixedReportModel() {
   orphan.level = "violation";
   orphan.count = 7;
   orphan.count_by_variant = {{"smoke/default", 2}, {"tool-failures/flaky", 5}};
-  orphan.examples.push_back({"4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7", "execute_tool web_search",
-                             "", "tool-failures/flaky", "parent span 53995c3f42cd8ad8 is not in the trace",
+  orphan.examples.push_back({"4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7",
+                             "execute_tool web_search", "", "tool-failures/flaky",
+                             "parent span 53995c3f42cd8ad8 is not in the trace",
                              "parent 53995c3f42cd8ad8", "(absent)"});
-  orphan.examples.push_back({"5cf92f3577b34da6a3ce929d0e0e4737", "10f067aa0ba902b8", "chat gpt-4o",
-                             "", "smoke/default", "parent span 63995c3f42cd8ad9 is not in the trace",
-                             "parent 63995c3f42cd8ad9", ""});
+  orphan.examples.push_back(
+      {"5cf92f3577b34da6a3ce929d0e0e4737", "10f067aa0ba902b8", "chat gpt-4o", "", "smoke/default",
+       "parent span 63995c3f42cd8ad9 is not in the trace", "parent 63995c3f42cd8ad9", ""});
   m.findings.push_back(orphan);
   FindingRow deprecated;
   deprecated.id = "semconv.deprecated_attribute";
   deprecated.level = "improvement";
   deprecated.count = 120;
   deprecated.suppressed = 3;
-  deprecated.examples.push_back({"6df92f3577b34da6a3ce929d0e0e4738", "20f067aa0ba902b9", "chat gpt-4o",
-                                 "gen_ai.system", "smoke/default",
+  deprecated.examples.push_back({"6df92f3577b34da6a3ce929d0e0e4738", "20f067aa0ba902b9",
+                                 "chat gpt-4o", "gen_ai.system", "smoke/default",
                                  "gen_ai.system is deprecated: use gen_ai.provider.name",
                                  "gen_ai.provider.name", "gen_ai.system=\"openai\""});
   m.findings.push_back(deprecated);
@@ -127,7 +148,9 @@ inline ReportModel FixedReportModel() {
 
   m.rules.push_back({"hierarchy", 867, 860, {}});
   m.rules.push_back({"redaction", 867, 867, {}});
-  m.rules.push_back({"semconv", 10301, 10178,
+  m.rules.push_back({"semconv",
+                     10301,
+                     10178,
                      {{"recommended_coverage.chat", 72.5}, {"required_coverage.chat", 99.97}}});
 
   m.groups.push_back({"variant", "smoke/default", 600, 590, 585});
@@ -160,17 +183,47 @@ inline ReportModel FixedReportModel() {
   t.variant = "tool-failures/flaky";
   t.finding_ids = {"hierarchy.orphan_span"};
   t.expected = {
-      {"a1", "", "invoke_agent research_agent", "internal", "unset", "research-app", 0,
+      {"a1",
+       "",
+       "invoke_agent research_agent",
+       "internal",
+       "unset",
+       "research-app",
+       0,
        {{"gen_ai.agent.name", "research_agent"}, {"gen_ai.operation.name", "invoke_agent"}}},
-      {"b2", "a1", "chat gpt-4o", "client", "unset", "research-app", 1,
+      {"b2",
+       "a1",
+       "chat gpt-4o",
+       "client",
+       "unset",
+       "research-app",
+       1,
        {{"gen_ai.operation.name", "chat"}, {"gen_ai.request.model", "gpt-4o"}}},
-      {"c3", "a1", "execute_tool web_search", "internal", "error", "research-app", 1,
+      {"c3",
+       "a1",
+       "execute_tool web_search",
+       "internal",
+       "error",
+       "research-app",
+       1,
        {{"error.type", "timeout"}, {"gen_ai.tool.name", "web_search"}}},
   };
   t.actual = {
-      {"a1", "", "invoke_agent research_agent", "internal", "unset", "research-app", 0,
+      {"a1",
+       "",
+       "invoke_agent research_agent",
+       "internal",
+       "unset",
+       "research-app",
+       0,
        {{"gen_ai.agent.name", "research_agent"}, {"gen_ai.operation.name", "invoke_agent"}}},
-      {"b2", "a1", "chat gpt-4o", "internal", "unset", "research-app", 1,
+      {"b2",
+       "a1",
+       "chat gpt-4o",
+       "internal",
+       "unset",
+       "research-app",
+       1,
        {{"gen_ai.operation.name", "chat"}, {"gen_ai.request.model", "gpt-4o"}}},
       {"d4", "ff", "retry web_search", "internal", "unset", "research-app", 0, {}},
   };

@@ -1,10 +1,10 @@
 #include "reports/sanitize.h"
 
+#include <gtest/gtest.h>
+
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-
-#include <gtest/gtest.h>
 
 #include "reports/report_writer.h"
 #include "tests/reports/report_test_model.h"

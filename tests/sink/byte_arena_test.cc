@@ -1,10 +1,10 @@
 #include "sink/byte_arena.h"
 
+#include <gtest/gtest.h>
+
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 namespace agentstorm::sink {
 namespace {
@@ -74,13 +74,15 @@ TEST(ByteArena, ConcurrentCopiesDoNotOverlap) {
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
-      for (int i = 0; i < kCopies; ++i) copies[t].push_back(arena.Copy(Pattern(4000 + i, t * kCopies + i)));
+      for (int i = 0; i < kCopies; ++i)
+        copies[t].push_back(arena.Copy(Pattern(4000 + i, t * kCopies + i)));
     });
   }
   for (std::thread& t : threads) t.join();
   for (int t = 0; t < kThreads; ++t) {
     for (int i = 0; i < kCopies; ++i) {
-      ASSERT_EQ(copies[t][i], Pattern(4000 + i, t * kCopies + i)) << "thread " << t << " copy " << i;
+      ASSERT_EQ(copies[t][i], Pattern(4000 + i, t * kCopies + i))
+          << "thread " << t << " copy " << i;
     }
   }
 }

@@ -1,11 +1,12 @@
+#include "sink/capture.h"
+
+#include <gtest/gtest.h>
+
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 
-#include <gtest/gtest.h>
-
-#include "sink/capture.h"
-#include "sink/capture_reader.h"
+#include "core/capture_reader.h"
 #include "tests/sink/test_requests.h"
 
 namespace agentstorm::sink {
@@ -15,7 +16,8 @@ using testing::MakeRequest;
 
 std::string TempPath(const std::string& name) {
   return (std::filesystem::path(::testing::TempDir()) /
-          (name + "-" + std::to_string(::getpid()) + ".capture")).string();
+          (name + "-" + std::to_string(::getpid()) + ".capture"))
+      .string();
 }
 
 TEST(Capture, RoundTripsRequestsInOrder) {
@@ -56,7 +58,8 @@ TEST(Capture, UsesBigEndianLengthPrefixFraming) {
   ASSERT_EQ(bytes.size(), 4 + body.size());
   const uint32_t len = (uint32_t{static_cast<uint8_t>(bytes[0])} << 24) |
                        (uint32_t{static_cast<uint8_t>(bytes[1])} << 16) |
-                       (uint32_t{static_cast<uint8_t>(bytes[2])} << 8) | static_cast<uint8_t>(bytes[3]);
+                       (uint32_t{static_cast<uint8_t>(bytes[2])} << 8) |
+                       static_cast<uint8_t>(bytes[3]);
   EXPECT_EQ(len, body.size());
   EXPECT_EQ(bytes.substr(4), body);
   std::filesystem::remove(path);

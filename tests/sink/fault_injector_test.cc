@@ -1,9 +1,9 @@
 #include "sink/fault_injector.h"
 
+#include <gtest/gtest.h>
+
 #include <map>
 #include <set>
-
-#include <gtest/gtest.h>
 
 #include "sink/request_decoder.h"
 #include "tests/sink/test_requests.h"
@@ -11,10 +11,10 @@
 namespace agentstorm::sink {
 namespace {
 
+using opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest;
 using testing::AddResource;
 using testing::AddSpan;
 using testing::MakeRequest;
-using opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest;
 
 FaultInjector Injector(std::vector<std::string> specs, uint64_t seed = 42) {
   absl::StatusOr<FaultSpec> spec = ParseFaultSpecs(specs);
@@ -90,7 +90,8 @@ TEST(FaultInjector, DropTracesAndSampleTracesActOnWholeTraces) {
     Injector({spec}).Apply(&r);
     std::map<std::string, int> per_trace;
     for (const auto& s : r.resource_spans(0).scope_spans(0).spans()) ++per_trace[s.trace_id()];
-    for (const auto& [id, n] : per_trace) EXPECT_EQ(n, 4) << spec << ": a trace was cut, not dropped whole";
+    for (const auto& [id, n] : per_trace)
+      EXPECT_EQ(n, 4) << spec << ": a trace was cut, not dropped whole";
     EXPECT_GT(per_trace.size(), 60u) << spec;
     EXPECT_LT(per_trace.size(), 140u) << spec;
   }
@@ -139,8 +140,9 @@ TEST(FaultSpecs, ParsesTailSampleWithAndWithoutASlowThreshold) {
   ASSERT_TRUE(slow.ok()) << slow.status();
   EXPECT_DOUBLE_EQ(slow->tail_sample->probability, 0.25);
   EXPECT_EQ(slow->tail_sample->slow, absl::Seconds(30));
-  for (const char* bad : {"tail-sample=", "tail-sample=2", "tail-sample=0.1,", "tail-sample=0.1,fast=1s",
-                          "tail-sample=0.1,slow=soon", "tail-sample=0.1,slow=-1s"}) {
+  for (const char* bad :
+       {"tail-sample=", "tail-sample=2", "tail-sample=0.1,", "tail-sample=0.1,fast=1s",
+        "tail-sample=0.1,slow=soon", "tail-sample=0.1,slow=-1s"}) {
     absl::StatusOr<FaultSpec> spec = ParseFaultSpecs({bad});
     ASSERT_FALSE(spec.ok()) << bad;
     EXPECT_NE(spec.status().message().find("--fault"), absl::string_view::npos) << spec.status();
@@ -161,7 +163,8 @@ TEST(FaultInjector, TailSampleKeepsErrorAndSlowTracesAndAFractionOfTheRest) {
       }
     } else if (n % 3 == 1) {
       slow.insert(s.trace_id());
-      if (s.name() == "root") s.set_end_time_unix_nano(s.start_time_unix_nano() + 40'000'000'000ULL);
+      if (s.name() == "root")
+        s.set_end_time_unix_nano(s.start_time_unix_nano() + 40'000'000'000ULL);
     } else {
       rest.insert(s.trace_id());
     }
@@ -173,12 +176,14 @@ TEST(FaultInjector, TailSampleKeepsErrorAndSlowTracesAndAFractionOfTheRest) {
   std::map<std::string, int> per_trace;
   for (const auto& s : sampled.resource_spans(0).scope_spans(0).spans()) ++per_trace[s.trace_id()];
   for (const auto& [id, n] : per_trace) EXPECT_EQ(n, 4) << "kept traces are whole";
-  for (const std::string& id : errors) EXPECT_EQ(per_trace.count(id), 1u) << "error traces are kept";
+  for (const std::string& id : errors)
+    EXPECT_EQ(per_trace.count(id), 1u) << "error traces are kept";
   for (const std::string& id : slow) EXPECT_EQ(per_trace.count(id), 1u) << "slow traces are kept";
   size_t rest_kept = 0;
   for (const std::string& id : rest) {
     const bool kept = per_trace.count(id) > 0;
-    EXPECT_EQ(kept, injector.Draw("tail-sample", id, {}) < 0.2) << "the rest by the trace ID's draw";
+    EXPECT_EQ(kept, injector.Draw("tail-sample", id, {}) < 0.2)
+        << "the rest by the trace ID's draw";
     rest_kept += kept;
   }
   EXPECT_GT(rest_kept, 5u);

@@ -12,13 +12,13 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "core/capture_reader.h"
 #include "core/gzip.h"
 #include "core/otlp_json.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "opentelemetry/proto/collector/metrics/v1/metrics_service.pb.h"
 #include "opentelemetry/proto/collector/trace/v1/trace_service.grpc.pb.h"
-#include "sink/capture_reader.h"
 #include "sink/sink.h"
 #include "tests/sink/test_requests.h"
 

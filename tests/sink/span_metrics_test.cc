@@ -10,11 +10,11 @@
 namespace agentstorm::sink {
 namespace {
 
+using opentelemetry::proto::trace::v1::Span;
 using testing::AddResource;
 using testing::AddSpan;
 using testing::ExportTraceServiceRequest;
 using testing::ResourceSpans;
-using opentelemetry::proto::trace::v1::Span;
 
 void Attr(Span* s, const std::string& key, const std::string& v) {
   auto* kv = s->add_attributes();
@@ -85,14 +85,20 @@ TEST(SpanMetrics, CountsCallsAndDurationsByServiceSpanOperationAndStatus) {
   m.Observe(req, absl::FromUnixSeconds(1000));
   const std::string text = Render(m);
 
-  const std::string labels = R"(service_name="billing-app",span_name="chat gpt-4o",gen_ai_operation_name="chat")";
-  EXPECT_EQ(Sample(text, "agentstorm_span_calls_total{" + labels + R"(,status_code="unset"})"), "1");
-  EXPECT_EQ(Sample(text, "agentstorm_span_calls_total{" + labels + R"(,status_code="error"})"), "1");
-  const std::string h = "agentstorm_span_duration_seconds_bucket{" + labels + R"(,status_code="unset",)";
+  const std::string labels =
+      R"(service_name="billing-app",span_name="chat gpt-4o",gen_ai_operation_name="chat")";
+  EXPECT_EQ(Sample(text, "agentstorm_span_calls_total{" + labels + R"(,status_code="unset"})"),
+            "1");
+  EXPECT_EQ(Sample(text, "agentstorm_span_calls_total{" + labels + R"(,status_code="error"})"),
+            "1");
+  const std::string h =
+      "agentstorm_span_duration_seconds_bucket{" + labels + R"(,status_code="unset",)";
   EXPECT_EQ(Sample(text, h + R"(le="1"})"), "0");
   EXPECT_EQ(Sample(text, h + R"(le="2.5"})"), "1");
   EXPECT_EQ(Sample(text, h + R"(le="+Inf"})"), "1");
-  EXPECT_EQ(Sample(text, "agentstorm_span_duration_seconds_sum{" + labels + R"(,status_code="unset"})"), "2");
+  EXPECT_EQ(
+      Sample(text, "agentstorm_span_duration_seconds_sum{" + labels + R"(,status_code="unset"})"),
+      "2");
   EXPECT_NE(text.find("# TYPE agentstorm_span_duration_seconds histogram"), std::string::npos);
 }
 
@@ -106,7 +112,8 @@ TEST(SpanMetrics, CountsTokensOfInferenceSpansButNotTheAgentsSums) {
   SpanMetrics m;
   m.Observe(req, absl::FromUnixSeconds(1000));
   const std::string text = Render(m);
-  const std::string base = R"(agentstorm_gen_ai_tokens_total{service_name="app",gen_ai_operation_name="chat",gen_ai_request_model="gpt-4o",)";
+  const std::string base =
+      R"(agentstorm_gen_ai_tokens_total{service_name="app",gen_ai_operation_name="chat",gen_ai_request_model="gpt-4o",)";
   EXPECT_EQ(Sample(text, base + R"(gen_ai_token_type="input"})"), "300");
   EXPECT_EQ(Sample(text, base + R"(gen_ai_token_type="output"})"), "15");
 }
@@ -136,9 +143,12 @@ TEST(SpanMetrics, AgentIterationsAreTheDirectInferenceChildrenOfEachInvokeAgent)
   const std::string text = Render(m);
   const std::string coding = R"(service_name="devbot",gen_ai_agent_name="coding_agent")";
   EXPECT_EQ(Sample(text, "agentstorm_gen_ai_agent_iterations_count{" + coding + "}"), "2");
-  EXPECT_EQ(Sample(text, "agentstorm_gen_ai_agent_iterations_sum{" + coding + "}"), "14");  // 12 + 2
-  EXPECT_EQ(Sample(text, "agentstorm_gen_ai_agent_iterations_bucket{" + coding + R"(,le="8"})"), "1");
-  EXPECT_EQ(Sample(text, "agentstorm_gen_ai_agent_iterations_bucket{" + coding + R"(,le="15"})"), "2");
+  EXPECT_EQ(Sample(text, "agentstorm_gen_ai_agent_iterations_sum{" + coding + "}"),
+            "14");  // 12 + 2
+  EXPECT_EQ(Sample(text, "agentstorm_gen_ai_agent_iterations_bucket{" + coding + R"(,le="8"})"),
+            "1");
+  EXPECT_EQ(Sample(text, "agentstorm_gen_ai_agent_iterations_bucket{" + coding + R"(,le="15"})"),
+            "2");
   const std::string reviewer = R"(service_name="devbot",gen_ai_agent_name="reviewer")";
   EXPECT_EQ(Sample(text, "agentstorm_gen_ai_agent_iterations_sum{" + reviewer + "}"), "1");
 }
@@ -155,8 +165,10 @@ TEST(SpanMetrics, ForgetsPendingTurnsWhoseAgentNeverArrives) {
   ExportTraceServiceRequest late;
   Agent(AddResource(&late, "app"), 1, 1, -1, "a");
   m.Observe(late, absl::FromUnixSeconds(1023));
-  EXPECT_EQ(Sample(Render(m), R"(agentstorm_gen_ai_agent_iterations_sum{service_name="app",gen_ai_agent_name="a"})"),
-            "0");
+  EXPECT_EQ(
+      Sample(Render(m),
+             R"(agentstorm_gen_ai_agent_iterations_sum{service_name="app",gen_ai_agent_name="a"})"),
+      "0");
 }
 
 TEST(SpanMetrics, CountsToolCallOutcomesByTool) {
@@ -171,7 +183,8 @@ TEST(SpanMetrics, CountsToolCallOutcomesByTool) {
   SpanMetrics m;
   m.Observe(req, absl::FromUnixSeconds(1000));
   const std::string text = Render(m);
-  const std::string base = R"(agentstorm_gen_ai_tool_calls_total{service_name="billing-app",gen_ai_tool_name=)";
+  const std::string base =
+      R"(agentstorm_gen_ai_tool_calls_total{service_name="billing-app",gen_ai_tool_name=)";
   EXPECT_EQ(Sample(text, base + R"("charge_card",outcome="ok"})"), "1");
   EXPECT_EQ(Sample(text, base + R"("charge_card",outcome="error"})"), "2");
   EXPECT_EQ(Sample(text, base + R"("get_invoice",outcome="ok"})"), "1");
@@ -187,7 +200,8 @@ TEST(SpanMetrics, ContextWindowUtilizationAtNinetyPercentStaysInTheLe09Bucket) {
   SpanMetrics m;
   m.Observe(req, absl::FromUnixSeconds(1000));
   const std::string text = Render(m);
-  const std::string base = R"(agentstorm_gen_ai_context_window_utilization_bucket{service_name="summarizer-app",gen_ai_request_model="gpt-4o",)";
+  const std::string base =
+      R"(agentstorm_gen_ai_context_window_utilization_bucket{service_name="summarizer-app",gen_ai_request_model="gpt-4o",)";
   EXPECT_EQ(Sample(text, base + R"(le="0.8"})"), "0");
   EXPECT_EQ(Sample(text, base + R"(le="0.9"})"), "1");
   EXPECT_EQ(Sample(text, base + R"(le="1.25"})"), "2");
@@ -202,10 +216,13 @@ TEST(SpanMetrics, LastSpanTimestampIsTheLatestReceiptPerService) {
   AddSpan(AddResource(&b, "b"), 2, 1);
   m.Observe(a, absl::FromUnixMillis(1'700'000'000'250));
   m.Observe(b, absl::FromUnixSeconds(1'700'000'100));
-  m.Observe(a, absl::FromUnixSeconds(1'600'000'000));  // older clock reading: the gauge keeps the max
+  m.Observe(a,
+            absl::FromUnixSeconds(1'600'000'000));  // older clock reading: the gauge keeps the max
   const std::string text = Render(m);
-  EXPECT_EQ(Sample(text, R"(agentstorm_last_span_timestamp_seconds{service_name="a"})"), "1700000000.250");
-  EXPECT_EQ(Sample(text, R"(agentstorm_last_span_timestamp_seconds{service_name="b"})"), "1700000100.000");
+  EXPECT_EQ(Sample(text, R"(agentstorm_last_span_timestamp_seconds{service_name="a"})"),
+            "1700000000.250");
+  EXPECT_EQ(Sample(text, R"(agentstorm_last_span_timestamp_seconds{service_name="b"})"),
+            "1700000100.000");
 }
 
 TEST(SpanMetrics, EscapesLabelValues) {

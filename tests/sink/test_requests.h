@@ -37,7 +37,8 @@ inline ResourceSpans* AddResource(ExportTraceServiceRequest* request, const std:
 
 // Adds a span to the first scope of `rs`.
 inline Span* AddSpan(ResourceSpans* rs, uint8_t trace, uint8_t span, int parent = -1,
-                     const std::string& name = "op", uint64_t start_ns = 1'700'000'000'000'000'000ULL) {
+                     const std::string& name = "op",
+                     uint64_t start_ns = 1'700'000'000'000'000'000ULL) {
   Span* s = rs->mutable_scope_spans(0)->add_spans();
   s->set_trace_id(TraceIdBytes(trace));
   s->set_span_id(SpanIdBytes(span));

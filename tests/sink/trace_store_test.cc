@@ -1,10 +1,10 @@
 #include "sink/trace_store.h"
 
+#include <gtest/gtest.h>
+
 #include <memory>
 #include <thread>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "tests/sink/test_requests.h"
 
@@ -116,8 +116,10 @@ TEST(TraceStore, RebuildsResourceSpansExactlyAsReceived) {
   ASSERT_TRUE(store.Add(Shared(request)).ok());
   auto data = AssembleTracesData(store.GetTrace(Tid(1)));
   ASSERT_EQ(data.resource_spans_size(), 2);
-  EXPECT_EQ(data.resource_spans(0).SerializeAsString(), request.resource_spans(0).SerializeAsString());
-  EXPECT_EQ(data.resource_spans(1).SerializeAsString(), request.resource_spans(1).SerializeAsString());
+  EXPECT_EQ(data.resource_spans(0).SerializeAsString(),
+            request.resource_spans(0).SerializeAsString());
+  EXPECT_EQ(data.resource_spans(1).SerializeAsString(),
+            request.resource_spans(1).SerializeAsString());
 }
 
 TEST(TraceStore, KeepsItsOwnCopyOfTheRequestBytes) {
@@ -155,7 +157,8 @@ TEST(TraceStore, KeepsItsOwnCopyOfTheRequestBytes) {
   EXPECT_EQ(spans[0].service, "planner");
   opentelemetry::proto::trace::v1::TracesData data = AssembleTracesData(spans);
   ASSERT_EQ(data.resource_spans_size(), 1);
-  EXPECT_EQ(data.resource_spans(0).SerializeAsString(), request.resource_spans(0).SerializeAsString());
+  EXPECT_EQ(data.resource_spans(0).SerializeAsString(),
+            request.resource_spans(0).SerializeAsString());
   EXPECT_EQ(store.Stats().stored_bytes, request.ByteSizeLong());
 }
 
@@ -163,9 +166,12 @@ TEST(TraceStore, ListsServicesAndOperations) {
   TraceStore store({});
   ExportTraceServiceRequest request;
   auto* a = AddResource(&request, "planner");
-  AddSpan(a, 1, 1, -1, "invoke_agent")->set_kind(opentelemetry::proto::trace::v1::Span::SPAN_KIND_SERVER);
-  AddSpan(a, 1, 2, 1, "chat gpt-4o")->set_kind(opentelemetry::proto::trace::v1::Span::SPAN_KIND_CLIENT);
-  AddSpan(a, 1, 3, 1, "chat gpt-4o")->set_kind(opentelemetry::proto::trace::v1::Span::SPAN_KIND_CLIENT);
+  AddSpan(a, 1, 1, -1, "invoke_agent")
+      ->set_kind(opentelemetry::proto::trace::v1::Span::SPAN_KIND_SERVER);
+  AddSpan(a, 1, 2, 1, "chat gpt-4o")
+      ->set_kind(opentelemetry::proto::trace::v1::Span::SPAN_KIND_CLIENT);
+  AddSpan(a, 1, 3, 1, "chat gpt-4o")
+      ->set_kind(opentelemetry::proto::trace::v1::Span::SPAN_KIND_CLIENT);
   auto* b = AddResource(&request, "retriever");
   AddSpan(b, 1, 4, 1, "search");
   ASSERT_TRUE(store.Add(Shared(request)).ok());
@@ -176,7 +182,9 @@ TEST(TraceStore, ListsServicesAndOperations) {
   EXPECT_EQ(ops[0].name, "chat gpt-4o");
   EXPECT_EQ(ops[0].kind, opentelemetry::proto::trace::v1::Span::SPAN_KIND_CLIENT);
   EXPECT_EQ(ops[1].name, "invoke_agent");
-  EXPECT_EQ(store.Operations("planner", opentelemetry::proto::trace::v1::Span::SPAN_KIND_SERVER).size(), 1u);
+  EXPECT_EQ(
+      store.Operations("planner", opentelemetry::proto::trace::v1::Span::SPAN_KIND_SERVER).size(),
+      1u);
   EXPECT_TRUE(store.Operations("nobody").empty());
 }
 
@@ -231,7 +239,8 @@ TEST(TraceStore, ConcurrentWritersAndReadersLoseNothing) {
   for (int w = 0; w < kThreads; ++w) {
     threads.emplace_back([&store, w] {
       for (int i = 0; i < kRequests; ++i) {
-        auto r = MakeRequest("svc" + std::to_string(w), 1, 2, static_cast<uint8_t>(w * kRequests + i));
+        auto r =
+            MakeRequest("svc" + std::to_string(w), 1, 2, static_cast<uint8_t>(w * kRequests + i));
         ASSERT_TRUE(store.Add(Shared(std::move(r))).ok());
         (void)store.FindTraces({});
       }

@@ -1,0 +1,413 @@
+#include "export/exporter_options.h"
+
+#include <cstdlib>
+#include <fstream>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+
+namespace agentstorm {
+namespace {
+
+constexpr absl::string_view kTracesPath = "/v1/traces";
+
+absl::Status Invalid(absl::string_view where, absl::string_view what) {
+  return absl::InvalidArgumentError(absl::StrCat(where, ": ", what));
+}
+
+std::optional<std::string> Lookup(const EnvLookup& env, const std::string& name) {
+  std::optional<std::string> value = env(name);
+  if (value.has_value() && absl::StripAsciiWhitespace(*value).empty()) return std::nullopt;
+  return value;
+}
+
+// Signal-specific variable first, then the generic one; returns the name that matched.
+std::optional<std::pair<std::string, std::string>> LookupPair(const EnvLookup& env,
+                                                              absl::string_view suffix) {
+  for (const std::string& name : {absl::StrCat("OTEL_EXPORTER_OTLP_TRACES_", suffix),
+                                  absl::StrCat("OTEL_EXPORTER_OTLP_", suffix)}) {
+    if (auto value = Lookup(env, name)) return std::make_pair(name, *value);
+  }
+  return std::nullopt;
+}
+
+absl::StatusOr<bool> ParseBool(absl::string_view where, absl::string_view text) {
+  std::string lower = absl::AsciiStrToLower(absl::StripAsciiWhitespace(text));
+  if (lower == "true") return true;
+  if (lower == "false") return false;
+  return Invalid(where, absl::StrCat("expected true or false, got \"", text, "\""));
+}
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+absl::StatusOr<std::string> PercentDecode(absl::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '%') {
+      out.push_back(text[i]);
+      continue;
+    }
+    if (i + 2 >= text.size()) {
+      return absl::InvalidArgumentError("truncated percent escape");
+    }
+    int hi = HexValue(text[i + 1]), lo = HexValue(text[i + 2]);
+    if (hi < 0 || lo < 0) return absl::InvalidArgumentError("bad percent escape");
+    out.push_back(static_cast<char>(hi * 16 + lo));
+    i += 2;
+  }
+  return out;
+}
+
+bool IsTokenChar(char c) {
+  return absl::ascii_isalnum(static_cast<unsigned char>(c)) ||
+         absl::string_view("!#$%&'*+-.^_`|~").find(c) != absl::string_view::npos;
+}
+
+void SetHeader(std::vector<std::pair<std::string, std::string>>* headers, std::string key,
+               std::string value) {
+  for (auto& [k, v] : *headers) {
+    if (absl::EqualsIgnoreCase(k, key)) {
+      v = std::move(value);
+      return;
+    }
+  }
+  headers->emplace_back(std::move(key), std::move(value));
+}
+
+absl::Status CheckReadable(absl::string_view what, const std::string& path) {
+  if (path.empty()) return absl::OkStatus();
+  std::ifstream in(path);
+  if (!in) return Invalid(what, absl::StrCat("cannot read \"", path, "\""));
+  return absl::OkStatus();
+}
+
+std::string AppendTracesPath(std::string base) {
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  return absl::StrCat(base, kTracesPath);
+}
+
+bool IsHttp(OtlpProtocol p) { return p != OtlpProtocol::kGrpc; }
+
+}  // namespace
+
+absl::string_view ProtocolName(OtlpProtocol protocol) {
+  switch (protocol) {
+    case OtlpProtocol::kGrpc:
+      return "grpc";
+    case OtlpProtocol::kHttpProtobuf:
+      return "http/protobuf";
+    case OtlpProtocol::kHttpJson:
+      return "http/json";
+  }
+  return "?";
+}
+
+absl::StatusOr<OtlpProtocol> ParseProtocol(absl::string_view text) {
+  std::string lower = absl::AsciiStrToLower(absl::StripAsciiWhitespace(text));
+  if (lower == "grpc") return OtlpProtocol::kGrpc;
+  if (lower == "http/protobuf") return OtlpProtocol::kHttpProtobuf;
+  if (lower == "http/json") return OtlpProtocol::kHttpJson;
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown protocol \"", text, "\" (expected grpc, http/protobuf or http/json)"));
+}
+
+absl::StatusOr<OtlpCompression> ParseCompression(absl::string_view text) {
+  std::string lower = absl::AsciiStrToLower(absl::StripAsciiWhitespace(text));
+  if (lower == "gzip") return OtlpCompression::kGzip;
+  if (lower == "none" || lower.empty()) return OtlpCompression::kNone;
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown compression \"", text, "\" (expected gzip or none)"));
+}
+
+absl::StatusOr<std::vector<std::pair<std::string, std::string>>> ParseOtlpHeaderList(
+    absl::string_view text) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (absl::string_view member : absl::StrSplit(text, ',')) {
+    member = absl::StripAsciiWhitespace(member);
+    if (member.empty()) continue;
+    // Baggage members may carry ";properties"; headers have none, so keep the value whole.
+    size_t eq = member.find('=');
+    if (eq == absl::string_view::npos) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("header \"", member, "\" is not of the form key=value"));
+    }
+    absl::string_view key = absl::StripAsciiWhitespace(member.substr(0, eq));
+    absl::string_view raw = absl::StripAsciiWhitespace(member.substr(eq + 1));
+    if (key.empty()) return absl::InvalidArgumentError("header with an empty key");
+    absl::StatusOr<std::string> value = PercentDecode(raw);
+    if (!value.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("header \"", key, "\": ", value.status().message()));
+    }
+    SetHeader(&out, std::string(key), *std::move(value));
+  }
+  return out;
+}
+
+absl::StatusOr<EndpointUrl> ParseEndpointUrl(absl::string_view url) {
+  EndpointUrl out;
+  absl::string_view rest = absl::StripAsciiWhitespace(url);
+  if (rest.empty()) return absl::InvalidArgumentError("empty endpoint");
+  if (size_t p = rest.find("://"); p != absl::string_view::npos) {
+    out.scheme = absl::AsciiStrToLower(rest.substr(0, p));
+    rest.remove_prefix(p + 3);
+  }
+  size_t end = rest.find_first_of("/?#");
+  absl::string_view authority = rest.substr(0, end);
+  absl::string_view tail = end == absl::string_view::npos ? "" : rest.substr(end);
+  if (size_t fragment = tail.find('#'); fragment != absl::string_view::npos) {
+    tail = tail.substr(0, fragment);
+  }
+  if (size_t q = tail.find('?'); q != absl::string_view::npos) {
+    out.query = std::string(tail.substr(q + 1));
+    tail = tail.substr(0, q);
+  }
+  out.path = std::string(tail);
+  if (size_t at = authority.rfind('@'); at != absl::string_view::npos) {
+    out.userinfo = std::string(authority.substr(0, at));
+    authority.remove_prefix(at + 1);
+  }
+  absl::string_view port;
+  if (absl::StartsWith(authority, "[")) {
+    size_t close = authority.find(']');
+    if (close == absl::string_view::npos) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("endpoint \"", RedactUrl(url), "\": unclosed ["));
+    }
+    out.host = std::string(authority.substr(1, close - 1));
+    absl::string_view after = authority.substr(close + 1);
+    if (!after.empty()) {
+      if (after[0] != ':') {
+        return absl::InvalidArgumentError(
+            absl::StrCat("endpoint \"", RedactUrl(url), "\": junk after ]"));
+      }
+      port = after.substr(1);
+    }
+  } else if (size_t colon = authority.rfind(':'); colon != absl::string_view::npos) {
+    out.host = std::string(authority.substr(0, colon));
+    port = authority.substr(colon + 1);
+  } else {
+    out.host = std::string(authority);
+  }
+  if (out.host.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat("endpoint \"", RedactUrl(url), "\": no host"));
+  }
+  if (!port.empty() || (authority.size() > 0 && authority.back() == ':')) {
+    int value = 0;
+    if (!absl::SimpleAtoi(port, &value) || value < 1 || value > 65535) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("endpoint \"", RedactUrl(url), "\": bad port \"", port, "\""));
+    }
+    out.port = value;
+  }
+  return out;
+}
+
+std::string RedactUrl(absl::string_view url) {
+  absl::string_view rest = url;
+  std::string out;
+  if (size_t p = rest.find("://"); p != absl::string_view::npos) {
+    out = std::string(rest.substr(0, p + 3));
+    rest.remove_prefix(p + 3);
+  }
+  size_t end = rest.find_first_of("/?#");
+  absl::string_view authority = rest.substr(0, end);
+  absl::string_view tail = end == absl::string_view::npos ? "" : rest.substr(end);
+  if (size_t at = authority.rfind('@'); at != absl::string_view::npos) {
+    authority.remove_prefix(at + 1);
+  }
+  absl::StrAppend(&out, authority);
+  if (size_t q = tail.find_first_of("?#"); q != absl::string_view::npos) {
+    absl::StrAppend(&out, tail.substr(0, q), tail[q] == '?' ? "?<redacted>" : "");
+  } else {
+    absl::StrAppend(&out, tail);
+  }
+  return out;
+}
+
+absl::Status ValidateExporterOptions(const ExporterOptions& o) {
+  absl::StatusOr<EndpointUrl> url = ParseEndpointUrl(o.endpoint);
+  if (!url.ok()) return Invalid("endpoint", url.status().message());
+  if (IsHttp(o.protocol)) {
+    if (url->scheme != "http" && url->scheme != "https") {
+      return Invalid("endpoint", absl::StrCat("\"", RedactUrl(o.endpoint),
+                                              "\" needs an http:// or https:// "
+                                              "scheme for protocol ",
+                                              ProtocolName(o.protocol)));
+    }
+  } else {
+    if (!url->scheme.empty() && url->scheme != "http" && url->scheme != "https") {
+      return Invalid("endpoint", absl::StrCat("unsupported scheme \"", url->scheme,
+                                              "\" for grpc (use http://, https:// or host:port)"));
+    }
+    if (!url->path.empty() && url->path != "/") {
+      return Invalid("endpoint",
+                     absl::StrCat("\"", RedactUrl(o.endpoint),
+                                  "\" has a path; grpc endpoints are "
+                                  "HOST:PORT (did you mean --protocol http/protobuf?)"));
+    }
+  }
+  for (const auto& [key, value] : o.headers) {
+    if (key.empty()) return Invalid("header", "empty name");
+    for (char c : key) {
+      if (!IsTokenChar(c)) {
+        return Invalid("header", absl::StrCat("invalid character in name \"", key, "\""));
+      }
+    }
+    if (value.find_first_of("\r\n", 0) != std::string::npos ||
+        value.find('\0') != std::string::npos) {
+      return Invalid("header", absl::StrCat("value of \"", key, "\" contains a line break"));
+    }
+  }
+  if (o.cert_file.empty() != o.key_file.empty()) {
+    return Invalid("tls", "a client certificate (--cert) and key (--key) must be given together");
+  }
+  if (absl::Status s = CheckReadable("ca", o.ca_file); !s.ok()) return s;
+  if (absl::Status s = CheckReadable("cert", o.cert_file); !s.ok()) return s;
+  if (absl::Status s = CheckReadable("key", o.key_file); !s.ok()) return s;
+  if (o.timeout.count() <= 0) return Invalid("timeout", "must be positive");
+  if (o.max_in_flight < 1) return Invalid("max in-flight requests", "must be at least 1");
+  if (o.connections < 1 || o.connections > 64) return Invalid("connections", "must be 1 to 64");
+  const RetryOptions& r = o.retry;
+  if (r.initial_backoff.count() <= 0) return Invalid("retry initial backoff", "must be positive");
+  if (r.max_backoff < r.initial_backoff) {
+    return Invalid("retry max backoff", "must be at least the initial backoff");
+  }
+  if (!(r.multiplier >= 1.0)) return Invalid("retry multiplier", "must be at least 1");
+  if (!(r.jitter >= 0.0 && r.jitter <= 1.0)) return Invalid("retry jitter", "must be in [0, 1]");
+  if (r.max_elapsed.count() < 0) return Invalid("retry max elapsed time", "must not be negative");
+  return absl::OkStatus();
+}
+
+std::string DescribeExporterOptions(const ExporterOptions& o) {
+  std::string tls;
+  absl::StatusOr<EndpointUrl> url = ParseEndpointUrl(o.endpoint);
+  std::string scheme = url.ok() ? url->scheme : "";
+  if (scheme == "http" || (scheme.empty() && o.insecure)) {
+    tls = "plaintext";
+  } else {
+    tls = o.insecure ? "tls, server certificate NOT verified" : "tls";
+    if (!o.ca_file.empty()) absl::StrAppend(&tls, ", ca ", o.ca_file);
+    if (!o.cert_file.empty()) absl::StrAppend(&tls, ", client cert ", o.cert_file);
+  }
+  std::string out =
+      absl::StrCat(ProtocolName(o.protocol), " ", RedactUrl(o.endpoint), " (",
+                   o.compression == OtlpCompression::kGzip ? "gzip" : "uncompressed", ", ", tls);
+  if (o.protocol == OtlpProtocol::kGrpc && o.connections > 1) {
+    absl::StrAppend(&out, ", ", o.connections, " connections");
+  }
+  if (!o.headers.empty()) {
+    absl::StrAppend(&out,
+                    ", headers: ", absl::StrJoin(o.headers, " ", [](std::string* s, const auto& h) {
+                      absl::StrAppend(s, h.first);
+                    }));
+  }
+  absl::StrAppend(&out, ")");
+  return out;
+}
+
+EnvLookup ProcessEnvironment() {
+  return [](const std::string& name) -> std::optional<std::string> {
+    const char* value = std::getenv(name.c_str());
+    if (value == nullptr) return std::nullopt;
+    return std::string(value);
+  };
+}
+
+absl::StatusOr<ExporterOptions> BuildExporterOptions(const ExporterFlags& flags,
+                                                     const EnvLookup& env) {
+  ExporterOptions o;
+
+  // Protocol first: it decides the default endpoint and whether /v1/traces is appended.
+  if (auto v = LookupPair(env, "PROTOCOL")) {
+    absl::StatusOr<OtlpProtocol> p = ParseProtocol(v->second);
+    if (!p.ok()) return Invalid(v->first, p.status().message());
+    o.protocol = *p;
+  }
+  if (flags.protocol) {
+    absl::StatusOr<OtlpProtocol> p = ParseProtocol(*flags.protocol);
+    if (!p.ok()) return Invalid("--protocol", p.status().message());
+    o.protocol = *p;
+  }
+
+  if (flags.endpoint) {
+    o.endpoint = IsHttp(o.protocol) ? AppendTracesPath(*flags.endpoint) : *flags.endpoint;
+  } else if (auto v = Lookup(env, "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")) {
+    o.endpoint = std::string(absl::StripAsciiWhitespace(*v));
+  } else if (auto v = Lookup(env, "OTEL_EXPORTER_OTLP_ENDPOINT")) {
+    std::string base(absl::StripAsciiWhitespace(*v));
+    o.endpoint = IsHttp(o.protocol) ? AppendTracesPath(base) : base;
+  } else {
+    o.endpoint = IsHttp(o.protocol) ? "http://localhost:4318/v1/traces" : "http://localhost:4317";
+  }
+
+  // Headers merge by key: generic, then traces-specific, then flags.
+  for (const char* name : {"OTEL_EXPORTER_OTLP_HEADERS", "OTEL_EXPORTER_OTLP_TRACES_HEADERS"}) {
+    if (auto v = Lookup(env, name)) {
+      auto parsed = ParseOtlpHeaderList(*v);
+      if (!parsed.ok()) return Invalid(name, parsed.status().message());
+      for (auto& [k, val] : *parsed) SetHeader(&o.headers, std::move(k), std::move(val));
+    }
+  }
+  for (const std::string& h : flags.headers) {
+    size_t eq = h.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      return Invalid("--header", absl::StrCat("\"", h, "\" is not of the form Key=Value"));
+    }
+    SetHeader(&o.headers, std::string(absl::StripAsciiWhitespace(h.substr(0, eq))),
+              h.substr(eq + 1));
+  }
+
+  if (auto v = LookupPair(env, "COMPRESSION")) {
+    auto c = ParseCompression(v->second);
+    if (!c.ok()) return Invalid(v->first, c.status().message());
+    o.compression = *c;
+  }
+  if (flags.compression) {
+    auto c = ParseCompression(*flags.compression);
+    if (!c.ok()) return Invalid("--compression", c.status().message());
+    o.compression = *c;
+  }
+
+  if (auto v = LookupPair(env, "INSECURE")) {
+    auto b = ParseBool(v->first, v->second);
+    if (!b.ok()) return b.status();
+    o.insecure = *b;
+  }
+  if (flags.insecure) o.insecure = *flags.insecure;
+
+  if (auto v = LookupPair(env, "CERTIFICATE")) o.ca_file = v->second;
+  if (auto v = LookupPair(env, "CLIENT_CERTIFICATE")) o.cert_file = v->second;
+  if (auto v = LookupPair(env, "CLIENT_KEY")) o.key_file = v->second;
+  if (flags.ca_file) o.ca_file = *flags.ca_file;
+  if (flags.cert_file) o.cert_file = *flags.cert_file;
+  if (flags.key_file) o.key_file = *flags.key_file;
+
+  if (auto v = LookupPair(env, "TIMEOUT")) {
+    int64_t ms = 0;
+    if (!absl::SimpleAtoi(absl::StripAsciiWhitespace(v->second), &ms) || ms <= 0) {
+      return Invalid(v->first,
+                     absl::StrCat("\"", v->second, "\" is not a positive number of milliseconds"));
+    }
+    o.timeout = std::chrono::milliseconds(ms);
+  }
+  if (flags.timeout) o.timeout = *flags.timeout;
+  if (flags.max_in_flight) o.max_in_flight = *flags.max_in_flight;
+  if (flags.connections) o.connections = *flags.connections;
+
+  if (absl::Status s = ValidateExporterOptions(o); !s.ok()) return s;
+  return o;
+}
+
+}  // namespace agentstorm

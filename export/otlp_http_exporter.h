@@ -1,0 +1,60 @@
+// OtlpHttpExporter: OTLP/HTTP trace exporter, http/protobuf or http/json.
+//
+// One worker thread drives a libcurl multi handle: up to ExporterOptions::max_in_flight POSTs run
+// concurrently over kept-alive connections (the multi handle's connection cache); more batches
+// wait in a queue. Bodies: the serialized ExportTraceServiceRequest as is
+// (application/x-protobuf) or transcoded to OTLP/JSON (application/json), gzip-compressed with
+// Content-Encoding: gzip when asked; encoded once per batch, on the thread that calls Export.
+// TLS: CA file, client certificate/key (mTLS), insecure = do not verify the server.
+// Responses: 2xx bodies are parsed (protobuf or JSON) for partial_success.rejected_spans;
+// 429/502/503/504 are retried honouring Retry-After; other statuses fail the batch with the
+// google.rpc.Status message of the body when there is one.
+#pragma once
+
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "absl/status/statusor.h"
+#include "export/retrying_exporter.h"
+
+struct curl_slist;
+
+namespace agentstorm {
+
+class OtlpHttpExporter final : public RetryingExporter {
+ public:
+  // REQUIRES: options.protocol is kHttpProtobuf or kHttpJson. Errors: InvalidArgument for bad
+  // options; Internal when libcurl cannot be initialised. Does not connect.
+  static absl::StatusOr<std::unique_ptr<OtlpHttpExporter>> Create(
+      const ExporterOptions& options,
+      RetryPolicy::JitterSource jitter = RetryPolicy::DefaultJitter());
+
+  ~OtlpHttpExporter() override;
+
+  struct Request;  // one attempt on the worker thread (implementation detail)
+
+ private:
+  OtlpHttpExporter(const ExporterOptions& options, RetryPolicy::JitterSource jitter, void* multi,
+                   curl_slist* headers);
+
+  void StartAttempt(Call* call) override;
+  void CancelAttempts() override;
+  void WorkerLoop();
+  // Worker thread only.
+  void Begin(Request* request);
+  void Finish(Request* request, int curl_code);
+  void Abort(Request* request, const char* why);
+
+  void* multi_;          // CURLM*
+  curl_slist* headers_;  // shared, read-only, by every request
+  std::mutex mu_;
+  std::deque<Request*> inbox_;  // attempts to start, handed to the worker
+  bool cancel_requested_ = false;
+  bool cancelling_ = false;
+  bool stop_ = false;
+  std::thread worker_;
+};
+
+}  // namespace agentstorm
