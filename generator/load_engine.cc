@@ -16,7 +16,7 @@
 #include "absl/time/clock.h"
 #include "generator/scheduler.h"
 #include "scenario/rate_parser.h"
-#include "synth/templated_encoder.h"
+#include "synth/otlp_wire_format.h"
 
 namespace agentstorm {
 namespace {
