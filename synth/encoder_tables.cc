@@ -11,7 +11,7 @@ const char* ScopeSchemaUrl(bool latest) {
                 : "https://opentelemetry.io/schemas/1.36.0";
 }
 
-void EncodeResource(const Service& svc, CounterRng* rng, wire::Buffer* out) {
+void EncodeResource(const Service& svc, CounterRng* rng, protowire::Buffer* out) {
   using wire::kTagResourceAttr;
   wire::PutStringAttr(out, kTagResourceAttr, "service.name", svc.name);
   if (!svc.version.empty())
@@ -57,7 +57,7 @@ EncoderTables::EncoderTables(const Scenario& scenario) {
       for (const ExtraAttribute& a : svc.attributes)
         is_pooled |= a.type == ExtraAttribute::Type::kPool;
       pooled.push_back(is_pooled);
-      wire::Buffer b;
+      protowire::Buffer b;
       if (!is_pooled) EncodeResource(svc, nullptr, &b);
       row.emplace_back(b.view());
     }
@@ -71,7 +71,7 @@ EncoderTables::EncoderTables(const Scenario& scenario) {
     std::string s(1, '\x1A');  // ScopeSpans.schema_url (field 3)
     const std::string_view url = ScopeSchemaUrl(latest);
     char len[10];
-    s.append(len, wire::PutVarint(len, url.size()) - len);
+    s.append(len, protowire::PutVarint(len, url.size()) - len);
     s.append(url);
     return s;
   };

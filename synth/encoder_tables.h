@@ -6,9 +6,9 @@
 #include <string>
 #include <vector>
 
+#include "core/proto_wire.h"
 #include "core/rng.h"
 #include "scenario/scenario.h"
-#include "synth/proto_wire.h"
 
 namespace agentstorm {
 
@@ -31,7 +31,7 @@ class EncoderTables {
 
 // Encodes a Resource attribute list (service.name, version, environment, telemetry.sdk.name, the
 // service's extra attributes) the way the reference path builds it; pooled values draw from `rng`.
-void EncodeResource(const Service& svc, CounterRng* rng, wire::Buffer* out);
+void EncodeResource(const Service& svc, CounterRng* rng, protowire::Buffer* out);
 
 // The schema URL the synthesizer writes on each ScopeSpans.
 const char* ScopeSchemaUrl(bool latest);

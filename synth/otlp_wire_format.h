@@ -1,14 +1,15 @@
 // OTLP trace messages in wire format, for the templated encoder: the field tags it writes, the
 // KeyValue attribute writers, and the reference path's libprotobuf serialization of one
-// ResourceSpans as a field of an ExportTraceServiceRequest.
+// ResourceSpans as a field of an ExportTraceServiceRequest. The protobuf primitives underneath
+// are core/proto_wire.h.
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <string_view>
 
+#include "core/proto_wire.h"
 #include "opentelemetry/proto/trace/v1/trace.pb.h"
-#include "synth/proto_wire.h"
 
 namespace agentstorm {
 
@@ -25,12 +26,12 @@ inline constexpr char kTagSpanEvent = 0x5A;      // Span.events
 inline constexpr char kTagEventAttr = 0x1A;      // Span.Event.attributes
 
 // KeyValue fields under `tag`: {key, AnyValue{string_value | bool | int | double}}.
-void PutStringAttr(Buffer* b, char tag, std::string_view key, std::string_view v);
-void PutIntAttr(Buffer* b, char tag, std::string_view key, int64_t v);
-void PutDoubleAttr(Buffer* b, char tag, std::string_view key, double v);
-void PutBoolAttr(Buffer* b, char tag, std::string_view key, bool v);
-void PutStringArrayAttr(Buffer* b, char tag, std::string_view key, const std::string_view* v,
-                        size_t n);
+void PutStringAttr(protowire::Buffer* b, char tag, std::string_view key, std::string_view v);
+void PutIntAttr(protowire::Buffer* b, char tag, std::string_view key, int64_t v);
+void PutDoubleAttr(protowire::Buffer* b, char tag, std::string_view key, double v);
+void PutBoolAttr(protowire::Buffer* b, char tag, std::string_view key, bool v);
+void PutStringArrayAttr(protowire::Buffer* b, char tag, std::string_view key,
+                        const std::string_view* v, size_t n);
 
 }  // namespace wire
 

@@ -71,18 +71,18 @@ void WireTraceWriter::BeginEvent(SpanHandle h, uint64_t time_unix_nano, std::str
 void WireTraceWriter::EndEvent() {
   // Span.Event{time_unix_nano: 1 fixed64, name: 2, attributes: 3...}
   const size_t len = (event_time_ ? 9 : 0) +
-                     (event_name_.empty() ? 0 : wire::LenFieldSize(event_name_.size())) +
+                     (event_name_.empty() ? 0 : protowire::LenFieldSize(event_name_.size())) +
                      event_.size();
-  wire::Buffer& body = spans_[event_span_].body;
+  protowire::Buffer& body = spans_[event_span_].body;
   char* p = body.Reserve(1 + 10 + len);
   *p++ = wire::kTagSpanEvent;
-  p = wire::PutVarint(p, len);
+  p = protowire::PutVarint(p, len);
   if (event_time_) {
     *p++ = 0x09;
-    p = wire::PutFixed64(p, event_time_);
+    p = protowire::PutFixed64(p, event_time_);
   }
-  if (!event_name_.empty()) p = wire::PutLenField(p, 0x12, event_name_);
-  body.Commit(wire::PutBytes(p, event_.view()));
+  if (!event_name_.empty()) p = protowire::PutLenField(p, 0x12, event_name_);
+  body.Commit(protowire::PutBytes(p, event_.view()));
   event_span_ = kNoSpan;
 }
 
@@ -102,55 +102,55 @@ void WireTraceWriter::RemoveRoot() {
 size_t WireTraceWriter::EncodedSpanSize(const SpanRecord& s) const {
   size_t n = 18 + 10;  // trace_id, span_id
   if (s.parent != 0) n += 10;
-  if (!s.name.empty()) n += wire::LenFieldSize(s.name.size());
-  if (s.kind != 0) n += 1 + wire::VarintSize(static_cast<uint64_t>(s.kind));
+  if (!s.name.empty()) n += protowire::LenFieldSize(s.name.size());
+  if (s.kind != 0) n += 1 + protowire::VarintSize(static_cast<uint64_t>(s.kind));
   if (s.start != 0) n += 9;
   if (s.end != 0) n += 9;
   n += s.body.size();
   if (s.error) {
     const size_t st =
-        (s.status_message.empty() ? 0 : wire::LenFieldSize(s.status_message.size())) + 2;
-    n += wire::LenFieldSize(st);
+        (s.status_message.empty() ? 0 : protowire::LenFieldSize(s.status_message.size())) + 2;
+    n += protowire::LenFieldSize(st);
   }
   return n;
 }
 
 char* WireTraceWriter::PutSpan(char* p, const SpanRecord& s) const {
   *p++ = wire::kTagSpan;
-  p = wire::PutVarint(p, s.encoded);
+  p = protowire::PutVarint(p, s.encoded);
   *p++ = 0x0A;  // trace_id
   *p++ = 16;
   std::memcpy(p, trace_id_, 16);
   p += 16;
   *p++ = 0x12;  // span_id
   *p++ = 8;
-  p = wire::PutFixed64(p, s.id);
+  p = protowire::PutFixed64(p, s.id);
   if (s.parent != 0) {
     *p++ = 0x22;  // parent_span_id
     *p++ = 8;
-    p = wire::PutFixed64(p, s.parent);
+    p = protowire::PutFixed64(p, s.parent);
   }
-  if (!s.name.empty()) p = wire::PutLenField(p, 0x2A, s.name);
+  if (!s.name.empty()) p = protowire::PutLenField(p, 0x2A, s.name);
   if (s.kind != 0) {
     *p++ = 0x30;
-    p = wire::PutVarint(p, static_cast<uint64_t>(s.kind));
+    p = protowire::PutVarint(p, static_cast<uint64_t>(s.kind));
   }
   if (s.start != 0) {
     *p++ = 0x39;
-    p = wire::PutFixed64(p, s.start);
+    p = protowire::PutFixed64(p, s.start);
   }
   if (s.end != 0) {
     *p++ = 0x41;
-    p = wire::PutFixed64(p, s.end);
+    p = protowire::PutFixed64(p, s.end);
   }
-  p = wire::PutBytes(p, s.body.view());
+  p = protowire::PutBytes(p, s.body.view());
   if (s.error) {
     // Span.status (15): Status{message: 2, code: 3 = STATUS_CODE_ERROR}
     const size_t st =
-        (s.status_message.empty() ? 0 : wire::LenFieldSize(s.status_message.size())) + 2;
+        (s.status_message.empty() ? 0 : protowire::LenFieldSize(s.status_message.size())) + 2;
     *p++ = 0x7A;
-    p = wire::PutVarint(p, st);
-    if (!s.status_message.empty()) p = wire::PutLenField(p, 0x12, s.status_message);
+    p = protowire::PutVarint(p, st);
+    if (!s.status_message.empty()) p = protowire::PutLenField(p, 0x12, s.status_message);
     *p++ = 0x18;
     *p++ = 2;
   }
@@ -165,14 +165,14 @@ void WireTraceWriter::Finish(std::string* out) {
     SpanRecord& s = spans_[i];
     if (s.removed) continue;
     s.encoded = EncodedSpanSize(s);
-    slots_[s.slot].scope_spans += wire::LenFieldSize(s.encoded);
+    slots_[s.slot].scope_spans += protowire::LenFieldSize(s.encoded);
   }
   size_t total = 0;
   for (size_t k = 0; k < n_slots_; ++k) {
     Slot& slot = slots_[k];
     const size_t res = slot.resource ? slot.resource->size() : slot.pooled_resource.size();
-    slot.resource_spans = wire::LenFieldSize(res) + wire::LenFieldSize(slot.scope_spans);
-    total += wire::LenFieldSize(slot.resource_spans);
+    slot.resource_spans = protowire::LenFieldSize(res) + protowire::LenFieldSize(slot.scope_spans);
+    total += protowire::LenFieldSize(slot.resource_spans);
   }
   const size_t old = out->size();
   out->resize(old + total);
@@ -180,19 +180,19 @@ void WireTraceWriter::Finish(std::string* out) {
   for (size_t k = 0; k < n_slots_; ++k) {
     Slot& slot = slots_[k];
     *p++ = wire::kTagResourceSpans;
-    p = wire::PutVarint(p, slot.resource_spans);
-    p = wire::PutLenField(
+    p = protowire::PutVarint(p, slot.resource_spans);
+    p = protowire::PutLenField(
         p, wire::kTagResource,
         slot.resource ? std::string_view(*slot.resource) : slot.pooled_resource.view());
     *p++ = wire::kTagScopeSpans;
-    p = wire::PutVarint(p, slot.scope_spans);
-    p = wire::PutBytes(p, scope);
+    p = protowire::PutVarint(p, slot.scope_spans);
+    p = protowire::PutBytes(p, scope);
     for (size_t i = 0; i < n_spans_; ++i) {
       const SpanRecord& s = spans_[i];
       if (s.removed || s.slot != static_cast<int32_t>(k)) continue;
       p = PutSpan(p, s);
     }
-    p = wire::PutBytes(p, schema);
+    p = protowire::PutBytes(p, schema);
   }
 }
 

@@ -24,10 +24,10 @@
 #include <string_view>
 #include <vector>
 
+#include "core/proto_wire.h"
 #include "core/rng.h"
 #include "scenario/scenario.h"
 #include "synth/otlp_wire_format.h"
-#include "synth/proto_wire.h"
 
 namespace agentstorm {
 
@@ -96,12 +96,12 @@ class WireTraceWriter {
     bool error = false;
     std::string name;
     std::string status_message;
-    wire::Buffer body;   // Span.attributes and Span.events fields, in call order
-    size_t encoded = 0;  // Finish(): size of the Span message
+    protowire::Buffer body;  // Span.attributes and Span.events fields, in call order
+    size_t encoded = 0;      // Finish(): size of the Span message
   };
   struct Slot {
     const std::string* resource = nullptr;  // precompiled, or `pooled_resource`
-    wire::Buffer pooled_resource;
+    protowire::Buffer pooled_resource;
     size_t scope_spans = 0, resource_spans = 0;  // Finish(): message sizes
   };
   size_t EncodedSpanSize(const SpanRecord& s) const;
@@ -119,7 +119,7 @@ class WireTraceWriter {
   SpanHandle event_span_ = kNoSpan;
   uint64_t event_time_ = 0;
   std::string_view event_name_;
-  wire::Buffer event_;
+  protowire::Buffer event_;
 };
 
 }  // namespace agentstorm

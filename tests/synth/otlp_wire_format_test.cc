@@ -7,7 +7,7 @@ namespace agentstorm {
 namespace {
 
 TEST(WireBuffer, KeepsCapacityAcrossClear) {
-  wire::Buffer b;
+  protowire::Buffer b;
   wire::PutStringAttr(&b, wire::kTagSpanAttr, "gen_ai.operation.name", "chat");
   const char* data = b.data();
   b.Clear();
