@@ -106,7 +106,16 @@ class Buffer {
   void Append(std::string_view s) { Commit(PutBytes(Reserve(s.size()), s)); }
 
  private:
-  void Grow(size_t need);
+  // Inline, as it was when the buffer lived beside its callers: the templated encoder's
+  // benchmarks run a few percent slower with Grow() out of line.
+  void Grow(size_t need) {
+    size_t cap = cap_ * 2 > 256 ? cap_ * 2 : 256;
+    while (cap < need) cap *= 2;
+    char* p = static_cast<char*>(std::realloc(data_, cap));
+    if (p == nullptr) std::abort();
+    data_ = p;
+    cap_ = cap;
+  }
   char* data_ = nullptr;
   size_t size_ = 0, cap_ = 0;
 };

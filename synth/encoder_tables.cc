@@ -79,9 +79,4 @@ EncoderTables::EncoderTables(const Scenario& scenario) {
   schema_v136_ = schema(false);
 }
 
-const std::string* EncoderTables::Resource(int part, int service) const {
-  if (pooled_[part][service]) return nullptr;
-  return &resource_[part][service];
-}
-
 }  // namespace agentstorm

@@ -18,7 +18,9 @@ class EncoderTables {
 
   // Encoded Resource message body of `service` in `part`; null when the service has a pooled
   // attribute (drawn per trace, so it cannot be precompiled).
-  const std::string* Resource(int part, int service) const;
+  const std::string* Resource(int part, int service) const {
+    return pooled_[part][service] ? nullptr : &resource_[part][service];
+  }
   // ScopeSpans.scope (name "agentstorm") and ScopeSpans.schema_url fields of a profile.
   const std::string& Scope() const { return scope_; }
   const std::string& SchemaUrl(bool latest) const { return latest ? schema_latest_ : schema_v136_; }
