@@ -14,9 +14,10 @@
 
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
+#include "generator/batch_builder.h"
 #include "generator/scheduler.h"
 #include "scenario/rate_parser.h"
-#include "synth/templated_encoder.h"
+#include "synth/otlp_wire_format.h"
 
 namespace agentstorm {
 namespace {
@@ -30,31 +31,11 @@ uint64_t Nanos(Clock::duration d) {
 }
 double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
-struct TraceMeta {
-  uint64_t index = 0;
-  TraceId trace_id{};
-  uint64_t start_unix_nano = 0;
-  uint32_t span_count = 0;
-  uint16_t faults = 0;
-  uint16_t variant = 0;
-  TraceClass expected_class = TraceClass::kNormal;
-  int16_t phase = -1;
-};
-
 struct BatchContext {
   std::shared_ptr<EncodedBatch> batch;
   std::vector<TraceMeta> traces;
   std::array<DeliveryOutcome, kLedgerMaxEndpoints> outcomes{};
   std::atomic<int> pending{0};
-};
-
-// A batch under construction by one worker.
-struct BatchBuilder {
-  std::string payload;
-  uint32_t spans = 0;
-  std::vector<TraceMeta> traces;
-  nanoseconds first_offset{0}, last_offset{0};
-  bool empty() const { return traces.empty(); }
 };
 
 // Per-second samples: events are added to the current second, Roll() closes it.
@@ -211,8 +192,7 @@ void LoadEngine::Impl::AccountNotSent(const TraceMeta& m) {
 void LoadEngine::Impl::Worker() {
   SynthesizedTrace trace;
   std::string staged;
-  BatchBuilder b;
-  const nanoseconds linger = options_.batch_linger;
+  BatchBuilder b(options_.batch_spans, options_.max_batch_bytes, options_.batch_linger);
   // Closed loop (`--rate max`), arrivals are due the moment they are asked for: a worker takes
   // a few per lock, so that the workers do not queue on the scheduler once per trace. Open
   // loop, one at a time: each is waited for at its own intended time.
@@ -260,13 +240,11 @@ void LoadEngine::Impl::Worker() {
       continue;
     }
 
-    if (!b.empty() && (b.spans + m.span_count > options_.batch_spans ||
-                       b.payload.size() + staged.size() > options_.max_batch_bytes)) {
-      Flush(&b, b.last_offset);
-    }
-    if (!b.empty() && a->offset > b.first_offset + linger) {
-      WaitUntil(start_ + b.first_offset + linger);
-      Flush(&b, b.first_offset + linger);
+    if (b.WouldOverflow(m.span_count, staged.size())) Flush(&b, b.last_offset());
+    if (!b.empty() && a->offset > b.LingerDeadline()) {
+      const nanoseconds deadline = b.LingerDeadline();
+      WaitUntil(start_ + deadline);
+      Flush(&b, deadline);
     }
     if (!WaitUntil(start_ + a->offset)) {
       // A stop came before this trace was due: it is not part of the run.
@@ -282,33 +260,25 @@ void LoadEngine::Impl::Worker() {
     while (prev < a->offset.count() &&
            !last_intended_ns_.compare_exchange_weak(prev, a->offset.count())) {
     }
-    if (b.empty()) {
-      b.first_offset = a->offset;
-      b.payload.reserve(std::min<uint64_t>(options_.max_batch_bytes, 1 << 20));
-    }
-    b.last_offset = a->offset;
-    b.payload += staged;
-    b.spans += m.span_count;
-    b.traces.push_back(m);
-    if (b.spans >= options_.batch_spans || b.payload.size() >= options_.max_batch_bytes)
-      Flush(&b, a->offset);
+    b.Add(m, staged, a->offset);
+    if (b.Full()) Flush(&b, a->offset);
   }
-  Flush(&b, b.last_offset);
+  Flush(&b, b.last_offset());
   workers_done_.fetch_add(1);
 }
 
 void LoadEngine::Impl::Flush(BatchBuilder* b, nanoseconds intended_offset) {
   if (b->empty()) return;
+  Batch taken = b->Take();
   auto ctx = std::make_shared<BatchContext>();
   auto batch = std::make_shared<EncodedBatch>();
-  batch->payload = std::move(b->payload);
-  batch->span_count = b->spans;
+  batch->payload = std::move(taken.payload);
+  batch->span_count = taken.spans;
   batch->intended_send_time = start_ + intended_offset;
-  batch->trace_indices.reserve(b->traces.size());
-  for (const TraceMeta& m : b->traces) batch->trace_indices.push_back(m.index);
+  batch->trace_indices.reserve(taken.traces.size());
+  for (const TraceMeta& m : taken.traces) batch->trace_indices.push_back(m.index);
   ctx->batch = std::move(batch);
-  ctx->traces = std::move(b->traces);
-  *b = BatchBuilder{};
+  ctx->traces = std::move(taken.traces);
   batches_.fetch_add(1, std::memory_order_relaxed);
   Handoff(ctx);
 }

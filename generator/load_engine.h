@@ -1,8 +1,8 @@
 // LoadEngine: runs a load. Worker threads take arrivals from the Scheduler (which owns the clock),
 // synthesize each trace ahead of its intended time, pack whole traces into EncodedBatch requests
-// (a serialized ExportTraceServiceRequest; a trace is split across batches never, and is alone in
-// its batch when it exceeds a limit by itself), and hand every batch to EVERY exporter, so
-// several endpoints receive the same stream.
+// with a BatchBuilder (generator/batch_builder.h: a serialized ExportTraceServiceRequest; a trace
+// is split across batches never, and is alone in its batch when it exceeds a limit by itself), and
+// hand every batch to EVERY exporter, so several endpoints receive the same stream.
 //
 // Open loop (wrk2): a slow endpoint fills its bounded in-flight window, workers wait for a slot,
 // and the wait shows up as scheduling lag and as latency from the intended send time; the schedule

@@ -3,114 +3,21 @@
 #include <cstring>
 #include <optional>
 
+#include "core/proto_wire.h"
+
 namespace agentstorm::sink::wire {
 namespace {
 
-enum WireType : uint32_t {
-  kVarint = 0,
-  kFixed64 = 1,
-  kLen = 2,
-  kStartGroup = 3,
-  kEndGroup = 4,
-  kFixed32 = 5
-};
+using protowire::Field;
+using protowire::kFixed32;
+using protowire::kFixed64;
+using protowire::kLen;
+using protowire::kVarint;
+using protowire::ReadVarint;
 
-// Reads a varint at p (< end). nullptr when malformed or truncated.
-const char* ReadVarint(const char* p, const char* end, uint64_t* out) {
-  uint64_t v = 0;
-  for (int shift = 0; shift < 70 && p < end; shift += 7) {
-    const auto b = static_cast<uint8_t>(*p++);
-    v |= static_cast<uint64_t>(b & 0x7f) << shift;
-    if (b < 0x80) {
-      *out = v;
-      return p;
-    }
-  }
-  return nullptr;
-}
-
-struct Field {
-  uint32_t number = 0;
-  uint32_t wire_type = 0;
-  uint64_t varint = 0;
-  uint64_t fixed = 0;
-  std::string_view bytes;
-};
-
-const char* SkipGroup(const char* p, const char* end, uint32_t number, int depth);
-
-// Reads one field at p (< end). nullptr when the scanner declines: malformed, field 0, a tag
-// over 32 bits, wire types 6 and 7, or a group nested too deep.
-__attribute__((noinline)) const char* ReadFieldSlow(const char* p, const char* end, int depth,
-                                                    Field* f) {
-  uint64_t tag;
-  if ((p = ReadVarint(p, end, &tag)) == nullptr) return nullptr;
-  if (tag > 0xffffffffu || (tag >> 3) == 0) return nullptr;
-  f->number = static_cast<uint32_t>(tag >> 3);
-  f->wire_type = static_cast<uint32_t>(tag & 7);
-  switch (f->wire_type) {
-    case kVarint:
-      return ReadVarint(p, end, &f->varint);
-    case kFixed64:
-      if (end - p < 8) return nullptr;
-      std::memcpy(&f->fixed, p, 8);
-      return p + 8;
-    case kFixed32: {
-      if (end - p < 4) return nullptr;
-      uint32_t v;
-      std::memcpy(&v, p, 4);
-      f->fixed = v;
-      return p + 4;
-    }
-    case kLen: {
-      uint64_t len;
-      if ((p = ReadVarint(p, end, &len)) == nullptr) return nullptr;
-      if (len > static_cast<uint64_t>(end - p) || len > 0x7fffffffu) return nullptr;
-      f->bytes = std::string_view(p, len);
-      return p + len;
-    }
-    case kStartGroup:
-      return SkipGroup(p, end, f->number, depth + 1);
-    default:  // a lone end-group, or wire types 6 and 7
-      return nullptr;
-  }
-}
-
-// ReadFieldSlow() with the common case inline: fields 1-15 (a one-byte tag) that are either
-// length-delimited under 128 bytes or a one-byte varint. Most of a span is such fields.
+// The codec's field reader (core/proto_wire.h) with the scanner's nesting limit.
 inline const char* ReadField(const char* p, const char* end, int depth, Field* f) {
-  if (__builtin_expect(end - p >= 2, 1)) {
-    const auto tag = static_cast<uint8_t>(p[0]);
-    const auto next = static_cast<uint8_t>(p[1]);
-    if (tag >= 8 && tag < 0x80 && next < 0x80) {
-      f->number = tag >> 3;
-      f->wire_type = tag & 7;
-      if (f->wire_type == kLen) {
-        if (next > end - p - 2) return nullptr;
-        f->bytes = std::string_view(p + 2, next);
-        return p + 2 + next;
-      }
-      if (f->wire_type == kVarint) {
-        f->varint = next;
-        return p + 2;
-      }
-    }
-  }
-  return ReadFieldSlow(p, end, depth, f);
-}
-
-// Skips an (unknown) group up to its matching end-group tag.
-const char* SkipGroup(const char* p, const char* end, uint32_t number, int depth) {
-  if (depth > kMaxDepth) return nullptr;
-  while (p < end) {
-    uint64_t tag;
-    const char* q = ReadVarint(p, end, &tag);
-    if (q == nullptr) return nullptr;
-    if ((tag & 7) == kEndGroup) return (tag >> 3) == number ? q : nullptr;
-    Field inner;
-    if ((p = ReadField(p, end, depth, &inner)) == nullptr) return nullptr;
-  }
-  return nullptr;  // no end-group before the end
+  return protowire::ReadField(p, end, depth, kMaxDepth, f);
 }
 
 // A known field with the expected wire type (a known number with another wire type is an

@@ -7,7 +7,8 @@
 #include <string_view>
 
 #include "opentelemetry/proto/trace/v1/trace.pb.h"
-#include "synth/templated_encoder.h"
+#include "synth/encoder_tables.h"
+#include "synth/wire_trace_writer.h"
 
 namespace agentstorm {
 namespace {
@@ -259,7 +260,7 @@ class ProtoOut {
   Span::Event* ev_ = nullptr;
 };
 
-// The templated path's output (synth/templated_encoder.h).
+// The templated path's output (synth/wire_trace_writer.h).
 using WireOut = WireTraceWriter;
 
 // Builds one trace: every decision (structure, timing, IDs, attribute values) is made here, and

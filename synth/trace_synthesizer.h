@@ -32,7 +32,7 @@ struct SynthesizerOptions {
   // Skip content capture (for estimates that only count spans).
   bool skip_content = false;
   // SynthesizeEncoded builds libprotobuf messages and serializes them (the reference path)
-  // instead of writing wire format directly (the templated path, synth/templated_encoder.h).
+  // instead of writing wire format directly (the templated path, synth/wire_trace_writer.h).
   bool reference_encoding = false;
 };
 

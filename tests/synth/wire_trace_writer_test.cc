@@ -1,5 +1,5 @@
 // Templated wire encoding: its bytes decode to exactly the messages the reference path builds.
-#include "synth/templated_encoder.h"
+#include "synth/wire_trace_writer.h"
 
 #include <google/protobuf/util/message_differencer.h>
 #include <gtest/gtest.h>
@@ -10,6 +10,7 @@
 
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb.h"
 #include "scenario/scenario_loader.h"
+#include "synth/otlp_wire_format.h"
 #include "synth/trace_synthesizer.h"
 
 // Counts heap allocations made by the calling thread (for the steady-state test below).
@@ -94,7 +95,7 @@ uint64_t ExpectSamePaths(const TraceSynthesizer& synth, const std::string& label
   return spans;
 }
 
-TEST(TemplatedEncoder, DecodesToTheReferenceMessagesForEveryBundledScenarioSeedAndProfile) {
+TEST(WireTraceWriter, DecodesToTheReferenceMessagesForEveryBundledScenarioSeedAndProfile) {
   const std::vector<std::string> names = BundledScenarioNames();
   ASSERT_GE(names.size(), 9u);
   uint64_t spans = 0;
@@ -120,7 +121,7 @@ TEST(TemplatedEncoder, DecodesToTheReferenceMessagesForEveryBundledScenarioSeedA
   EXPECT_GT(spans, 10000u);
 }
 
-TEST(TemplatedEncoder, ContentCaptureOffStillMatches) {
+TEST(WireTraceWriter, ContentCaptureOffStillMatches) {
   auto sc = Bundled("nightly-conformance");
   ASSERT_NE(sc, nullptr);
   SynthesizerOptions opt;
@@ -128,7 +129,7 @@ TEST(TemplatedEncoder, ContentCaptureOffStillMatches) {
   EXPECT_GT(ExpectSamePaths(TraceSynthesizer(sc, opt), "skip_content", 200), 0u);
 }
 
-TEST(TemplatedEncoder, ReferenceEncodingOptionSerializesTheMessages) {
+TEST(WireTraceWriter, ReferenceEncodingOptionSerializesTheMessages) {
   auto sc = Bundled("smoke");
   ASSERT_NE(sc, nullptr);
   SynthesizerOptions fast_opt, ref_opt;
@@ -151,7 +152,7 @@ TEST(TemplatedEncoder, ReferenceEncodingOptionSerializesTheMessages) {
   }
 }
 
-TEST(TemplatedEncoder, AppendsSoTracesConcatenateIntoOneRequest) {
+TEST(WireTraceWriter, AppendsSoTracesConcatenateIntoOneRequest) {
   auto sc = Bundled("research-fanout");
   ASSERT_NE(sc, nullptr);
   TraceSynthesizer synth(sc, SynthesizerOptions{});
@@ -170,7 +171,7 @@ TEST(TemplatedEncoder, AppendsSoTracesConcatenateIntoOneRequest) {
   EXPECT_EQ(decoded, spans);
 }
 
-TEST(TemplatedEncoder, SteadyStateAllocatesNothing) {
+TEST(WireTraceWriter, SteadyStateAllocatesNothing) {
   for (const fs::path& file : {fs::path(AGENTSTORM_SOURCE_DIR) / "scenarios" / "smoke.yaml",
                                fs::path(AGENTSTORM_SOURCE_DIR) / "bench" / "agent7.yaml"}) {
     auto sc = LoadScenario(file.string());
@@ -201,19 +202,6 @@ TEST(TemplatedEncoder, SteadyStateAllocatesNothing) {
     ref.SynthesizeEncoded(2000, -1, &meta, &batch);
     EXPECT_GT(tls_allocations - ref_before, 0u);
   }
-}
-
-TEST(WireBuffer, KeepsCapacityAcrossClear) {
-  wire::Buffer b;
-  wire::PutStringAttr(&b, wire::kTagSpanAttr, "gen_ai.operation.name", "chat");
-  const char* data = b.data();
-  b.Clear();
-  wire::PutStringAttr(&b, wire::kTagSpanAttr, "gen_ai.operation.name", "chat");
-  EXPECT_EQ(b.data(), data);
-  // tag, KeyValue length, key field, AnyValue field {string_value}
-  EXPECT_EQ(b.view(), std::string_view("\x4A\x1F\x0A\x15gen_ai.operation.name\x12\x06\x0A\x04"
-                                       "chat",
-                                       33));
 }
 
 }  // namespace
