@@ -67,4 +67,9 @@ class TraceSource {
   virtual double MeanSpansPerTrace() const = 0;
 };
 
+// The reference path's encoding: appends `rs` with libprotobuf as one `resource_spans` field
+// (number 1, length-delimited) of an ExportTraceServiceRequest.
+void AppendResourceSpans(const opentelemetry::proto::trace::v1::ResourceSpans& rs,
+                         std::string* out);
+
 }  // namespace agentstorm

@@ -1,7 +1,6 @@
-// OTLP trace messages in wire format, for the templated encoder: the field tags it writes, the
-// KeyValue attribute writers, and the reference path's libprotobuf serialization of one
-// ResourceSpans as a field of an ExportTraceServiceRequest. The protobuf primitives underneath
-// are core/proto_wire.h.
+// OTLP trace messages in wire format, for the templated encoder: the field tags it writes and the
+// KeyValue attribute writers. The protobuf primitives underneath are core/proto_wire.h; the
+// reference path's libprotobuf serialization (AppendResourceSpans) is core/synthesized_trace.h.
 #pragma once
 
 #include <cstdint>
@@ -34,10 +33,5 @@ void PutStringArrayAttr(protowire::Buffer* b, char tag, std::string_view key,
                         const std::string_view* v, size_t n);
 
 }  // namespace wire
-
-// The reference path's encoding: appends `rs` with libprotobuf as one `resource_spans` field
-// (number 1, length-delimited) of an ExportTraceServiceRequest.
-void AppendResourceSpans(const opentelemetry::proto::trace::v1::ResourceSpans& rs,
-                         std::string* out);
 
 }  // namespace agentstorm
