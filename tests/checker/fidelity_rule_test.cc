@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "trace_test_util.h"
@@ -54,7 +55,7 @@ std::vector<Span> Sent3() {
 }
 
 RuleRun Check(const std::vector<TraceCase>& traces, FidelityRuleOptions options = {}) {
-  FidelityRule rule(options);
+  FidelityRule rule(std::move(options));
   return RuleRun(rule, traces);
 }
 
