@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <vector>
+
 #include "semconv_test_util.h"
 
 namespace agentstorm {
@@ -57,6 +60,103 @@ TEST(RedactionRule, ContentEventsAndEventAttributesAreViolations) {
   FindingSet findings;
   RunRedaction({chat.span()}, &findings);
   EXPECT_EQ(findings.Count("redaction.content_present"), 3u);
+}
+
+TEST(RedactionRule, AFindingNamesTheSpanAndTheKeyButNeverTheValue) {
+  SpanBuilder tool("execute_tool search", Span::SPAN_KIND_INTERNAL);
+  tool.Str("gen_ai.tool.call.result", "card 4111 1111 1111 1111");
+  semconv_testing::TracesData data = TraceOf({tool.span()});
+  TraceUnderCheck trace;
+  trace.trace_id = "abababababababababababababababab";  // the span's own ID wins
+  trace.received = &data;
+  trace.variant = "pii";
+  RedactionRule rule;
+  FindingSet findings;
+  rule.CheckTrace(trace, &findings);
+  ASSERT_EQ(findings.Count("redaction.content_present"), 1u);
+  const Finding f = findings.Summaries()[0].examples[0];
+  EXPECT_EQ(f.trace_id, "11111111111111111111111111111111");
+  EXPECT_EQ(f.span_id, "2222222222222222");
+  EXPECT_EQ(f.span_name, "execute_tool search");
+  EXPECT_EQ(f.attribute, "gen_ai.tool.call.result");
+  EXPECT_EQ(f.expected, "absent");
+  EXPECT_EQ(f.variant, "pii");
+  EXPECT_EQ(f.message,
+            "content must be stripped, but span attribute gen_ai.tool.call.result reached the "
+            "backend");
+  for (const std::string& field : {f.message, f.expected, f.actual, f.attribute}) {
+    EXPECT_EQ(field.find("4111"), std::string::npos) << field;
+  }
+}
+
+TEST(RedactionRule, ASpanWithoutATraceIdIsReportedUnderTheTrace) {
+  SpanBuilder with_content = GoodChatSpan();
+  with_content.Str("gen_ai.output.messages", "[]");
+  Span span = with_content.span();
+  span.clear_trace_id();
+  semconv_testing::TracesData data = TraceOf({span});
+  TraceUnderCheck trace;
+  trace.trace_id = "abababababababababababababababab";
+  trace.received = &data;
+  RedactionRule rule;
+  FindingSet findings;
+  rule.CheckTrace(trace, &findings);
+  ASSERT_EQ(findings.Count("redaction.content_present"), 1u);
+  EXPECT_EQ(findings.Summaries()[0].examples[0].trace_id, trace.trace_id);
+}
+
+TEST(RedactionRule, AContentEventIsOneFindingWhateverItCarries) {
+  SpanBuilder chat = GoodChatSpan();
+  chat.Event("gen_ai.choice", "gen_ai.completion", "the answer");
+  FindingSet findings;
+  RunRedaction({chat.span()}, &findings);
+  ASSERT_EQ(findings.Count("redaction.content_present"), 1u);
+  const Finding f = findings.Summaries()[0].examples[0];
+  EXPECT_EQ(f.actual, "gen_ai.choice");
+  EXPECT_EQ(f.message,
+            "content must be stripped, but content event gen_ai.choice reached the backend");
+}
+
+TEST(RedactionRule, TheConfiguredKeysReplaceTheDefaults) {
+  RedactionRuleOptions options;
+  options.content_attributes = {"user.email"};
+  options.content_events = {"audit.record"};
+  SpanBuilder chat = GoodChatSpan();
+  chat.Str("user.email", "a@example.com")
+      .Str("gen_ai.input.messages", "[]")  // not listed any more
+      .Event("audit.record")
+      .Event("gen_ai.user.message")
+      .Event("exception", "user.email", "a@example.com");
+  semconv_testing::TracesData data = TraceOf({chat.span()});
+  TraceUnderCheck trace;
+  trace.trace_id = "11111111111111111111111111111111";
+  trace.received = &data;
+  RedactionRule rule(options);
+  FindingSet findings;
+  rule.CheckTrace(trace, &findings);
+  EXPECT_EQ(findings.Count("redaction.content_present"), 3u);
+  std::vector<std::string> actual;
+  for (const Finding& f : findings.Summaries()[0].examples) actual.push_back(f.actual);
+  EXPECT_EQ(actual, (std::vector<std::string>{"user.email", "audit.record", "user.email"}));
+}
+
+TEST(RedactionRule, EverySpanOfEveryResourceAndScopeIsChecked) {
+  SpanBuilder leaky = GoodChatSpan();
+  leaky.Str("gen_ai.system_instructions", "be brief");
+  semconv_testing::TracesData data;
+  auto* first = data.add_resource_spans();
+  *first->add_scope_spans()->add_spans() = GoodChatSpan().span();
+  *first->add_scope_spans()->add_spans() = leaky.span();
+  *data.add_resource_spans()->add_scope_spans()->add_spans() = leaky.span();
+  TraceUnderCheck trace;
+  trace.trace_id = "11111111111111111111111111111111";
+  trace.received = &data;
+  RedactionRule rule;
+  FindingSet findings;
+  rule.CheckTrace(trace, &findings);
+  EXPECT_EQ(findings.Count("redaction.content_present"), 2u);
+  EXPECT_EQ(findings.Totals()["redaction"].evaluated, 3u);
+  EXPECT_EQ(findings.Totals()["redaction"].passed, 1u);
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <map>
 #include <string>
 
 #include "checker/semconv/profile.h"
@@ -307,6 +308,94 @@ span_types:
   ASSERT_EQ(c.Count("semconv.unknown_enum_value"), 1u);
   EXPECT_EQ(c.First("semconv.unknown_enum_value")->level, FindingLevel::kViolation);
   EXPECT_EQ(c.First("semconv.unknown_enum_value")->expected, "text|json");
+}
+
+TEST(SemconvRule, AttributesAndValuesRemovedWithoutAReplacementSaySo) {
+  auto model = semconv::ParseSemconvProfile(R"(
+attributes:
+  gen_ai.operation.name: {type: string, enum: [chat]}
+  gen_ai.output.type:
+    type: string
+    enum: [text]
+    deprecated_values: {speech: ~}
+  gen_ai.openai.request.seed: {type: int, deprecated: {note: "gone in v1.30"}}
+span_types:
+  - id: chat
+    operations: [chat]
+    kind: client
+    required: [gen_ai.operation.name]
+)",
+                                            "removed");
+  ASSERT_TRUE(model.ok()) << model.status();
+  SpanBuilder b("chat");
+  b.Str("gen_ai.operation.name", "chat")
+      .Int("gen_ai.openai.request.seed", 7)
+      .Str("gen_ai.output.type", "speech");
+  Checked c(*model, {b.span()});
+  ASSERT_EQ(c.Count("semconv.deprecated_attribute"), 2u);
+  auto summaries = c.findings().Summaries();
+  std::map<std::string, Finding> by_attribute;
+  for (const auto& s : summaries) {
+    for (const Finding& f : s.examples) by_attribute[f.attribute] = f;
+  }
+  const Finding& attribute = by_attribute["gen_ai.openai.request.seed"];
+  EXPECT_EQ(attribute.message,
+            "gen_ai.openai.request.seed is deprecated and has no replacement (gone in v1.30)");
+  EXPECT_EQ(attribute.expected, "(attribute removed)");
+  const Finding& value = by_attribute["gen_ai.output.type"];
+  EXPECT_EQ(value.message, "gen_ai.output.type value \"speech\" is deprecated");
+  EXPECT_EQ(value.actual, "speech");
+  EXPECT_EQ(c.findings().Totals()["semconv"].failed(), 1u);
+}
+
+TEST(SemconvRule, ATemplateAttributeIsPresentThroughAnyOfItsKeys) {
+  auto model = semconv::ParseSemconvProfile(R"(
+attributes:
+  gen_ai.operation.name: {type: string, enum: [chat]}
+  gen_ai.request.header: template[string[]]
+span_types:
+  - id: chat
+    operations: [chat]
+    kind: client
+    required: [gen_ai.operation.name, gen_ai.request.header]
+)",
+                                            "template");
+  ASSERT_TRUE(model.ok()) << model.status();
+  SpanBuilder with("chat");
+  with.Str("gen_ai.operation.name", "chat").Strings("gen_ai.request.header.x-request-id", {"1"});
+  EXPECT_EQ(Checked(*model, {with.span()}).Count("semconv.required_attribute_missing"), 0u);
+  SpanBuilder prefix_only("chat");  // "gen_ai.request.headers" is another attribute
+  prefix_only.Str("gen_ai.operation.name", "chat").Strings("gen_ai.request.headers", {"1"});
+  Checked without(*model, {prefix_only.span()});
+  ASSERT_EQ(without.Count("semconv.required_attribute_missing"), 1u);
+  EXPECT_EQ(without.First("semconv.required_attribute_missing")->attribute,
+            "gen_ai.request.header");
+}
+
+TEST(SemconvRule, AFindingOnASpanWithoutATraceIdTakesTheTracesId) {
+  Span span = GoodChatSpan().span();
+  span.clear_trace_id();
+  span.set_name("ChatCompletion");
+  Checked c(Profile("genai-latest"), {span});
+  ASSERT_EQ(c.Count("semconv.span_name_format"), 1u);
+  EXPECT_EQ(c.First("semconv.span_name_format")->trace_id, "11111111111111111111111111111111");
+}
+
+TEST(SemconvRule, CoverageAddsUpOverEveryTraceChecked) {
+  SemconvRule rule(Profile("genai-latest"));
+  semconv_testing::TracesData one = TraceOf({GoodChatSpan().span()});
+  semconv_testing::TracesData two = TraceOf({GoodChatSpan().span(), GoodChatSpan().span()});
+  FindingSet findings;
+  for (const auto* data : {&one, &two}) {
+    TraceUnderCheck trace;
+    trace.trace_id = "11111111111111111111111111111111";
+    trace.received = data;
+    rule.CheckTrace(trace, &findings);
+  }
+  rule.Finish(&findings);
+  EXPECT_EQ(findings.Statistics()["semconv"]["spans.openai.inference.client"], 3);
+  EXPECT_EQ(findings.Count("semconv.recommended_coverage"), 1u);  // one per type, not per trace
+  EXPECT_EQ(findings.Totals()["semconv"].evaluated, 3u);
 }
 
 TEST(SemconvRule, RecommendedCoverageIsAStatisticPerSpanType) {
