@@ -57,6 +57,25 @@ void ParseExpectedViolation(const YAML::Node& e, const std::string& path, YamlFi
   if (ok) options->expected_violations.push_back(std::move(v));
 }
 
+void ParseRoot(const YAML::Node& root, YamlFields& f, FindingSetOptions* options) {
+  if (!f.CheckMap(root, "", {"examples_per_id", "levels", "expected_violations"})) return;
+
+  if (const YAML::Node n = root["examples_per_id"]) {
+    int64_t examples;
+    if (f.Int(n, "examples_per_id", &examples, 0))
+      options->examples_per_id = static_cast<size_t>(examples);
+  }
+  if (const YAML::Node levels = root["levels"]) ParseLevels(levels, f, options);
+  if (const YAML::Node list = root["expected_violations"]) {
+    if (!list.IsSequence()) {
+      f.Error(list, "expected_violations", "expected a list");
+    } else {
+      for (size_t i = 0; i < list.size(); ++i)
+        ParseExpectedViolation(list[i], YamlFields::Index("expected_violations", i), f, options);
+    }
+  }
+}
+
 }  // namespace
 
 std::optional<FindingSetOptions> ParseCheckConfig(std::string_view yaml_text,
@@ -68,21 +87,10 @@ std::optional<FindingSetOptions> ParseCheckConfig(std::string_view yaml_text,
   FindingSetOptions options;
   if (!root || root.IsNull()) return options;
   YamlFields f(file, errors);
-  if (f.CheckMap(root, "", {"examples_per_id", "levels", "expected_violations"})) {
-    if (const YAML::Node n = root["examples_per_id"]) {
-      int64_t examples;
-      if (f.Int(n, "examples_per_id", &examples, 0))
-        options.examples_per_id = static_cast<size_t>(examples);
-    }
-    if (const YAML::Node levels = root["levels"]) ParseLevels(levels, f, &options);
-    if (const YAML::Node list = root["expected_violations"]) {
-      if (!list.IsSequence()) {
-        f.Error(list, "expected_violations", "expected a list");
-      } else {
-        for (size_t i = 0; i < list.size(); ++i)
-          ParseExpectedViolation(list[i], YamlFields::Index("expected_violations", i), f, &options);
-      }
-    }
+  try {
+    ParseRoot(root, f, &options);
+  } catch (const YAML::Exception& e) {
+    errors->push_back(YamlExceptionDiagnostic(file, e, /*syntax=*/false));
   }
   if (errors->size() != before) return std::nullopt;
   return options;

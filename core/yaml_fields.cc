@@ -54,17 +54,24 @@ std::string Suggest(const std::string& word, const std::vector<std::string>& can
   return "";
 }
 
+YamlDiagnostic YamlExceptionDiagnostic(const std::string& file, const YAML::Exception& e,
+                                       bool syntax) {
+  YamlDiagnostic d;
+  d.file = file;
+  if (!e.mark.is_null()) {
+    d.line = e.mark.line + 1;
+    d.column = e.mark.column + 1;
+  }
+  d.message = absl::StrCat(syntax ? "YAML syntax error: " : "invalid YAML: ", e.msg);
+  return d;
+}
+
 bool ParseYamlText(std::string_view text, const std::string& file, YAML::Node* root,
                    std::vector<YamlDiagnostic>* errors) {
   try {
     *root = YAML::Load(std::string(text));
   } catch (const YAML::Exception& e) {
-    YamlDiagnostic d;
-    d.file = file;
-    d.line = e.mark.line + 1;
-    d.column = e.mark.column + 1;
-    d.message = absl::StrCat("YAML syntax error: ", e.msg);
-    errors->push_back(std::move(d));
+    errors->push_back(YamlExceptionDiagnostic(file, e, /*syntax=*/true));
     return false;
   }
   return true;

@@ -41,6 +41,12 @@ int EditDistance(std::string_view a, std::string_view b);
 // ` (did you mean "x"?)` when `word` is a near miss of one of `candidates`, else "".
 std::string Suggest(const std::string& word, const std::vector<std::string>& candidates);
 
+// A yaml-cpp exception as a diagnostic at its mark ("YAML syntax error: ..." when `syntax`,
+// else "invalid YAML: ..."). Loaders catch YAML::Exception around their reading and report it
+// this way, so none escapes.
+YamlDiagnostic YamlExceptionDiagnostic(const std::string& file, const YAML::Exception& e,
+                                       bool syntax);
+
 // Parses `text` into *root. On a syntax error appends a diagnostic at the error's mark and
 // returns false.
 bool ParseYamlText(std::string_view text, const std::string& file, YAML::Node* root,

@@ -121,16 +121,21 @@ std::unique_ptr<Scenario> LoadImpl(std::string_view text, const std::string& fil
   sc->source_text = std::string(text);
   ScenarioParser parser(file, errors);
 
-  if (root["suite"] || root["scenarios"]) {
-    LoadSuite(root, file, parser, sc.get(), errors);
-  } else {
-    sc->parts.emplace_back();
-    sc->parts[0].source_file = file;
-    if (root["description"]) parser.String(root["description"], "description", &sc->description);
-    parser.ParseScenario(root, sc.get(), 0);
-    sc->name = sc->parts[0].name.empty() ? fs::path(file).stem().string() : sc->parts[0].name;
-    sc->parts[0].name = sc->name;
-    parser.ParseExpectations(root, sc.get());
+  try {
+    if (root["suite"] || root["scenarios"]) {
+      LoadSuite(root, file, parser, sc.get(), errors);
+    } else {
+      sc->parts.emplace_back();
+      sc->parts[0].source_file = file;
+      if (root["description"]) parser.String(root["description"], "description", &sc->description);
+      parser.ParseScenario(root, sc.get(), 0);
+      sc->name = sc->parts[0].name.empty() ? fs::path(file).stem().string() : sc->parts[0].name;
+      sc->parts[0].name = sc->name;
+      parser.ParseExpectations(root, sc.get());
+    }
+  } catch (const YAML::Exception& e) {
+    // A node accessed in a shape the parser did not expect: reported, never thrown.
+    errors->push_back(YamlExceptionDiagnostic(file, e, /*syntax=*/false));
   }
   if (sc->description.empty())
     errors->push_back({file, 0, 0, "description",

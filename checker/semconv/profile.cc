@@ -339,7 +339,12 @@ std::optional<SemconvModel> ParseSemconvProfile(std::string_view yaml_text,
   YAML::Node root;
   if (!ParseYamlText(yaml_text, source, &root, errors)) return std::nullopt;
   ProfileParser parser(source, errors);
-  SemconvModel model = parser.Parse(root);
+  SemconvModel model;
+  try {
+    model = parser.Parse(root);
+  } catch (const YAML::Exception& e) {
+    errors->push_back(YamlExceptionDiagnostic(source, e, /*syntax=*/false));
+  }
   if (errors->size() != before) return std::nullopt;
   return model;
 }
