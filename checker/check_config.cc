@@ -2,110 +2,113 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include <fstream>
-#include <set>
-#include <sstream>
-
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 
 namespace agentstorm {
 namespace {
 
-absl::Status CheckKeys(const YAML::Node& map, const std::set<std::string>& allowed,
-                       const std::string& where) {
-  if (!map.IsMap()) return absl::InvalidArgumentError(absl::StrCat(where, ": expected a map"));
-  for (const auto& kv : map) {
-    std::string key = kv.first.as<std::string>();
-    if (!allowed.count(key)) {
-      return absl::InvalidArgumentError(absl::StrCat(where, ": unknown key '", key, "'"));
+void ParseLevels(const YAML::Node& levels, YamlFields& f, FindingSetOptions* options) {
+  if (!f.IsMap(levels, "levels", "expected a mapping of finding ID: level")) return;
+  for (auto it = levels.begin(); it != levels.end(); ++it) {
+    const std::string id = it->first.Scalar();
+    const std::string path = YamlFields::Join("levels", id);
+    const std::string name = it->second.IsScalar() ? it->second.Scalar() : "";
+    std::optional<FindingLevel> level = ParseFindingLevel(name);
+    if (!level) {
+      f.Error(it->second, path,
+              absl::StrCat("\"", name, "\" is not violation, improvement or information"));
+      continue;
     }
+    options->levels[id] = *level;
   }
-  return absl::OkStatus();
 }
 
-std::string Scalar(const YAML::Node& node) {
-  return node && node.IsScalar() ? node.as<std::string>() : std::string();
+void ParseExpectedViolation(const YAML::Node& e, const std::string& path, YamlFields& f,
+                            FindingSetOptions* options) {
+  if (!f.CheckMap(e, path, {"id", "reason", "match"})) return;
+  ExpectedViolation v;
+  bool ok = true;
+  if (!e["id"]) {
+    f.Error(e, path, "missing required field \"id\"");
+    ok = false;
+  } else if (f.String(e["id"], YamlFields::Join(path, "id"), &v.id) && v.id.empty()) {
+    f.Error(e["id"], YamlFields::Join(path, "id"), "an id is required");
+    ok = false;
+  }
+  if (!e["reason"]) {
+    f.Error(e, path, "missing required field \"reason\": say why the violation is expected");
+    ok = false;
+  } else if (f.String(e["reason"], YamlFields::Join(path, "reason"), &v.reason) &&
+             v.reason.empty()) {
+    f.Error(e["reason"], YamlFields::Join(path, "reason"), "a reason is required");
+    ok = false;
+  }
+  if (const YAML::Node m = e["match"]) {
+    const std::string mp = YamlFields::Join(path, "match");
+    if (f.CheckMap(m, mp, {"span_name", "attribute", "variant"})) {
+      if (m["span_name"])
+        ok &= f.String(m["span_name"], YamlFields::Join(mp, "span_name"), &v.span_name);
+      if (m["attribute"])
+        ok &= f.String(m["attribute"], YamlFields::Join(mp, "attribute"), &v.attribute);
+      if (m["variant"]) ok &= f.String(m["variant"], YamlFields::Join(mp, "variant"), &v.variant);
+    }
+  }
+  if (ok) options->expected_violations.push_back(std::move(v));
+}
+
+void ParseRoot(const YAML::Node& root, YamlFields& f, FindingSetOptions* options) {
+  if (!f.CheckMap(root, "", {"examples_per_id", "levels", "expected_violations"})) return;
+
+  if (const YAML::Node n = root["examples_per_id"]) {
+    int64_t examples;
+    if (f.Int(n, "examples_per_id", &examples, 0))
+      options->examples_per_id = static_cast<size_t>(examples);
+  }
+  if (const YAML::Node levels = root["levels"]) ParseLevels(levels, f, options);
+  if (const YAML::Node list = root["expected_violations"]) {
+    if (!list.IsSequence()) {
+      f.Error(list, "expected_violations", "expected a list");
+    } else {
+      for (size_t i = 0; i < list.size(); ++i)
+        ParseExpectedViolation(list[i], YamlFields::Index("expected_violations", i), f, options);
+    }
+  }
 }
 
 }  // namespace
 
-absl::StatusOr<FindingSetOptions> ParseCheckConfig(std::string_view yaml_text) {
+std::optional<FindingSetOptions> ParseCheckConfig(std::string_view yaml_text,
+                                                  const std::string& file,
+                                                  std::vector<YamlDiagnostic>* errors) {
+  const size_t before = errors->size();
   YAML::Node root;
-  try {
-    root = YAML::Load(std::string(yaml_text));
-  } catch (const YAML::Exception& e) {
-    return absl::InvalidArgumentError(absl::StrCat("check config: ", e.what()));
-  }
+  if (!ParseYamlText(yaml_text, file, &root, errors)) return std::nullopt;
   FindingSetOptions options;
   if (!root || root.IsNull()) return options;
-  if (auto s =
-          CheckKeys(root, {"examples_per_id", "levels", "expected_violations"}, "check config");
-      !s.ok()) {
-    return s;
-  }
+  YamlFields f(file, errors);
   try {
-    if (root["examples_per_id"]) {
-      options.examples_per_id = root["examples_per_id"].as<size_t>();
-    }
-    if (const YAML::Node levels = root["levels"]) {
-      if (!levels.IsMap()) return absl::InvalidArgumentError("levels: expected a map");
-      for (const auto& kv : levels) {
-        std::string id = kv.first.as<std::string>();
-        std::string name = Scalar(kv.second);
-        std::optional<FindingLevel> level = ParseFindingLevel(name);
-        if (!level) {
-          return absl::InvalidArgumentError(absl::StrCat(
-              "levels.", id, ": '", name, "' is not violation, improvement or information"));
-        }
-        options.levels[id] = *level;
-      }
-    }
-    if (const YAML::Node list = root["expected_violations"]) {
-      if (!list.IsSequence()) {
-        return absl::InvalidArgumentError("expected_violations: expected a list");
-      }
-      for (size_t i = 0; i < list.size(); ++i) {
-        const YAML::Node e = list[i];
-        std::string where = absl::StrCat("expected_violations[", i, "]");
-        if (auto s = CheckKeys(e, {"id", "reason", "match"}, where); !s.ok()) return s;
-        ExpectedViolation v;
-        v.id = Scalar(e["id"]);
-        v.reason = Scalar(e["reason"]);
-        if (v.id.empty())
-          return absl::InvalidArgumentError(absl::StrCat(where, ": id is required"));
-        if (v.reason.empty()) {
-          return absl::InvalidArgumentError(
-              absl::StrCat(where, " (", v.id, "): a reason is required"));
-        }
-        if (const YAML::Node m = e["match"]) {
-          if (auto s = CheckKeys(m, {"span_name", "attribute", "variant"}, where + ".match");
-              !s.ok()) {
-            return s;
-          }
-          v.span_name = Scalar(m["span_name"]);
-          v.attribute = Scalar(m["attribute"]);
-          v.variant = Scalar(m["variant"]);
-        }
-        options.expected_violations.push_back(std::move(v));
-      }
-    }
+    ParseRoot(root, f, &options);
   } catch (const YAML::Exception& e) {
-    return absl::InvalidArgumentError(absl::StrCat("check config: ", e.what()));
+    errors->push_back(YamlExceptionDiagnostic(file, e, /*syntax=*/false));
   }
+  if (errors->size() != before) return std::nullopt;
   return options;
 }
 
+absl::StatusOr<FindingSetOptions> ParseCheckConfig(std::string_view yaml_text,
+                                                   const std::string& file) {
+  std::vector<YamlDiagnostic> errors;
+  std::optional<FindingSetOptions> options = ParseCheckConfig(yaml_text, file, &errors);
+  if (!options) return DiagnosticsToStatus(errors);
+  return *std::move(options);
+}
+
 absl::StatusOr<FindingSetOptions> LoadCheckConfig(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot read check config ", path));
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  absl::StatusOr<FindingSetOptions> options = ParseCheckConfig(buffer.str());
-  if (!options.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat(path, ": ", options.status().message()));
-  }
-  return options;
+  std::string text;
+  if (!ReadTextFile(path, &text))
+    return absl::NotFoundError(absl::StrCat("cannot read check config ", path));
+  return ParseCheckConfig(text, path);
 }
 
 }  // namespace agentstorm

@@ -12,21 +12,33 @@
 //         attribute: gen_ai.system
 //         variant: legacy-sdk
 //
-// Unknown keys are errors, so a typo cannot silently disable a suppression.
+// Unknown keys are errors, so a typo cannot silently disable a suppression. Every error is
+// reported, each as "file:line:column: field: message" (core/yaml_fields.h).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "checker/finding.h"
+#include "core/yaml_fields.h"
 
 namespace agentstorm {
 
-// Parses the YAML text of a check config. InvalidArgument names the offending entry.
-absl::StatusOr<FindingSetOptions> ParseCheckConfig(std::string_view yaml_text);
+// Parses the YAML text of a check config; `file` names it in diagnostics. Appends every problem
+// to *errors and returns nullopt when there is any.
+std::optional<FindingSetOptions> ParseCheckConfig(std::string_view yaml_text,
+                                                  const std::string& file,
+                                                  std::vector<YamlDiagnostic>* errors);
 
-// Reads and parses `path`. NotFound when the file cannot be read.
+// Same, with the diagnostics joined into one InvalidArgument.
+absl::StatusOr<FindingSetOptions> ParseCheckConfig(std::string_view yaml_text,
+                                                   const std::string& file = "check config");
+
+// Reads and parses `path`. NotFound when the file cannot be read; InvalidArgument listing every
+// diagnostic when it is invalid.
 absl::StatusOr<FindingSetOptions> LoadCheckConfig(const std::string& path);
 
 }  // namespace agentstorm

@@ -12,6 +12,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -187,10 +188,14 @@ absl::StatusOr<std::unique_ptr<CheckResult>> RunCheck(const CheckOptions& option
   if (profile_name.empty()) {
     profile_name = ProfileForLabel(ledger ? ledger->header.semconv_profile : "latest", &dual);
   }
+  // A profile ending in .yaml/.yml is a file of its own; otherwise the name of a bundled one.
+  const bool profile_is_file =
+      absl::EndsWith(profile_name, ".yaml") || absl::EndsWith(profile_name, ".yml");
   absl::StatusOr<semconv::SemconvModel> model =
-      options.semconv_registry_dir.empty()
-          ? semconv::LoadBundledSemconvProfile(options.source_dir, profile_name)
-          : semconv::LoadSemconvRegistry(options.semconv_registry_dir);
+      !options.semconv_registry_dir.empty()
+          ? semconv::LoadSemconvRegistry(options.semconv_registry_dir)
+      : profile_is_file ? semconv::LoadSemconvProfile(profile_name)
+                        : semconv::LoadBundledSemconvProfile(options.source_dir, profile_name);
   if (!model.ok()) return model.status();
   if (dual && finding_options.levels.count("semconv.deprecated_attribute") == 0) {
     finding_options.levels["semconv.deprecated_attribute"] = FindingLevel::kInformation;

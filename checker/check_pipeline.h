@@ -91,7 +91,7 @@ struct CheckOptions {
 
   // --- rules
   std::string semconv_registry_dir;  // --semconv-registry DIR; "" = bundled profile
-  std::string semconv_profile;       // "genai-latest" / "genai-v1.36"; "" = from the ledger
+  std::string semconv_profile;       // "genai-latest" / "genai-v1.36" / a FILE.yaml; "" = ledger's
   std::string config_path;           // --config FILE; "" = none
   // Used instead of reading config_path when set (tests, embedding).
   std::optional<FindingSetOptions> finding_options;

@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_split.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "checker/check_pipeline.h"
 #include "checker/readers/trace_reader.h"
@@ -87,7 +89,9 @@ int RunCheckCommand(CheckFlagValues& flags) {
 
   auto result = RunCheck(o);
   if (!result.ok()) {
-    std::cerr << "agentstorm check: " << result.status().message() << "\n";
+    // One line per diagnostic (an invalid --config or profile reports all its errors).
+    for (absl::string_view line : absl::StrSplit(result.status().message(), '\n'))
+      std::cerr << "agentstorm check: " << line << "\n";
     return readers::IsUnreachable(result.status()) ? kExitUnreachable : kExitUsage;
   }
   std::cout << FormatCheckSummary(**result);
@@ -148,8 +152,10 @@ void AddCheckCommand(CLI::App& app, int* exit_code) {
   cmd->add_option(
       "--semconv-registry", o.semconv_registry_dir,
       "check semconv against an upstream model directory instead of the bundled profile");
-  cmd->add_option("--semconv-profile", o.semconv_profile,
-                  "bundled profile: genai-latest | genai-v1.36 (default: the ledger's)");
+  cmd->add_option(
+      "--semconv-profile", o.semconv_profile,
+      "bundled profile genai-latest | genai-v1.36, or a profile FILE.yaml (default: the "
+      "ledger's)");
   cmd->add_option("--config", o.config_path, "levels and expected violations (YAML)");
   cmd->add_option("--confidence", o.sampling_confidence,
                   "confidence of the sampling rule's Wilson interval")

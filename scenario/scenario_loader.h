@@ -13,20 +13,14 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "core/yaml_fields.h"
 #include "scenario/scenario.h"
 
 namespace agentstorm {
 
-struct ScenarioDiagnostic {
-  std::string file;
-  int line = 0;      // 1-based; 0 when unknown
-  int column = 0;    // 1-based; 0 when unknown
-  std::string path;  // field path, e.g. "agents.researcher.steps[2].tool" ("" = whole file)
-  std::string message;
-
-  // "file:line:column: path: message"
-  std::string ToString() const;
-};
+// A scenario diagnostic is the shared YAML one (core/yaml_fields.h):
+// "file:line:column: path: message".
+using ScenarioDiagnostic = YamlDiagnostic;
 
 // Loads `path` (a scenario or a suite, whose `file:` entries are relative to the suite's folder).
 // Returns null and appends to *errors when the file is unreadable or invalid.
@@ -47,8 +41,5 @@ std::string BundledScenariosDir(const std::string& source_dir);
 // Resolves a SCENARIO argument: an existing file path as is; otherwise a bundled scenario name
 // ("smoke" or "smoke.yaml") inside `scenarios_dir`. Returns `arg` unchanged when neither exists.
 std::string ResolveScenarioPath(const std::string& arg, const std::string& scenarios_dir);
-
-// Levenshtein distance, for "did you mean" suggestions.
-int EditDistance(std::string_view a, std::string_view b);
 
 }  // namespace agentstorm

@@ -3,67 +3,17 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
-#include <fstream>
 #include <map>
-#include <set>
-#include <sstream>
+#include <optional>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "core/yaml_fields.h"
 
 namespace agentstorm::semconv {
 namespace {
-
-// Thrown inside the parser, turned into InvalidArgument at the boundary.
-struct ProfileError {
-  std::string message;
-};
-
-[[noreturn]] void Fail(const std::string& where, const std::string& what) {
-  throw ProfileError{absl::StrCat(where, ": ", what)};
-}
-
-std::string Str(const YAML::Node& n, const std::string& where) {
-  if (!n || !n.IsScalar()) Fail(where, "expected a string");
-  return n.as<std::string>();
-}
-
-void CheckKeys(const YAML::Node& map, const std::set<std::string>& allowed,
-               const std::string& where) {
-  if (!map.IsMap()) Fail(where, "expected a map");
-  for (const auto& kv : map) {
-    std::string key = kv.first.as<std::string>();
-    if (!allowed.count(key)) Fail(where, absl::StrCat("unknown key '", key, "'"));
-  }
-}
-
-std::vector<std::string> StrList(const YAML::Node& n, const std::string& where) {
-  std::vector<std::string> out;
-  if (!n) return out;
-  if (n.IsScalar()) return {n.as<std::string>()};
-  if (!n.IsSequence()) Fail(where, "expected a list");
-  for (size_t i = 0; i < n.size(); ++i) out.push_back(Str(n[i], absl::StrCat(where, "[", i, "]")));
-  return out;
-}
-
-Condition ParseCondition(const YAML::Node& n, const std::string& where) {
-  if (!n || n.IsNull()) return Condition{};
-  if (n.IsScalar()) return ConditionFromText(n.as<std::string>());
-  CheckKeys(n, {"if", "when", "when_present"}, where);
-  Condition c;
-  c.text = n["if"] ? Str(n["if"], where + ".if") : "";
-  if (n["when"]) {
-    std::string when = Str(n["when"], where + ".when");
-    if (when != "error") Fail(where + ".when", "only 'error' is understood");
-    c.kind = Condition::Kind::kOnError;
-  } else if (n["when_present"]) {
-    c.kind = Condition::Kind::kIfPresent;
-    c.key = Str(n["when_present"], where + ".when_present");
-  }
-  if (c.text.empty()) c.text = c.kind == Condition::Kind::kOnError ? "on error" : "";
-  return c;
-}
 
 using Requirements = std::vector<AttributeRequirement>;
 
@@ -77,227 +27,341 @@ void Put(Requirements* reqs, AttributeRequirement r) {
   reqs->push_back(std::move(r));
 }
 
+// Reads one profile, reporting every problem through YamlFields and carrying on.
+class ProfileParser {
+ public:
+  ProfileParser(const std::string& source, std::vector<YamlDiagnostic>* errors)
+      : f_(source, errors) {}
+
+  SemconvModel Parse(const YAML::Node& root);
+
+ private:
+  static std::string Join(const std::string& path, const std::string& key) {
+    return YamlFields::Join(path, key);
+  }
+
+  // The string at parent[key] into *out; reports it missing at `parent`.
+  bool Required(const YAML::Node& parent, const char* key, const std::string& where,
+                std::string* out) {
+    if (!parent[key]) {
+      f_.Error(parent, where, absl::StrCat("missing required field \"", key, "\""));
+      return false;
+    }
+    return f_.String(parent[key], Join(where, key), out);
+  }
+  // The string at parent[key] into *out when present.
+  void Optional(const YAML::Node& parent, const char* key, const std::string& where,
+                std::string* out) {
+    if (parent[key]) f_.String(parent[key], Join(where, key), out);
+  }
+  // A list of strings (or one string) at parent[key]; empty when absent.
+  std::vector<std::string> List(const YAML::Node& parent, const char* key,
+                                const std::string& where) {
+    std::vector<std::string> out;
+    if (parent[key]) f_.StringList(parent[key], Join(where, key), &out, "expected a list");
+    return out;
+  }
+
+  Condition ParseCondition(const YAML::Node& n, const std::string& where);
+  void AddRequirement(const YAML::Node& key, const YAML::Node& cond, const std::string& where,
+                      RequirementLevel level, Requirements* out);
+  void ParseLevels(const YAML::Node& n, const std::string& where, Requirements* out);
+  std::optional<Deprecation> ParseDeprecation(const YAML::Node& parent, const std::string& where);
+  AttributeDef ParseAttribute(const std::string& key, const YAML::Node& n,
+                              const std::string& where);
+  void ParseGroups(const YAML::Node& g);
+  void ParseSpanType(const YAML::Node& n, std::string where, SemconvModel* model);
+  void ResolveRefinement(const YAML::Node& n, const std::string& where, const SemconvModel& model,
+                         SpanType* t, Requirements* reqs);
+  void CheckRequirements(const YAML::Node& n, const std::string& where, const SemconvModel& model,
+                         const Requirements& reqs);
+
+  YamlFields f_;
+  std::map<std::string, Requirements> groups_;
+};
+
+Condition ProfileParser::ParseCondition(const YAML::Node& n, const std::string& where) {
+  if (!n || n.IsNull()) return Condition{};
+  if (n.IsScalar()) return ConditionFromText(n.Scalar());
+  Condition c;
+  if (!f_.CheckMap(n, where, {"if", "when", "when_present"})) return c;
+  Optional(n, "if", where, &c.text);
+  if (n["when"]) {
+    std::string when;
+    if (f_.String(n["when"], Join(where, "when"), &when) && when != "error")
+      f_.Error(n["when"], Join(where, "when"), "only 'error' is understood");
+    c.kind = Condition::Kind::kOnError;
+  } else if (n["when_present"]) {
+    c.kind = Condition::Kind::kIfPresent;
+    f_.String(n["when_present"], Join(where, "when_present"), &c.key);
+  }
+  if (c.text.empty()) c.text = c.kind == Condition::Kind::kOnError ? "on error" : "";
+  return c;
+}
+
+void ProfileParser::AddRequirement(const YAML::Node& key, const YAML::Node& cond,
+                                   const std::string& where, RequirementLevel level,
+                                   Requirements* out) {
+  AttributeRequirement r;
+  if (!f_.String(key, where, &r.key)) return;
+  r.level = level;
+  r.condition = ParseCondition(cond, where);
+  Put(out, std::move(r));
+}
+
 // required / conditionally_required / recommended / opt_in, as used in groups and span types.
 // A list entry is a key, or a one-entry map {key: condition}.
-void ParseLevels(const YAML::Node& n, const std::string& where, Requirements* out) {
+void ProfileParser::ParseLevels(const YAML::Node& n, const std::string& where, Requirements* out) {
   static const std::pair<const char*, RequirementLevel> kLevels[] = {
       {"required", RequirementLevel::kRequired},
       {"conditionally_required", RequirementLevel::kConditionallyRequired},
       {"recommended", RequirementLevel::kRecommended},
       {"opt_in", RequirementLevel::kOptIn}};
-  for (const auto& [name, level] : kLevels) {
-    const YAML::Node list = n[name];
+  for (const auto& entry : kLevels) {
+    const YAML::Node list = n[entry.first];
     if (!list) continue;
-    std::string w = absl::StrCat(where, ".", name);
-    auto add = [&](const std::string& key, const YAML::Node& cond, const std::string& cw) {
-      AttributeRequirement r;
-      r.key = key;
-      r.level = level;
-      r.condition = ParseCondition(cond, cw);
-      Put(out, std::move(r));
-    };
+    const std::string w = Join(where, entry.first);
     if (list.IsMap()) {
-      for (const auto& kv : list) {
-        std::string key = kv.first.as<std::string>();
-        add(key, kv.second, absl::StrCat(w, ".", key));
-      }
+      for (auto it = list.begin(); it != list.end(); ++it)
+        AddRequirement(it->first, it->second, Join(w, it->first.Scalar()), entry.second, out);
     } else if (list.IsSequence()) {
       for (size_t i = 0; i < list.size(); ++i) {
         const YAML::Node e = list[i];
-        std::string ew = absl::StrCat(w, "[", i, "]");
+        const std::string ew = YamlFields::Index(w, i);
         if (e.IsScalar()) {
-          add(e.as<std::string>(), YAML::Node(), ew);
+          AddRequirement(e, YAML::Node(), ew, entry.second, out);
         } else if (e.IsMap() && e.size() == 1) {
-          auto kv = *e.begin();
-          add(kv.first.as<std::string>(), kv.second, ew);
+          AddRequirement(e.begin()->first, e.begin()->second, ew, entry.second, out);
         } else {
-          Fail(ew, "expected a key or {key: condition}");
+          f_.Error(e, ew, "expected a key or {key: condition}");
         }
       }
     } else {
-      Fail(w, "expected a list or a map");
+      f_.Error(list, w, "expected a list or a map");
     }
   }
 }
 
-std::optional<Deprecation> ParseDeprecation(const YAML::Node& n, const std::string& where) {
+std::optional<Deprecation> ProfileParser::ParseDeprecation(const YAML::Node& parent,
+                                                           const std::string& where) {
+  const YAML::Node n = parent["deprecated"];
   if (!n) return std::nullopt;
+  const std::string w = Join(where, "deprecated");
   Deprecation d;
   if (n.IsScalar()) {
-    d.note = n.as<std::string>();
+    d.note = n.Scalar();
     return d;
   }
-  CheckKeys(n, {"replacement", "note", "reason"}, where);
-  if (n["replacement"]) d.replacement = Str(n["replacement"], where + ".replacement");
-  if (n["note"]) d.note = Str(n["note"], where + ".note");
-  d.reason = n["reason"] ? Str(n["reason"], where + ".reason")
-                         : (d.replacement.empty() ? "obsoleted" : "renamed");
+  if (!f_.CheckMap(n, w, {"replacement", "note", "reason"})) return d;
+  Optional(n, "replacement", w, &d.replacement);
+  Optional(n, "note", w, &d.note);
+  d.reason = d.replacement.empty() ? "obsoleted" : "renamed";
+  Optional(n, "reason", w, &d.reason);
   return d;
 }
 
-AttributeDef ParseAttribute(const std::string& key, const YAML::Node& n, const std::string& where) {
+AttributeDef ProfileParser::ParseAttribute(const std::string& key, const YAML::Node& n,
+                                           const std::string& where) {
   AttributeDef def;
   def.key = key;
-  std::string type;
+  std::string type = "string";
   if (n.IsScalar()) {
-    type = n.as<std::string>();
-  } else {
-    CheckKeys(n,
-              {"type", "enum", "closed", "deprecated", "deprecated_values", "brief", "stability"},
-              where);
-    type = n["type"] ? Str(n["type"], where + ".type") : "string";
-    for (const std::string& v : StrList(n["enum"], where + ".enum")) {
+    type = n.Scalar();
+  } else if (f_.CheckMap(n, where,
+                         {"type", "enum", "closed", "deprecated", "deprecated_values", "brief",
+                          "stability"})) {
+    Optional(n, "type", where, &type);
+    for (const std::string& v : List(n, "enum", where))
       def.members.push_back(EnumMember{v, v, std::nullopt});
+    if (n["closed"]) f_.Bool(n["closed"], Join(where, "closed"), &def.closed_enum);
+    def.deprecated = ParseDeprecation(n, where);
+    Optional(n, "brief", where, &def.brief);
+    Optional(n, "stability", where, &def.stability);
+    // deprecated_values: {old value: replacement value or ~}
+    if (const YAML::Node dv = n["deprecated_values"];
+        dv &&
+        f_.IsMap(dv, Join(where, "deprecated_values"), "expected a map {old value: new value}")) {
+      for (auto it = dv.begin(); it != dv.end(); ++it) {
+        EnumMember m;
+        m.id = m.value = it->first.Scalar();
+        Deprecation d;
+        d.reason = it->second.IsNull() ? "obsoleted" : "renamed";
+        if (!it->second.IsNull())
+          f_.String(it->second, Join(Join(where, "deprecated_values"), m.id), &d.replacement);
+        m.deprecated = d;
+        def.members.push_back(std::move(m));
+      }
     }
-    if (const YAML::Node dv = n["deprecated_values"]; dv && !dv.IsMap()) {
-      Fail(where + ".deprecated_values", "expected a map {old value: new value}");
-    }
-    def.closed_enum = n["closed"] && n["closed"].as<bool>();
-    def.deprecated = ParseDeprecation(n["deprecated"], where + ".deprecated");
-    if (n["brief"]) def.brief = Str(n["brief"], where + ".brief");
-    if (n["stability"]) def.stability = Str(n["stability"], where + ".stability");
   }
   if (absl::StartsWith(type, "template[") && absl::EndsWith(type, "]")) {
     def.is_template = true;
     type = type.substr(9, type.size() - 10);
   }
   std::optional<ValueType> vt = ParseValueType(type);
-  if (!vt) Fail(where, absl::StrCat("unknown type '", type, "'"));
-  def.type = *vt;
+  if (vt) {
+    def.type = *vt;
+  } else {
+    const YAML::Node at = n.IsMap() && n["type"] ? n["type"] : n;
+    f_.Error(at, n.IsMap() ? Join(where, "type") : where,
+             absl::StrCat("unknown type '", type, "'"));
+  }
   return def;
 }
 
-SemconvModel Parse(const YAML::Node& root, const std::string& source) {
+void ProfileParser::ParseGroups(const YAML::Node& g) {
+  if (!f_.IsMap(g, "groups", "expected a map")) return;
+  for (auto it = g.begin(); it != g.end(); ++it) {
+    const std::string name = it->first.Scalar();
+    const std::string where = Join("groups", name);
+    if (f_.CheckMap(it->second, where,
+                    {"required", "conditionally_required", "recommended", "opt_in"}))
+      ParseLevels(it->second, where, &groups_[name]);
+  }
+}
+
+SemconvModel ProfileParser::Parse(const YAML::Node& root) {
   SemconvModel model;
-  model.source = source;
-  CheckKeys(root, {"profile", "description", "based_on", "attributes", "groups", "span_types"},
-            "top level");
-  // Attributes.
+  model.source = f_.file();
+  if (!f_.CheckMap(root, "",
+                   {"profile", "description", "based_on", "attributes", "groups", "span_types"}))
+    return model;
   const YAML::Node attrs = root["attributes"];
-  if (!attrs || !attrs.IsMap()) Fail("top level", "'attributes' (a map) is required");
-  for (const auto& kv : attrs) {
-    std::string key = kv.first.as<std::string>();
-    std::string where = absl::StrCat("attributes.", key);
-    AttributeDef def = ParseAttribute(key, kv.second, where);
-    // deprecated_values: {old value: replacement value or ~}
-    if (kv.second.IsMap()) {
-      if (const YAML::Node dv = kv.second["deprecated_values"]) {
-        for (const auto& v : dv) {
-          EnumMember m;
-          m.id = m.value = v.first.as<std::string>();
-          Deprecation d;
-          d.reason = v.second.IsNull() ? "obsoleted" : "renamed";
-          if (!v.second.IsNull()) d.replacement = v.second.as<std::string>();
-          m.deprecated = d;
-          def.members.push_back(std::move(m));
-        }
-      }
-    }
-    model.attributes[key] = std::move(def);
-  }
-  // Groups.
-  std::map<std::string, Requirements> groups;
-  if (const YAML::Node g = root["groups"]) {
-    if (!g.IsMap()) Fail("groups", "expected a map");
-    for (const auto& kv : g) {
-      std::string name = kv.first.as<std::string>();
-      std::string where = absl::StrCat("groups.", name);
-      CheckKeys(kv.second, {"required", "conditionally_required", "recommended", "opt_in"}, where);
-      ParseLevels(kv.second, where, &groups[name]);
+  if (!attrs) {
+    f_.Error(root, "attributes", "'attributes' (a map) is required");
+  } else if (f_.IsMap(attrs, "attributes", "expected a map of attribute: definition")) {
+    for (auto it = attrs.begin(); it != attrs.end(); ++it) {
+      const std::string key = it->first.Scalar();
+      model.attributes[key] = ParseAttribute(key, it->second, Join("attributes", key));
     }
   }
-  // Span types.
+  if (const YAML::Node g = root["groups"]) ParseGroups(g);
   const YAML::Node types = root["span_types"];
   if (!types || !types.IsSequence() || types.size() == 0) {
-    Fail("top level", "'span_types' (a non-empty list) is required");
+    f_.Error(types ? types : root, "span_types", "'span_types' (a non-empty list) is required");
+    return model;
   }
-  for (size_t i = 0; i < types.size(); ++i) {
-    const YAML::Node n = types[i];
-    std::string where = absl::StrCat("span_types[", i, "]");
-    CheckKeys(n,
-              {"id", "operations", "match", "refines", "provider", "kind", "name", "include",
-               "required", "conditionally_required", "recommended", "opt_in", "deprecated"},
-              where);
-    SpanType t;
-    t.id = Str(n["id"], where + ".id");
-    where = absl::StrCat("span_types[", t.id, "]");
-    if (n["operations"]) {
-      t.match_attribute = "gen_ai.operation.name";
-      t.match_values = StrList(n["operations"], where + ".operations");
-    }
-    if (const YAML::Node m = n["match"]) {
-      CheckKeys(m, {"attribute", "values"}, where + ".match");
-      t.match_attribute = Str(m["attribute"], where + ".match.attribute");
-      t.match_values = StrList(m["values"], where + ".match.values");
-    }
-    for (const std::string& k : StrList(n["kind"], where + ".kind")) {
-      std::optional<SpanKind> kind = ParseSpanKind(k);
-      if (!kind) Fail(where + ".kind", absl::StrCat("unknown span kind '", k, "'"));
-      t.kinds.push_back(*kind);
-    }
-    t.name_patterns = StrList(n["name"], where + ".name");
-    t.deprecated = ParseDeprecation(n["deprecated"], where + ".deprecated");
-    Requirements reqs;
-    if (n["refines"]) {
-      t.refines = Str(n["refines"], where + ".refines");
-      t.provider = n["provider"] ? Str(n["provider"], where + ".provider") : "";
-      const SpanType* base = model.FindSpanType(t.refines);
-      if (!base)
-        Fail(where + ".refines", absl::StrCat("unknown (or later) span type '", t.refines, "'"));
-      if (t.provider.empty()) Fail(where, "a refinement needs a provider");
-      reqs = base->attributes;
-      if (t.match_attribute.empty()) {
-        t.match_attribute = base->match_attribute;
-        t.match_values = base->match_values;
-      }
-      if (t.kinds.empty()) t.kinds = base->kinds;
-      if (t.name_patterns.empty()) t.name_patterns = base->name_patterns;
-    } else if (t.match_attribute.empty()) {
-      Fail(where, "needs 'operations' or 'match' to be recognisable");
-    }
-    for (const std::string& g : StrList(n["include"], where + ".include")) {
-      auto it = groups.find(g);
-      if (it == groups.end()) Fail(where + ".include", absl::StrCat("unknown group '", g, "'"));
-      for (const AttributeRequirement& r : it->second) Put(&reqs, r);
-    }
-    ParseLevels(n, where, &reqs);
-    for (const AttributeRequirement& r : reqs) {
-      if (!model.attributes.count(r.key)) {
-        Fail(where, absl::StrCat("attribute '", r.key, "' is not defined under 'attributes'"));
-      }
-      if (r.condition.kind == Condition::Kind::kIfPresent &&
-          !model.attributes.count(r.condition.key)) {
-        Fail(where, absl::StrCat("condition names undefined attribute '", r.condition.key, "'"));
-      }
-    }
-    t.attributes = std::move(reqs);
-    if (model.FindSpanType(t.id)) Fail(where, "defined twice");
-    model.span_types.push_back(std::move(t));
-  }
+  for (size_t i = 0; i < types.size(); ++i)
+    ParseSpanType(types[i], YamlFields::Index("span_types", i), &model);
   return model;
+}
+
+void ProfileParser::ParseSpanType(const YAML::Node& n, std::string where, SemconvModel* model) {
+  if (!f_.CheckMap(n, where,
+                   {"id", "operations", "match", "refines", "provider", "kind", "name", "include",
+                    "required", "conditionally_required", "recommended", "opt_in", "deprecated"}))
+    return;
+  SpanType t;
+  if (Required(n, "id", where, &t.id)) where = absl::StrCat("span_types[", t.id, "]");
+  if (n["operations"]) {
+    t.match_attribute = "gen_ai.operation.name";
+    t.match_values = List(n, "operations", where);
+  }
+  if (const YAML::Node m = n["match"]) {
+    const std::string mw = Join(where, "match");
+    if (f_.CheckMap(m, mw, {"attribute", "values"})) {
+      Required(m, "attribute", mw, &t.match_attribute);
+      t.match_values = List(m, "values", mw);
+    }
+  }
+  for (const std::string& k : List(n, "kind", where)) {
+    std::optional<SpanKind> kind = ParseSpanKind(k);
+    if (kind)
+      t.kinds.push_back(*kind);
+    else
+      f_.Error(n["kind"], Join(where, "kind"), absl::StrCat("unknown span kind '", k, "'"));
+  }
+  t.name_patterns = List(n, "name", where);
+  t.deprecated = ParseDeprecation(n, where);
+  Requirements reqs;
+  if (n["refines"]) {
+    ResolveRefinement(n, where, *model, &t, &reqs);
+  } else if (t.match_attribute.empty()) {
+    f_.Error(n, where, "needs 'operations' or 'match' to be recognisable");
+  }
+  for (const std::string& g : List(n, "include", where)) {
+    auto it = groups_.find(g);
+    if (it == groups_.end()) {
+      f_.Error(n["include"], Join(where, "include"), absl::StrCat("unknown group '", g, "'"));
+      continue;
+    }
+    for (const AttributeRequirement& r : it->second) Put(&reqs, r);
+  }
+  ParseLevels(n, where, &reqs);
+  CheckRequirements(n, where, *model, reqs);
+  t.attributes = std::move(reqs);
+  if (t.id.empty()) return;
+  if (model->FindSpanType(t.id)) {
+    f_.Error(n["id"], where, "defined twice");
+    return;
+  }
+  model->span_types.push_back(std::move(t));
+}
+
+// A refinement starts from its base type's requirements and recognition.
+void ProfileParser::ResolveRefinement(const YAML::Node& n, const std::string& where,
+                                      const SemconvModel& model, SpanType* t, Requirements* reqs) {
+  Optional(n, "provider", where, &t->provider);
+  if (t->provider.empty()) f_.Error(n, where, "a refinement needs a provider");
+  if (!f_.String(n["refines"], Join(where, "refines"), &t->refines)) return;
+  const SpanType* base = model.FindSpanType(t->refines);
+  if (!base) {
+    f_.Error(n["refines"], Join(where, "refines"),
+             absl::StrCat("unknown (or later) span type '", t->refines, "'"));
+    return;
+  }
+  *reqs = base->attributes;
+  if (t->match_attribute.empty()) {
+    t->match_attribute = base->match_attribute;
+    t->match_values = base->match_values;
+  }
+  if (t->kinds.empty()) t->kinds = base->kinds;
+  if (t->name_patterns.empty()) t->name_patterns = base->name_patterns;
+}
+
+// Every attribute a span type uses, directly or in a condition, must be defined.
+void ProfileParser::CheckRequirements(const YAML::Node& n, const std::string& where,
+                                      const SemconvModel& model, const Requirements& reqs) {
+  for (const AttributeRequirement& r : reqs) {
+    if (!model.attributes.count(r.key))
+      f_.Error(n, where, absl::StrCat("attribute '", r.key, "' is not defined under 'attributes'"));
+    if (r.condition.kind == Condition::Kind::kIfPresent && !model.attributes.count(r.condition.key))
+      f_.Error(n, where,
+               absl::StrCat("condition names undefined attribute '", r.condition.key, "'"));
+  }
 }
 
 }  // namespace
 
+std::optional<SemconvModel> ParseSemconvProfile(std::string_view yaml_text,
+                                                const std::string& source,
+                                                std::vector<YamlDiagnostic>* errors) {
+  const size_t before = errors->size();
+  YAML::Node root;
+  if (!ParseYamlText(yaml_text, source, &root, errors)) return std::nullopt;
+  ProfileParser parser(source, errors);
+  SemconvModel model;
+  try {
+    model = parser.Parse(root);
+  } catch (const YAML::Exception& e) {
+    errors->push_back(YamlExceptionDiagnostic(source, e, /*syntax=*/false));
+  }
+  if (errors->size() != before) return std::nullopt;
+  return model;
+}
+
 absl::StatusOr<SemconvModel> ParseSemconvProfile(std::string_view yaml_text,
                                                  const std::string& source) {
-  try {
-    YAML::Node root = YAML::Load(std::string(yaml_text));
-    if (!root.IsMap()) return absl::InvalidArgumentError(absl::StrCat(source, ": not a map"));
-    return Parse(root, source);
-  } catch (const ProfileError& e) {
-    return absl::InvalidArgumentError(absl::StrCat(source, ": ", e.message));
-  } catch (const YAML::Exception& e) {
-    return absl::InvalidArgumentError(absl::StrCat(source, ": ", e.what()));
-  }
+  std::vector<YamlDiagnostic> errors;
+  std::optional<SemconvModel> model = ParseSemconvProfile(yaml_text, source, &errors);
+  if (!model) return DiagnosticsToStatus(errors);
+  return *std::move(model);
 }
 
 absl::StatusOr<SemconvModel> LoadSemconvProfile(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot read semconv profile ", path));
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return ParseSemconvProfile(buffer.str(), path);
+  std::string text;
+  if (!ReadTextFile(path, &text))
+    return absl::NotFoundError(absl::StrCat("cannot read semconv profile ", path));
+  return ParseSemconvProfile(text, path);
 }
 
 absl::StatusOr<SemconvModel> LoadBundledSemconvProfile(const std::string& source_dir,
