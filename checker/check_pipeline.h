@@ -25,6 +25,10 @@
 //                               count or faults differ): the expected-trace comparisons are
 //                               skipped for it (violation: the ledger and scenario disagree)
 //
+// The steps, each in its own file: the rules (checker/check_rules.h), rebuilding the expected
+// traces (checker/expected_traces.h), checking one trace (checker/trace_check.h) and the guards
+// (checker/check_guards.h); RunCheck runs them in that order around the poller.
+//
 // Ledger-less mode (--service NAME --since D, or --trace-id ID...): the traces are found with
 // TraceReader::FindTraces (or taken as given), read once each (polled with unknown span count),
 // and checked with the invariants only: hierarchy (no expected trace), semconv and, when
@@ -40,8 +44,9 @@
 // Exit code (CheckResult::exit_code, core/exit_codes.h): 3 when the backend could not be
 // reached or read at all; else 1 when any unsuppressed finding is at violation level; else 0.
 // RunCheck returns an error Status (never a CheckResult) for usage and configuration problems
-// (bad URL, unreadable ledger or config, scenario hash mismatch): the CLI maps those to 2, or
-// to 3 when IsUnreachable(status) (a file: backend that cannot be opened is a usage error).
+// (bad URL, unreadable ledger or config, scenario hash mismatch): the CLI maps them with
+// ExitCodeForStatus (core/exit_codes.h): 2, or 3 when the backend could not be reached (a file:
+// backend that cannot be opened is a usage error).
 #pragma once
 
 #include <cstdint>
@@ -57,6 +62,7 @@
 #include "checker/finding.h"
 #include "checker/readers/poller.h"
 #include "checker/rule.h"
+#include "core/ledger.h"
 #include "core/synthesized_trace.h"
 #include "opentelemetry/proto/trace/v1/trace.pb.h"
 #include "scenario/scenario.h"
@@ -99,8 +105,10 @@ struct CheckOptions {
   // Tolerance of hierarchy.child_outside_parent (clock skew between services).
   absl::Duration time_tolerance = absl::Milliseconds(1);
   // Further rules run with the built-in ones (e.g. the alerts rule). Called once, after the
-  // scenario and ledger are known (scenario is null ledger-less).
-  std::function<absl::StatusOr<std::vector<std::unique_ptr<Rule>>>(const Scenario* scenario)>
+  // scenario and ledger are known, with what RunCheck read (both null ledger-less), so callers
+  // need not read the ledgers again.
+  std::function<absl::StatusOr<std::vector<std::unique_ptr<Rule>>>(const Scenario* scenario,
+                                                                   const Ledger* ledger)>
       extra_rules;
 
   // --- output (stored for the CLI and the report writers; RunCheck itself prints nothing
@@ -162,6 +170,7 @@ struct CheckResult {
   std::string semconv_model;  // what semconv checked against ("genai-latest", a registry dir)
   uint64_t seed = 0;
   uint32_t shards = 1;
+  uint64_t run_start_unix_nano = 0;  // ledger mode: the run's start, from the ledger header
 
   uint64_t traces_expected = 0;  // ledger records (ledger mode) or IDs searched (live)
   uint64_t traces_acknowledged = 0;

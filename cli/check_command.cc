@@ -10,6 +10,7 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,44 +18,35 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "checker/check_pipeline.h"
-#include "checker/readers/trace_reader.h"
 #include "checker/rules/alert_rule.h"
+#include "cli/check_flags.h"
 #include "cli/commands.h"
+#include "core/duration.h"
 #include "core/exit_codes.h"
-#include "core/ledger.h"
 #include "reports/check_report.h"
 
 namespace agentstorm::cli {
 namespace {
 
 struct CheckFlagValues {
+  std::shared_ptr<CheckFlagSet> shared;  // the flags `run` has too (cli/check_flags.h)
   CheckOptions options;
-  std::string wait = "30s";
   std::string since;
-  std::vector<std::string> alerts;  // --alerts, up to one Prometheus and one Alertmanager
-  reports::ReportRequest report;    // --baseline FILE, --baseline-tolerance
+  reports::ReportRequest report;  // --baseline-tolerance
 };
 
-absl::StatusOr<absl::Duration> ParseFlagDuration(const std::string& flag, const std::string& text) {
-  absl::Duration d;
-  if (!absl::ParseDuration(text, &d) || d < absl::ZeroDuration() || d == absl::InfiniteDuration())
-    return absl::InvalidArgumentError(flag + ": \"" + text +
-                                      "\" is not a duration (e.g. 30s, 10m)");
-  return d;
-}
-
-int RunCheckCommand(CheckFlagValues& flags) {
-  CheckOptions& o = flags.options;
+int RunCheckCommand(CheckFlagValues& values) {
   auto usage = [](const std::string& message) {
     std::cerr << "agentstorm check: " << message << "\n";
     return static_cast<int>(kExitUsage);
   };
-  auto wait = ParseFlagDuration("--wait", flags.wait);
-  if (!wait.ok()) return usage(std::string(wait.status().message()));
-  o.wait = *wait;
-  if (!flags.since.empty()) {
-    auto since = ParseFlagDuration("--since", flags.since);
-    if (!since.ok()) return usage(std::string(since.status().message()));
+  if (std::string error = values.shared->Finish(); !error.empty()) return usage(error);
+  const CheckFlags& flags = values.shared->flags;
+  CheckOptions& o = values.options;
+  flags.ApplyTo(&o);
+  if (!values.since.empty()) {
+    auto since = ParseDuration(values.since);
+    if (!since.ok()) return usage("--since: " + std::string(since.status().message()));
     o.since = *since;
     if (o.service.empty()) return usage("--since needs --service NAME");
   }
@@ -66,14 +58,12 @@ int RunCheckCommand(CheckFlagValues& flags) {
   std::unique_ptr<AlertRule> alert_rule_owned;  // outlives the pipeline, which borrows it
   AlertRule* alert_rule = nullptr;
   if (!flags.alerts.empty()) {
-    o.alerts_url = flags.alerts.front();
     o.extra_rules =
-        [&](const Scenario* scenario) -> absl::StatusOr<std::vector<std::unique_ptr<Rule>>> {
+        [&](const Scenario* scenario,
+            const Ledger* ledger) -> absl::StatusOr<std::vector<std::unique_ptr<Rule>>> {
       absl::Time run_start = absl::Now() - o.since;
       std::optional<absl::Time> fault_phase_start;
-      if (!o.ledger_paths.empty()) {
-        auto ledger = ReadLedgers(o.ledger_paths);
-        if (!ledger.ok()) return ledger.status();
+      if (ledger != nullptr) {
         run_start = absl::FromUnixNanos(static_cast<int64_t>(ledger->header.run_start_unix_nano));
         if (scenario != nullptr) fault_phase_start = RecordedFaultPhaseStart(*scenario, *ledger);
       }
@@ -92,7 +82,7 @@ int RunCheckCommand(CheckFlagValues& flags) {
     // One line per diagnostic (an invalid --config or profile reports all its errors).
     for (absl::string_view line : absl::StrSplit(result.status().message(), '\n'))
       std::cerr << "agentstorm check: " << line << "\n";
-    return readers::IsUnreachable(result.status()) ? kExitUnreachable : kExitUsage;
+    return ExitCodeForStatus(result.status());
   }
   std::cout << FormatCheckSummary(**result);
   if (alert_rule != nullptr) {
@@ -104,17 +94,15 @@ int RunCheckCommand(CheckFlagValues& flags) {
   }
   std::cout.flush();
   // --report DIR / --format / --baseline: rendered by the report writers (reports/).
-  if (!o.report_dir.empty() || !flags.report.baseline_path.empty()) {
-    reports::ReportRequest& request = flags.report;
+  if (!o.report_dir.empty() || !flags.baseline.empty()) {
+    reports::ReportRequest& request = values.report;
+    request.baseline_path = flags.baseline;
     request.dir = o.report_dir;
     request.formats = o.report_formats;
     request.tool_version = AGENTSTORM_VERSION;
     request.run_end = absl::Now();
     if (!o.ledger_paths.empty()) {
-      if (auto ledger = ReadLedgers(o.ledger_paths); ledger.ok()) {
-        request.run_start =
-            absl::FromUnixNanos(static_cast<int64_t>(ledger->header.run_start_unix_nano));
-      }
+      request.run_start = absl::FromUnixNanos(static_cast<int64_t>((*result)->run_start_unix_nano));
     }
     std::vector<reports::AlertTimeline> alerts;
     if (alert_rule != nullptr) {
@@ -129,34 +117,72 @@ int RunCheckCommand(CheckFlagValues& flags) {
 
 }  // namespace
 
+std::shared_ptr<CheckFlagSet> AddCheckFlags(CLI::App* cmd, bool backend_required,
+                                            const std::string& backend_help) {
+  auto set = std::make_shared<CheckFlagSet>();
+  CheckFlags* flags = &set->flags;
+  CLI::Option* backend = cmd->add_option("--backend", flags->backend, backend_help);
+  if (backend_required) backend->required();
+  cmd->add_option("--backend-header", flags->backend_headers,
+                  "K=V header on every backend request (repeatable)");
+  cmd->add_option("--wait", set->wait,
+                  "how long to poll for traces to become visible (e.g. 30s, 2m; a bare number "
+                  "is seconds)")
+      ->capture_default_str();
+  cmd->add_option("--report", flags->report_dir, "write the reports to DIR");
+  cmd->add_option("--format", flags->formats,
+                  "report formats (json, junit, md, html); default all");
+  cmd->add_option("--baseline", flags->baseline,
+                  "previous report.json: fail on throughput, loss or time-until-queryable "
+                  "regressions");
+  cmd->add_option("--config", flags->config, "levels and expected violations (YAML)");
+  cmd->add_option(
+      "--semconv-registry", flags->semconv_registry,
+      "check semconv against an upstream model directory instead of the bundled profile");
+  cmd->add_option("--alerts", flags->alerts,
+                  "prometheus://HOST:PORT and/or alertmanager://HOST:PORT (once each)");
+  return set;
+}
+
+std::string CheckFlagSet::Finish() {
+  auto d = ParseDuration(wait);
+  if (!d.ok()) return "--wait: " + std::string(d.status().message());
+  flags.wait = *d;
+  return "";
+}
+
+void CheckFlags::ApplyTo(CheckOptions* options) const {
+  options->backend_url = backend;
+  options->backend_headers = backend_headers;
+  options->wait = wait;
+  options->report_dir = report_dir;
+  options->report_formats = formats;
+  options->config_path = config;
+  options->semconv_registry_dir = semconv_registry;
+  options->alerts_url = alerts.empty() ? "" : alerts.front();
+}
+
 void AddCheckCommand(CLI::App& app, int* exit_code) {
   CLI::App* cmd = app.add_subcommand(
       "check",
       "read a backend back and prove what arrived: hierarchy, fidelity, semconv, sampling");
-  auto flags = std::make_shared<CheckFlagValues>();
-  CheckOptions& o = flags->options;
+  auto values = std::make_shared<CheckFlagValues>();
+  values->shared =
+      AddCheckFlags(cmd, /*backend_required=*/true,
+                    "jaeger://HOST:PORT, jaeger-legacy://, tempo://, file:PATH (+https variants)");
+  CheckOptions& o = values->options;
   cmd->add_option("--ledger", o.ledger_paths, "ledger(s) written by generate (one per shard)");
-  cmd->add_option("--backend", o.backend_url,
-                  "jaeger://HOST:PORT, jaeger-legacy://, tempo://, file:PATH (+https variants)")
-      ->required();
-  cmd->add_option("--backend-header", o.backend_headers, "K=V header on every backend request");
-  cmd->add_option("--wait", flags->wait, "how long to poll for traces to become visible")
-      ->capture_default_str();
   cmd->add_option("--service", o.service, "without a ledger: check traces of this service");
-  cmd->add_option("--since", flags->since, "with --service: traces from the last D (e.g. 10m)");
+  cmd->add_option("--since", values->since, "with --service: traces from the last D (e.g. 10m)");
   cmd->add_option("--trace-id", o.trace_ids, "without a ledger: check these traces");
   cmd->add_option("--limit", o.max_traces, "with --service: at most this many traces")
       ->capture_default_str();
   cmd->add_flag("--redaction", o.check_redaction,
                 "without a ledger: also require that no message content arrived");
   cmd->add_option(
-      "--semconv-registry", o.semconv_registry_dir,
-      "check semconv against an upstream model directory instead of the bundled profile");
-  cmd->add_option(
       "--semconv-profile", o.semconv_profile,
       "bundled profile genai-latest | genai-v1.36, or a profile FILE.yaml (default: the "
       "ledger's)");
-  cmd->add_option("--config", o.config_path, "levels and expected violations (YAML)");
   cmd->add_option("--confidence", o.sampling_confidence,
                   "confidence of the sampling rule's Wilson interval")
       ->check(CLI::Range(0.5, 0.999999))
@@ -164,22 +190,14 @@ void AddCheckCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--concurrency", o.concurrency, "backend requests in flight")
       ->capture_default_str();
   cmd->add_flag("--quiet", o.quiet, "no progress lines");
-  cmd->add_option("--report", o.report_dir, "write the reports to DIR");
-  cmd->add_option("--format", o.report_formats,
-                  "report formats (json, junit, md, html); default all");
-  cmd->add_option("--baseline", flags->report.baseline_path,
-                  "previous report.json: fail on throughput, loss or time-until-queryable "
-                  "regressions");
-  cmd->add_option("--baseline-tolerance", flags->report.baseline.throughput_tolerance,
+  cmd->add_option("--baseline-tolerance", values->report.baseline.throughput_tolerance,
                   "relative change tolerated before a baseline regression (default 0.1)")
       ->check(CLI::Range(0.0, 10.0))
-      ->each([flags](const std::string& value) {
-        flags->report.baseline.loss_tolerance = std::stod(value);
-        flags->report.baseline.queryability_tolerance = std::stod(value);
+      ->each([values](const std::string& value) {
+        values->report.baseline.loss_tolerance = std::stod(value);
+        values->report.baseline.queryability_tolerance = std::stod(value);
       });
-  cmd->add_option("--alerts", flags->alerts,
-                  "prometheus://HOST:PORT and/or alertmanager://HOST:PORT (once each)");
-  cmd->callback([flags, exit_code] { *exit_code = RunCheckCommand(*flags); });
+  cmd->callback([values, exit_code] { *exit_code = RunCheckCommand(*values); });
 }
 
 }  // namespace agentstorm::cli

@@ -26,8 +26,8 @@
 
 #include "absl/strings/str_join.h"
 #include "checker/check_pipeline.h"
-#include "checker/readers/trace_reader.h"
 #include "checker/rules/alert_rule.h"
+#include "cli/check_flags.h"
 #include "cli/commands.h"
 #include "cli/generate_flags.h"
 #include "core/exit_codes.h"
@@ -36,7 +36,6 @@
 #include "export/exporter_options.h"
 #include "reports/check_report.h"
 #include "scenario/scenario_loader.h"
-#include "scenario/units.h"
 #include "sink/fault_injector.h"
 #include "sink/sink.h"
 
@@ -46,19 +45,6 @@ namespace {
 constexpr uint64_t kDefaultRunTraces = 200;
 // A --duration without --rate: a steady rate, so a long run does not flood the sink's store.
 constexpr const char* kDefaultTimedRate = "100/s";
-
-struct CheckFlags {
-  std::string backend;
-  std::vector<std::string> backend_headers;
-  std::string wait = "30s";
-  std::string report_dir;
-  std::vector<std::string> formats;
-  std::string config;
-  std::string semconv_registry;
-  std::vector<std::string> alerts;
-  std::string baseline;                  // --baseline FILE (reports/baseline.h)
-  std::vector<std::string> sink_faults;  // --sink-fault SPEC: faults of the embedded sink
-};
 
 int Fail(int code, const std::string& message) {
   std::cerr << "agentstorm run: " << message << "\n";
@@ -82,7 +68,7 @@ class TempDir {
   std::string path_;
 };
 
-int Run(GenerateFlags flags, const CheckFlags& check) {
+int Run(GenerateFlags flags, const CheckFlags& check, const std::vector<std::string>& sink_faults) {
   // The scenario first: its errors are usage errors (file:line), and its `load:` section decides
   // the defaults.
   std::vector<ScenarioDiagnostic> errors;
@@ -98,13 +84,10 @@ int Run(GenerateFlags flags, const CheckFlags& check) {
   if (flags.traces == 0 && flags.duration_seconds <= 0 && (!scenario_load || flags.rate == "max"))
     flags.traces = kDefaultRunTraces;
 
-  auto wait = ParseDurationSeconds(check.wait);
-  if (!wait.ok()) return Fail(kExitUsage, "--wait: " + std::string(wait.status().message()));
-
-  if (!check.sink_faults.empty()) {
+  if (!sink_faults.empty()) {
     if (!flags.endpoints.empty())
       return Fail(kExitUsage, "--sink-fault applies to the embedded sink, not with --endpoint");
-    auto faults = sink::ParseFaultSpecs(check.sink_faults);
+    auto faults = sink::ParseFaultSpecs(sink_faults);
     if (!faults.ok())
       return Fail(kExitUsage, "--sink-fault: " + std::string(faults.status().message()));
   }
@@ -121,7 +104,7 @@ int Run(GenerateFlags flags, const CheckFlags& check) {
     so.grpc_address = "127.0.0.1:0";
     so.http_address = "127.0.0.1:0";
     so.query_address = "127.0.0.1:0";
-    so.faults = check.sink_faults;
+    so.faults = sink_faults;
     auto started = sink::Sink::Start(so);
     if (!started.ok())
       return Fail(kExitUnreachable,
@@ -133,8 +116,7 @@ int Run(GenerateFlags flags, const CheckFlags& check) {
     if (backend.empty()) backend = "jaeger://127.0.0.1:" + std::to_string(sink->query_port());
     if (!flags.quiet)
       std::cout << "embedded sink: OTLP " << flags.endpoints.back() << ", query " << backend
-                << (check.sink_faults.empty() ? ""
-                                              : ", faults " + absl::StrJoin(check.sink_faults, " "))
+                << (sink_faults.empty() ? "" : ", faults " + absl::StrJoin(sink_faults, " "))
                 << "\n";
   } else if (backend.empty()) {
     return Fail(kExitUsage, "with --endpoint, give --backend URL to read the traces back from");
@@ -161,27 +143,20 @@ int Run(GenerateFlags flags, const CheckFlags& check) {
   co.source_dir = AGENTSTORM_SOURCE_DIR;
   co.ledger_paths = {flags.ledger};
   co.scenario = scenario;
+  check.ApplyTo(&co);
   co.backend_url = backend;
-  co.backend_headers = check.backend_headers;
-  co.wait = absl::Seconds(*wait);
-  co.semconv_registry_dir = check.semconv_registry;
-  co.config_path = check.config;
   co.quiet = flags.quiet;
   co.progress = !flags.quiet;
-  co.report_dir = check.report_dir;
-  co.report_formats = check.formats;
   const absl::Time run_start = absl::FromUnixNanos(static_cast<int64_t>(load.run_start_unix_nano));
   std::unique_ptr<AlertRule> alert_rule_owned;  // outlives the pipeline, which borrows it
   AlertRule* alert_rule = nullptr;
   if (!check.alerts.empty()) {
-    co.alerts_url = check.alerts.front();
-    co.extra_rules = [&](const Scenario* s) -> absl::StatusOr<std::vector<std::unique_ptr<Rule>>> {
+    co.extra_rules =
+        [&](const Scenario* s,
+            const Ledger* ledger) -> absl::StatusOr<std::vector<std::unique_ptr<Rule>>> {
       std::optional<absl::Time> fault_phase_start;
-      if (s != nullptr) {
-        auto ledger = ReadLedgers({flags.ledger});
-        if (!ledger.ok()) return ledger.status();
+      if (s != nullptr && ledger != nullptr)
         fault_phase_start = RecordedFaultPhaseStart(*s, *ledger);
-      }
       auto rule = MakeAlertRule(check.alerts, s, run_start, fault_phase_start);
       if (!rule.ok()) return rule.status();
       alert_rule_owned = std::move(*rule);
@@ -194,8 +169,7 @@ int Run(GenerateFlags flags, const CheckFlags& check) {
   auto result = RunCheck(co);
   if (sink) (void)sink->Shutdown(absl::Seconds(1));
   if (!result.ok()) {
-    const int code = readers::IsUnreachable(result.status()) ? kExitUnreachable : kExitUsage;
-    return Fail(code, std::string(result.status().message()));
+    return Fail(ExitCodeForStatus(result.status()), std::string(result.status().message()));
   }
   std::cout << FormatCheckSummary(**result);
   if (alert_rule != nullptr) {
@@ -235,34 +209,24 @@ void AddRunCommand(CLI::App& app, int* exit_code) {
       "generate then check in one command; without --endpoint, against the embedded sink "
       "started in-process");
   std::shared_ptr<GenerateFlagSet> set = AddGenerateFlags(cmd);
-  auto check = std::make_shared<CheckFlags>();
-  cmd->add_option("--backend", check->backend,
-                  "where to read the traces back (jaeger://, tempo://, file:...); default with no "
-                  "--endpoint: the embedded sink");
-  cmd->add_option("--backend-header", check->backend_headers,
-                  "K=V header on every backend request (repeatable)");
-  cmd->add_option("--wait", check->wait, "how long the check polls for traces to appear")
-      ->capture_default_str();
-  cmd->add_option("--report", check->report_dir, "write the reports to DIR");
-  cmd->add_option("--format", check->formats,
-                  "report formats (json, junit, md, html); default all");
-  cmd->add_option("--baseline", check->baseline,
-                  "previous report.json: fail on throughput, loss or time-until-queryable "
-                  "regressions");
-  cmd->add_option("--config", check->config, "check configuration (expected violations, levels)");
-  cmd->add_option("--semconv-registry", check->semconv_registry,
-                  "semantic-convention registry DIR instead of the bundled profile");
-  cmd->add_option("--sink-fault", check->sink_faults,
+  std::shared_ptr<CheckFlagSet> check =
+      AddCheckFlags(cmd, /*backend_required=*/false,
+                    "where to read the traces back (jaeger://, tempo://, file:...); default with "
+                    "no --endpoint: the embedded sink");
+  auto sink_faults = std::make_shared<std::vector<std::string>>();
+  cmd->add_option("--sink-fault", *sink_faults,
                   "inject a fault into the embedded sink (repeatable; the specs of `agentstorm "
                   "sink --fault`, e.g. drop-spans=0.05): watch the check catch it");
-  cmd->add_option("--alerts", check->alerts,
-                  "prometheus://HOST:PORT or alertmanager://HOST:PORT (repeatable)");
   cmd->callback([=] {
     if (std::string error = set->Finish(); !error.empty()) {
       *exit_code = Fail(kExitUsage, error);
       return;
     }
-    *exit_code = Run(set->flags, *check);
+    if (std::string error = check->Finish(); !error.empty()) {
+      *exit_code = Fail(kExitUsage, error);
+      return;
+    }
+    *exit_code = Run(set->flags, check->flags, *sink_faults);
   });
 }
 

@@ -52,9 +52,7 @@ int RunSink(const SinkFlags& flags) {
   absl::StatusOr<std::unique_ptr<sink::Sink>> started = sink::Sink::Start(flags.options);
   if (!started.ok()) {
     std::fprintf(stderr, "agentstorm sink: %s\n", std::string(started.status().message()).c_str());
-    return absl::IsInvalidArgument(started.status()) || absl::IsResourceExhausted(started.status())
-               ? kExitUsage
-               : kExitUnreachable;
+    return ExitCodeForStatus(started.status());
   }
   sink::Sink& s = **started;
   if (!flags.quiet) {

@@ -8,6 +8,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "core/duration.h"
 #include "core/shard.h"
 
 namespace agentstorm {
@@ -36,30 +37,10 @@ bool SplitNumber(std::string_view text_in, double* value, std::string* unit) {
 
 }  // namespace
 
-absl::StatusOr<double> ParseDurationSeconds(std::string_view text_in) {
-  const std::string text(text_in);
-  double v = 0;
-  std::string unit;
-  if (!SplitNumber(text, &v, &unit))
-    return absl::InvalidArgumentError(absl::StrCat("not a duration: \"", text, "\""));
-  double scale;
-  if (unit.empty() || unit == "s")
-    scale = 1;
-  else if (unit == "ms")
-    scale = 1e-3;
-  else if (unit == "us" || unit == "µs")
-    scale = 1e-6;
-  else if (unit == "ns")
-    scale = 1e-9;
-  else if (unit == "m" || unit == "min")
-    scale = 60;
-  else if (unit == "h")
-    scale = 3600;
-  else
-    return absl::InvalidArgumentError(
-        absl::StrCat("unknown duration unit \"", unit, "\" (use ns, us, ms, s, m or h)"));
-  if (v < 0) return absl::InvalidArgumentError(absl::StrCat("negative duration: \"", text, "\""));
-  return v * scale;
+absl::StatusOr<double> ParseDurationSeconds(std::string_view text) {
+  absl::StatusOr<absl::Duration> d = ParseDuration(text);
+  if (!d.ok()) return d.status();
+  return absl::ToDoubleSeconds(*d);
 }
 
 absl::StatusOr<double> ParseByteSize(std::string_view text_in) {

@@ -9,7 +9,8 @@
 
 namespace agentstorm {
 
-// Units: ns, us, ms, s, m, h. A bare number is seconds. Negative values are rejected.
+// ParseDuration (core/duration.h, the one duration grammar: "800ms", "1m30s", a bare number is
+// seconds) in seconds, for the scenario loader's numeric fields.
 absl::StatusOr<double> ParseDurationSeconds(std::string_view text);
 
 // Units: B, KB/K (1000), MB/M, KiB (1024), MiB. A bare number is bytes.

@@ -6,6 +6,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "core/duration.h"
 #include "core/rng.h"
 
 namespace agentstorm::sink {
@@ -32,11 +33,10 @@ absl::StatusOr<double> ParseProbability(absl::string_view spec, absl::string_vie
 
 absl::StatusOr<absl::Duration> ParseNonNegativeDuration(absl::string_view spec,
                                                         absl::string_view value) {
-  absl::Duration d;
-  if (!absl::ParseDuration(value, &d) || d < absl::ZeroDuration() ||
-      d == absl::InfiniteDuration()) {
+  absl::StatusOr<absl::Duration> d = ParseDuration(std::string_view(value.data(), value.size()));
+  if (!d.ok()) {
     return absl::InvalidArgumentError(
-        absl::StrCat("--fault ", spec, ": \"", value, "\" is not a duration (e.g. 500ms, 2s, 1m)"));
+        absl::StrCat("--fault ", spec, ": ", d.status().message(), " (e.g. 500ms, 2s, 1m)"));
   }
   return d;
 }

@@ -4,6 +4,7 @@
 #include "checker/readers/jaeger_legacy_reader.h"
 #include "checker/readers/jaeger_v3_reader.h"
 #include "checker/readers/tempo_reader.h"
+#include "core/exit_codes.h"
 
 namespace agentstorm::readers {
 
@@ -39,9 +40,7 @@ absl::StatusOr<std::unique_ptr<TraceReader>> MakeTraceReader(const BackendUrl& u
   return absl::InvalidArgumentError("unknown backend kind");
 }
 
-bool IsUnreachable(const absl::Status& status) {
-  return absl::IsUnavailable(status) || absl::IsDeadlineExceeded(status);
-}
+bool IsUnreachable(const absl::Status& status) { return IsUnreachableStatus(status); }
 
 size_t CountSpans(const TracesData& data) {
   size_t n = 0;

@@ -87,7 +87,8 @@ struct ReaderOptions {
 absl::StatusOr<std::unique_ptr<TraceReader>> MakeTraceReader(const BackendUrl& url,
                                                              const ReaderOptions& options);
 
-// True when `status` means the backend could not be reached at all (exit code 3).
+// True when `status` means the backend could not be reached at all (exit code 3): the reader's
+// name for IsUnreachableStatus (core/exit_codes.h).
 bool IsUnreachable(const absl::Status& status);
 
 // Total spans in `data`.

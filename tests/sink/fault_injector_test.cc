@@ -55,7 +55,7 @@ TEST(FaultSpecs, ParsesEveryFault) {
 
 TEST(FaultSpecs, RejectsInvalidSpecsWithAMessageNamingThem) {
   for (const char* bad : {"drop-spans", "drop-spans=1.5", "drop-spans=-0.1", "drop-spans=abc",
-                          "delay-visibility=2", "delay-visibility=-1s", "truncate-values=-3",
+                          "delay-visibility=2x", "delay-visibility=-1s", "truncate-values=-3",
                           "strip-attribute=", "rewrite-service=", "explode=1", "=1"}) {
     absl::StatusOr<FaultSpec> spec = ParseFaultSpecs({bad});
     ASSERT_FALSE(spec.ok()) << bad;
@@ -63,6 +63,14 @@ TEST(FaultSpecs, RejectsInvalidSpecsWithAMessageNamingThem) {
     EXPECT_NE(spec.status().message().find("--fault"), absl::string_view::npos) << spec.status();
   }
   EXPECT_FALSE(ParseFaultSpecs({"drop-spans=0.1", "drop-spans=0.2"}).ok());
+}
+
+TEST(FaultSpecs, DurationsTakeTheOneDurationGrammar) {
+  // core/duration.h: a bare number is seconds, segments add up.
+  absl::StatusOr<FaultSpec> spec = ParseFaultSpecs({"delay-visibility=2", "unavailable=1m30s"});
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  EXPECT_EQ(spec->delay_visibility, absl::Seconds(2));
+  EXPECT_EQ(spec->unavailable, absl::Seconds(90));
 }
 
 TEST(FaultInjector, DecisionsAreDeterministicGivenTheSeed) {

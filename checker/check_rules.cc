@@ -1,0 +1,102 @@
+#include "checker/check_rules.h"
+
+#include <utility>
+
+#include "absl/strings/match.h"
+#include "checker/rules/fidelity_rule.h"
+#include "checker/rules/hierarchy_rule.h"
+#include "checker/rules/redaction_rule.h"
+#include "checker/rules/semconv_rule.h"
+#include "checker/semconv/profile.h"
+
+namespace agentstorm {
+namespace {
+
+// The bundled profile for a ledger's profile label, and whether deprecated duplicates are sent
+// on purpose.
+std::string ProfileForLabel(const std::string& label, bool* dual) {
+  *dual = label == "dual" || label == "mixed";
+  return label == "v1.36" ? "genai-v1.36" : "genai-latest";
+}
+
+bool Redacts(const Scenario& scenario) {
+  return scenario.redaction.strip_content || !scenario.redaction.attributes.empty();
+}
+
+// What the scenario's redaction section wants gone.
+RedactionRuleOptions ScenarioRedaction(const Scenario& scenario) {
+  RedactionRuleOptions ro;
+  if (!scenario.redaction.strip_content) {
+    ro.content_attributes.clear();
+    ro.content_events.clear();
+  }
+  for (const std::string& a : scenario.redaction.attributes) ro.content_attributes.push_back(a);
+  return ro;
+}
+
+}  // namespace
+
+absl::StatusOr<CheckSemconvModel> LoadCheckSemconvModel(const CheckOptions& options,
+                                                        const Ledger* ledger,
+                                                        FindingSetOptions* finding_options) {
+  bool dual = false;
+  std::string profile_name = options.semconv_profile;
+  if (profile_name.empty()) {
+    profile_name = ProfileForLabel(ledger ? ledger->header.semconv_profile : "latest", &dual);
+  }
+  // A profile ending in .yaml/.yml is a file of its own; otherwise the name of a bundled one.
+  const bool profile_is_file =
+      absl::EndsWith(profile_name, ".yaml") || absl::EndsWith(profile_name, ".yml");
+  absl::StatusOr<semconv::SemconvModel> model =
+      !options.semconv_registry_dir.empty()
+          ? semconv::LoadSemconvRegistry(options.semconv_registry_dir)
+      : profile_is_file ? semconv::LoadSemconvProfile(profile_name)
+                        : semconv::LoadBundledSemconvProfile(options.source_dir, profile_name);
+  if (!model.ok()) return model.status();
+  if (dual && finding_options->levels.count("semconv.deprecated_attribute") == 0) {
+    finding_options->levels["semconv.deprecated_attribute"] = FindingLevel::kInformation;
+  }
+  return CheckSemconvModel{*std::move(model), options.semconv_registry_dir.empty()
+                                                  ? profile_name
+                                                  : options.semconv_registry_dir};
+}
+
+absl::StatusOr<CheckRules> BuildCheckRules(const CheckOptions& options, const Scenario* scenario,
+                                           const Ledger* ledger, semconv::SemconvModel model) {
+  CheckRules out;
+  std::vector<std::unique_ptr<Rule>>& rules = out.rules;
+  HierarchyRuleOptions hierarchy_options;
+  hierarchy_options.time_tolerance = options.time_tolerance;
+  rules.push_back(std::make_unique<HierarchyRule>(hierarchy_options));
+  const bool ledger_mode = scenario != nullptr;
+  if (ledger_mode) {
+    FidelityRuleOptions fo;
+    fo.traces_may_be_dropped = scenario->sampling.mode != SamplingExpectation::Mode::kNone;
+    if (Redacts(*scenario)) {
+      // What the redaction rule wants gone is no fidelity loss.
+      const RedactionRuleOptions ro = ScenarioRedaction(*scenario);
+      fo.redacted_attributes = ro.content_attributes;
+      fo.redacted_events = ro.content_events;
+    }
+    rules.push_back(std::make_unique<FidelityRule>(fo));
+  }
+  rules.push_back(std::make_unique<SemconvRule>(std::move(model)));
+  if (ledger_mode && Redacts(*scenario)) {
+    rules.push_back(std::make_unique<RedactionRule>(ScenarioRedaction(*scenario)));
+  } else if (!ledger_mode && options.check_redaction) {
+    rules.push_back(std::make_unique<RedactionRule>());
+  }
+  if (ledger_mode && scenario->sampling.mode != SamplingExpectation::Mode::kNone) {
+    auto rule = std::make_unique<SamplingRule>(scenario->sampling, options.sampling_confidence);
+    out.sampling = rule.get();
+    rules.push_back(std::move(rule));
+  }
+  if (options.extra_rules) {
+    auto extra = options.extra_rules(scenario, ledger);
+    if (!extra.ok()) return extra.status();
+    for (auto& rule : *extra) rules.push_back(std::move(rule));
+  }
+  return out;
+}
+
+}  // namespace agentstorm

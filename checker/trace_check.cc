@@ -1,0 +1,91 @@
+#include "checker/trace_check.h"
+
+#include <algorithm>
+#include <string>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "checker/check_guards.h"
+
+namespace agentstorm {
+
+using readers::PolledTrace;
+using readers::TraceOutcome;
+
+void TraceCheck::Check(const PolledTrace& polled, SynthesizedTrace* scratch) {
+  ScopedFindingCapture capture;  // what this trace produces, for failing_traces
+  FindingSet& findings = result_->findings;
+  const bool ledger_mode = c_.ledger != nullptr;
+  const bool found =
+      polled.outcome == TraceOutcome::kFound || polled.outcome == TraceOutcome::kIncomplete;
+  TraceUnderCheck t;
+  t.trace_id = HexEncode(polled.id);
+  t.received = &polled.trace.data;
+  t.found = found;
+  const LedgerRecord* rec = nullptr;
+  if (ledger_mode) {
+    rec = &c_.ledger->records[c_.index->at(polled.id)];
+    t.acknowledged = rec->Worst(c_.endpoints) == DeliveryOutcome::kAcknowledged;
+    t.variant = rec->variant < c_.scenario->variants.size()
+                    ? c_.scenario->variants[rec->variant].name
+                    : absl::StrCat("#", rec->variant);
+    if (c_.rebuilder->Rebuild(*rec, scratch)) {
+      t.expected = scratch;
+    } else {
+      Finding f = CheckFinding("check.trace_not_rebuilt", FindingLevel::kViolation,
+                               "the scenario does not rebuild this ledger record (span count or "
+                               "faults differ): its expected-trace checks are skipped",
+                               absl::StrCat(rec->span_count, " spans"),
+                               absl::StrCat(scratch->span_count, " spans"));
+      f.trace_id = t.trace_id;
+      f.variant = t.variant;
+      findings.Add(std::move(f));
+    }
+  }
+  if (polled.outcome == TraceOutcome::kRequestFailed) {
+    Finding f = CheckFinding(
+        "check.trace_unreadable", FindingLevel::kViolation,
+        absl::StrCat("every request for this trace failed: ", polled.last_error.message()),
+        "readable", "request failed");
+    f.trace_id = t.trace_id;
+    f.variant = t.variant;
+    findings.Add(std::move(f));
+  } else if (found || ledger_mode) {
+    // Ledger mode: absent traces go to the rules too (fidelity and sampling count them).
+    for (auto& rule : *c_.rules) rule->CheckTrace(t, &findings);
+  }
+
+  CheckResult& r = *result_;
+  std::lock_guard<std::mutex> lock(counts_mu_);
+  if (r.failing_traces.size() < c_.max_failing_traces && capture.HasViolation()) {
+    FailingTrace ft;
+    ft.trace_id = t.trace_id;
+    ft.variant = t.variant.value_or("");
+    if (t.expected != nullptr) ft.expected = std::make_shared<SynthesizedTrace>(*scratch);
+    if (found) ft.received = polled.trace.data;
+    for (const auto& captured : capture.captured()) {
+      if (captured.level != FindingLevel::kViolation) continue;
+      if (std::find(ft.finding_ids.begin(), ft.finding_ids.end(), captured.id) ==
+          ft.finding_ids.end()) {
+        ft.finding_ids.push_back(captured.id);
+      }
+      if (!captured.span_id.empty()) ft.span_findings.emplace_back(captured.span_id, captured.id);
+    }
+    r.failing_traces.push_back(std::move(ft));
+  }
+  if (found) {
+    ++r.traces_read;
+    if (rec != nullptr) {
+      ++r.by_variant[*t.variant].read;
+      ++r.by_class[TraceClassName(rec->expected_class)].read;
+      if (!t.acknowledged)
+        ++r.unacknowledged_but_present;
+      else
+        r.spans_read += polled.trace.span_count;
+    } else {
+      r.spans_read += polled.trace.span_count;
+    }
+  }
+}
+
+}  // namespace agentstorm
