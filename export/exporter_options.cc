@@ -43,32 +43,6 @@ absl::StatusOr<bool> ParseBool(absl::string_view where, absl::string_view text) 
   return Invalid(where, absl::StrCat("expected true or false, got \"", text, "\""));
 }
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-absl::StatusOr<std::string> PercentDecode(absl::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] != '%') {
-      out.push_back(text[i]);
-      continue;
-    }
-    if (i + 2 >= text.size()) {
-      return absl::InvalidArgumentError("truncated percent escape");
-    }
-    int hi = HexValue(text[i + 1]), lo = HexValue(text[i + 2]);
-    if (hi < 0 || lo < 0) return absl::InvalidArgumentError("bad percent escape");
-    out.push_back(static_cast<char>(hi * 16 + lo));
-    i += 2;
-  }
-  return out;
-}
-
 bool IsTokenChar(char c) {
   return absl::ascii_isalnum(static_cast<unsigned char>(c)) ||
          absl::string_view("!#$%&'*+-.^_`|~").find(c) != absl::string_view::npos;
@@ -156,84 +130,14 @@ absl::StatusOr<std::vector<std::pair<std::string, std::string>>> ParseOtlpHeader
 }
 
 absl::StatusOr<EndpointUrl> ParseEndpointUrl(absl::string_view url) {
-  EndpointUrl out;
-  absl::string_view rest = absl::StripAsciiWhitespace(url);
-  if (rest.empty()) return absl::InvalidArgumentError("empty endpoint");
-  if (size_t p = rest.find("://"); p != absl::string_view::npos) {
-    out.scheme = absl::AsciiStrToLower(rest.substr(0, p));
-    rest.remove_prefix(p + 3);
+  const absl::string_view text = absl::StripAsciiWhitespace(url);
+  if (text.empty()) return absl::InvalidArgumentError("empty endpoint");
+  absl::StatusOr<Url> parsed = ParseUrl(text, SchemeRule::kOptional);
+  if (!parsed.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("endpoint \"", RedactUrl(text), "\": ", parsed.status().message()));
   }
-  size_t end = rest.find_first_of("/?#");
-  absl::string_view authority = rest.substr(0, end);
-  absl::string_view tail = end == absl::string_view::npos ? "" : rest.substr(end);
-  if (size_t fragment = tail.find('#'); fragment != absl::string_view::npos) {
-    tail = tail.substr(0, fragment);
-  }
-  if (size_t q = tail.find('?'); q != absl::string_view::npos) {
-    out.query = std::string(tail.substr(q + 1));
-    tail = tail.substr(0, q);
-  }
-  out.path = std::string(tail);
-  if (size_t at = authority.rfind('@'); at != absl::string_view::npos) {
-    out.userinfo = std::string(authority.substr(0, at));
-    authority.remove_prefix(at + 1);
-  }
-  absl::string_view port;
-  if (absl::StartsWith(authority, "[")) {
-    size_t close = authority.find(']');
-    if (close == absl::string_view::npos) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("endpoint \"", RedactUrl(url), "\": unclosed ["));
-    }
-    out.host = std::string(authority.substr(1, close - 1));
-    absl::string_view after = authority.substr(close + 1);
-    if (!after.empty()) {
-      if (after[0] != ':') {
-        return absl::InvalidArgumentError(
-            absl::StrCat("endpoint \"", RedactUrl(url), "\": junk after ]"));
-      }
-      port = after.substr(1);
-    }
-  } else if (size_t colon = authority.rfind(':'); colon != absl::string_view::npos) {
-    out.host = std::string(authority.substr(0, colon));
-    port = authority.substr(colon + 1);
-  } else {
-    out.host = std::string(authority);
-  }
-  if (out.host.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat("endpoint \"", RedactUrl(url), "\": no host"));
-  }
-  if (!port.empty() || (authority.size() > 0 && authority.back() == ':')) {
-    int value = 0;
-    if (!absl::SimpleAtoi(port, &value) || value < 1 || value > 65535) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("endpoint \"", RedactUrl(url), "\": bad port \"", port, "\""));
-    }
-    out.port = value;
-  }
-  return out;
-}
-
-std::string RedactUrl(absl::string_view url) {
-  absl::string_view rest = url;
-  std::string out;
-  if (size_t p = rest.find("://"); p != absl::string_view::npos) {
-    out = std::string(rest.substr(0, p + 3));
-    rest.remove_prefix(p + 3);
-  }
-  size_t end = rest.find_first_of("/?#");
-  absl::string_view authority = rest.substr(0, end);
-  absl::string_view tail = end == absl::string_view::npos ? "" : rest.substr(end);
-  if (size_t at = authority.rfind('@'); at != absl::string_view::npos) {
-    authority.remove_prefix(at + 1);
-  }
-  absl::StrAppend(&out, authority);
-  if (size_t q = tail.find_first_of("?#"); q != absl::string_view::npos) {
-    absl::StrAppend(&out, tail.substr(0, q), tail[q] == '?' ? "?<redacted>" : "");
-  } else {
-    absl::StrAppend(&out, tail);
-  }
-  return out;
+  return parsed;
 }
 
 absl::Status ValidateExporterOptions(const ExporterOptions& o) {

@@ -24,6 +24,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "core/url.h"
 
 namespace agentstorm {
 
@@ -104,18 +105,9 @@ absl::StatusOr<ExporterOptions> BuildExporterOptions(const ExporterFlags& flags,
 absl::StatusOr<std::vector<std::pair<std::string, std::string>>> ParseOtlpHeaderList(
     absl::string_view text);
 
-// The parts of an endpoint URL. `scheme` is empty for "host:port".
-struct EndpointUrl {
-  std::string scheme;
-  std::string userinfo;
-  std::string host;   // without [] for IPv6
-  int port = 0;       // 0 when absent
-  std::string path;   // "" or starting with '/'
-  std::string query;  // without '?'
-};
+// The parts of an endpoint URL (core/url.h); `scheme` is empty for "host:port". Surrounding
+// whitespace is ignored. Errors read 'endpoint "<redacted url>": <reason>'.
+using EndpointUrl = Url;
 absl::StatusOr<EndpointUrl> ParseEndpointUrl(absl::string_view url);
-
-// `url` without userinfo and with any query value replaced, for logs and summaries.
-std::string RedactUrl(absl::string_view url);
 
 }  // namespace agentstorm

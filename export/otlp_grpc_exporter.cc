@@ -30,12 +30,6 @@ absl::StatusOr<std::string> ReadPem(absl::string_view what, const std::string& p
   return out.str();
 }
 
-std::string GrpcTarget(const EndpointUrl& url) {
-  std::string host =
-      url.host.find(':') != std::string::npos ? absl::StrCat("[", url.host, "]") : url.host;
-  return url.port > 0 ? absl::StrCat(host, ":", url.port) : host;
-}
-
 absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> MakeCredentials(const ExporterOptions& o,
                                                                           const EndpointUrl& url) {
   if (url.scheme == "http" || (url.scheme.empty() && o.insecure)) {
@@ -107,7 +101,7 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeOtlpGrpcChannel(const Exporte
   if (options.compression == OtlpCompression::kGzip) {
     args.SetCompressionAlgorithm(GRPC_COMPRESS_GZIP);
   }
-  return grpc::CreateCustomChannel(GrpcTarget(*url), *credentials, args);
+  return grpc::CreateCustomChannel(url->HostPort(), *credentials, args);
 }
 
 absl::StatusOr<std::unique_ptr<OtlpGrpcExporter>> OtlpGrpcExporter::Create(

@@ -23,14 +23,6 @@ using opentelemetry::proto::collector::trace::v1::ExportTraceServiceResponse;
 
 constexpr size_t kMaxResponseBytes = 1 << 20;
 
-void EnsureCurlGlobalInit() {
-  static const bool done = [] {
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-    return true;
-  }();
-  (void)done;
-}
-
 // Transport errors where no HTTP answer came back because the server could not be reached.
 bool IsConnectionError(CURLcode code) {
   switch (code) {
@@ -132,6 +124,27 @@ size_t CaptureHeader(char* data, size_t size, size_t count, void* user) {
 
 }  // namespace
 
+CurlHeaderList OtlpHttpHeaders(const ExporterOptions& options) {
+  CurlHeaderList headers;
+  headers.Add("Content-Type", options.protocol == OtlpProtocol::kHttpJson
+                                  ? "application/json"
+                                  : "application/x-protobuf");
+  if (options.compression == OtlpCompression::kGzip) headers.Add("Content-Encoding", "gzip");
+  headers.Suppress("Expect");  // no 100-continue round trip
+  for (const auto& [key, value] : options.headers) headers.Add(key, value);
+  return headers;
+}
+
+CurlEasyConfig OtlpHttpCurlConfig(const ExporterOptions& options, const CurlHeaderList* headers) {
+  return {.tls = {.insecure = options.insecure,
+                  .ca_file = options.ca_file,
+                  .cert_file = options.cert_file,
+                  .key_file = options.key_file},
+          .headers = headers,
+          .timeout = options.timeout,
+          .connect_timeout = std::min(options.timeout, std::chrono::milliseconds(10000))};
+}
+
 absl::StatusOr<std::unique_ptr<OtlpHttpExporter>> OtlpHttpExporter::Create(
     const ExporterOptions& options, RetryPolicy::JitterSource jitter) {
   if (options.protocol == OtlpProtocol::kGrpc) {
@@ -144,28 +157,16 @@ absl::StatusOr<std::unique_ptr<OtlpHttpExporter>> OtlpHttpExporter::Create(
   curl_multi_setopt(multi, CURLMOPT_MAX_HOST_CONNECTIONS, static_cast<long>(options.max_in_flight));
   curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, static_cast<long>(options.max_in_flight));
 
-  curl_slist* headers = nullptr;
-  headers = curl_slist_append(headers, options.protocol == OtlpProtocol::kHttpJson
-                                           ? "Content-Type: application/json"
-                                           : "Content-Type: application/x-protobuf");
-  if (options.compression == OtlpCompression::kGzip) {
-    headers = curl_slist_append(headers, "Content-Encoding: gzip");
-  }
-  headers = curl_slist_append(headers, "Expect:");  // no 100-continue round trip
-  for (const auto& [key, value] : options.headers) {
-    // "Key;" is curl's way to send a header with an empty value.
-    std::string line = value.empty() ? absl::StrCat(key, ";") : absl::StrCat(key, ": ", value);
-    headers = curl_slist_append(headers, line.c_str());
-  }
   return std::unique_ptr<OtlpHttpExporter>(
-      new OtlpHttpExporter(options, std::move(jitter), multi, headers));
+      new OtlpHttpExporter(options, std::move(jitter), multi, OtlpHttpHeaders(options)));
 }
 
 OtlpHttpExporter::OtlpHttpExporter(const ExporterOptions& options, RetryPolicy::JitterSource jitter,
-                                   void* multi, curl_slist* headers)
+                                   void* multi, CurlHeaderList headers)
     : RetryingExporter(options, std::move(jitter)),
       multi_(multi),
-      headers_(headers),
+      headers_(std::move(headers)),
+      curl_config_(OtlpHttpCurlConfig(options, &headers_)),
       worker_([this] { WorkerLoop(); }) {}
 
 OtlpHttpExporter::~OtlpHttpExporter() {
@@ -177,7 +178,6 @@ OtlpHttpExporter::~OtlpHttpExporter() {
   curl_multi_wakeup(static_cast<CURLM*>(multi_));
   worker_.join();
   curl_multi_cleanup(static_cast<CURLM*>(multi_));
-  curl_slist_free_all(headers_);
 }
 
 void OtlpHttpExporter::StartAttempt(Call* call) {
@@ -227,27 +227,14 @@ void OtlpHttpExporter::Begin(Request* request) {
   curl_easy_setopt(easy, CURLOPT_POST, 1L);
   curl_easy_setopt(easy, CURLOPT_POSTFIELDS, body.data());
   curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
-  curl_easy_setopt(easy, CURLOPT_HTTPHEADER, headers_);
   curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, AppendBody);
   curl_easy_setopt(easy, CURLOPT_WRITEDATA, &request->response_body);
   curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, CaptureHeader);
   curl_easy_setopt(easy, CURLOPT_HEADERDATA, request);
   curl_easy_setopt(easy, CURLOPT_PRIVATE, request);
-  curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
   curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, "");
-  curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, static_cast<long>(options().timeout.count()));
-  curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS,
-                   static_cast<long>(std::min<int64_t>(options().timeout.count(), 10000)));
-  if (!options().ca_file.empty()) curl_easy_setopt(easy, CURLOPT_CAINFO, options().ca_file.c_str());
-  if (!options().cert_file.empty()) {
-    curl_easy_setopt(easy, CURLOPT_SSLCERT, options().cert_file.c_str());
-    curl_easy_setopt(easy, CURLOPT_SSLKEY, options().key_file.c_str());
-  }
-  if (options().insecure) {
-    curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 0L);
-    curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 0L);
-  }
+  ApplyCurlEasyConfig(easy, curl_config_);
   curl_multi_add_handle(static_cast<CURLM*>(multi_), easy);
 }
 

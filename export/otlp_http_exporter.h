@@ -17,11 +17,17 @@
 #include <thread>
 
 #include "absl/status/statusor.h"
+#include "core/curl_easy.h"
 #include "export/retrying_exporter.h"
 
-struct curl_slist;
-
 namespace agentstorm {
+
+// What every OTLP/HTTP request carries (traces and metrics): Content-Type for the protocol,
+// Content-Encoding when compressed, no "Expect: 100-continue", then options.headers.
+CurlHeaderList OtlpHttpHeaders(const ExporterOptions& options);
+
+// The options' TLS settings and timeout (connect timeout at most 10 s) with `headers`.
+CurlEasyConfig OtlpHttpCurlConfig(const ExporterOptions& options, const CurlHeaderList* headers);
 
 class OtlpHttpExporter final : public RetryingExporter {
  public:
@@ -37,7 +43,7 @@ class OtlpHttpExporter final : public RetryingExporter {
 
  private:
   OtlpHttpExporter(const ExporterOptions& options, RetryPolicy::JitterSource jitter, void* multi,
-                   curl_slist* headers);
+                   CurlHeaderList headers);
 
   void StartAttempt(Call* call) override;
   void CancelAttempts() override;
@@ -47,8 +53,9 @@ class OtlpHttpExporter final : public RetryingExporter {
   void Finish(Request* request, int curl_code);
   void Abort(Request* request, const char* why);
 
-  void* multi_;          // CURLM*
-  curl_slist* headers_;  // shared, read-only, by every request
+  void* multi_;                       // CURLM*
+  const CurlHeaderList headers_;      // shared, read-only, by every request
+  const CurlEasyConfig curl_config_;  // points at headers_
   std::mutex mu_;
   std::deque<Request*> inbox_;  // attempts to start, handed to the worker
   bool cancel_requested_ = false;

@@ -6,9 +6,11 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "core/curl_easy.h"
 #include "core/gzip.h"
 #include "core/otlp_json.h"
 #include "export/otlp_grpc_exporter.h"
+#include "export/otlp_http_exporter.h"
 #include "opentelemetry/proto/collector/metrics/v1/metrics_service.grpc.pb.h"
 
 namespace agentstorm {
@@ -45,20 +47,15 @@ size_t DiscardBody(char*, size_t size, size_t count, void*) { return size * coun
 
 class HttpMetricsExporter final : public OtlpMetricsExporter {
  public:
-  explicit HttpMetricsExporter(ExporterOptions options) : options_(std::move(options)) {
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-    const bool json = options_.protocol == OtlpProtocol::kHttpJson;
-    headers_ = curl_slist_append(
-        headers_, json ? "Content-Type: application/json" : "Content-Type: application/x-protobuf");
-    if (options_.compression == OtlpCompression::kGzip)
-      headers_ = curl_slist_append(headers_, "Content-Encoding: gzip");
-    for (const auto& [k, v] : options_.headers)
-      headers_ = curl_slist_append(headers_, absl::StrCat(k, ": ", v).c_str());
+  explicit HttpMetricsExporter(ExporterOptions options)
+      : options_(std::move(options)),
+        headers_(OtlpHttpHeaders(options_)),
+        curl_config_(OtlpHttpCurlConfig(options_, &headers_)) {
+    EnsureCurlGlobalInit();
     easy_ = curl_easy_init();
   }
   ~HttpMetricsExporter() override {
     if (easy_ != nullptr) curl_easy_cleanup(easy_);
-    curl_slist_free_all(headers_);
   }
 
   absl::Status Export(const ExportMetricsServiceRequest& request) override {
@@ -71,19 +68,8 @@ class HttpMetricsExporter final : public OtlpMetricsExporter {
     curl_easy_setopt(easy, CURLOPT_POST, 1L);
     curl_easy_setopt(easy, CURLOPT_POSTFIELDS, body.data());
     curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
-    curl_easy_setopt(easy, CURLOPT_HTTPHEADER, headers_);
     curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, DiscardBody);
-    curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.timeout.count()));
-    if (!options_.ca_file.empty()) curl_easy_setopt(easy, CURLOPT_CAINFO, options_.ca_file.c_str());
-    if (!options_.cert_file.empty()) {
-      curl_easy_setopt(easy, CURLOPT_SSLCERT, options_.cert_file.c_str());
-      curl_easy_setopt(easy, CURLOPT_SSLKEY, options_.key_file.c_str());
-    }
-    if (options_.insecure) {
-      curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 0L);
-      curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 0L);
-    }
+    ApplyCurlEasyConfig(easy, curl_config_);
     CURLcode code = curl_easy_perform(easy);
     if (code != CURLE_OK) {
       return absl::UnavailableError(
@@ -97,8 +83,9 @@ class HttpMetricsExporter final : public OtlpMetricsExporter {
   std::string Describe() const override { return DescribeExporterOptions(options_); }
 
  private:
-  ExporterOptions options_;
-  curl_slist* headers_ = nullptr;
+  const ExporterOptions options_;
+  const CurlHeaderList headers_;
+  const CurlEasyConfig curl_config_;  // points at headers_
   CURL* easy_ = nullptr;
 };
 

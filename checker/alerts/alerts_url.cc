@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/strip.h"
+#include "core/url.h"
 
 namespace agentstorm::alerts {
 
@@ -18,30 +19,26 @@ absl::StatusOr<AlertsUrl> ParseAlertsUrl(absl::string_view url) {
       {"prometheus", AlertsKind::kPrometheus, 9090},
       {"alertmanager", AlertsKind::kAlertmanager, 9093},
   };
+  const absl::StatusOr<Url> parsed = ParseUrl(url);
+  if (!parsed.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--alerts ", RedactUrl(url), ": ", parsed.status().message()));
+  }
   for (const Scheme& s : kSchemes) {
-    if (!absl::StartsWith(url, s.prefix)) continue;
-    absl::string_view rest = url.substr(s.prefix.size());
-    if (!absl::StartsWith(rest, "://") && !absl::StartsWith(rest, "+https://")) continue;
-    // The backend URL parser knows hosts, ports, auth and TLS options; borrow it with a
-    // scheme it accepts, then put our own default port in.
-    const bool https = absl::StartsWith(rest, "+https://");
-    rest.remove_prefix(https ? 9 : 3);
-    absl::StatusOr<readers::BackendUrl> parsed =
-        readers::ParseBackendUrl(absl::StrCat(https ? "jaeger+https://" : "jaeger://", rest));
-    if (!parsed.ok()) {
+    const bool https = parsed->scheme == absl::StrCat(s.prefix, "+https");
+    if (parsed->scheme != s.prefix && !https) continue;
+    // The backend URL parser knows auth and TLS options; borrow it with a scheme it accepts,
+    // then put our own default port in.
+    const absl::string_view rest = url.substr(parsed->scheme.size());
+    absl::StatusOr<readers::BackendUrl> backend =
+        readers::ParseBackendUrl(absl::StrCat(https ? "jaeger+https" : "jaeger", rest));
+    if (!backend.ok()) {
       return absl::InvalidArgumentError(
-          absl::StrCat("--alerts ", url, ": ",
-                       absl::StrReplaceAll(parsed.status().message(), {{"jaeger", s.prefix}})));
+          absl::StrCat("--alerts ", RedactUrl(url), ": ",
+                       absl::StrReplaceAll(backend.status().message(), {{"jaeger", s.prefix}})));
     }
-    readers::BackendUrl b = *parsed;
-    absl::string_view authority = rest.substr(0, rest.find_first_of("/?"));
-    if (const size_t at = authority.rfind('@'); at != absl::string_view::npos)
-      authority.remove_prefix(at + 1);
-    const size_t bracket = authority.rfind(']');
-    const bool explicit_port =
-        authority.find(':', bracket == absl::string_view::npos ? 0 : bracket) !=
-        absl::string_view::npos;
-    if (!explicit_port) b.port = s.default_port;
+    readers::BackendUrl b = *std::move(backend);
+    if (parsed->port == 0) b.port = s.default_port;
     AlertsUrl out;
     out.kind = s.kind;
     out.base = b.HttpBase();
@@ -58,8 +55,9 @@ absl::StatusOr<AlertsUrl> ParseAlertsUrl(absl::string_view url) {
         absl::StrCat(s.prefix, absl::StripPrefix(b.Describe(), https ? "jaeger+https" : "jaeger"));
     return out;
   }
-  return absl::InvalidArgumentError(absl::StrCat(
-      "--alerts ", url, ": expected prometheus://HOST:PORT or alertmanager://HOST:PORT"));
+  return absl::InvalidArgumentError(
+      absl::StrCat("--alerts ", RedactUrl(url),
+                   ": expected prometheus://HOST:PORT or alertmanager://HOST:PORT"));
 }
 
 }  // namespace agentstorm::alerts

@@ -9,13 +9,15 @@
 //   KIND+https://...                      the same over TLS (jaeger+https://, tempo+https://, ...).
 //
 // Authentication rides in the URL or is added by flags afterwards:
-//   user:pass@HOST                        HTTP basic auth (percent-decoded)
+//   user:pass@HOST                        HTTP basic auth (percent-decoded, "+" is a plus)
 //   ?token=SECRET                         "Authorization: Bearer SECRET"
 //   ?tenant=ORG                           "X-Scope-OrgID: ORG" (Tempo, Mimir, Loki multi-tenancy)
 //   ?header=Name:Value (repeatable)       any other request header
 //   ?api=v2                               tempo only: use /api/v2/traces/{id}
 //   ?insecure=true                        TLS without certificate verification
 //   ?ca=PATH                              TLS trust anchors from PATH
+//
+// The URL itself is split by core/url.h (libcurl's URL parser).
 //
 // Describe() renders a URL for logs and reports with every secret replaced by "***".
 #pragma once

@@ -7,6 +7,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "core/curl_easy.h"
 
 namespace agentstorm::readers {
 namespace {
@@ -41,13 +42,14 @@ size_t OnHeader(char* data, size_t size, size_t count, void* user) {
   return n;
 }
 
-long Millis(absl::Duration d) { return static_cast<long>(absl::ToInt64Milliseconds(d)); }
+std::chrono::milliseconds Millis(absl::Duration d) {
+  return std::chrono::milliseconds(absl::ToInt64Milliseconds(d));
+}
 
 }  // namespace
 
 HttpClient::HttpClient(HttpClientOptions options) : options_(std::move(options)) {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+  EnsureCurlGlobalInit();
 }
 
 HttpClient::~HttpClient() {
@@ -95,23 +97,15 @@ absl::StatusOr<HttpResponse> HttpClient::Get(
 
   HttpResponse response;
   Transfer transfer{&response, options_.max_response_bytes};
-  curl_slist* headers = nullptr;
-  for (const auto* list : {&options_.headers, &extra}) {
-    for (const auto& [name, value] : *list) {
-      headers = curl_slist_append(headers, absl::StrCat(name, ": ", value).c_str());
-    }
-  }
+  CurlHeaderList headers(options_.headers);
+  for (const auto& [name, value] : extra) headers.Add(name, value);
   char error[CURL_ERROR_SIZE] = {0};
   curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
   curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
-  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
   // gzip only: servers that honour "br" (cpp-httplib) spend milliseconds per response on it.
   curl_easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, "gzip");
-  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(curl, CURLOPT_TCP_NODELAY, 1L);
   curl_easy_setopt(curl, CURLOPT_TCP_KEEPALIVE, 1L);
-  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, Millis(options_.connect_timeout));
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, Millis(options_.request_timeout));
   curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
   curl_easy_setopt(curl, CURLOPT_MAXREDIRS, 5L);
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, OnBody);
@@ -119,17 +113,16 @@ absl::StatusOr<HttpResponse> HttpClient::Get(
   curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, OnHeader);
   curl_easy_setopt(curl, CURLOPT_HEADERDATA, &transfer);
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error);
-  if (options_.insecure_tls) {
-    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 0L);
-    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 0L);
-  }
-  if (!options_.ca_file.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, options_.ca_file.c_str());
+  ApplyCurlEasyConfig(curl,
+                      {.tls = {.insecure = options_.insecure_tls, .ca_file = options_.ca_file},
+                       .headers = &headers,
+                       .timeout = Millis(options_.request_timeout),
+                       .connect_timeout = Millis(options_.connect_timeout)});
 
   const CURLcode code = curl_easy_perform(curl);
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.status);
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, nullptr);
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, nullptr);
-  curl_slist_free_all(headers);
   Release(curl);
 
   if (code == CURLE_OK) return response;

@@ -224,7 +224,8 @@ TEST(EndpointUrl, ParsesSchemeHostPortAndPath) {
   auto url = ParseEndpointUrl("https://u:p@[::1]:4318/v1/traces?x=1");
   ASSERT_TRUE(url.ok()) << url.status();
   EXPECT_EQ(url->scheme, "https");
-  EXPECT_EQ(url->userinfo, "u:p");
+  EXPECT_EQ(url->user, "u");
+  EXPECT_EQ(url->password, "p");
   EXPECT_EQ(url->host, "::1");
   EXPECT_EQ(url->port, 4318);
   EXPECT_EQ(url->path, "/v1/traces");
