@@ -13,10 +13,11 @@
 
 #include <deque>
 #include <memory>
-#include <mutex>
 #include <thread>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "export/retrying_exporter.h"
 
 struct curl_slist;
@@ -39,9 +40,9 @@ class OtlpHttpExporter final : public RetryingExporter {
   OtlpHttpExporter(const ExporterOptions& options, RetryPolicy::JitterSource jitter, void* multi,
                    curl_slist* headers);
 
-  void StartAttempt(Call* call) override;
-  void CancelAttempts() override;
-  void WorkerLoop();
+  void StartAttempt(Call* call) override ABSL_LOCKS_EXCLUDED(mu_);
+  void CancelAttempts() override ABSL_LOCKS_EXCLUDED(mu_);
+  void WorkerLoop() ABSL_LOCKS_EXCLUDED(mu_);
   // Worker thread only.
   void Begin(Request* request);
   void Finish(Request* request, int curl_code);
@@ -49,11 +50,11 @@ class OtlpHttpExporter final : public RetryingExporter {
 
   void* multi_;          // CURLM*
   curl_slist* headers_;  // shared, read-only, by every request
-  std::mutex mu_;
-  std::deque<Request*> inbox_;  // attempts to start, handed to the worker
-  bool cancel_requested_ = false;
-  bool cancelling_ = false;
-  bool stop_ = false;
+  absl::Mutex mu_;
+  std::deque<Request*> inbox_ ABSL_GUARDED_BY(mu_);  // attempts to start, handed to the worker
+  bool cancel_requested_ ABSL_GUARDED_BY(mu_) = false;
+  bool cancelling_ ABSL_GUARDED_BY(mu_) = false;
+  bool stop_ ABSL_GUARDED_BY(mu_) = false;
   std::thread worker_;
 };
 
