@@ -89,10 +89,11 @@ void ParseLevels(const YAML::Node& n, const std::string& where, Requirements* ou
     const YAML::Node list = n[name];
     if (!list) continue;
     std::string w = absl::StrCat(where, ".", name);
+    const RequirementLevel list_level = level;  // clang 14 cannot capture a structured binding
     auto add = [&](const std::string& key, const YAML::Node& cond, const std::string& cw) {
       AttributeRequirement r;
       r.key = key;
-      r.level = level;
+      r.level = list_level;
       r.condition = ParseCondition(cond, cw);
       Put(out, std::move(r));
     };
