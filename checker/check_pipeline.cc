@@ -3,18 +3,18 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
-#include <condition_variable>
 #include <cstdio>
 #include <deque>
 #include <filesystem>
-#include <mutex>
 #include <thread>
 #include <unordered_map>
 #include <utility>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/synchronization/mutex.h"
 #include "checker/check_config.h"
 #include "checker/readers/backend_url.h"
 #include "checker/readers/trace_reader.h"
@@ -52,33 +52,33 @@ struct TraceIdHash {
 class ResultQueue {
  public:
   explicit ResultQueue(size_t capacity) : capacity_(capacity) {}
-  void Push(PolledTrace&& t) {
-    std::unique_lock<std::mutex> lock(mu_);
-    not_full_.wait(lock, [&] { return items_.size() < capacity_; });
+  void Push(PolledTrace&& t) ABSL_LOCKS_EXCLUDED(mu_) {
+    absl::MutexLock lock(&mu_);
+    while (items_.size() >= capacity_) not_full_.Wait(&mu_);
     items_.push_back(std::move(t));
-    not_empty_.notify_one();
+    not_empty_.Signal();
   }
-  bool Pop(PolledTrace* out) {
-    std::unique_lock<std::mutex> lock(mu_);
-    not_empty_.wait(lock, [&] { return !items_.empty() || closed_; });
+  bool Pop(PolledTrace* out) ABSL_LOCKS_EXCLUDED(mu_) {
+    absl::MutexLock lock(&mu_);
+    while (items_.empty() && !closed_) not_empty_.Wait(&mu_);
     if (items_.empty()) return false;
     *out = std::move(items_.front());
     items_.pop_front();
-    not_full_.notify_one();
+    not_full_.Signal();
     return true;
   }
-  void Close() {
-    std::lock_guard<std::mutex> lock(mu_);
+  void Close() ABSL_LOCKS_EXCLUDED(mu_) {
+    absl::MutexLock lock(&mu_);
     closed_ = true;
-    not_empty_.notify_all();
+    not_empty_.SignalAll();
   }
 
  private:
   const size_t capacity_;
-  std::mutex mu_;
-  std::condition_variable not_empty_, not_full_;
-  std::deque<PolledTrace> items_;
-  bool closed_ = false;
+  absl::Mutex mu_;
+  absl::CondVar not_empty_, not_full_;
+  std::deque<PolledTrace> items_ ABSL_GUARDED_BY(mu_);
+  bool closed_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 absl::StatusOr<std::shared_ptr<const Scenario>> LoadLedgerScenario(const CheckOptions& options,
@@ -339,7 +339,7 @@ absl::StatusOr<std::unique_ptr<CheckResult>> RunCheck(const CheckOptions& option
   }
 
   // The workers: rebuild, check, count.
-  std::mutex counts_mu;
+  absl::Mutex counts_mu;  // guards r
   ResultQueue queue(256);
   const int workers = std::max(
       1, std::min<int>(options.concurrency, static_cast<int>(std::thread::hardware_concurrency())));
@@ -395,7 +395,7 @@ absl::StatusOr<std::unique_ptr<CheckResult>> RunCheck(const CheckOptions& option
         // Ledger mode: absent traces go to the rules too (fidelity and sampling count them).
         for (auto& rule : rules) rule->CheckTrace(t, &findings);
       }
-      std::lock_guard<std::mutex> lock(counts_mu);
+      absl::MutexLock lock(&counts_mu);
       if (r.failing_traces.size() < options.max_failing_traces && capture.HasViolation()) {
         FailingTrace ft;
         ft.trace_id = t.trace_id;
