@@ -2,18 +2,18 @@
 
 #include <algorithm>
 #include <atomic>
-#include <condition_variable>
 #include <cstdio>
 #include <deque>
 #include <filesystem>
-#include <mutex>
 #include <optional>
 #include <thread>
 #include <utility>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/synchronization/mutex.h"
 #include "checker/check_config.h"
 #include "checker/check_guards.h"
 #include "checker/check_rules.h"
@@ -39,33 +39,33 @@ using readers::PolledTrace;
 class ResultQueue {
  public:
   explicit ResultQueue(size_t capacity) : capacity_(capacity) {}
-  void Push(PolledTrace&& t) {
-    std::unique_lock<std::mutex> lock(mu_);
-    not_full_.wait(lock, [&] { return items_.size() < capacity_; });
+  void Push(PolledTrace&& t) ABSL_LOCKS_EXCLUDED(mu_) {
+    absl::MutexLock lock(&mu_);
+    while (items_.size() >= capacity_) not_full_.Wait(&mu_);
     items_.push_back(std::move(t));
-    not_empty_.notify_one();
+    not_empty_.Signal();
   }
-  bool Pop(PolledTrace* out) {
-    std::unique_lock<std::mutex> lock(mu_);
-    not_empty_.wait(lock, [&] { return !items_.empty() || closed_; });
+  bool Pop(PolledTrace* out) ABSL_LOCKS_EXCLUDED(mu_) {
+    absl::MutexLock lock(&mu_);
+    while (items_.empty() && !closed_) not_empty_.Wait(&mu_);
     if (items_.empty()) return false;
     *out = std::move(items_.front());
     items_.pop_front();
-    not_full_.notify_one();
+    not_full_.Signal();
     return true;
   }
-  void Close() {
-    std::lock_guard<std::mutex> lock(mu_);
+  void Close() ABSL_LOCKS_EXCLUDED(mu_) {
+    absl::MutexLock lock(&mu_);
     closed_ = true;
-    not_empty_.notify_all();
+    not_empty_.SignalAll();
   }
 
  private:
   const size_t capacity_;
-  std::mutex mu_;
-  std::condition_variable not_empty_, not_full_;
-  std::deque<PolledTrace> items_;
-  bool closed_ = false;
+  absl::Mutex mu_;
+  absl::CondVar not_empty_, not_full_;
+  std::deque<PolledTrace> items_ ABSL_GUARDED_BY(mu_);
+  bool closed_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 absl::StatusOr<std::shared_ptr<const Scenario>> LoadLedgerScenario(const CheckOptions& options,

@@ -86,7 +86,7 @@ void FindingSet::Add(Finding finding) {
       break;
     }
   }
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   auto it = summaries_.find(finding.id);
   if (it == summaries_.end()) {
     it = summaries_.emplace(finding.id, FindingSummary{}).first;
@@ -111,7 +111,7 @@ void FindingSet::RecordEvaluation(std::string_view rule, bool passed) {
 }
 
 void FindingSet::RecordEvaluations(std::string_view rule, uint64_t evaluated, uint64_t passed) {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   auto it = totals_.find(rule);
   if (it == totals_.end()) it = totals_.emplace(std::string(rule), RuleTotals{}).first;
   it->second.evaluated += evaluated;
@@ -119,7 +119,7 @@ void FindingSet::RecordEvaluations(std::string_view rule, uint64_t evaluated, ui
 }
 
 void FindingSet::SetStatistic(std::string_view rule, std::string_view name, double value) {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   auto it = statistics_.find(rule);
   if (it == statistics_.end())
     it = statistics_.emplace(std::string(rule), std::map<std::string, double>{}).first;
@@ -129,7 +129,7 @@ void FindingSet::SetStatistic(std::string_view rule, std::string_view name, doub
 void FindingSet::Finish() {
   std::vector<uint64_t> matches = SuppressionMatches();
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     if (finished_) return;
     finished_ = true;
   }
@@ -148,7 +148,7 @@ void FindingSet::Finish() {
     f.actual = "none";
     // A stale suppression must not suppress itself.
     f.level = LevelFor(f);
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     auto it = summaries_.find(f.id);
     if (it == summaries_.end()) {
       it = summaries_.emplace(f.id, FindingSummary{}).first;
@@ -165,7 +165,7 @@ void FindingSet::Finish() {
 }
 
 std::vector<FindingSummary> FindingSet::Summaries() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   std::vector<FindingSummary> out;
   out.reserve(summaries_.size());
   for (const auto& [id, s] : summaries_) out.push_back(s);
@@ -173,28 +173,28 @@ std::vector<FindingSummary> FindingSet::Summaries() const {
 }
 
 std::map<std::string, RuleTotals> FindingSet::Totals() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   return {totals_.begin(), totals_.end()};
 }
 
 std::map<std::string, std::map<std::string, double>> FindingSet::Statistics() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   return {statistics_.begin(), statistics_.end()};
 }
 
 uint64_t FindingSet::CountAtLevel(FindingLevel level) const {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   return level_counts_[static_cast<int>(level)];
 }
 
 uint64_t FindingSet::Count(std::string_view id) const {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   auto it = summaries_.find(id);
   return it == summaries_.end() ? 0 : it->second.count;
 }
 
 std::vector<uint64_t> FindingSet::SuppressionMatches() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   return suppression_matches_;
 }
 

@@ -14,11 +14,13 @@
 
 #include <cstdint>
 #include <map>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 
 namespace agentstorm {
 
@@ -123,13 +125,14 @@ class FindingSet {
   FindingLevel LevelFor(const Finding& finding) const;
 
   const FindingSetOptions options_;
-  mutable std::mutex mu_;
-  std::map<std::string, FindingSummary, std::less<>> summaries_;
-  std::map<std::string, RuleTotals, std::less<>> totals_;
-  std::map<std::string, std::map<std::string, double>, std::less<>> statistics_;
-  std::vector<uint64_t> suppression_matches_;
-  uint64_t level_counts_[3] = {0, 0, 0};
-  bool finished_ = false;
+  mutable absl::Mutex mu_;
+  std::map<std::string, FindingSummary, std::less<>> summaries_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, RuleTotals, std::less<>> totals_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, std::map<std::string, double>, std::less<>> statistics_
+      ABSL_GUARDED_BY(mu_);
+  std::vector<uint64_t> suppression_matches_ ABSL_GUARDED_BY(mu_);
+  uint64_t level_counts_[3] ABSL_GUARDED_BY(mu_) = {0, 0, 0};
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 // While alive, records on the current thread what every FindingSet::Add on this thread

@@ -14,7 +14,7 @@ using readers::TraceOutcome;
 
 void TraceCheck::Check(const PolledTrace& polled, SynthesizedTrace* scratch) {
   ScopedFindingCapture capture;  // what this trace produces, for failing_traces
-  FindingSet& findings = result_->findings;
+  FindingSet& findings = *findings_;
   const bool ledger_mode = c_.ledger != nullptr;
   const bool found =
       polled.outcome == TraceOutcome::kFound || polled.outcome == TraceOutcome::kIncomplete;
@@ -55,8 +55,8 @@ void TraceCheck::Check(const PolledTrace& polled, SynthesizedTrace* scratch) {
     for (auto& rule : *c_.rules) rule->CheckTrace(t, &findings);
   }
 
+  absl::MutexLock lock(&counts_mu_);
   CheckResult& r = *result_;
-  std::lock_guard<std::mutex> lock(counts_mu_);
   if (r.failing_traces.size() < c_.max_failing_traces && capture.HasViolation()) {
     FailingTrace ft;
     ft.trace_id = t.trace_id;

@@ -5,10 +5,11 @@
 
 #include <cstddef>
 #include <memory>
-#include <mutex>
 #include <unordered_map>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "checker/check_pipeline.h"
 #include "checker/expected_traces.h"
 #include "checker/finding.h"
@@ -49,19 +50,21 @@ class TraceCheck {
  public:
   // REQUIRES: `context`'s pointees and `result` outlive this object.
   TraceCheck(const TraceCheckContext& context, CheckResult* result)
-      : c_(context), result_(result) {}
+      : c_(context), findings_(&result->findings), result_(result) {}
 
   // Checks `polled`: check.trace_not_rebuilt when the ledger record cannot be rebuilt,
   // check.trace_unreadable when every request for it failed, else every rule's CheckTrace (in
   // ledger mode absent traces too: fidelity and sampling count them). Then counts it in
   // CheckResult (traces_read, spans_read, by_variant, by_class, unacknowledged_but_present).
   // `scratch` is the caller's buffer for the expected trace, reused between calls.
-  void Check(const readers::PolledTrace& polled, SynthesizedTrace* scratch);
+  void Check(const readers::PolledTrace& polled, SynthesizedTrace* scratch)
+      ABSL_LOCKS_EXCLUDED(counts_mu_);
 
  private:
   const TraceCheckContext c_;
-  CheckResult* const result_;
-  std::mutex counts_mu_;
+  FindingSet* const findings_;  // thread-safe on its own
+  absl::Mutex counts_mu_;
+  CheckResult* const result_ ABSL_PT_GUARDED_BY(counts_mu_);  // its counts and failing_traces
 };
 
 }  // namespace agentstorm

@@ -226,7 +226,7 @@ absl::StatusOr<std::unique_ptr<LedgerWriter>> LedgerWriter::Create(const std::st
 absl::Status LedgerWriter::Append(const LedgerRecord& record) {
   uint8_t buf[kLedgerRecordSize];
   EncodeLedgerRecord(record, buf);
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   if (file_ == nullptr) return absl::FailedPreconditionError("ledger " + path_ + " is closed");
   if (!error_.ok()) return error_;
   if (std::fwrite(buf, 1, sizeof(buf), file_) != sizeof(buf))
@@ -236,7 +236,7 @@ absl::Status LedgerWriter::Append(const LedgerRecord& record) {
 }
 
 absl::Status LedgerWriter::Flush() {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   if (file_ != nullptr && error_.ok() && std::fflush(file_) != 0)
     error_ = absl::InternalError("cannot write ledger " + path_ + ": " + std::strerror(errno));
   return error_;
@@ -246,7 +246,7 @@ absl::Status LedgerWriter::Close() {
   LedgerRecord end;
   end.index = kEndMarkerIndex;
   uint8_t buf[kLedgerRecordSize];
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   if (file_ == nullptr) return error_;
   end.start_unix_nano = records_;
   EncodeLedgerRecord(end, buf);
@@ -259,7 +259,7 @@ absl::Status LedgerWriter::Close() {
 }
 
 uint64_t LedgerWriter::records() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   return records_;
 }
 

@@ -12,12 +12,13 @@
 #include <cstdint>
 #include <cstdio>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "core/ids.h"
 #include "core/shard.h"
 #include "core/synthesized_trace.h"
@@ -86,22 +87,22 @@ class LedgerWriter {
                                                               const LedgerHeader& header);
   ~LedgerWriter();  // closes without the end marker when Close() was not called
 
-  absl::Status Append(const LedgerRecord& record);
+  absl::Status Append(const LedgerRecord& record) ABSL_LOCKS_EXCLUDED(mu_);
   // Pushes buffered records to the operating system (call periodically: a crash loses at most
   // what was appended since).
-  absl::Status Flush();
+  absl::Status Flush() ABSL_LOCKS_EXCLUDED(mu_);
   // Appends the end marker and closes. REQUIRES: no Append() after it.
-  absl::Status Close();
+  absl::Status Close() ABSL_LOCKS_EXCLUDED(mu_);
 
-  uint64_t records() const;
+  uint64_t records() const ABSL_LOCKS_EXCLUDED(mu_);
 
  private:
   LedgerWriter(std::FILE* file, std::string path);
-  mutable std::mutex mu_;
-  std::FILE* file_;
-  std::string path_;
-  uint64_t records_ = 0;
-  absl::Status error_;
+  mutable absl::Mutex mu_;
+  std::FILE* file_ ABSL_GUARDED_BY(mu_);
+  const std::string path_;
+  uint64_t records_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::Status error_ ABSL_GUARDED_BY(mu_);
 };
 
 struct LedgerFileInfo {

@@ -148,7 +148,7 @@ void OtlpGrpcExporter::StartAttempt(Call* call) {
       [](void* p) { delete static_cast<std::shared_ptr<const EncodedBatch>*>(p); }, keep_alive);
   rpc->request = grpc::ByteBuffer(&slice, 1);
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     live_.insert(&rpc->context);
     // TryCancel before the call starts is remembered by the context and applied at start.
     if (cancelling_) rpc->context.TryCancel();
@@ -163,7 +163,7 @@ void OtlpGrpcExporter::StartAttempt(Call* call) {
 void OtlpGrpcExporter::OnDone(Rpc* rpc, int code, const std::string& message,
                               const std::string& details) {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     live_.erase(&rpc->context);
   }
   AttemptOutcome outcome;
@@ -204,7 +204,7 @@ void OtlpGrpcExporter::OnDone(Rpc* rpc, int code, const std::string& message,
 }
 
 void OtlpGrpcExporter::CancelAttempts() {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   cancelling_ = true;
   for (grpc::ClientContext* context : live_) context->TryCancel();
 }

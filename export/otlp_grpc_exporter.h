@@ -17,11 +17,12 @@
 
 #include <atomic>
 #include <memory>
-#include <mutex>
 #include <set>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "export/retrying_exporter.h"
 
 namespace agentstorm {
@@ -50,16 +51,17 @@ class OtlpGrpcExporter final : public RetryingExporter {
   OtlpGrpcExporter(const ExporterOptions& options, RetryPolicy::JitterSource jitter,
                    std::vector<std::shared_ptr<grpc::Channel>> channels);
 
-  void StartAttempt(Call* call) override;
-  void CancelAttempts() override;
-  void OnDone(Rpc* rpc, int code, const std::string& message, const std::string& details);
+  void StartAttempt(Call* call) override ABSL_LOCKS_EXCLUDED(mu_);
+  void CancelAttempts() override ABSL_LOCKS_EXCLUDED(mu_);
+  void OnDone(Rpc* rpc, int code, const std::string& message, const std::string& details)
+      ABSL_LOCKS_EXCLUDED(mu_);
 
   std::vector<std::shared_ptr<grpc::Channel>> channels_;
   std::vector<std::unique_ptr<grpc::GenericStub>> stubs_;  // one per channel
   std::atomic<size_t> next_channel_{0};
-  std::mutex mu_;
-  std::set<grpc::ClientContext*> live_;
-  bool cancelling_ = false;
+  absl::Mutex mu_;
+  std::set<grpc::ClientContext*> live_ ABSL_GUARDED_BY(mu_);
+  bool cancelling_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 }  // namespace agentstorm

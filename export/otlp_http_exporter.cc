@@ -172,7 +172,7 @@ OtlpHttpExporter::OtlpHttpExporter(const ExporterOptions& options, RetryPolicy::
 OtlpHttpExporter::~OtlpHttpExporter() {
   Shutdown(std::chrono::milliseconds(0));
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     stop_ = true;
   }
   curl_multi_wakeup(static_cast<CURLM*>(multi_));
@@ -200,7 +200,7 @@ void OtlpHttpExporter::StartAttempt(Call* call) {
   auto* request = new Request;
   request->call = call;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     inbox_.push_back(request);
   }
   curl_multi_wakeup(static_cast<CURLM*>(multi_));
@@ -208,7 +208,7 @@ void OtlpHttpExporter::StartAttempt(Call* call) {
 
 void OtlpHttpExporter::CancelAttempts() {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     cancel_requested_ = true;
   }
   curl_multi_wakeup(static_cast<CURLM*>(multi_));
@@ -308,7 +308,7 @@ void OtlpHttpExporter::WorkerLoop() {
     bool cancel_now = false;
     bool stop = false;
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      absl::MutexLock lock(&mu_);
       starting.swap(inbox_);
       if (cancel_requested_) {
         cancel_requested_ = false;

@@ -13,10 +13,11 @@
 
 #include <deque>
 #include <memory>
-#include <mutex>
 #include <thread>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "core/curl_easy.h"
 #include "export/retrying_exporter.h"
 
@@ -45,9 +46,9 @@ class OtlpHttpExporter final : public RetryingExporter {
   OtlpHttpExporter(const ExporterOptions& options, RetryPolicy::JitterSource jitter, void* multi,
                    CurlHeaderList headers);
 
-  void StartAttempt(Call* call) override;
-  void CancelAttempts() override;
-  void WorkerLoop();
+  void StartAttempt(Call* call) override ABSL_LOCKS_EXCLUDED(mu_);
+  void CancelAttempts() override ABSL_LOCKS_EXCLUDED(mu_);
+  void WorkerLoop() ABSL_LOCKS_EXCLUDED(mu_);
   // Worker thread only.
   void Begin(Request* request);
   void Finish(Request* request, int curl_code);
@@ -56,11 +57,11 @@ class OtlpHttpExporter final : public RetryingExporter {
   void* multi_;                       // CURLM*
   const CurlHeaderList headers_;      // shared, read-only, by every request
   const CurlEasyConfig curl_config_;  // points at headers_
-  std::mutex mu_;
-  std::deque<Request*> inbox_;  // attempts to start, handed to the worker
-  bool cancel_requested_ = false;
-  bool cancelling_ = false;
-  bool stop_ = false;
+  absl::Mutex mu_;
+  std::deque<Request*> inbox_ ABSL_GUARDED_BY(mu_);  // attempts to start, handed to the worker
+  bool cancel_requested_ ABSL_GUARDED_BY(mu_) = false;
+  bool cancelling_ ABSL_GUARDED_BY(mu_) = false;
+  bool stop_ ABSL_GUARDED_BY(mu_) = false;
   std::thread worker_;
 };
 

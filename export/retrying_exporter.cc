@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 
 namespace agentstorm {
 
@@ -17,10 +18,10 @@ RetryingExporter::RetryingExporter(ExporterOptions options, RetryPolicy::JitterS
 
 RetryingExporter::~RetryingExporter() {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     stop_timer_ = true;
   }
-  timer_cv_.notify_all();
+  timer_cv_.SignalAll();
   if (timer_.joinable()) timer_.join();
 }
 
@@ -30,7 +31,7 @@ void RetryingExporter::Export(std::shared_ptr<const EncodedBatch> batch, ExportC
   call->done = std::move(done);
   bool start = false;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     ++outstanding_;
     ++unfinished_;
     if (accepting_) {
@@ -75,10 +76,10 @@ void RetryingExporter::FinishAttempt(Call* call, AttemptOutcome outcome) {
   call->bytes_sent += outcome.bytes_sent;
   if (!outcome.error.empty()) call->last_error = outcome.error;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     --on_wire_;
     if (!outcome.connection_failed) ever_reached_ = true;
-    auto failed = [&](std::string error) {
+    auto failed = [&](std::string error) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
       ExportResult r;
       r.outcome = ExportResult::Outcome::kFailed;
       r.failed_spans = spans;
@@ -115,7 +116,7 @@ void RetryingExporter::FinishAttempt(Call* call, AttemptOutcome outcome) {
           break;
         }
         backoff_.emplace(now + *delay, call);
-        timer_cv_.notify_all();
+        timer_cv_.SignalAll();
         break;
       }
     }
@@ -136,28 +137,29 @@ void RetryingExporter::Complete(Call* call, ExportResult result) {
     result.error = call->last_error;
   }
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     --unfinished_;
   }
   if (call->done) call->done(result);
   delete call;
-  // Notify under the lock: once outstanding_ reaches zero Shutdown may return and the exporter
-  // be destroyed, so nothing may touch *this after the lock is released.
-  std::lock_guard<std::mutex> lock(mu_);
+  // Shutdown waits for outstanding_ to reach zero (Mutex::Await, re-evaluated when this lock is
+  // released); it may then return and the exporter be destroyed, so nothing may touch *this
+  // after the lock is released.
+  absl::MutexLock lock(&mu_);
   --outstanding_;
-  idle_cv_.notify_all();
 }
 
 void RetryingExporter::TimerLoop() {
-  std::unique_lock<std::mutex> lock(mu_);
+  mu_.Lock();
   while (!stop_timer_) {
     if (backoff_.empty()) {
-      timer_cv_.wait(lock);
+      timer_cv_.Wait(&mu_);
       continue;
     }
     Clock::time_point due = backoff_.begin()->first;
-    if (Clock::now() < due) {
-      timer_cv_.wait_until(lock, due);
+    Clock::time_point now = Clock::now();
+    if (now < due) {
+      timer_cv_.WaitWithTimeout(&mu_, absl::FromChrono(due - now));
       continue;
     }
     Call* call = backoff_.begin()->second;
@@ -166,27 +168,30 @@ void RetryingExporter::TimerLoop() {
     queued_.push_front(call);
     std::vector<Call*> ready;
     while (Call* next = TakeNextLocked()) ready.push_back(next);
-    lock.unlock();
+    mu_.Unlock();
     for (Call* c : ready) Launch(c);
-    lock.lock();
+    mu_.Lock();
   }
+  mu_.Unlock();
 }
 
 void RetryingExporter::Shutdown(std::chrono::milliseconds grace) {
-  std::unique_lock<std::mutex> lock(mu_);
+  auto idle = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return outstanding_ == 0; };
+  mu_.Lock();
   if (!accepting_) {
-    idle_cv_.wait(lock, [&] { return outstanding_ == 0; });
+    mu_.Await(absl::Condition(&idle));
+    mu_.Unlock();
     return;
   }
   accepting_ = false;
-  idle_cv_.wait_for(lock, grace, [&] { return outstanding_ == 0; });
+  mu_.AwaitWithTimeout(absl::Condition(&idle), absl::FromChrono(grace));
   grace_expired_ = true;
   std::deque<Call*> never_sent;
   never_sent.swap(queued_);
   std::vector<Call*> backing_off;
   for (auto& [due, call] : backoff_) backing_off.push_back(call);
   backoff_.clear();
-  lock.unlock();
+  mu_.Unlock();
 
   for (Call* call : never_sent) {
     ExportResult r;
@@ -211,21 +216,21 @@ void RetryingExporter::Shutdown(std::chrono::milliseconds grace) {
   }
   CancelAttempts();
 
-  lock.lock();
-  idle_cv_.wait(lock, [&] { return outstanding_ == 0; });
+  mu_.Lock();
+  mu_.Await(absl::Condition(&idle));
   stop_timer_ = true;
-  lock.unlock();
-  timer_cv_.notify_all();
+  mu_.Unlock();
+  timer_cv_.SignalAll();
   if (timer_.joinable()) timer_.join();
 }
 
 int RetryingExporter::InFlight() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   return unfinished_;
 }
 
 bool RetryingExporter::EverReached() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   return ever_reached_;
 }
 

@@ -11,16 +11,16 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "export/exporter.h"
 #include "export/exporter_options.h"
 #include "export/retry_policy.h"
@@ -55,15 +55,16 @@ class RetryingExporter : public Exporter {
     uint64_t bytes_sent = 0;  // request bytes put on the wire by this attempt
   };
 
-  void Export(std::shared_ptr<const EncodedBatch> batch, ExportCallback done) final;
-  void Shutdown(std::chrono::milliseconds grace) final;
+  void Export(std::shared_ptr<const EncodedBatch> batch, ExportCallback done) final
+      ABSL_LOCKS_EXCLUDED(mu_);
+  void Shutdown(std::chrono::milliseconds grace) final ABSL_LOCKS_EXCLUDED(mu_);
   // Batches accepted whose callback has not been called yet: on the wire, waiting for a slot,
   // or waiting to retry.
-  int InFlight() const final;
+  int InFlight() const final ABSL_LOCKS_EXCLUDED(mu_);
   std::string Describe() const final;
 
   // True once any attempt got an answer from the server (whatever the answer).
-  bool EverReached() const;
+  bool EverReached() const ABSL_LOCKS_EXCLUDED(mu_);
 
  protected:
   RetryingExporter(ExporterOptions options, RetryPolicy::JitterSource jitter);
@@ -77,32 +78,32 @@ class RetryingExporter : public Exporter {
   // Cancels every attempt on the wire and every attempt started after this call; each must
   // reach FinishAttempt promptly. Called once, during Shutdown after the grace period.
   virtual void CancelAttempts() = 0;
-  void FinishAttempt(Call* call, AttemptOutcome outcome);
+  void FinishAttempt(Call* call, AttemptOutcome outcome) ABSL_LOCKS_EXCLUDED(mu_);
 
   const ExporterOptions& options() const { return options_; }
 
  private:
-  void Launch(Call* call);
-  void Complete(Call* call, ExportResult result);
-  void TimerLoop();
-  // REQUIRES: mu_ held. A queued call that may start now, with its slot taken, or nullptr.
-  Call* TakeNextLocked();
+  void Launch(Call* call) ABSL_LOCKS_EXCLUDED(mu_);
+  void Complete(Call* call, ExportResult result) ABSL_LOCKS_EXCLUDED(mu_);
+  void TimerLoop() ABSL_LOCKS_EXCLUDED(mu_);
+  // A queued call that may start now, with its slot taken, or nullptr.
+  Call* TakeNextLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const ExporterOptions options_;
   const RetryPolicy policy_;
 
-  mutable std::mutex mu_;
-  std::condition_variable timer_cv_;
-  std::condition_variable idle_cv_;
-  std::deque<Call*> queued_;                                             // waiting for a slot
-  std::multimap<std::chrono::steady_clock::time_point, Call*> backoff_;  // waiting to retry
-  int on_wire_ = 0;
-  int outstanding_ = 0;  // accepted, callback not yet returned
-  int unfinished_ = 0;   // accepted, callback not yet called
-  bool accepting_ = true;
-  bool grace_expired_ = false;
-  bool stop_timer_ = false;
-  bool ever_reached_ = false;
+  mutable absl::Mutex mu_;
+  absl::CondVar timer_cv_;                         // signalled on a new retry and on stop_timer_
+  std::deque<Call*> queued_ ABSL_GUARDED_BY(mu_);  // waiting for a slot
+  // Waiting to retry.
+  std::multimap<std::chrono::steady_clock::time_point, Call*> backoff_ ABSL_GUARDED_BY(mu_);
+  int on_wire_ ABSL_GUARDED_BY(mu_) = 0;
+  int outstanding_ ABSL_GUARDED_BY(mu_) = 0;  // accepted, callback not yet returned
+  int unfinished_ ABSL_GUARDED_BY(mu_) = 0;   // accepted, callback not yet called
+  bool accepting_ ABSL_GUARDED_BY(mu_) = true;
+  bool grace_expired_ ABSL_GUARDED_BY(mu_) = false;
+  bool stop_timer_ ABSL_GUARDED_BY(mu_) = false;
+  bool ever_reached_ ABSL_GUARDED_BY(mu_) = false;
   std::thread timer_;
 };
 

@@ -4,16 +4,17 @@
 
 #include <algorithm>
 #include <cmath>
-#include <condition_variable>
 #include <cstring>
 #include <limits>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/strings/str_format.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "generator/batch_builder.h"
 #include "generator/scheduler.h"
 #include "scenario/rate_parser.h"
@@ -41,20 +42,21 @@ struct BatchContext {
 // Per-second samples: events are added to the current second, Roll() closes it.
 class Timeline {
  public:
-  void AddSent(uint64_t traces, uint64_t spans, uint64_t lag_ns) {
-    std::lock_guard<std::mutex> l(mu_);
+  void AddSent(uint64_t traces, uint64_t spans, uint64_t lag_ns) ABSL_LOCKS_EXCLUDED(mu_) {
+    absl::MutexLock l(&mu_);
     current_.traces_sent += traces;
     current_.spans_sent += spans;
     lag_.Record(lag_ns);
   }
-  void AddAnswer(uint64_t acknowledged, uint64_t errors, std::optional<uint64_t> latency_ns) {
-    std::lock_guard<std::mutex> l(mu_);
+  void AddAnswer(uint64_t acknowledged, uint64_t errors, std::optional<uint64_t> latency_ns)
+      ABSL_LOCKS_EXCLUDED(mu_) {
+    absl::MutexLock l(&mu_);
     current_.spans_acknowledged += acknowledged;
     current_.spans_errors += errors;
     if (latency_ns) latency_.Record(*latency_ns);
   }
-  void Roll() {
-    std::lock_guard<std::mutex> l(mu_);
+  void Roll() ABSL_LOCKS_EXCLUDED(mu_) {
+    absl::MutexLock l(&mu_);
     current_.latency_p50_ns = latency_.Percentile(50);
     current_.latency_p99_ns = latency_.Percentile(99);
     current_.lag_p99_ns = lag_.Percentile(99);
@@ -63,21 +65,22 @@ class Timeline {
     latency_.Reset();
     lag_.Reset();
   }
-  std::optional<SecondSample> Last() const {
-    std::lock_guard<std::mutex> l(mu_);
+  std::optional<SecondSample> Last() const ABSL_LOCKS_EXCLUDED(mu_) {
+    absl::MutexLock l(&mu_);
     if (samples_.empty()) return std::nullopt;
     return samples_.back();
   }
-  std::vector<SecondSample> samples() const {
-    std::lock_guard<std::mutex> l(mu_);
+  std::vector<SecondSample> samples() const ABSL_LOCKS_EXCLUDED(mu_) {
+    absl::MutexLock l(&mu_);
     return samples_;
   }
 
  private:
-  mutable std::mutex mu_;
-  SecondSample current_;
-  Histogram latency_, lag_;
-  std::vector<SecondSample> samples_;
+  mutable absl::Mutex mu_;
+  SecondSample current_ ABSL_GUARDED_BY(mu_);
+  Histogram latency_ ABSL_GUARDED_BY(mu_);
+  Histogram lag_ ABSL_GUARDED_BY(mu_);
+  std::vector<SecondSample> samples_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace
@@ -89,7 +92,9 @@ class LoadEngine::Impl {
         source_(source),
         scheduler_(options_.profile,
                    SchedulerOptions{source.MeanSpansPerTrace(), options_.seed, options_.shard,
-                                    options_.max_traces, options_.max_seconds}) {
+                                    options_.max_traces, options_.max_seconds}),
+        closed_loop_(scheduler_.closed_loop()),
+        end_seconds_(scheduler_.end_seconds()) {
     for (Exporter* e : exporters) {
       auto ep = std::make_unique<Endpoint>();
       ep->exporter = e;
@@ -107,18 +112,18 @@ class LoadEngine::Impl {
  private:
   struct Endpoint {
     Exporter* exporter = nullptr;
-    std::mutex mu;
-    std::condition_variable slot_cv;
-    int in_flight = 0;
-    EndpointStats stats;
+    absl::Mutex mu;
+    absl::CondVar slot_cv;  // signalled when in_flight drops and on drain_
+    int in_flight ABSL_GUARDED_BY(mu) = 0;
+    EndpointStats stats ABSL_GUARDED_BY(mu);
   };
 
   nanoseconds NowOffset() const {
     return std::chrono::duration_cast<nanoseconds>(Clock::now() - start_);
   }
   // Sleeps until `t`; false when a stop came first.
-  bool WaitUntil(Clock::time_point t);
-  void Worker();
+  bool WaitUntil(Clock::time_point t) ABSL_LOCKS_EXCLUDED(wake_mu_);
+  void Worker() ABSL_LOCKS_EXCLUDED(sched_mu_);
   void Flush(BatchBuilder* b, nanoseconds intended_offset);
   void Handoff(const std::shared_ptr<BatchContext>& ctx);
   void OnResult(const std::shared_ptr<BatchContext>& ctx, size_t e, const ExportResult& r,
@@ -137,35 +142,39 @@ class LoadEngine::Impl {
   int threads_ = 1;
   int max_in_flight_ = 1;
 
-  std::mutex sched_mu_;
-  Scheduler scheduler_;
-  bool schedule_done_ = false;  // guarded by sched_mu_
+  absl::Mutex sched_mu_;
+  Scheduler scheduler_ ABSL_GUARDED_BY(sched_mu_);  // callers serialize Next()
+  bool schedule_done_ ABSL_GUARDED_BY(sched_mu_) = false;
+  const bool closed_loop_;    // scheduler_.closed_loop()
+  const double end_seconds_;  // scheduler_.end_seconds()
 
   Clock::time_point start_;
   std::atomic<bool> stop_requested_{false};
   std::atomic<bool> stop_scheduling_{false};
   std::atomic<bool> drain_{false};
   std::atomic<int64_t> stop_offset_ns_{std::numeric_limits<int64_t>::max()};
-  std::mutex wake_mu_;
-  std::condition_variable wake_cv_;
+  // WaitUntil() sleeps on wake_cv_; BeginStop()/BeginDrain() set their flag under wake_mu_ and
+  // signal it, so that a sleeper cannot miss the change.
+  absl::Mutex wake_mu_;
+  absl::CondVar wake_cv_;
   std::atomic<int> workers_done_{0};
 
   std::atomic<uint64_t> traces_scheduled_{0}, spans_scheduled_{0};
   std::atomic<uint64_t> traces_sent_{0}, spans_sent_{0}, batches_{0};
   std::atomic<int64_t> last_intended_ns_{0};
   std::atomic<int64_t> last_handoff_ns_{0};
-  std::mutex lag_mu_;
-  Histogram lag_;
+  absl::Mutex lag_mu_;
+  Histogram lag_ ABSL_GUARDED_BY(lag_mu_);
   Timeline timeline_;
   Clock::time_point last_lines_print_;
 };
 
 bool LoadEngine::Impl::WaitUntil(Clock::time_point t) {
   if (Clock::now() >= t) return true;  // due already, as every arrival is at --rate max
-  std::unique_lock<std::mutex> l(wake_mu_);
-  while (Clock::now() < t) {
+  absl::MutexLock l(&wake_mu_);
+  for (Clock::time_point now = Clock::now(); now < t; now = Clock::now()) {
     if (stop_scheduling_ || drain_) return false;
-    wake_cv_.wait_until(l, t);
+    wake_cv_.WaitWithTimeout(&wake_mu_, absl::FromChrono(t - now));
   }
   return true;
 }
@@ -178,7 +187,7 @@ void LoadEngine::Impl::CountScheduled(const TraceMeta& m) {
 void LoadEngine::Impl::AccountNotSent(const TraceMeta& m) {
   CountScheduled(m);
   for (auto& ep : endpoints_) {
-    std::lock_guard<std::mutex> l(ep->mu);
+    absl::MutexLock l(&ep->mu);
     ep->stats.spans_not_sent += m.span_count;
     ++ep->stats.traces_not_sent;
   }
@@ -196,7 +205,7 @@ void LoadEngine::Impl::Worker() {
   // Closed loop (`--rate max`), arrivals are due the moment they are asked for: a worker takes
   // a few per lock, so that the workers do not queue on the scheduler once per trace. Open
   // loop, one at a time: each is waited for at its own intended time.
-  const size_t take = scheduler_.closed_loop() ? 16 : 1;
+  const size_t take = closed_loop_ ? 16 : 1;
   std::vector<Arrival> taken;
   size_t next_taken = 0;
   for (;;) {
@@ -205,7 +214,7 @@ void LoadEngine::Impl::Worker() {
       next_taken = 0;
       // After a stop, arrivals intended before it are still part of the run (late ones are
       // sent, or counted as not sent once draining); later ones are not.
-      std::lock_guard<std::mutex> l(sched_mu_);
+      absl::MutexLock l(&sched_mu_);
       while (!schedule_done_ && taken.size() < take) {
         std::optional<Arrival> a = scheduler_.Next(NowOffset());
         if (a && stop_scheduling_ && a->offset.count() > stop_offset_ns_.load()) a.reset();
@@ -292,8 +301,8 @@ void LoadEngine::Impl::Handoff(const std::shared_ptr<BatchContext>& ctx) {
     Endpoint& ep = *endpoints_[e];
     bool got_slot = false;
     {
-      std::unique_lock<std::mutex> l(ep.mu);
-      ep.slot_cv.wait(l, [&] { return ep.in_flight < max_in_flight_ || drain_; });
+      absl::MutexLock l(&ep.mu);
+      while (ep.in_flight >= max_in_flight_ && !drain_) ep.slot_cv.Wait(&ep.mu);
       got_slot = !drain_;
       if (got_slot) {
         ++ep.in_flight;
@@ -319,7 +328,7 @@ void LoadEngine::Impl::Handoff(const std::shared_ptr<BatchContext>& ctx) {
     traces_sent_.fetch_add(ctx->traces.size(), std::memory_order_relaxed);
     spans_sent_.fetch_add(ctx->batch->span_count, std::memory_order_relaxed);
     {
-      std::lock_guard<std::mutex> l(lag_mu_);
+      absl::MutexLock l(&lag_mu_);
       lag_.Record(lag);
     }
     timeline_.AddSent(ctx->traces.size(), ctx->batch->span_count, lag);
@@ -354,7 +363,7 @@ void LoadEngine::Impl::OnResult(const std::shared_ptr<BatchContext>& ctx, size_t
   if (answered) latency = Nanos(now - ctx->batch->intended_send_time);
   Endpoint& ep = *endpoints_[e];
   {
-    std::lock_guard<std::mutex> l(ep.mu);
+    absl::MutexLock l(&ep.mu);
     EndpointStats& s = ep.stats;
     s.spans_acknowledged += ack;
     s.spans_rejected += rej;
@@ -386,7 +395,7 @@ void LoadEngine::Impl::OnResult(const std::shared_ptr<BatchContext>& ctx, size_t
     if (!error.empty()) s.last_error = error;
     if (handoff) --ep.in_flight;
   }
-  if (handoff) ep.slot_cv.notify_one();
+  if (handoff) ep.slot_cv.Signal();
   timeline_.AddAnswer(ack, rej + fail, latency);
   ctx->outcomes[e] = outcome;
   if (ctx->pending.fetch_sub(1, std::memory_order_acq_rel) == 1) WriteLedger(*ctx);
@@ -418,22 +427,22 @@ void LoadEngine::Impl::BeginStop() {
   if (stop_scheduling_) return;
   stop_offset_ns_ = NowOffset().count();
   {
-    std::lock_guard<std::mutex> l(wake_mu_);
+    absl::MutexLock l(&wake_mu_);
     stop_scheduling_ = true;
   }
-  wake_cv_.notify_all();
+  wake_cv_.SignalAll();
 }
 
 void LoadEngine::Impl::BeginDrain() {
   BeginStop();
   {
-    std::lock_guard<std::mutex> l(wake_mu_);
+    absl::MutexLock l(&wake_mu_);
     drain_ = true;
   }
-  wake_cv_.notify_all();
+  wake_cv_.SignalAll();
   for (auto& ep : endpoints_) {
-    { std::lock_guard<std::mutex> l(ep->mu); }
-    ep->slot_cv.notify_all();
+    { absl::MutexLock l(&ep->mu); }
+    ep->slot_cv.SignalAll();
   }
 }
 
@@ -448,12 +457,12 @@ void LoadEngine::Impl::PrintProgress(bool final_line) {
     return;
   last_lines_print_ = now;
   const double elapsed = Seconds(now - start_);
-  const double planned = scheduler_.end_seconds();
+  const double planned = end_seconds_;
   std::string when = std::isfinite(planned) ? absl::StrFormat("%.0fs/%.0fs", elapsed, planned)
                                             : absl::StrFormat("%.0fs", elapsed);
   uint64_t errors = 0;
   for (auto& ep : endpoints_) {
-    std::lock_guard<std::mutex> l(ep->mu);
+    absl::MutexLock l(&ep->mu);
     errors += ep->stats.spans_rejected + ep->stats.spans_failed;
   }
   const auto last = timeline_.Last();
@@ -487,7 +496,7 @@ LoadSummary LoadEngine::Impl::Run() {
   last_lines_print_ = start_;
   const std::chrono::milliseconds grace = options_.grace;
   Clock::time_point hard_stop = Clock::time_point::max();
-  const double end_seconds = scheduler_.end_seconds();
+  const double end_seconds = end_seconds_;
   if (std::isfinite(end_seconds))
     hard_stop =
         start_ +
@@ -581,11 +590,11 @@ LoadSummary LoadEngine::Impl::Run() {
     s.achieved_spans_per_second = s.spans_sent / achieved_window;
   }
   {
-    std::lock_guard<std::mutex> l(lag_mu_);
+    absl::MutexLock l(&lag_mu_);
     s.scheduling_lag = lag_;
   }
   for (auto& ep : endpoints_) {
-    std::lock_guard<std::mutex> l(ep->mu);
+    absl::MutexLock l(&ep->mu);
     s.endpoints.push_back(ep->stats);
   }
   s.timeline = timeline_.samples();

@@ -1,6 +1,7 @@
 #include "generator/periodic_metrics_export.h"
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 
 namespace agentstorm {
 namespace {
@@ -27,29 +28,29 @@ void PeriodicMetricsExport::Start() {
 }
 
 void PeriodicMetricsExport::Loop() {
-  std::unique_lock<std::mutex> lock(mu_);
+  mu_.Lock();
   while (!stopping_) {
-    if (cv_.wait_for(lock, interval_, [this] { return stopping_; })) break;
-    lock.unlock();
+    if (mu_.AwaitWithTimeout(absl::Condition(&stopping_), absl::FromChrono(interval_))) break;
+    mu_.Unlock();
     ExportNow();
-    lock.lock();
+    mu_.Lock();
   }
+  mu_.Unlock();
 }
 
 void PeriodicMetricsExport::Stop() {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     if (stopped_) return;
     stopped_ = true;
     stopping_ = true;
   }
-  cv_.notify_all();
   if (thread_.joinable()) thread_.join();
   ExportNow();
 }
 
 void PeriodicMetricsExport::ExportNow() {
-  std::lock_guard<std::mutex> one_at_a_time(export_mu_);
+  absl::MutexLock one_at_a_time(&export_mu_);
   ExportMetricsServiceRequest request;
   aggregator_->Collect(NowUnixNano(), &request);
   uint64_t points = 0;
@@ -59,7 +60,7 @@ void PeriodicMetricsExport::ExportNow() {
   if (points == 0) return;
   for (OtlpMetricsExporter* e : exporters_) {
     absl::Status s = e->Export(request);
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     stats_.data_points_last = points;
     if (s.ok()) {
       ++stats_.exports_ok;
@@ -71,7 +72,7 @@ void PeriodicMetricsExport::ExportNow() {
 }
 
 MetricsExportStats PeriodicMetricsExport::stats() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   return stats_;
 }
 

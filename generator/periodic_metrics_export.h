@@ -4,13 +4,13 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "export/otlp_metrics_exporter.h"
 #include "synth/genai_metrics.h"
 
@@ -33,22 +33,21 @@ class PeriodicMetricsExport {
 
   void Start();
   // Stops the timer and exports the final snapshot. Idempotent.
-  void Stop();
-  MetricsExportStats stats() const;
+  void Stop() ABSL_LOCKS_EXCLUDED(mu_, export_mu_);
+  MetricsExportStats stats() const ABSL_LOCKS_EXCLUDED(mu_);
 
  private:
-  void ExportNow();
-  void Loop();
+  void ExportNow() ABSL_LOCKS_EXCLUDED(mu_, export_mu_);
+  void Loop() ABSL_LOCKS_EXCLUDED(mu_, export_mu_);
 
   const GenAiMetricsAggregator* aggregator_;
   std::vector<OtlpMetricsExporter*> exporters_;
   const std::chrono::milliseconds interval_;
-  mutable std::mutex mu_;
-  std::condition_variable cv_;
-  bool stopping_ = false;
-  bool stopped_ = false;
-  std::mutex export_mu_;  // one export at a time
-  MetricsExportStats stats_;
+  mutable absl::Mutex mu_;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;  // wakes Loop() (Mutex::AwaitWithTimeout)
+  bool stopped_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Mutex export_mu_ ABSL_ACQUIRED_BEFORE(mu_);  // one export at a time
+  MetricsExportStats stats_ ABSL_GUARDED_BY(mu_);
   std::thread thread_;
 };
 

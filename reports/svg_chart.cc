@@ -70,7 +70,8 @@ std::string LineChart(const std::string& title, const std::string& x_label,
   const double left = 56, right = 16, upper = 28, bottom = 40;
   const double pw = width - left - right, ph = height - upper - bottom;
   auto X = [&](double i) { return left + (n > 1 ? pw * i / static_cast<double>(n - 1) : pw / 2); };
-  auto Y = [&](double v) { return upper + ph * (1 - v / ymax); };
+  const double y_top = ymax;  // clang 14 cannot capture a structured binding
+  auto Y = [&](double v) { return upper + ph * (1 - v / y_top); };
   std::string s = Open(title, width, height);
   for (double v = 0; v <= ymax + step / 2; v += step) {
     absl::StrAppend(&s, "<line x1=\"", F(left), "\" x2=\"", F(left + pw), "\" y1=\"", F(Y(v)),
@@ -258,7 +259,8 @@ std::string TimelineChart(const std::string& title, const std::vector<Timeline>&
   const double left = 220, right = 24, row = 30;
   const double pw = width - left - right;
   const int height = static_cast<int>(row * static_cast<double>(rows.size()) + 34);
-  auto X = [&](double v) { return left + pw * v / xmax; };
+  const double x_end = xmax;  // clang 14 cannot capture a structured binding
+  auto X = [&](double v) { return left + pw * v / x_end; };
   std::string s = Open(title, width, height);
   for (double v = 0; v <= xmax + step / 2; v += step) {
     absl::StrAppend(&s, "<line x1=\"", F(X(v)), "\" x2=\"", F(X(v)), "\" y1=\"4\" y2=\"",

@@ -75,7 +75,7 @@ std::string_view ByteArena::Copy(std::string_view bytes) {
   if (bytes.empty()) return {};
   char* dst = nullptr;
   {
-    std::lock_guard lock(mu_);
+    absl::MutexLock lock(&mu_);
     dst = Reserve(bytes.size());
   }
   if (dst == nullptr) {
@@ -89,7 +89,7 @@ std::string_view ByteArena::Copy(std::string_view bytes) {
 }
 
 absl::Status ByteArena::Prefault(size_t bytes) {
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   size_t ahead = 0;
   for (size_t i = current_; i < blocks_.size(); ++i) ahead += blocks_[i].size - blocks_[i].used;
   while (ahead < bytes) {
@@ -109,12 +109,12 @@ absl::Status ByteArena::Prefault(size_t bytes) {
 }
 
 size_t ByteArena::used_bytes() const {
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   return used_;
 }
 
 size_t ByteArena::mapped_bytes() const {
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   return mapped_;
 }
 

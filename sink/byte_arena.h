@@ -11,11 +11,12 @@
 #pragma once
 
 #include <cstddef>
-#include <mutex>
 #include <string_view>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
 
 namespace agentstorm::sink {
 
@@ -47,16 +48,16 @@ class ByteArena {
   };
   // A new mapping of `bytes` (a multiple of 2 MiB), 2 MiB aligned; nullptr when refused.
   static char* Map(size_t bytes);
-  // Reserves `n` bytes; nullptr when a block cannot be mapped. Holds mu_.
-  char* Reserve(size_t n);
+  // Reserves `n` bytes; nullptr when a block cannot be mapped.
+  char* Reserve(size_t n) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
-  mutable std::mutex mu_;
+  mutable absl::Mutex mu_;
   // In mapping order. Blocks before current_ are done with; those after it are prefaulted
   // and empty, or (larger than kBlockBytes) full from the start.
-  std::vector<Block> blocks_;
-  size_t current_ = 0;  // index of the block Copy() fills next
-  size_t used_ = 0;
-  size_t mapped_ = 0;
+  std::vector<Block> blocks_ ABSL_GUARDED_BY(mu_);
+  size_t current_ ABSL_GUARDED_BY(mu_) = 0;  // index of the block Copy() fills next
+  size_t used_ ABSL_GUARDED_BY(mu_) = 0;
+  size_t mapped_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace agentstorm::sink

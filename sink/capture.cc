@@ -28,7 +28,7 @@ absl::Status CaptureWriter::Append(
 }
 
 absl::Status CaptureWriter::AppendEncoded(std::string_view request_bytes) {
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   if (fd_ < 0) return absl::FailedPreconditionError("capture file is closed");
   const size_t size = request_bytes.size();
   if (size > 0xffffffffu) {
@@ -61,7 +61,7 @@ absl::Status CaptureWriter::AppendEncoded(std::string_view request_bytes) {
 }
 
 absl::Status CaptureWriter::Close() {
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   if (fd_ < 0) return absl::OkStatus();
   absl::Status status;
   if (::fsync(fd_) != 0 && errno != EINVAL) {
@@ -77,7 +77,7 @@ absl::Status CaptureWriter::Close() {
 }
 
 uint64_t CaptureWriter::records() const {
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   return records_;
 }
 

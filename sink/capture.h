@@ -5,12 +5,13 @@
 
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb.h"
 
 namespace agentstorm::sink {
@@ -37,12 +38,12 @@ class CaptureWriter {
   CaptureWriter(int fd, std::string path, bool sync)
       : fd_(fd), path_(std::move(path)), sync_(sync) {}
 
-  mutable std::mutex mu_;
-  int fd_;
+  mutable absl::Mutex mu_;
+  int fd_ ABSL_GUARDED_BY(mu_);
   const std::string path_;
   const bool sync_;
-  uint64_t records_ = 0;
-  std::string buffer_;  // reused serialization buffer
+  uint64_t records_ ABSL_GUARDED_BY(mu_) = 0;
+  std::string buffer_ ABSL_GUARDED_BY(mu_);  // reused serialization buffer
 };
 
 }  // namespace agentstorm::sink

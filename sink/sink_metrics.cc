@@ -19,13 +19,13 @@ void Header(std::string* out, absl::string_view name, absl::string_view help) {
 
 void SinkMetrics::CountRequest(std::string_view receiver, std::string_view signal,
                                std::string_view result) {
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   ++requests_[{std::string(receiver), std::string(signal), std::string(result)}];
 }
 
 void SinkMetrics::CountReceivedSpans(std::string_view service, uint64_t n) {
   if (n == 0) return;
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   auto it = received_.find(service);
   if (it == received_.end()) it = received_.emplace(std::string(service), 0).first;
   it->second += n;
@@ -34,32 +34,32 @@ void SinkMetrics::CountReceivedSpans(std::string_view service, uint64_t n) {
 void SinkMetrics::CountRejectedSpans(std::string_view service, std::string_view reason,
                                      uint64_t n) {
   if (n == 0) return;
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   rejected_[{std::string(service), std::string(reason)}] += n;
 }
 
 void SinkMetrics::CountDroppedSpans(std::string_view fault, uint64_t n) {
   if (n == 0) return;
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   auto it = dropped_.find(fault);
   if (it == dropped_.end()) it = dropped_.emplace(std::string(fault), 0).first;
   it->second += n;
 }
 
 void SinkMetrics::CountMetricDataPoints(uint64_t n) {
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   metric_points_ += n;
 }
 
 uint64_t SinkMetrics::received_spans() const {
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   uint64_t n = 0;
   for (const auto& [k, v] : received_) n += v;
   return n;
 }
 
 uint64_t SinkMetrics::rejected_spans() const {
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   uint64_t n = 0;
   for (const auto& [k, v] : rejected_) n += v;
   return n;
@@ -67,14 +67,14 @@ uint64_t SinkMetrics::rejected_spans() const {
 
 uint64_t SinkMetrics::requests(std::string_view receiver, std::string_view signal,
                                std::string_view result) const {
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   auto it = requests_.find(
       std::make_tuple(std::string(receiver), std::string(signal), std::string(result)));
   return it == requests_.end() ? 0 : it->second;
 }
 
 std::string SinkMetrics::RenderPrometheus(const TraceStoreStats& store) const {
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   std::string out;
   Header(&out, "agentstorm_sink_spans_received_total",
          "Spans in well-formed export requests, before faults and capacity checks.");

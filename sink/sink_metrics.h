@@ -5,11 +5,12 @@
 
 #include <cstdint>
 #include <map>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <tuple>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "sink/span_metrics.h"
 #include "sink/trace_store.h"
 
@@ -39,13 +40,14 @@ class SinkMetrics {
   std::string RenderPrometheus(const TraceStoreStats& store) const;
 
  private:
-  mutable std::mutex mu_;
-  std::map<std::tuple<std::string, std::string, std::string>, uint64_t, std::less<>> requests_;
-  std::map<std::string, uint64_t, std::less<>> received_;  // by service
-  std::map<std::pair<std::string, std::string>, uint64_t, std::less<>>
-      rejected_;                                          // service, reason
-  std::map<std::string, uint64_t, std::less<>> dropped_;  // by fault
-  uint64_t metric_points_ = 0;
+  mutable absl::Mutex mu_;
+  std::map<std::tuple<std::string, std::string, std::string>, uint64_t, std::less<>> requests_
+      ABSL_GUARDED_BY(mu_);
+  std::map<std::string, uint64_t, std::less<>> received_ ABSL_GUARDED_BY(mu_);  // by service
+  std::map<std::pair<std::string, std::string>, uint64_t, std::less<>> rejected_
+      ABSL_GUARDED_BY(mu_);                                                    // service, reason
+  std::map<std::string, uint64_t, std::less<>> dropped_ ABSL_GUARDED_BY(mu_);  // by fault
+  uint64_t metric_points_ ABSL_GUARDED_BY(mu_) = 0;
   SpanMetrics span_metrics_;  // has its own lock
 };
 

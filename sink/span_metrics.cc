@@ -213,7 +213,7 @@ void SpanMetrics::Observe(const wire::ScannedRequest& request, absl::Time receiv
   facts.clear();
   facts.reserve(request.spans.size());
   for (const wire::ScannedSpan& span : request.spans) facts.push_back(FactsOf(request, span));
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   RotatePendingIfDue(received);
   PendingKey pk;
   // The duration series used so far in this request, by their label values (which point into
@@ -294,7 +294,7 @@ void SpanMetrics::Observe(const wire::ScannedRequest& request, absl::Time receiv
 }
 
 void SpanMetrics::RenderPrometheus(std::string* out) const {
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   auto histogram = [out](absl::string_view name, const Histograms& series,
                          const std::vector<double>& bounds,
                          const std::vector<absl::string_view>& names) {

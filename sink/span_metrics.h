@@ -32,13 +32,14 @@
 
 #include <array>
 #include <cstdint>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/node_hash_map.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb.h"
 #include "sink/otlp_wire.h"
@@ -59,13 +60,13 @@ class SpanMetrics {
   SpanMetrics& operator=(const SpanMetrics&) = delete;
 
   // Observes every span of a request the wire scanner indexed, accepted at `received`.
-  void Observe(const wire::ScannedRequest& request, absl::Time received);
+  void Observe(const wire::ScannedRequest& request, absl::Time received) ABSL_LOCKS_EXCLUDED(mu_);
   // The same for a request message (serialized and indexed first; for tests and tools).
   void Observe(const opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest& request,
                absl::Time received);
 
   // Appends the series above, with HELP and TYPE lines, sorted by labels.
-  void RenderPrometheus(std::string* out) const;
+  void RenderPrometheus(std::string* out) const ABSL_LOCKS_EXCLUDED(mu_);
 
   // Bucket upper bounds (the +Inf bucket is implied).
   static const std::vector<double>& DurationBuckets();
@@ -85,21 +86,21 @@ class SpanMetrics {
   using Histograms = absl::node_hash_map<std::string, Histogram>;
   using PendingKey = std::array<char, 24>;  // trace ID + span ID
 
-  void RotatePendingIfDue(absl::Time now);
-  uint64_t TakePending(const PendingKey& key);
+  void RotatePendingIfDue(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  uint64_t TakePending(const PendingKey& key) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const SpanMetricsOptions options_;
-  mutable std::mutex mu_;  // guards everything below
-  Histograms durations_;
-  Counters tokens_;
-  Histograms iterations_;
-  Counters tool_calls_;
-  Histograms utilization_;
-  absl::flat_hash_map<std::string, double> last_span_;
-  absl::flat_hash_map<PendingKey, uint32_t> pending_;
-  absl::flat_hash_map<PendingKey, uint32_t> pending_old_;
-  absl::Time pending_since_ = absl::InfinitePast();
-  std::string key_;  // scratch
+  mutable absl::Mutex mu_;
+  Histograms durations_ ABSL_GUARDED_BY(mu_);
+  Counters tokens_ ABSL_GUARDED_BY(mu_);
+  Histograms iterations_ ABSL_GUARDED_BY(mu_);
+  Counters tool_calls_ ABSL_GUARDED_BY(mu_);
+  Histograms utilization_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, double> last_span_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<PendingKey, uint32_t> pending_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<PendingKey, uint32_t> pending_old_ ABSL_GUARDED_BY(mu_);
+  absl::Time pending_since_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+  std::string key_ ABSL_GUARDED_BY(mu_);  // scratch
 };
 
 }  // namespace agentstorm::sink

@@ -98,7 +98,7 @@ Span StoredSpan::Parse() const {
 TraceStore::TraceStore(TraceStoreOptions options) : options_(options) {}
 
 absl::Status TraceStore::Reserve(size_t span_count) {
-  std::unique_lock lock(mu_);
+  absl::WriterMutexLock lock(&mu_);
   if (span_count > options_.max_spans - std::min(reserved_, options_.max_spans)) {
     rejected_ += span_count;
     return absl::ResourceExhaustedError(
@@ -110,7 +110,7 @@ absl::Status TraceStore::Reserve(size_t span_count) {
 }
 
 void TraceStore::Unreserve(size_t span_count) {
-  std::unique_lock lock(mu_);
+  absl::WriterMutexLock lock(&mu_);
   reserved_ -= std::min(reserved_, span_count);
 }
 
@@ -152,7 +152,7 @@ void TraceStore::Commit(std::string_view bytes, const wire::ScannedRequest& inde
     g.scope_schema_url = moved(g.scope_schema_url);
     g.service = moved(g.service);
   }
-  std::unique_lock lock(mu_);
+  absl::WriterMutexLock lock(&mu_);
   const auto batch_index = static_cast<uint32_t>(batches_.size());
   // Each group's service entry, looked up once per group.
   absl::InlinedVector<ServiceEntry*, 8> group_service(index.groups.size(), nullptr);
@@ -219,7 +219,7 @@ StoredSpan TraceStore::ToStoredSpan(const SpanRecord& r) const {
 }
 
 std::vector<StoredSpan> TraceStore::GetTrace(const TraceId& id, absl::Time visible_at) const {
-  std::shared_lock lock(mu_);
+  absl::ReaderMutexLock lock(&mu_);
   std::vector<StoredSpan> out;
   auto it = traces_.find(id);
   if (it == traces_.end()) return out;
@@ -231,7 +231,7 @@ std::vector<StoredSpan> TraceStore::GetTrace(const TraceId& id, absl::Time visib
 }
 
 std::vector<StoredSpan> TraceStore::FindSpan(const TraceId& trace_id, const SpanId& span_id) const {
-  std::shared_lock lock(mu_);
+  absl::ReaderMutexLock lock(&mu_);
   std::vector<StoredSpan> out;
   auto it = traces_.find(trace_id);
   if (it == traces_.end()) return out;
@@ -257,7 +257,7 @@ bool TraceStore::SpanMatches(const SpanRecord& r, const TraceQuery& q) const {
 }
 
 std::vector<TraceId> TraceStore::FindTraces(const TraceQuery& query, absl::Time visible_at) const {
-  std::shared_lock lock(mu_);
+  absl::ReaderMutexLock lock(&mu_);
   std::vector<std::pair<absl::Time, TraceId>> found;
   for (const auto& [id, entry] : traces_) {
     bool matched = false;
@@ -281,7 +281,7 @@ std::vector<TraceId> TraceStore::FindTraces(const TraceQuery& query, absl::Time 
 }
 
 std::vector<std::string> TraceStore::Services(absl::Time visible_at) const {
-  std::shared_lock lock(mu_);
+  absl::ReaderMutexLock lock(&mu_);
   std::vector<std::string> out;
   for (const auto& [name, entry] : services_) {
     if (entry.first_received <= visible_at) out.push_back(name);
@@ -292,7 +292,7 @@ std::vector<std::string> TraceStore::Services(absl::Time visible_at) const {
 std::vector<Operation> TraceStore::Operations(std::string_view service,
                                               std::optional<Span::SpanKind> kind,
                                               absl::Time visible_at) const {
-  std::shared_lock lock(mu_);
+  absl::ReaderMutexLock lock(&mu_);
   std::vector<Operation> out;
   auto it = services_.find(service);
   if (it == services_.end()) return out;
@@ -306,7 +306,7 @@ std::vector<Operation> TraceStore::Operations(std::string_view service,
 }
 
 TraceStoreStats TraceStore::Stats() const {
-  std::shared_lock lock(mu_);
+  absl::ReaderMutexLock lock(&mu_);
   TraceStoreStats stats;
   stats.stored_spans = spans_.size();
   stats.duplicate_spans = duplicates_;
@@ -321,7 +321,7 @@ TraceStoreStats TraceStore::Stats() const {
 }
 
 size_t TraceStore::span_count() const {
-  std::shared_lock lock(mu_);
+  absl::ReaderMutexLock lock(&mu_);
   return spans_.size();
 }
 

@@ -20,18 +20,19 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <tuple>
 #include <utility>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/container/inlined_vector.h"
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "core/ids.h"
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb.h"
@@ -199,21 +200,21 @@ class TraceStore {
     absl::flat_hash_map<std::pair<absl::string_view, int>, absl::Time> operations;
   };
 
-  StoredSpan ToStoredSpan(const SpanRecord& r) const;
-  bool SpanMatches(const SpanRecord& r, const TraceQuery& q) const;
+  StoredSpan ToStoredSpan(const SpanRecord& r) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  bool SpanMatches(const SpanRecord& r, const TraceQuery& q) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
   // Whether `trace` already holds a span with this ID (remembers it when not).
-  bool SeenBefore(TraceEntry* trace, const SpanId& span_id);
+  bool SeenBefore(TraceEntry* trace, const SpanId& span_id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const TraceStoreOptions options_;
-  ByteArena arena_;  // the stored requests' bytes (its own lock)
-  mutable std::shared_mutex mu_;
-  size_t reserved_ = 0;  // spans stored + reserved
-  uint64_t rejected_ = 0;
-  uint64_t duplicates_ = 0;
-  std::vector<std::unique_ptr<const StoredBatch>> batches_;
-  SpanRecords spans_;
-  absl::flat_hash_map<TraceId, TraceEntry, IdHash, IdEq> traces_;
-  std::map<std::string, ServiceEntry, std::less<>> services_;
+  ByteArena arena_;                           // the stored requests' bytes (its own lock)
+  mutable absl::Mutex mu_;                    // readers share it
+  size_t reserved_ ABSL_GUARDED_BY(mu_) = 0;  // spans stored + reserved
+  uint64_t rejected_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t duplicates_ ABSL_GUARDED_BY(mu_) = 0;
+  std::vector<std::unique_ptr<const StoredBatch>> batches_ ABSL_GUARDED_BY(mu_);
+  SpanRecords spans_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<TraceId, TraceEntry, IdHash, IdEq> traces_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, ServiceEntry, std::less<>> services_ ABSL_GUARDED_BY(mu_);
 };
 
 // Rebuilds OTLP resourceSpans from stored spans: spans that arrived under the same

@@ -189,7 +189,7 @@ void GenAiMetricsAggregator::Add(const SynthesizedTrace& trace) {
   output_type.set_key("gen_ai.token.type");
   output_type.mutable_value()->set_string_value("output");
 
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   ++traces_;
   for (const auto& rs : trace.resource_spans) {
     std::string resource_key = rs.resource().SerializeAsString();
@@ -258,7 +258,7 @@ void GenAiMetricsAggregator::Collect(
     uint64_t now_unix_nano,
     opentelemetry::proto::collector::metrics::v1::ExportMetricsServiceRequest* out) const {
   out->Clear();
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   for (const auto& [key, state] : resources_) {
     opentelemetry::proto::metrics::v1::ResourceMetrics* rm = nullptr;
     opentelemetry::proto::metrics::v1::ScopeMetrics* sm = nullptr;
@@ -297,7 +297,7 @@ void GenAiMetricsAggregator::Collect(
 std::vector<GenAiMetricsAggregator::Series> GenAiMetricsAggregator::SeriesOf(
     GenAiMetric metric) const {
   std::vector<Series> out;
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   for (const auto& [key, state] : resources_)
     for (const auto& [attrs, s] : state.series[static_cast<int>(metric)]) out.push_back(s);
   return out;
@@ -305,14 +305,14 @@ std::vector<GenAiMetricsAggregator::Series> GenAiMetricsAggregator::SeriesOf(
 
 uint64_t GenAiMetricsAggregator::DataPoints() const {
   uint64_t n = 0;
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   for (const auto& [key, state] : resources_)
     for (const auto& m : state.series) n += m.size();
   return n;
 }
 
 uint64_t GenAiMetricsAggregator::traces_added() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   return traces_;
 }
 

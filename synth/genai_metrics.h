@@ -33,10 +33,11 @@
 
 #include <cstdint>
 #include <map>
-#include <mutex>
 #include <string>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "core/synthesized_trace.h"
 #include "opentelemetry/proto/collector/metrics/v1/metrics_service.pb.h"
 
@@ -71,13 +72,13 @@ class GenAiMetricsAggregator {
   // `start_unix_nano`: start_time_unix_nano of every cumulative point (the run's start).
   explicit GenAiMetricsAggregator(uint64_t start_unix_nano);
 
-  void Add(const SynthesizedTrace& trace);
+  void Add(const SynthesizedTrace& trace) ABSL_LOCKS_EXCLUDED(mu_);
 
   // Replaces *out with a cumulative snapshot stamped `now_unix_nano`; empty (no
   // resource_metrics) until a span fed some metric.
-  void Collect(
-      uint64_t now_unix_nano,
-      opentelemetry::proto::collector::metrics::v1::ExportMetricsServiceRequest* out) const;
+  void Collect(uint64_t now_unix_nano,
+               opentelemetry::proto::collector::metrics::v1::ExportMetricsServiceRequest* out) const
+      ABSL_LOCKS_EXCLUDED(mu_);
 
   // Figures of one series (metric, resource, attribute set), for tests and summaries.
   struct Series {
@@ -89,10 +90,10 @@ class GenAiMetricsAggregator {
     double min = 0;
     double max = 0;
   };
-  std::vector<Series> SeriesOf(GenAiMetric metric) const;
+  std::vector<Series> SeriesOf(GenAiMetric metric) const ABSL_LOCKS_EXCLUDED(mu_);
   // Number of data points a Collect() would produce now.
-  uint64_t DataPoints() const;
-  uint64_t traces_added() const;
+  uint64_t DataPoints() const ABSL_LOCKS_EXCLUDED(mu_);
+  uint64_t traces_added() const ABSL_LOCKS_EXCLUDED(mu_);
 
  private:
   struct ResourceState {
@@ -101,15 +102,16 @@ class GenAiMetricsAggregator {
     std::map<std::string, Series> series[kGenAiMetricCount];
   };
 
-  // REQUIRES: mu_ held.
+  // `state` is one of resources_.
   void Record(ResourceState* state, GenAiMetric metric,
               const opentelemetry::proto::trace::v1::Span& span, double value,
-              const opentelemetry::proto::common::v1::KeyValue* extra);
+              const opentelemetry::proto::common::v1::KeyValue* extra)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const uint64_t start_unix_nano_;
-  mutable std::mutex mu_;
-  std::map<std::string, ResourceState> resources_;  // by serialized Resource
-  uint64_t traces_ = 0;
+  mutable absl::Mutex mu_;
+  std::map<std::string, ResourceState> resources_ ABSL_GUARDED_BY(mu_);  // by serialized Resource
+  uint64_t traces_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace agentstorm

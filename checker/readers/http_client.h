@@ -7,12 +7,13 @@
 #pragma once
 
 #include <memory>
-#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 
 namespace agentstorm::readers {
@@ -54,12 +55,13 @@ class HttpClient {
   static std::string Escape(std::string_view text);
 
  private:
-  void* Acquire();
-  void Release(void* handle);
+  void* Acquire() ABSL_LOCKS_EXCLUDED(mu_);
+  void Release(void* handle) ABSL_LOCKS_EXCLUDED(mu_);
 
   const HttpClientOptions options_;
-  std::mutex mu_;
-  std::vector<void*> idle_;  // CURL* handles, each keeping its connections alive
+  absl::Mutex mu_;
+  std::vector<void*> idle_
+      ABSL_GUARDED_BY(mu_);  // CURL* handles, each keeping its connections alive
 };
 
 // The error for a response whose status is not the one the caller can use, with the start of

@@ -1,10 +1,11 @@
 #include "checker/readers/poller.h"
 
 #include <algorithm>
-#include <condition_variable>
-#include <mutex>
 #include <queue>
 #include <thread>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 
 namespace agentstorm::readers {
 namespace {
@@ -48,17 +49,19 @@ PollSummary Poller::Run(const std::vector<ExpectedTrace>& traces,
     queue.push({start, i});
   }
 
-  std::mutex mu;
-  std::condition_variable cv;
-  std::mutex callback_mu;
+  // mu guards everything below, `states`, `queue` and `summary`; callback_mu serializes
+  // on_result.
+  absl::Mutex mu;
+  absl::CondVar cv;
+  absl::Mutex callback_mu;
   size_t in_flight = 0;
   size_t remaining = traces.size();
   bool any_success = false;
   int unreachable_streak = 0;
   bool abort = false;
 
-  // REQUIRES: mu held. Counts the outcome and hands the trace to on_result.
-  auto finish = [&](State& s, TraceOutcome outcome, std::unique_lock<std::mutex>& lock) {
+  // Counts the outcome and hands the trace to on_result (without mu).
+  auto finish = [&](State& s, TraceOutcome outcome) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
     s.result.outcome = outcome;
     switch (outcome) {
       case TraceOutcome::kFound:
@@ -81,12 +84,12 @@ PollSummary Poller::Run(const std::vector<ExpectedTrace>& traces,
     --remaining;
     PolledTrace done = std::move(s.result);
     if (!options_.keep_data) done.trace.data.Clear();
-    lock.unlock();
+    mu.Unlock();
     if (on_result) {
-      std::lock_guard<std::mutex> callback_lock(callback_mu);
+      absl::MutexLock callback_lock(&callback_mu);
       on_result(std::move(done));
     }
-    lock.lock();
+    mu.Lock();
   };
 
   // The outcome of a trace that is not settled when polling ends.
@@ -101,36 +104,36 @@ PollSummary Poller::Run(const std::vector<ExpectedTrace>& traces,
   };
 
   auto worker = [&] {
-    std::unique_lock<std::mutex> lock(mu);
+    mu.Lock();
     while (true) {
       if (abort) {
         while (!queue.empty()) {
           State& s = states[queue.top().index];
           queue.pop();
-          finish(s, final_outcome(s), lock);
+          finish(s, final_outcome(s));
         }
       }
       if (queue.empty()) {
         if (in_flight == 0) break;
-        cv.wait(lock);
+        cv.Wait(&mu);
         continue;
       }
       const Due next = queue.top();
       const absl::Time now = absl::Now();
       if (next.at > now) {
-        cv.wait_for(lock, absl::ToChronoNanoseconds(next.at - now));
+        cv.WaitWithTimeout(&mu, next.at - now);
         continue;
       }
       queue.pop();
       State& s = states[next.index];
       ++in_flight;
       ++summary.requests;
-      lock.unlock();
+      mu.Unlock();
 
       absl::StatusOr<FetchedTrace> fetched = reader_->GetTrace(s.expected->id);
       const absl::Time read_at = absl::Now();
 
-      lock.lock();
+      mu.Lock();
       --in_flight;
       ++s.result.polls;
       bool settled = false;
@@ -179,17 +182,18 @@ PollSummary Poller::Run(const std::vector<ExpectedTrace>& traces,
         abort = true;
       }
       if (settled) {
-        finish(s, TraceOutcome::kFound, lock);
+        finish(s, TraceOutcome::kFound);
       } else if (past_deadline || abort) {
-        finish(s, final_outcome(s), lock);
+        finish(s, final_outcome(s));
       } else {
         const absl::Time due = std::min(read_at + s.backoff, deadline);
         s.backoff = std::min(options_.max_backoff, s.backoff * options_.backoff_multiplier);
         queue.push({due, next.index});
       }
-      cv.notify_all();
+      cv.SignalAll();
     }
-    cv.notify_all();
+    cv.SignalAll();
+    mu.Unlock();
   };
 
   std::vector<std::thread> threads;

@@ -68,23 +68,22 @@ AlertRule::~AlertRule() { StopWatching(); }
 
 void AlertRule::StartWatching() {
   watcher_ = std::thread([this] {
-    std::unique_lock<std::mutex> lock(mu_);
+    mu_.Lock();
     while (!stop_) {
-      lock.unlock();
+      mu_.Unlock();
       PollOnce(absl::Now());
-      lock.lock();
-      stop_cv_.wait_for(lock, absl::ToChronoMilliseconds(options_.poll_interval),
-                        [this] { return stop_; });
+      mu_.Lock();
+      mu_.AwaitWithTimeout(absl::Condition(&stop_), options_.poll_interval);
     }
+    mu_.Unlock();
   });
 }
 
 void AlertRule::StopWatching() {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     stop_ = true;
   }
-  stop_cv_.notify_all();
   if (watcher_.joinable()) watcher_.join();
 }
 

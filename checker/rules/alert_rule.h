@@ -14,18 +14,18 @@
 // statistic alerts/time_to_fire_seconds.<alert> when it fired.
 #pragma once
 
-#include <condition_variable>
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "checker/alerts/alert_source.h"
 #include "checker/rule.h"
@@ -78,7 +78,7 @@ class AlertRule : public Rule {
 
  private:
   void PollOnce(absl::Time now);  // one look at every source, folded into the state below
-  void StopWatching();
+  void StopWatching() ABSL_LOCKS_EXCLUDED(mu_);
 
   std::vector<std::unique_ptr<alerts::AlertSource>> sources_;
   AlertRuleOptions options_;
@@ -95,9 +95,8 @@ class AlertRule : public Rule {
 
   // The watcher (StartWatching); the state above is its own until Finish() joins it.
   std::thread watcher_;
-  std::mutex mu_;
-  std::condition_variable stop_cv_;
-  bool stop_ = false;  // guarded by mu_
+  absl::Mutex mu_;
+  bool stop_ ABSL_GUARDED_BY(mu_) = false;  // wakes the watcher (Mutex::AwaitWithTimeout)
 };
 
 // The rule of `check --alerts URL...`: one source per URL (checker/alerts/alerts_url.h), the

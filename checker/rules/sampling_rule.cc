@@ -83,7 +83,7 @@ void SamplingRule::CheckTrace(const TraceUnderCheck& trace, FindingSet* findings
       add("sampling.error_trace_dropped", "trace with an error span was not kept", "kept",
           "dropped");
     }
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     ++errors_;
     errors_kept_ += kept;
   } else if (tail && slow) {
@@ -94,11 +94,11 @@ void SamplingRule::CheckTrace(const TraceUnderCheck& trace, FindingSet* findings
                           expectation_.keep_slower_than_seconds),
           "kept", "dropped");
     }
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     ++slow_;
     slow_kept_ += kept;
   } else {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     ++rest_total_;
     rest_kept_ += kept;
   }
@@ -106,7 +106,7 @@ void SamplingRule::CheckTrace(const TraceUnderCheck& trace, FindingSet* findings
 }
 
 void SamplingRule::Finish(FindingSet* findings) {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   Population pop;
   pop.name = expectation_.mode == SamplingExpectation::Mode::kHead ? "head" : "tail_rest";
   pop.expected = expectation_.probability;
@@ -150,7 +150,7 @@ void SamplingRule::Finish(FindingSet* findings) {
 }
 
 std::vector<SamplingRule::Population> SamplingRule::populations() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   return populations_;
 }
 

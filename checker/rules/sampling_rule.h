@@ -19,11 +19,12 @@
 
 #include <atomic>
 #include <cstdint>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "checker/finding.h"
 #include "checker/rule.h"
 #include "scenario/scenario.h"
@@ -65,10 +66,14 @@ class SamplingRule : public Rule {
  private:
   const SamplingExpectation expectation_;
   const double confidence_;
-  mutable std::mutex mu_;
-  uint64_t rest_kept_ = 0, rest_total_ = 0;
-  uint64_t errors_ = 0, errors_kept_ = 0, slow_ = 0, slow_kept_ = 0;
-  std::vector<Population> populations_;
+  mutable absl::Mutex mu_;
+  uint64_t rest_kept_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t rest_total_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t errors_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t errors_kept_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t slow_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t slow_kept_ ABSL_GUARDED_BY(mu_) = 0;
+  std::vector<Population> populations_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace agentstorm

@@ -409,7 +409,7 @@ void SemconvRule::CheckSpan(const Span& span, const TraceUnderCheck& trace, Find
 
   findings->RecordEvaluation("semconv", !violated);
 
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   Coverage& cov = coverage_[type->id];
   if (cov.spans == 0 && cov.keys.empty()) {
     for (const AttributeRequirement& req : type->attributes) {
@@ -472,7 +472,7 @@ void ReportCoverage(const std::string& type, const std::vector<std::string>& key
 }  // namespace
 
 void SemconvRule::Finish(FindingSet* findings) {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   for (const auto& [type, cov] : coverage_) {
     findings->SetStatistic("semconv", absl::StrCat("spans.", type), cov.spans);
     ReportCoverage(type, cov.keys, cov.present, cov.spans, "recommended",

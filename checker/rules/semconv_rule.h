@@ -31,11 +31,12 @@
 #pragma once
 
 #include <map>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "checker/finding.h"
 #include "checker/rule.h"
 #include "checker/semconv/model.h"
@@ -72,8 +73,8 @@ class SemconvRule : public Rule {
 
   const semconv::SemconvModel model_;
   const std::vector<std::string> match_attributes_;
-  std::mutex mu_;
-  std::map<std::string, Coverage> coverage_;  // by span type id
+  absl::Mutex mu_;
+  std::map<std::string, Coverage> coverage_ ABSL_GUARDED_BY(mu_);  // by span type id
 };
 
 }  // namespace agentstorm
