@@ -135,8 +135,10 @@ TEST(RedactionRule, TheConfiguredKeysReplaceTheDefaults) {
   FindingSet findings;
   rule.CheckTrace(trace, &findings);
   EXPECT_EQ(findings.Count("redaction.content_present"), 3u);
+  const auto summaries = findings.Summaries();  // by value: keep it alive for the loop
+  ASSERT_FALSE(summaries.empty());
   std::vector<std::string> actual;
-  for (const Finding& f : findings.Summaries()[0].examples) actual.push_back(f.actual);
+  for (const Finding& f : summaries[0].examples) actual.push_back(f.actual);
   EXPECT_EQ(actual, (std::vector<std::string>{"user.email", "audit.record", "user.email"}));
 }
 
