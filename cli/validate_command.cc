@@ -69,7 +69,7 @@ int Validate(const std::string& arg) {
   for (const auto& part : sc->parts)
     for (const FaultSpec& f : part.faults) {
       std::string s = absl::StrFormat("%s %g%%", FaultKindName(f.kind), f.rate * 100);
-      if (sc->parts.size() > 1) s = part.name + "/" + s;
+      if (sc->parts.size() > 1) s.insert(0, part.name + "/");
       faults.push_back(s);
     }
   for (const Variant& var : sc->variants)

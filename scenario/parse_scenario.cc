@@ -299,7 +299,7 @@ void ScenarioParser::ResolveEntry(const YAML::Node& n, const std::string& p, con
     Error(n, p, "expected an agent or workflow name");
     return;
   }
-  const std::string e = n.Scalar();
+  const std::string& e = n.Scalar();
   int i = Find(names.agents, e);
   if (i >= 0) {
     v->entry = i;

@@ -36,7 +36,7 @@ int Find(const std::vector<std::string>& names, const std::string& n) {
 void ScenarioParser::Server(const YAML::Node& node, const std::string& path, std::string* address,
                             int* port) {
   if (node.IsScalar()) {
-    const std::string s = node.Scalar();
+    const std::string& s = node.Scalar();
     const size_t colon = s.rfind(':');
     int p = 0;
     if (colon == std::string::npos || !absl::SimpleAtoi(s.substr(colon + 1), &p) || p <= 0 ||
@@ -228,7 +228,7 @@ void ScenarioParser::Attributes(const YAML::Node& node, const std::string& path,
       a.string_value = a.key + "-";
       if (v["prefix"]) String(v["prefix"], Join(p, "prefix"), &a.string_value);
     } else if (v.IsScalar()) {
-      const std::string s = v.Scalar();
+      const std::string& s = v.Scalar();
       int64_t i;
       double d;
       // Quoted scalars stay strings ("1.0"); yaml-cpp marks them with the "!" tag.

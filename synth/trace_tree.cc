@@ -29,7 +29,7 @@ void Render(const std::vector<Node>& nodes, int i, int depth, const std::string*
             bool orphan, std::string* out) {
   const Node& n = nodes[i];
   const Span& s = *n.span;
-  out->append(2 * depth, ' ');
+  out->append(2 * static_cast<size_t>(depth), ' ');
   absl::StrAppend(out, s.name(), " ",
                   FormatDurationNanos(s.end_time_unix_nano() - s.start_time_unix_nano()));
   if (parent_service == nullptr || *parent_service != *n.service)

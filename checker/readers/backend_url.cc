@@ -119,7 +119,7 @@ absl::StatusOr<BackendUrl> ParseBackendUrl(std::string_view url_in) {
       }
       out.tempo_api = *value;
     } else if (key == "insecure") {
-      out.insecure_tls = (*value == "" || *value == "true" || *value == "1");
+      out.insecure_tls = (value->empty() || *value == "true" || *value == "1");
     } else if (key == "ca") {
       out.ca_file = *value;
     } else {

@@ -30,8 +30,7 @@ struct Due {
 
 }  // namespace
 
-Poller::Poller(TraceReader* reader, PollerOptions options)
-    : reader_(reader), options_(std::move(options)) {}
+Poller::Poller(TraceReader* reader, PollerOptions options) : reader_(reader), options_(options) {}
 
 PollSummary Poller::Run(const std::vector<ExpectedTrace>& traces,
                         const std::function<void(PolledTrace&&)>& on_result) {

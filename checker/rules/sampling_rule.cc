@@ -9,7 +9,6 @@
 
 namespace agentstorm {
 
-using opentelemetry::proto::trace::v1::Span;
 using opentelemetry::proto::trace::v1::Status;
 
 double TwoSidedZ(double confidence) {
