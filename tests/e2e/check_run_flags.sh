@@ -4,22 +4,7 @@
 # number is seconds) and `--wait 30s` mean the same to either command, and a bad --wait is a
 # usage error (exit 2) naming the flag in both.
 set -euo pipefail
-bin=${AGENTSTORM:?AGENTSTORM must name the agentstorm binary}
-
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
-fail() {
-  echo "FAIL: $*"
-  for f in "$dir"/*.out "$dir"/*.err; do [[ -f $f ]] && { echo "--- $f"; tail -20 "$f"; }; done
-  exit 1
-}
-run() {  # run NAME EXPECTED_CODE ARGS...: runs agentstorm, checks its exit code
-  local name=$1 want=$2
-  shift 2
-  local code=0
-  "$bin" "$@" >"$dir/$name.out" 2>"$dir/$name.err" || code=$?
-  [[ $code == "$want" ]] || fail "$name: exit $code, want $want ($*)"
-}
+source "$(dirname "$0")/lib/cli_harness.bash"
 
 # Traces to check without a live backend: a dry run's OTLP/JSON, read back through file:.
 "$bin" generate smoke --dry-run --traces 3 >"$dir/traces.jsonl"

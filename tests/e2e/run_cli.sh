@@ -4,22 +4,7 @@
 # failing traces drawn in report.html), --sink-fault (exit 1), an --endpoint that is down
 # (exit 3), --endpoint without --backend and an invalid scenario (exit 2, file:line).
 set -euo pipefail
-bin=${AGENTSTORM:?AGENTSTORM must name the agentstorm binary}
-
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
-fail() {
-  echo "FAIL: $*"
-  for f in "$dir"/*.out "$dir"/*.err; do [[ -f $f ]] && { echo "--- $f"; tail -40 "$f"; }; done
-  exit 1
-}
-run() {  # run NAME EXPECTED_CODE ARGS...: runs agentstorm, checks its exit code
-  local name=$1 want=$2
-  shift 2
-  local code=0
-  "$bin" "$@" >"$dir/$name.out" 2>"$dir/$name.err" || code=$?
-  [[ $code == "$want" ]] || fail "$name: exit $code, want $want ($*)"
-}
+source "$(dirname "$0")/lib/cli_harness.bash"
 
 # 1. The smoke scenario, generated into the embedded sink and checked: exit 0, both summaries.
 run smoke 0 run smoke --traces 300 --metrics --quiet --ledger "$dir/smoke.ledger"
