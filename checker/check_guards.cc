@@ -3,9 +3,11 @@
 #include <cmath>
 #include <cstdint>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "core/exit_codes.h"
 
 namespace agentstorm {
@@ -96,6 +98,33 @@ void ApplyCheckGuards(const Scenario* scenario, double sampling_confidence, Chec
   if (scenario != nullptr) {
     AddVariantGuards(*scenario, sampling_confidence, r);
     AddCountGuard(*scenario, r);
+  }
+}
+
+void ApplyLedgerGuards(const Ledger& ledger, CheckResult* r) {
+  const uint32_t shards = ledger.header.shard.count;
+  for (uint32_t missing : ledger.MissingShards()) {
+    std::vector<std::string> given;
+    for (const LedgerFileInfo& f : ledger.files) given.push_back(f.path);
+    r->findings.Add(CheckFinding(
+        "check.ledger_shard_missing", FindingLevel::kViolation,
+        absl::StrCat("shard ", missing, " of ", shards, " has no ledger (given: ",
+                     absl::StrJoin(given, ", "), "): its traces (every trace index i with i mod ",
+                     shards, " = ", missing, ") were not checked; pass every shard's ledger"),
+        absl::StrCat("shard ", missing, "/", shards), "no ledger"));
+  }
+  for (const LedgerFileInfo& f : ledger.files) {
+    if (f.complete) continue;
+    r->findings.Add(CheckFinding(
+        "check.ledger_truncated", FindingLevel::kViolation,
+        absl::StrCat("ledger ", f.path,
+                     " ends without its end marker (the generator crashed or was killed): ",
+                     f.records, " trace record(s) read",
+                     f.ignored_bytes > 0 ? absl::StrCat(", ", f.ignored_bytes,
+                                                        " damaged byte(s) at its tail ignored")
+                                         : std::string(),
+                     "; traces sent after the last record are not checked"),
+        "end marker", absl::StrCat(f.records, " records, no end marker")));
   }
 }
 

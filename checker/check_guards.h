@@ -7,6 +7,7 @@
 
 #include "checker/check_pipeline.h"
 #include "checker/finding.h"
+#include "core/ledger.h"
 #include "scenario/scenario.h"
 
 namespace agentstorm {
@@ -26,5 +27,13 @@ Finding CheckFinding(const char* id, FindingLevel level, std::string message, st
 // and the "check" statistics. Marks the result unreachable when the poller found the backend
 // unreachable. Does not finish the findings or set the final exit code.
 void ApplyCheckGuards(const Scenario* scenario, double sampling_confidence, CheckResult* result);
+
+// Adds to result->findings what the ledgers of a run lack, so partial input never passes:
+//   check.ledger_shard_missing  (violation) one per shard of the header's shard count with no
+//                               ledger given: its traces were never checked;
+//   check.ledger_truncated      (violation) one per file without a valid end marker (the
+//                               generator crashed or was killed), naming how many records were
+//                               read and how many bytes at its tail were ignored.
+void ApplyLedgerGuards(const Ledger& ledger, CheckResult* result);
 
 }  // namespace agentstorm

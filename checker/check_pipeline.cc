@@ -17,6 +17,7 @@
 #include "checker/check_config.h"
 #include "checker/check_guards.h"
 #include "checker/check_rules.h"
+#include "checker/check_thresholds.h"
 #include "checker/expected_traces.h"
 #include "checker/readers/backend_url.h"
 #include "checker/readers/trace_reader.h"
@@ -257,6 +258,8 @@ absl::StatusOr<std::unique_ptr<CheckResult>> RunCheck(const CheckOptions& option
   if (!finding_options.ok()) return finding_options.status();
   absl::StatusOr<readers::BackendUrl> url = ParseBackend(options);
   if (!url.ok()) return url.status();
+  absl::StatusOr<std::vector<Threshold>> thresholds = ParseThresholds(options.thresholds);
+  if (!thresholds.ok()) return thresholds.status();
 
   std::optional<Ledger> ledger;
   std::shared_ptr<const Scenario> scenario;
@@ -313,6 +316,10 @@ absl::StatusOr<std::unique_ptr<CheckResult>> RunCheck(const CheckOptions& option
   for (auto& rule : rules->rules) rule->Finish(&r.findings);
   if (rules->sampling != nullptr) r.sampling = SamplingIntervals(*rules->sampling);
   ApplyCheckGuards(scenario.get(), options.sampling_confidence, &r);
+  if (ledger) ApplyLedgerGuards(*ledger, &r);
+  ApplyThresholds(
+      WithDefaultThresholds(*std::move(thresholds), ledger_mode && options.default_thresholds),
+      CheckFigures(r, ledger_ptr, options.load), &r);
   r.findings.Finish();
   r.elapsed = absl::Now() - started;
   if (r.exit_code != kExitUnreachable) {
@@ -392,6 +399,7 @@ std::string FormatCheckSummary(const CheckResult& r) {
       absl::StrAppend(&out, "\n");
     }
   }
+  if (!r.thresholds.empty()) absl::StrAppend(&out, "\n", FormatThresholds(r.thresholds));
   const uint64_t v = r.findings.CountAtLevel(FindingLevel::kViolation);
   const uint64_t i = r.findings.CountAtLevel(FindingLevel::kImprovement);
   const uint64_t n = r.findings.CountAtLevel(FindingLevel::kInformation);

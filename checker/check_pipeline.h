@@ -21,6 +21,9 @@
 //        check.count_mismatch   traces acknowledged vs traces read do not reconcile and no
 //                               sampling expectation explains it (violation), reported with
 //                               both figures
+//        threshold.failed        a delivery threshold (CheckOptions::thresholds and, in ledger
+//                               mode, the default: no span unacknowledged) failed
+//                               (checker/check_thresholds.h)
 //        check.trace_not_rebuilt  the synthesizer could not rebuild a ledger record (its span
 //                               count or faults differ): the expected-trace comparisons are
 //                               skipped for it (violation: the ledger and scenario disagree)
@@ -63,7 +66,9 @@
 #include "checker/readers/poller.h"
 #include "checker/rule.h"
 #include "core/ledger.h"
+#include "core/load_summary.h"
 #include "core/synthesized_trace.h"
+#include "core/thresholds.h"
 #include "opentelemetry/proto/trace/v1/trace.pb.h"
 #include "scenario/scenario.h"
 
@@ -104,6 +109,13 @@ struct CheckOptions {
   double sampling_confidence = 0.999;  // Wilson interval confidence of the sampling rule
   // Tolerance of hierarchy.child_outside_parent (clock skew between services).
   absl::Duration time_tolerance = absl::Milliseconds(1);
+  // Delivery thresholds (core/thresholds.h), `--threshold` expressions; parsed before anything
+  // is read (a bad one is InvalidArgument). In ledger mode DefaultThresholds() apply too unless
+  // `default_thresholds` is false; a threshold given on the same metric replaces the default.
+  std::vector<std::string> thresholds;
+  bool default_thresholds = true;
+  // `run`: the load summary of the run just sent (exact span counts, export latency, rate).
+  const LoadSummary* load = nullptr;
   // Further rules run with the built-in ones (e.g. the alerts rule). Called once, after the
   // scenario and ledger are known, with what RunCheck read (both null ledger-less), so callers
   // need not read the ledgers again.
@@ -183,6 +195,7 @@ struct CheckResult {
   std::map<std::string, CheckCounts> by_variant;  // variant name -> counts
   std::map<std::string, CheckCounts> by_class;    // "normal", "error", ... -> counts
   std::vector<SamplingInterval> sampling;
+  std::vector<ThresholdResult> thresholds;  // every threshold judged, in order
   // The first CheckOptions::max_failing_traces traces with a per-trace violation finding
   // (whole-run findings such as sampling.rate_out_of_bounds name no trace).
   std::vector<FailingTrace> failing_traces;

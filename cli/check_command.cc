@@ -23,6 +23,7 @@
 #include "cli/commands.h"
 #include "core/duration.h"
 #include "core/exit_codes.h"
+#include "core/thresholds.h"
 #include "reports/check_report.h"
 
 namespace agentstorm::cli {
@@ -141,6 +142,12 @@ std::shared_ptr<CheckFlagSet> AddCheckFlags(CLI::App* cmd, bool backend_required
       "check semconv against an upstream model directory instead of the bundled profile");
   cmd->add_option("--alerts", flags->alerts,
                   "prometheus://HOST:PORT and/or alertmanager://HOST:PORT (once each)");
+  cmd->add_option("--threshold", flags->thresholds,
+                  "fail (exit 1) unless the run meets it, e.g. 'spans_not_acknowledged: rate<1%' "
+                  "or 'time_until_queryable: p(99)<5s' (repeatable)");
+  cmd->add_flag("--no-default-thresholds", flags->no_default_thresholds,
+                "do not fail on spans the endpoint did not acknowledge (the default threshold "
+                "'spans_not_acknowledged: count==0'), e.g. when benchmarking a saturated endpoint");
   return set;
 }
 
@@ -148,6 +155,8 @@ std::string CheckFlagSet::Finish() {
   auto d = ParseDuration(wait);
   if (!d.ok()) return "--wait: " + std::string(d.status().message());
   flags.wait = *d;
+  if (auto parsed = ParseThresholds(flags.thresholds); !parsed.ok())
+    return "--threshold: " + std::string(parsed.status().message());
   return "";
 }
 
@@ -160,6 +169,8 @@ void CheckFlags::ApplyTo(CheckOptions* options) const {
   options->config_path = config;
   options->semconv_registry_dir = semconv_registry;
   options->alerts_url = alerts.empty() ? "" : alerts.front();
+  options->thresholds = thresholds;
+  options->default_thresholds = !no_default_thresholds;
 }
 
 void AddCheckCommand(CLI::App& app, int* exit_code) {

@@ -30,13 +30,15 @@ struct CheckFlags {
   std::string config;                        // --config FILE
   std::string semconv_registry;              // --semconv-registry DIR
   std::vector<std::string> alerts;           // --alerts URL, up to one per kind
+  std::vector<std::string> thresholds;       // --threshold EXPR (core/thresholds.h)
+  bool no_default_thresholds = false;        // --no-default-thresholds
 
   // Copies the flags into the pipeline's options (backend_url, wait, config_path, ...).
   void ApplyTo(CheckOptions* options) const;
 };
 
-// After parsing, call Finish() from the command's callback: it converts --wait into `flags` and
-// returns "" or an error message naming the flag (exit code 2).
+// After parsing, call Finish() from the command's callback: it converts --wait into `flags`,
+// parses every --threshold, and returns "" or an error message naming the flag (exit code 2).
 class CheckFlagSet {
  public:
   CheckFlags flags;

@@ -4,13 +4,20 @@
 #include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
 
+#include "absl/strings/str_split.h"
+#include "absl/strings/string_view.h"
 #include "cli/commands.h"
 #include "cli/generate_flags.h"
 #include "core/exit_codes.h"
 #include "core/ids.h"
+#include "core/load_summary.h"
 #include "core/otlp_json.h"
 #include "core/shard.h"
+#include "core/thresholds.h"
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb.h"
 #include "scenario/scenario_loader.h"
 #include "scenario/units.h"
@@ -147,6 +154,10 @@ void AddGenerateCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--format", set->flags.format, "dry-run output: otlp-json | tree")
       ->check(CLI::IsMember({"otlp-json", "tree"}))
       ->capture_default_str();
+  auto thresholds = std::make_shared<std::vector<std::string>>();
+  cmd->add_option("--threshold", *thresholds,
+                  "fail (exit 1) unless the run meets it, e.g. 'export_latency: p(99)<250ms' or "
+                  "'spans_not_acknowledged: rate<1%' (repeatable; none by default)");
 
   cmd->callback([=] {
     if (std::string error = set->Finish(); !error.empty()) {
@@ -164,7 +175,30 @@ void AddGenerateCommand(CLI::App& app, int* exit_code) {
       *exit_code = RunDryRun(flags, start);
       return;
     }
-    *exit_code = RunGenerate(flags);
+    auto parsed = ParseThresholds(*thresholds);
+    if (!parsed.ok()) {
+      for (absl::string_view line : absl::StrSplit(parsed.status().message(), '\n'))
+        std::cerr << "agentstorm generate: --threshold: " << line << "\n";
+      *exit_code = kExitUsage;
+      return;
+    }
+    if (flags.dry_run && !parsed->empty()) {
+      std::cerr << "agentstorm generate: --threshold judges a run; --dry-run sends nothing\n";
+      *exit_code = kExitUsage;
+      return;
+    }
+    LoadSummary load;
+    *exit_code = RunGenerate(flags, "generate", &load);
+    if (*exit_code != kExitOk || parsed->empty()) return;
+    ThresholdFigures figures;
+    AddLoadFigures(load, &figures);
+    const std::vector<ThresholdResult> results = EvaluateThresholds(*parsed, figures);
+    std::cout << FormatThresholds(results);
+    std::cout.flush();
+    if (!AllThresholdsPassed(results)) {
+      std::cerr << "agentstorm generate: a threshold failed\n";
+      *exit_code = kExitViolation;
+    }
   });
 }
 

@@ -147,6 +147,7 @@ int Run(GenerateFlags flags, const CheckFlags& check, const std::vector<std::str
   co.backend_url = backend;
   co.quiet = flags.quiet;
   co.progress = !flags.quiet;
+  co.load = &load;
   const absl::Time run_start = absl::FromUnixNanos(static_cast<int64_t>(load.run_start_unix_nano));
   std::unique_ptr<AlertRule> alert_rule_owned;  // outlives the pipeline, which borrows it
   AlertRule* alert_rule = nullptr;

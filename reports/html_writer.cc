@@ -341,6 +341,19 @@ std::string RenderHtmlReport(const ReportModel& m) {
     absl::StrAppend(&h, "</table></section>\n");
   }
 
+  if (!m.thresholds.empty()) {
+    absl::StrAppend(&h,
+                    "<section id=\"thresholds\"><h2>Thresholds</h2>\n<table><tr><th>Threshold</th>"
+                    "<th>Observed</th><th>Result</th></tr>\n");
+    for (const ThresholdRow& t : m.thresholds) {
+      absl::StrAppend(&h, "<tr><td><code>", E(t.threshold), "</code>",
+                      t.is_default ? " <span class=\"muted\">(default)</span>" : "", "</td><td>",
+                      E(t.detail), "</td><td class=\"", t.passed ? "" : "lvl-violation", "\">",
+                      t.passed ? "\u2713 pass" : "\u2717 fail", "</td></tr>\n");
+    }
+    absl::StrAppend(&h, "</table></section>\n");
+  }
+
   if (!m.alerts.empty()) {
     std::vector<Timeline> rows;
     for (const AlertTimeline& a : m.alerts) {

@@ -54,6 +54,8 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(FindingExample, trace_id, span_i
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(GroupCounts, group, name, sent, acknowledged, read)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(SamplingRow, population, expected, kept, total,
                                                 observed, low, high, confidence, passed)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ThresholdRow, threshold, metric, is_default,
+                                                measured, observed, detail, passed)
 
 // Delivery counts nest by unit: "spans": {...}, "traces": {...}; latency is "latency_ms".
 void to_json(json& j, const EndpointDelivery& e) {
@@ -234,6 +236,7 @@ json ReportToJson(const ReportModel& m) {
           {"rules", m.rules},
           {"groups", m.groups},
           {"sampling", m.sampling},
+          {"thresholds", m.thresholds},
           {"alerts", m.alerts},
           {"failing_traces", m.failing_traces}};
 }
@@ -265,6 +268,7 @@ absl::StatusOr<ReportModel> ReportFromJson(const json& j) {
     Get(j, "rules", &m.rules);
     Get(j, "groups", &m.groups);
     Get(j, "sampling", &m.sampling);
+    Get(j, "thresholds", &m.thresholds);
     Get(j, "alerts", &m.alerts);
     Get(j, "failing_traces", &m.failing_traces);
   } catch (const json::exception& e) {

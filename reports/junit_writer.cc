@@ -67,6 +67,7 @@ std::vector<Suite> BuildSuites(const ReportModel& m) {
     suites[r.rule].name = r.rule;
   }
   for (const FindingRow& f : m.findings) {
+    if (f.family() == "threshold" && !m.thresholds.empty()) continue;  // one case each, below
     Suite& suite = suites[f.family()];
     suite.name = f.family();
     std::vector<std::string> case_variants;
@@ -101,6 +102,20 @@ std::vector<Suite> BuildSuites(const ReportModel& m) {
       }
       suite.cases.push_back(std::move(c));
     }
+  }
+  for (const ThresholdRow& t : m.thresholds) {
+    Suite& suite = suites["threshold"];
+    suite.name = "threshold";
+    Case c;
+    c.name = t.threshold;
+    c.classname = "agentstorm.threshold";
+    if (t.passed) {
+      c.output = t.detail;
+    } else {
+      c.failure_message = absl::StrCat("threshold ", t.threshold, " failed: ", t.detail);
+      c.failure_text = absl::StrCat(t.detail, "\n");
+    }
+    suite.cases.push_back(std::move(c));
   }
   for (auto& [name, suite] : suites) {
     if (auto it = rules.find(name); it != rules.end()) {

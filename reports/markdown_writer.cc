@@ -158,6 +158,16 @@ std::string RenderMarkdownReport(const ReportModel& m) {
     }
     absl::StrAppend(&out, "\n");
   }
+  if (!m.thresholds.empty()) {
+    absl::StrAppend(&out,
+                    "| Threshold | Observed | Result |\n"
+                    "|---|---|---|\n");
+    for (const ThresholdRow& t : m.thresholds) {
+      absl::StrAppend(&out, "| `", MarkdownCell(t.threshold), "`", t.is_default ? " (default)" : "",
+                      " | ", MarkdownCell(t.detail), " | ", t.passed ? "✅" : "❌", " |\n");
+    }
+    absl::StrAppend(&out, "\n");
+  }
   if (!m.alerts.empty()) {
     absl::StrAppend(&out,
                     "| Alert | Expected | Fired | Time to fire | Result |\n"

@@ -413,6 +413,11 @@ void AddCheckResult(const CheckResult& c, ReportModel* model) {
     model->sampling.push_back({s.population, s.expected, s.kept, s.total, s.observed, s.low, s.high,
                                s.confidence, s.passed});
   }
+  model->thresholds.clear();
+  for (const ThresholdResult& t : c.thresholds) {
+    model->thresholds.push_back({t.threshold.text, t.threshold.metric, t.threshold.is_default,
+                                 t.measured, t.observed, t.observed_text, t.passed});
+  }
 }
 
 bool IsKeyAttribute(const std::string& key) {

@@ -157,6 +157,17 @@ struct SamplingRow {
   bool passed = true;
 };
 
+// One delivery threshold (core/thresholds.h) and how the run fared against it.
+struct ThresholdRow {
+  std::string threshold;  // "export_latency: p(99)<250ms"
+  std::string metric;
+  bool is_default = false;  // the built-in "spans_not_acknowledged: count==0"
+  bool measured = false;
+  double observed = 0;  // in the threshold's unit (ms, fraction, count)
+  std::string detail;   // "77 of 800 spans (9.63%)", "not measured: ..."
+  bool passed = false;
+};
+
 // One expected or observed alert. Times are seconds since the run start; unset = never.
 struct AlertTimeline {
   std::string name;
@@ -203,6 +214,7 @@ struct ReportModel {
   std::vector<RuleResult> rules;     // sorted by rule
   std::vector<GroupCounts> groups;
   std::vector<SamplingRow> sampling;
+  std::vector<ThresholdRow> thresholds;
   std::vector<AlertTimeline> alerts;
   std::vector<TraceComparison> failing_traces;  // the first few
 };

@@ -151,6 +151,7 @@ void SanitizeReport(ReportModel* m) {
   }
   for (GroupCounts& g : m->groups) Scrub(&g.name);
   for (SamplingRow& r : m->sampling) Scrub(&r.population);
+  for (ThresholdRow& r : m->thresholds) Scrub(&r.detail);
   for (AlertTimeline& a : m->alerts) Scrub(&a.name);
   for (TraceComparison& t : m->failing_traces) {
     Scrub(&t.variant);

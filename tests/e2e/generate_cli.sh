@@ -4,36 +4,15 @@
 # is the unsharded run (same trace IDs), SIGINT mid-run (flush, summary, exit 0), an endpoint that
 # is down (exit 3) and a bad --rate (exit 2).
 set -euo pipefail
-bin=${AGENTSTORM:?AGENTSTORM must name the agentstorm binary}
 command -v curl >/dev/null || { echo "SKIP: curl not installed"; exit 77; }
 command -v python3 >/dev/null || { echo "SKIP: python3 not installed"; exit 77; }
 
-dir=$(mktemp -d)
-sink_pid=""
+source "$(dirname "$0")/lib/cli_harness.bash"
 gen_pid=""
-cleanup() {
-  [[ -n $gen_pid ]] && kill -9 "$gen_pid" 2>/dev/null || true
-  [[ -n $sink_pid ]] && kill -9 "$sink_pid" 2>/dev/null || true
-  rm -rf "$dir"
-}
-trap cleanup EXIT
-fail() {
-  echo "FAIL: $*"
-  for f in "$dir"/*.out "$dir"/*.err; do [[ -f $f ]] && { echo "--- $f"; tail -30 "$f"; }; done
-  exit 1
-}
+trap '[[ -n $gen_pid ]] && kill -9 "$gen_pid" 2>/dev/null; cleanup' EXIT
 
-"$bin" sink --grpc 127.0.0.1:0 --http 127.0.0.1:0 --query 127.0.0.1:0 >"$dir/sink.out" 2>"$dir/sink.err" &
-sink_pid=$!
-for _ in $(seq 100); do
-  grep -q '^query API' "$dir/sink.out" 2>/dev/null && break
-  kill -0 "$sink_pid" 2>/dev/null || fail "sink exited early"
-  sleep 0.1
-done
-grpc=$(sed -n 's/^OTLP\/gRPC  listening on \([^ ]*\).*/\1/p' "$dir/sink.out")
-http=$(sed -n 's/^OTLP\/HTTP  listening on \([^ ]*\).*/\1/p' "$dir/sink.out")
-query=$(sed -n 's/^query API  listening on \([^ ]*\).*/\1/p' "$dir/sink.out")
-[[ -n $grpc && -n $http && -n $query ]] || fail "sink addresses not printed"
+start_sink
+grpc=$sink_grpc http=$sink_http query=$sink_query
 
 stored_spans() {
   curl -s "http://$query/metrics" | awk '/^agentstorm_sink_store_spans /{print $2}'

@@ -51,14 +51,20 @@ TEST_F(JunitWriter, FixedModelIsValidAgainstTheJunitSchema) {
 
 TEST_F(JunitWriter, OneSuitePerFamilyOneCasePerFindingIdAndVariant) {
   std::string xml = RenderJunitReport(testing::FixedReportModel());
-  EXPECT_EQ(Occurrences(xml, "<testsuite "), 3u);  // hierarchy, redaction, semconv
+  EXPECT_EQ(Occurrences(xml, "<testsuite "), 4u);  // hierarchy, redaction, semconv, threshold
   EXPECT_NE(xml.find("name=\"hierarchy.orphan_span [smoke/default]\""), std::string::npos);
   EXPECT_NE(xml.find("name=\"hierarchy.orphan_span [tool-failures/flaky]\""), std::string::npos);
   // A family with no findings passes once per variant.
   EXPECT_NE(xml.find("name=\"redaction [smoke/default]\""), std::string::npos);
-  // Violations fail: orphan spans in two variants, the missing attribute once. Improvements pass.
-  EXPECT_EQ(Occurrences(xml, "<failure "), 3u);
-  EXPECT_NE(xml.find("tests=\"6\" failures=\"3\" errors=\"0\""), std::string::npos);
+  // Violations fail: orphan spans in two variants, the missing attribute once, the failed
+  // threshold. Improvements and the threshold that was met pass.
+  EXPECT_EQ(Occurrences(xml, "<failure "), 4u);
+  EXPECT_NE(xml.find("tests=\"8\" failures=\"4\" errors=\"0\""), std::string::npos);
+  // One case per threshold, failing or passing.
+  EXPECT_NE(xml.find("<testcase name=\"spans_not_acknowledged: count==0\" "
+                     "classname=\"agentstorm.threshold\" time=\"0\">\n      <failure "),
+            std::string::npos);
+  EXPECT_NE(xml.find("<system-out>p(99) 12.4ms over 800 samples</system-out>"), std::string::npos);
   // Failures carry expected vs actual and the first offending trace IDs.
   EXPECT_NE(xml.find("expected: parent 53995c3f42cd8ad8"), std::string::npos);
   EXPECT_NE(xml.find("first offending traces: 4bf92f3577b34da6a3ce929d0e0e4736"),

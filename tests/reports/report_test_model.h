@@ -160,6 +160,10 @@ inline ReportModel FixedReportModel() {
 
   m.sampling.push_back({"tail.errors", 1.0, 88, 88, 1.0, 0.926, 1.0, 0.999, true});
   m.sampling.push_back({"tail.rest", 0.1, 101, 792, 0.1275, 0.0927, 0.1729, 0.999, true});
+  m.thresholds.push_back({"spans_not_acknowledged: count==0", "spans_not_acknowledged", true, true,
+                          77, "77 of 800 spans (9.62%)", false});
+  m.thresholds.push_back({"export_latency: p(99)<250ms", "export_latency", false, true, 12.4,
+                          "p(99) 12.4ms over 800 samples", true});
 
   AlertTimeline fired;
   fired.name = "HighToolErrorRate";
