@@ -32,6 +32,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "cli/commands.h"
+#include "cli/numeric_flags.h"
 #include "core/exit_codes.h"
 #include "export/exporter_factory.h"
 #include "generator/load_engine.h"
@@ -497,10 +498,12 @@ void AddBenchCommand(CLI::App& app, int* exit_code) {
       "--peer-dir", flags->peer_dir,
       "Where the peer's npm packages are installed (default: bench/otel-js beside the binary)");
   cmd->add_option("--threads", flags->threads, "Generator worker threads (0 = one per core)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(WholeNumber(0, 1024));
   cmd->add_option("--sink-max-spans", flags->sink_max_spans,
                   "Capacity of the embedded sink's store")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(WholeNumberOf<size_t>(1));
   cmd->add_option("--sink-prefault", flags->sink_prefault,
                   "Memory the embedded sink maps and touches before the run (see sink --prefault): "
                   "\"auto\" = room for what it may store, 0 = none, or a size such as 4GiB")
@@ -510,7 +513,8 @@ void AddBenchCommand(CLI::App& app, int* exit_code) {
       "A --fault of the embedded sink (e.g. drop-spans=1 keeps its memory flat in long runs)");
   cmd->add_option("--rss-samples", flags->rss_samples,
                   "Generator RSS samples over the run (start..end)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(WholeNumber(2, 10000));
   cmd->callback([flags, exit_code] { *exit_code = RunBench(*flags); });
 }
 

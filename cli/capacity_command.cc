@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_format.h"
 #include "cli/commands.h"
+#include "cli/numeric_flags.h"
 #include "core/exit_codes.h"
 #include "export/exporter_options.h"
 #include "generator/capacity.h"
@@ -126,12 +127,15 @@ void AddCapacityCommand(CLI::App& app, int* exit_code) {
       ->capture_default_str();
   cmd->add_option("--precision", f->precision, "Binary search stops at this relative gap")
       ->capture_default_str();
-  cmd->add_option("--max-probes", f->max_probes, "At most this many probes")->capture_default_str();
+  cmd->add_option("--max-probes", f->max_probes, "At most this many probes")
+      ->capture_default_str()
+      ->check(WholeNumber(1, 1000));
   cmd->add_option("--probe-duration", f->probe_duration, "Length of each probe")
       ->capture_default_str();
   cmd->add_option("--slo-p99", f->slo_p99, "Export latency p99 a passing probe stays within")
       ->capture_default_str();
-  cmd->add_option("--threads", f->threads, "Generator worker threads (0 = one per core)");
+  cmd->add_option("--threads", f->threads, "Generator worker threads (0 = one per core)")
+      ->check(WholeNumber(0, 1024));
   cmd->add_option("--report", f->report_dir, "Write DIR/capacity.json");
   cmd->callback([f, exit_code] { *exit_code = RunCapacity(*f); });
 }

@@ -11,20 +11,28 @@
 #include <iostream>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "checker/alerts/alerts_url.h"
+#include "checker/check_config.h"
 #include "checker/check_pipeline.h"
+#include "checker/readers/backend_url.h"
 #include "checker/rules/alert_rule.h"
+#include "checker/semconv/registry.h"
 #include "cli/check_flags.h"
 #include "cli/commands.h"
+#include "cli/numeric_flags.h"
 #include "core/duration.h"
 #include "core/exit_codes.h"
 #include "core/thresholds.h"
 #include "reports/check_report.h"
+#include "reports/json_writer.h"
+#include "reports/report_writer.h"
 
 namespace agentstorm::cli {
 namespace {
@@ -155,8 +163,46 @@ std::string CheckFlagSet::Finish() {
   auto d = ParseDuration(wait);
   if (!d.ok()) return "--wait: " + std::string(d.status().message());
   flags.wait = *d;
+  return ValidateCheckFlags(flags);
+}
+
+std::string ValidateCheckFlags(const CheckFlags& flags) {
+  auto fail = [](const char* flag, const absl::Status& status) {
+    return std::string(flag) + ": " + std::string(status.message());
+  };
   if (auto parsed = ParseThresholds(flags.thresholds); !parsed.ok())
-    return "--threshold: " + std::string(parsed.status().message());
+    return fail("--threshold", parsed.status());
+  if (auto formats = reports::ParseReportFormats(flags.formats); !formats.ok())
+    return fail("--format", formats.status());
+  if (!flags.formats.empty() && flags.report_dir.empty())
+    return "--format picks the report formats of --report DIR: give --report too";
+  if (!flags.backend.empty()) {
+    auto url = readers::ParseBackendUrl(flags.backend);
+    if (!url.ok()) return fail("--backend", url.status());
+    for (const std::string& h : flags.backend_headers) {
+      if (absl::Status s = readers::AddBackendHeader(h, &url->auth); !s.ok())
+        return fail("--backend-header", s);
+    }
+  }
+  std::set<alerts::AlertsKind> kinds;
+  for (const std::string& a : flags.alerts) {
+    auto url = alerts::ParseAlertsUrl(a);
+    if (!url.ok()) return fail("--alerts", url.status());
+    if (!kinds.insert(url->kind).second)
+      return "--alerts: give at most one prometheus:// and one alertmanager:// URL";
+  }
+  if (!flags.config.empty()) {
+    if (auto config = LoadCheckConfig(flags.config); !config.ok())
+      return fail("--config", config.status());
+  }
+  if (!flags.baseline.empty()) {
+    if (auto baseline = reports::ReadJsonReport(flags.baseline); !baseline.ok())
+      return fail("--baseline", baseline.status());
+  }
+  if (!flags.semconv_registry.empty()) {
+    if (auto model = semconv::LoadSemconvRegistry(flags.semconv_registry); !model.ok())
+      return fail("--semconv-registry", model.status());
+  }
   return "";
 }
 
@@ -187,7 +233,8 @@ void AddCheckCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--since", values->since, "with --service: traces from the last D (e.g. 10m)");
   cmd->add_option("--trace-id", o.trace_ids, "without a ledger: check these traces");
   cmd->add_option("--limit", o.max_traces, "with --service: at most this many traces")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(WholeNumberOf<size_t>(1));
   cmd->add_flag("--redaction", o.check_redaction,
                 "without a ledger: also require that no message content arrived");
   cmd->add_option(
@@ -199,7 +246,8 @@ void AddCheckCommand(CLI::App& app, int* exit_code) {
       ->check(CLI::Range(0.5, 0.999999))
       ->capture_default_str();
   cmd->add_option("--concurrency", o.concurrency, "backend requests in flight")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(WholeNumber(1, 1024));
   cmd->add_flag("--quiet", o.quiet, "no progress lines");
   cmd->add_option("--baseline-tolerance", values->report.baseline.throughput_tolerance,
                   "relative change tolerated before a baseline regression (default 0.1)")

@@ -37,8 +37,9 @@ struct CheckFlags {
   void ApplyTo(CheckOptions* options) const;
 };
 
-// After parsing, call Finish() from the command's callback: it converts --wait into `flags`,
-// parses every --threshold, and returns "" or an error message naming the flag (exit code 2).
+// After parsing, call Finish() from the command's callback: it converts --wait into `flags` and
+// validates them all (ValidateCheckFlags), so `run` refuses a bad check option before it sends
+// anything; it returns "" or an error message naming the flag (exit code 2).
 class CheckFlagSet {
  public:
   CheckFlags flags;
@@ -49,6 +50,12 @@ class CheckFlagSet {
                                                      const std::string& backend_help);
   std::string wait = "30s";
 };
+
+// Every check flag that can be judged without a backend: --threshold, --format (and --format
+// without --report), the --backend URL and --backend-header, the --alerts URLs (one per kind),
+// the --config file, the --baseline report and the --semconv-registry directory are read and
+// parsed. "" or a message naming the flag.
+std::string ValidateCheckFlags(const CheckFlags& flags);
 
 // Registers the shared check flags on `cmd`. `check` requires --backend; `run` defaults it to
 // the embedded sink, and says so in `backend_help`.

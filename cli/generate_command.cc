@@ -12,6 +12,7 @@
 #include "absl/strings/string_view.h"
 #include "cli/commands.h"
 #include "cli/generate_flags.h"
+#include "cli/numeric_flags.h"
 #include "core/exit_codes.h"
 #include "core/ids.h"
 #include "core/load_summary.h"
@@ -84,9 +85,11 @@ std::shared_ptr<GenerateFlagSet> AddGenerateFlags(CLI::App* cmd) {
   cmd->add_option("--rate", flags->rate,
                   "traces/s (\"500/s\"), spans/s (\"200k spans/s\"), a profile, or \"max\"");
   cmd->add_option("--duration", set->duration, "how long to send, e.g. 30s, 5m");
-  cmd->add_option("--traces", flags->traces, "how many traces to send (dry run: to print)");
+  cmd->add_option("--traces", flags->traces, "how many traces to send (dry run: to print)")
+      ->check(WholeNumberOf<uint64_t>());
   cmd->add_option("--seed", flags->seed, "random seed; same seed, same traces")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(WholeNumberOf<uint64_t>());
   cmd->add_option("--shard", set->shard, "I/N: this process sends shard I of N (0-based)");
   cmd->add_option("--protocol", set->protocol, "grpc | http/protobuf | http/json");
   cmd->add_option("--header", flags->headers, "K=V header on every request (repeatable)");
@@ -95,8 +98,10 @@ std::shared_ptr<GenerateFlagSet> AddGenerateFlags(CLI::App* cmd) {
   cmd->add_option("--ca", set->ca, "PEM file of trusted CA certificates");
   cmd->add_option("--cert", set->cert, "PEM client certificate (mTLS)");
   cmd->add_option("--key", set->key, "PEM client private key (mTLS)");
-  cmd->add_option("--batch-spans", flags->batch_spans, "spans per export request");
-  cmd->add_option("--max-batch-bytes", flags->max_batch_bytes, "upper bound of a request's size");
+  cmd->add_option("--batch-spans", flags->batch_spans, "spans per export request")
+      ->check(WholeNumberOf<uint32_t>());
+  cmd->add_option("--max-batch-bytes", flags->max_batch_bytes, "upper bound of a request's size")
+      ->check(WholeNumberOf<uint64_t>());
   cmd->add_option(
          "--connections", flags->connections,
          "gRPC connections per endpoint, used in turn (a receiver reads each connection on "
@@ -107,7 +112,8 @@ std::shared_ptr<GenerateFlagSet> AddGenerateFlags(CLI::App* cmd) {
   cmd->add_flag("--quiet", flags->quiet, "no progress lines");
   cmd->add_option("--summary-json", flags->summary_json, "write the final summary as JSON to FILE");
   cmd->add_option("--start-time", set->start_time,
-                  "run start in Unix nanoseconds for the synthetic clock (default: now)");
+                  "run start in Unix nanoseconds for the synthetic clock (default: now)")
+      ->check(WholeNumberOf<uint64_t>());
   cmd->add_flag("--metrics", flags->metrics,
                 "also send the GenAI client metrics (OTLP metrics, same endpoints), aggregated "
                 "from the spans sent");

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "cli/commands.h"
+#include "cli/numeric_flags.h"
 #include "core/exit_codes.h"
 #include "sink/sink.h"
 
@@ -111,7 +112,7 @@ void AddSinkCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--max-spans", o.max_spans,
                   "Most spans held; beyond it exports get RESOURCE_EXHAUSTED / HTTP 429")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(WholeNumberOf<size_t>(1));
   cmd->add_option("--max-request-bytes", o.max_request_bytes,
                   "Largest export body after decompression (e.g. 4MiB); bigger gets "
                   "RESOURCE_EXHAUSTED / 413")
@@ -134,7 +135,8 @@ void AddSinkCommand(CLI::App& app, int* exit_code) {
       "truncate-values=N break-parent=P rewrite-service=NAME delay-visibility=D unavailable=D "
       "throttle=D partial-reject=P");
   cmd->add_option("--fault-seed", o.fault_seed, "Seed of every fault decision")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(WholeNumberOf<uint64_t>());
   cmd->add_flag("--quiet", flags->quiet, "Print nothing but errors");
   cmd->callback([flags, exit_code] { *exit_code = RunSink(*flags); });
 }

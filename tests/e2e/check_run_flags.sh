@@ -2,7 +2,9 @@
 # `check` and `run` share their check flags (cli/check_flags.h) and parse them the same way:
 # --wait takes the one duration grammar (core/duration.h) in both, so `--wait 30` (a bare
 # number is seconds) and `--wait 30s` mean the same to either command, and a bad --wait is a
-# usage error (exit 2) naming the flag in both.
+# usage error (exit 2) naming the flag in both. Every check option `run` takes is judged before
+# any load is sent (a bad --format, --config, --baseline, --semconv-registry, --alerts,
+# --backend), and integer flags refuse negative and overflowing values instead of wrapping.
 set -euo pipefail
 source "$(dirname "$0")/lib/cli_harness.bash"
 
@@ -22,5 +24,41 @@ run run_wait_bare 0 run smoke --traces 20 --quiet --wait 30
 run run_wait_compound 0 run smoke --traces 20 --quiet --wait 1m30s
 run run_wait_bad 2 run smoke --traces 20 --quiet --wait 10x
 grep -q -- '--wait' "$dir/run_wait_bad.err" || fail "run_wait_bad: message does not name --wait"
+
+# run judges its check options before it sends anything: exit 2 naming the flag, no generate.
+before_load() {
+  local name=$1 flag=$2
+  shift 2
+  run "$name" 2 run smoke --traces 20 --quiet "$@"
+  grep -q -- "$flag" "$dir/$name.err" || fail "$name: message does not name $flag"
+  grep -q '== generate ==' "$dir/$name.out" && fail "$name: load was sent before the usage error"
+  return 0
+}
+before_load run_format_bad --format --report "$dir/rep" --format pdf
+before_load run_format_alone --format --format json
+before_load run_config_missing --config --config "$dir/missing.yaml"
+printf 'levels:\n  semconv.deprecated_attribute: loud\n' >"$dir/bad-config.yaml"
+before_load run_config_bad --config --config "$dir/bad-config.yaml"
+grep -q 'bad-config.yaml:2' "$dir/run_config_bad.err" || fail "run_config_bad: no file:line"
+before_load run_baseline_missing --baseline --baseline "$dir/missing.json"
+before_load run_registry_missing --semconv-registry --semconv-registry "$dir/no-such-dir"
+before_load run_alerts_scheme --alerts --alerts promethus://127.0.0.1:9090
+before_load run_alerts_twice --alerts --alerts prometheus://127.0.0.1:9 \
+  --alerts prometheus://127.0.0.1:10
+before_load run_backend_scheme --backend --endpoint http://127.0.0.1:9 --backend jeager://127.0.0.1:16686
+
+# Integer flags: a negative or overflowing value is a usage error, never a wrapped number.
+# (Before the fix -5 wrapped to 2^64-5 traces: a run without end, so these are bounded in time.)
+run_timeout=60
+run traces_negative 2 run smoke --traces -5 --quiet
+grep -q -- '--traces: "-5" is not a whole number' "$dir/traces_negative.err" ||
+  fail "traces_negative: no clear message"
+run traces_overflow 2 run smoke --traces 99999999999999999999
+run seed_negative 2 run smoke --traces 5 --seed -1
+run batch_overflow 2 generate smoke --dry-run --traces 1 --batch-spans 4294967296
+run limit_negative 2 check --backend "file:$dir/traces.jsonl" --service x --limit -1
+run concurrency_zero 2 "${check[@]}" --concurrency 0
+run sink_max_spans_negative 2 sink --max-spans -1
+unset run_timeout
 
 echo "PASS"

@@ -2,6 +2,7 @@
 # tests/e2e/*.sh only). Sets `bin` and a scratch `dir` removed on exit, and defines:
 #   fail MESSAGE                  prints MESSAGE and the tail of every output kept in $dir, exits 1
 #   run NAME EXPECTED_CODE ARGS   runs agentstorm ARGS into $dir/NAME.{out,err}, checks its exit code
+#                                 (killed after $run_timeout seconds, default 300: exit 124)
 #   start_sink [SINK ARGS]        starts `agentstorm sink` on free loopback ports; sets sink_pid,
 #                                 sink_grpc, sink_http, sink_query (HOST:PORT); killed on exit
 bin=${AGENTSTORM:?AGENTSTORM must name the agentstorm binary}
@@ -22,7 +23,7 @@ run() {
   local name=$1 want=$2
   shift 2
   local code=0
-  "$bin" "$@" >"$dir/$name.out" 2>"$dir/$name.err" || code=$?
+  timeout -k 5 "${run_timeout:-300}" "$bin" "$@" >"$dir/$name.out" 2>"$dir/$name.err" || code=$?
   [[ $code == "$want" ]] || fail "$name: exit $code, want $want ($*)"
 }
 start_sink() {
