@@ -282,7 +282,8 @@ absl::StatusOr<std::unique_ptr<CheckResult>> RunCheck(const CheckOptions& option
   auto reader = readers::MakeTraceReader(*url, readers::ReaderOptions{});
   if (!reader.ok()) return reader.status();
   r.backend = (*reader)->Describe();
-  auto rules = BuildCheckRules(options, scenario.get(), ledger_ptr, std::move(model->model));
+  auto rules = BuildCheckRules(options, scenario.get(), ledger_ptr, std::move(model->model),
+                               (*reader)->Carries());
   if (!rules.ok()) return rules.status();
 
   std::vector<ExpectedTrace> expected;

@@ -62,7 +62,8 @@ absl::StatusOr<CheckSemconvModel> LoadCheckSemconvModel(const CheckOptions& opti
 }
 
 absl::StatusOr<CheckRules> BuildCheckRules(const CheckOptions& options, const Scenario* scenario,
-                                           const Ledger* ledger, semconv::SemconvModel model) {
+                                           const Ledger* ledger, semconv::SemconvModel model,
+                                           readers::ReaderCarries carries) {
   CheckRules out;
   std::vector<std::unique_ptr<Rule>>& rules = out.rules;
   HierarchyRuleOptions hierarchy_options;
@@ -72,6 +73,8 @@ absl::StatusOr<CheckRules> BuildCheckRules(const CheckOptions& options, const Sc
   if (ledger_mode) {
     FidelityRuleOptions fo;
     fo.traces_may_be_dropped = scenario->sampling.mode != SamplingExpectation::Mode::kNone;
+    fo.compare_schema_urls = carries.schema_urls;
+    fo.compare_scope_attributes = carries.scope_attributes;
     if (Redacts(*scenario)) {
       // What the redaction rule wants gone is no fidelity loss.
       const RedactionRuleOptions ro = ScenarioRedaction(*scenario);

@@ -11,6 +11,7 @@
 #include "absl/status/statusor.h"
 #include "checker/check_pipeline.h"
 #include "checker/finding.h"
+#include "checker/readers/trace_reader.h"
 #include "checker/rule.h"
 #include "checker/rules/sampling_rule.h"
 #include "checker/semconv/registry.h"
@@ -37,9 +38,11 @@ struct CheckRules {
   SamplingRule* sampling = nullptr;  // one of `rules` when the scenario expects sampling
 };
 
-// Builds the rules in the order above. `scenario` and `ledger` are null ledger-less. Errors are
-// those of CheckOptions::extra_rules.
+// Builds the rules in the order above. `scenario` and `ledger` are null ledger-less; `carries`
+// says what the reader's API can represent (fidelity compares only that). Errors are those of
+// CheckOptions::extra_rules.
 absl::StatusOr<CheckRules> BuildCheckRules(const CheckOptions& options, const Scenario* scenario,
-                                           const Ledger* ledger, semconv::SemconvModel model);
+                                           const Ledger* ledger, semconv::SemconvModel model,
+                                           readers::ReaderCarries carries = {});
 
 }  // namespace agentstorm

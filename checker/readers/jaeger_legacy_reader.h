@@ -44,6 +44,9 @@ class JaegerLegacyReader : public TraceReader {
   absl::StatusOr<FetchedTrace> GetTrace(const TraceId& id) override;
   absl::StatusOr<std::vector<TraceId>> FindTraces(const TraceSearch& search) override;
   std::string Describe() const override { return url_.Describe(); }
+  // The legacy JSON has scope name and version (otel.scope.* tags) but no scope attributes and no
+  // schema URLs.
+  ReaderCarries Carries() const override { return {false, false}; }
 
  private:
   const BackendUrl url_;

@@ -59,9 +59,19 @@ struct TraceSearch {
   size_t limit = 100;                       // most trace IDs returned
 };
 
+// What a reader's API can represent of a trace. A field the API cannot carry is not compared, so
+// its absence is never blamed on the pipeline.
+struct ReaderCarries {
+  bool schema_urls = true;       // ResourceSpans / ScopeSpans schema_url
+  bool scope_attributes = true;  // InstrumentationScope attributes
+};
+
 class TraceReader {
  public:
   virtual ~TraceReader() = default;
+
+  // OTLP-shaped APIs (Jaeger v3, Tempo, files, the sink) carry everything.
+  virtual ReaderCarries Carries() const { return {}; }
 
   // The trace with this ID, every span the backend returns for it.
   virtual absl::StatusOr<FetchedTrace> GetTrace(const TraceId& id) = 0;

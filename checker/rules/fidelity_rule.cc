@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "checker/rules/trace_view.h"
 #include "core/ids.h"
 
@@ -94,6 +95,23 @@ std::string FirstAttributeDifference(const Attributes& want, const Attributes& g
   return "";
 }
 
+// Keys that appear more than once, each with the values it carries, in order.
+std::vector<std::pair<std::string, std::vector<std::string>>> RepeatedKeys(
+    const Attributes& attrs) {
+  std::vector<std::pair<std::string, std::vector<std::string>>> out;
+  for (int i = 0; i < attrs.size(); ++i) {
+    const std::string& key = attrs[i].key();
+    bool seen_before = false;
+    for (int j = 0; j < i && !seen_before; ++j) seen_before = attrs[j].key() == key;
+    if (seen_before) continue;
+    std::vector<std::string> values;
+    for (int j = i; j < attrs.size(); ++j)
+      if (attrs[j].key() == key) values.push_back(DescribeValue(attrs[j].value()));
+    if (values.size() > 1) out.emplace_back(key, std::move(values));
+  }
+  return out;
+}
+
 const char* StatusName(int code) {
   switch (code) {
     case 1:
@@ -149,7 +167,8 @@ void FidelityRule::CheckTrace(const TraceUnderCheck& trace, FindingSet* findings
 
   std::unordered_map<std::string_view, std::vector<const SpanRef*>> by_id;
   for (const SpanRef& r : got) by_id[r.span->span_id()].push_back(&r);
-  std::set<std::tuple<std::string, std::string, std::string>> resource_diffs;
+  std::set<std::tuple<std::string, std::string, std::string>> resource_diffs, scope_diffs,
+      schema_diffs;
 
   uint64_t passed = 0;
   for (const SpanRef& w : want) {
@@ -182,6 +201,21 @@ void FidelityRule::CheckTrace(const TraceUnderCheck& trace, FindingSet* findings
     }
     const SpanRef& g = *it->second.front();
     const Span& gs = *g.span;
+    if (!gs.trace_id().empty() && gs.trace_id() != ws.trace_id()) {
+      const bool upper_zeroed = gs.trace_id().size() == 16 && ws.trace_id().size() == 16 &&
+                                IsZeroId(std::string_view(gs.trace_id()).substr(0, 8)) &&
+                                gs.trace_id().compare(8, 8, ws.trace_id(), 8, 8) == 0;
+      add("fidelity.trace_id_changed", FindingLevel::kViolation,
+          upper_zeroed ? "the upper 64 bits of the trace ID were lost (stored as a 64-bit ID)"
+                       : "span arrived under another trace ID",
+          "", HexEncode(ws.trace_id()), HexEncode(gs.trace_id()));
+    }
+    for (const auto& [key, values] : RepeatedKeys(gs.attributes())) {
+      add("fidelity.duplicate_attribute_key", FindingLevel::kViolation,
+          absl::StrCat("attribute key appears ", values.size(),
+                       " times on the span; OTLP requires unique keys"),
+          key, "1", absl::StrJoin(values, ", "));
+    }
     if (gs.name() != ws.name()) {
       add("fidelity.name_changed", FindingLevel::kViolation, "span name differs from the one sent",
           "", ws.name(), gs.name());
@@ -290,12 +324,41 @@ void FidelityRule::CheckTrace(const TraceUnderCheck& trace, FindingSet* findings
         resource_diffs.emplace(kv.key(), DescribeValue(kv.value()), DescribeValue(*gv));
       }
     }
+    // Scope and schema URLs: collected per trace like the resource.
+    const auto& wscope = *w.scope;
+    const auto& gscope = *g.scope;
+    if (wscope.name() != gscope.name())
+      scope_diffs.emplace("scope name", wscope.name(), gscope.name());
+    if (wscope.version() != gscope.version())
+      scope_diffs.emplace("scope version", wscope.version(), gscope.version());
+    if (options_.compare_scope_attributes) {
+      const std::string diff =
+          FirstAttributeDifference(wscope.attributes(), gscope.attributes(), {});
+      if (!diff.empty()) scope_diffs.emplace("scope attributes", "as sent", diff);
+    }
+    if (options_.compare_schema_urls) {
+      if (*w.resource_schema_url != *g.resource_schema_url)
+        schema_diffs.emplace("resource", *w.resource_schema_url, *g.resource_schema_url);
+      if (*w.scope_schema_url != *g.scope_schema_url)
+        schema_diffs.emplace("scope", *w.scope_schema_url, *g.scope_schema_url);
+    }
     if (clean) ++passed;
   }
   for (const auto& [key, expected, actual] : resource_diffs) {
     make("fidelity.resource_changed", FindingLevel::kViolation, nullptr,
          absl::StrCat("resource attribute ", key, " differs from the one sent"), key, expected,
          actual);
+  }
+  auto shown = [](const std::string& s) { return s.empty() ? std::string("(none)") : s; };
+  for (const auto& [what, expected, actual] : scope_diffs) {
+    make("fidelity.scope_changed", FindingLevel::kViolation, nullptr,
+         absl::StrCat("instrumentation ", what, " differs from the one sent"), what,
+         shown(expected), shown(actual));
+  }
+  for (const auto& [where, expected, actual] : schema_diffs) {
+    make("fidelity.schema_url_changed", FindingLevel::kViolation, nullptr,
+         absl::StrCat(where, " schema URL differs from the one sent"), where, shown(expected),
+         shown(actual));
   }
 
   // Spans nobody sent.

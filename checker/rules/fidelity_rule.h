@@ -7,11 +7,21 @@
 //                                 (information: nothing was lost by the backend)
 //   fidelity.resource_changed     a resource attribute (service.name, ...) differs from what was
 //                                 sent, or is missing; once per trace and difference
+//   fidelity.scope_changed        the instrumentation scope's name, version or (when the reader's
+//                                 API carries them) attributes differ; once per trace and
+//                                 difference
+//   fidelity.schema_url_changed   the resource's or scope's schema URL differs (when the reader's
+//                                 API carries schema URLs); once per trace and difference
 // Per span that was sent:
 //   fidelity.span_missing         acknowledged but absent: lost by the pipeline (violation)
 //   fidelity.span_never_acknowledged  absent, and the ledger says its trace was not (fully)
 //                                 acknowledged (information)
 //   fidelity.duplicate_span       present more than once
+//   fidelity.trace_id_changed     the span arrived under another trace ID: e.g. the upper 64 bits
+//                                 zeroed by a backend that stores 64-bit IDs (spans are matched by
+//                                 span ID, so this is what tells)
+//   fidelity.duplicate_attribute_key  the span carries one attribute key more than once (OTLP
+//                                 requires unique keys); the values are listed
 //   fidelity.name_changed, fidelity.status_changed, fidelity.time_changed (beyond 1 us)
 //   fidelity.attribute_dropped    a span attribute sent is absent
 //   fidelity.value_truncated      a string (or string array element) arrived as a strict prefix
@@ -46,6 +56,10 @@ struct FidelityRuleOptions {
   // fidelity.event_changed, and events with these names may be missing.
   std::vector<std::string> redacted_attributes;
   std::vector<std::string> redacted_events;
+  // What the reader's API can represent (readers::TraceReader::Carries): the Jaeger legacy JSON
+  // has neither schema URLs nor scope attributes, so their absence there is not the pipeline's.
+  bool compare_schema_urls = true;
+  bool compare_scope_attributes = true;
 };
 
 class FidelityRule : public Rule {

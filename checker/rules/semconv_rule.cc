@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <unordered_map>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -203,14 +204,24 @@ const SpanType* SemconvRule::Classify(const Span& span) const {
 }
 
 void SemconvRule::CheckTrace(const TraceUnderCheck& trace, FindingSet* findings) {
+  std::unordered_map<std::string_view, const Span*> sent;
+  if (trace.expected != nullptr) {
+    for (const auto& rs : trace.expected->resource_spans)
+      for (const auto& ss : rs.scope_spans())
+        for (const Span& span : ss.spans()) sent.emplace(span.span_id(), &span);
+  }
   for (const auto& rs : trace.received->resource_spans()) {
     for (const auto& ss : rs.scope_spans()) {
-      for (const Span& span : ss.spans()) CheckSpan(span, trace, findings);
+      for (const Span& span : ss.spans()) {
+        const auto it = sent.find(span.span_id());
+        CheckSpan(span, trace, findings, it == sent.end() ? nullptr : it->second);
+      }
     }
   }
 }
 
-void SemconvRule::CheckSpan(const Span& span, const TraceUnderCheck& trace, FindingSet* findings) {
+void SemconvRule::CheckSpan(const Span& span, const TraceUnderCheck& trace, FindingSet* findings,
+                            const Span* sent) {
   Attributes attrs(span);
   bool evaluated = false;
   bool violated = false;
@@ -351,8 +362,10 @@ void SemconvRule::CheckSpan(const Span& span, const TraceUnderCheck& trace, Find
     }
   }
 
-  // Name.
+  // Name, expected from the attributes as sent when known (a value truncated on the way must not
+  // become the reference the name is held to).
   if (!type->name_patterns.empty()) {
+    const Attributes name_attrs = sent != nullptr ? Attributes(*sent) : attrs;
     std::string first_expected;
     bool matched = false, applicable = false;
     for (const std::string& pattern : type->name_patterns) {
@@ -370,7 +383,7 @@ void SemconvRule::CheckSpan(const Span& span, const TraceUnderCheck& trace, Find
         shown += pattern.substr(i, open - i);
         std::string key = pattern.substr(open + 1, close - open - 1);
         if (key.find('.') != std::string::npos || model_.FindAttribute(key)) {
-          const AnyValue* v = attrs.Find(key);
+          const AnyValue* v = name_attrs.Find(key);
           if (!v) {
             usable = false;
             break;

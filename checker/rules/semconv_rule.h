@@ -19,7 +19,8 @@
 //  - enum values: unknown value of a closed enum is a violation, of an open enum information
 //                                                     -> semconv.unknown_enum_value
 //  - span name in the declared format, e.g. "{gen_ai.operation.name} {gen_ai.request.model}",
-//    "invoke_agent {gen_ai.agent.name}" (or "invoke_agent" without a name)
+//    "invoke_agent {gen_ai.agent.name}" (or "invoke_agent" without a name); with a ledger the
+//    values come from the span as sent, so a damaged attribute is not the reference
 //                                                     -> semconv.span_name_format
 //  - span kind among the declared kinds               -> semconv.span_kind_mismatch
 //  - deprecated attributes and enum values, with the replacement
@@ -53,8 +54,10 @@ class SemconvRule : public Rule {
   void Finish(FindingSet* findings) override;
 
   // Checks one span; `trace` supplies the trace ID (when the span has none) and the variant.
+  // `sent` is the span as sent (ledger mode; null without): the expected span name is derived
+  // from its attributes, so a value damaged in the pipeline is not taken as the reference.
   void CheckSpan(const opentelemetry::proto::trace::v1::Span& span, const TraceUnderCheck& trace,
-                 FindingSet* findings);
+                 FindingSet* findings, const opentelemetry::proto::trace::v1::Span* sent = nullptr);
 
   // The span type `span` is recognised as (after kind and provider refinement), or nullptr.
   const semconv::SpanType* Classify(const opentelemetry::proto::trace::v1::Span& span) const;

@@ -15,7 +15,8 @@ std::vector<SpanRef> Collect(const Range& resource_spans) {
   for (const ResourceSpans& rs : resource_spans) {
     for (const auto& ss : rs.scope_spans()) {
       for (const auto& span : ss.spans())
-        out.push_back(SpanRef{&span, &rs.resource(), &ss.scope()});
+        out.push_back(
+            SpanRef{&span, &rs.resource(), &ss.scope(), &rs.schema_url(), &ss.schema_url()});
     }
   }
   return out;

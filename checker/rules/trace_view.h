@@ -17,6 +17,8 @@ struct SpanRef {
   const opentelemetry::proto::trace::v1::Span* span = nullptr;
   const opentelemetry::proto::resource::v1::Resource* resource = nullptr;
   const opentelemetry::proto::common::v1::InstrumentationScope* scope = nullptr;
+  const std::string* resource_schema_url = nullptr;  // ResourceSpans.schema_url
+  const std::string* scope_schema_url = nullptr;     // ScopeSpans.schema_url
 };
 
 std::vector<SpanRef> CollectSpans(const opentelemetry::proto::trace::v1::TracesData& data);

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <string>
@@ -385,6 +386,77 @@ TEST(FidelityRule, OneSpanCanFailSeveralWaysAndCountsOnce) {
                                       "fidelity.name_changed"}));
   EXPECT_EQ(run.Totals("fidelity").evaluated, 3u);
   EXPECT_EQ(run.Totals("fidelity").passed, 2u);
+}
+
+TEST(FidelityRule, ATraceIdWhoseUpperHalfWasZeroedIsNamedAsSuch) {
+  std::vector<Span> got = Sent3();
+  for (Span& span : got) {
+    std::string id = span.trace_id();
+    std::fill(id.begin(), id.begin() + 8, '\0');  // a backend that stores 64-bit trace IDs
+    span.set_trace_id(id);
+  }
+  RuleRun run = Check({WithLedger(Sent3(), got)});
+  EXPECT_EQ(run.Ids(), std::vector<std::string>{"fidelity.trace_id_changed"});
+  EXPECT_EQ(run.Count("fidelity.trace_id_changed"), 3u);  // every span
+  const Finding f = run.Examples("fidelity.trace_id_changed").front();
+  EXPECT_EQ(f.level, FindingLevel::kViolation);
+  EXPECT_NE(f.message.find("upper 64 bits"), std::string::npos) << f.message;
+  EXPECT_EQ(f.expected, trace_testing::TraceHex());
+  EXPECT_EQ(f.actual.substr(0, 16), "0000000000000000");
+  EXPECT_EQ(run.Totals("fidelity").passed, 0u);
+
+  std::vector<Span> other = Sent3();
+  other[2].set_trace_id(trace_testing::TraceIdBytes('\x09'));
+  const Finding moved = OnlyFinding(other, "fidelity.trace_id_changed");
+  EXPECT_NE(moved.message.find("another trace ID"), std::string::npos) << moved.message;
+}
+
+TEST(FidelityRule, AnAttributeKeyThatArrivedTwiceIsAViolationListingTheValues) {
+  std::vector<Span> got = Sent3();
+  SetString(&got[1], "gen_ai.request.model", "gpt-4o");
+  SetString(&got[1], "gen_ai.request.model", "gpt-4o-mini");
+  std::vector<Span> sent = Sent3();
+  SetString(&sent[1], "gen_ai.request.model", "gpt-4o");
+  RuleRun run = Check({WithLedger(sent, got)});
+  EXPECT_EQ(run.Ids(), std::vector<std::string>{"fidelity.duplicate_attribute_key"});
+  const Finding f = run.Only("fidelity.duplicate_attribute_key");
+  EXPECT_EQ(f.attribute, "gen_ai.request.model");
+  EXPECT_EQ(f.span_id, SpanHex(2));
+  EXPECT_EQ(f.actual, "string \"gpt-4o\", string \"gpt-4o-mini\"");
+  EXPECT_EQ(run.Totals("fidelity").passed, 2u);
+}
+
+TEST(FidelityRule, ReportsScopeAndSchemaUrlChangesOncePerTrace) {
+  std::vector<Span> spans = Sent3();
+  trace_testing::ResourceSpans sent = Service("planner", spans);
+  sent.set_schema_url("https://opentelemetry.io/schemas/1.37.0");
+  auto* scope = sent.mutable_scope_spans(0);
+  scope->set_schema_url("https://opentelemetry.io/schemas/1.37.0");
+  scope->mutable_scope()->set_version("1.2.3");
+  AddAttribute(scope->mutable_scope()->mutable_attributes(), "library.flavor")
+      ->set_string_value("genai");
+
+  trace_testing::ResourceSpans got = Service("planner", spans);  // no version, attributes, URLs
+  got.mutable_scope_spans(0)->mutable_scope()->set_name("agentstorm-renamed");
+  RuleRun run = Check({TraceCase{Received({got}), Sent({sent})}});
+  EXPECT_EQ(run.Ids(),
+            (std::vector<std::string>{"fidelity.schema_url_changed", "fidelity.scope_changed"}));
+  ASSERT_EQ(run.Count("fidelity.scope_changed"), 3u);  // name, version, attributes; 3 spans
+  std::vector<std::string> what;
+  for (const Finding& f : run.Examples("fidelity.scope_changed")) what.push_back(f.attribute);
+  EXPECT_EQ(what, (std::vector<std::string>{"scope attributes", "scope name", "scope version"}));
+  ASSERT_EQ(run.Count("fidelity.schema_url_changed"), 2u);  // resource and scope
+  const Finding url = run.Examples("fidelity.schema_url_changed").front();
+  EXPECT_EQ(url.expected, "https://opentelemetry.io/schemas/1.37.0");
+  EXPECT_EQ(url.actual, "(none)");
+
+  // An API that cannot carry scope attributes or schema URLs (Jaeger legacy): not compared.
+  FidelityRuleOptions legacy;
+  legacy.compare_schema_urls = false;
+  legacy.compare_scope_attributes = false;
+  RuleRun blind = Check({TraceCase{Received({got}), Sent({sent})}}, legacy);
+  EXPECT_EQ(blind.Ids(), std::vector<std::string>{"fidelity.scope_changed"});
+  EXPECT_EQ(blind.Count("fidelity.scope_changed"), 2u);  // name and version only
 }
 
 }  // namespace

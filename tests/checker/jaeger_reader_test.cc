@@ -62,6 +62,8 @@ TEST(JaegerV3Reader, ReadsGetTraceSnapshot) {
   server.Start();
   auto reader = MakeTraceReader(server.Url("jaeger"), {});
   ASSERT_TRUE(reader.ok()) << reader.status();
+  EXPECT_TRUE((*reader)->Carries().schema_urls);  // API v3 answers in OTLP
+  EXPECT_TRUE((*reader)->Carries().scope_attributes);
 
   auto trace = (*reader)->GetTrace(Id("1"));
   ASSERT_TRUE(trace.ok()) << trace.status();
@@ -232,6 +234,9 @@ TEST(JaegerLegacyReader, MapsUiTraceIntoOtlp) {
   server.Start();
   auto reader = MakeTraceReader(server.Url("jaeger-legacy"), {});
   ASSERT_TRUE(reader.ok());
+  // The legacy JSON has no schema URLs or scope attributes: fidelity does not compare them.
+  EXPECT_FALSE((*reader)->Carries().schema_urls);
+  EXPECT_FALSE((*reader)->Carries().scope_attributes);
   auto trace = (*reader)->GetTrace(Id("1"));
   ASSERT_TRUE(trace.ok()) << trace.status();
   EXPECT_EQ(seen_path, "/api/traces/00000000000000000000000000000001");

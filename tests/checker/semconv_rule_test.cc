@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <map>
 #include <string>
+#include <utility>
 
 #include "checker/semconv/profile.h"
 #include "checker/semconv/registry.h"
@@ -180,6 +181,43 @@ TEST(SemconvRule, BadNameIsReportedWithTheExpectedName) {
   ASSERT_EQ(c.Count("semconv.span_name_format"), 1u);
   EXPECT_EQ(c.First("semconv.span_name_format")->expected, "chat gpt-4o");
   EXPECT_EQ(c.First("semconv.span_name_format")->actual, "ChatCompletion");
+}
+
+// The expected name comes from the attributes as sent: a model name truncated on the way is the
+// fidelity rule's finding, not a "wrong" span name held to the damaged value.
+TEST(SemconvRule, WithALedgerTheExpectedNameComesFromWhatWasSent) {
+  Span sent = GoodChatSpan().span();
+  sent.set_name("chat claude-sonnet-4-5");
+  for (auto& kv : *sent.mutable_attributes())
+    if (kv.key() == "gen_ai.request.model")
+      kv.mutable_value()->set_string_value("claude-sonnet-4-5");
+  Span received = sent;
+  for (auto& kv : *received.mutable_attributes())
+    if (kv.key() == "gen_ai.request.model") kv.mutable_value()->set_string_value("claude-s");
+
+  auto run = [&](bool with_ledger) {
+    SemconvRule rule(Profile("genai-latest"));
+    FindingSet findings;
+    const auto received_data = TraceOf({received});
+    SynthesizedTrace expected;
+    const auto sent_data = TraceOf({sent});
+    expected.resource_spans.assign(sent_data.resource_spans().begin(),
+                                   sent_data.resource_spans().end());
+    TraceUnderCheck trace;
+    trace.trace_id = "11111111111111111111111111111111";
+    trace.received = &received_data;
+    trace.expected = with_ledger ? &expected : nullptr;
+    rule.CheckTrace(trace, &findings);
+    findings.Finish();
+    std::string expected_name;
+    for (const FindingSummary& f : findings.Summaries())
+      if (f.id == "semconv.span_name_format" && !f.examples.empty())
+        expected_name = f.examples.front().expected;
+    return std::make_pair(findings.Count("semconv.span_name_format"), expected_name);
+  };
+  EXPECT_EQ(run(true).first, 0u);
+  // Without a ledger only the received value is known: the name is held to it.
+  EXPECT_EQ(run(false), std::make_pair(uint64_t{1}, std::string("chat claude-s")));
 }
 
 TEST(SemconvRule, InvokeAgentKindPicksClientOrInternalAndNameFallsBack) {
