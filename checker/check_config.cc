@@ -4,6 +4,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "core/thresholds.h"
 
 namespace agentstorm {
 namespace {
@@ -57,8 +58,42 @@ void ParseExpectedViolation(const YAML::Node& e, const std::string& path, YamlFi
   if (ok) options->expected_violations.push_back(std::move(v));
 }
 
+// thresholds: {metric: [expression, ...]} (or one expression), as in k6's options.
+void ParseThresholdsSection(const YAML::Node& node, YamlFields& f, FindingSetOptions* options) {
+  if (!f.IsMap(node, "thresholds", "expected a mapping of metric: [expression, ...]")) return;
+  for (auto it = node.begin(); it != node.end(); ++it) {
+    const std::string metric = it->first.Scalar();
+    const std::string path = YamlFields::Join("thresholds", metric);
+    std::vector<std::string> expressions;
+    if (it->second.IsScalar()) {
+      expressions.push_back(it->second.Scalar());
+    } else if (!f.StringList(it->second, path, &expressions)) {
+      continue;
+    }
+    for (size_t i = 0; i < expressions.size(); ++i) {
+      const std::string text = absl::StrCat(metric, ": ", expressions[i]);
+      auto parsed = ParseThreshold(text);
+      const YAML::Node at = it->second.IsSequence() ? it->second[i] : it->second;
+      if (!parsed.ok()) {
+        f.Error(at, it->second.IsSequence() ? YamlFields::Index(path, i) : path,
+                std::string(parsed.status().message()));
+        continue;
+      }
+      options->thresholds.push_back(parsed->text);
+    }
+  }
+}
+
 void ParseRoot(const YAML::Node& root, YamlFields& f, FindingSetOptions* options) {
-  if (!f.CheckMap(root, "", {"examples_per_id", "levels", "expected_violations"})) return;
+  if (!f.CheckMap(
+          root, "",
+          {"examples_per_id", "levels", "expected_violations", "thresholds", "default_thresholds"}))
+    return;
+  if (const YAML::Node n = root["thresholds"]) ParseThresholdsSection(n, f, options);
+  if (const YAML::Node n = root["default_thresholds"]) {
+    bool on = true;
+    if (f.Bool(n, "default_thresholds", &on)) options->default_thresholds = on;
+  }
 
   if (const YAML::Node n = root["examples_per_id"]) {
     int64_t examples;

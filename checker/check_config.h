@@ -11,6 +11,10 @@
 //         span_name: "chat *"
 //         attribute: gen_ai.system
 //         variant: legacy-sdk
+//   thresholds:                          # optional, as k6's: metric -> expressions
+//     spans_not_acknowledged: ["rate<1%"]   # (core/thresholds.h; replaces the default)
+//     export_latency: ["p(99)<250ms", "p(50)<50ms"]
+//   default_thresholds: false            # optional: no "spans_not_acknowledged: count==0"
 //
 // Unknown keys are errors, so a typo cannot silently disable a suppression. Every error is
 // reported, each as "file:line:column: field: message" (core/yaml_fields.h).

@@ -258,8 +258,13 @@ absl::StatusOr<std::unique_ptr<CheckResult>> RunCheck(const CheckOptions& option
   if (!finding_options.ok()) return finding_options.status();
   absl::StatusOr<readers::BackendUrl> url = ParseBackend(options);
   if (!url.ok()) return url.status();
-  absl::StatusOr<std::vector<Threshold>> thresholds = ParseThresholds(options.thresholds);
+  std::vector<std::string> threshold_texts = options.thresholds;
+  threshold_texts.insert(threshold_texts.end(), finding_options->thresholds.begin(),
+                         finding_options->thresholds.end());
+  absl::StatusOr<std::vector<Threshold>> thresholds = ParseThresholds(threshold_texts);
   if (!thresholds.ok()) return thresholds.status();
+  const bool default_thresholds =
+      options.default_thresholds && finding_options->default_thresholds.value_or(true);
 
   std::optional<Ledger> ledger;
   std::shared_ptr<const Scenario> scenario;
@@ -318,9 +323,8 @@ absl::StatusOr<std::unique_ptr<CheckResult>> RunCheck(const CheckOptions& option
   if (rules->sampling != nullptr) r.sampling = SamplingIntervals(*rules->sampling);
   ApplyCheckGuards(scenario.get(), options.sampling_confidence, &r);
   if (ledger) ApplyLedgerGuards(*ledger, &r);
-  ApplyThresholds(
-      WithDefaultThresholds(*std::move(thresholds), ledger_mode && options.default_thresholds),
-      CheckFigures(r, ledger_ptr, options.load), &r);
+  ApplyThresholds(WithDefaultThresholds(*std::move(thresholds), ledger_mode && default_thresholds),
+                  CheckFigures(r, ledger_ptr, options.load), &r);
   r.findings.Finish();
   r.elapsed = absl::Now() - started;
   if (r.exit_code != kExitUnreachable) {

@@ -64,6 +64,11 @@ struct FindingSetOptions {
   // over a family wildcard.
   std::map<std::string, FindingLevel> levels;
   std::vector<ExpectedViolation> expected_violations;
+  // The check config's `thresholds:` ("metric: expression" each, already parsed once) and
+  // `default_thresholds:` (unset = on). Not used by the set itself: the check pipeline judges
+  // them with the --threshold flags (checker/check_thresholds.h).
+  std::vector<std::string> thresholds;
+  std::optional<bool> default_thresholds;
 };
 
 // Everything the set knows about one finding ID.

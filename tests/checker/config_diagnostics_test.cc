@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 #include "checker/check_config.h"
 #include "checker/semconv/profile.h"
@@ -32,6 +33,44 @@ expected_violations:
                        "check config:6:13: expected_violations[0].match.span: "
                        "unknown field \"span\""))
       << message;
+}
+
+TEST(CheckConfigThresholds, ReadsTheK6ShapeAndTheDefaultSwitch) {
+  absl::StatusOr<FindingSetOptions> options = ParseCheckConfig(R"(thresholds:
+  spans_not_acknowledged: ["rate<1%"]
+  export_latency: ["p(99)<250ms", "p(50) < 50"]
+  time_until_queryable: "p(90)<=5s"
+default_thresholds: false
+)");
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->thresholds,
+            (std::vector<std::string>{"spans_not_acknowledged: rate<0.01",
+                                      "export_latency: p(99)<250ms", "export_latency: p(50)<50ms",
+                                      "time_until_queryable: p(90)<=5000ms"}));
+  EXPECT_EQ(options->default_thresholds, false);
+  absl::StatusOr<FindingSetOptions> none = ParseCheckConfig("levels: {}\n");
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->thresholds.empty());
+  EXPECT_FALSE(none->default_thresholds.has_value());
+}
+
+TEST(CheckConfigThresholds, ReportsEachBadExpressionAtItsLine) {
+  absl::StatusOr<FindingSetOptions> options = ParseCheckConfig(R"(thresholds:
+  export_latency: ["p(99)<250ms", "rate<1%"]
+  latency: ["p(99)<1s"]
+default_thresholds: maybe
+)");
+  ASSERT_FALSE(options.ok());
+  const std::string message(options.status().message());
+  EXPECT_TRUE(Contains(message,
+                       "check config:2:35: thresholds.export_latency[1]: threshold "
+                       "\"export_latency: rate<1%\": export_latency takes p(N)"))
+      << message;
+  EXPECT_TRUE(Contains(message,
+                       "check config:3:13: thresholds.latency[0]: threshold "
+                       "\"latency: p(99)<1s\": unknown metric \"latency\""))
+      << message;
+  EXPECT_TRUE(Contains(message, "check config:4:21: default_thresholds")) << message;
 }
 
 TEST(SemconvProfileDiagnostics, ReportsEveryErrorWithLineAndColumn) {

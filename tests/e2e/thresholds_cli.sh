@@ -32,6 +32,21 @@ grep -q 'count==0' "$dir/tolerated.out" && fail "tolerated: the default still ap
 run nodefault 0 run smoke --traces 200 --quiet --sink-fault partial-reject=0.1 --wait 3s \
   --no-default-thresholds
 
+# 3b. The same from a check config (k6's shape), and a bad expression in it: file:line, exit 2.
+printf 'thresholds:\n  spans_not_acknowledged: ["rate<50%%"]\n  export_latency: ["p(99)<60s"]\n' \
+  >"$dir/tolerant.yaml"
+run configured 0 run smoke --traces 200 --quiet --sink-fault partial-reject=0.1 --wait 3s \
+  --config "$dir/tolerant.yaml"
+grep -q '✓ export_latency: p(99)<60000ms' "$dir/configured.out" ||
+  fail "configured: the config's thresholds are not judged"
+printf 'default_thresholds: false\n' >"$dir/nodefault.yaml"
+run confignodefault 0 run smoke --traces 200 --quiet --sink-fault partial-reject=0.1 --wait 3s \
+  --config "$dir/nodefault.yaml"
+printf 'thresholds:\n  export_latency: ["rate<1%%"]\n' >"$dir/badthreshold.yaml"
+run configbad 2 run smoke --traces 20 --quiet --config "$dir/badthreshold.yaml"
+grep -q 'badthreshold.yaml:2:' "$dir/configbad.err" || fail "configbad: no file:line"
+grep -q '== generate ==' "$dir/configbad.out" && fail "configbad: load was sent first"
+
 # 4. A clean run shows the default passing.
 run clean 0 run smoke --traces 100 --quiet
 grep -q '✓ spans_not_acknowledged: count==0' "$dir/clean.out" || fail "clean: no passing default"
