@@ -284,7 +284,12 @@ absl::StatusOr<std::unique_ptr<CheckResult>> RunCheck(const CheckOptions& option
   CheckResult& r = *result;
   r.mode = ledger_mode ? "ledger" : "live";
   r.semconv_model = model->name;
-  auto reader = readers::MakeTraceReader(*url, readers::ReaderOptions{});
+  // --wait bounds the whole check: polling stops at it, and no backend request outlives it by
+  // more than a grace for the answers in flight (a tenth of it, 1 s to 10 s).
+  readers::ReaderOptions reader_options;
+  reader_options.deadline =
+      started + options.wait + std::clamp(options.wait / 10, absl::Seconds(1), absl::Seconds(10));
+  auto reader = readers::MakeTraceReader(*url, reader_options);
   if (!reader.ok()) return reader.status();
   r.backend = (*reader)->Describe();
   auto rules = BuildCheckRules(options, scenario.get(), ledger_ptr, std::move(model->model),

@@ -93,6 +93,7 @@ int RunCheckCommand(CheckFlagValues& values) {
       std::cerr << "agentstorm check: " << line << "\n";
     return ExitCodeForStatus(result.status());
   }
+  MarkAlertsUnreachable(alert_rule, result->get());
   std::cout << FormatCheckSummary(**result);
   if (alert_rule != nullptr) {
     std::cout << "alerts:\n" << DescribeAlertTimelines(alert_rule->timelines());
@@ -204,6 +205,13 @@ std::string ValidateCheckFlags(const CheckFlags& flags) {
       return fail("--semconv-registry", model.status());
   }
   return "";
+}
+
+void MarkAlertsUnreachable(const AlertRule* rule, CheckResult* result) {
+  if (rule == nullptr || rule->status().ok()) return;
+  result->exit_code = kExitUnreachable;
+  if (result->unreachable_reason.empty())
+    result->unreachable_reason = std::string(rule->status().message());
 }
 
 void CheckFlags::ApplyTo(CheckOptions* options) const {

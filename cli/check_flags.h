@@ -16,7 +16,9 @@ class App;
 
 namespace agentstorm {
 struct CheckOptions;
-}
+struct CheckResult;
+class AlertRule;
+}  // namespace agentstorm
 
 namespace agentstorm::cli {
 
@@ -56,6 +58,10 @@ class CheckFlagSet {
 // the --config file, the --baseline report and the --semconv-registry directory are read and
 // parsed. "" or a message naming the flag.
 std::string ValidateCheckFlags(const CheckFlags& flags);
+
+// An --alerts source that could never be read makes the check exit 3: marked on `result` before
+// the summary is printed, so its verdict line says UNREACHABLE, never PASS. `rule` may be null.
+void MarkAlertsUnreachable(const AlertRule* rule, CheckResult* result);
 
 // Registers the shared check flags on `cmd`. `check` requires --backend; `run` defaults it to
 // the embedded sink, and says so in `backend_help`.

@@ -172,6 +172,7 @@ int Run(GenerateFlags flags, const CheckFlags& check, const std::vector<std::str
   if (!result.ok()) {
     return Fail(ExitCodeForStatus(result.status()), std::string(result.status().message()));
   }
+  MarkAlertsUnreachable(alert_rule, result->get());
   std::cout << FormatCheckSummary(**result);
   if (alert_rule != nullptr) {
     std::cout << "alerts:\n" << DescribeAlertTimelines(alert_rule->timelines());

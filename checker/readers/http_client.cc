@@ -2,6 +2,7 @@
 
 #include <curl/curl.h>
 
+#include <algorithm>
 #include <mutex>
 
 #include "absl/strings/ascii.h"
@@ -113,11 +114,18 @@ absl::StatusOr<HttpResponse> HttpClient::Get(
   curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, OnHeader);
   curl_easy_setopt(curl, CURLOPT_HEADERDATA, &transfer);
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error);
+  const absl::Duration left = options_.deadline - absl::Now();
+  if (left < absl::Milliseconds(1)) {
+    curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, nullptr);
+    Release(curl);
+    return absl::DeadlineExceededError(
+        absl::StrCat("GET ", url, ": not sent, the check's time (--wait) is spent"));
+  }
   ApplyCurlEasyConfig(curl,
                       {.tls = {.insecure = options_.insecure_tls, .ca_file = options_.ca_file},
                        .headers = &headers,
-                       .timeout = Millis(options_.request_timeout),
-                       .connect_timeout = Millis(options_.connect_timeout)});
+                       .timeout = Millis(std::min(options_.request_timeout, left)),
+                       .connect_timeout = Millis(std::min(options_.connect_timeout, left))});
 
   const CURLcode code = curl_easy_perform(curl);
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.status);

@@ -21,6 +21,9 @@ namespace agentstorm::readers {
 struct HttpClientOptions {
   absl::Duration connect_timeout = absl::Seconds(5);
   absl::Duration request_timeout = absl::Seconds(30);
+  // No request outlives it: each one's connect and total timeouts are cut to what is left, and a
+  // request made after it fails at once (DeadlineExceeded). The check's --wait sets it.
+  absl::Time deadline = absl::InfiniteFuture();
   bool insecure_tls = false;  // skip peer and host verification
   std::string ca_file;        // "" = system trust store
   size_t max_response_bytes = 512u << 20;
@@ -44,7 +47,7 @@ class HttpClient {
   // GETs `url` with the client's headers plus `extra_headers`. Any HTTP status is a response;
   // errors are transport failures only:
   //   Unavailable       connection refused, host not resolved, TLS handshake failed
-  //   DeadlineExceeded  a timeout elapsed
+  //   DeadlineExceeded  a timeout elapsed, or the client's deadline had passed
   //   DataLoss          the body exceeded max_response_bytes or could not be decoded
   //   Internal          anything else curl reports
   absl::StatusOr<HttpResponse> Get(

@@ -12,6 +12,7 @@ HttpClientOptions HttpOptionsFor(const BackendUrl& url, const ReaderOptions& opt
   HttpClientOptions http;
   http.connect_timeout = options.connect_timeout;
   http.request_timeout = options.request_timeout;
+  http.deadline = options.deadline;
   http.max_response_bytes = options.max_response_bytes;
   http.insecure_tls = url.insecure_tls;
   http.ca_file = url.ca_file;

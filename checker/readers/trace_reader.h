@@ -87,6 +87,8 @@ class TraceReader {
 struct ReaderOptions {
   absl::Duration connect_timeout = absl::Seconds(5);
   absl::Duration request_timeout = absl::Seconds(30);
+  // No backend request outlives it (HttpClientOptions::deadline): RunCheck sets it from --wait.
+  absl::Time deadline = absl::InfiniteFuture();
   // A response larger than this fails the request (DataLoss): protects against a runaway
   // trace or a misconfigured proxy filling memory.
   size_t max_response_bytes = 512u << 20;

@@ -158,10 +158,12 @@ void AlertRule::Finish(FindingSet* findings) {
   const AlertExpectations& x = options_.expectations;
   const absl::Time fault_start = options_.fault_phase_start;
   const size_t expected_count = expected_count_;
+  const absl::Time finish_start = options_.now();
   for (;;) {
     const absl::Time now = options_.now();
     PollOnce(now);
     if (now >= watch_end_) break;
+    if (!ever_read_ && now - finish_start >= options_.give_up_unread_after) break;
     // Nothing left to learn: every expected alert fired (and arrived), and nothing must stay quiet.
     bool all_fired = true;
     for (size_t i = 0; i < expected_count; ++i)

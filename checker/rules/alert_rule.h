@@ -52,6 +52,10 @@ struct AlertRuleOptions {
   absl::Time run_start;            // from the ledger header
   absl::Time fault_phase_start;    // run_start + expectations.FaultPhaseOffsetSeconds(load)
   absl::Duration poll_interval = absl::Seconds(1);
+  // Finish() stops waiting for alerts when no source could ever be read and this long has passed
+  // in Finish: an alerting system that cannot be reached is exit 3 within it, not after the
+  // whole alert deadline (minutes).
+  absl::Duration give_up_unread_after = absl::Seconds(10);
   // Injected for tests.
   std::function<absl::Time()> now = [] { return absl::Now(); };
   std::function<void(absl::Duration)> sleep = [](absl::Duration d) { absl::SleepFor(d); };

@@ -196,6 +196,29 @@ TEST(AlertRule, AnUnreachableSourceIsAStatusNotAFinding) {
   EXPECT_EQ(findings.Count("alerts.expected_alert_not_fired"), 0u);
 }
 
+TEST(AlertRule, AnUnreachableSourceIsGivenUpOnWithinItsBoundNotTheAlertDeadline) {
+  Harness h;
+  const absl::Time start = h.clock;
+  AlertRuleOptions o = h.Options(Expect({{"AgentRunawayLoop", {}, 0}}, 300));  // 5 minutes
+  o.give_up_unread_after = absl::Seconds(10);
+  AlertRule rule(One(AlertsKind::kPrometheus, {absl::UnavailableError("connection refused")}),
+                 std::move(o));
+  FindingSet findings;
+  rule.Finish(&findings);
+  EXPECT_EQ(rule.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_GE(h.clock - start, absl::Seconds(10));
+  EXPECT_LT(h.clock - start, absl::Seconds(15)) << "waited out the alert deadline";
+
+  // A source that answers is watched to the deadline as before.
+  Harness h2;
+  AlertSnapshot quiet;
+  AlertRule answering(One(AlertsKind::kPrometheus, {quiet}),
+                      h2.Options(Expect({{"AgentRunawayLoop", {}, 0}}, 300)));
+  FindingSet f2;
+  answering.Finish(&f2);
+  EXPECT_GE(h2.clock, kRunStart + absl::Seconds(300));
+}
+
 TEST(AlertRule, WatchingSeesAnAlertmanagerDeliveryThatResolvesBeforeFinish) {
   // Alertmanager forgets resolved alerts: only a watcher polling during the check sees this one.
   Harness h;

@@ -25,6 +25,15 @@ run run_wait_compound 0 run smoke --traces 20 --quiet --wait 1m30s
 run run_wait_bad 2 run smoke --traces 20 --quiet --wait 10x
 grep -q -- '--wait' "$dir/run_wait_bad.err" || fail "run_wait_bad: message does not name --wait"
 
+# An alerting system that cannot be reached: exit 3 well within the alert deadline (it was five
+# minutes), and the verdict line says UNREACHABLE, never PASS.
+closed_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+run_timeout=60
+run alerts_down 3 "${check[@]}" --alerts "prometheus://127.0.0.1:$closed_port"
+unset run_timeout
+grep -q '^UNREACHABLE' "$dir/alerts_down.out" || fail "alerts_down: verdict is not UNREACHABLE"
+grep -q '^PASS' "$dir/alerts_down.out" && fail "alerts_down: PASS printed on exit 3"
+
 # run judges its check options before it sends anything: exit 2 naming the flag, no generate.
 before_load() {
   local name=$1 flag=$2
