@@ -19,6 +19,7 @@
 #include "checker/check_rules.h"
 #include "checker/check_thresholds.h"
 #include "checker/expected_traces.h"
+#include "checker/readers/backend_probe.h"
 #include "checker/readers/backend_url.h"
 #include "checker/readers/trace_reader.h"
 #include "checker/rules/sampling_rule.h"
@@ -299,6 +300,17 @@ absl::StatusOr<std::unique_ptr<CheckResult>> RunCheck(const CheckOptions& option
   std::vector<ExpectedTrace> expected;
   LedgerIndex index;
   const size_t endpoints = ledger ? std::max<size_t>(1, ledger->header.endpoints.size()) : 0;
+  // The wrong kind of backend (tempo:// at a Jaeger port) is exit 3 naming what answered, not
+  // every trace "lost by the pipeline"; one that is not up yet is the poller's to wait for.
+  const absl::Status probe = readers::ProbeBackend(*url, reader_options);
+  if (probe.code() == absl::StatusCode::kFailedPrecondition) {
+    if (ledger_mode) PlanLedgerPoll(*ledger, *scenario, endpoints, &r, &expected, &index);
+    r.exit_code = kExitUnreachable;
+    r.unreachable_reason = std::string(probe.message());
+    r.poll.backend_unreachable = true;
+    r.elapsed = absl::Now() - started;
+    return result;
+  }
   if (ledger_mode) {
     PlanLedgerPoll(*ledger, *scenario, endpoints, &r, &expected, &index);
   } else {

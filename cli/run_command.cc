@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
@@ -26,6 +27,8 @@
 
 #include "absl/strings/str_join.h"
 #include "checker/check_pipeline.h"
+#include "checker/readers/backend_probe.h"
+#include "checker/readers/backend_url.h"
 #include "checker/rules/alert_rule.h"
 #include "cli/check_flags.h"
 #include "cli/commands.h"
@@ -120,6 +123,18 @@ int Run(GenerateFlags flags, const CheckFlags& check, const std::vector<std::str
                 << "\n";
   } else if (backend.empty()) {
     return Fail(kExitUsage, "with --endpoint, give --backend URL to read the traces back from");
+  } else {
+    // The wrong kind of backend is found before any load is sent, not after it (exit 3).
+    auto url = readers::ParseBackendUrl(backend);
+    for (const std::string& h : check.backend_headers)
+      if (url.ok()) (void)readers::AddBackendHeader(h, &url->auth);  // validated by the flags
+    if (url.ok()) {
+      readers::ReaderOptions probe_options;
+      probe_options.deadline = absl::Now() + std::min(check.wait, absl::Seconds(30));
+      const absl::Status probe = readers::ProbeBackend(*url, probe_options);
+      if (probe.code() == absl::StatusCode::kFailedPrecondition)
+        return Fail(kExitUnreachable, std::string(probe.message()));
+    }
   }
 
   TempDir temp;

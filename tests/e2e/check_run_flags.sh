@@ -56,6 +56,22 @@ before_load run_alerts_twice --alerts --alerts prometheus://127.0.0.1:9 \
   --alerts prometheus://127.0.0.1:10
 before_load run_backend_scheme --backend --endpoint http://127.0.0.1:9 --backend jeager://127.0.0.1:16686
 
+# The wrong kind of backend: exit 3 naming the API that answered, before any load for run (it
+# used to send everything and blame the pipeline for every trace: fidelity.trace_missing, exit 1).
+start_sink
+run wrongkind 3 run smoke --traces 20 --quiet --endpoint "http://$sink_grpc" \
+  --backend "tempo://$sink_query"
+grep -q 'the Jaeger API v3 (or agentstorm sink) answers there' "$dir/wrongkind.err" ||
+  fail "wrongkind: the message does not say which API answered"
+grep -q '== generate ==' "$dir/wrongkind.out" && fail "wrongkind: load was sent first"
+"$bin" generate smoke --endpoint "http://$sink_grpc" --traces 20 --rate max --quiet \
+  --ledger "$dir/wrongkind.ledger" >/dev/null
+run wrongkindcheck 3 check --ledger "$dir/wrongkind.ledger" --backend "tempo://$sink_query"
+grep -q 'does not answer the Tempo API' "$dir/wrongkindcheck.out" ||
+  fail "wrongkindcheck: no reason in the summary"
+grep -q 'trace_missing' "$dir/wrongkindcheck.out" && fail "wrongkindcheck: blamed the pipeline"
+run rightkindcheck 0 check --ledger "$dir/wrongkind.ledger" --backend "jaeger://$sink_query"
+
 # Integer flags: a negative or overflowing value is a usage error, never a wrapped number.
 # (Before the fix -5 wrapped to 2^64-5 traces: a run without end, so these are bounded in time.)
 run_timeout=60
