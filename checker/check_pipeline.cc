@@ -104,16 +104,6 @@ absl::StatusOr<FindingSetOptions> LoadFindingOptions(const CheckOptions& options
   return LoadCheckConfig(options.config_path);
 }
 
-absl::StatusOr<readers::BackendUrl> ParseBackend(const CheckOptions& options) {
-  auto url = readers::ParseBackendUrl(options.backend_url);
-  if (!url.ok()) return url.status();
-  for (const std::string& h : options.backend_headers) {
-    absl::Status s = readers::AddBackendHeader(h, &url->auth);
-    if (!s.ok()) return s;
-  }
-  return url;
-}
-
 // Ledger mode: poll every trace of the ledger, acknowledged ones with their span count; count
 // what was sent and acknowledged per variant and class.
 void PlanLedgerPoll(const Ledger& ledger, const Scenario& scenario, size_t endpoints,
@@ -257,7 +247,8 @@ absl::StatusOr<std::unique_ptr<CheckResult>> RunCheck(const CheckOptions& option
   if (options.backend_url.empty()) return absl::InvalidArgumentError("--backend URL is required");
   absl::StatusOr<FindingSetOptions> finding_options = LoadFindingOptions(options);
   if (!finding_options.ok()) return finding_options.status();
-  absl::StatusOr<readers::BackendUrl> url = ParseBackend(options);
+  absl::StatusOr<readers::BackendUrl> url =
+      readers::ParseBackendUrl(options.backend_url, options.backend_headers);
   if (!url.ok()) return url.status();
   std::vector<std::string> threshold_texts = options.thresholds;
   threshold_texts.insert(threshold_texts.end(), finding_options->thresholds.begin(),

@@ -125,9 +125,7 @@ int Run(GenerateFlags flags, const CheckFlags& check, const std::vector<std::str
     return Fail(kExitUsage, "with --endpoint, give --backend URL to read the traces back from");
   } else {
     // The wrong kind of backend is found before any load is sent, not after it (exit 3).
-    auto url = readers::ParseBackendUrl(backend);
-    for (const std::string& h : check.backend_headers)
-      if (url.ok()) (void)readers::AddBackendHeader(h, &url->auth);  // validated by the flags
+    auto url = readers::ParseBackendUrl(backend, check.backend_headers);  // flags validated
     if (url.ok()) {
       readers::ReaderOptions probe_options;
       probe_options.deadline = absl::Now() + std::min(check.wait, absl::Seconds(30));

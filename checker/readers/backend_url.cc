@@ -164,4 +164,14 @@ std::string BackendUrl::Describe() const {
   return out;
 }
 
+absl::StatusOr<BackendUrl> ParseBackendUrl(std::string_view url,
+                                           const std::vector<std::string>& headers) {
+  auto parsed = ParseBackendUrl(url);
+  if (!parsed.ok()) return parsed.status();
+  for (const std::string& h : headers) {
+    if (absl::Status s = AddBackendHeader(h, &parsed->auth); !s.ok()) return s;
+  }
+  return parsed;
+}
+
 }  // namespace agentstorm::readers

@@ -71,4 +71,8 @@ absl::StatusOr<BackendUrl> ParseBackendUrl(std::string_view url);
 // Adds one "Name: Value" or "Name=Value" header (the form of a --backend-header flag).
 absl::Status AddBackendHeader(std::string_view header, BackendAuth* auth);
 
+// ParseBackendUrl, then AddBackendHeader for each of `headers`; the first error.
+absl::StatusOr<BackendUrl> ParseBackendUrl(std::string_view url,
+                                           const std::vector<std::string>& headers);
+
 }  // namespace agentstorm::readers
