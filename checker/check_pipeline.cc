@@ -27,6 +27,7 @@
 #include "core/exit_codes.h"
 #include "core/ids.h"
 #include "core/ledger.h"
+#include "core/run_id.h"
 #include "scenario/scenario_loader.h"
 
 namespace agentstorm {
@@ -111,6 +112,7 @@ void PlanLedgerPoll(const Ledger& ledger, const Scenario& scenario, size_t endpo
   r->scenario_name = scenario.name;
   r->scenario_path = ledger.header.scenario_path;
   r->seed = ledger.header.seed;
+  r->run_id = FormatRunId(ledger.header.run_id);
   r->shards = ledger.header.shard.count;
   r->run_start_unix_nano = ledger.header.run_start_unix_nano;
   expected->reserve(ledger.records.size());
@@ -345,8 +347,8 @@ std::string FormatCheckSummary(const CheckResult& r) {
   std::string out;
   absl::StrAppendFormat(&out, "agentstorm check: %s mode, backend %s\n", r.mode, r.backend);
   if (r.mode == "ledger") {
-    absl::StrAppendFormat(&out, "  scenario %s (seed %d, %d shard%s), semconv %s\n",
-                          r.scenario_name, r.seed, r.shards, r.shards == 1 ? "" : "s",
+    absl::StrAppendFormat(&out, "  scenario %s (seed %d, run %s, %d shard%s), semconv %s\n",
+                          r.scenario_name, r.seed, r.run_id, r.shards, r.shards == 1 ? "" : "s",
                           r.semconv_model);
     absl::StrAppendFormat(
         &out,

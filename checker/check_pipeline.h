@@ -181,6 +181,7 @@ struct CheckResult {
   std::string scenario_path;
   std::string semconv_model;  // what semconv checked against ("genai-latest", a registry dir)
   uint64_t seed = 0;
+  std::string run_id;  // ledger mode: core/run_id.h FormatRunId of the ledger's run ID
   uint32_t shards = 1;
   uint64_t run_start_unix_nano = 0;  // ledger mode: the run's start, from the ledger header
 

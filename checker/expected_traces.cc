@@ -27,6 +27,7 @@ ExpectedTraceRebuilder::ExpectedTraceRebuilder(std::shared_ptr<const Scenario> s
                                                const LedgerHeader& header) {
   SynthesizerOptions so;
   so.seed = header.seed;
+  so.run_id = header.run_id;
   so.start_unix_nano = header.run_start_unix_nano;
   so.trace_interval_nanos = 0;
   so.load = scenario->load ? &*scenario->load : &no_phases_;

@@ -1,11 +1,14 @@
 #include "checker/trace_check.h"
 
 #include <algorithm>
+#include <cmath>
 #include <string>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "checker/check_guards.h"
+#include "checker/other_run.h"
 
 namespace agentstorm {
 
@@ -16,8 +19,10 @@ void TraceCheck::Check(const PolledTrace& polled, SynthesizedTrace* scratch) {
   ScopedFindingCapture capture;  // what this trace produces, for failing_traces
   FindingSet& findings = *findings_;
   const bool ledger_mode = c_.ledger != nullptr;
-  const bool found =
+  bool found =
       polled.outcome == TraceOutcome::kFound || polled.outcome == TraceOutcome::kIncomplete;
+  uint64_t spans_received = polled.trace.span_count;
+  opentelemetry::proto::trace::v1::TracesData kept;  // without another run's spans
   TraceUnderCheck t;
   t.trace_id = HexEncode(polled.id);
   t.received = &polled.trace.data;
@@ -31,6 +36,26 @@ void TraceCheck::Check(const PolledTrace& polled, SynthesizedTrace* scratch) {
                     : absl::StrCat("#", rec->variant);
     if (c_.rebuilder->Rebuild(*rec, scratch)) {
       t.expected = scratch;
+      if (found) {
+        const OtherRunSpans other = SetAsideOtherRunSpans(*scratch, polled.trace.data, &kept);
+        if (other.count > 0) {
+          t.received = &kept;
+          found = t.found = kept.resource_spans_size() > 0;
+          spans_received -= std::min<uint64_t>(spans_received, other.count);
+          const double seconds = static_cast<double>(other.offset_nanos) / 1e9;
+          Finding f = CheckFinding(
+              "check.spans_of_another_run", FindingLevel::kInformation,
+              absl::StrFormat("%d span(s) carry this run's span IDs with the same durations but "
+                              "start %.3fs %s: an earlier run with this run ID and seed "
+                              "(--run-id, --seed) wrote them to the backend; set aside, not "
+                              "judged",
+                              other.count, std::abs(seconds), seconds < 0 ? "earlier" : "later"),
+              "0", absl::StrCat(other.count));
+          f.trace_id = t.trace_id;
+          f.variant = t.variant;
+          findings.Add(std::move(f));
+        }
+      }
     } else {
       Finding f = CheckFinding("check.trace_not_rebuilt", FindingLevel::kViolation,
                                "the scenario does not rebuild this ledger record (span count or "
@@ -62,7 +87,7 @@ void TraceCheck::Check(const PolledTrace& polled, SynthesizedTrace* scratch) {
     ft.trace_id = t.trace_id;
     ft.variant = t.variant.value_or("");
     if (t.expected != nullptr) ft.expected = std::make_shared<SynthesizedTrace>(*scratch);
-    if (found) ft.received = polled.trace.data;
+    if (found) ft.received = *t.received;
     for (const auto& captured : capture.captured()) {
       if (captured.level != FindingLevel::kViolation) continue;
       if (std::find(ft.finding_ids.begin(), ft.finding_ids.end(), captured.id) ==
@@ -81,9 +106,9 @@ void TraceCheck::Check(const PolledTrace& polled, SynthesizedTrace* scratch) {
       if (!t.acknowledged)
         ++r.unacknowledged_but_present;
       else
-        r.spans_read += polled.trace.span_count;
+        r.spans_read += spans_received;
     } else {
-      r.spans_read += polled.trace.span_count;
+      r.spans_read += spans_received;
     }
   }
 }

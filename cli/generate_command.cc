@@ -17,6 +17,7 @@
 #include "core/ids.h"
 #include "core/load_summary.h"
 #include "core/otlp_json.h"
+#include "core/run_id.h"
 #include "core/shard.h"
 #include "core/thresholds.h"
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb.h"
@@ -48,8 +49,11 @@ int RunDryRun(const GenerateFlags& flags, uint64_t start_unix_nano) {
   std::shared_ptr<const Scenario> scenario = std::move(loaded);
   SynthesizerOptions opt;
   opt.seed = flags.seed;
+  opt.run_id = flags.run_id;
   opt.start_unix_nano = start_unix_nano;
   TraceSynthesizer synth(scenario, opt);
+  std::cerr << "agentstorm generate: run id " << FormatRunId(flags.run_id) << ", seed "
+            << flags.seed << " (--run-id and --seed print these IDs again)\n";
   const ShardSpec shard{flags.shard_index, flags.shard_count};
   const uint64_t total = flags.traces > 0 ? flags.traces : 1;
   SynthesizedTrace trace;
@@ -90,6 +94,9 @@ std::shared_ptr<GenerateFlagSet> AddGenerateFlags(CLI::App* cmd) {
   cmd->add_option("--seed", flags->seed, "random seed; same seed, same traces")
       ->capture_default_str()
       ->check(WholeNumberOf<uint64_t>());
+  cmd->add_option("--run-id", set->run_id,
+                  "reuse the run ID an earlier run printed, to send its exact trace and span IDs "
+                  "again (default: a fresh one; the shards of one run need one, e.g. a Job UID)");
   cmd->add_option("--shard", set->shard, "I/N: this process sends shard I of N (0-based)");
   cmd->add_option("--protocol", set->protocol, "grpc | http/protobuf | http/json");
   cmd->add_option("--header", flags->headers, "K=V header on every request (repeatable)");
@@ -140,6 +147,17 @@ std::string GenerateFlagSet::Finish() {
     if (!s.ok()) return "--shard: " + std::string(s.status().message());
     flags.shard_index = s->index;
     flags.shard_count = s->count;
+  }
+  if (!run_id.empty()) {
+    auto id = ParseRunId(run_id);
+    if (!id.ok()) return "--run-id: " + std::string(id.status().message());
+    flags.run_id = *id;
+  } else if (flags.shard_count > 1 && !flags.dry_run) {
+    return "--shard " + shard +
+           ": the shards of one run must share its run ID; pass the same --run-id to every "
+           "shard (16 hex digits, or any name such as the Kubernetes Job's UID)";
+  } else {
+    flags.run_id = NewRunId();
   }
   flags.start_unix_nano = start_time;
   if (!protocol.empty()) flags.protocol = protocol;

@@ -28,6 +28,7 @@ struct GenerateFlags {
   double duration_seconds = 0;         // --duration (0 = unset)
   uint64_t traces = 0;                 // --traces (0 = unset)
   uint64_t seed = 1;                   // --seed
+  uint64_t run_id = 0;                 // --run-id, or a fresh one (core/run_id.h)
   uint32_t shard_index = 0;            // --shard I/N
   uint32_t shard_count = 1;
   std::optional<std::string> protocol;     // grpc | http/protobuf | http/json
@@ -61,7 +62,7 @@ class GenerateFlagSet {
 
  private:
   friend std::shared_ptr<GenerateFlagSet> AddGenerateFlags(CLI::App* cmd);
-  std::string duration, shard, protocol, compression, ca, cert, key, metrics_interval;
+  std::string duration, shard, protocol, compression, ca, cert, key, metrics_interval, run_id;
   uint64_t start_time = 0;
 };
 std::shared_ptr<GenerateFlagSet> AddGenerateFlags(CLI::App* cmd);

@@ -14,6 +14,7 @@
 #include "cli/generate_flags.h"
 #include "core/exit_codes.h"
 #include "core/ledger.h"
+#include "core/run_id.h"
 #include "export/exporter_factory.h"
 #include "export/exporter_options.h"
 #include "export/retrying_exporter.h"
@@ -144,6 +145,7 @@ int RunGenerate(const GenerateFlags& flags, const char* command, LoadSummary* lo
 
   SynthesizerOptions so;
   so.seed = flags.seed;
+  so.run_id = flags.run_id;
   so.start_unix_nano = run_start;
   so.load = &options.profile;
   {
@@ -164,6 +166,7 @@ int RunGenerate(const GenerateFlags& flags, const char* command, LoadSummary* lo
     LedgerHeader header;
     header.scenario_hash = scenario->SourceHash();
     header.seed = flags.seed;
+    header.run_id = flags.run_id;
     header.shard = options.shard;
     header.run_start_unix_nano = run_start;
     header.semconv_profile = scenario->SemconvProfileLabel();
@@ -196,6 +199,8 @@ int RunGenerate(const GenerateFlags& flags, const char* command, LoadSummary* lo
     options.stop_flag = &g_stop;
     LoadEngine engine(options, synth, exporter_ptrs);
     summary = engine.Run();
+    summary.run_id = FormatRunId(flags.run_id);
+    summary.seed = flags.seed;
   }
   std::optional<MetricsExportStats> metrics_stats;
   if (metrics_export) {

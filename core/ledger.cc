@@ -9,6 +9,9 @@
 #include <iterator>
 #include <set>
 
+#include "absl/strings/str_cat.h"
+#include "core/run_id.h"
+
 namespace agentstorm {
 namespace {
 
@@ -93,6 +96,7 @@ std::vector<uint8_t> EncodeHeader(const LedgerHeader& h) {
   w.U64(h.run_start_unix_nano);
   w.U16(static_cast<uint16_t>(kLedgerRecordSize));
   w.U16(static_cast<uint16_t>(h.endpoints.size()));
+  if (h.version >= 2) w.U64(h.run_id);
   w.Str(h.semconv_profile);
   w.Str(h.scenario_path);
   w.Str(h.load);
@@ -116,18 +120,19 @@ absl::StatusOr<LedgerHeader> DecodeHeader(const std::string& path, const std::ve
     return Corrupt(path, "not an agentstorm ledger (bad magic)");
   LedgerHeader h;
   h.version = Get32(&data[8]);
-  if (h.version != kLedgerVersion)
+  if (h.version != 1 && h.version != kLedgerVersion)
     return Corrupt(path, "unsupported ledger version " + std::to_string(h.version));
   const uint32_t header_size = Get32(&data[12]);
-  if (header_size < 56 || header_size > data.size()) return Corrupt(path, "header cut short");
+  if (header_size < (h.version == 1 ? 56u : 64u) || header_size > data.size())
+    return Corrupt(path, "header cut short");
   if (Crc32(data.data(), header_size - 4) != Get32(&data[header_size - 4]))
     return Corrupt(path, "header checksum mismatch");
   ByteReader r(data.data() + 16, header_size - 20);
   uint16_t record_size = 0, endpoints = 0;
   bool ok = r.U64(&h.scenario_hash) && r.U64(&h.seed) && r.U32(&h.shard.index) &&
             r.U32(&h.shard.count) && r.U64(&h.run_start_unix_nano) && r.U16(&record_size) &&
-            r.U16(&endpoints) && r.Str(&h.semconv_profile) && r.Str(&h.scenario_path) &&
-            r.Str(&h.load);
+            r.U16(&endpoints) && (h.version == 1 || r.U64(&h.run_id)) &&
+            r.Str(&h.semconv_profile) && r.Str(&h.scenario_path) && r.Str(&h.load);
   for (uint16_t i = 0; ok && i < endpoints; ++i) ok = r.Str(&h.endpoints.emplace_back());
   if (!ok) return Corrupt(path, "header fields do not fit its size");
   if (record_size != kLedgerRecordSize)
@@ -139,8 +144,8 @@ absl::StatusOr<LedgerHeader> DecodeHeader(const std::string& path, const std::ve
 }
 
 bool SameRun(const LedgerHeader& a, const LedgerHeader& b) {
-  return a.scenario_hash == b.scenario_hash && a.seed == b.seed && a.shard.count == b.shard.count &&
-         a.endpoints == b.endpoints;
+  return a.scenario_hash == b.scenario_hash && a.seed == b.seed && a.run_id == b.run_id &&
+         a.shard.count == b.shard.count && a.endpoints == b.endpoints;
 }
 
 }  // namespace
@@ -298,9 +303,15 @@ absl::StatusOr<Ledger> ReadLedgers(const std::vector<std::string>& paths) {
       ledger.header = *header;
       ledger.header.shard = ShardSpec{0, header->shard.count};
     } else if (!SameRun(ledger.header, *header)) {
-      return absl::FailedPreconditionError(
-          "ledger " + path + " belongs to a different run than " + ledger.files[0].path +
-          " (scenario hash, seed, shard count and endpoints must match)");
+      const std::string why =
+          header->run_id != ledger.header.run_id
+              ? absl::StrCat("run ID ", FormatRunId(header->run_id), ", not ",
+                             FormatRunId(ledger.header.run_id),
+                             ": the shards of one run are generated with one --run-id")
+              : "scenario hash, seed, run ID, shard count and endpoints must match";
+      return absl::FailedPreconditionError(absl::StrCat("ledger ", path,
+                                                        " belongs to a different run than ",
+                                                        ledger.files[0].path, " (", why, ")"));
     }
     for (const LedgerFileInfo& f : ledger.files)
       if (f.header.shard.index == header->shard.index)

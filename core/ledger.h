@@ -4,8 +4,8 @@
 // A header (run facts) followed by one fixed-size 64-byte record per trace, appended in the order
 // traces finish (not index order). Every record carries a CRC-32, so a file cut short by a crash
 // is read up to its last whole record; a clean close appends an end marker.
-// Ledgers of the shards of one run combine: same scenario hash, seed, shard count and endpoints,
-// distinct shard indexes.
+// Ledgers of the shards of one run combine: same scenario hash, seed, run ID, shard count and
+// endpoints, distinct shard indexes.
 #pragma once
 
 #include <array>
@@ -37,12 +37,13 @@ const char* DeliveryOutcomeName(DeliveryOutcome outcome);
 
 inline constexpr int kLedgerMaxEndpoints = 16;
 inline constexpr size_t kLedgerRecordSize = 64;
-inline constexpr uint32_t kLedgerVersion = 1;
+inline constexpr uint32_t kLedgerVersion = 2;  // version 1 (no run ID) is still read
 
 struct LedgerHeader {
   uint32_t version = kLedgerVersion;
   uint64_t scenario_hash = 0;  // Scenario::SourceHash()
   uint64_t seed = 0;
+  uint64_t run_id = 0;  // core/run_id.h; 0 in version 1 ledgers, whose IDs had no run ID
   ShardSpec shard;
   uint64_t run_start_unix_nano = 0;
   std::string semconv_profile;

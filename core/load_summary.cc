@@ -65,6 +65,10 @@ std::string HumanNanos(uint64_t n) {
 
 std::string FormatSummaryText(const LoadSummary& s) {
   std::string out;
+  if (!s.run_id.empty())
+    absl::StrAppendFormat(&out,
+                          "run id    %s  seed %u  (--run-id and --seed send these IDs again)\n",
+                          s.run_id, s.seed);
   absl::StrAppendFormat(
       &out, "load      %s%s\n", s.load,
       s.shard_count > 1 ? absl::StrFormat("  (shard %u/%u)", s.shard_index, s.shard_count) : "");
@@ -111,6 +115,8 @@ nlohmann::json SummaryToJson(const LoadSummary& s) {
   j["load"] = s.load;
   j["closed_loop"] = s.closed_loop;
   j["shard"] = {{"index", s.shard_index}, {"count", s.shard_count}};
+  j["run_id"] = s.run_id;
+  j["seed"] = s.seed;
   j["run_start_unix_nano"] = s.run_start_unix_nano;
   j["planned_seconds"] = s.planned_seconds;
   j["elapsed_seconds"] = s.elapsed_seconds;

@@ -52,6 +52,8 @@ struct LoadSummary {
   std::string load;          // DescribeLoadProfile
   bool closed_loop = false;  // --rate max
   uint32_t shard_index = 0, shard_count = 1;
+  std::string run_id;  // FormatRunId: what `--run-id` takes to send the same IDs again
+  uint64_t seed = 0;
   uint64_t run_start_unix_nano = 0;
   double planned_seconds = 0;  // the schedule's length (0 when only --traces bounds it)
   double elapsed_seconds = 0;  // start to the last batch handed to the exporters

@@ -135,6 +135,7 @@ std::string RenderHtmlReport(const ReportModel& m) {
   if (!m.run.command.empty()) meta.push_back("agentstorm " + m.run.command);
   if (!m.run.tool_version.empty()) meta.push_back("version " + m.run.tool_version);
   meta.push_back("seed " + std::to_string(m.run.seed));
+  if (!m.run.run_id.empty()) meta.push_back("run " + m.run.run_id);
   meta.push_back(std::to_string(m.run.shards) + (m.run.shards == 1 ? " shard" : " shards"));
   if (m.run.start_unix_nano)
     meta.push_back(IsoTime(m.run.start_unix_nano) + " → " + IsoTime(m.run.end_unix_nano));

@@ -34,7 +34,7 @@ std::optional<double> ReadOptional(const json& j, const char* key) {
 }  // namespace
 
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(RunInfo, tool_version, command, mode, scenario,
-                                                scenario_path, semconv_model, seed, shards,
+                                                scenario_path, semconv_model, seed, run_id, shards,
                                                 start_unix_nano, end_unix_nano, backend, endpoints,
                                                 variants)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(DistributionBucket, lower, upper, count)

@@ -202,6 +202,7 @@ std::string RenderJunitReport(const ReportModel& m) {
     absl::StrAppend(&out, "    <properties>\n");
     std::vector<std::pair<std::string, std::string>> props = {{"scenario", m.run.scenario},
                                                               {"seed", std::to_string(m.run.seed)},
+                                                              {"run_id", m.run.run_id},
                                                               {"backend", m.run.backend},
                                                               {"tool_version", m.run.tool_version}};
     props.insert(props.end(), s.properties.begin(), s.properties.end());

@@ -36,6 +36,7 @@ std::string RenderMarkdownReport(const ReportModel& m) {
   if (!m.run.command.empty()) facts.push_back("agentstorm " + m.run.command);
   if (!m.run.tool_version.empty()) facts.push_back("version " + m.run.tool_version);
   facts.push_back("seed " + std::to_string(m.run.seed));
+  if (!m.run.run_id.empty()) facts.push_back("run `" + m.run.run_id + "`");
   if (m.run.shards > 1) facts.push_back(std::to_string(m.run.shards) + " shards");
   if (!m.run.backend.empty()) facts.push_back("backend `" + MarkdownCell(m.run.backend) + "`");
   if (m.run.start_unix_nano != 0) facts.push_back("started " + IsoTime(m.run.start_unix_nano));

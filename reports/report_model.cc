@@ -387,6 +387,7 @@ void AddCheckResult(const CheckResult& c, ReportModel* model) {
   if (!c.scenario_path.empty()) run.scenario_path = c.scenario_path;
   run.semconv_model = c.semconv_model;
   if (c.seed != 0) run.seed = c.seed;
+  if (!c.run_id.empty()) run.run_id = c.run_id;
   run.shards = std::max(run.shards, c.shards);
   for (const auto& [variant, counts] : c.by_variant) {
     if (std::find(run.variants.begin(), run.variants.end(), variant) == run.variants.end()) {

@@ -44,6 +44,7 @@ struct RunInfo {
   std::string scenario_path;
   std::string semconv_model;
   uint64_t seed = 0;
+  std::string run_id;  // 16 hex digits (core/run_id.h); "" when no ledger was read
   uint32_t shards = 1;
   uint64_t start_unix_nano = 0;
   uint64_t end_unix_nano = 0;

@@ -266,6 +266,14 @@ using WireOut = WireTraceWriter;
 // Builds one trace: every decision (structure, timing, IDs, attribute values) is made here, and
 // written through `Out`: ProtoOut (libprotobuf messages, the reference) or WireOut (wire format).
 // Lives for one Synthesize call.
+// The stream span IDs (and the other identifiers a trace carries) are drawn from: the run ID
+// joins (seed, index), so two runs of one seed share content but no identifier. Run ID 0 keeps
+// the streams of ledger version 1.
+CounterRng IdStream(const CounterRng& root, uint64_t run_id) {
+  const CounterRng ids = root.Fork("ids");
+  return run_id == 0 ? ids : ids.Fork(run_id);
+}
+
 template <class Out>
 class TraceBuilder {
  public:
@@ -282,7 +290,7 @@ class TraceBuilder {
         out_(out),
         latest_(part.semconv != SemconvProfile::kV136),
         old_(part.semconv != SemconvProfile::kLatest),
-        ids_(root.Fork("ids")),
+        ids_(IdStream(root, opt.run_id)),
         structure_(root.Fork("structure")),
         timing_(root.Fork("timing")),
         tokens_(root.Fork("tokens")),
@@ -1110,9 +1118,10 @@ int TraceSynthesizer::VariantOf(uint64_t index) const {
 }
 
 TraceId TraceSynthesizer::TraceIdOf(uint64_t index) const {
-  // Two independent 64-bit halves of a bijective mix of (seed, index): distinct indices give
-  // distinct high halves, so IDs never collide within a run.
-  const uint64_t key = MixKeys(options_.seed, 0x7472616365ULL);  // "trace"
+  // Two independent 64-bit halves of a bijective mix of (seed, run ID, index): distinct indices
+  // give distinct high halves, so IDs never collide within a run.
+  uint64_t key = MixKeys(options_.seed, 0x7472616365ULL);  // "trace"
+  if (options_.run_id != 0) key = MixKeys(key, options_.run_id);
   const uint64_t hi = Mix64(key ^ Mix64(index));
   uint64_t lo = Mix64(hi ^ 0x5bd1e9955bd1e995ULL ^ key);
   if (hi == 0 && lo == 0) lo = 1;

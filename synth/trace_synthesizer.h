@@ -1,7 +1,8 @@
 // TraceSynthesizer: turns a compiled Scenario into OTLP traces of GenAI agents.
 //
-// Synthesize(i) is a pure function of (scenario, seed, i): the trace ID derives from seed and the
-// global index i, every random choice from counter-based streams forked by purpose (variant,
+// Synthesize(i) is a pure function of (scenario, seed, run ID, i): the trace and span IDs derive
+// from seed, run ID and the global index i (the run ID changes identifiers only, never content),
+// every random choice from counter-based streams forked by purpose (variant,
 // faults, structure, timing, tokens, content, IDs), so one kind of draw never shifts another.
 // Shards call Synthesize with global indices (ShardSpec::GlobalIndex), which makes their union
 // the unsharded run. Timestamps come from a synthetic clock: trace i starts at
@@ -25,6 +26,9 @@ class EncoderTables;
 
 struct SynthesizerOptions {
   uint64_t seed = 1;
+  // The run's identity (core/run_id.h): mixed into every trace and span ID, never into content.
+  // 0 gives the IDs of runs recorded before run IDs existed (ledger version 1).
+  uint64_t run_id = 0;
   uint64_t start_unix_nano = 1'700'000'000'000'000'000ULL;  // the run's start (trace 0)
   uint64_t trace_interval_nanos = 0;  // trace i starts at start + i * interval
   // Phases whose fault overrides Synthesize(_, phase, _) applies; null = the scenario's `load:`.
@@ -58,7 +62,7 @@ class TraceSynthesizer : public TraceSource {
 
   // The variant trace `index` uses (the same draw Synthesize makes).
   int VariantOf(uint64_t index) const;
-  // The 16-byte W3C trace ID of trace `index`: never all zero, unique per (seed, index).
+  // The 16-byte W3C trace ID of trace `index`: never all zero, unique per (seed, run ID, index).
   TraceId TraceIdOf(uint64_t index) const;
 
   const std::vector<VariantShape>& shapes() const { return shapes_; }

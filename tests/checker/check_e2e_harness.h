@@ -83,4 +83,19 @@ inline E2e GenerateAndCheck(const std::string& scenario_path, int traces,
   return e;
 }
 
+// Checks `ledgers` against the sink `e` was generated into (a second look, other ledgers).
+inline std::unique_ptr<CheckResult> CheckAgain(const E2e& e,
+                                               const std::vector<std::string>& ledgers) {
+  CheckOptions co;
+  co.source_dir = AGENTSTORM_SOURCE_DIR;
+  co.ledger_paths = ledgers;
+  co.backend_url = "jaeger://127.0.0.1:" + std::to_string(e.sink->query_port());
+  co.wait = absl::Seconds(3);
+  co.concurrency = 4;
+  co.quiet = true;
+  auto result = RunCheck(co);
+  EXPECT_TRUE(result.ok()) << result.status();
+  return result.ok() ? std::move(*result) : nullptr;
+}
+
 }  // namespace agentstorm

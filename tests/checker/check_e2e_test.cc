@@ -59,11 +59,13 @@ void ForEachSentTrace(const std::string& ledger_path,
   ASSERT_TRUE(scenario.ok()) << scenario.status();
   SynthesizerOptions so;
   so.seed = ledger->header.seed;
+  so.run_id = ledger->header.run_id;
   TraceSynthesizer synth(*scenario, so);
   SynthesizedTrace t;
   for (const LedgerRecord& r : ledger->records) {
     ASSERT_EQ(r.Worst(1), DeliveryOutcome::kAcknowledged);
     synth.Synthesize(r.index, r.phase, &t);
+    ASSERT_EQ(t.trace_id, r.trace_id);
     fn(r, t);
   }
 }

@@ -23,20 +23,6 @@ std::string SmokePath() {
   return (fs::path(AGENTSTORM_SOURCE_DIR) / "scenarios" / "smoke.yaml").string();
 }
 
-// Checks `ledgers` against the sink `e` was generated into.
-std::unique_ptr<CheckResult> Recheck(const E2e& e, const std::vector<std::string>& ledgers) {
-  CheckOptions co;
-  co.source_dir = AGENTSTORM_SOURCE_DIR;
-  co.ledger_paths = ledgers;
-  co.backend_url = "jaeger://127.0.0.1:" + std::to_string(e.sink->query_port());
-  co.wait = absl::Seconds(3);
-  co.concurrency = 4;
-  co.quiet = true;
-  auto result = RunCheck(co);
-  EXPECT_TRUE(result.ok()) << result.status();
-  return result.ok() ? std::move(*result) : nullptr;
-}
-
 std::string MessageOf(const CheckResult& r, const std::string& id) {
   for (const FindingSummary& s : r.findings.Summaries())
     if (s.id == id && !s.examples.empty()) return s.examples.front().message;
@@ -44,7 +30,8 @@ std::string MessageOf(const CheckResult& r, const std::string& id) {
 }
 
 TEST(LedgerGuards, OneShardOfTwoIsAViolationNamingTheMissingShard) {
-  E2e e = GenerateAndCheck(SmokePath(), 40, {}, absl::Seconds(3), {}, "--shard 0/2");
+  E2e e = GenerateAndCheck(SmokePath(), 40, {}, absl::Seconds(3), {},
+                           "--shard 0/2 --run-id guards-test");
   ASSERT_TRUE(e.result);
   EXPECT_EQ(e.Count("check.ledger_shard_missing"), 1u) << e.Summary();
   EXPECT_EQ(e.ViolationIds(), std::set<std::string>{"check.ledger_shard_missing"}) << e.Summary();
@@ -61,7 +48,7 @@ TEST(LedgerGuards, ALedgerCutShortIsAViolationWithWhatWasRead) {
   // The end marker gone, as after kill -9 between the last record and Close().
   const uintmax_t size = fs::file_size(e.ledger);
   fs::resize_file(e.ledger, size - kLedgerRecordSize);
-  auto without_marker = Recheck(e, {e.ledger});
+  auto without_marker = CheckAgain(e, {e.ledger});
   ASSERT_TRUE(without_marker);
   EXPECT_EQ(without_marker->findings.Count("check.ledger_truncated"), 1u)
       << FormatCheckSummary(*without_marker);
@@ -71,7 +58,7 @@ TEST(LedgerGuards, ALedgerCutShortIsAViolationWithWhatWasRead) {
 
   // A torn last record: 29 records read and the torn bytes named.
   fs::resize_file(e.ledger, size - kLedgerRecordSize - 10);
-  auto torn = Recheck(e, {e.ledger});
+  auto torn = CheckAgain(e, {e.ledger});
   ASSERT_TRUE(torn);
   const std::string message = MessageOf(*torn, "check.ledger_truncated");
   EXPECT_NE(message.find("29 trace record(s) read, 54 damaged byte(s)"), std::string::npos)

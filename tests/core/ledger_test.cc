@@ -28,6 +28,7 @@ class LedgerTest : public ::testing::Test {
     LedgerHeader h;
     h.scenario_hash = 0x1234abcd;
     h.seed = 99;
+    h.run_id = 0x0123456789abcdefULL;
     h.shard = {shard, shards};
     h.run_start_unix_nano = 1700000000000000000ull;
     h.semconv_profile = "latest";
@@ -108,6 +109,8 @@ TEST_F(LedgerTest, WrittenLedgerReadsBackSortedByIndexWithItsHeader) {
   EXPECT_TRUE(ledger->complete());
   EXPECT_EQ(ledger->header.scenario_hash, 0x1234abcdu);
   EXPECT_EQ(ledger->header.seed, 99u);
+  EXPECT_EQ(ledger->header.version, kLedgerVersion);
+  EXPECT_EQ(ledger->header.run_id, 0x0123456789abcdefULL);
   EXPECT_EQ(ledger->header.run_start_unix_nano, 1700000000000000000ull);
   EXPECT_EQ(ledger->header.semconv_profile, "latest");
   EXPECT_EQ(ledger->header.scenario_path, "scenarios/smoke.yaml");
@@ -174,6 +177,35 @@ TEST_F(LedgerTest, RefusesLedgersOfDifferentRunsOrTheSameShardTwice) {
   auto twice = ReadLedgers({Path("s0.ledger"), Path("again.ledger")});
   ASSERT_FALSE(twice.ok());
   EXPECT_NE(std::string(twice.status().message()).find("same shard"), std::string::npos);
+}
+
+TEST_F(LedgerTest, ShardsOfDifferentRunIdsAreDifferentRunsAndTheMessageSaysWhy) {
+  Write(Path("s0.ledger"), Header(0, 2), {0});
+  LedgerHeader other = Header(1, 2);
+  other.run_id = 0xfedcba9876543210ULL;
+  Write(Path("s1.ledger"), other, {1});
+  auto mixed = ReadLedgers({Path("s0.ledger"), Path("s1.ledger")});
+  ASSERT_FALSE(mixed.ok());
+  EXPECT_EQ(mixed.status().code(), absl::StatusCode::kFailedPrecondition);
+  const std::string message(mixed.status().message());
+  EXPECT_NE(message.find("run ID fedcba9876543210, not 0123456789abcdef"), std::string::npos)
+      << message;
+  EXPECT_NE(message.find("--run-id"), std::string::npos) << message;
+}
+
+TEST_F(LedgerTest, AVersion1LedgerStillReadsWithRunIdZero) {
+  LedgerHeader v1 = Header(0, 1);
+  v1.version = 1;
+  v1.run_id = 0x77;  // version 1 has no field for it: not written
+  Write(Path("v1.ledger"), v1, {0, 1, 2});
+  auto ledger = ReadLedgers({Path("v1.ledger")});
+  ASSERT_TRUE(ledger.ok()) << ledger.status();
+  EXPECT_EQ(ledger->header.version, 1u);
+  EXPECT_EQ(ledger->header.run_id, 0u);
+  EXPECT_EQ(ledger->header.load, "500 traces/s for 10s");
+  EXPECT_EQ(ledger->header.endpoints, Header(0, 1).endpoints);
+  ASSERT_EQ(ledger->records.size(), 3u);
+  EXPECT_TRUE(ledger->complete());
 }
 
 TEST_F(LedgerTest, RejectsFilesThatAreNotLedgersOrHaveADamagedHeader) {

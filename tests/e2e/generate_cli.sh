@@ -40,10 +40,17 @@ ack=$(json "$dir/http.json" "d['endpoints'][0]['spans']['acknowledged']")
 [[ $((before + ack)) == $(stored_spans) ]] || fail "http: sink stored $(( $(stored_spans) - before )), acknowledged $ack"
 
 # 3. Shards: the union of 3 shard ledgers has exactly the unsharded run's trace IDs.
-"$bin" generate smoke --endpoint "http://$grpc" --rate 1000/s --traces 90 --seed 11 \
+"$bin" generate smoke --endpoint "http://$grpc" --rate 1000/s --traces 90 --seed 11 --run-id shards-e2e \
   --ledger "$dir/full.ledger" --quiet >"$dir/full.out" 2>"$dir/full.err" || fail "unsharded run exited $?"
+# A shard without --run-id would get IDs no other shard shares: refused before sending.
+set +e
+"$bin" generate smoke --endpoint "http://$grpc" --traces 90 --shard 1/3 --quiet >"$dir/norun.out" 2>"$dir/norun.err"
+code=$?
+set -e
+[[ $code == 2 ]] || fail "a shard without --run-id exited $code, not 2"
+grep -q -- "--run-id" "$dir/norun.err" || fail "no --run-id hint: $(cat "$dir/norun.err")"
 for i in 0 1 2; do
-  "$bin" generate smoke --endpoint "http://$grpc" --rate 1000/s --traces 90 --seed 11 --shard "$i/3" \
+  "$bin" generate smoke --endpoint "http://$grpc" --rate 1000/s --traces 90 --seed 11 --run-id shards-e2e --shard "$i/3" \
     --ledger "$dir/shard$i.ledger" --quiet >"$dir/shard$i.out" 2>"$dir/shard$i.err" || fail "shard $i exited $?"
 done
 python3 - "$dir" <<'PY' || fail "shard union differs from the unsharded run"

@@ -20,10 +20,18 @@ grep -q 'unknown_tool.yaml:14:15: agents.researcher.steps\[1\].tool: unknown too
 [[ $("$AGENTSTORM" scenarios | wc -l) -ge 9 ]] || fail "scenarios lists fewer than 9"
 "$AGENTSTORM" scenarios | grep -q '^research-fanout ' || fail "research-fanout not listed"
 
-gen() { "$AGENTSTORM" generate nightly-conformance --dry-run --traces 30 --seed "$1" --start-time 1700000000000000000 "${@:2}"; }
+gen() { "$AGENTSTORM" generate nightly-conformance --dry-run --traces 30 --seed "$1" --start-time 1700000000000000000 --run-id 00000000000000a5 "${@:2}" 2>/dev/null; }
 gen 5 >"$tmp/a"
 gen 5 >"$tmp/b"
-cmp -s "$tmp/a" "$tmp/b" || fail "same seed, different output"
+cmp -s "$tmp/a" "$tmp/b" || fail "same seed and run ID, different output"
+# Without --run-id every run gets a fresh run ID: the same content under other trace IDs.
+fresh() { "$AGENTSTORM" generate nightly-conformance --dry-run --format tree --traces 5 --seed 5 2>"$1.err" | grep '^trace '; }
+fresh "$tmp/r1" >"$tmp/r1"
+fresh "$tmp/r2" >"$tmp/r2"
+grep -q '^agentstorm generate: run id [0-9a-f]\{16\}, seed 5' "$tmp/r1.err" || fail "dry run does not print its run ID: $(cat "$tmp/r1.err")"
+[[ $(cut -d' ' -f2 "$tmp/r1" | sort -u | comm -12 - <(cut -d' ' -f2 "$tmp/r2" | sort -u) | wc -l) == 0 ]] \
+  || fail "two runs without --run-id share trace IDs"
+cmp -s <(cut -d' ' -f3- "$tmp/r1") <(cut -d' ' -f3- "$tmp/r2") || fail "two runs of one seed differ in content"
 gen 6 >"$tmp/c"
 cmp -s "$tmp/a" "$tmp/c" && fail "different seeds, same output"
 [[ $(wc -l <"$tmp/a") == 30 ]] || fail "expected 30 OTLP/JSON lines"

@@ -21,6 +21,7 @@ inline ReportModel FixedReportModel() {
   m.run.scenario_path = "scenarios/nightly-conformance.yaml";
   m.run.semconv_model = "genai-latest";
   m.run.seed = 42;
+  m.run.run_id = "5eed0f2a9c1b7d4e";
   m.run.shards = 2;
   m.run.start_unix_nano = 1714564800000000000ull;  // 2024-05-01T12:00:00Z
   m.run.end_unix_nano = 1714564812500000000ull;

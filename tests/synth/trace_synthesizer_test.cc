@@ -113,6 +113,59 @@ TEST(TraceSynthesizer, DifferentSeedsGiveDifferentTraces) {
   EXPECT_NE(Serialize(x), Serialize(y));
 }
 
+// The run ID changes every identifier and nothing else: names, times, attributes and the tree
+// are those of the seed. Run ID 0 is the ID scheme of ledger version 1.
+TEST(TraceSynthesizer, ARunIdChangesEveryIdAndNothingElse) {
+  auto sc = Bundled("research-fanout");
+  SynthesizerOptions legacy, o1, o2;
+  legacy.seed = o1.seed = o2.seed = 5;
+  o1.run_id = 0x1111;
+  o2.run_id = 0x2222;
+  TraceSynthesizer s0(sc, legacy), s1(sc, o1), s2(sc, o2);
+  std::set<std::string> span_ids;
+  size_t spans = 0;
+  for (uint64_t i = 0; i < 40; ++i) {
+    SynthesizedTrace t0, t1, t2;
+    s0.Synthesize(i, -1, &t0);
+    s1.Synthesize(i, -1, &t1);
+    s2.Synthesize(i, -1, &t2);
+    EXPECT_NE(t1.trace_id, t0.trace_id);
+    EXPECT_NE(t1.trace_id, t2.trace_id);
+    EXPECT_EQ(t1.trace_id, s1.TraceIdOf(i));
+    const auto f0 = Flatten(t0), f1 = Flatten(t1), f2 = Flatten(t2);
+    ASSERT_EQ(f0.size(), f1.size());
+    ASSERT_EQ(f1.size(), f2.size());
+    std::map<std::string, std::string> parent_of_1, parent_of_2;  // mapped through position
+    std::map<std::string, size_t> pos1, pos2;
+    for (size_t k = 0; k < f1.size(); ++k) {
+      pos1[f1[k].span->span_id()] = k;
+      pos2[f2[k].span->span_id()] = k;
+    }
+    for (size_t k = 0; k < f1.size(); ++k) {
+      const Span &a = *f0[k].span, &b = *f1[k].span, &c = *f2[k].span;
+      EXPECT_NE(a.span_id(), b.span_id());
+      EXPECT_NE(b.span_id(), c.span_id());
+      EXPECT_EQ(a.name(), b.name());
+      EXPECT_EQ(a.start_time_unix_nano(), b.start_time_unix_nano());
+      EXPECT_EQ(a.end_time_unix_nano(), b.end_time_unix_nano());
+      EXPECT_EQ(a.attributes_size(), b.attributes_size());
+      EXPECT_EQ(b.trace_id(), std::string(reinterpret_cast<const char*>(t1.trace_id.data()), 16));
+      // The same tree: a span's parent sits at the same position in both runs.
+      const bool root1 = b.parent_span_id().empty(), root2 = c.parent_span_id().empty();
+      ASSERT_EQ(root1, root2);
+      if (!root1 && pos1.count(b.parent_span_id()) && pos2.count(c.parent_span_id()))
+        EXPECT_EQ(pos1[b.parent_span_id()], pos2[c.parent_span_id()]);
+      span_ids.insert(b.span_id());
+      span_ids.insert(c.span_id());
+      spans += 2;
+    }
+  }
+  EXPECT_EQ(span_ids.size(), spans) << "no span ID shared between two runs";
+  // Run ID 0 keeps the IDs runs had before run IDs, so a version-1 ledger still rebuilds: the
+  // trace ID of (seed 5, index 0) as the scheme of ledger version 1 computes it.
+  EXPECT_EQ(HexEncode(s0.TraceIdOf(0)), "58c3e1eef95266303491513f40d50f32");
+}
+
 TEST(TraceSynthesizer, ShardsAreDisjointAndTheirUnionIsTheUnshardedRun) {
   auto sc = Bundled("nightly-conformance");
   TraceSynthesizer synth(sc, SynthesizerOptions{});

@@ -109,6 +109,12 @@ TEST(WireTraceWriter, DecodesToTheReferenceMessagesForEveryBundledScenarioSeedAn
       spans +=
           ExpectSamePaths(TraceSynthesizer(sc, opt), name + " seed " + std::to_string(seed), 150);
     }
+    {
+      SynthesizerOptions opt;
+      opt.seed = 3;
+      opt.run_id = 0x0123456789abcdefULL;  // both paths mix the run ID into every ID
+      spans += ExpectSamePaths(TraceSynthesizer(sc, opt), name + " with a run ID", 50);
+    }
     for (SemconvProfile p :
          {SemconvProfile::kLatest, SemconvProfile::kV136, SemconvProfile::kDual}) {
       SynthesizerOptions opt;
