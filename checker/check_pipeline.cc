@@ -123,11 +123,8 @@ void PlanLedgerPoll(const Ledger& ledger, const Scenario& scenario, size_t endpo
     ExpectedTrace e;
     e.id = rec.trace_id;
     e.expected_spans = acked ? rec.span_count : -1;
-    // Time until queryable counts from when the pipeline acknowledged the trace, not from
-    // its synthetic start (a long agent run would otherwise look slow to index).
-    e.sent_at = rec.answered_unix_nano != 0
-                    ? absl::FromUnixNanos(static_cast<int64_t>(rec.answered_unix_nano))
-                    : absl::InfinitePast();
+    // No sent_at: polled long after the acknowledgement, the first read would measure the
+    // check's own delay, not the backend's (CheckOptions::queryability measures it for real).
     expected->push_back(e);
     index->emplace(rec.trace_id, i);
     const std::string variant = rec.variant < scenario.variants.size()
@@ -276,6 +273,7 @@ absl::StatusOr<std::unique_ptr<CheckResult>> RunCheck(const CheckOptions& option
 
   auto result = std::make_unique<CheckResult>(*std::move(finding_options));
   CheckResult& r = *result;
+  if (options.queryability != nullptr) r.queryability = *options.queryability;
   r.mode = ledger_mode ? "ledger" : "live";
   r.semconv_model = model->name;
   // --wait bounds the whole check: polling stops at it, and no backend request outlives it by
@@ -368,12 +366,7 @@ std::string FormatCheckSummary(const CheckResult& r) {
                         r.poll.found, r.poll.incomplete, r.poll.not_found, r.poll.request_failed,
                         r.poll.requests, r.poll.failed_requests,
                         absl::FormatDuration(absl::Trunc(r.poll_elapsed, absl::Milliseconds(1))));
-  if (r.poll.time_until_queryable_us.count() > 0) {
-    const auto& h = r.poll.time_until_queryable_us;
-    absl::StrAppendFormat(&out, "  time until queryable: p50 %.1fms  p90 %.1fms  p99 %.1fms\n",
-                          h.Percentile(50) / 1000.0, h.Percentile(90) / 1000.0,
-                          h.Percentile(99) / 1000.0);
-  }
+  absl::StrAppend(&out, "  time until queryable: ", DescribeQueryability(r.queryability), "\n");
   for (const SamplingInterval& s : r.sampling) {
     absl::StrAppendFormat(&out,
                           "  sampling %s: kept %d of %d (%.4f), %.1f%% Wilson interval [%.4f, "

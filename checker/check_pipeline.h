@@ -63,6 +63,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "checker/finding.h"
+#include "checker/queryability_probe.h"
 #include "checker/readers/poller.h"
 #include "checker/rule.h"
 #include "core/ledger.h"
@@ -116,6 +117,9 @@ struct CheckOptions {
   bool default_thresholds = true;
   // `run`: the load summary of the run just sent (exact span counts, export latency, rate).
   const LoadSummary* load = nullptr;
+  // `run`: time until queryable, measured while the run went on (checker/queryability_probe.h).
+  // Without it the check says "not measured": a check after the run cannot measure it.
+  const QueryabilitySample* queryability = nullptr;
   // Further rules run with the built-in ones (e.g. the alerts rule). Called once, after the
   // scenario and ledger are known, with what RunCheck read (both null ledger-less), so callers
   // need not read the ledgers again.
@@ -173,7 +177,9 @@ struct CheckResult {
   explicit CheckResult(FindingSetOptions options) : findings(std::move(options)) {}
 
   FindingSet findings;
-  readers::PollSummary poll;  // outcome counts, time-until-queryable histogram
+  readers::PollSummary poll;  // outcome counts
+  // Time until queryable: measured (by `run`, CheckOptions::queryability) or not.
+  QueryabilitySample queryability;
 
   std::string mode;     // "ledger" or "live"
   std::string backend;  // Describe()d backend URL, without secrets

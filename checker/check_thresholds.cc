@@ -59,7 +59,15 @@ ThresholdFigures CheckFigures(const CheckResult& r, const Ledger* ledger, const 
                           "spans_not_sent", "spans_lost", "traces_lost"})
       if (!figures.Has(m)) figures.SetNotMeasured(m, why);
   }
-  figures.SetTrend("time_until_queryable", r.poll.time_until_queryable_us, 1000);
+  if (r.queryability.measured && r.queryability.sampled > 0) {
+    figures.SetTrend("time_until_queryable", r.queryability.time_us, 1000);
+  } else {
+    figures.SetNotMeasured("time_until_queryable",
+                           r.queryability.measured
+                               ? "no trace was acknowledged while the run went on"
+                               : "only `agentstorm run` measures it, on a sample polled while it "
+                                 "sends; a check after the run would time its own delay");
+  }
   return figures;
 }
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -15,7 +16,8 @@ class App;
 
 namespace agentstorm {
 struct LoadSummary;
-}
+struct TraceAnswered;
+}  // namespace agentstorm
 
 namespace agentstorm::cli {
 
@@ -70,8 +72,10 @@ std::shared_ptr<GenerateFlagSet> AddGenerateFlags(CLI::App* cmd);
 // Sends the scenario's traces as the flags say and returns the process exit code
 // (core/exit_codes.h). `command` prefixes error messages ("generate", "run"). Implemented in
 // cli/generate_run.cc.
-// When `load_out` is not null it receives the run's summary (for `run`'s reports).
+// When `load_out` is not null it receives the run's summary (for `run`'s reports);
+// `on_answered` (optional) sees every trace once its endpoints answered (LoadOptions).
 int RunGenerate(const GenerateFlags& flags, const char* command = "generate",
-                LoadSummary* load_out = nullptr);
+                LoadSummary* load_out = nullptr,
+                std::function<void(const TraceAnswered&)> on_answered = nullptr);
 
 }  // namespace agentstorm::cli

@@ -84,7 +84,8 @@ absl::StatusOr<LoadProfile> ResolveProfile(const GenerateFlags& flags, const Sce
 
 }  // namespace
 
-int RunGenerate(const GenerateFlags& flags, const char* command, LoadSummary* load_out) {
+int RunGenerate(const GenerateFlags& flags, const char* command, LoadSummary* load_out,
+                std::function<void(const TraceAnswered&)> on_answered) {
   std::vector<ScenarioDiagnostic> errors;
   std::unique_ptr<Scenario> loaded = LoadScenarioFile(flags.scenario_path, &errors);
   if (!loaded) {
@@ -142,6 +143,7 @@ int RunGenerate(const GenerateFlags& flags, const char* command, LoadSummary* lo
   if (flags.batch_spans > 0) options.batch_spans = flags.batch_spans;
   if (flags.max_batch_bytes > 0) options.max_batch_bytes = flags.max_batch_bytes;
   options.progress = flags.quiet ? ProgressMode::kQuiet : ProgressMode::kAuto;
+  options.on_answered = std::move(on_answered);
 
   SynthesizerOptions so;
   so.seed = flags.seed;

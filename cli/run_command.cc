@@ -22,11 +22,16 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <iostream>
 #include <memory>
+#include <optional>
 
 #include "absl/strings/str_join.h"
+#include "checker/alerts/alert_source.h"
+#include "checker/alerts/alerts_url.h"
 #include "checker/check_pipeline.h"
+#include "checker/queryability_probe.h"
 #include "checker/readers/backend_probe.h"
 #include "checker/readers/backend_url.h"
 #include "checker/rules/alert_rule.h"
@@ -37,6 +42,7 @@
 #include "core/ledger.h"
 #include "core/load_summary.h"
 #include "export/exporter_options.h"
+#include "generator/load_engine.h"
 #include "reports/check_report.h"
 #include "scenario/scenario_loader.h"
 #include "sink/fault_injector.h"
@@ -70,6 +76,21 @@ class TempDir {
  private:
   std::string path_;
 };
+
+// The probe of time until queryable for `backend`; null for a file backend (written by the
+// pipeline, readable only once it is closed), so the check says "not measured".
+std::unique_ptr<QueryabilityProbe> StartQueryabilityProbe(const std::string& backend,
+                                                          const CheckFlags& check) {
+  auto url = readers::ParseBackendUrl(backend, check.backend_headers);
+  if (!url.ok() || url->kind == readers::BackendKind::kFile) return nullptr;
+  readers::ReaderOptions reader_options;
+  reader_options.request_timeout = std::min(check.wait, absl::Seconds(5));
+  auto reader = readers::MakeTraceReader(*url, reader_options);
+  if (!reader.ok()) return nullptr;
+  QueryabilityOptions options;
+  options.give_up_after = check.wait;
+  return std::make_unique<QueryabilityProbe>(std::move(*reader), options);
+}
 
 int Run(GenerateFlags flags, const CheckFlags& check, const std::vector<std::string>& sink_faults) {
   // The scenario first: its errors are usage errors (file:line), and its `load:` section decides
@@ -135,16 +156,42 @@ int Run(GenerateFlags flags, const CheckFlags& check, const std::vector<std::str
     }
   }
 
+  // Each --alerts source answers once before any load: one that cannot be read now would only
+  // turn the whole run into exit 3 at its end.
+  for (const std::string& alerts_url : check.alerts) {
+    auto url = alerts::ParseAlertsUrl(alerts_url);  // validated with the flags
+    if (!url.ok()) return Fail(kExitUsage, "--alerts: " + std::string(url.status().message()));
+    auto snapshot = alerts::MakeAlertSource(*url)->Poll(absl::Now());
+    if (!snapshot.ok()) {
+      if (sink) (void)sink->Shutdown(absl::Seconds(1));
+      return Fail(kExitUnreachable, "alert source " + url->description + " could not be read: " +
+                                        std::string(snapshot.status().message()) +
+                                        "; nothing was sent");
+    }
+  }
+
   TempDir temp;
   if (flags.ledger.empty()) {
     if (temp.path().empty()) return Fail(kExitUsage, "cannot create a temporary directory");
     flags.ledger = temp.path() + "/run.ledger";
   }
 
+  // Time until queryable: a sample of acknowledged traces polled while the load goes on.
+  std::unique_ptr<QueryabilityProbe> probe = StartQueryabilityProbe(backend, check);
+  std::function<void(const TraceAnswered&)> on_answered;
+  if (probe)
+    on_answered = [p = probe.get()](const TraceAnswered& t) {
+      if (t.acknowledged)
+        p->Offer(t.trace_id, t.span_count,
+                 absl::FromUnixNanos(static_cast<int64_t>(t.answered_unix_nano)));
+    };
+
   std::cout << "== generate ==\n";
   std::cout.flush();
   LoadSummary load;
-  const int generated = RunGenerate(flags, "run", &load);
+  const int generated = RunGenerate(flags, "run", &load, on_answered);
+  std::optional<QueryabilitySample> queryability;
+  if (probe) queryability = probe->Finish();
   if (generated != kExitOk) {
     if (sink) (void)sink->Shutdown(absl::Seconds(1));
     return generated;
@@ -161,6 +208,7 @@ int Run(GenerateFlags flags, const CheckFlags& check, const std::vector<std::str
   co.quiet = flags.quiet;
   co.progress = !flags.quiet;
   co.load = &load;
+  if (queryability) co.queryability = &*queryability;
   const absl::Time run_start = absl::FromUnixNanos(static_cast<int64_t>(load.run_start_unix_nano));
   std::unique_ptr<AlertRule> alert_rule_owned;  // outlives the pipeline, which borrows it
   AlertRule* alert_rule = nullptr;

@@ -402,10 +402,16 @@ void LoadEngine::Impl::OnResult(const std::shared_ptr<BatchContext>& ctx, size_t
 }
 
 void LoadEngine::Impl::WriteLedger(const BatchContext& ctx) {
-  if (options_.ledger == nullptr) return;
+  if (options_.ledger == nullptr && !options_.on_answered) return;
   // Called when the last endpoint answered: the moment from which the trace may be queried.
   const uint64_t answered = static_cast<uint64_t>(absl::GetCurrentTimeNanos());
+  bool acknowledged = true;
+  for (size_t e = 0; e < endpoints_.size(); ++e)
+    acknowledged &= ctx.outcomes[e] == DeliveryOutcome::kAcknowledged;
   for (const TraceMeta& m : ctx.traces) {
+    if (options_.on_answered)
+      options_.on_answered(TraceAnswered{m.trace_id, m.span_count, answered, acknowledged});
+    if (options_.ledger == nullptr) continue;
     LedgerRecord r;
     r.index = m.index;
     r.trace_id = m.trace_id;

@@ -41,6 +41,14 @@ enum class ProgressMode {
   kQuiet,
 };
 
+// A trace whose batch every endpoint has answered for (LoadOptions::on_answered).
+struct TraceAnswered {
+  TraceId trace_id{};
+  uint32_t span_count = 0;
+  uint64_t answered_unix_nano = 0;  // wall clock
+  bool acknowledged = false;        // every endpoint acknowledged the whole batch
+};
+
 struct LoadOptions {
   LoadProfile profile;
   int threads = 0;                     // worker threads; 0 = hardware concurrency
@@ -66,6 +74,10 @@ struct LoadOptions {
   // When set, traces are built as libprotobuf messages for it (the reference path, several
   // times slower than the templated wire encoding used otherwise).
   std::function<void(const SynthesizedTrace&)> on_trace;
+  // Called on an exporter thread for every trace when the last endpoint answered for its batch
+  // (the moment the ledger records: from then on the trace may be queried), e.g. to measure
+  // time until queryable while the run goes on. Must be thread-safe and quick.
+  std::function<void(const TraceAnswered&)> on_answered;
 };
 
 class LoadEngine {

@@ -155,9 +155,10 @@ std::string RenderHtmlReport(const ReportModel& m) {
     absl::StrAppend(
         &h, Card("traces found", PercentText(static_cast<double>(m.readback->found),
                                              static_cast<double>(m.readback->traces_expected))));
-    if (m.readback->time_until_queryable.count > 0) {
-      absl::StrAppend(&h, Card("queryable p99", HumanMillis(m.readback->time_until_queryable.p99)));
-    }
+    absl::StrAppend(&h,
+                    Card("queryable p99", m.readback->time_until_queryable_measured
+                                              ? HumanMillis(m.readback->time_until_queryable.p99)
+                                              : std::string("not measured")));
   }
   absl::StrAppend(&h, Card("exit code", std::to_string(m.exit_code)), "</div>\n");
 
@@ -235,10 +236,16 @@ std::string RenderHtmlReport(const ReportModel& m) {
                       "<p class=\"muted\">", Thousands(r.traces_expected), " traces expected · ",
                       Thousands(r.requests), " requests (", Thousands(r.failed_requests),
                       " failed)", r.backend_unreachable ? " · <b>backend unreachable</b>" : "",
-                      "</p>\n<h3>Time until queryable</h3>\n",
-                      ColumnChart("Time until queryable distribution",
-                                  DistributionBars(r.time_until_queryable, "#72b7b2"), 1120, 220),
-                      "<p class=\"muted\">", E(DistributionLine(r.time_until_queryable)), "</p>\n");
+                      "</p>\n<h3>Time until queryable</h3>\n");
+      if (r.time_until_queryable_measured) {
+        absl::StrAppend(&h,
+                        ColumnChart("Time until queryable distribution",
+                                    DistributionBars(r.time_until_queryable, "#72b7b2"), 1120, 220),
+                        "<p class=\"muted\">", E(DistributionLine(r.time_until_queryable)),
+                        " · sampled while the run went on</p>\n");
+      } else {
+        absl::StrAppend(&h, "<p class=\"muted\">", E(r.time_until_queryable_note), "</p>\n");
+      }
     }
     absl::StrAppend(&h, "</section>\n");
   }

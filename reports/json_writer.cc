@@ -111,7 +111,10 @@ void to_json(json& j, const ReadbackSection& b) {
        {"spans_expected", b.spans_expected},
        {"spans_read", b.spans_read},
        {"backend_unreachable", b.backend_unreachable},
-       {"time_until_queryable_ms", b.time_until_queryable}};
+       {"time_until_queryable_ms", b.time_until_queryable},
+       {"time_until_queryable_measured", b.time_until_queryable_measured},
+       {"time_until_queryable_sampled", b.time_until_queryable_sampled},
+       {"time_until_queryable_note", b.time_until_queryable_note}};
 }
 void from_json(const json& j, ReadbackSection& b) {
   Get(j, "traces_expected", &b.traces_expected);
@@ -125,6 +128,9 @@ void from_json(const json& j, ReadbackSection& b) {
   Get(j, "spans_read", &b.spans_read);
   Get(j, "backend_unreachable", &b.backend_unreachable);
   Get(j, "time_until_queryable_ms", &b.time_until_queryable);
+  Get(j, "time_until_queryable_measured", &b.time_until_queryable_measured);
+  Get(j, "time_until_queryable_sampled", &b.time_until_queryable_sampled);
+  Get(j, "time_until_queryable_note", &b.time_until_queryable_note);
 }
 
 // Adds the computed "family"; reading ignores it.

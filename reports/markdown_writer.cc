@@ -82,9 +82,12 @@ std::string RenderMarkdownReport(const ReportModel& m) {
                     Thousands(r.incomplete), " incomplete, ", Thousands(r.not_found),
                     " not found, ", Thousands(r.request_failed), " failed of ",
                     Thousands(r.traces_expected), " traces");
-    if (r.time_until_queryable.count > 0) {
+    if (r.time_until_queryable_measured) {
       absl::StrAppend(&out, "; time until queryable p50 ", HumanMillis(r.time_until_queryable.p50),
-                      ", p99 ", HumanMillis(r.time_until_queryable.p99));
+                      ", p99 ", HumanMillis(r.time_until_queryable.p99), " (",
+                      Thousands(r.time_until_queryable_sampled), " traces sampled while sending)");
+    } else {
+      absl::StrAppend(&out, "; time until queryable not measured");
     }
     absl::StrAppend(&out, r.backend_unreachable ? " — **backend unreachable**" : "", "\n\n");
   }

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "checker/check_pipeline.h"
+#include "checker/queryability_probe.h"
 #include "core/ids.h"
 #include "reports/sanitize.h"
 
@@ -374,7 +375,6 @@ void AddPollSummary(const readers::PollSummary& poll, ReportModel* model) {
   r.backend_unreachable = poll.backend_unreachable;
   if (r.traces_expected == 0)
     r.traces_expected = poll.found + poll.incomplete + poll.not_found + poll.request_failed;
-  r.time_until_queryable = DistributionFromHistogram(poll.time_until_queryable_us, 1e-3);
   model->readback = std::move(r);
 }
 
@@ -402,6 +402,12 @@ void AddCheckResult(const CheckResult& c, ReportModel* model) {
   r.spans_read = c.spans_read;
   model->readback = r;
   AddPollSummary(c.poll, model);
+  ReadbackSection& readback = *model->readback;
+  readback.time_until_queryable_measured = c.queryability.measured && c.queryability.sampled > 0;
+  readback.time_until_queryable_sampled = c.queryability.sampled;
+  readback.time_until_queryable_note = DescribeQueryability(c.queryability);
+  if (readback.time_until_queryable_measured)
+    readback.time_until_queryable = DistributionFromHistogram(c.queryability.time_us, 1e-3);
   model->groups.clear();
   for (const auto& [name, counts] : c.by_variant) {
     model->groups.push_back({"variant", name, counts.sent, counts.acknowledged, counts.read});

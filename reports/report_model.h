@@ -114,7 +114,11 @@ struct ReadbackSection {
   uint64_t requests = 0, failed_requests = 0;
   uint64_t spans_expected = 0, spans_read = 0;
   bool backend_unreachable = false;
-  Distribution time_until_queryable;  // milliseconds
+  // Milliseconds; empty unless measured on a sample while the run went on (`run`).
+  Distribution time_until_queryable;
+  bool time_until_queryable_measured = false;
+  uint64_t time_until_queryable_sampled = 0;  // traces in the sample
+  std::string time_until_queryable_note;      // DescribeQueryability: the sample, or why not
 };
 
 struct FindingExample {

@@ -72,6 +72,16 @@ grep -q 'does not answer the Tempo API' "$dir/wrongkindcheck.out" ||
 grep -q 'trace_missing' "$dir/wrongkindcheck.out" && fail "wrongkindcheck: blamed the pipeline"
 run rightkindcheck 0 check --ledger "$dir/wrongkind.ledger" --backend "jaeger://$sink_query"
 
+# An --alerts source that cannot be read (refused, or not that API) is exit 3 before any load.
+run alerts_refused 3 run smoke --traces 20 --quiet --alerts prometheus://127.0.0.1:1
+grep -q 'alert source prometheus://127.0.0.1:1 could not be read.*nothing was sent' \
+  "$dir/alerts_refused.err" || fail "alerts_refused: $(cat "$dir/alerts_refused.err")"
+grep -q '== generate ==' "$dir/alerts_refused.out" && fail "alerts_refused: load was sent first"
+run alerts_wrongkind 3 run smoke --traces 20 --quiet --alerts "alertmanager://$sink_query"
+grep -q 'HTTP 404.*nothing was sent' "$dir/alerts_wrongkind.err" ||
+  fail "alerts_wrongkind: $(cat "$dir/alerts_wrongkind.err")"
+grep -q '== generate ==' "$dir/alerts_wrongkind.out" && fail "alerts_wrongkind: load was sent first"
+
 # Integer flags: a negative or overflowing value is a usage error, never a wrapped number.
 # (Before the fix -5 wrapped to 2^64-5 traces: a run without end, so these are bounded in time.)
 run_timeout=60

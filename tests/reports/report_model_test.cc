@@ -95,7 +95,9 @@ TEST(AddCheckResult, FillsRunReadbackGroupsAndSampling) {
   c.traces_expected = 10;
   c.poll.found = 9;
   c.poll.not_found = 1;
-  c.poll.time_until_queryable_us.Record(250'000);
+  c.queryability.measured = true;
+  c.queryability.sampled = 1;
+  c.queryability.time_us.Record(250'000);
   c.by_variant["default"] = {10, 10, 9};
   c.by_class["normal"] = {10, 10, 9};
   c.sampling.push_back({"tail.rest", 0.1, 12, 100, 0.12, 0.07, 0.2, 0.999, true});
@@ -108,6 +110,16 @@ TEST(AddCheckResult, FillsRunReadbackGroupsAndSampling) {
   EXPECT_EQ(model.readback->traces_expected, 10u);
   EXPECT_EQ(model.readback->found, 9u);
   EXPECT_NEAR(model.readback->time_until_queryable.p50, 250, 3);
+  EXPECT_TRUE(model.readback->time_until_queryable_measured);
+  EXPECT_EQ(model.readback->time_until_queryable_sampled, 1u);
+  EXPECT_NE(model.readback->time_until_queryable_note.find("1 trace sampled"), std::string::npos);
+  // A check that did not measure it (not `run`) shows no number.
+  c.queryability = QueryabilitySample{};
+  ReportModel unmeasured;
+  AddCheckResult(c, &unmeasured);
+  EXPECT_FALSE(unmeasured.readback->time_until_queryable_measured);
+  EXPECT_EQ(unmeasured.readback->time_until_queryable.count, 0u);
+  EXPECT_NE(unmeasured.readback->time_until_queryable_note.find("not measured"), std::string::npos);
   ASSERT_EQ(model.groups.size(), 2u);
   EXPECT_EQ(model.groups[1].group, "class");
   ASSERT_EQ(model.sampling.size(), 1u);

@@ -112,6 +112,10 @@ inline ReportModel FixedReportModel() {
       3000,
       3100,
       {{0, 200, 5}, {200, 500, 120}, {500, 1000, 420}, {1000, 2000, 280}, {2000, 5000, 42}}};
+  r.time_until_queryable_measured = true;
+  r.time_until_queryable_sampled = 867;
+  r.time_until_queryable_note =
+      "p50 800.0ms  p90 1800.0ms  p99 2600.0ms (867 traces sampled while the run went on)";
   m.readback = r;
 
   FindingRow orphan;
