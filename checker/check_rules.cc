@@ -82,6 +82,8 @@ absl::StatusOr<CheckRules> BuildCheckRules(const CheckOptions& options, const Sc
       fo.redacted_events = ro.content_events;
     }
     rules.push_back(std::make_unique<FidelityRule>(fo));
+  } else {
+    rules.push_back(std::make_unique<FidelityRule>());  // unique attribute keys only
   }
   rules.push_back(std::make_unique<SemconvRule>(std::move(model)));
   if (ledger_mode && Redacts(*scenario)) {

@@ -127,8 +127,38 @@ const char* StatusName(int code) {
 
 FidelityRule::FidelityRule(FidelityRuleOptions options) : options_(options) {}
 
+// Without a ledger nothing says what was sent: only what OTLP itself requires of any span.
+void FidelityRule::CheckInvariants(const TraceUnderCheck& trace, FindingSet* findings) {
+  uint64_t spans = 0, passed = 0;
+  for (const SpanRef& r : CollectSpans(*trace.received)) {
+    ++spans;
+    bool clean = true;
+    for (const auto& [key, values] : RepeatedKeys(r.span->attributes())) {
+      clean = false;
+      Finding f;
+      f.id = "fidelity.duplicate_attribute_key";
+      f.level = FindingLevel::kViolation;
+      f.trace_id = trace.trace_id;
+      f.span_id = HexEncode(r.span->span_id());
+      f.span_name = r.span->name();
+      f.attribute = key;
+      f.message = absl::StrCat("attribute key appears ", values.size(),
+                               " times on the span; OTLP requires unique keys");
+      f.expected = "1";
+      f.actual = absl::StrJoin(values, ", ");
+      f.variant = trace.variant;
+      findings->Add(std::move(f));
+    }
+    passed += clean ? 1 : 0;
+  }
+  findings->RecordEvaluations("fidelity", spans, passed);
+}
+
 void FidelityRule::CheckTrace(const TraceUnderCheck& trace, FindingSet* findings) {
-  if (trace.expected == nullptr) return;
+  if (trace.expected == nullptr) {
+    CheckInvariants(trace, findings);
+    return;
+  }
   const std::vector<SpanRef> got = CollectSpans(*trace.received);
   const std::vector<SpanRef> want = CollectSpans(trace.expected->resource_spans);
   auto make = [&](const char* id, FindingLevel level, const Span* span, std::string message,

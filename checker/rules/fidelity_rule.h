@@ -1,5 +1,6 @@
 // FidelityRule: every span that was sent arrived once, exactly as sent. Needs the expected trace
-// (ledger mode); without one it does nothing.
+// (ledger mode); without one (`check --service`, `--trace-id`) it checks only what OTLP requires
+// of any span: fidelity.duplicate_attribute_key.
 //
 // Per trace:
 //   fidelity.trace_missing        an acknowledged trace the backend does not have (violation)
@@ -70,6 +71,7 @@ class FidelityRule : public Rule {
   void CheckTrace(const TraceUnderCheck& trace, FindingSet* findings) override;
 
  private:
+  void CheckInvariants(const TraceUnderCheck& trace, FindingSet* findings);
   const FidelityRuleOptions options_;
 };
 

@@ -95,12 +95,25 @@ TEST(FidelityRule, ATraceThatArrivedAsSentPasses) {
   EXPECT_EQ(run.Totals("fidelity").passed, 3u);
 }
 
-TEST(FidelityRule, DoesNothingWithoutALedger) {
+TEST(FidelityRule, WithoutALedgerOnlyWhatOtlpRequiresOfEverySpan) {
   std::vector<Span> got = Sent3();
-  got.pop_back();
+  got.pop_back();  // nothing says it was sent: not missing
   RuleRun run = Check({Live(got), Live({})});
   EXPECT_TRUE(run.Ids().empty());
-  EXPECT_EQ(run.Totals("fidelity").evaluated, 0u);
+  EXPECT_EQ(run.Totals("fidelity").evaluated, 2u);
+  EXPECT_EQ(run.Totals("fidelity").passed, 2u);
+
+  // A user's own span with one key twice (`check --service`): OTLP requires unique keys.
+  SetString(&got[1], "gen_ai.request.model", "gpt-4o");
+  SetString(&got[1], "gen_ai.request.model", "gpt-4o-mini");
+  RuleRun dup = Check({Live(got)});
+  EXPECT_EQ(dup.Ids(), std::vector<std::string>{"fidelity.duplicate_attribute_key"});
+  const Finding f = dup.Only("fidelity.duplicate_attribute_key");
+  EXPECT_EQ(f.level, FindingLevel::kViolation);
+  EXPECT_EQ(f.attribute, "gen_ai.request.model");
+  EXPECT_EQ(f.span_id, SpanHex(2));
+  EXPECT_EQ(f.actual, "string \"gpt-4o\", string \"gpt-4o-mini\"");
+  EXPECT_EQ(dup.Totals("fidelity").passed, 1u);
 }
 
 TEST(FidelityRule, AnAcknowledgedTraceTheBackendLacksWasLost) {
