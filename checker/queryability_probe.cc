@@ -9,6 +9,17 @@
 
 namespace agentstorm {
 
+namespace {
+
+// 850us, 12.3ms, 1.25s: a loopback sink answers in microseconds, a real backend in seconds.
+std::string Micros(uint64_t us) {
+  if (us < 1000) return absl::StrCat(us, "us");
+  if (us < 1'000'000) return absl::StrFormat("%.1fms", static_cast<double>(us) / 1e3);
+  return absl::StrFormat("%.2fs", static_cast<double>(us) / 1e6);
+}
+
+}  // namespace
+
 std::string DescribeQueryability(const QueryabilitySample& s) {
   if (!s.measured)
     return "not measured (a check after the run would time its own delay; `agentstorm run` "
@@ -16,9 +27,8 @@ std::string DescribeQueryability(const QueryabilitySample& s) {
   if (s.sampled == 0) return "not measured (no trace was acknowledged while the run went on)";
   const Histogram& h = s.time_us;
   std::string out = absl::StrFormat(
-      "p50 %.1fms  p90 %.1fms  p99 %.1fms (%d trace%s sampled while the run went on",
-      h.Percentile(50) / 1000.0, h.Percentile(90) / 1000.0, h.Percentile(99) / 1000.0, s.sampled,
-      s.sampled == 1 ? "" : "s");
+      "p50 %s  p90 %s  p99 %s (%d trace%s sampled while the run went on", Micros(h.Percentile(50)),
+      Micros(h.Percentile(90)), Micros(h.Percentile(99)), s.sampled, s.sampled == 1 ? "" : "s");
   if (s.not_queryable > 0)
     absl::StrAppend(&out, "; ", s.not_queryable, " not queryable within ",
                     absl::FormatDuration(s.give_up_after), ", counted as that");

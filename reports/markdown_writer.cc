@@ -83,9 +83,10 @@ std::string RenderMarkdownReport(const ReportModel& m) {
                     " not found, ", Thousands(r.request_failed), " failed of ",
                     Thousands(r.traces_expected), " traces");
     if (r.time_until_queryable_measured) {
-      absl::StrAppend(&out, "; time until queryable p50 ", HumanMillis(r.time_until_queryable.p50),
-                      ", p99 ", HumanMillis(r.time_until_queryable.p99), " (",
-                      Thousands(r.time_until_queryable_sampled), " traces sampled while sending)");
+      absl::StrAppend(
+          &out, "; time until queryable p50 ", HumanMillis(r.time_until_queryable.p50), ", p99 ",
+          HumanMillis(r.time_until_queryable.p99), " (", Thousands(r.time_until_queryable_sampled),
+          r.time_until_queryable_sampled == 1 ? " trace" : " traces", " sampled while sending)");
     } else {
       absl::StrAppend(&out, "; time until queryable not measured");
     }
