@@ -26,9 +26,15 @@ bool JsonObjectWith(const std::string& body, const char* key) {
   return j.is_object() && j.contains(key);
 }
 
+// API v3 answers in protobuf's JSON mapping, which leaves out an empty repeated field: a real
+// Jaeger v2 with no services yet answers `{}` (seen with Jaeger 2.12, tests/field/).
+bool JaegerV3Services(const std::string& body) {
+  const json j = json::parse(body, nullptr, /*allow_exceptions=*/false);
+  return j.is_object() && (j.empty() || (j.contains("services") && j["services"].is_array()));
+}
+
 const Api kApis[] = {
-    {"Jaeger API v3 (or agentstorm sink)", "/api/v3/services",
-     [](const std::string& b) { return JsonObjectWith(b, "services"); }},
+    {"Jaeger API v3 (or agentstorm sink)", "/api/v3/services", JaegerV3Services},
     {"Jaeger legacy API (/api/traces)", "/api/services",
      [](const std::string& b) { return JsonObjectWith(b, "data"); }},
     {"Tempo API", "/api/echo",

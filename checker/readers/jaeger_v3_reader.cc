@@ -11,6 +11,20 @@
 namespace agentstorm::readers {
 namespace {
 
+// Jaeger's query service adds its adjusters' notes to a span as this attribute (e.g. "parent span
+// ID=... is not in the trace; skipping clock skew adjustment"): Jaeger's, not the pipeline's.
+constexpr std::string_view kJaegerWarnings = "@jaeger@warnings";
+
+void RemoveJaegerWarnings(TracesData* data) {
+  for (auto& rs : *data->mutable_resource_spans())
+    for (auto& ss : *rs.mutable_scope_spans())
+      for (auto& span : *ss.mutable_spans()) {
+        auto* attrs = span.mutable_attributes();
+        for (int i = attrs->size() - 1; i >= 0; --i)
+          if (attrs->Get(i).key() == kJaegerWarnings) attrs->DeleteSubrange(i, 1);
+      }
+}
+
 std::string Rfc3339(absl::Time t) {
   return absl::FormatTime("%Y-%m-%dT%H:%M:%E9SZ", ClampQueryTime(t), absl::UTCTimeZone());
 }
@@ -46,6 +60,7 @@ absl::Status DecodeJaegerV3Body(std::string_view body, TracesData* out) {
       out->add_resource_spans()->Swap(&rs);
     }
   }
+  RemoveJaegerWarnings(out);
   return absl::OkStatus();
 }
 

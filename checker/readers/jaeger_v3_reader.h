@@ -6,6 +6,11 @@
 // TracesData inside "result" is OTLP/JSON (hex IDs, enums as integers). A 404, or an
 // {"error": {"httpCode": 404}} chunk, means "no such trace". Query parameters use the
 // snake_case names every Jaeger v2 release accepts (newer ones also take camelCase).
+//
+// What a real Jaeger v2 does to what it stores (seen with 2.12, tests/field/, docs/field.md):
+// it keeps no schema URLs (Carries() says so, and they are not compared), sorts attributes by key,
+// and adds an "@jaeger@warnings" attribute to spans its adjusters had something to say about,
+// which DecodeJaegerV3Body removes.
 #pragma once
 
 #include <memory>
@@ -26,6 +31,9 @@ class JaegerV3Reader : public TraceReader {
  public:
   JaegerV3Reader(BackendUrl url, const ReaderOptions& options);
 
+  // Jaeger's storage model has no schema URL (the embedded sink keeps them, but one URL scheme
+  // cannot tell the two apart): not compared.
+  ReaderCarries Carries() const override { return {/*schema_urls=*/false, true}; }
   absl::StatusOr<FetchedTrace> GetTrace(const TraceId& id) override;
   absl::StatusOr<std::vector<TraceId>> FindTraces(const TraceSearch& search) override;
   std::string Describe() const override { return url_.Describe(); }

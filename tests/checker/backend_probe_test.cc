@@ -8,6 +8,7 @@
 #include <string>
 
 #include "sink/sink.h"
+#include "tests/checker/reader_test_support.h"
 
 namespace agentstorm::readers {
 namespace {
@@ -48,6 +49,22 @@ TEST_F(ProbeTest, TheWrongKindOfBackendSaysWhichApiAnswered) {
   const absl::Status legacy = Probe("jaeger-legacy");
   EXPECT_EQ(legacy.code(), absl::StatusCode::kFailedPrecondition) << legacy;
   EXPECT_NE(legacy.message().find("Jaeger API v3"), std::string::npos) << legacy;
+}
+
+// A real Jaeger v2 (2.12) with nothing stored yet answers GET /api/v3/services with `{}`:
+// protobuf's JSON mapping leaves an empty list out. That is API v3, not another API.
+TEST(Probe, AnEmptyJaegerV3IsJaegerV3) {
+  testing::TestServer server;
+  server.server().Get("/api/v3/services", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content("{}", "text/plain; charset=utf-8");
+  });
+  server.server().Get("/api/services", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content(R"({"data":null,"total":0,"limit":0,"offset":0,"errors":null})",
+                    "application/json");
+  });
+  server.Start();
+  EXPECT_TRUE(ProbeBackend(server.Url("jaeger"), ReaderOptions{}).ok());
+  EXPECT_TRUE(ProbeBackend(server.Url("jaeger-legacy"), ReaderOptions{}).ok());
 }
 
 TEST(Probe, ABackendThatIsDownIsUnavailableForThePollerToWaitFor) {

@@ -62,7 +62,8 @@ TEST(JaegerV3Reader, ReadsGetTraceSnapshot) {
   server.Start();
   auto reader = MakeTraceReader(server.Url("jaeger"), {});
   ASSERT_TRUE(reader.ok()) << reader.status();
-  EXPECT_TRUE((*reader)->Carries().schema_urls);  // API v3 answers in OTLP
+  // API v3 answers in OTLP, but Jaeger's storage keeps no schema URL (seen with a live 2.12).
+  EXPECT_FALSE((*reader)->Carries().schema_urls);
   EXPECT_TRUE((*reader)->Carries().scope_attributes);
 
   auto trace = (*reader)->GetTrace(Id("1"));
@@ -85,6 +86,31 @@ TEST(JaegerV3Reader, MergesConcatenatedResultChunks) {
   ASSERT_TRUE(DecodeJaegerV3Body(body + body + "\n" + body, &data).ok());
   EXPECT_EQ(data.resource_spans_size(), 3);
   EXPECT_EQ(CountSpans(data), 3u);
+}
+
+// A real Jaeger v2 (2.12, tests/field/) adds its adjusters' notes to spans as "@jaeger@warnings"
+// (here: a span whose parent is not in the trace). The reader removes them: they are Jaeger's,
+// not the pipeline's, and would otherwise show as fidelity.attribute_added. Nothing else goes.
+TEST(JaegerV3Reader, RemovesTheWarningsJaegersQueryAdds) {
+  const std::string body = R"({"result":{"resourceSpans":[{"resource":{"attributes":[
+    {"key":"service.name","value":{"stringValue":"legacy-bot"}}]},"scopeSpans":[{
+    "scope":{"name":"agentstorm"},"spans":[{"traceId":"655774a28c02a18366fe3ec33efee74a",
+    "spanId":"00fe391347040cf6","parentSpanId":"38e120141757e5e6","name":"chat m","kind":3,
+    "startTimeUnixNano":"1","endTimeUnixNano":"2","attributes":[
+    {"key":"@jaeger@warnings","value":{"arrayValue":{"values":[{"stringValue":
+      "parent span ID=38e120141757e5e6 is not in the trace; skipping clock skew adjustment"}]}}},
+    {"key":"gen_ai.operation.name","value":{"stringValue":"chat"}},
+    {"key":"warnings","value":{"stringValue":"an attribute of the span's own"}}],
+    "status":{}}]}]}]}})";
+  TracesData data;
+  ASSERT_TRUE(DecodeJaegerV3Body(body, &data).ok());
+  const auto& attrs = data.resource_spans(0).scope_spans(0).spans(0).attributes();
+  ASSERT_EQ(attrs.size(), 2);
+  EXPECT_EQ(attrs[0].key(), "gen_ai.operation.name");
+  EXPECT_EQ(attrs[1].key(), "warnings");
+  // Jaeger keeps no schema URL: the reader says so, so their absence is not compared.
+  EXPECT_FALSE(
+      JaegerV3Reader(ParseBackendUrl("jaeger://127.0.0.1:1").value(), {}).Carries().schema_urls);
 }
 
 TEST(JaegerV3Reader, NotFoundIsNotAnError) {
