@@ -1,5 +1,6 @@
 #include "checker/check_rules.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/match.h"
@@ -75,6 +76,7 @@ absl::StatusOr<CheckRules> BuildCheckRules(const CheckOptions& options, const Sc
     fo.traces_may_be_dropped = scenario->sampling.mode != SamplingExpectation::Mode::kNone;
     fo.compare_schema_urls = carries.schema_urls;
     fo.compare_scope_attributes = carries.scope_attributes;
+    fo.time_tolerance_nanos = std::max<uint64_t>(1000, 2 * carries.time_resolution_nanos);
     if (Redacts(*scenario)) {
       // What the redaction rule wants gone is no fidelity loss.
       const RedactionRuleOptions ro = ScenarioRedaction(*scenario);

@@ -39,6 +39,33 @@ bool ToInt64(const json& v, int64_t* out) {
   return false;
 }
 
+// Jaeger's span model has no array type: its OTLP translator stores an array attribute as the
+// array's JSON (`["stop"]`, `[1,2]`), which the legacy API then serves as a string. An array of
+// one scalar type written that way is read back as the array. (A pipeline that stringified the
+// array before Jaeger looks the same through this API: jaeger:// tells them apart.)
+bool FromJaegerArrayString(const std::string& text, AnyValue* out) {
+  if (text.size() < 2 || text.front() != '[' || text.back() != ']') return false;
+  const json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_array()) return false;
+  for (const json& e : j)
+    if (e.type() != j.front().type() || !(e.is_string() || e.is_boolean() || e.is_number()))
+      return false;
+  auto* values = out->mutable_array_value()->mutable_values();  // `[]`: an empty array
+  for (const json& e : j) {
+    AnyValue* v = values->Add();
+    if (e.is_string()) {
+      v->set_string_value(e.get<std::string>());
+    } else if (e.is_boolean()) {
+      v->set_bool_value(e.get<bool>());
+    } else if (e.is_number_integer()) {
+      v->set_int_value(e.get<int64_t>());
+    } else {
+      v->set_double_value(e.get<double>());
+    }
+  }
+  return true;
+}
+
 absl::Status ToAnyValue(const json& tag, AnyValue* out) {
   const std::string key = tag.value("key", std::string());
   const std::string type = absl::AsciiStrToLower(tag.value("type", std::string()));
@@ -49,6 +76,8 @@ absl::Status ToAnyValue(const json& tag, AnyValue* out) {
     return Malformed(absl::StrCat("tag \"", key, "\": bad ", type, " value ", v.dump()));
   };
   if (type == "string" || (type.empty() && v.is_string())) {
+    if (v.is_string() && FromJaegerArrayString(v.get_ref<const std::string&>(), out))
+      return absl::OkStatus();
     out->set_string_value(v.is_string() ? v.get<std::string>() : v.dump());
   } else if (type == "bool" || (type.empty() && v.is_boolean())) {
     if (v.is_boolean()) {

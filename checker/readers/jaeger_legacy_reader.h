@@ -46,7 +46,7 @@ class JaegerLegacyReader : public TraceReader {
   std::string Describe() const override { return url_.Describe(); }
   // The legacy JSON has scope name and version (otel.scope.* tags) but no scope attributes and no
   // schema URLs.
-  ReaderCarries Carries() const override { return {false, false}; }
+  ReaderCarries Carries() const override { return {false, false, 1000}; }
 
  private:
   const BackendUrl url_;

@@ -64,6 +64,9 @@ struct TraceSearch {
 struct ReaderCarries {
   bool schema_urls = true;       // ResourceSpans / ScopeSpans schema_url
   bool scope_attributes = true;  // InstrumentationScope attributes
+  // The finest time the API gives: 1 ns for OTLP, 1000 for APIs in microseconds (Jaeger's
+  // legacy JSON), whose start and duration are each cut to whole microseconds.
+  uint64_t time_resolution_nanos = 1;
 };
 
 class TraceReader {

@@ -256,12 +256,15 @@ void FidelityRule::CheckTrace(const TraceUnderCheck& trace, FindingSet* findings
           "", absl::StrCat(StatusName(ws.status().code()), " ", ws.status().message()),
           absl::StrCat(StatusName(gs.status().code()), " ", gs.status().message()));
     }
-    auto off = [](uint64_t a, uint64_t b) { return (a > b ? a - b : b - a) > 1000; };
+    auto off = [tolerance = options_.time_tolerance_nanos](uint64_t a, uint64_t b) {
+      return (a > b ? a - b : b - a) > tolerance;
+    };
     if (off(gs.start_time_unix_nano(), ws.start_time_unix_nano()) ||
         off(gs.end_time_unix_nano(), ws.end_time_unix_nano())) {
       add("fidelity.time_changed", FindingLevel::kViolation,
-          "start or end time differs from the one sent by more than 1us", "",
-          absl::StrCat("[", ws.start_time_unix_nano(), ", ", ws.end_time_unix_nano(), "]"),
+          absl::StrCat("start or end time differs from the one sent by more than ",
+                       options_.time_tolerance_nanos / 1000, "us"),
+          "", absl::StrCat("[", ws.start_time_unix_nano(), ", ", ws.end_time_unix_nano(), "]"),
           absl::StrCat("[", gs.start_time_unix_nano(), ", ", gs.end_time_unix_nano(), "]"));
     }
     // Attributes: every one sent, with its value and type.

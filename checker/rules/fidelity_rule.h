@@ -61,6 +61,9 @@ struct FidelityRuleOptions {
   // has neither schema URLs nor scope attributes, so their absence there is not the pipeline's.
   bool compare_schema_urls = true;
   bool compare_scope_attributes = true;
+  // Times (span start and end, event times) further apart than this differ: 1 us, or twice the
+  // reader's resolution when coarser (a start and a duration each cut to it).
+  uint64_t time_tolerance_nanos = 1000;
 };
 
 class FidelityRule : public Rule {

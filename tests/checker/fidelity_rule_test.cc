@@ -207,6 +207,24 @@ TEST(FidelityRule, TimesWithinAMicrosecondAreTheSame) {
   EXPECT_TRUE(Check({WithLedger(Sent3(), rounded)}).Ids().empty());
 }
 
+// Jaeger's legacy API gives whole microseconds for the start and the duration, so the end can be
+// off by almost 2 us: the tolerance follows the reader's resolution (BuildCheckRules), and is
+// still a bound.
+TEST(FidelityRule, TimesWithinTwiceACoarseReadersResolutionAreTheSame) {
+  std::vector<Span> cut = Sent3();
+  cut[1].set_start_time_unix_nano(cut[1].start_time_unix_nano() - 999);
+  cut[1].set_end_time_unix_nano(cut[1].end_time_unix_nano() - 1'998);
+  EXPECT_EQ(Check({WithLedger(Sent3(), cut)}).Ids(),
+            std::vector<std::string>{"fidelity.time_changed"});
+  FidelityRuleOptions micros;
+  micros.time_tolerance_nanos = 2'000;
+  EXPECT_TRUE(Check({WithLedger(Sent3(), cut)}, micros).Ids().empty());
+  cut[1].set_end_time_unix_nano(cut[1].end_time_unix_nano() - 3'000);
+  RuleRun late = Check({WithLedger(Sent3(), cut)}, micros);
+  ASSERT_EQ(late.Ids(), std::vector<std::string>{"fidelity.time_changed"});
+  EXPECT_NE(late.Only("fidelity.time_changed").message.find("more than 2us"), std::string::npos);
+}
+
 TEST(FidelityRule, ReportsADroppedAttribute) {
   std::vector<Span> got = Sent3();
   Remove(&got[1], "gen_ai.usage.input_tokens");

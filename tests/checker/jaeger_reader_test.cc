@@ -368,6 +368,41 @@ TEST(JaegerLegacyReader, StatusAndKindTagsBecomeFields) {
   EXPECT_EQ(span.end_time_unix_nano(), 3000u);
 }
 
+// A real Jaeger v2 (2.12, tests/field/) serves an array attribute through the legacy API as its
+// JSON in a string tag (its span model has no arrays): read back as the array it was, when it is
+// an array of one scalar type; any other string stays a string. Times are whole microseconds,
+// which the reader says (Carries), so fidelity allows for them.
+TEST(JaegerLegacyReader, ArraysJaegerStoredAsJsonStringsAreArraysAgain) {
+  const std::string body = R"({"data":[{"traceID":"83a9efd15c1c98a977e0711cc93ee28b","spans":[
+    {"traceID":"83a9efd15c1c98a977e0711cc93ee28b","spanID":"e127af99e3b3e074","operationName":"op",
+     "references":[],"startTime":1,"duration":2,"processID":"p1","logs":[],
+     "tags":[{"key":"gen_ai.response.finish_reasons","type":"string","value":"[\"stop\",\"length\"]"},
+             {"key":"ints","type":"string","value":"[1,2]"},
+             {"key":"empty","type":"string","value":"[]"},
+             {"key":"mixed","type":"string","value":"[1,\"a\"]"},
+             {"key":"text","type":"string","value":"[not json]"}]}],
+    "processes":{"p1":{"serviceName":"agent","tags":[]}}}]})";
+  TracesData data;
+  ASSERT_TRUE(DecodeJaegerLegacyBody(body, &data).ok());
+  const Span& span = data.resource_spans(0).scope_spans(0).spans(0);
+  ASSERT_EQ(span.attributes_size(), 5);
+  const auto& reasons = span.attributes(0).value();
+  ASSERT_TRUE(reasons.has_array_value());
+  ASSERT_EQ(reasons.array_value().values_size(), 2);
+  EXPECT_EQ(reasons.array_value().values(0).string_value(), "stop");
+  EXPECT_EQ(reasons.array_value().values(1).string_value(), "length");
+  ASSERT_TRUE(span.attributes(1).value().has_array_value());
+  EXPECT_EQ(span.attributes(1).value().array_value().values(1).int_value(), 2);
+  ASSERT_TRUE(span.attributes(2).value().has_array_value());
+  EXPECT_EQ(span.attributes(2).value().array_value().values_size(), 0);
+  EXPECT_EQ(span.attributes(3).value().string_value(), "[1,\"a\"]");
+  EXPECT_EQ(span.attributes(4).value().string_value(), "[not json]");
+  EXPECT_EQ(JaegerLegacyReader(ParseBackendUrl("jaeger-legacy://127.0.0.1:1").value(), {})
+                .Carries()
+                .time_resolution_nanos,
+            1000u);
+}
+
 TEST(JaegerLegacyReader, NotFoundAndMalformed) {
   TracesData data;
   EXPECT_TRUE(absl::IsNotFound(DecodeJaegerLegacyBody(
