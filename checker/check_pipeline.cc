@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -178,8 +179,11 @@ absl::StatusOr<bool> PlanLivePoll(const CheckOptions& options, readers::TraceRea
 
 // Polls `expected` and checks each trace as it settles on a pool of worker threads, behind a
 // bounded queue so a 1M-trace run streams through.
+// `not_found_of` (may be null): the traces of that set the poll found absent go to `not_found`.
 void PollAndCheck(const CheckOptions& options, readers::TraceReader* reader,
-                  const std::vector<ExpectedTrace>& expected, TraceCheck* check, CheckResult* r) {
+                  const std::vector<ExpectedTrace>& expected, TraceCheck* check, CheckResult* r,
+                  const absl::flat_hash_set<TraceId>* not_found_of,
+                  absl::flat_hash_set<TraceId>* not_found) {
   ResultQueue queue(256);
   const int workers = std::max(
       1, std::min<int>(options.concurrency, static_cast<int>(std::thread::hardware_concurrency())));
@@ -198,8 +202,14 @@ void PollAndCheck(const CheckOptions& options, readers::TraceReader* reader,
   readers::Poller poller(reader, po);
   std::atomic<uint64_t> done{0};
   absl::Time last_progress = absl::Now();
+  absl::Mutex not_found_mu;
   r->poll = poller.Run(expected, [&](PolledTrace&& t) {
     const uint64_t n = done.fetch_add(1) + 1;
+    if (not_found_of != nullptr && t.outcome == readers::TraceOutcome::kNotFound &&
+        not_found_of->contains(t.id)) {
+      absl::MutexLock lock(&not_found_mu);
+      not_found->insert(t.id);
+    }
     if (options.progress && !options.quiet && absl::Now() - last_progress > absl::Seconds(5)) {
       last_progress = absl::Now();
       std::fprintf(stderr, "check: %llu/%zu traces settled\n", static_cast<unsigned long long>(n),
@@ -325,7 +335,15 @@ absl::StatusOr<std::unique_ptr<CheckResult>> RunCheck(const CheckOptions& option
   context.rules = &rules->rules;
   context.max_failing_traces = options.max_failing_traces;
   TraceCheck check(context, &r);
-  PollAndCheck(options, reader->get(), expected, &check, &r);
+  // A probed trace never readable, under a scenario that expects the pipeline to sample, may have
+  // been dropped by the sampler: the poll says which were absent to the end.
+  const bool sampled = rules->sampling != nullptr && !r.queryability.given_up.empty();
+  const absl::flat_hash_set<TraceId> given_up(r.queryability.given_up.begin(),
+                                              r.queryability.given_up.end());
+  absl::flat_hash_set<TraceId> not_kept;
+  PollAndCheck(options, reader->get(), expected, &check, &r, sampled ? &given_up : nullptr,
+               &not_kept);
+  if (sampled) SetAsideSampledOut(not_kept, &r.queryability);
 
   for (auto& rule : rules->rules) rule->Finish(&r.findings);
   if (rules->sampling != nullptr) r.sampling = SamplingIntervals(*rules->sampling);

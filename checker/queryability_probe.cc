@@ -18,12 +18,23 @@ std::string Micros(uint64_t us) {
   return absl::StrFormat("%.2fs", static_cast<double>(us) / 1e6);
 }
 
+// time_us: the traces read whole, and each one given up on at give_up_after.
+void Censor(QueryabilitySample* s) {
+  s->time_us = s->queryable_us;
+  s->time_us.RecordN(
+      static_cast<uint64_t>(std::max<int64_t>(0, absl::ToInt64Microseconds(s->give_up_after))),
+      s->not_queryable);
+}
+
 }  // namespace
 
 std::string DescribeQueryability(const QueryabilitySample& s) {
   if (!s.measured)
     return "not measured (a check after the run would time its own delay; `agentstorm run` "
            "measures it on a sample while it sends)";
+  if (s.sampled == 0 && s.sampled_out > 0)
+    return absl::StrCat("not measured (the pipeline's sampler dropped the ", s.sampled_out,
+                        s.sampled_out == 1 ? " trace" : " traces", " sampled)");
   if (s.sampled == 0) return "not measured (no trace was acknowledged while the run went on)";
   const Histogram& h = s.time_us;
   std::string out = absl::StrFormat(
@@ -32,6 +43,8 @@ std::string DescribeQueryability(const QueryabilitySample& s) {
   if (s.not_queryable > 0)
     absl::StrAppend(&out, "; ", s.not_queryable, " not queryable within ",
                     absl::FormatDuration(s.give_up_after), ", counted as that");
+  if (s.sampled_out > 0)
+    absl::StrAppend(&out, "; ", s.sampled_out, " dropped by the pipeline's sampler, left out");
   if (s.skipped > 0)
     absl::StrAppend(&out, "; ", s.skipped, " skipped while ", s.sampled, " were polled");
   return out + ")";
@@ -79,10 +92,13 @@ bool QueryabilityProbe::ReadOnce(Pending* p, absl::Time now) {
   if (!got.ok()) ++sample_.failed_requests;
   if (whole || give_up) {
     // The read that found it started at `now`: the trace was queryable by then.
-    const absl::Duration took = give_up ? options_.give_up_after : now - p->acknowledged_at;
-    sample_.time_us.Record(
-        static_cast<uint64_t>(std::max<int64_t>(0, absl::ToInt64Microseconds(took))));
-    if (give_up) ++sample_.not_queryable;
+    if (give_up) {
+      ++sample_.not_queryable;
+      sample_.given_up.push_back(p->id);
+    } else {
+      sample_.queryable_us.Record(static_cast<uint64_t>(
+          std::max<int64_t>(0, absl::ToInt64Microseconds(now - p->acknowledged_at))));
+    }
     return true;
   }
   p->next_read = now + p->interval;
@@ -134,7 +150,23 @@ QueryabilitySample QueryabilityProbe::Finish() {
   absl::MutexLock lock(&mu_);
   sample_.measured = true;
   sample_.give_up_after = options_.give_up_after;
+  Censor(&sample_);
   return sample_;
+}
+
+void SetAsideSampledOut(const absl::flat_hash_set<TraceId>& not_kept, QueryabilitySample* sample) {
+  std::vector<TraceId> still;
+  for (const TraceId& id : sample->given_up) {
+    if (not_kept.contains(id)) {
+      ++sample->sampled_out;
+      --sample->not_queryable;
+      --sample->sampled;
+    } else {
+      still.push_back(id);
+    }
+  }
+  sample->given_up = std::move(still);
+  Censor(sample);
 }
 
 }  // namespace agentstorm

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "checker/readers/trace_reader.h"
@@ -41,12 +42,24 @@ struct QueryabilitySample {
   uint64_t not_queryable = 0;    // of which not readable whole within give_up_after
   uint64_t skipped = 0;          // offered while max_outstanding were being polled
   uint64_t failed_requests = 0;  // reads that failed (the trace was polled again)
+  uint64_t sampled_out = 0;      // given up on, then found dropped by the pipeline's sampler
   absl::Duration give_up_after;
   Histogram time_us;  // microseconds, one value per sampled trace (censored at give_up_after)
+  // Internals of the set-aside below: the times of the traces read whole, and the IDs of the
+  // ones given up on (at most max_samples).
+  Histogram queryable_us;
+  std::vector<TraceId> given_up;
 };
 
+// When the scenario expects the pipeline to sample (`sampling:`), a probed trace the check then
+// finds absent was dropped by the sampler, not slow to become queryable: it leaves the sample
+// (counted in sampled_out) instead of counting at give_up_after. `not_kept` holds the traces the
+// check found absent.
+void SetAsideSampledOut(const absl::flat_hash_set<TraceId>& not_kept, QueryabilitySample* sample);
+
 // "p50 1.2ms  p90 3.4ms  p99 9.8ms (120 traces sampled while the run went on)", with the traces
-// not queryable in time and the skipped ones when any; "not measured (...)" when !measured.
+// not queryable in time, the ones the sampler dropped and the skipped ones when any; "not measured
+// (...)" when !measured.
 std::string DescribeQueryability(const QueryabilitySample& sample);
 
 class QueryabilityProbe {

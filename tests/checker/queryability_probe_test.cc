@@ -94,6 +94,54 @@ TEST(QueryabilityProbe, ATraceStillIncompleteIsNotQueryableAndCountsAtTheGiveUpT
       << DescribeQueryability(s);
 }
 
+// Under a scenario that expects sampling, a probed trace the check found absent was dropped by
+// the sampler: it leaves the sample instead of counting at the give-up time (a real tail sampler
+// made every percentile read "15 s" before). One the check found, but never whole, still counts.
+TEST(QueryabilityProbe, ATraceTheSamplerDroppedLeavesTheSampleAndAnIncompleteOneStays) {
+  auto reader = std::make_unique<DelayedReader>();
+  const absl::Time acked = absl::Now();
+  reader->Show(1, acked, 3);  // queryable at once
+  reader->Show(2, acked, 1);  // 1 of 3 spans: never whole
+  // trace 4 is never readable: the sampler dropped it
+  QueryabilityOptions options;
+  options.every = absl::ZeroDuration();
+  options.give_up_after = absl::Milliseconds(400);
+  QueryabilityProbe probe(std::move(reader), options);
+  probe.Offer(Id(1), 3, acked);
+  probe.Offer(Id(2), 3, acked + absl::Microseconds(1));
+  probe.Offer(Id(4), 3, acked + absl::Microseconds(2));
+  QueryabilitySample s = probe.Finish();
+  ASSERT_EQ(s.sampled, 3u);
+  ASSERT_EQ(s.not_queryable, 2u);
+  ASSERT_EQ(s.time_us.count(), 3u);
+  ASSERT_EQ(s.time_us.Percentile(50), 400'000u);
+
+  SetAsideSampledOut({Id(4)}, &s);
+  EXPECT_EQ(s.sampled, 2u);
+  EXPECT_EQ(s.sampled_out, 1u);
+  EXPECT_EQ(s.not_queryable, 1u) << "the incomplete one was kept: it still counts";
+  ASSERT_EQ(s.time_us.count(), 2u);
+  EXPECT_LT(s.time_us.min(), 50'000u);
+  EXPECT_EQ(s.time_us.max(), 400'000u);
+  const std::string text = DescribeQueryability(s);
+  EXPECT_NE(text.find("2 traces sampled"), std::string::npos) << text;
+  EXPECT_NE(text.find("1 not queryable within 400ms"), std::string::npos) << text;
+  EXPECT_NE(text.find("1 dropped by the pipeline's sampler, left out"), std::string::npos) << text;
+
+  // Had the sampler dropped every sampled trace: no number at all.
+  QueryabilitySample all_dropped;
+  all_dropped.measured = true;
+  all_dropped.sampled = 1;
+  all_dropped.not_queryable = 1;
+  all_dropped.given_up = {Id(9)};
+  SetAsideSampledOut({Id(9)}, &all_dropped);
+  EXPECT_EQ(all_dropped.time_us.count(), 0u);
+  EXPECT_NE(DescribeQueryability(all_dropped)
+                .find("not measured (the pipeline's sampler dropped the 1 trace sampled)"),
+            std::string::npos)
+      << DescribeQueryability(all_dropped);
+}
+
 TEST(QueryabilityProbe, TakesTheFirstTraceOfEachIntervalUpToTheLimits) {
   auto reader = std::make_unique<DelayedReader>();
   DelayedReader* backend = reader.get();

@@ -8,7 +8,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/../e2e/lib/cli_harness.bash"
-source "$here/lib/jaeger.bash"
+source "$here/lib/field.bash"
 start_jaeger
 
 traces=40
