@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The whole loop against a real Jaeger v2 (tests/field/lib/jaeger.bash): every bundled scenario
+# The whole loop against a real Jaeger v2 (tests/field/lib/field.bash): every bundled scenario
 # sent to Jaeger's OTLP receiver and checked through `jaeger://` (API v3) must give exactly the
 # findings the same run gives against agentstorm's own sink, finding by finding and count by
 # count: what a scenario breaks on purpose is still found, and nothing Jaeger's storage does is
@@ -14,30 +14,9 @@ start_jaeger
 traces=40
 common=(--traces "$traces" --rate max --seed 5 --quiet --wait 8s --format json)
 
-# Finding counts of a report.json, "id level count" per line, sorted; `check.spans_of_another_run`
-# is left out (it names an earlier run, which only the second-run step below expects).
-findings() {
-  python3 - "$1" <<'PY'
-import json, sys
-r = json.load(open(sys.argv[1]))
-for f in sorted(r["findings"], key=lambda f: f["id"]):
-    if f["id"] != "check.spans_of_another_run":
-        print(f["id"], f["level"], f["count"])
-PY
-}
-same_findings() {  # NAME SINK_REPORT_DIR JAEGER_REPORT_DIR
-  findings "$2/report.json" >"$dir/$1.sink.txt"
-  findings "$3/report.json" >"$dir/$1.jaeger.txt"
-  diff "$dir/$1.sink.txt" "$dir/$1.jaeger.txt" >"$dir/$1.diff" ||
-    fail "$1: the findings differ between the sink (<) and Jaeger (>):
-$(cat "$dir/$1.diff")"
-}
-
 for scenario in $("$bin" scenarios | awk '{print $1}'); do
-  code=0
-  timeout 300 "$bin" run "$scenario" "${common[@]}" --report "$dir/sink-$scenario" \
-    >"$dir/sink-$scenario.out" 2>"$dir/sink-$scenario.err" || code=$?
-  ((code <= 1)) || fail "$scenario: the run against the sink exited $code"
+  sink_reference "$scenario" "$scenario" "${common[@]}"
+  code=$ref_code
   run "jaeger-$scenario" "$code" run "$scenario" "${common[@]}" \
     --endpoint "http://$jaeger_otlp_grpc" --backend "jaeger://$jaeger_query" \
     --ledger "$dir/jaeger-$scenario.ledger" --report "$dir/jaeger-$scenario"

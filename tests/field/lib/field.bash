@@ -15,6 +15,38 @@ jaeger_pid=""
 otelcol_pid=""
 trap 'stop_otelcol; stop_jaeger; cleanup' EXIT
 
+# The findings of a report.json, "id level count" per line, sorted; `check.spans_of_another_run`
+# is left out (it names an earlier run, which only a test of a second run expects).
+findings() {  # REPORT_JSON
+  python3 - "$1" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+for f in sorted(r["findings"], key=lambda f: f["id"]):
+    if f["id"] != "check.spans_of_another_run":
+        print(f["id"], f["level"], f["count"])
+PY
+}
+
+# Fails unless two reports have the same findings, ID by ID and count by count.
+same_findings() {  # NAME REFERENCE_REPORT_DIR REPORT_DIR
+  findings "$2/report.json" >"$dir/$1.reference.txt"
+  findings "$3/report.json" >"$dir/$1.field.txt"
+  diff "$dir/$1.reference.txt" "$dir/$1.field.txt" >"$dir/$1.diff" ||
+    fail "$1: the findings differ between the embedded sink (<) and the field (>):
+$(cat "$dir/$1.diff")"
+}
+
+# The same run against the embedded sink, the reference: its report in $dir/sink-NAME, its exit
+# code (0 or 1; anything else fails the test) in ref_code.
+sink_reference() {  # NAME ARGS...
+  local name=$1
+  shift
+  ref_code=0
+  timeout 300 "$bin" run "$@" --report "$dir/sink-$name" >"$dir/sink-$name.out" \
+    2>"$dir/sink-$name.err" || ref_code=$?
+  ((ref_code <= 1)) || fail "$name: the run against the embedded sink exited $ref_code"
+}
+
 free_ports() {  # N free TCP ports on 127.0.0.1, one per line
   python3 - "$1" <<'PY'
 import socket, sys
