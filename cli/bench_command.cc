@@ -34,6 +34,7 @@
 #include "cli/commands.h"
 #include "cli/numeric_flags.h"
 #include "core/exit_codes.h"
+#include "core/prometheus_text.h"
 #include "export/exporter_factory.h"
 #include "generator/load_engine.h"
 #include "scenario/rate_parser.h"
@@ -158,15 +159,13 @@ class ChildSink {
     auto res = c.Get("/metrics");
     if (!res || res->status != 200)
       return absl::UnavailableError("cannot read the sink's /metrics");
+    auto samples = ParsePrometheusText(res->body);
+    if (!samples.ok()) return samples.status();
     std::map<std::string, uint64_t> out;
-    constexpr std::string_view kPrefix = "agentstorm_sink_spans_stored_total{service=\"";
-    for (absl::string_view l : absl::StrSplit(res->body, '\n')) {
-      const std::string_view line(l.data(), l.size());
-      if (line.substr(0, kPrefix.size()) != kPrefix) continue;
-      const size_t q = line.find('"', kPrefix.size());
-      const size_t sp = line.rfind(' ');
-      out[std::string(line.substr(kPrefix.size(), q - kPrefix.size()))] =
-          std::stoull(std::string(line.substr(sp + 1)));
+    for (const PrometheusSample& m : *samples) {
+      auto service = m.labels.find("service");
+      if (m.name == "agentstorm_sink_spans_stored_total" && service != m.labels.end())
+        out[service->second] = static_cast<uint64_t>(m.value);
     }
     return out;
   }

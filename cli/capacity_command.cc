@@ -6,12 +6,15 @@
 #include <fstream>
 #include <iostream>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "checker/readers/http_client.h"
 #include "cli/commands.h"
 #include "cli/numeric_flags.h"
 #include "core/exit_codes.h"
 #include "export/exporter_options.h"
 #include "generator/capacity.h"
+#include "generator/pipeline_counts.h"
 #include "scenario/scenario_loader.h"
 #include "scenario/units.h"
 
@@ -32,6 +35,7 @@ struct CapacityFlags {
   int max_probes = 24;
   int threads = 0;
   std::string report_dir;
+  std::string pipeline_metrics;  // the collector's own /metrics URL
 };
 
 int Usage(const std::string& msg) {
@@ -80,21 +84,56 @@ int RunCapacity(CapacityFlags& f) {
   std::cout << absl::StrFormat(
       "capacity of %s with %s: zero loss and p99 <= %.0fms, %.1fs probes\n", endpoint, f.scenario,
       o.slo_p99_seconds * 1e3, o.probe_seconds);
-  CapacityResult r = FindCapacity(
-      o, MakeLoadEngineProbe(*sc, *eo, o.probe_seconds, f.threads), [](const CapacityProbe& p) {
-        std::cout << absl::StrFormat(
-            "  %-6s %12.0f spans/s -> achieved %12.0f, lost %llu, p99 %.1fms: %s\n", p.phase,
-            p.target_spans_per_second, p.achieved_spans_per_second,
-            static_cast<unsigned long long>(p.spans_lost), p.p99_seconds * 1e3,
-            p.passed ? "pass" : "FAIL");
-        std::cout.flush();
-      });
+  CapacityProbeFn probe_fn = MakeLoadEngineProbe(*sc, *eo, o.probe_seconds, f.threads);
+  std::shared_ptr<readers::HttpClient> metrics_client;
+  if (!f.pipeline_metrics.empty()) {
+    readers::HttpClientOptions ho;
+    ho.request_timeout = absl::Seconds(10);
+    metrics_client = std::make_shared<readers::HttpClient>(ho);
+    PipelineScrapeFn scrape = [metrics_client,
+                               url = f.pipeline_metrics]() -> absl::StatusOr<std::string> {
+      auto res = metrics_client->Get(url);
+      if (!res.ok()) return res.status();
+      if (res->status != 200)
+        return absl::UnavailableError(absl::StrCat(url, " answered HTTP ", res->status));
+      return std::move(res->body);
+    };
+    // Before any load: a wrong URL is exit 3 now, not a failed first probe.
+    auto first = scrape();
+    if (first.ok()) {
+      auto counts = CollectorCounts(*first);
+      if (!counts.ok()) first = counts.status();
+    }
+    if (!first.ok()) {
+      std::cerr << "agentstorm capacity: --pipeline-metrics " << f.pipeline_metrics << ": "
+                << first.status().message() << " (nothing was sent)\n";
+      return kExitUnreachable;
+    }
+    probe_fn = WithPipelineCounts(std::move(probe_fn), std::move(scrape));
+  }
+  CapacityResult r = FindCapacity(o, probe_fn, [&o](const CapacityProbe& p) {
+    std::cout << absl::StrFormat(
+        "  %-6s %12.0f spans/s -> achieved %12.0f, lost %llu, p99 %.1fms: %s\n", p.phase,
+        p.target_spans_per_second, p.achieved_spans_per_second,
+        static_cast<unsigned long long>(p.spans_lost), p.p99_seconds * 1e3,
+        p.passed ? "pass" : "FAIL (" + ProbeFailure(p, o) + ")");
+    if (p.pipeline)
+      std::cout << absl::StrFormat(
+          "         pipeline: accepted %.0f (agentstorm acknowledged %llu), refused %.0f, "
+          "exported %.0f, export failed %.0f\n",
+          p.pipeline->accepted, static_cast<unsigned long long>(p.spans_acknowledged),
+          p.pipeline->refused, p.pipeline->exported, p.pipeline->export_failed);
+    if (!p.pipeline_error.empty()) std::cout << "         " << p.pipeline_error << "\n";
+    std::cout.flush();
+  });
   std::cout << "\n" << FormatCapacityTable(r);
   if (r.sustained_spans_per_second > 0)
     std::cout << absl::StrFormat("sustained: %.0f spans/s%s\n", r.sustained_spans_per_second,
                                  r.knee_found ? "" : " (no knee below --max-rate)");
-  else
+  else if (r.probes.empty() || !PipelineLostSpans(r.probes[0]))
     std::cout << "sustained: none (the first probe already failed; try a lower --start-rate)\n";
+  else
+    std::cout << "sustained: none (the pipeline lost spans at the first probe, see above)\n";
   if (!f.report_dir.empty()) {
     std::error_code ec;
     std::filesystem::create_directories(f.report_dir, ec);
@@ -137,6 +176,10 @@ void AddCapacityCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--threads", f->threads, "Generator worker threads (0 = one per core)")
       ->check(WholeNumber(0, 1024));
   cmd->add_option("--report", f->report_dir, "Write DIR/capacity.json");
+  cmd->add_option("--pipeline-metrics", f->pipeline_metrics,
+                  "The pipeline's own Prometheus metrics (an OpenTelemetry Collector's telemetry, "
+                  "e.g. http://127.0.0.1:8888/metrics): each probe also needs none of its spans "
+                  "refused or failed to export there");
   cmd->callback([f, exit_code] { *exit_code = RunCapacity(*f); });
 }
 

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "export/exporter_factory.h"
 #include "generator/load_engine.h"
 #include "synth/trace_synthesizer.h"
@@ -13,7 +14,32 @@ namespace agentstorm {
 bool ProbePasses(const CapacityProbe& p, const CapacityOptions& options) {
   return p.spans_scheduled > 0 && p.spans_lost == 0 && p.spans_acknowledged == p.spans_scheduled &&
          p.p99_seconds <= options.slo_p99_seconds &&
-         p.achieved_spans_per_second >= 0.9 * p.target_spans_per_second;
+         p.achieved_spans_per_second >= 0.9 * p.target_spans_per_second && !PipelineLostSpans(p);
+}
+
+bool PipelineLostSpans(const CapacityProbe& p) {
+  return !p.pipeline_error.empty() ||
+         (p.pipeline && (p.pipeline->refused > 0 || p.pipeline->export_failed > 0));
+}
+
+std::string ProbeFailure(const CapacityProbe& p, const CapacityOptions& options) {
+  std::vector<std::string> why;
+  if (p.spans_scheduled == 0) why.push_back("nothing was scheduled");
+  if (p.spans_acknowledged < p.spans_scheduled)
+    why.push_back(absl::StrFormat("%d of %d spans not acknowledged",
+                                  p.spans_scheduled - p.spans_acknowledged, p.spans_scheduled));
+  if (p.p99_seconds > options.slo_p99_seconds)
+    why.push_back(absl::StrFormat("p99 %.1fms over the SLO %.1fms", p.p99_seconds * 1e3,
+                                  options.slo_p99_seconds * 1e3));
+  if (p.achieved_spans_per_second < 0.9 * p.target_spans_per_second)
+    why.push_back("achieved under 90% of the target");
+  if (!p.pipeline_error.empty()) why.push_back("no pipeline counts: " + p.pipeline_error);
+  if (p.pipeline && p.pipeline->refused > 0)
+    why.push_back(absl::StrFormat("the pipeline refused %.0f spans", p.pipeline->refused));
+  if (p.pipeline && p.pipeline->export_failed > 0)
+    why.push_back(absl::StrFormat("the pipeline failed to export %.0f spans it had acknowledged",
+                                  p.pipeline->export_failed));
+  return absl::StrJoin(why, "; ");
 }
 
 CapacityResult FindCapacity(const CapacityOptions& options, const CapacityProbeFn& probe,
@@ -99,16 +125,25 @@ CapacityProbeFn MakeLoadEngineProbe(std::shared_ptr<const Scenario> scenario,
 nlohmann::json CapacityToJson(const CapacityResult& result, const CapacityOptions& options,
                               const std::string& endpoint, const std::string& scenario) {
   nlohmann::json probes = nlohmann::json::array();
-  for (const CapacityProbe& p : result.probes)
-    probes.push_back({{"target_spans_per_second", p.target_spans_per_second},
-                      {"achieved_spans_per_second", p.achieved_spans_per_second},
-                      {"spans_scheduled", p.spans_scheduled},
-                      {"spans_acknowledged", p.spans_acknowledged},
-                      {"spans_lost", p.spans_lost},
-                      {"loss_fraction", p.loss_fraction()},
-                      {"p99_seconds", p.p99_seconds},
-                      {"passed", p.passed},
-                      {"phase", p.phase}});
+  for (const CapacityProbe& p : result.probes) {
+    nlohmann::json j = {{"target_spans_per_second", p.target_spans_per_second},
+                        {"achieved_spans_per_second", p.achieved_spans_per_second},
+                        {"spans_scheduled", p.spans_scheduled},
+                        {"spans_acknowledged", p.spans_acknowledged},
+                        {"spans_lost", p.spans_lost},
+                        {"loss_fraction", p.loss_fraction()},
+                        {"p99_seconds", p.p99_seconds},
+                        {"passed", p.passed},
+                        {"failure", ProbeFailure(p, options)},
+                        {"phase", p.phase}};
+    if (p.pipeline)
+      j["pipeline"] = {{"accepted", p.pipeline->accepted},
+                       {"refused", p.pipeline->refused},
+                       {"exported", p.pipeline->exported},
+                       {"export_failed", p.pipeline->export_failed}};
+    if (!p.pipeline_error.empty()) j["pipeline_error"] = p.pipeline_error;
+    probes.push_back(std::move(j));
+  }
   return {{"sustained_spans_per_second", result.sustained_spans_per_second},
           {"knee_found", result.knee_found},
           {"slo_p99_seconds", options.slo_p99_seconds},

@@ -7,7 +7,8 @@
 // pipeline shows as latency from the intended send time, never as a politely slower generator).
 // A probe passes when every scheduled span was acknowledged (no rejection, failure, or span left
 // unsent), the p99 of export latency from the intended send time is <= slo_p99_seconds, and the
-// achieved rate is at least 90% of the target.
+// achieved rate is at least 90% of the target. With the pipeline's own counts
+// (--pipeline-metrics), it also needs them read and none refused or failed to export.
 //
 // capacity.json (CapacityToJson), for reports:
 //   {"sustained_spans_per_second": N,       // highest passing probe rate (0: none passed)
@@ -15,11 +16,14 @@
 //    "slo_p99_seconds": S, "probe_seconds": D, "endpoint": "...", "scenario": "...",
 //    "probes": [{"target_spans_per_second", "achieved_spans_per_second", "spans_scheduled",
 //                "spans_acknowledged", "spans_lost", "loss_fraction", "p99_seconds",
-//                "passed", "phase": "ramp" | "search"}, ...]}   // in the order they ran
+//                "passed", "failure" (ProbeFailure, "" when passed), "phase": "ramp" | "search",
+//                "pipeline": {"accepted", "refused", "exported", "export_failed"}
+//                  or "pipeline_error": "..." (with --pipeline-metrics)}, ...]}   // in run order
 #pragma once
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -39,6 +43,18 @@ struct CapacityOptions {
   int max_probes = 24;
 };
 
+// Spans the pipeline under test counted itself during a probe (generator/pipeline_counts.h).
+struct PipelineCounts {
+  double accepted = 0;       // taken by its receivers
+  double refused = 0;        // refused or failed by its receivers
+  double exported = 0;       // sent on by its exporters
+  double export_failed = 0;  // its exporters failed to send or to queue
+  PipelineCounts operator-(const PipelineCounts& o) const {
+    return {accepted - o.accepted, refused - o.refused, exported - o.exported,
+            export_failed - o.export_failed};
+  }
+};
+
 struct CapacityProbe {
   double target_spans_per_second = 0;
   double achieved_spans_per_second = 0;
@@ -46,6 +62,9 @@ struct CapacityProbe {
   double p99_seconds = 0;
   bool passed = false;
   std::string phase;  // "ramp" or "search"
+  // With --pipeline-metrics: the pipeline's own counts over the probe, or why they are missing.
+  std::optional<PipelineCounts> pipeline;
+  std::string pipeline_error;
   double loss_fraction() const {
     return spans_scheduled ? static_cast<double>(spans_lost) / static_cast<double>(spans_scheduled)
                            : 0;
@@ -63,6 +82,14 @@ using CapacityProbeFn = std::function<CapacityProbe(double spans_per_second)>;
 
 // Whether a probe meets the SLO (see the header comment).
 bool ProbePasses(const CapacityProbe& p, const CapacityOptions& options);
+
+// With --pipeline-metrics: whether the pipeline's own counts are missing or show spans refused
+// or failed to export (false without pipeline counts asked for).
+bool PipelineLostSpans(const CapacityProbe& p);
+
+// Why a probe fails, each unmet condition in words joined by "; " ("" when it passes), e.g.
+// "the pipeline failed to export 39672 spans it had acknowledged".
+std::string ProbeFailure(const CapacityProbe& p, const CapacityOptions& options);
 
 // The search; `on_probe` (may be null) sees each probe as it completes.
 CapacityResult FindCapacity(const CapacityOptions& options, const CapacityProbeFn& probe,

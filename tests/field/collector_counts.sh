@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# What agentstorm reports about a load against a real OpenTelemetry Collector must match the
+# collector's own telemetry (its Prometheus /metrics): `generate`'s acknowledged spans and
+# requests against otelcol_receiver_accepted_spans, otelcol_exporter_sent_spans and the gRPC
+# server's call count; `capacity --pipeline-metrics` per probe the same, and a collector that
+# acknowledges everything but fails to export it fails the probe, naming the failed exports.
+# A --pipeline-metrics that is not a collector's is exit 3 before any load.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+source "$here/../e2e/lib/cli_harness.bash"
+source "$here/lib/field.bash"
+start_jaeger
+start_otelcol passthrough.yaml
+
+# metric NAME [LABEL=VALUE]: the sum of a collector metric over its label sets (or those matching)
+metric() {
+  curl -fsS "http://$otelcol_metrics/metrics" | python3 -c '
+import sys
+name, want = sys.argv[1], dict(a.split("=", 1) for a in sys.argv[2:])
+total = 0.0
+for line in sys.stdin:
+    if line.startswith("#") or not line.strip():
+        continue
+    head, value = line.rsplit(" ", 1)
+    metric, _, labels = head.partition("{")
+    pairs = dict(p.split("=", 1) for p in labels.rstrip("}").split(",") if "=" in p)
+    pairs = {k: v.strip("\"") for k, v in pairs.items()}
+    if metric == name and all(pairs.get(k) == v for k, v in want.items()):
+        total += float(value)
+print(int(total))' "$@"
+}
+calls() { metric rpc_server_call_duration_count rpc_method=opentelemetry.proto.collector.trace.v1.TraceService/Export; }
+
+# generate: acknowledged spans = accepted = exported; requests = the server's Export calls.
+accepted0=$(metric otelcol_receiver_accepted_spans)
+exported0=$(metric otelcol_exporter_sent_spans)
+calls0=$(calls)
+run generate 0 generate smoke --traces 1000 --rate 500 --endpoint "http://$otelcol_grpc"
+acked=$(sed -n 's/^  spans   acknowledged \([0-9]*\) .*/\1/p' "$dir/generate.out")
+requests=$(sed -n 's/^  wire    [0-9]* batches, \([0-9]*\) requests.*/\1/p' "$dir/generate.out")
+[[ -n $acked && -n $requests ]] || fail "generate: no acknowledged or request count"
+for _ in $(seq 100); do  # the batch processor sends on within 200 ms; 10 s at most
+  (($(metric otelcol_exporter_sent_spans) - exported0 >= acked)) && break
+  sleep 0.1
+done
+accepted=$(($(metric otelcol_receiver_accepted_spans) - accepted0))
+exported=$(($(metric otelcol_exporter_sent_spans) - exported0))
+server_calls=$(($(calls) - calls0))
+[[ $accepted == "$acked" && $exported == "$acked" && $server_calls == "$requests" ]] ||
+  fail "generate: acknowledged $acked in $requests requests; the collector accepted $accepted, exported $exported, served $server_calls calls"
+[[ $(metric otelcol_receiver_refused_spans) == 0 ]] || fail "generate: the collector refused spans"
+echo "ok generate: $acked spans in $requests requests, as the collector counted them"
+
+# capacity --pipeline-metrics: each probe's counts are the collector's, all probes together
+# are everything it accepted.
+accepted0=$(metric otelcol_receiver_accepted_spans)
+run capacity 0 capacity smoke --endpoint "http://$otelcol_grpc" --start-rate "2k spans/s" \
+  --max-rate "4k spans/s" --probe-duration 1s --max-probes 2 --slo-p99 2s \
+  --pipeline-metrics "http://$otelcol_metrics/metrics" --report "$dir/capacity"
+accepted=$(($(metric otelcol_receiver_accepted_spans) - accepted0))
+python3 - "$dir/capacity/capacity.json" "$accepted" <<'PY' || fail "capacity: $(cat "$dir/capacity.out")"
+import json, sys
+probes = json.load(open(sys.argv[1]))["probes"]
+assert len(probes) == 2, probes
+for p in probes:
+    c = p["pipeline"]
+    assert c["accepted"] == p["spans_acknowledged"] == c["exported"], p
+    assert c["refused"] == 0 and c["export_failed"] == 0 and p["passed"], p
+total = sum(p["spans_acknowledged"] for p in probes)
+assert total == int(sys.argv[2]), f"probes acknowledged {total}, the collector accepted {sys.argv[2]}"
+PY
+grep -q "pipeline: accepted" "$dir/capacity.out" || fail "capacity: the pipeline's counts not shown"
+echo "ok capacity: every probe's counts are the collector's"
+
+# Not a collector's metrics, or nothing there: exit 3 before any load.
+run not-metrics 3 capacity smoke --endpoint "http://$otelcol_grpc" \
+  --pipeline-metrics "http://$jaeger_query/api/services" --max-probes 1
+grep -q "nothing was sent" "$dir/not-metrics.err" || fail "not-metrics: $(cat "$dir/not-metrics.err")"
+run refused 3 capacity smoke --endpoint "http://$otelcol_grpc" \
+  --pipeline-metrics "http://127.0.0.1:1/metrics" --max-probes 1
+echo "ok a --pipeline-metrics that is not a collector's is exit 3 before any load"
+
+# A collector that acknowledges everything and loses it downstream: the probe fails on its counts.
+stop_otelcol
+start_otelcol export_fails.yaml
+run lossy 0 capacity smoke --endpoint "http://$otelcol_grpc" --start-rate "2k spans/s" \
+  --probe-duration 1s --max-probes 1 --slo-p99 2s \
+  --pipeline-metrics "http://$otelcol_metrics/metrics" --report "$dir/lossy"
+python3 - "$dir/lossy/capacity.json" <<'PY' || fail "lossy: $(cat "$dir/lossy.out")"
+import json, sys
+p = json.load(open(sys.argv[1]))["probes"][0]
+assert p["spans_acknowledged"] == p["spans_scheduled"] > 0, p
+assert p["pipeline"]["export_failed"] == p["pipeline"]["accepted"] == p["spans_acknowledged"], p
+assert not p["passed"], p
+PY
+grep -q "FAIL (the pipeline failed to export [0-9]* spans it had acknowledged)" "$dir/lossy.out" ||
+  fail "lossy: the probe's failure is not explained"
+echo "ok capacity: spans acknowledged but not exported fail the probe"
+echo PASS
