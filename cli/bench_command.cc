@@ -7,6 +7,10 @@
 //   agentstorm bench --peer otel-js                  the same trace shape from the OpenTelemetry JS
 //                                                    SDK into the same sink, both rates counted by
 //                                                    the sink, and their ratio
+//   agentstorm bench --endpoint URL                  generator -> an external pipeline instead;
+//       [--pipeline-metrics URL]                     with its own metrics (a collector's), the
+//                                                    spans it accepted and exported are the count,
+//                                                    the loss check and its CPU
 //
 // The sink runs as a child process (`agentstorm sink` on free loopback ports), so the CPU split is
 // exact: the generator is this process (getrusage), the sink is the child (/proc/PID/stat). The
@@ -24,19 +28,25 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <sstream>
 #include <thread>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "checker/readers/http_client.h"
 #include "cli/commands.h"
 #include "cli/numeric_flags.h"
 #include "core/exit_codes.h"
 #include "core/prometheus_text.h"
 #include "export/exporter_factory.h"
+#include "export/exporter_options.h"
 #include "generator/load_engine.h"
+#include "generator/pipeline_counts.h"
 #include "scenario/rate_parser.h"
 #include "scenario/scenario_loader.h"
 #include "scenario/units.h"
@@ -61,6 +71,8 @@ struct BenchFlags {
   std::string sink_prefault = "auto";
   std::string rss_samples = "3";
   std::vector<std::string> sink_faults;  // passed to the child sink as --fault
+  ExporterFlags exporter;                // --endpoint and friends: an external pipeline
+  std::string pipeline_metrics;          // its own /metrics (an OpenTelemetry Collector's)
 };
 
 double ProcessCpuSeconds() {
@@ -230,26 +242,28 @@ int RunEncode(const std::shared_ptr<const Scenario>& sc, const std::string& labe
   return kExitOk;
 }
 
-// The agentstorm phase: LoadEngine -> the child sink, then the sink's count.
-PhaseResult RunAgentstorm(const BenchFlags& flags, const std::shared_ptr<const Scenario>& sc,
-                          double seconds, ChildSink* sink, int* code) {
-  PhaseResult r;
+// One run of the load engine at --rate for `seconds` into `eo`, with the generator's CPU and
+// RSS samples; `before` and `after` run just around it (the target's counts).
+struct LoadRun {
+  bool ok = false;
+  LoadSummary summary;
+  double seconds = 0;
+  double gen_cpu = 0;
+  std::vector<double> rss;
+};
+LoadRun RunLoad(const BenchFlags& flags, const std::shared_ptr<const Scenario>& sc, double seconds,
+                const ExporterOptions& eo, const std::function<void()>& before,
+                const std::function<void()>& after, int* code) {
+  LoadRun run;
   auto profile = ParseLoadProfile(flags.rate, seconds, 0);
   if (!profile.ok()) {
     *code = Fail(std::string(profile.status().message()), kExitUsage);
-    return r;
+    return run;
   }
-  ExporterOptions eo;
-  eo.endpoint = absl::StrFormat("127.0.0.1:%d", sink->grpc_port());
-  eo.protocol = OtlpProtocol::kGrpc;
-  eo.insecure = true;
-  eo.max_in_flight = 32;
-  // One connection per core: the sink reads each connection on one thread at a time.
-  eo.connections = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   auto exporter = MakeExporter(eo);
   if (!exporter.ok()) {
     *code = Fail(std::string(exporter.status().message()), kExitUsage);
-    return r;
+    return run;
   }
   SynthesizerOptions so;
   so.seed = 1;
@@ -264,9 +278,8 @@ PhaseResult RunAgentstorm(const BenchFlags& flags, const std::shared_ptr<const S
   lo.grace = std::chrono::milliseconds(10000);
 
   const int samples = std::max(2, std::atoi(flags.rss_samples.c_str()));
-  std::vector<double> rss;
   std::atomic<bool> done{false};
-  rss.push_back(RssMiB());
+  run.rss.push_back(RssMiB());
   const auto sample_start = Clock::now();
   std::thread sampler([&] {
     for (int i = 1; i < samples - 1 && !done.load(); ++i) {
@@ -275,42 +288,93 @@ PhaseResult RunAgentstorm(const BenchFlags& flags, const std::shared_ptr<const S
                              std::chrono::duration<double>(seconds * i / (samples - 1)));
       while (!done.load() && Clock::now() < until)
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
-      if (!done.load()) rss.push_back(RssMiB());
+      if (!done.load()) run.rss.push_back(RssMiB());
     }
   });
-
   const double gen_cpu0 = ProcessCpuSeconds();
-  const double sink_cpu0 = ChildCpuSeconds(sink->pid());
-  const auto before = sink->StoredByService();
+  before();
   const auto t0 = Clock::now();
-  LoadSummary summary;
   {
     LoadEngine engine(lo, synth, {exporter->get()});
-    summary = engine.Run();
+    run.summary = engine.Run();
   }
-  r.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  run.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
   done = true;
   sampler.join();
-  rss.push_back(RssMiB());
-  const double gen_cpu = ProcessCpuSeconds() - gen_cpu0;
-  const double sink_cpu = ChildCpuSeconds(sink->pid()) - sink_cpu0;
-  const auto after = sink->StoredByService();
+  run.rss.push_back(RssMiB());
+  run.gen_cpu = ProcessCpuSeconds() - gen_cpu0;
+  after();
+  run.ok = true;
+  return run;
+}
+
+// The lines both targets print: what was sent, CPU split, generator RSS.
+void PrintLoadHead(const BenchFlags& flags, const LoadRun& run, const std::string& target) {
+  std::cout << absl::StrFormat(
+      "agentstorm: %llu spans in %.2fs (rate %s, %d worker threads, %s)\n",
+      static_cast<unsigned long long>(run.summary.spans_scheduled), run.seconds, flags.rate,
+      flags.threads > 0 ? flags.threads : static_cast<int>(std::thread::hardware_concurrency()),
+      target);
+}
+// `other` (null: not measured) is the receiving side of the CPU split.
+void PrintLoadCost(const LoadRun& run, const char* other, double other_cpu) {
+  const EndpointStats& e = run.summary.endpoints.at(0);
+  const double total_cpu = run.gen_cpu + other_cpu;
+  if (other == nullptr)
+    std::cout << absl::StrFormat("  CPU: generator %.2fs; %.2f of %u cores busy\n", run.gen_cpu,
+                                 run.gen_cpu / run.seconds, std::thread::hardware_concurrency());
+  else
+    std::cout << absl::StrFormat(
+        "  CPU: generator %.2fs (%.0f%%), %s %.2fs (%.0f%%) of %.2fs; %.2f of %u cores busy\n",
+        run.gen_cpu, total_cpu > 0 ? 100 * run.gen_cpu / total_cpu : 0, other, other_cpu,
+        total_cpu > 0 ? 100 * other_cpu / total_cpu : 0, total_cpu, total_cpu / run.seconds,
+        std::thread::hardware_concurrency());
+  const double acked = static_cast<double>(e.spans_acknowledged);
+  std::cout << absl::StrFormat(
+      "  generator CPU per acknowledged span %.0fns (%s spans/s per generator core)\n",
+      acked ? 1e9 * run.gen_cpu / acked : 0, Rate(run.gen_cpu > 0 ? acked / run.gen_cpu : 0));
+  std::cout << "  generator RSS (MiB):";
+  for (double v : run.rss) std::cout << absl::StrFormat(" %.1f", v);
+}
+
+// The agentstorm phase: LoadEngine -> the child sink, then the sink's count.
+PhaseResult RunAgentstorm(const BenchFlags& flags, const std::shared_ptr<const Scenario>& sc,
+                          double seconds, ChildSink* sink, int* code) {
+  PhaseResult r;
+  ExporterOptions eo;
+  eo.endpoint = absl::StrFormat("127.0.0.1:%d", sink->grpc_port());
+  eo.protocol = OtlpProtocol::kGrpc;
+  eo.insecure = true;
+  eo.max_in_flight = 32;
+  // One connection per core: the sink reads each connection on one thread at a time.
+  eo.connections = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  absl::StatusOr<std::map<std::string, uint64_t>> before, after;
+  double sink_cpu0 = 0, sink_cpu = 0;
+  LoadRun run = RunLoad(
+      flags, sc, seconds, eo,
+      [&] {
+        sink_cpu0 = ChildCpuSeconds(sink->pid());
+        before = sink->StoredByService();
+      },
+      [&] {
+        sink_cpu = ChildCpuSeconds(sink->pid()) - sink_cpu0;
+        after = sink->StoredByService();
+      },
+      code);
+  if (!run.ok) return r;
   if (!before.ok() || !after.ok()) {
     *code = Fail("cannot read the sink's counts", kExitUnreachable);
     return r;
   }
+  r.seconds = run.seconds;
   std::vector<std::string> services;
   for (const auto& part : sc->parts)
     for (const auto& s : part.services) services.push_back(s.name);
   r.stored = StoredFor(*after, services) - StoredFor(*before, services);
   r.spans_per_second = static_cast<double>(r.stored) / r.seconds;
-  const EndpointStats& e = summary.endpoints.at(0);
+  const EndpointStats& e = run.summary.endpoints.at(0);
 
-  std::cout << absl::StrFormat(
-      "agentstorm: %llu spans in %.2fs (rate %s, %d worker threads, OTLP/gRPC to 127.0.0.1:%d)\n",
-      static_cast<unsigned long long>(summary.spans_scheduled), r.seconds, flags.rate,
-      flags.threads > 0 ? flags.threads : static_cast<int>(std::thread::hardware_concurrency()),
-      sink->grpc_port());
+  PrintLoadHead(flags, run, absl::StrFormat("OTLP/gRPC to 127.0.0.1:%d", sink->grpc_port()));
   std::cout << absl::StrFormat(
       "  acknowledged %llu, stored by the sink %llu, rejected %llu, failed %llu, not sent %llu\n",
       static_cast<unsigned long long>(e.spans_acknowledged),
@@ -318,7 +382,7 @@ PhaseResult RunAgentstorm(const BenchFlags& flags, const std::shared_ptr<const S
       static_cast<unsigned long long>(e.spans_failed),
       static_cast<unsigned long long>(e.spans_not_sent));
   const bool zero_loss =
-      e.spans_acknowledged == r.stored && e.spans_acknowledged == summary.spans_scheduled;
+      e.spans_acknowledged == r.stored && e.spans_acknowledged == run.summary.spans_scheduled;
   if (flags.sink_faults.empty())
     std::cout << "  zero loss: " << (zero_loss ? "yes (stored == acknowledged == scheduled)" : "NO")
               << "\n";
@@ -326,23 +390,109 @@ PhaseResult RunAgentstorm(const BenchFlags& flags, const std::shared_ptr<const S
     std::cout << "  (sink faults on: the sink's count is not a loss check in this run)\n";
   std::cout << absl::StrFormat("  delivered %s spans/s (counted by the sink), export p99 %.1fms\n",
                                Rate(r.spans_per_second), e.latency_from_send.Percentile(99) / 1e6);
-  const double total_cpu = gen_cpu + sink_cpu;
-  std::cout << absl::StrFormat(
-      "  CPU: generator %.2fs (%.0f%%), sink %.2fs (%.0f%%) of %.2fs; %.2f of %u cores busy\n",
-      gen_cpu, total_cpu > 0 ? 100 * gen_cpu / total_cpu : 0, sink_cpu,
-      total_cpu > 0 ? 100 * sink_cpu / total_cpu : 0, total_cpu, total_cpu / r.seconds,
-      std::thread::hardware_concurrency());
-  const double acked = static_cast<double>(e.spans_acknowledged);
-  std::cout << absl::StrFormat(
-      "  generator CPU per acknowledged span %.0fns (%s spans/s per generator core)\n",
-      acked ? 1e9 * gen_cpu / acked : 0, Rate(gen_cpu > 0 ? acked / gen_cpu : 0));
-  std::cout << "  generator RSS (MiB):";
-  for (double v : rss) std::cout << absl::StrFormat(" %.1f", v);
+  PrintLoadCost(run, "sink", sink_cpu);
   std::cout << absl::StrFormat("  (start .. end);  sink RSS %.1f MiB\n",
                                RssMiB(std::to_string(sink->pid())));
   r.ok = zero_loss || !flags.sink_faults.empty();
   if (!r.ok) *code = kExitViolation;
   return r;
+}
+
+// The agentstorm phase into an external pipeline (--endpoint). With --pipeline-metrics its own
+// counts (generator/pipeline_counts.h) are the delivered count, the loss check and its CPU;
+// without, only the acknowledgements speak, and the summary says there is no loss check.
+int RunAgainstPipeline(const BenchFlags& flags, const std::shared_ptr<const Scenario>& sc,
+                       double seconds) {
+  auto eo = BuildExporterOptions(flags.exporter, ProcessEnvironment());
+  if (!eo.ok()) return Fail(std::string(eo.status().message()), kExitUsage);
+  if (!flags.exporter.max_in_flight) eo->max_in_flight = 32;
+  PipelineScrapeFn scrape;
+  std::shared_ptr<readers::HttpClient> client;
+  if (!flags.pipeline_metrics.empty()) {
+    readers::HttpClientOptions ho;
+    ho.request_timeout = absl::Seconds(10);
+    client = std::make_shared<readers::HttpClient>(ho);
+    scrape = [client, url = flags.pipeline_metrics]() -> absl::StatusOr<std::string> {
+      auto res = client->Get(url);
+      if (!res.ok()) return res.status();
+      if (res->status != 200)
+        return absl::UnavailableError(absl::StrCat(url, " answered HTTP ", res->status));
+      return std::move(res->body);
+    };
+    // Before any load: a URL that is not a collector's telemetry is exit 3, nothing sent.
+    auto first = ScrapeCounts(scrape);
+    if (!first.ok())
+      return Fail("--pipeline-metrics " + flags.pipeline_metrics + ": " +
+                      std::string(first.status().message()) + " (nothing was sent)",
+                  kExitUnreachable);
+  }
+  std::cout << absl::StrFormat("machine: %u cores; scenario %s (%.1f spans/trace)\n",
+                               std::thread::hardware_concurrency(), sc->name,
+                               TraceSynthesizer(sc, SynthesizerOptions{}).MeanSpansPerTrace());
+  absl::StatusOr<PipelineCounts> before = PipelineCounts{}, after = PipelineCounts{};
+  int code = kExitOk;
+  LoadRun run = RunLoad(
+      flags, sc, seconds, *eo,
+      [&] {
+        if (scrape) before = ScrapeCounts(scrape);
+      },
+      [&] {
+        if (scrape && before.ok())
+          after = SettledCounts(scrape, *before, absl::Seconds(10), absl::Milliseconds(250));
+      },
+      &code);
+  if (!run.ok) return code;
+  const EndpointStats& e = run.summary.endpoints.at(0);
+  PrintLoadHead(flags, run, DescribeExporterOptions(*eo));
+  std::cout << absl::StrFormat("  acknowledged %llu, rejected %llu, failed %llu, not sent %llu\n",
+                               static_cast<unsigned long long>(e.spans_acknowledged),
+                               static_cast<unsigned long long>(e.spans_rejected),
+                               static_cast<unsigned long long>(e.spans_failed),
+                               static_cast<unsigned long long>(e.spans_not_sent));
+  if (!scrape) {
+    std::cout << absl::StrFormat(
+        "  delivered %s spans/s (acknowledged; no loss check without --pipeline-metrics), export "
+        "p99 %.1fms\n",
+        Rate(static_cast<double>(e.spans_acknowledged) / run.seconds),
+        e.latency_from_send.Percentile(99) / 1e6);
+    PrintLoadCost(run, nullptr, 0);
+    std::cout << "  (start .. end)\n";
+    return e.spans_acknowledged == run.summary.spans_scheduled ? kExitOk : kExitViolation;
+  }
+  if (!before.ok() || !after.ok())
+    return Fail("cannot read the pipeline's counts: " +
+                    std::string((before.ok() ? after : before).status().message()),
+                kExitUnreachable);
+  const PipelineCounts d = *after - *before;
+  std::cout << absl::StrFormat(
+      "  the pipeline: accepted %.0f, refused %.0f, exported %.0f, export failed %.0f\n",
+      d.accepted, d.refused, d.exported, d.export_failed);
+  const double acked = static_cast<double>(e.spans_acknowledged);
+  std::vector<std::string> lost;
+  if (acked < static_cast<double>(run.summary.spans_scheduled))
+    lost.push_back(absl::StrFormat("%.0f spans not acknowledged",
+                                   static_cast<double>(run.summary.spans_scheduled) - acked));
+  if (d.refused > 0) lost.push_back(absl::StrFormat("the pipeline refused %.0f", d.refused));
+  if (d.export_failed > 0)
+    lost.push_back(absl::StrFormat("the pipeline failed to export %.0f", d.export_failed));
+  if (d.accepted != acked)
+    lost.push_back(absl::StrFormat("the pipeline counted %.0f accepted for %.0f acknowledged",
+                                   d.accepted, acked));
+  if (d.exported + d.export_failed < d.accepted)
+    lost.push_back(absl::StrFormat(
+        "%.0f accepted spans not exported (a processor that drops or samples on purpose too)",
+        d.accepted - d.exported - d.export_failed));
+  const bool zero_loss = lost.empty();
+  std::cout << "  zero loss: "
+            << (zero_loss ? "yes (exported == accepted == acknowledged == scheduled)"
+                          : "NO: " + absl::StrJoin(lost, "; "))
+            << "\n";
+  std::cout << absl::StrFormat(
+      "  delivered %s spans/s (accepted by the pipeline), export p99 %.1fms\n",
+      Rate(d.accepted / run.seconds), e.latency_from_send.Percentile(99) / 1e6);
+  PrintLoadCost(run, "pipeline", d.cpu_seconds);
+  std::cout << "  (start .. end)\n";
+  return zero_loss ? kExitOk : kExitViolation;
 }
 
 // Installs (cached) and runs the OpenTelemetry JS SDK generator for `seconds`; the sink counts.
@@ -441,6 +591,14 @@ int RunBench(const BenchFlags& flags) {
   if (flags.encode) return RunEncode(*sc, fs::path(path).stem().string(), std::min(*seconds, 10.0));
   if (!flags.peer.empty() && flags.peer != "otel-js")
     return Fail("unknown --peer " + flags.peer + " (known: otel-js)", kExitUsage);
+  if (flags.exporter.endpoint) {
+    if (!flags.peer.empty() || !flags.sink_faults.empty())
+      return Fail("--peer and --sink-fault need the embedded sink: leave out --endpoint",
+                  kExitUsage);
+    return RunAgainstPipeline(flags, *sc, *seconds);
+  }
+  if (!flags.pipeline_metrics.empty())
+    return Fail("--pipeline-metrics needs --endpoint (the pipeline it counts for)", kExitUsage);
 
   const double memory = static_cast<double>(sysconf(_SC_PHYS_PAGES)) * sysconf(_SC_PAGESIZE);
   absl::StatusOr<size_t> prefault = PrefaultBytes(flags, *sc, *seconds, memory);
@@ -481,7 +639,8 @@ void AddBenchCommand(CLI::App& app, int* exit_code) {
   auto flags = std::make_shared<BenchFlags>();
   CLI::App* cmd = app.add_subcommand(
       "bench",
-      "measure the generator: end to end into the embedded sink, --encode, --peer otel-js");
+      "measure the generator: end to end into the embedded sink (or --endpoint), --encode, "
+      "--peer otel-js");
   cmd->add_option("--duration", flags->duration, "Length of each measured phase")
       ->capture_default_str();
   cmd->add_option("--rate", flags->rate,
@@ -510,6 +669,16 @@ void AddBenchCommand(CLI::App& app, int* exit_code) {
   cmd->add_option(
       "--sink-fault", flags->sink_faults,
       "A --fault of the embedded sink (e.g. drop-spans=1 keeps its memory flat in long runs)");
+  cmd->add_option("--endpoint", flags->exporter.endpoint,
+                  "Send to this external pipeline (OTLP) instead of the embedded sink");
+  cmd->add_option("--protocol", flags->exporter.protocol,
+                  "With --endpoint: grpc | http/protobuf | http/json");
+  cmd->add_option("--header", flags->exporter.headers,
+                  "With --endpoint: Key=Value sent with every request");
+  cmd->add_option("--pipeline-metrics", flags->pipeline_metrics,
+                  "With --endpoint: the pipeline's own Prometheus metrics (an OpenTelemetry "
+                  "Collector's telemetry): its accepted and exported spans are the count and the "
+                  "loss check, its CPU the other side of the split");
   cmd->add_option("--rss-samples", flags->rss_samples,
                   "Generator RSS samples over the run (start..end)")
       ->capture_default_str()

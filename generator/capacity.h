@@ -49,9 +49,10 @@ struct PipelineCounts {
   double refused = 0;        // refused or failed by its receivers
   double exported = 0;       // sent on by its exporters
   double export_failed = 0;  // its exporters failed to send or to queue
+  double cpu_seconds = 0;    // the CPU time it used
   PipelineCounts operator-(const PipelineCounts& o) const {
     return {accepted - o.accepted, refused - o.refused, exported - o.exported,
-            export_failed - o.export_failed};
+            export_failed - o.export_failed, cpu_seconds - o.cpu_seconds};
   }
 };
 

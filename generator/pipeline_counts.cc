@@ -24,54 +24,55 @@ absl::StatusOr<PipelineCounts> CollectorCounts(absl::string_view prometheus_text
   c.exported = SumSamples(*samples, "otelcol_exporter_sent_spans");
   c.export_failed = SumSamples(*samples, "otelcol_exporter_send_failed_spans") +
                     SumSamples(*samples, "otelcol_exporter_enqueue_failed_spans");
+  c.cpu_seconds = SumSamples(*samples, "otelcol_process_cpu_seconds");
   return c;
 }
 
-namespace {
-
-absl::StatusOr<PipelineCounts> Scrape(const PipelineScrapeFn& scrape) {
+absl::StatusOr<PipelineCounts> ScrapeCounts(const PipelineScrapeFn& scrape) {
   auto text = scrape();
   if (!text.ok()) return text.status();
   return CollectorCounts(*text);
 }
 
-}  // namespace
+absl::StatusOr<PipelineCounts> SettledCounts(const PipelineScrapeFn& scrape,
+                                             const PipelineCounts& before, absl::Duration settle,
+                                             absl::Duration interval) {
+  const absl::Time deadline = absl::Now() + settle;
+  absl::StatusOr<PipelineCounts> last = ScrapeCounts(scrape);
+  int unchanged = 0;
+  while (last.ok() && absl::Now() < deadline) {
+    absl::SleepFor(interval);
+    auto next = ScrapeCounts(scrape);
+    if (!next.ok()) return next.status();
+    const bool received_same = next->accepted == last->accepted && next->refused == last->refused;
+    const bool sent_same =
+        next->exported == last->exported && next->export_failed == last->export_failed;
+    const PipelineCounts d = *next - before;
+    unchanged = received_same && sent_same ? unchanged + 1 : 0;
+    last = next;
+    if (received_same && d.exported + d.export_failed >= d.accepted) break;
+    if (unchanged >= 3) break;
+  }
+  return last;
+}
 
 CapacityProbeFn WithPipelineCounts(CapacityProbeFn probe, PipelineScrapeFn scrape,
                                    absl::Duration settle, absl::Duration interval) {
   return [probe = std::move(probe), scrape = std::move(scrape), settle, interval](double rate) {
-    auto before = Scrape(scrape);
+    auto before = ScrapeCounts(scrape);
     CapacityProbe p = probe(rate);
     if (!before.ok()) {
       p.pipeline_error =
           absl::StrCat("pipeline metrics before the probe: ", before.status().message());
       return p;
     }
-    const absl::Time deadline = absl::Now() + settle;
-    absl::StatusOr<PipelineCounts> last = Scrape(scrape);
-    int unchanged = 0;
-    while (last.ok() && absl::Now() < deadline) {
-      absl::SleepFor(interval);
-      auto next = Scrape(scrape);
-      if (!next.ok()) {
-        last = next;
-        break;
-      }
-      const bool received_same = next->accepted == last->accepted && next->refused == last->refused;
-      const bool sent_same =
-          next->exported == last->exported && next->export_failed == last->export_failed;
-      const PipelineCounts d = *next - *before;
-      unchanged = received_same && sent_same ? unchanged + 1 : 0;
-      last = next;
-      if (received_same && d.exported + d.export_failed >= d.accepted) break;
-      if (unchanged >= 3) break;
-    }
-    if (!last.ok()) {
+    auto after = SettledCounts(scrape, *before, settle, interval);
+    if (!after.ok()) {
       p.pipeline_error =
-          absl::StrCat("pipeline metrics after the probe: ", last.status().message());
+          absl::StrCat("pipeline metrics after the probe: ", after.status().message());
       return p;
     }
-    p.pipeline = *last - *before;
+    p.pipeline = *after - *before;
     return p;
   };
 }

@@ -20,6 +20,7 @@ namespace agentstorm {
 //   refused        otelcol_receiver_refused_spans + otelcol_receiver_failed_spans
 //   exported       otelcol_exporter_sent_spans
 //   export_failed  otelcol_exporter_send_failed_spans + otelcol_exporter_enqueue_failed_spans
+//   cpu_seconds    otelcol_process_cpu_seconds
 // A counter not there yet is 0 (a collector creates its receiver counters with the first
 // request). NotFound when the text has no otelcol_ metric at all (not a collector's own
 // telemetry); InvalidArgument when it does not parse.
@@ -28,11 +29,20 @@ absl::StatusOr<PipelineCounts> CollectorCounts(absl::string_view prometheus_text
 // One scrape of the pipeline's metrics: the body of its /metrics.
 using PipelineScrapeFn = std::function<absl::StatusOr<std::string>()>;
 
-// Wraps `probe`: scrapes before it, and after it until the counts settle (the receivers' counts
-// unchanged since the scrape before, and the exporters' sent + failed at least the accepted, or
-// unchanged over three scrapes: a processor may drop spans on purpose), every `interval`, for at
-// most `settle`. The probe gets the differences in `pipeline`, or `pipeline_error` when a
-// scrape failed (the probe then fails: no verdict without the counts).
+// One scrape, as counts.
+absl::StatusOr<PipelineCounts> ScrapeCounts(const PipelineScrapeFn& scrape);
+
+// Scrapes the pipeline after a load until its counts settle (the receivers' counts unchanged
+// since the scrape before, and the exporters' sent + failed at least the accepted since
+// `before`, or everything unchanged over three scrapes: a processor may drop spans on purpose),
+// every `interval`, for at most `settle`; returns the last counts, or the failed scrape.
+absl::StatusOr<PipelineCounts> SettledCounts(const PipelineScrapeFn& scrape,
+                                             const PipelineCounts& before, absl::Duration settle,
+                                             absl::Duration interval);
+
+// Wraps `probe`: scrapes before it, and after it until the counts settle (SettledCounts). The
+// probe gets the differences in `pipeline`, or `pipeline_error` when a scrape failed (the probe
+// then fails: no verdict without the counts).
 CapacityProbeFn WithPipelineCounts(CapacityProbeFn probe, PipelineScrapeFn scrape,
                                    absl::Duration settle = absl::Seconds(10),
                                    absl::Duration interval = absl::Milliseconds(250));

@@ -2,8 +2,9 @@
 # What agentstorm reports about a load against a real OpenTelemetry Collector must match the
 # collector's own telemetry (its Prometheus /metrics): `generate`'s acknowledged spans and
 # requests against otelcol_receiver_accepted_spans, otelcol_exporter_sent_spans and the gRPC
-# server's call count; `capacity --pipeline-metrics` per probe the same, and a collector that
-# acknowledges everything but fails to export it fails the probe, naming the failed exports.
+# server's call count; `capacity --pipeline-metrics` per probe the same, `bench --endpoint
+# --pipeline-metrics` too; and a collector that acknowledges everything but fails to export it
+# fails the probe and bench's loss check, naming the failed exports.
 # A --pipeline-metrics that is not a collector's is exit 3 before any load.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -72,6 +73,22 @@ PY
 grep -q "pipeline: accepted" "$dir/capacity.out" || fail "capacity: the pipeline's counts not shown"
 echo "ok capacity: every probe's counts are the collector's"
 
+# bench --endpoint: the generator into the collector; its count, loss check and CPU split are
+# the collector's own, and equal what the collector counted.
+accepted0=$(metric otelcol_receiver_accepted_spans)
+run bench 0 bench --duration 2s --rate "20k spans/s" --endpoint "http://$otelcol_grpc" \
+  --pipeline-metrics "http://$otelcol_metrics/metrics"
+acked=$(sed -n 's/^  acknowledged \([0-9]*\), rejected 0, failed 0, not sent 0$/\1/p' "$dir/bench.out")
+accepted=$(($(metric otelcol_receiver_accepted_spans) - accepted0))
+[[ -n $acked && $acked == "$accepted" ]] ||
+  fail "bench: acknowledged ${acked:-?}, the collector accepted $accepted"
+grep -q "the pipeline: accepted $acked, refused 0, exported $acked, export failed 0" \
+  "$dir/bench.out" || fail "bench: the pipeline's counts are not the collector's"
+grep -q "zero loss: yes" "$dir/bench.out" || fail "bench: no zero-loss verdict"
+grep -q "CPU: generator .*, pipeline .*s" "$dir/bench.out" || fail "bench: no CPU split"
+run bench-no-endpoint 2 bench --pipeline-metrics "http://$otelcol_metrics/metrics"
+echo "ok bench: $acked spans, as the collector counted them"
+
 # Not a collector's metrics, or nothing there: exit 3 before any load.
 run not-metrics 3 capacity smoke --endpoint "http://$otelcol_grpc" \
   --pipeline-metrics "http://$jaeger_query/api/services" --max-probes 1
@@ -96,4 +113,9 @@ PY
 grep -q "FAIL (the pipeline failed to export [0-9]* spans it had acknowledged)" "$dir/lossy.out" ||
   fail "lossy: the probe's failure is not explained"
 echo "ok capacity: spans acknowledged but not exported fail the probe"
+run lossy-bench 1 bench --duration 1s --rate "10k spans/s" --endpoint "http://$otelcol_grpc" \
+  --pipeline-metrics "http://$otelcol_metrics/metrics"
+grep -q "zero loss: NO: the pipeline failed to export [0-9]*" "$dir/lossy-bench.out" ||
+  fail "lossy-bench: the failed exports are not named"
+echo "ok bench: spans acknowledged but not exported are loss"
 echo PASS
