@@ -239,16 +239,27 @@ absl::Status ParseBytes(const json& j, const PathFrame* frame, const FieldDescri
 
 // ------------------------------------------------------------------ decode
 
-absl::Status DecodeMessage(const json& j, const PathFrame* frame, Message* msg);
+// Messages nest at most this deep below the one decoded, as libprotobuf parses them
+// (io::CodedInputStream's default recursion limit): checked as the decoder descends, so a
+// hostile body cannot take the stack, and what decodes here also parses from the wire.
+constexpr int kMaxMessageDepth = 100;
 
-// Decodes one (non-repeated) value of `field` and stores it, or appends it when `repeated`.
+// `depth`: how deep below the message decoded `msg` is (0 for that message itself).
+absl::Status DecodeMessage(const json& j, const PathFrame* frame, Message* msg, int depth);
+
+// Decodes one (non-repeated) value of `field` and stores it, or appends it when `repeated`;
+// `depth` is that of `msg`.
 absl::Status DecodeValue(const json& j, const PathFrame* frame, const FieldDescriptor* field,
-                         Message* msg, bool repeated) {
+                         Message* msg, bool repeated, int depth) {
   const Reflection* r = msg->GetReflection();
   switch (field->cpp_type()) {
     case FieldDescriptor::CPPTYPE_MESSAGE: {
+      if (depth + 1 > kMaxMessageDepth) {
+        return PathError(frame, absl::StrCat("nested deeper than ", kMaxMessageDepth,
+                                             " messages (protobuf's limit)"));
+      }
       Message* child = repeated ? r->AddMessage(msg, field) : r->MutableMessage(msg, field);
-      return DecodeMessage(j, frame, child);
+      return DecodeMessage(j, frame, child, depth + 1);
     }
     case FieldDescriptor::CPPTYPE_STRING: {
       std::string value;
@@ -303,7 +314,7 @@ absl::Status DecodeValue(const json& j, const PathFrame* frame, const FieldDescr
 
 // A map field in JSON is an object; each member becomes one map entry message.
 absl::Status DecodeMap(const json& j, const PathFrame* frame, const FieldDescriptor* field,
-                       Message* msg) {
+                       Message* msg, int depth) {
   if (!j.is_object()) return TypeError(frame, "object", j);
   const FieldDescriptor* key_field = field->message_type()->map_key();
   const FieldDescriptor* value_field = field->message_type()->map_value();
@@ -316,18 +327,20 @@ absl::Status DecodeMap(const json& j, const PathFrame* frame, const FieldDescrip
     if (key_field->cpp_type() == FieldDescriptor::CPPTYPE_BOOL && key != "true" && key != "false") {
       return PathError(&entry_frame, "invalid bool map key");
     }
-    if (absl::Status st = DecodeValue(key_json, &entry_frame, key_field, entry, false); !st.ok()) {
+    if (absl::Status st = DecodeValue(key_json, &entry_frame, key_field, entry, false, depth + 1);
+        !st.ok()) {
       return st;
     }
     if (value.is_null()) continue;
-    if (absl::Status st = DecodeValue(value, &entry_frame, value_field, entry, false); !st.ok()) {
+    if (absl::Status st = DecodeValue(value, &entry_frame, value_field, entry, false, depth + 1);
+        !st.ok()) {
       return st;
     }
   }
   return absl::OkStatus();
 }
 
-absl::Status DecodeMessage(const json& j, const PathFrame* frame, Message* msg) {
+absl::Status DecodeMessage(const json& j, const PathFrame* frame, Message* msg, int depth) {
   if (!j.is_object()) return TypeError(frame, "object", j);
   const Descriptor* descriptor = msg->GetDescriptor();
   for (const auto& [key, value] : j.items()) {
@@ -343,19 +356,20 @@ absl::Status DecodeMessage(const json& j, const PathFrame* frame, Message* msg) 
       }
     }
     if (field->is_map()) {
-      if (absl::Status st = DecodeMap(value, &field_frame, field, msg); !st.ok()) return st;
+      if (absl::Status st = DecodeMap(value, &field_frame, field, msg, depth); !st.ok()) return st;
     } else if (field->is_repeated()) {
       if (!value.is_array()) return TypeError(&field_frame, "array", value);
       size_t index = 0;
       for (const json& element : value) {
         PathFrame element_frame{&field_frame, {}, index++};
         if (element.is_null()) return PathError(&element_frame, "null array element");
-        if (absl::Status st = DecodeValue(element, &element_frame, field, msg, true); !st.ok()) {
+        if (absl::Status st = DecodeValue(element, &element_frame, field, msg, true, depth);
+            !st.ok()) {
           return st;
         }
       }
     } else {
-      if (absl::Status st = DecodeValue(value, &field_frame, field, msg, false); !st.ok()) {
+      if (absl::Status st = DecodeValue(value, &field_frame, field, msg, false, depth); !st.ok()) {
         return st;
       }
     }
@@ -450,7 +464,7 @@ json EncodeMessage(const Message& msg) {
 
 absl::Status DecodeOtlpJson(const nlohmann::json& json, google::protobuf::Message* out) {
   out->Clear();
-  absl::Status status = DecodeMessage(json, nullptr, out);
+  absl::Status status = DecodeMessage(json, nullptr, out, 0);
   if (!status.ok()) out->Clear();
   return status;
 }

@@ -7,6 +7,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "checker/readers/json_values.h"
 #include "checker/readers/reader_util.h"
 
 namespace agentstorm::readers {
@@ -358,8 +359,10 @@ absl::Status AppendJaegerLegacyTrace(const json& trace, TracesData* out) {
 
 absl::Status DecodeJaegerLegacyBody(std::string_view body, TracesData* out) {
   out->Clear();
-  const json j = json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded() || !j.is_object()) return Malformed("response is not a JSON object");
+  auto parsed = ParseBoundedJson(body);
+  if (!parsed.ok()) return Malformed(absl::StrCat("response: ", parsed.status().message()));
+  const json& j = *parsed;
+  if (!j.is_object()) return Malformed("response is not a JSON object");
   if (auto errors = j.find("errors"); errors != j.end() && errors->is_array()) {
     for (const json& e : *errors) {
       if (e.is_object() && e.value("code", 0) == 404) {

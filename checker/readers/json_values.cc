@@ -37,7 +37,10 @@ absl::StatusOr<std::vector<std::string_view>> SplitJsonValues(std::string_view t
       if (c == '"') {
         in_string = true;
       } else if (c == '{' || c == '[') {
-        ++depth;
+        if (++depth > kMaxJsonNesting) {
+          return absl::InvalidArgumentError(
+              absl::StrCat("JSON nested deeper than ", kMaxJsonNesting, " levels at byte ", i));
+        }
       } else if (c == '}' || c == ']') {
         if (--depth == 0) break;
       }
@@ -50,6 +53,17 @@ absl::StatusOr<std::vector<std::string_view>> SplitJsonValues(std::string_view t
     values.push_back(text.substr(start, i - start));
   }
   return values;
+}
+
+absl::StatusOr<nlohmann::json> ParseBoundedJson(std::string_view text) {
+  auto values = SplitJsonValues(text);
+  if (!values.ok()) return values.status();
+  if (values->size() != 1)
+    return absl::InvalidArgumentError(
+        absl::StrCat("expected one JSON value, got ", values->size()));
+  nlohmann::json j = nlohmann::json::parse(values->front(), nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) return absl::InvalidArgumentError("not valid JSON");
+  return j;
 }
 
 }  // namespace agentstorm::readers

@@ -10,6 +10,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "checker/readers/json_values.h"
 #include "checker/readers/reader_util.h"
 #include "core/otlp_json.h"
 
@@ -67,6 +68,17 @@ void ToOtlpJson(json* j) {
       ToOtlpJson(&value);
     }
   }
+}
+
+// `body` as a JSON object (its nesting bounded first); DataLoss naming `what` otherwise.
+absl::StatusOr<json> ParseTempoObject(std::string_view body, absl::string_view what) {
+  auto parsed = ParseBoundedJson(body);
+  if (!parsed.ok() || !parsed->is_object()) {
+    return absl::DataLossError(
+        absl::StrCat(what, ": body is not a JSON object",
+                     parsed.ok() ? "" : absl::StrCat(": ", parsed.status().message())));
+  }
+  return parsed;
 }
 
 bool LooksLikeProtobuf(std::string_view body, absl::string_view content_type) {
@@ -132,10 +144,9 @@ absl::Status DecodeTempoTraceBody(std::string_view body, std::string_view conten
     }
     return absl::OkStatus();
   }
-  const json j = json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded() || !j.is_object()) {
-    return absl::DataLossError("tempo trace: body is not a JSON object");
-  }
+  auto parsed = ParseTempoObject(body, "tempo trace");
+  if (!parsed.ok()) return parsed.status();
+  const json& j = *parsed;
   if (auto trace = j.find("trace"); trace != j.end()) {  // v2
     if (auto status = j.find("status"); status != j.end()) {
       *partial = (*status == "PARTIAL" || *status == 1);
@@ -147,10 +158,9 @@ absl::Status DecodeTempoTraceBody(std::string_view body, std::string_view conten
 }
 
 absl::StatusOr<std::vector<TraceId>> DecodeTempoSearchBody(std::string_view body) {
-  const json j = json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded() || !j.is_object()) {
-    return absl::DataLossError("tempo search: body is not a JSON object");
-  }
+  auto parsed = ParseTempoObject(body, "tempo search");
+  if (!parsed.ok()) return parsed.status();
+  const json& j = *parsed;
   std::vector<TraceId> ids;
   auto traces = j.find("traces");
   if (traces == j.end() || traces->is_null()) return ids;

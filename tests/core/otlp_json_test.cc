@@ -535,3 +535,65 @@ TEST(OtlpJsonErrors, InvalidJsonIsAnErrorAndClearsOutput) {
 
 }  // namespace
 }  // namespace agentstorm
+
+namespace agentstorm {
+namespace {
+
+// A request whose one attribute value nests `depth` arrayValues.
+std::string NestedAttribute(int depth) {
+  std::string open, close;
+  for (int i = 0; i < depth; ++i) {
+    open += R"({"arrayValue":{"values":[)";
+    close += "]}}";
+  }
+  return R"({"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"0102030405060708090a0b0c0d0e0f10",)"
+         R"("spanId":"0102030405060708","attributes":[{"key":"k","value":)" +
+         open + R"({"intValue":"1"})" + close + "}]}]}]}]}";
+}
+
+// 200,000 levels (5.6 MB, within the sink's 16 MiB) overflowed the stack of a decoder that
+// recursed per level; the limit is libprotobuf's own (100 nested messages), checked as the
+// decoder descends, and the error names it and where.
+TEST(OtlpJsonLimits, NestingDeeperThanProtobufAllowsIsAnErrorNotACrash) {
+  opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest request;
+  const absl::Status deep = DecodeOtlpJson(NestedAttribute(200000), &request);
+  EXPECT_EQ(deep.code(), absl::StatusCode::kInvalidArgument) << deep;
+  EXPECT_NE(deep.message().find("nested deeper than 100 messages"), std::string::npos) << deep;
+  EXPECT_NE(deep.message().find("resourceSpans[0].scopeSpans[0].spans[0].attributes[0].value"),
+            std::string::npos)
+      << deep;
+  EXPECT_EQ(request.resource_spans_size(), 0) << "nothing half-decoded is left";
+  // Within the limit it decodes: 30 levels.
+  const absl::Status fine = DecodeOtlpJson(NestedAttribute(30), &request);
+  ASSERT_TRUE(fine.ok()) << fine;
+  const auto* v = &request.resource_spans(0).scope_spans(0).spans(0).attributes(0).value();
+  for (int i = 0; i < 30; ++i) v = &v->array_value().values(0);
+  EXPECT_EQ(v->int_value(), 1);
+  // The limit is libprotobuf's: a nesting decodes from JSON exactly when libprotobuf parses the
+  // same request from its wire form.
+  int last_ok = -1;
+  for (int depth = 40; depth <= 50; ++depth) {
+    opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest built, parsed;
+    const absl::Status json = DecodeOtlpJson(NestedAttribute(depth), &built);
+    if (json.ok()) last_ok = depth;
+    // Build the wire form by hand (the decoder may refuse it): the same nesting, one level at a
+    // time from the inside out.
+    opentelemetry::proto::common::v1::AnyValue value;
+    value.set_int_value(1);
+    for (int i = 0; i < depth; ++i) {
+      opentelemetry::proto::common::v1::AnyValue outer;
+      *outer.mutable_array_value()->add_values() = value;
+      value = outer;
+    }
+    auto* kv = built.add_resource_spans()->add_scope_spans()->add_spans()->add_attributes();
+    kv->set_key("k");
+    *kv->mutable_value() = value;
+    EXPECT_EQ(json.ok(), parsed.ParseFromString(built.SerializeAsString()))
+        << "at depth " << depth << ": " << json;
+  }
+  EXPECT_GT(last_ok, 40) << "the limit lies inside the range tried";
+  EXPECT_LT(last_ok, 50);
+}
+
+}  // namespace
+}  // namespace agentstorm

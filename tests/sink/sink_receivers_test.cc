@@ -228,6 +228,19 @@ TEST_F(SinkTest, HttpProtobufAndGzipJsonExportsAreAnsweredInTheirEncoding) {
   EXPECT_EQ(sink_->metrics().requests("http", "traces", "ok"), 2u);
 }
 
+// An OTLP/JSON request whose one span has an attribute of `depth` nested arrayValues.
+std::string DeeplyNestedJsonSpan(int depth) {
+  std::string value = R"({"stringValue":"leaf"})";
+  std::string open, close;
+  for (int i = 0; i < depth; ++i) {
+    open += R"({"arrayValue":{"values":[)";
+    close += "]}}";
+  }
+  return R"({"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"0102030405060708090a0b0c0d0e0f10",)"
+         R"("spanId":"0102030405060708","name":"deep","attributes":[{"key":"k","value":)" +
+         open + value + close + "}]}]}]}]}";
+}
+
 TEST_F(SinkTest, HttpBadInputGetsTheRightStatusAndLosesNothing) {
   StartSink();
   ASSERT_EQ(
@@ -266,6 +279,15 @@ TEST_F(SinkTest, HttpBadInputGetsTheRightStatusAndLosesNothing) {
       {"oversize body", std::string(100 * 1024, 'x'), "application/x-protobuf", false, 413, ""},
       {"gzip bomb", GzipCompress(std::string(1 << 20, '\0')), "application/x-protobuf", true, 413,
        "exceeds"},
+      // An attribute value nested 2000 deep (56 KB): the decoder recursed once per level, so a
+      // deeper one within the real 16 MiB limit killed the sink.
+      {"JSON attribute nested 2000 deep", DeeplyNestedJsonSpan(2000), "application/json", false,
+       400, "nested deeper than 100"},
+      // Unknown fields are ignored, however deep: the parser and the tree it builds do not
+      // recurse either.
+      {"JSON unknown field nested 30000 deep",
+       R"({"resourceSpans":[],"x":)" + std::string(30000, '[') + std::string(30000, ']') + "}",
+       "application/json", false, 200, ""},
   };
   for (const Case& c : cases) {
     httplib::Result r = HttpPost(c.body, c.content_type, "/v1/traces", c.gzip);
