@@ -485,9 +485,13 @@ nlohmann::json EncodeOtlpJsonValue(const google::protobuf::Message& message) {
   return EncodeMessage(message);
 }
 
+std::string JsonText(const nlohmann::json& j, int indent) {
+  return j.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 std::string EncodeOtlpJson(const google::protobuf::Message& message) {
   // Strings from protobuf input are not guaranteed valid UTF-8; replace rather than throw.
-  return EncodeMessage(message).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return JsonText(EncodeMessage(message));
 }
 
 }  // namespace agentstorm

@@ -31,6 +31,11 @@ inline absl::Status DecodeOtlpJson(const char* json, google::protobuf::Message* 
   return DecodeOtlpJson(std::string_view(json), out);
 }
 
+// The text of `j`, with invalid UTF-8 in its strings replaced by U+FFFD instead of throwing
+// (nlohmann's dump() throws on it): an answer or report that carries bytes a client sent, or a
+// backend returned, always serializes. `indent` as dump()'s (-1: compact).
+std::string JsonText(const nlohmann::json& j, int indent = -1);
+
 // Encodes `message` as compact OTLP/JSON. Default values are omitted, as proto3 JSON does.
 std::string EncodeOtlpJson(const google::protobuf::Message& message);
 nlohmann::json EncodeOtlpJsonValue(const google::protobuf::Message& message);

@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "core/otlp_json.h"
 
 // The report model's JSON mapping, in one place: a struct whose fields are its JSON keys is
 // declared with NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT (missing keys keep the
@@ -248,7 +249,7 @@ json ReportToJson(const ReportModel& m) {
 }
 
 std::string RenderJsonReport(const ReportModel& model) {
-  return ReportToJson(model).dump(2) + "\n";
+  return JsonText(ReportToJson(model), 2) + "\n";
 }
 
 absl::StatusOr<ReportModel> ReportFromJson(const json& j) {

@@ -107,7 +107,7 @@ void Answer(const ExportOutcome& outcome, BodyEncoding encoding, httplib::Respon
   }
   if (encoding == BodyEncoding::kJson) {
     nlohmann::json body = {{"code", GrpcCodeOf(outcome.result)}, {"message", outcome.message}};
-    res.set_content(body.dump(), "application/json");
+    res.set_content(JsonText(body), "application/json");
   } else {
     google::rpc::Status status;
     status.set_code(GrpcCodeOf(outcome.result));

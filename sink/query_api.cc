@@ -19,14 +19,14 @@ using opentelemetry::proto::trace::v1::Span;
 void JsonError(httplib::Response& res, int code, const std::string& message) {
   nlohmann::json body = {{"error", {{"httpCode", code}, {"message", message}}}};
   res.status = code;
-  res.set_content(body.dump(), "application/json");
+  res.set_content(JsonText(body), "application/json");
 }
 
 void JsonResult(httplib::Response& res, const std::vector<StoredSpan>& spans) {
   nlohmann::json body;
   body["result"] = EncodeOtlpJsonValue(AssembleTracesData(spans));
   res.status = 200;
-  res.set_content(body.dump(), "application/json");
+  res.set_content(JsonText(body), "application/json");
 }
 
 // The first of `names` present in the query string.
@@ -191,7 +191,7 @@ absl::StatusOr<std::unique_ptr<QueryApi>> QueryApi::Start(const ListenAddress& a
   server.Get("/api/v3/services",
              [store, visible_at](const httplib::Request&, httplib::Response& res) {
                nlohmann::json body = {{"services", store->Services(visible_at())}};
-               res.set_content(body.dump(), "application/json");
+               res.set_content(JsonText(body), "application/json");
              });
 
   server.Get("/api/v3/operations",
@@ -216,7 +216,7 @@ absl::StatusOr<std::unique_ptr<QueryApi>> QueryApi::Start(const ListenAddress& a
                  ops.push_back({{"name", op.name}, {"spanKind", SpanKindName(op.kind)}});
                }
                nlohmann::json body = {{"operations", std::move(ops)}};
-               res.set_content(body.dump(), "application/json");
+               res.set_content(JsonText(body), "application/json");
              });
 
   server.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {

@@ -36,6 +36,17 @@ TEST(JsonReport, RoundTripsThroughReportFromJson) {
   EXPECT_EQ(RenderJsonReport(*back), first);
 }
 
+// An attribute value a backend returned that is not UTF-8 ends up in a finding's actual value:
+// the report still writes (nlohmann's dump() threw on it), with U+FFFD in place of the bytes.
+TEST(JsonReport, BytesThatAreNotUtf8StillWrite) {
+  ReportModel model = testing::FixedReportModel();
+  model.findings[0].examples[0].actual = "string \"caf\xe9\"";
+  std::string text;
+  ASSERT_NO_THROW(text = RenderJsonReport(model));
+  nlohmann::json j = nlohmann::json::parse(text);
+  EXPECT_EQ(j["findings"][0]["examples"][0]["actual"], "string \"caf\xef\xbf\xbd\"");
+}
+
 TEST(JsonReport, KeysAreSorted) {
   std::string text = RenderJsonReport(testing::FixedReportModel());
   // nlohmann's default object is an ordered std::map: "alerts" comes first at top level.

@@ -283,6 +283,11 @@ TEST_F(SinkTest, HttpBadInputGetsTheRightStatusAndLosesNothing) {
       // deeper one within the real 16 MiB limit killed the sink.
       {"JSON attribute nested 2000 deep", DeeplyNestedJsonSpan(2000), "application/json", false,
        400, "nested deeper than 100"},
+      // Invalid UTF-8 in a JSON string is bad input (400), not a server error: the error
+      // message that quotes it must still serialize.
+      {"JSON with invalid UTF-8",
+       "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[{\"name\":\"\xff\xfe\"}]}]}]}",
+       "application/json", false, 400, "invalid JSON"},
       // Unknown fields are ignored, however deep: the parser and the tree it builds do not
       // recurse either.
       {"JSON unknown field nested 30000 deep",
@@ -495,6 +500,12 @@ TEST_F(SinkTest, QueryApiAnswersLikeJaegerApiV3) {
   Query("/api/v3/traces/not-hex", &code);
   EXPECT_EQ(code, 400);
   Query("/api/v3/traces?query.start_time_min=yesterday", &code);
+  EXPECT_EQ(code, 400);
+  // Bytes that are not UTF-8 in a trace ID or a parameter: the answer quoting them still
+  // serializes (it was HTTP 500 with an empty body).
+  Query("/api/v3/traces/0102030405060708090a0b0c0d0e0f1%FF", &code);
+  EXPECT_EQ(code, 400);
+  Query("/api/v3/traces?query.start_time_min=%FF%FE", &code);
   EXPECT_EQ(code, 400);
   EXPECT_EQ(Query("/healthz", &code)["status"], "ok");
 }
