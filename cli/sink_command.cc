@@ -118,6 +118,11 @@ void AddSinkCommand(CLI::App& app, int* exit_code) {
                   "RESOURCE_EXHAUSTED / 413")
       ->capture_default_str()
       ->transform(CLI::AsSizeValue(false));
+  cmd->add_option("--max-query-bytes", o.max_query_bytes,
+                  "Most span bytes one query answer holds (e.g. 64MiB); more gets HTTP 413 (the "
+                  "JSON answer takes many times that in memory)")
+      ->capture_default_str()
+      ->transform(CLI::AsSizeValue(false));
   cmd->add_option(
          "--prefault", o.prefault_bytes,
          "Map and touch this much memory for stored requests before listening (e.g. 4GiB), so a "

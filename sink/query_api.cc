@@ -22,7 +22,19 @@ void JsonError(httplib::Response& res, int code, const std::string& message) {
   res.set_content(JsonText(body), "application/json");
 }
 
-void JsonResult(httplib::Response& res, const std::vector<StoredSpan>& spans) {
+// Answers `spans`, or 413 when they hold more than `max_bytes` of span bytes: the JSON answer
+// and the tree it is built from take many times that (about 25x measured), so one unbounded
+// query could take the sink's memory.
+void JsonResult(httplib::Response& res, const std::vector<StoredSpan>& spans, size_t max_bytes) {
+  size_t bytes = 0;
+  for (const StoredSpan& s : spans) bytes += s.bytes.size();
+  if (bytes > max_bytes) {
+    JsonError(res, 413,
+              absl::StrCat("the answer would hold ", spans.size(), " spans of ", bytes,
+                           " bytes, more than this sink answers at once (--max-query-bytes ",
+                           max_bytes, "): narrow the time window or ask for fewer traces"));
+    return;
+  }
   nlohmann::json body;
   body["result"] = EncodeOtlpJsonValue(AssembleTracesData(spans));
   res.status = 200;
@@ -140,7 +152,8 @@ void QueryApi::Shutdown() {
 absl::StatusOr<std::unique_ptr<QueryApi>> QueryApi::Start(const ListenAddress& address,
                                                           const TraceStore* store,
                                                           const SinkMetrics* metrics,
-                                                          absl::Duration delay) {
+                                                          absl::Duration delay,
+                                                          size_t max_answer_bytes) {
   std::unique_ptr<QueryApi> api(new QueryApi());
   api->server_ = std::make_unique<httplib::Server>();
   httplib::Server& server = *api->server_;
@@ -149,44 +162,47 @@ absl::StatusOr<std::unique_ptr<QueryApi>> QueryApi::Start(const ListenAddress& a
   server.set_keep_alive_max_count(100000);
   auto visible_at = [delay] { return absl::Now() - delay; };
 
-  server.Get(R"(/api/v3/traces/([^/]+))",
-             [store, visible_at](const httplib::Request& req, httplib::Response& res) {
-               const std::string& hex = req.matches[1];
-               std::optional<TraceId> id = ParseTraceId(hex);
-               if (!id) {
-                 JsonError(res, 400,
-                           absl::StrCat("malformed parameter trace_id: \"", hex,
-                                        "\" is not a hex trace ID of 1 to 32 digits"));
-                 return;
-               }
-               std::vector<StoredSpan> spans = store->GetTrace(*id, visible_at());
-               if (spans.empty()) {
-                 JsonError(res, 404, "trace not found");
-                 return;
-               }
-               JsonResult(res, spans);
-             });
+  server.Get(R"(/api/v3/traces/([^/]+))", [store, visible_at, max_answer_bytes](
+                                              const httplib::Request& req, httplib::Response& res) {
+    const std::string& hex = req.matches[1];
+    std::optional<TraceId> id = ParseTraceId(hex);
+    if (!id) {
+      JsonError(res, 400,
+                absl::StrCat("malformed parameter trace_id: \"", hex,
+                             "\" is not a hex trace ID of 1 to 32 digits"));
+      return;
+    }
+    std::vector<StoredSpan> spans = store->GetTrace(*id, visible_at());
+    if (spans.empty()) {
+      JsonError(res, 404, "trace not found");
+      return;
+    }
+    JsonResult(res, spans, max_answer_bytes);
+  });
 
-  server.Get("/api/v3/traces",
-             [store, visible_at](const httplib::Request& req, httplib::Response& res) {
-               absl::StatusOr<TraceQuery> query = ParseTraceQuery(req);
-               if (!query.ok()) {
-                 JsonError(res, 400, std::string(query.status().message()));
-                 return;
-               }
-               const absl::Time cutoff = visible_at();
-               std::vector<StoredSpan> spans;
-               for (const TraceId& id : store->FindTraces(*query, cutoff)) {
-                 std::vector<StoredSpan> trace = store->GetTrace(id, cutoff);
-                 spans.insert(spans.end(), trace.begin(), trace.end());
-               }
-               if (spans.empty()) {
-                 // What Jaeger's gateway answers for an empty search.
-                 JsonError(res, 404, "No traces found");
-                 return;
-               }
-               JsonResult(res, spans);
-             });
+  server.Get("/api/v3/traces", [store, visible_at, max_answer_bytes](const httplib::Request& req,
+                                                                     httplib::Response& res) {
+    absl::StatusOr<TraceQuery> query = ParseTraceQuery(req);
+    if (!query.ok()) {
+      JsonError(res, 400, std::string(query.status().message()));
+      return;
+    }
+    const absl::Time cutoff = visible_at();
+    std::vector<StoredSpan> spans;
+    size_t bytes = 0;
+    for (const TraceId& id : store->FindTraces(*query, cutoff)) {
+      std::vector<StoredSpan> trace = store->GetTrace(id, cutoff);
+      for (const StoredSpan& span : trace) bytes += span.bytes.size();
+      spans.insert(spans.end(), trace.begin(), trace.end());
+      if (bytes > max_answer_bytes) break;  // JsonResult answers 413
+    }
+    if (spans.empty()) {
+      // What Jaeger's gateway answers for an empty search.
+      JsonError(res, 404, "No traces found");
+      return;
+    }
+    JsonResult(res, spans, max_answer_bytes);
+  });
 
   server.Get("/api/v3/services",
              [store, visible_at](const httplib::Request&, httplib::Response& res) {

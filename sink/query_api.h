@@ -5,7 +5,8 @@
 //                                   404 {"error":{"httpCode":404,"message":"trace not found"}}
 //   GET /api/v3/traces?query.service_name=S&query.operation_name=O&query.start_time_min=T
 //       &query.start_time_max=T&query.num_traces=N&query.attributes={"k":"v"}
-//                                   every matching trace, whole, newest first; 404 when none.
+//                                   every matching trace, whole, newest first; 404 when none;
+//                                   413 when they hold more than --max-query-bytes of spans.
 //                                   camelCase names (query.serviceName, ...), query.search_depth
 //                                   and query.attributes[k]=v are accepted too; times RFC 3339.
 //   GET /api/v3/services            {"services":[...]}
@@ -33,11 +34,13 @@ namespace agentstorm::sink {
 
 class QueryApi {
  public:
-  // `store` and `metrics` must outlive the QueryApi. Unavailable when it cannot bind.
+  // `store` and `metrics` must outlive the QueryApi. An answer that would hold more than
+  // `max_answer_bytes` of span bytes is 413 instead. Unavailable when it cannot bind.
   static absl::StatusOr<std::unique_ptr<QueryApi>> Start(const ListenAddress& address,
                                                          const TraceStore* store,
                                                          const SinkMetrics* metrics,
-                                                         absl::Duration visibility_delay);
+                                                         absl::Duration visibility_delay,
+                                                         size_t max_answer_bytes);
   ~QueryApi();
 
   int port() const { return listener_->port(); }

@@ -70,8 +70,9 @@ absl::StatusOr<std::unique_ptr<Sink>> Sink::Start(const SinkOptions& options) {
 
   // Query first: by the time a receiver acknowledges anything, it can be read back.
   if (*query_address) {
-    absl::StatusOr<std::unique_ptr<QueryApi>> query = QueryApi::Start(
-        **query_address, &sink->store_, &sink->metrics_, sink->faults_.visibility_delay());
+    absl::StatusOr<std::unique_ptr<QueryApi>> query =
+        QueryApi::Start(**query_address, &sink->store_, &sink->metrics_,
+                        sink->faults_.visibility_delay(), options.max_query_bytes);
     if (!query.ok()) return query.status();
     sink->query_ = *std::move(query);
     sink->query_host_ = (*query_address)->host;

@@ -35,6 +35,8 @@ struct SinkOptions {
   // Largest export request body, after decompression (the collector's default is 20 MiB
   // for HTTP, 4 MiB for gRPC; agentstorm batches stay far below).
   size_t max_request_bytes = 16 << 20;
+  // Most span bytes one query answer holds (a trace, or a search's traces); more is HTTP 413.
+  size_t max_query_bytes = 16 << 20;
   // Memory for stored requests to map and touch before listening (ByteArena::Prefault): a
   // measurement then does not pay the first touch of every page (0 = as needed).
   size_t prefault_bytes = 0;

@@ -510,6 +510,30 @@ TEST_F(SinkTest, QueryApiAnswersLikeJaegerApiV3) {
   EXPECT_EQ(Query("/healthz", &code)["status"], "ok");
 }
 
+// One unbounded search once built a 218 MB answer for 112 MB stored and took the sink from 0.9
+// to 3.4 GB: an answer holds at most --max-query-bytes of spans, beyond which it is 413 saying
+// what to do, and the sink keeps answering.
+TEST_F(SinkTest, AQueryAnswerPastItsByteBudgetIs413AndTheSinkStaysUp) {
+  SinkOptions options = LoopbackOptions();
+  options.max_query_bytes = 4000;
+  StartSink(options);
+  ExportTraceServiceResponse response;
+  ASSERT_TRUE(GrpcExport(MakeRequest("planner", 40, 3), &response).ok());  // 40 traces, 3 spans
+  int code = 0;
+  EXPECT_EQ(Query("/api/v3/traces/" + HexTraceId(1), &code)["result"]["resourceSpans"].size(), 1u);
+  EXPECT_EQ(code, 200) << "one trace fits";
+  const std::string all =
+      "/api/v3/traces?query.start_time_min=2000-01-01T00:00:00Z&query.num_traces=2147483647";
+  nlohmann::json refused = Query(all, &code);
+  EXPECT_EQ(code, 413);
+  EXPECT_THAT(refused["error"]["message"].get<std::string>(),
+              HasSubstr("more than this sink answers at once (--max-query-bytes 4000): narrow "
+                        "the time window or ask for fewer traces"));
+  Query("/api/v3/traces?query.start_time_min=2000-01-01T00:00:00Z&query.num_traces=2", &code);
+  EXPECT_EQ(code, 200) << "a search within the budget";
+  EXPECT_EQ(SpansOfTrace(40), 3) << "and the sink still answers";
+}
+
 TEST_F(SinkTest, MetricsEndpointCountsSpansRequestsAndDataPoints) {
   StartSink();
   ExportTraceServiceResponse response;
