@@ -104,6 +104,19 @@ absl::StatusOr<OtlpCompression> ParseCompression(absl::string_view text) {
       absl::StrCat("unknown compression \"", text, "\" (expected gzip or none)"));
 }
 
+namespace {
+
+// A header written without '=' (often "Authorization: Bearer ..."), for an error message: its
+// name and "…", never what follows (it may be a secret).
+std::string HeaderNameOnly(absl::string_view header) {
+  const size_t end = header.find_first_of(": \t");
+  if (end == absl::string_view::npos) return std::string(header.substr(0, 64));
+  return absl::StrCat(header.substr(0, std::min<size_t>(end, 64)), header[end] == ':' ? ":" : "",
+                      " …");
+}
+
+}  // namespace
+
 absl::StatusOr<std::vector<std::pair<std::string, std::string>>> ParseOtlpHeaderList(
     absl::string_view text) {
   std::vector<std::pair<std::string, std::string>> out;
@@ -114,7 +127,9 @@ absl::StatusOr<std::vector<std::pair<std::string, std::string>>> ParseOtlpHeader
     size_t eq = member.find('=');
     if (eq == absl::string_view::npos) {
       return absl::InvalidArgumentError(
-          absl::StrCat("header \"", member, "\" is not of the form key=value"));
+          absl::StrCat("header \"", HeaderNameOnly(member),
+                       "\" is not of the form key=value (the rest is not shown: it may be a "
+                       "secret)"));
     }
     absl::string_view key = absl::StripAsciiWhitespace(member.substr(0, eq));
     absl::string_view raw = absl::StripAsciiWhitespace(member.substr(eq + 1));
@@ -267,7 +282,10 @@ absl::StatusOr<ExporterOptions> BuildExporterOptions(const ExporterFlags& flags,
   for (const std::string& h : flags.headers) {
     size_t eq = h.find('=');
     if (eq == std::string::npos || eq == 0) {
-      return Invalid("--header", absl::StrCat("\"", h, "\" is not of the form Key=Value"));
+      return Invalid("--header", absl::StrCat("\"", HeaderNameOnly(h),
+                                              "\" is not of the form Key=Value, e.g. "
+                                              "--header \"Authorization=Bearer …\" (the rest is "
+                                              "not shown: it may be a secret)"));
     }
     SetHeader(&o.headers, std::string(absl::StripAsciiWhitespace(h.substr(0, eq))),
               h.substr(eq + 1));

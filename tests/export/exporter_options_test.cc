@@ -151,6 +151,18 @@ TEST(ExporterOptions, RejectsBadValuesNamingTheSource) {
   header.headers = {"no-equals-sign"};
   EXPECT_THAT(std::string(BuildExporterOptions(header, FakeEnv({})).status().message()),
               HasSubstr("--header"));
+  // curl's "Name: value" form: the name and the fix are shown, the secret never is.
+  header.headers = {"Authorization: Bearer s3cr3t-token"};
+  const std::string curl_form(BuildExporterOptions(header, FakeEnv({})).status().message());
+  EXPECT_THAT(curl_form, HasSubstr("\"Authorization: …\" is not of the form Key=Value, e.g. "
+                                   "--header \"Authorization=Bearer …\""));
+  EXPECT_THAT(curl_form, Not(HasSubstr("s3cr3t")));
+  const std::string env_form(
+      BuildExporterOptions({}, FakeEnv({{"OTEL_EXPORTER_OTLP_HEADERS", "api-key s3cr3t"}}))
+          .status()
+          .message());
+  EXPECT_THAT(env_form, HasSubstr("\"api-key …\""));
+  EXPECT_THAT(env_form, Not(HasSubstr("s3cr3t")));
 
   auto bad_insecure = BuildExporterOptions({}, FakeEnv({{"OTEL_EXPORTER_OTLP_INSECURE", "yes"}}));
   EXPECT_EQ(bad_insecure.status().code(), absl::StatusCode::kInvalidArgument);
