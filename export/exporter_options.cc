@@ -66,9 +66,13 @@ absl::Status CheckReadable(absl::string_view what, const std::string& path) {
   return absl::OkStatus();
 }
 
-std::string AppendTracesPath(std::string base) {
-  while (!base.empty() && base.back() == '/') base.pop_back();
-  return absl::StrCat(base, kTracesPath);
+// The base URL's path + "/v1/traces", its query (an API key, say) kept after it:
+// "http://h:4318/?token=X" sends to "http://h:4318/v1/traces?token=X".
+std::string AppendTracesPath(const std::string& base) {
+  const size_t query = base.find_first_of("?#");
+  std::string path = base.substr(0, query);
+  while (!path.empty() && path.back() == '/') path.pop_back();
+  return absl::StrCat(path, kTracesPath, query == std::string::npos ? "" : base.substr(query));
 }
 
 bool IsHttp(OtlpProtocol p) { return p != OtlpProtocol::kGrpc; }

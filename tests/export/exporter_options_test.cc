@@ -4,6 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <string>
+#include <utility>
+#include <vector>
 
 namespace agentstorm {
 namespace {
@@ -129,6 +132,28 @@ TEST(ExporterOptions, EmptyVariablesCountAsUnset) {
       {}, FakeEnv({{"OTEL_EXPORTER_OTLP_PROTOCOL", ""}, {"OTEL_EXPORTER_OTLP_ENDPOINT", "  "}}));
   ASSERT_TRUE(o.ok()) << o.status();
   EXPECT_EQ(o->endpoint, "http://localhost:4317");
+}
+
+// The signal path goes into the base URL's path, before its query ("/?token=X/v1/traces"
+// before).
+TEST(ExporterOptions, TheTracesPathGoesBeforeTheBaseUrlsQuery) {
+  for (const auto& [base, want] : std::vector<std::pair<std::string, std::string>>{
+           {"http://h:4318/?token=X", "http://h:4318/v1/traces?token=X"},
+           {"http://h:4318?token=X&b=2", "http://h:4318/v1/traces?token=X&b=2"},
+           {"https://h/otlp/?k=v", "https://h/otlp/v1/traces?k=v"},
+           {"http://h:4318/prefix//", "http://h:4318/prefix/v1/traces"}}) {
+    ExporterFlags flags;
+    flags.protocol = "http/protobuf";
+    flags.endpoint = base;
+    auto o = BuildExporterOptions(flags, FakeEnv({}));
+    ASSERT_TRUE(o.ok()) << base << ": " << o.status();
+    EXPECT_EQ(o->endpoint, want) << base;
+  }
+  auto env =
+      BuildExporterOptions({}, FakeEnv({{"OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4318/?tenant=a"},
+                                        {"OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf"}}));
+  ASSERT_TRUE(env.ok()) << env.status();
+  EXPECT_EQ(env->endpoint, "http://c:4318/v1/traces?tenant=a");
 }
 
 TEST(ExporterOptions, RejectsBadValuesNamingTheSource) {
