@@ -111,15 +111,13 @@ std::chrono::nanoseconds RetryPolicy::BaseBackoff(int retry) const {
 std::optional<std::chrono::nanoseconds> RetryPolicy::NextDelay(
     int retry, std::chrono::nanoseconds elapsed,
     std::optional<std::chrono::nanoseconds> server_delay) const {
-  std::chrono::nanoseconds delay;
-  if (server_delay.has_value()) {
-    delay = *server_delay;
-  } else {
-    double u = jitter_ ? std::clamp(jitter_(), 0.0, 1.0) : 0.5;
-    double factor = 1.0 + options_.jitter * (2.0 * u - 1.0);
-    delay = std::chrono::nanoseconds(
-        static_cast<int64_t>(static_cast<double>(BaseBackoff(retry).count()) * factor));
-  }
+  const double u = jitter_ ? std::clamp(jitter_(), 0.0, 1.0) : 0.5;
+  const double factor = 1.0 + options_.jitter * (2.0 * u - 1.0);
+  std::chrono::nanoseconds delay(
+      static_cast<int64_t>(static_cast<double>(BaseBackoff(retry).count()) * factor));
+  // The greater of our backoff and the server's delay, as the OpenTelemetry SDKs wait: a
+  // "Retry-After: 0" (or a zero RetryInfo) is not an invitation to retry in a tight loop.
+  if (server_delay.has_value()) delay = std::max(delay, *server_delay);
   if (elapsed + delay > options_.max_elapsed) return std::nullopt;
   return delay;
 }

@@ -3,8 +3,9 @@
 //         RESOURCE_EXHAUSTED only when the status details carry google.rpc.RetryInfo (the server
 //         can recover); honour RetryInfo.retry_delay.
 //   HTTP  retry 429, 502, 503, 504; honour Retry-After (delay-seconds or HTTP-date).
-// Between attempts: exponential backoff with jitter, capped, and a batch is abandoned when the
-// next attempt would begin after RetryOptions::max_elapsed.
+// Between attempts: exponential backoff with jitter, capped, or the server's delay when that is
+// longer (never less than the backoff: a zero Retry-After does not mean retry at once), and a
+// batch is abandoned when the next attempt would begin after RetryOptions::max_elapsed.
 #pragma once
 
 #include <chrono>
