@@ -463,15 +463,20 @@ TestCertificates* OtlpGrpcExporterTls::certs_ = nullptr;
 TEST_F(OtlpGrpcExporterTls, SucceedsWithTheRightCaAndFailsWithout) {
   FakeServer server(ServerTls(*certs_, /*require_client=*/false));
   ExporterOptions o = FastOptions(server.port(), "https");
-  o.retry.max_elapsed = 100ms;
+  // A TLS handshake on a loaded machine (ctest -j2) can take seconds: the connections that must
+  // succeed get a budget of several (100 ms once failed a clean CI run).
+  o.timeout = 10s;
+  o.retry.max_elapsed = 10s;
   o.ca_file = certs_->ca_cert;
   EXPECT_EQ(SendOne(o).outcome, ExportResult::Outcome::kAcknowledged);
 
   o.ca_file = certs_->other_ca_cert;
+  o.retry.max_elapsed = 100ms;  // gRPC reports a bad certificate as UNAVAILABLE: fail it fast
   ExportResult wrong_ca = SendOne(o);
   EXPECT_EQ(wrong_ca.outcome, ExportResult::Outcome::kFailed);
   EXPECT_TRUE(wrong_ca.endpoint_unreachable);
 
+  o.retry.max_elapsed = 10s;
   o.ca_file.clear();
   o.insecure = true;  // https + insecure: TLS without verifying the server
   EXPECT_EQ(SendOne(o).outcome, ExportResult::Outcome::kAcknowledged);
@@ -484,6 +489,8 @@ TEST_F(OtlpGrpcExporterTls, MutualTlsNeedsTheClientCertificate) {
   o.ca_file = certs_->ca_cert;
   EXPECT_EQ(SendOne(o).outcome, ExportResult::Outcome::kFailed);
 
+  o.timeout = 10s;  // the handshake that must succeed gets seconds (see above)
+  o.retry.max_elapsed = 10s;
   o.cert_file = certs_->client_cert;
   o.key_file = certs_->client_key;
   EXPECT_EQ(SendOne(o).outcome, ExportResult::Outcome::kAcknowledged);

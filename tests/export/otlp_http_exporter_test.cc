@@ -370,16 +370,21 @@ TestCertificates* OtlpHttpExporterTls::certs_ = nullptr;
 TEST_F(OtlpHttpExporterTls, SucceedsWithTheRightCaAndFailsWithout) {
   FakeHttpCollector server(certs_);
   ExporterOptions o = FastOptions(server.url("https"));
-  o.retry.max_elapsed = 100ms;
+  // A TLS handshake on a loaded machine (ctest -j2) can take seconds: the connections that must
+  // succeed get a budget of several (100 ms once failed a clean CI run).
+  o.timeout = 10s;
+  o.retry.max_elapsed = 10s;
   o.ca_file = certs_->ca_cert;
   EXPECT_EQ(SendOne(o).outcome, ExportResult::Outcome::kAcknowledged);
 
   o.ca_file = certs_->other_ca_cert;
+  o.retry.max_elapsed = 100ms;  // gRPC reports a bad certificate as UNAVAILABLE: fail it fast
   ExportResult wrong_ca = SendOne(o);
   EXPECT_EQ(wrong_ca.outcome, ExportResult::Outcome::kFailed);
   EXPECT_TRUE(wrong_ca.endpoint_unreachable);
   EXPECT_EQ(wrong_ca.attempts, 1);  // a certificate problem is not retried
 
+  o.retry.max_elapsed = 10s;
   o.ca_file.clear();
   o.insecure = true;
   EXPECT_EQ(SendOne(o).outcome, ExportResult::Outcome::kAcknowledged);
@@ -392,6 +397,8 @@ TEST_F(OtlpHttpExporterTls, MutualTlsNeedsTheClientCertificate) {
   o.ca_file = certs_->ca_cert;
   EXPECT_EQ(SendOne(o).outcome, ExportResult::Outcome::kFailed);
 
+  o.timeout = 10s;  // the handshake that must succeed gets seconds (see above)
+  o.retry.max_elapsed = 10s;
   o.cert_file = certs_->client_cert;
   o.key_file = certs_->client_key;
   EXPECT_EQ(SendOne(o).outcome, ExportResult::Outcome::kAcknowledged);
