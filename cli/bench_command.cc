@@ -443,6 +443,14 @@ int RunAgainstPipeline(const BenchFlags& flags, const std::shared_ptr<const Scen
       &code);
   if (!run.ok) return code;
   const EndpointStats& e = run.summary.endpoints.at(0);
+  // Nothing arrived: the endpoint is the problem (exit 3, as generate), not a loss to measure.
+  if (e.unreachable() ||
+      (run.summary.spans_scheduled > 0 && e.spans_acknowledged == 0 && e.spans_rejected == 0)) {
+    return Fail(absl::StrCat("endpoint ", e.endpoint,
+                             e.unreachable() ? " could not be reached" : " accepted no span",
+                             e.last_error.empty() ? "" : ": " + e.last_error),
+                kExitUnreachable);
+  }
   PrintLoadHead(flags, run, DescribeExporterOptions(*eo));
   std::cout << absl::StrFormat("  acknowledged %llu, rejected %llu, failed %llu, not sent %llu\n",
                                static_cast<unsigned long long>(e.spans_acknowledged),

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `agentstorm bench` end to end, kept short: a 1 s run into the child sink must report zero loss
 # (sink-counted == acknowledged == scheduled) and the CPU split; --encode must end with the ratio
-# line; a bad --peer is a usage error. Throughput targets live in docs/performance.md, not here.
+# line; a bad --peer is a usage error; --endpoint at a closed port is exit 3 naming it.
+# Throughput targets live in docs/performance.md, not here.
 set -uo pipefail
 : "${AGENTSTORM:?path of the agentstorm binary}"
 
@@ -24,4 +25,15 @@ tail -1 "$out" | grep -Eq '^encode ratio: [0-9]+\.[0-9]x \(templated [0-9]+ span
 
 "$AGENTSTORM" bench --peer nosuchpeer --duration 1s >"$out" 2>&1
 [[ $? == 2 ]] || fail "an unknown --peer is not exit 2"
+
+# --endpoint at a port nothing listens on: exit 3 naming the endpoint, not a loss of 100%.
+closed=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+timeout 120 "$AGENTSTORM" bench --duration 1s --rate "100 spans/s" \
+  --endpoint "http://127.0.0.1:$closed" >"$out" 2>&1
+code=$?
+[[ $code == 3 ]] || fail "bench into a closed port exited $code, not 3"
+grep -q "endpoint grpc http://127.0.0.1:$closed .* could not be reached\|endpoint grpc http://127.0.0.1:$closed .* accepted no span" "$out" ||
+  fail "bench into a closed port does not name the endpoint"
+"$AGENTSTORM" bench --pipeline-metrics http://127.0.0.1:1/metrics >"$out" 2>&1
+[[ $? == 2 ]] || fail "--pipeline-metrics without --endpoint is not exit 2"
 echo "PASS"
