@@ -11,10 +11,9 @@
 
 namespace agentstorm {
 
+// One source of truth: a probe passes when nothing in ProbeFailure applies.
 bool ProbePasses(const CapacityProbe& p, const CapacityOptions& options) {
-  return p.spans_scheduled > 0 && p.spans_lost == 0 && p.spans_acknowledged == p.spans_scheduled &&
-         p.p99_seconds <= options.slo_p99_seconds &&
-         p.achieved_spans_per_second >= 0.9 * p.target_spans_per_second && !PipelineLostSpans(p);
+  return ProbeFailure(p, options).empty();
 }
 
 bool PipelineLostSpans(const CapacityProbe& p) {
@@ -25,9 +24,9 @@ bool PipelineLostSpans(const CapacityProbe& p) {
 std::string ProbeFailure(const CapacityProbe& p, const CapacityOptions& options) {
   std::vector<std::string> why;
   if (p.spans_scheduled == 0) why.push_back("nothing was scheduled");
-  if (p.spans_acknowledged < p.spans_scheduled)
-    why.push_back(absl::StrFormat("%d of %d spans not acknowledged",
-                                  p.spans_scheduled - p.spans_acknowledged, p.spans_scheduled));
+  if (p.spans_lost > 0 || p.spans_acknowledged != p.spans_scheduled)
+    why.push_back(absl::StrFormat("%d of %d spans acknowledged (%d lost)", p.spans_acknowledged,
+                                  p.spans_scheduled, p.spans_lost));
   if (p.p99_seconds > options.slo_p99_seconds)
     why.push_back(absl::StrFormat("p99 %.1fms over the SLO %.1fms", p.p99_seconds * 1e3,
                                   options.slo_p99_seconds * 1e3));
