@@ -13,23 +13,6 @@ source "$here/lib/field.bash"
 start_jaeger
 start_otelcol passthrough.yaml
 
-# metric NAME [LABEL=VALUE]: the sum of a collector metric over its label sets (or those matching)
-metric() {
-  curl -fsS "http://$otelcol_metrics/metrics" | python3 -c '
-import sys
-name, want = sys.argv[1], dict(a.split("=", 1) for a in sys.argv[2:])
-total = 0.0
-for line in sys.stdin:
-    if line.startswith("#") or not line.strip():
-        continue
-    head, value = line.rsplit(" ", 1)
-    metric, _, labels = head.partition("{")
-    pairs = dict(p.split("=", 1) for p in labels.rstrip("}").split(",") if "=" in p)
-    pairs = {k: v.strip("\"") for k, v in pairs.items()}
-    if metric == name and all(pairs.get(k) == v for k, v in want.items()):
-        total += float(value)
-print(int(total))' "$@"
-}
 calls() { metric rpc_server_call_duration_count rpc_method=opentelemetry.proto.collector.trace.v1.TraceService/Export; }
 
 # generate: acknowledged spans = accepted = exported; requests = the server's Export calls.

@@ -8,7 +8,11 @@
 # example naming that attribute or span; what the damage makes of the stored data: one
 # semconv.conditionally_required_missing per span left with server.address but no server.port,
 # and check.count_mismatch (fewer spans read than acknowledged); and nothing else. Then a
-# memory_limiter that refuses everything: every span counted as failed, none as lost.
+# memory_limiter that refuses everything: every span counted as failed, none as lost. Then one
+# that refuses part of a load (tests/field/otelcol/memory_pressure.yaml): what agentstorm counts
+# acknowledged is what the collector accepted and exported, every refused span is counted failed,
+# the check finds every acknowledged span in Jaeger and reports nothing lost or damaged, only
+# the spans never acknowledged (the default threshold, exit 1).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/../e2e/lib/cli_harness.bash"
@@ -81,4 +85,44 @@ grep -q "spans   acknowledged 0 (0.00%)  rejected 0  failed $spans  not sent 0" 
 grep -q "accepted no span: .*data refused due to high memory usage" "$dir/limited.err" ||
   fail "limited: the collector's refusal is not named"
 echo "ok memory_limiter: $spans spans failed, the refusal named"
+
+stop_otelcol
+start_otelcol memory_pressure.yaml
+run pressed 1 run research-fanout --traces 2000 --seed 5 --quiet --rate max \
+  --endpoint "http://$otelcol_grpc" --backend "jaeger://$jaeger_query" --wait 8s \
+  --report "$dir/pressed" --format json
+for _ in $(seq 100); do  # the batch processor sends on within 200 ms; 10 s at most
+  (($(metric otelcol_exporter_sent_spans) >= $(metric otelcol_receiver_accepted_spans))) && break
+  sleep 0.1
+done
+python3 - "$dir/pressed/report.json" "$(metric otelcol_receiver_accepted_spans)" \
+  "$(metric otelcol_exporter_sent_spans)" "$(metric otelcol_receiver_refused_spans)" \
+  >"$dir/pressed.verdict" <<'PY' || fail "pressed: $(cat "$dir/pressed.verdict")"
+import collections, json, sys
+r = json.load(open(sys.argv[1]))
+accepted, exported, refused = map(int, sys.argv[2:])
+ep, = r["endpoints"]
+spans, traces, rb = ep["spans"], ep["traces"], r["readback"]
+print(f"acknowledged {spans['acknowledged']} and failed {spans['failed']} of "
+      f"{r['load']['spans_scheduled']} spans; the collector accepted {accepted}, exported "
+      f"{exported}, refused {refused} (retries included)")
+assert spans["acknowledged"] > 0 and spans["failed"] > 0, "the limiter did not refuse part"
+assert spans["acknowledged"] + spans["failed"] == r["load"]["spans_scheduled"], spans
+assert spans["rejected"] == spans["not_sent"] == 0, spans
+assert accepted == exported == spans["acknowledged"], "counts differ from the collector's"
+assert refused >= spans["failed"], "more spans failed than the collector refused"
+assert "data refused due to high memory usage" in ep["last_error"], ep["last_error"]
+assert rb["spans_read"] == rb["spans_expected"] == spans["acknowledged"], rb
+assert rb["found"] == traces["acknowledged"] and rb["incomplete"] == 0, rb
+ids = collections.Counter()
+for f in r["findings"]:
+    ids[f["id"]] += f["count"]
+    assert not f["id"].startswith(("hierarchy.", "sampling.", "check.count")), f["id"]
+    assert not f["id"].startswith("fidelity.") or f["id"] == "fidelity.trace_never_acknowledged", f["id"]
+    assert f["level"] != "violation" or f["id"] == "threshold.failed", f["id"]
+assert ids["fidelity.trace_never_acknowledged"] == rb["not_found"] == traces["failed"], ids
+t, = [t for t in r["thresholds"] if not t["passed"]]
+assert t["metric"] == "spans_not_acknowledged" and t["observed"] == spans["failed"], t
+PY
+echo "ok memory_limiter under load: $(cat "$dir/pressed.verdict")"
 echo PASS

@@ -9,6 +9,7 @@
 #                         (HOST:PORT of Jaeger's OTLP/gRPC receiver, when it runs) and OTELCOL_DIR (the scratch directory). Sets
 #                         otelcol_pid, otelcol_grpc, otelcol_grpc2, otelcol_http, otelcol_metrics.
 #   stop_otelcol          stops it (SIGTERM first: the collector flushes its exporters)
+#   metric NAME [L=V]...  a metric of the running collector's own telemetry, summed
 # Exit 77 (skip) when a peer cannot be built here (no Go or no module proxy), with the reason.
 field_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 jaeger_pid=""
@@ -45,6 +46,25 @@ sink_reference() {  # NAME ARGS...
   timeout 300 "$bin" run "$@" --report "$dir/sink-$name" >"$dir/sink-$name.out" \
     2>"$dir/sink-$name.err" || ref_code=$?
   ((ref_code <= 1)) || fail "$name: the run against the embedded sink exited $ref_code"
+}
+
+# The sum of a metric of the running collector's own telemetry over its label sets (or those
+# matching LABEL=VALUE).
+metric() {  # NAME [LABEL=VALUE]...
+  curl -fsS "http://$otelcol_metrics/metrics" | python3 -c '
+import sys
+name, want = sys.argv[1], dict(a.split("=", 1) for a in sys.argv[2:])
+total = 0.0
+for line in sys.stdin:
+    if line.startswith("#") or not line.strip():
+        continue
+    head, value = line.rsplit(" ", 1)
+    metric, _, labels = head.partition("{")
+    pairs = dict(p.split("=", 1) for p in labels.rstrip("}").split(",") if "=" in p)
+    pairs = {k: v.strip("\"") for k, v in pairs.items()}
+    if metric == name and all(pairs.get(k) == v for k, v in want.items()):
+        total += float(value)
+print(int(total))' "$@"
 }
 
 free_ports() {  # N free TCP ports on 127.0.0.1, one per line
