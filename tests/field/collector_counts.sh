@@ -13,13 +13,17 @@ source "$here/lib/field.bash"
 start_jaeger
 start_otelcol passthrough.yaml
 
-calls() { metric rpc_server_call_duration_count rpc_method=opentelemetry.proto.collector.trace.v1.TraceService/Export; }
+export_method=rpc_method=opentelemetry.proto.collector.trace.v1.TraceService/Export
+calls() { metric rpc_server_call_duration_count "$export_method"; }
+server_seconds() { metric --micro rpc_server_call_duration_sum "$export_method"; }  # in us
 
 # generate: acknowledged spans = accepted = exported; requests = the server's Export calls.
 accepted0=$(metric otelcol_receiver_accepted_spans)
 exported0=$(metric otelcol_exporter_sent_spans)
 calls0=$(calls)
-run generate 0 generate smoke --traces 1000 --rate 500 --endpoint "http://$otelcol_grpc"
+server_seconds0=$(server_seconds)
+run generate 0 generate smoke --traces 1000 --rate 500 --endpoint "http://$otelcol_grpc" \
+  --summary-json "$dir/generate.json"
 acked=$(sed -n 's/^  spans   acknowledged \([0-9]*\) .*/\1/p' "$dir/generate.out")
 requests=$(sed -n 's/^  wire    [0-9]* batches, \([0-9]*\) requests.*/\1/p' "$dir/generate.out")
 [[ -n $acked && -n $requests ]] || fail "generate: no acknowledged or request count"
@@ -34,6 +38,18 @@ server_calls=$(($(calls) - calls0))
   fail "generate: acknowledged $acked in $requests requests; the collector accepted $accepted, exported $exported, served $server_calls calls"
 [[ $(metric otelcol_receiver_refused_spans) == 0 ]] || fail "generate: the collector refused spans"
 echo "ok generate: $acked spans in $requests requests, as the collector counted them"
+# Its export latency is the collector's time serving those calls plus the loopback round trip:
+# not less, and not more than twice it plus 50 ms.
+python3 - "$dir/generate.json" "$(($(server_seconds) - server_seconds0))" "$server_calls" \
+  >"$dir/latency.txt" <<'PY' || fail "generate: $(cat "$dir/latency.txt")"
+import json, sys
+ep, = json.load(open(sys.argv[1]))["endpoints"]
+client_ms = ep["latency_from_send"]["mean_ms"]
+server_ms = int(sys.argv[2]) / int(sys.argv[3]) / 1000
+print(f"export latency mean {client_ms:.2f} ms, the collector served each call in {server_ms:.2f} ms")
+assert server_ms <= client_ms <= 2 * server_ms + 50, "latency is not the collector's"
+PY
+echo "ok generate: $(cat "$dir/latency.txt")"
 
 # capacity --pipeline-metrics: each probe's counts are the collector's, all probes together
 # are everything it accepted.

@@ -9,7 +9,7 @@
 #                         (HOST:PORT of Jaeger's OTLP/gRPC receiver, when it runs) and OTELCOL_DIR (the scratch directory). Sets
 #                         otelcol_pid, otelcol_grpc, otelcol_grpc2, otelcol_http, otelcol_metrics.
 #   stop_otelcol          stops it (SIGTERM first: the collector flushes its exporters)
-#   metric NAME [L=V]...  a metric of the running collector's own telemetry, summed
+#   metric [--micro] NAME [L=V]...  a metric of the running collector's own telemetry, summed
 # Exit 77 (skip) when a peer cannot be built here (no Go or no module proxy), with the reason.
 field_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 jaeger_pid=""
@@ -49,11 +49,14 @@ sink_reference() {  # NAME ARGS...
 }
 
 # The sum of a metric of the running collector's own telemetry over its label sets (or those
-# matching LABEL=VALUE).
-metric() {  # NAME [LABEL=VALUE]...
+# matching LABEL=VALUE), as an integer; with --micro, in millionths (for a sum of seconds).
+metric() {  # [--micro] NAME [LABEL=VALUE]...
   curl -fsS "http://$otelcol_metrics/metrics" | python3 -c '
 import sys
-name, want = sys.argv[1], dict(a.split("=", 1) for a in sys.argv[2:])
+args = sys.argv[1:]
+scale = 1e6 if args[0] == "--micro" else 1
+args = args[1:] if scale != 1 else args
+name, want = args[0], dict(a.split("=", 1) for a in args[1:])
 total = 0.0
 for line in sys.stdin:
     if line.startswith("#") or not line.strip():
@@ -64,7 +67,7 @@ for line in sys.stdin:
     pairs = {k: v.strip("\"") for k, v in pairs.items()}
     if metric == name and all(pairs.get(k) == v for k, v in want.items()):
         total += float(value)
-print(int(total))' "$@"
+print(int(total * scale))' "$@"
 }
 
 free_ports() {  # N free TCP ports on 127.0.0.1, one per line
