@@ -1,7 +1,11 @@
 #include "sink/grpc_receiver.h"
 
 #include <grpcpp/grpcpp.h>
-#include <grpcpp/support/proto_buffer_reader.h>
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "google/rpc/error_details.pb.h"
@@ -60,18 +64,34 @@ void SerializeTo(const Message& message, grpc::ByteBuffer* out) {
   (void)grpc::SerializationTraits<Message>::Serialize(message, out, &own);
 }
 
-// Parses a raw request into `message` straight from gRPC's slices (no flattening copy of the
-// body). On malformed bytes: the INVALID_ARGUMENT the handler counts for `signal`.
-template <typename Message>
-std::optional<grpc::Status> ParseOrRefuse(const grpc::ByteBuffer& bytes, const char* signal,
-                                          ExportHandler* handler, Message* message) {
-  grpc::ByteBuffer shared(bytes);
-  grpc::ProtoBufferReader reader(&shared);
-  if (message->ParseFromZeroCopyStream(&reader)) return std::nullopt;
-  return ToGrpcStatus(
-      handler->Refuse(kReceiver, signal, ExportResult::kInvalid,
-                      absl::StrCat("request of ", bytes.Length(), " bytes is not a valid protobuf ",
-                                   Message::descriptor()->name())));
+// Gathers gRPC's slices into `out`, which keeps its capacity from one request to the next.
+void Gather(const grpc::ByteBuffer& request_bytes, std::string* out) {
+  thread_local std::vector<grpc::Slice> slices;
+  out->clear();
+  out->reserve(request_bytes.Length());
+  slices.clear();
+  (void)request_bytes.Dump(&slices);
+  for (const grpc::Slice& slice : slices) {
+    out->append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+  }
+  slices.clear();
+}
+
+// gRPC's own decompression is off (Start): it inflates a whole message before checking its
+// size, so 1 MiB of gzip could take 1 GiB. A message arrives as it was sent, then, and one with
+// the gzip magic is compressed: a protobuf message cannot start with 0x1f (wire type 7 does not
+// exist), and gzip is the only algorithm left enabled. The decoder inflates it, stopping at the
+// limit.
+bool Gzipped(std::string_view bytes) {
+  return bytes.size() >= 2 && bytes[0] == '\x1f' && bytes[1] == '\x8b';
+}
+
+// The Refuse() answer to a body DecodeTraceBody or DecodeMetricsRequest turned down.
+grpc::Status RefuseUndecodable(ExportHandler* handler, const char* signal, const absl::Status& s) {
+  return ToGrpcStatus(handler->Refuse(
+      kReceiver, signal,
+      absl::IsResourceExhausted(s) ? ExportResult::kTooLarge : ExportResult::kInvalid,
+      std::string(s.message())));
 }
 
 // The callback-API Export method both services share: answer synchronously with what
@@ -105,23 +125,13 @@ class GrpcReceiver::TraceServiceImpl
     // gRPC's slices are gathered into this thread's buffer, which keeps its capacity from one
     // request to the next (as does the index): the store copies only what it keeps.
     thread_local DecodedTraceRequest request;
-    thread_local std::vector<grpc::Slice> slices;
     std::string bytes = std::move(request.bytes);
-    bytes.clear();
-    bytes.reserve(request_bytes.Length());
-    slices.clear();
-    (void)request_bytes.Dump(&slices);
-    for (const grpc::Slice& slice : slices) {
-      bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
-    }
-    slices.clear();
+    Gather(request_bytes, &bytes);
+    const bool gzip = Gzipped(bytes);
     if (absl::Status s =
-            DecodeTraceBody(std::move(bytes), BodyEncoding::kProtobuf, false, limits_, &request);
+            DecodeTraceBody(std::move(bytes), BodyEncoding::kProtobuf, gzip, limits_, &request);
         !s.ok()) {
-      return ToGrpcStatus(handler_->Refuse(
-          kReceiver, "traces",
-          absl::IsResourceExhausted(s) ? ExportResult::kTooLarge : ExportResult::kInvalid,
-          std::string(s.message())));
+      return RefuseUndecodable(handler_, "traces", s);
     }
     const ExportOutcome outcome = handler_->HandleTraces(kReceiver, &request);
     if (outcome.result == ExportResult::kOk || outcome.result == ExportResult::kPartial) {
@@ -146,15 +156,20 @@ class GrpcReceiver::MetricsServiceImpl
                                   metrics_v1::MetricsService::Service>,
                               GrpcReceiver::MetricsServiceImpl> {
  public:
-  explicit MetricsServiceImpl(ExportHandler* handler) : handler_(handler) {}
+  MetricsServiceImpl(ExportHandler* handler, size_t max_request_bytes)
+      : handler_(handler), limits_{max_request_bytes} {}
 
   grpc::Status Handle(const grpc::ByteBuffer& request_bytes, grpc::ByteBuffer* response_bytes) {
     if (std::optional<ExportOutcome> refused = handler_->Admit(kReceiver, "metrics")) {
       return ToGrpcStatus(*refused);
     }
+    thread_local std::string bytes;
+    Gather(request_bytes, &bytes);
     metrics_v1::ExportMetricsServiceRequest request;
-    if (auto refused = ParseOrRefuse(request_bytes, "metrics", handler_, &request)) {
-      return *refused;
+    if (absl::Status s =
+            DecodeMetricsRequest(bytes, BodyEncoding::kProtobuf, Gzipped(bytes), limits_, &request);
+        !s.ok()) {
+      return RefuseUndecodable(handler_, "metrics", s);
     }
     const ExportOutcome outcome = handler_->HandleMetrics(kReceiver, request);
     SerializeTo(metrics_v1::ExportMetricsServiceResponse(), response_bytes);
@@ -163,6 +178,7 @@ class GrpcReceiver::MetricsServiceImpl
 
  private:
   ExportHandler* handler_;
+  const DecodeLimits limits_;
 };
 
 GrpcReceiver::GrpcReceiver() = default;
@@ -174,13 +190,17 @@ absl::StatusOr<std::unique_ptr<GrpcReceiver>> GrpcReceiver::Start(const ListenAd
                                                                   ExportHandler* handler) {
   std::unique_ptr<GrpcReceiver> receiver(new GrpcReceiver());
   receiver->trace_service_ = std::make_unique<TraceServiceImpl>(handler, max_request_bytes);
-  receiver->metrics_service_ = std::make_unique<MetricsServiceImpl>(handler);
+  receiver->metrics_service_ = std::make_unique<MetricsServiceImpl>(handler, max_request_bytes);
   grpc::ServerBuilder builder;
   builder.AddListeningPort(address.ToString(), grpc::InsecureServerCredentials(), &receiver->port_);
   builder.SetMaxReceiveMessageSize(
       static_cast<int>(std::min<size_t>(max_request_bytes, INT32_MAX)));
   builder.RegisterService(receiver->trace_service_.get());
   builder.RegisterService(receiver->metrics_service_.get());
+  // Messages reach the service compressed (Gzipped above), gzip or not at all: a client asking
+  // for deflate gets UNIMPLEMENTED from gRPC itself, as OTLP requires only gzip.
+  builder.AddChannelArgument(GRPC_ARG_ENABLE_PER_MESSAGE_DECOMPRESSION, 0);
+  builder.SetCompressionAlgorithmSupportStatus(GRPC_COMPRESS_DEFLATE, false);
   // Port reuse would let a second sink silently share the port with a first one.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   receiver->server_ = builder.BuildAndStart();

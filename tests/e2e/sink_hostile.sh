@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Hostile export requests against `agentstorm sink`: each gets the protocol's error, the sink stays
+# up with bounded memory, and what it held before is still there to check.
+# - A gzip bomb over gRPC (1 MiB that inflates to 1 GiB, three at once on one connection, through
+#   a client with no gRPC library, tests/e2e/lib/raw_grpc.mjs): RESOURCE_EXHAUSTED naming the
+#   limit, on the trace and the metrics service. gRPC inflates a whole message before checking
+#   its size (1.1 GB of peak RSS for one such request), so the sink inflates it itself, to the limit.
+# - The same bomb over OTLP/HTTP with Content-Encoding: gzip: 413 naming the limit.
+# - grpc-encoding deflate, which OTLP does not require: UNIMPLEMENTED from gRPC.
+# Then the sink's peak RSS (VmHWM) is under 512 MB, a gzip-compressed export from the generator
+# is still accepted, and the traces sent before all check clean.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+source "$here/lib/cli_harness.bash"
+command -v node >/dev/null || { echo "SKIP: node is missing (the raw gRPC client needs it)" >&2; exit 77; }
+
+start_sink
+run before 0 generate smoke --traces 20 --rate max --endpoint "http://$sink_grpc" --quiet \
+  --ledger "$dir/before.ledger"
+
+python3 - "$dir/bomb.gz" <<'PY'
+import sys, zlib
+c = zlib.compressobj(9, zlib.DEFLATED, 31)  # gzip
+chunk = b"\0" * (1 << 20)
+with open(sys.argv[1], "wb") as f:
+    for _ in range(1024):
+        f.write(c.compress(chunk))
+    f.write(c.flush())
+PY
+
+limit="decompressed request body exceeds 16777216 bytes"
+raw() {  # NAME METHOD ENCODING COPIES: the raw gRPC client's answers in $dir/NAME.out
+  timeout -k 5 120 node "$here/lib/raw_grpc.mjs" "$sink_grpc" "$2" "$dir/bomb.gz" "$3" "$4" \
+    >"$dir/$1.out" 2>"$dir/$1.err" || fail "$1: not every request got an answer"
+}
+traces=/opentelemetry.proto.collector.trace.v1.TraceService/Export
+raw grpc-bomb "$traces" gzip 3
+[[ $(grep -c "^grpc-status 8 $limit$" "$dir/grpc-bomb.out") == 3 ]] ||
+  fail "grpc-bomb: want RESOURCE_EXHAUSTED naming the limit, three times"
+raw metrics-bomb /opentelemetry.proto.collector.metrics.v1.MetricsService/Export gzip 1
+grep -qx "grpc-status 8 $limit" "$dir/metrics-bomb.out" ||
+  fail "metrics-bomb: want RESOURCE_EXHAUSTED naming the limit"
+raw deflate "$traces" deflate 1
+grep -qx "grpc-status 12 Compression algorithm 'deflate' is disabled." "$dir/deflate.out" ||
+  fail "deflate: want UNIMPLEMENTED"
+echo "ok gRPC: a gzip bomb is refused at the limit, deflate is not spoken"
+
+code=$(curl -sS -o "$dir/http-bomb.body" -w "%{http_code}" -H "Content-Encoding: gzip" \
+  -H "Content-Type: application/x-protobuf" --data-binary "@$dir/bomb.gz" \
+  "http://$sink_http/v1/traces") || fail "http-bomb: curl failed"
+[[ $code == 413 ]] && grep -qa "$limit" "$dir/http-bomb.body" ||
+  fail "http-bomb: HTTP $code, want 413 naming the limit"
+echo "ok OTLP/HTTP: a gzip bomb is 413 at the limit"
+
+kill -0 "$sink_pid" || fail "the sink died"
+peak_kb=$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB$/\1/p' "/proc/$sink_pid/status")
+((peak_kb < 512 * 1024)) || fail "the sink's peak RSS is $((peak_kb / 1024)) MB (want < 512 MB)"
+echo "ok the sink's peak RSS: $((peak_kb / 1024)) MB for four bombs of 1 GiB each"
+
+run gzip 0 generate smoke --traces 20 --rate max --compression gzip --endpoint "http://$sink_grpc"
+grep -q "spans   acknowledged 80 (100.00%)" "$dir/gzip.out" || fail "gzip: not all acknowledged"
+run check-before 0 check --ledger "$dir/before.ledger" --backend "jaeger://$sink_query" \
+  --wait 10s --quiet
+echo "ok a gzip export is still accepted, and the traces sent before check clean"
+echo PASS
