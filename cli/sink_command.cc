@@ -16,7 +16,7 @@
 namespace agentstorm::cli {
 namespace {
 
-// Self-pipe: the handler may run on any thread (gRPC and httplib start their own before and
+// Self-pipe: the handler may run on any thread (gRPC and libmicrohttpd start their own before and
 // after us), so it only writes a byte that the main thread waits for.
 int g_stop_pipe[2] = {-1, -1};
 volatile sig_atomic_t g_stop_signal = 0;

@@ -13,12 +13,8 @@
 
 #include "absl/status/statusor.h"
 #include "sink/export_handler.h"
-#include "sink/http_listener.h"
+#include "sink/http_server.h"
 #include "sink/listen_address.h"
-
-namespace httplib {
-class Server;
-}
 
 namespace agentstorm::sink {
 
@@ -38,8 +34,7 @@ class HttpReceiver {
  private:
   HttpReceiver();
 
-  std::unique_ptr<httplib::Server> server_;
-  std::unique_ptr<HttpListener> listener_;
+  std::unique_ptr<HttpServer> server_;
 };
 
 }  // namespace agentstorm::sink

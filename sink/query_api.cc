@@ -1,10 +1,9 @@
 #include "sink/query_api.h"
 
-#include <httplib.h>
-
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
@@ -16,16 +15,16 @@ namespace {
 
 using opentelemetry::proto::trace::v1::Span;
 
-void JsonError(httplib::Response& res, int code, const std::string& message) {
+void JsonError(HttpResponse& res, int code, const std::string& message) {
   nlohmann::json body = {{"error", {{"httpCode", code}, {"message", message}}}};
   res.status = code;
-  res.set_content(JsonText(body), "application/json");
+  res.SetContent(JsonText(body), "application/json");
 }
 
 // Answers `spans`, or 413 when they hold more than `max_bytes` of span bytes: the JSON answer
 // and the tree it is built from take many times that (about 25x measured), so one unbounded
 // query could take the sink's memory.
-void JsonResult(httplib::Response& res, const std::vector<StoredSpan>& spans, size_t max_bytes) {
+void JsonResult(HttpResponse& res, const std::vector<StoredSpan>& spans, size_t max_bytes) {
   size_t bytes = 0;
   for (const StoredSpan& s : spans) bytes += s.bytes.size();
   if (bytes > max_bytes) {
@@ -38,14 +37,13 @@ void JsonResult(httplib::Response& res, const std::vector<StoredSpan>& spans, si
   nlohmann::json body;
   body["result"] = EncodeOtlpJsonValue(AssembleTracesData(spans));
   res.status = 200;
-  res.set_content(JsonText(body), "application/json");
+  res.SetContent(JsonText(body), "application/json");
 }
 
 // The first of `names` present in the query string.
-std::optional<std::string> Param(const httplib::Request& req,
-                                 std::initializer_list<const char*> names) {
+std::optional<std::string> Param(const HttpRequest& req, std::initializer_list<const char*> names) {
   for (const char* name : names) {
-    if (req.has_param(name)) return req.get_param_value(name);
+    if (std::optional<std::string> value = req.Param(name)) return value;
   }
   return std::nullopt;
 }
@@ -72,7 +70,7 @@ std::optional<Span::SpanKind> ParseSpanKind(const std::string& text) {
   return std::nullopt;
 }
 
-absl::StatusOr<TraceQuery> ParseTraceQuery(const httplib::Request& req) {
+absl::StatusOr<TraceQuery> ParseTraceQuery(const HttpRequest& req) {
   TraceQuery q;
   q.limit = 100;
   if (auto v = Param(req, {"query.service_name", "query.serviceName"})) q.service = *v;
@@ -146,7 +144,7 @@ std::string_view SpanKindName(Span::SpanKind kind) {
 QueryApi::~QueryApi() { Shutdown(); }
 
 void QueryApi::Shutdown() {
-  if (listener_ != nullptr) listener_->Stop();
+  if (server_ != nullptr) server_->Stop();
 }
 
 absl::StatusOr<std::unique_ptr<QueryApi>> QueryApi::Start(const ListenAddress& address,
@@ -155,16 +153,9 @@ absl::StatusOr<std::unique_ptr<QueryApi>> QueryApi::Start(const ListenAddress& a
                                                           absl::Duration delay,
                                                           size_t max_answer_bytes) {
   std::unique_ptr<QueryApi> api(new QueryApi());
-  api->server_ = std::make_unique<httplib::Server>();
-  httplib::Server& server = *api->server_;
-  // A checker reads one trace per request over kept-alive connections; httplib's default of
-  // closing after 5 requests would make it reconnect constantly.
-  server.set_keep_alive_max_count(100000);
   auto visible_at = [delay] { return absl::Now() - delay; };
 
-  server.Get(R"(/api/v3/traces/([^/]+))", [store, visible_at, max_answer_bytes](
-                                              const httplib::Request& req, httplib::Response& res) {
-    const std::string& hex = req.matches[1];
+  auto trace = [store, visible_at, max_answer_bytes](const std::string& hex, HttpResponse& res) {
     std::optional<TraceId> id = ParseTraceId(hex);
     if (!id) {
       JsonError(res, 400,
@@ -178,10 +169,9 @@ absl::StatusOr<std::unique_ptr<QueryApi>> QueryApi::Start(const ListenAddress& a
       return;
     }
     JsonResult(res, spans, max_answer_bytes);
-  });
+  };
 
-  server.Get("/api/v3/traces", [store, visible_at, max_answer_bytes](const httplib::Request& req,
-                                                                     httplib::Response& res) {
+  auto traces = [store, visible_at, max_answer_bytes](const HttpRequest& req, HttpResponse& res) {
     absl::StatusOr<TraceQuery> query = ParseTraceQuery(req);
     if (!query.ok()) {
       JsonError(res, 400, std::string(query.status().message()));
@@ -202,51 +192,70 @@ absl::StatusOr<std::unique_ptr<QueryApi>> QueryApi::Start(const ListenAddress& a
       return;
     }
     JsonResult(res, spans, max_answer_bytes);
-  });
+  };
 
-  server.Get("/api/v3/services",
-             [store, visible_at](const httplib::Request&, httplib::Response& res) {
-               nlohmann::json body = {{"services", store->Services(visible_at())}};
-               res.set_content(JsonText(body), "application/json");
-             });
+  auto operations = [store, visible_at](const HttpRequest& req, HttpResponse& res) {
+    std::optional<std::string> service = Param(req, {"service"});
+    if (!service || service->empty()) {
+      JsonError(res, 400, "parameter service is required");
+      return;
+    }
+    std::optional<Span::SpanKind> kind;
+    if (auto k = Param(req, {"span_kind", "spanKind"}); k && !k->empty()) {
+      kind = ParseSpanKind(*k);
+      if (!kind) {
+        JsonError(res, 400,
+                  absl::StrCat("malformed parameter span_kind: \"", *k,
+                               "\" (server, client, internal, producer, consumer)"));
+        return;
+      }
+    }
+    nlohmann::json ops = nlohmann::json::array();
+    for (const Operation& op : store->Operations(*service, kind, visible_at())) {
+      ops.push_back({{"name", op.name}, {"spanKind", SpanKindName(op.kind)}});
+    }
+    nlohmann::json body = {{"operations", std::move(ops)}};
+    res.SetContent(JsonText(body), "application/json");
+  };
 
-  server.Get("/api/v3/operations",
-             [store, visible_at](const httplib::Request& req, httplib::Response& res) {
-               std::optional<std::string> service = Param(req, {"service"});
-               if (!service || service->empty()) {
-                 JsonError(res, 400, "parameter service is required");
-                 return;
-               }
-               std::optional<Span::SpanKind> kind;
-               if (auto k = Param(req, {"span_kind", "spanKind"}); k && !k->empty()) {
-                 kind = ParseSpanKind(*k);
-                 if (!kind) {
-                   JsonError(res, 400,
-                             absl::StrCat("malformed parameter span_kind: \"", *k,
-                                          "\" (server, client, internal, producer, consumer)"));
-                   return;
-                 }
-               }
-               nlohmann::json ops = nlohmann::json::array();
-               for (const Operation& op : store->Operations(*service, kind, visible_at())) {
-                 ops.push_back({{"name", op.name}, {"spanKind", SpanKindName(op.kind)}});
-               }
-               nlohmann::json body = {{"operations", std::move(ops)}};
-               res.set_content(JsonText(body), "application/json");
-             });
+  auto route = [=](HttpRequest& req, HttpResponse& res) {
+    if (req.method != "GET" && req.method != "HEAD") {
+      res.headers.emplace_back("Allow", "GET, HEAD");
+      JsonError(res, 405, absl::StrCat("use GET, not ", req.method));
+      return;
+    }
+    if (req.body_too_large) {
+      JsonError(res, 413, "a query carries no body");
+      return;
+    }
+    constexpr absl::string_view kTrace = "/api/v3/traces/";
+    const std::string& path = req.path;
+    if (path.size() > kTrace.size() && absl::StartsWith(path, kTrace) &&
+        path.find('/', kTrace.size()) == std::string::npos) {
+      trace(path.substr(kTrace.size()), res);
+    } else if (path == "/api/v3/traces") {
+      traces(req, res);
+    } else if (path == "/api/v3/services") {
+      nlohmann::json body = {{"services", store->Services(visible_at())}};
+      res.SetContent(JsonText(body), "application/json");
+    } else if (path == "/api/v3/operations") {
+      operations(req, res);
+    } else if (path == "/healthz") {
+      res.SetContent(R"({"status":"ok"})", "application/json");
+    } else if (path == "/metrics") {
+      res.SetContent(metrics->RenderPrometheus(store->Stats()), "text/plain; version=0.0.4");
+    } else {
+      JsonError(res, 404, absl::StrCat("no such endpoint: ", path));
+    }
+  };
 
-  server.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
-    res.set_content(R"({"status":"ok"})", "application/json");
-  });
-
-  server.Get("/metrics", [store, metrics](const httplib::Request&, httplib::Response& res) {
-    res.set_content(metrics->RenderPrometheus(store->Stats()), "text/plain; version=0.0.4");
-  });
-
-  absl::StatusOr<std::unique_ptr<HttpListener>> listener =
-      HttpListener::Start(&server, address, "the query API");
-  if (!listener.ok()) return listener.status();
-  api->listener_ = *std::move(listener);
+  // A query carries no body: anything over 64 KiB is refused as soon as it passes that.
+  HttpServerOptions options;
+  options.max_body_bytes = 64 << 10;
+  absl::StatusOr<std::unique_ptr<HttpServer>> server =
+      HttpServer::Start(address, "the query API", options, std::move(route));
+  if (!server.ok()) return server.status();
+  api->server_ = *std::move(server);
   return api;
 }
 

@@ -21,14 +21,10 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "sink/http_listener.h"
+#include "sink/http_server.h"
 #include "sink/listen_address.h"
 #include "sink/sink_metrics.h"
 #include "sink/trace_store.h"
-
-namespace httplib {
-class Server;
-}
 
 namespace agentstorm::sink {
 
@@ -43,14 +39,13 @@ class QueryApi {
                                                          size_t max_answer_bytes);
   ~QueryApi();
 
-  int port() const { return listener_->port(); }
+  int port() const { return server_->port(); }
   void Shutdown();
 
  private:
   QueryApi() = default;
 
-  std::unique_ptr<httplib::Server> server_;
-  std::unique_ptr<HttpListener> listener_;
+  std::unique_ptr<HttpServer> server_;
 };
 
 // Jaeger's lowercase span kind names ("server", "client", ...; "" for unspecified).

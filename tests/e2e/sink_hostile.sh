@@ -7,6 +7,11 @@
 #   its size (1.1 GB of peak RSS for one such request), so the sink inflates it itself, to the limit.
 # - The same bomb over OTLP/HTTP with Content-Encoding: gzip: 413 naming the limit.
 # - grpc-encoding deflate, which OTLP does not require: UNIMPLEMENTED from gRPC.
+# - 100 slowloris connections (headers a line a second, never finished) and 1,000 idle ones on
+#   each of the OTLP/HTTP and query ports: an OTLP/HTTP export and a query still get their
+#   answers within seconds (the httplib server before gave each connection one of 64 workers:
+#   every request waited until its timeout).
+# - Five pipelined HTTP/1.1 requests in one write: five answers (httplib answered the first).
 # Then the sink's peak RSS (VmHWM) is under 512 MB, a gzip-compressed export from the generator
 # is still accepted, and the traces sent before all check clean.
 set -euo pipefail
@@ -51,6 +56,34 @@ code=$(curl -sS -o "$dir/http-bomb.body" -w "%{http_code}" -H "Content-Encoding:
 [[ $code == 413 ]] && grep -qa "$limit" "$dir/http-bomb.body" ||
   fail "http-bomb: HTTP $code, want 413 naming the limit"
 echo "ok OTLP/HTTP: a gzip bomb is 413 at the limit"
+
+# Slow and idle connections by the thousand: legitimate requests still go through.
+holders=()
+for address in "$sink_http" "$sink_query"; do
+  name=hold-${address##*:}
+  timeout -k 5 120 python3 "$here/lib/hostile_http.py" hold "$address" 100 1000 60 \
+    >"$dir/$name.out" 2>"$dir/$name.err" &
+  holders+=($!)
+done
+for _ in $(seq 300); do  # 30 s at most to open them
+  [[ $(cat "$dir"/hold-*.out 2>/dev/null | grep -c "^ready 1100$") == 2 ]] && break
+  sleep 0.1
+done
+[[ $(cat "$dir"/hold-*.out | grep -c "^ready 1100$") == 2 ]] || fail "the hostile connections did not open"
+run_timeout=30 run starved-export 0 generate smoke --traces 20 --rate max \
+  --protocol http/protobuf --endpoint "http://$sink_http" --quiet
+grep -q "spans   acknowledged 80 (100.00%)" "$dir/starved-export.out" ||
+  fail "an export beside slow and idle connections was not acknowledged"
+curl -fsS -m 10 "http://$sink_query/api/v3/services" >"$dir/starved-query.out" ||
+  fail "a query beside slow and idle connections got no answer within 10 s"
+kill "${holders[@]}" 2>/dev/null || true
+wait "${holders[@]}" 2>/dev/null || true
+echo "ok 1,100 slow and idle connections on each port starve no request"
+
+python3 "$here/lib/hostile_http.py" pipeline "$sink_query" /healthz 5 >"$dir/pipelined.out" ||
+  fail "pipelined requests: $(wc -l <"$dir/pipelined.out") of 5 answered"
+[[ $(grep -c "^HTTP/1.1 200" "$dir/pipelined.out") == 5 ]] || fail "pipelined: not five 200s"
+echo "ok five pipelined requests, five answers"
 
 kill -0 "$sink_pid" || fail "the sink died"
 peak_kb=$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB$/\1/p' "/proc/$sink_pid/status")
