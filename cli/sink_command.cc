@@ -5,12 +5,17 @@
 #include <CLI/CLI.hpp>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
+#include <fstream>
 #include <string>
 #include <vector>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
 #include "cli/commands.h"
 #include "cli/numeric_flags.h"
 #include "core/exit_codes.h"
+#include "sink/listen_address.h"
 #include "sink/sink.h"
 
 namespace agentstorm::cli {
@@ -36,8 +41,46 @@ int WaitForStopSignal() {
 
 struct SinkFlags {
   sink::SinkOptions options;
+  std::string auth_token_file;
   bool quiet = false;
 };
+
+constexpr char kTokenVariable[] = "AGENTSTORM_SINK_TOKEN";
+
+// The bearer token from --auth-token-file (its first line), else from AGENTSTORM_SINK_TOKEN,
+// else none. Never from a flag's value: a command line shows in `ps` and shell history.
+absl::StatusOr<std::string> ReadAuthToken(const std::string& file) {
+  std::string token;
+  if (!file.empty()) {
+    std::ifstream in(file);
+    if (!in)
+      return absl::InvalidArgumentError(
+          absl::StrCat("--auth-token-file ", file, ": cannot read file"));
+    std::getline(in, token);
+    token = std::string(absl::StripAsciiWhitespace(token));
+    if (token.empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--auth-token-file ", file, ": the first line is empty"));
+    }
+    return token;
+  }
+  if (const char* env = std::getenv(kTokenVariable); env != nullptr) {
+    token = std::string(absl::StripAsciiWhitespace(env));
+  }
+  return token;
+}
+
+// A listener reachable from other machines with no token: anyone who reaches it can send spans
+// and read every stored one back.
+void WarnIfOpen(const std::string& what, const std::string& address, bool authenticated) {
+  if (address.empty() || authenticated) return;
+  absl::StatusOr<sink::ListenAddress> parsed = sink::ParseListenAddress(address);
+  if (!parsed.ok() || sink::IsLoopback(*parsed)) return;
+  std::fprintf(stderr,
+               "agentstorm sink: warning: %s listens on %s with no authentication: anyone who "
+               "can reach it can send spans and read them back (give --auth-token-file or %s)\n",
+               what.c_str(), address.c_str(), kTokenVariable);
+}
 
 int RunSink(const SinkFlags& flags) {
   if (pipe(g_stop_pipe) != 0) {
@@ -50,12 +93,23 @@ int RunSink(const SinkFlags& flags) {
   sigaction(SIGINT, &action, nullptr);
   sigaction(SIGTERM, &action, nullptr);
 
-  absl::StatusOr<std::unique_ptr<sink::Sink>> started = sink::Sink::Start(flags.options);
+  absl::StatusOr<std::string> token = ReadAuthToken(flags.auth_token_file);
+  if (!token.ok()) {
+    std::fprintf(stderr, "agentstorm sink: %s\n", std::string(token.status().message()).c_str());
+    return kExitUsage;
+  }
+  sink::SinkOptions options = flags.options;
+  options.auth_token = *std::move(token);
+  absl::StatusOr<std::unique_ptr<sink::Sink>> started = sink::Sink::Start(options);
   if (!started.ok()) {
     std::fprintf(stderr, "agentstorm sink: %s\n", std::string(started.status().message()).c_str());
     return ExitCodeForStatus(started.status());
   }
   sink::Sink& s = **started;
+  const bool authenticated = !options.auth_token.empty();
+  WarnIfOpen("OTLP/gRPC", s.grpc_address(), authenticated);
+  WarnIfOpen("OTLP/HTTP", s.http_address(), authenticated);
+  WarnIfOpen("the query API", s.query_address(), authenticated);
   if (!flags.quiet) {
     if (s.grpc_port()) std::printf("OTLP/gRPC  listening on %s\n", s.grpc_address().c_str());
     if (s.http_port())
@@ -64,6 +118,7 @@ int RunSink(const SinkFlags& flags) {
     if (s.query_port())
       std::printf("query API  listening on %s (GET /api/v3/..., /metrics, /healthz)\n",
                   s.query_address().c_str());
+    if (!s.security().empty()) std::printf("security   %s\n", s.security().c_str());
     if (!flags.options.faults.empty()) {
       std::printf("faults     ");
       for (const std::string& f : flags.options.faults) std::printf("%s ", f.c_str());
@@ -142,6 +197,14 @@ void AddSinkCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--fault-seed", o.fault_seed, "Seed of every fault decision")
       ->capture_default_str()
       ->check(WholeNumberOf<uint64_t>());
+  cmd->add_option("--tls-cert", o.tls_cert_file,
+                  "PEM server certificate: TLS on every listener (with --tls-key)");
+  cmd->add_option("--tls-key", o.tls_key_file, "PEM private key of --tls-cert");
+  cmd->add_option("--tls-client-ca", o.tls_client_ca_file,
+                  "PEM CA: every client must present a certificate it signed (mTLS)");
+  cmd->add_option("--auth-token-file", flags->auth_token_file,
+                  "Require \"Authorization: Bearer TOKEN\" of every export and query (not "
+                  "/healthz), TOKEN the file's first line (or set AGENTSTORM_SINK_TOKEN)");
   cmd->add_flag("--quiet", flags->quiet, "Print nothing but errors");
   cmd->callback([flags, exit_code] { *exit_code = RunSink(*flags); });
 }

@@ -55,6 +55,8 @@ std::string_view ExportResultName(ExportResult result) {
       return "full";
     case ExportResult::kError:
       return "error";
+    case ExportResult::kUnauthenticated:
+      return "unauthenticated";
   }
   return "error";
 }

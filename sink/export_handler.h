@@ -21,15 +21,17 @@
 namespace agentstorm::sink {
 
 enum class ExportResult {
-  kOk,           // everything stored
-  kPartial,      // stored, but some spans rejected (partial success)
-  kInvalid,      // malformed request           gRPC INVALID_ARGUMENT   HTTP 400
-  kTooLarge,     // over --max-request-bytes    gRPC RESOURCE_EXHAUSTED HTTP 413
-  kUnsupported,  // content type or encoding    HTTP 415
-  kUnavailable,  // unavailable fault           gRPC UNAVAILABLE        HTTP 503
-  kThrottled,    // throttle fault              gRPC RESOURCE_EXHAUSTED + RetryInfo, HTTP 429
-  kFull,         // store full                  gRPC RESOURCE_EXHAUSTED + RetryInfo, HTTP 429
-  kError,        // capture write failed        gRPC INTERNAL           HTTP 500
+  kOk,               // everything stored
+  kPartial,          // stored, but some spans rejected (partial success)
+  kInvalid,          // malformed request           gRPC INVALID_ARGUMENT   HTTP 400
+  kTooLarge,         // over --max-request-bytes    gRPC RESOURCE_EXHAUSTED HTTP 413
+  kUnsupported,      // content type or encoding    HTTP 415
+  kUnavailable,      // unavailable fault           gRPC UNAVAILABLE        HTTP 503
+  kThrottled,        // throttle fault              gRPC RESOURCE_EXHAUSTED + RetryInfo, HTTP 429
+  kFull,             // store full                  gRPC RESOURCE_EXHAUSTED + RetryInfo, HTTP 429
+  kError,            // capture write failed        gRPC INTERNAL           HTTP 500
+  kUnauthenticated,  // no or wrong bearer token, no client certificate
+                     //                             gRPC UNAUTHENTICATED     HTTP 401
 };
 
 // Short name used as the `result` label of agentstorm_sink_requests_total.

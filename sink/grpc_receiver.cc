@@ -12,6 +12,7 @@
 #include "google/rpc/status.pb.h"
 #include "opentelemetry/proto/collector/metrics/v1/metrics_service.grpc.pb.h"
 #include "opentelemetry/proto/collector/trace/v1/trace_service.grpc.pb.h"
+#include "sink/listener_security.h"
 #include "sink/request_decoder.h"
 
 namespace agentstorm::sink {
@@ -42,6 +43,9 @@ grpc::Status ToGrpcStatus(const ExportOutcome& outcome) {
       break;
     case ExportResult::kError:
       code = grpc::StatusCode::INTERNAL;
+      break;
+    case ExportResult::kUnauthenticated:
+      code = grpc::StatusCode::UNAUTHENTICATED;
       break;
   }
   if (outcome.retry_after <= absl::ZeroDuration()) return grpc::Status(code, outcome.message);
@@ -86,6 +90,15 @@ bool Gzipped(std::string_view bytes) {
   return bytes.size() >= 2 && bytes[0] == '\x1f' && bytes[1] == '\x8b';
 }
 
+// True when no token is required, or the call's `authorization` metadata carries it.
+bool Authenticated(const grpc::CallbackServerContext& context, const std::string& token) {
+  if (token.empty()) return true;
+  const auto& metadata = context.client_metadata();
+  auto it = metadata.find("authorization");
+  return it != metadata.end() &&
+         BearerMatches(std::string_view(it->second.data(), it->second.size()), token);
+}
+
 // The Refuse() answer to a body DecodeTraceBody or DecodeMetricsRequest turned down.
 grpc::Status RefuseUndecodable(ExportHandler* handler, const char* signal, const absl::Status& s) {
   return ToGrpcStatus(handler->Refuse(
@@ -94,18 +107,36 @@ grpc::Status RefuseUndecodable(ExportHandler* handler, const char* signal, const
       std::string(s.message())));
 }
 
-// The callback-API Export method both services share: answer synchronously with what
-// Derived::Handle(request, response) returns.
+// What both services share: the callback-API Export method, which checks the bearer token and
+// the admission faults, then answers synchronously with what Derived::Handle(request, response)
+// returns; and the state Handle uses.
 template <typename ServiceBase, typename Derived>
 class RawExportService : public ServiceBase {
  public:
+  RawExportService(const char* signal, ExportHandler* handler, size_t max_request_bytes,
+                   std::string token)
+      : signal_(signal), handler_(handler), limits_{max_request_bytes}, token_(std::move(token)) {}
+
   grpc::ServerUnaryReactor* Export(grpc::CallbackServerContext* context,
                                    const grpc::ByteBuffer* request_bytes,
                                    grpc::ByteBuffer* response_bytes) override {
     grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-    reactor->Finish(static_cast<Derived*>(this)->Handle(*request_bytes, response_bytes));
+    if (!Authenticated(*context, token_)) {
+      reactor->Finish(ToGrpcStatus(
+          handler_->Refuse(kReceiver, signal_, ExportResult::kUnauthenticated, kMissingToken)));
+    } else if (std::optional<ExportOutcome> refused = handler_->Admit(kReceiver, signal_)) {
+      reactor->Finish(ToGrpcStatus(*refused));
+    } else {
+      reactor->Finish(static_cast<Derived*>(this)->Handle(*request_bytes, response_bytes));
+    }
     return reactor;
   }
+
+ protected:
+  const char* const signal_;
+  ExportHandler* const handler_;
+  const DecodeLimits limits_;
+  const std::string token_;
 };
 
 }  // namespace
@@ -115,13 +146,10 @@ class GrpcReceiver::TraceServiceImpl
           trace_v1::TraceService::WithRawCallbackMethod_Export<trace_v1::TraceService::Service>,
           GrpcReceiver::TraceServiceImpl> {
  public:
-  TraceServiceImpl(ExportHandler* handler, size_t max_request_bytes)
-      : handler_(handler), limits_{max_request_bytes} {}
+  TraceServiceImpl(ExportHandler* handler, size_t max_request_bytes, std::string token)
+      : RawExportService("traces", handler, max_request_bytes, std::move(token)) {}
 
   grpc::Status Handle(const grpc::ByteBuffer& request_bytes, grpc::ByteBuffer* response_bytes) {
-    if (std::optional<ExportOutcome> refused = handler_->Admit(kReceiver, "traces")) {
-      return ToGrpcStatus(*refused);
-    }
     // gRPC's slices are gathered into this thread's buffer, which keeps its capacity from one
     // request to the next (as does the index): the store copies only what it keeps.
     thread_local DecodedTraceRequest request;
@@ -145,10 +173,6 @@ class GrpcReceiver::TraceServiceImpl
     }
     return ToGrpcStatus(outcome);
   }
-
- private:
-  ExportHandler* handler_;
-  const DecodeLimits limits_;
 };
 
 class GrpcReceiver::MetricsServiceImpl
@@ -156,13 +180,10 @@ class GrpcReceiver::MetricsServiceImpl
                                   metrics_v1::MetricsService::Service>,
                               GrpcReceiver::MetricsServiceImpl> {
  public:
-  MetricsServiceImpl(ExportHandler* handler, size_t max_request_bytes)
-      : handler_(handler), limits_{max_request_bytes} {}
+  MetricsServiceImpl(ExportHandler* handler, size_t max_request_bytes, std::string token)
+      : RawExportService("metrics", handler, max_request_bytes, std::move(token)) {}
 
   grpc::Status Handle(const grpc::ByteBuffer& request_bytes, grpc::ByteBuffer* response_bytes) {
-    if (std::optional<ExportOutcome> refused = handler_->Admit(kReceiver, "metrics")) {
-      return ToGrpcStatus(*refused);
-    }
     thread_local std::string bytes;
     Gather(request_bytes, &bytes);
     metrics_v1::ExportMetricsServiceRequest request;
@@ -175,10 +196,6 @@ class GrpcReceiver::MetricsServiceImpl
     SerializeTo(metrics_v1::ExportMetricsServiceResponse(), response_bytes);
     return ToGrpcStatus(outcome);
   }
-
- private:
-  ExportHandler* handler_;
-  const DecodeLimits limits_;
 };
 
 GrpcReceiver::GrpcReceiver() = default;
@@ -187,12 +204,25 @@ GrpcReceiver::~GrpcReceiver() { Shutdown(absl::ZeroDuration()); }
 
 absl::StatusOr<std::unique_ptr<GrpcReceiver>> GrpcReceiver::Start(const ListenAddress& address,
                                                                   size_t max_request_bytes,
+                                                                  const ListenerSecurity& security,
                                                                   ExportHandler* handler) {
   std::unique_ptr<GrpcReceiver> receiver(new GrpcReceiver());
-  receiver->trace_service_ = std::make_unique<TraceServiceImpl>(handler, max_request_bytes);
-  receiver->metrics_service_ = std::make_unique<MetricsServiceImpl>(handler, max_request_bytes);
+  receiver->trace_service_ =
+      std::make_unique<TraceServiceImpl>(handler, max_request_bytes, security.bearer_token);
+  receiver->metrics_service_ =
+      std::make_unique<MetricsServiceImpl>(handler, max_request_bytes, security.bearer_token);
+  std::shared_ptr<grpc::ServerCredentials> credentials = grpc::InsecureServerCredentials();
+  if (security.tls()) {
+    grpc::SslServerCredentialsOptions tls(
+        security.client_ca_pem.empty()
+            ? GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE
+            : GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+    tls.pem_root_certs = security.client_ca_pem;
+    tls.pem_key_cert_pairs.push_back({security.key_pem, security.cert_pem});
+    credentials = grpc::SslServerCredentials(tls);
+  }
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(address.ToString(), grpc::InsecureServerCredentials(), &receiver->port_);
+  builder.AddListeningPort(address.ToString(), credentials, &receiver->port_);
   builder.SetMaxReceiveMessageSize(
       static_cast<int>(std::min<size_t>(max_request_bytes, INT32_MAX)));
   builder.RegisterService(receiver->trace_service_.get());
@@ -206,9 +236,11 @@ absl::StatusOr<std::unique_ptr<GrpcReceiver>> GrpcReceiver::Start(const ListenAd
   receiver->server_ = builder.BuildAndStart();
   if (receiver->server_ == nullptr || receiver->port_ == 0) {
     receiver->server_.reset();
-    return absl::UnavailableError(absl::StrCat("cannot listen for OTLP/gRPC on ",
-                                               address.ToString(),
-                                               " (address in use or not permitted)"));
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen for OTLP/gRPC on ", address.ToString(),
+                     security.tls() ? " (address in use or not permitted, or the TLS certificate "
+                                      "and key are not a pair)"
+                                    : " (address in use or not permitted)"));
   }
   return receiver;
 }

@@ -43,6 +43,8 @@ int HttpStatusOf(ExportResult result) {
       return 429;
     case ExportResult::kError:
       return 500;
+    case ExportResult::kUnauthenticated:
+      return 401;
   }
   return 500;
 }
@@ -64,6 +66,8 @@ int GrpcCodeOf(ExportResult result) {
       return 14;  // UNAVAILABLE
     case ExportResult::kError:
       return 13;  // INTERNAL
+    case ExportResult::kUnauthenticated:
+      return 16;  // UNAUTHENTICATED
   }
   return 13;
 }
@@ -118,6 +122,12 @@ class ExportEndpoint {
     const char* signal = traces_ ? "traces" : "metrics";
     const std::optional<BodyEncoding> encoding = EncodingOf(req);
     const BodyEncoding reply_encoding = encoding.value_or(BodyEncoding::kJson);
+    if (!req.auth_error.empty()) {
+      res.headers.emplace_back("WWW-Authenticate", "Bearer");
+      Answer(handler_->Refuse(kReceiver, signal, ExportResult::kUnauthenticated, req.auth_error),
+             reply_encoding, res, nullptr);
+      return;
+    }
     if (req.body_too_large) {  // answered as soon as it passed the limit; the connection closes
       Answer(handler_->Refuse(kReceiver, signal, ExportResult::kTooLarge,
                               absl::StrCat("request body exceeds --max-request-bytes (",
@@ -192,12 +202,20 @@ HttpReceiver::~HttpReceiver() { Shutdown(); }
 
 absl::StatusOr<std::unique_ptr<HttpReceiver>> HttpReceiver::Start(const ListenAddress& address,
                                                                   size_t max_request_bytes,
+                                                                  const ListenerSecurity& security,
                                                                   ExportHandler* handler) {
   std::unique_ptr<HttpReceiver> receiver(new HttpReceiver());
   ExportEndpoint traces(handler, max_request_bytes, true);
   ExportEndpoint metrics(handler, max_request_bytes, false);
   auto route = [traces, metrics](HttpRequest& req, HttpResponse& res) {
     const bool known = req.path == "/v1/traces" || req.path == "/v1/metrics";
+    if (!known && !req.auth_error.empty()) {
+      res.status = 401;
+      res.headers.emplace_back("WWW-Authenticate", "Bearer");
+      nlohmann::json body = {{"code", 16}, {"message", req.auth_error}};
+      res.SetContent(JsonText(body), "application/json");
+      return;
+    }
     if (!known) {
       res.status = 404;
       nlohmann::json body = {{"code", 5},
@@ -219,6 +237,7 @@ absl::StatusOr<std::unique_ptr<HttpReceiver>> HttpReceiver::Start(const ListenAd
   };
   HttpServerOptions options;
   options.max_body_bytes = max_request_bytes;
+  options.security = security;
   absl::StatusOr<std::unique_ptr<HttpServer>> server =
       HttpServer::Start(address, "OTLP/HTTP", options, std::move(route));
   if (!server.ok()) return server.status();

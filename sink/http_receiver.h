@@ -4,7 +4,8 @@
 // Answers as the OTLP/HTTP specification says: 200 with an Export*ServiceResponse in the
 // request's encoding (partial_success when spans were rejected); 400 with a google.rpc.Status
 // naming what was wrong; 413 for a body over max_request_bytes (before or after
-// decompression); 415 for an unsupported content type or encoding; 429 + Retry-After when the
+// decompression); 401 + WWW-Authenticate without the bearer token (or, with mTLS, a client
+// certificate); 415 for an unsupported content type or encoding; 429 + Retry-After when the
 // store is full or throttling; 503 during the unavailable fault; 500 when the capture failed.
 #pragma once
 
@@ -24,6 +25,7 @@ class HttpReceiver {
   // `handler` must outlive the receiver.
   static absl::StatusOr<std::unique_ptr<HttpReceiver>> Start(const ListenAddress& address,
                                                              size_t max_request_bytes,
+                                                             const ListenerSecurity& security,
                                                              ExportHandler* handler);
   ~HttpReceiver();
 

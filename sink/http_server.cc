@@ -1,5 +1,6 @@
 #include "sink/http_server.h"
 
+#include <gnutls/gnutls.h>
 #include <microhttpd.h>
 #include <netdb.h>
 #include <sys/socket.h>
@@ -41,6 +42,21 @@ size_t Unescape(void* /*cls*/, MHD_Connection* /*connection*/, char* text) {
 
 void FreeString(void* text) { delete static_cast<std::string*>(text); }
 
+// mTLS: libmicrohttpd asks for a client certificate but leaves requiring and verifying it to
+// the server. True when the client presented one that the client CA verifies.
+bool ClientCertificateVerified(MHD_Connection* connection) {
+  const MHD_ConnectionInfo* info =
+      MHD_get_connection_info(connection, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+  if (info == nullptr || info->tls_session == nullptr) return false;
+  auto* session = static_cast<gnutls_session_t>(info->tls_session);
+  unsigned int certificates = 0;
+  if (gnutls_certificate_get_peers(session, &certificates) == nullptr || certificates == 0) {
+    return false;
+  }
+  unsigned int status = 0;
+  return gnutls_certificate_verify_peers2(session, &status) == GNUTLS_E_SUCCESS && status == 0;
+}
+
 }  // namespace
 
 std::string HttpRequest::Header(std::string_view name) const {
@@ -75,6 +91,16 @@ struct HttpServerCallbacks {
       MHD_get_connection_values(connection, MHD_HEADER_KIND, &Collect, &exchange->request.headers);
       MHD_get_connection_values(connection, MHD_GET_ARGUMENT_KIND, &Collect,
                                 &exchange->request.params);
+      const ListenerSecurity& security = server->options_.security;
+      const std::vector<std::string>& open = server->options_.open_paths;
+      if (!security.client_ca_pem.empty() && !ClientCertificateVerified(connection)) {
+        exchange->request.auth_error =
+            "no client certificate signed by this sink's client CA (--tls-client-ca)";
+      } else if (!security.bearer_token.empty() &&
+                 std::find(open.begin(), open.end(), exchange->request.path) == open.end() &&
+                 !BearerMatches(exchange->request.Header("Authorization"), security.bearer_token)) {
+        exchange->request.auth_error = kMissingToken;
+      }
       return MHD_YES;
     }
     HttpRequest& request = exchange->request;
@@ -82,7 +108,7 @@ struct HttpServerCallbacks {
       const size_t n = *upload_data_size;
       *upload_data_size = 0;
       if (exchange->answered) return MHD_YES;  // discarded until the connection closes
-      if (request.body_too_large) {
+      if (request.body_too_large || !request.auth_error.empty()) {
         // Read and dropped, so the client gets to read the 413 (closing on a client still
         // sending resets the connection under its answer), up to as much again as the limit
         // and at least 16 MiB; past that it is answered at once.
@@ -170,6 +196,19 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(const ListenAddres
   std::unique_ptr<HttpServer> server(new HttpServer(options, std::move(handler)));
   unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC;
   if (bind_to.ss_family == AF_INET6) flags |= MHD_USE_IPv6;
+  // The PEM texts of the server's own copy of the options: libmicrohttpd keeps the pointers.
+  const ListenerSecurity& security = server->options_.security;
+  std::vector<MHD_OptionItem> tls;
+  if (security.tls()) {
+    flags |= MHD_USE_TLS;
+    tls.push_back({MHD_OPTION_HTTPS_MEM_KEY, 0, const_cast<char*>(security.key_pem.c_str())});
+    tls.push_back({MHD_OPTION_HTTPS_MEM_CERT, 0, const_cast<char*>(security.cert_pem.c_str())});
+    if (!security.client_ca_pem.empty()) {
+      tls.push_back(
+          {MHD_OPTION_HTTPS_MEM_TRUST, 0, const_cast<char*>(security.client_ca_pem.c_str())});
+    }
+  }
+  tls.push_back({MHD_OPTION_END, 0, nullptr});
   // Without SO_REUSEPORT (libmicrohttpd's default): a second sink must not share a serving port.
   server->daemon_ = MHD_start_daemon(
       flags, static_cast<uint16_t>(address.port), nullptr, nullptr, &HttpServerCallbacks::OnRequest,
@@ -180,8 +219,12 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(const ListenAddres
       static_cast<unsigned>(std::max<int64_t>(1, absl::ToInt64Seconds(options.idle_timeout))),
       MHD_OPTION_LISTEN_BACKLOG_SIZE, static_cast<unsigned>(SOMAXCONN), MHD_OPTION_NOTIFY_COMPLETED,
       &HttpServerCallbacks::OnCompleted, server.get(), MHD_OPTION_UNESCAPE_CALLBACK, &Unescape,
-      nullptr, MHD_OPTION_END);
-  if (server->daemon_ == nullptr) return cannot("address in use or not permitted");
+      nullptr, MHD_OPTION_ARRAY, tls.data(), MHD_OPTION_END);
+  if (server->daemon_ == nullptr) {
+    return cannot(security.tls() ? "address in use or not permitted, or the TLS certificate and "
+                                   "key are not a pair"
+                                 : "address in use or not permitted");
+  }
   const MHD_DaemonInfo* info = MHD_get_daemon_info(server->daemon_, MHD_DAEMON_INFO_BIND_PORT);
   server->port_ = info == nullptr ? address.port : info->port;
   return server;

@@ -3,7 +3,8 @@
 // idle or pipelining client costs a connection slot, never a worker: no request waits behind
 // another connection's headers. Each connection has an inactivity deadline, there is a
 // connection limit, a header-size limit (libmicrohttpd's per-connection memory pool) and a body
-// limit checked while the body arrives. docs/sink.md says why this library and what it measured.
+// limit checked while the body arrives; TLS, mTLS and a bearer token as ListenerSecurity says.
+// docs/performance.md says why this library and what it measured.
 #pragma once
 
 #include <cstddef>
@@ -18,6 +19,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "sink/listen_address.h"
+#include "sink/listener_security.h"
 
 struct MHD_Daemon;
 
@@ -29,6 +31,9 @@ struct HttpRequest {
   std::string path;  // without the query string
   std::string body;
   bool body_too_large = false;
+  // Why the request may not be served (no or wrong bearer token, no client certificate), ""
+  // when it may. Its body was dropped unread; the handler answers 401 in its protocol's shape.
+  std::string auth_error;
 
   // The first value of a header (names compare case-insensitively), empty when absent.
   std::string Header(std::string_view name) const;
@@ -64,6 +69,9 @@ struct HttpServerOptions {
   absl::Duration idle_timeout = absl::Seconds(30);
   // Event loops; each serves its own connections.
   unsigned threads = 4;
+  ListenerSecurity security;
+  // Paths served without the bearer token (a health check).
+  std::vector<std::string> open_paths;
 };
 
 class HttpServer {

@@ -38,4 +38,9 @@ absl::StatusOr<ListenAddress> ParseListenAddress(std::string_view text_in) {
   return out;
 }
 
+bool IsLoopback(const ListenAddress& address) {
+  const std::string& h = address.host;
+  return h == "localhost" || h == "::1" || h.rfind("127.", 0) == 0;
+}
+
 }  // namespace agentstorm::sink

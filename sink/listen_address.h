@@ -18,6 +18,9 @@ struct ListenAddress {
   std::string WithPort(int actual_port) const;
 };
 
+// True for 127.0.0.0/8, ::1 and "localhost": only this machine reaches it.
+bool IsLoopback(const ListenAddress& address);
+
 // InvalidArgument naming the flag value when it is not HOST:PORT with a port in 0..65535.
 absl::StatusOr<ListenAddress> ParseListenAddress(std::string_view text);
 

@@ -147,11 +147,9 @@ void QueryApi::Shutdown() {
   if (server_ != nullptr) server_->Stop();
 }
 
-absl::StatusOr<std::unique_ptr<QueryApi>> QueryApi::Start(const ListenAddress& address,
-                                                          const TraceStore* store,
-                                                          const SinkMetrics* metrics,
-                                                          absl::Duration delay,
-                                                          size_t max_answer_bytes) {
+absl::StatusOr<std::unique_ptr<QueryApi>> QueryApi::Start(
+    const ListenAddress& address, const TraceStore* store, const SinkMetrics* metrics,
+    absl::Duration delay, size_t max_answer_bytes, const ListenerSecurity& security) {
   std::unique_ptr<QueryApi> api(new QueryApi());
   auto visible_at = [delay] { return absl::Now() - delay; };
 
@@ -224,6 +222,11 @@ absl::StatusOr<std::unique_ptr<QueryApi>> QueryApi::Start(const ListenAddress& a
       JsonError(res, 405, absl::StrCat("use GET, not ", req.method));
       return;
     }
+    if (!req.auth_error.empty()) {
+      res.headers.emplace_back("WWW-Authenticate", "Bearer");
+      JsonError(res, 401, req.auth_error);
+      return;
+    }
     if (req.body_too_large) {
       JsonError(res, 413, "a query carries no body");
       return;
@@ -252,6 +255,8 @@ absl::StatusOr<std::unique_ptr<QueryApi>> QueryApi::Start(const ListenAddress& a
   // A query carries no body: anything over 64 KiB is refused as soon as it passes that.
   HttpServerOptions options;
   options.max_body_bytes = 64 << 10;
+  options.security = security;
+  options.open_paths = {"/healthz"};
   absl::StatusOr<std::unique_ptr<HttpServer>> server =
       HttpServer::Start(address, "the query API", options, std::move(route));
   if (!server.ok()) return server.status();

@@ -14,7 +14,8 @@
 //   GET /healthz                    {"status":"ok"}
 //   GET /metrics                    Prometheus text format
 //
-// With a visibility delay, spans stay out of every answer until that long after receipt.
+// With a visibility delay, spans stay out of every answer until that long after receipt. With a
+// bearer token every path but /healthz answers 401 without it; TLS and mTLS as ListenerSecurity.
 #pragma once
 
 #include <memory>
@@ -32,11 +33,9 @@ class QueryApi {
  public:
   // `store` and `metrics` must outlive the QueryApi. An answer that would hold more than
   // `max_answer_bytes` of span bytes is 413 instead. Unavailable when it cannot bind.
-  static absl::StatusOr<std::unique_ptr<QueryApi>> Start(const ListenAddress& address,
-                                                         const TraceStore* store,
-                                                         const SinkMetrics* metrics,
-                                                         absl::Duration visibility_delay,
-                                                         size_t max_answer_bytes);
+  static absl::StatusOr<std::unique_ptr<QueryApi>> Start(
+      const ListenAddress& address, const TraceStore* store, const SinkMetrics* metrics,
+      absl::Duration visibility_delay, size_t max_answer_bytes, const ListenerSecurity& security);
   ~QueryApi();
 
   int port() const { return server_->port(); }

@@ -64,6 +64,10 @@ absl::StatusOr<std::unique_ptr<Sink>> Sink::Start(const SinkOptions& options) {
     if (!capture.ok()) return capture.status();
     sink->capture_ = *std::move(capture);
   }
+  absl::StatusOr<ListenerSecurity> security = LoadListenerSecurity(
+      options.tls_cert_file, options.tls_key_file, options.tls_client_ca_file, options.auth_token);
+  if (!security.ok()) return security.status();
+  sink->security_ = security->Describe();
   sink->handler_ = std::make_unique<ExportHandler>(
       &sink->store_, sink->faults_.spec().empty() ? nullptr : &sink->faults_, sink->capture_.get(),
       &sink->metrics_);
@@ -72,21 +76,21 @@ absl::StatusOr<std::unique_ptr<Sink>> Sink::Start(const SinkOptions& options) {
   if (*query_address) {
     absl::StatusOr<std::unique_ptr<QueryApi>> query =
         QueryApi::Start(**query_address, &sink->store_, &sink->metrics_,
-                        sink->faults_.visibility_delay(), options.max_query_bytes);
+                        sink->faults_.visibility_delay(), options.max_query_bytes, *security);
     if (!query.ok()) return query.status();
     sink->query_ = *std::move(query);
     sink->query_host_ = (*query_address)->host;
   }
   if (*http_address) {
-    absl::StatusOr<std::unique_ptr<HttpReceiver>> http =
-        HttpReceiver::Start(**http_address, options.max_request_bytes, sink->handler_.get());
+    absl::StatusOr<std::unique_ptr<HttpReceiver>> http = HttpReceiver::Start(
+        **http_address, options.max_request_bytes, *security, sink->handler_.get());
     if (!http.ok()) return http.status();
     sink->http_ = *std::move(http);
     sink->http_host_ = (*http_address)->host;
   }
   if (*grpc_address) {
-    absl::StatusOr<std::unique_ptr<GrpcReceiver>> grpc =
-        GrpcReceiver::Start(**grpc_address, options.max_request_bytes, sink->handler_.get());
+    absl::StatusOr<std::unique_ptr<GrpcReceiver>> grpc = GrpcReceiver::Start(
+        **grpc_address, options.max_request_bytes, *security, sink->handler_.get());
     if (!grpc.ok()) return grpc.status();
     sink->grpc_ = *std::move(grpc);
     sink->grpc_host_ = (*grpc_address)->host;

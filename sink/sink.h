@@ -44,6 +44,12 @@ struct SinkOptions {
   bool capture_sync = false;
   std::vector<std::string> faults;  // --fault specs, see fault_injector.h
   uint64_t fault_seed = 0;
+  // TLS on every listener when both are given (PEM files); with a client CA, mTLS.
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  std::string tls_client_ca_file;
+  // Required of every export and query when not empty (listener_security.h).
+  std::string auth_token;
 };
 
 class Sink {
@@ -62,6 +68,9 @@ class Sink {
   std::string grpc_address() const;
   std::string http_address() const;
   std::string query_address() const;
+
+  // What guards the listeners ("TLS, bearer token", ...; "" for nothing).
+  const std::string& security() const { return security_; }
 
   TraceStore& store() { return store_; }
   const SinkMetrics& metrics() const { return metrics_; }
@@ -85,6 +94,7 @@ class Sink {
   std::unique_ptr<HttpReceiver> http_;
   std::unique_ptr<QueryApi> query_;
   std::string grpc_host_, http_host_, query_host_;
+  std::string security_;
   bool shut_down_ = false;
 };
 

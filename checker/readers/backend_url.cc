@@ -122,9 +122,16 @@ absl::StatusOr<BackendUrl> ParseBackendUrl(std::string_view url_in) {
       out.insecure_tls = (value->empty() || *value == "true" || *value == "1");
     } else if (key == "ca") {
       out.ca_file = *value;
+    } else if (key == "cert") {
+      out.cert_file = *value;
+    } else if (key == "key") {
+      out.key_file = *value;
     } else {
       return absl::InvalidArgumentError(absl::StrCat("unknown backend option \"", key, "\""));
     }
+  }
+  if (out.cert_file.empty() != out.key_file.empty()) {
+    return absl::InvalidArgumentError("backend options cert= and key= go together (mTLS)");
   }
   return out;
 }
@@ -160,6 +167,8 @@ std::string BackendUrl::Describe() const {
   if (kind == BackendKind::kTempo && tempo_api != "v1") options.push_back("api=" + tempo_api);
   if (insecure_tls) options.push_back("insecure=true");
   if (!ca_file.empty()) options.push_back("ca=" + ca_file);
+  if (!cert_file.empty()) options.push_back("cert=" + cert_file);
+  if (!key_file.empty()) options.push_back("key=" + key_file);
   for (size_t i = 0; i < options.size(); ++i) absl::StrAppend(&out, i == 0 ? "?" : "&", options[i]);
   return out;
 }

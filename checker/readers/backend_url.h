@@ -16,6 +16,7 @@
 //   ?api=v2                               tempo only: use /api/v2/traces/{id}
 //   ?insecure=true                        TLS without certificate verification
 //   ?ca=PATH                              TLS trust anchors from PATH
+//   ?cert=PATH&key=PATH                   mTLS: the client certificate and its key (PEM)
 //
 // The URL itself is split by core/url.h (libcurl's URL parser).
 //
@@ -54,6 +55,8 @@ struct BackendUrl {
   std::string tempo_api = "v1";  // kTempo only: "v1" or "v2"
   bool insecure_tls = false;
   std::string ca_file;
+  std::string cert_file;  // mTLS client certificate, with key_file
+  std::string key_file;
   BackendAuth auth;
 
   // "http://HOST:PORT/PREFIX" (or https); "" for kFile.

@@ -121,11 +121,13 @@ absl::StatusOr<HttpResponse> HttpClient::Get(
     return absl::DeadlineExceededError(
         absl::StrCat("GET ", url, ": not sent, the check's time (--wait) is spent"));
   }
-  ApplyCurlEasyConfig(curl,
-                      {.tls = {.insecure = options_.insecure_tls, .ca_file = options_.ca_file},
-                       .headers = &headers,
-                       .timeout = Millis(std::min(options_.request_timeout, left)),
-                       .connect_timeout = Millis(std::min(options_.connect_timeout, left))});
+  ApplyCurlEasyConfig(curl, {.tls = {.insecure = options_.insecure_tls,
+                                     .ca_file = options_.ca_file,
+                                     .cert_file = options_.cert_file,
+                                     .key_file = options_.key_file},
+                             .headers = &headers,
+                             .timeout = Millis(std::min(options_.request_timeout, left)),
+                             .connect_timeout = Millis(std::min(options_.connect_timeout, left))});
 
   const CURLcode code = curl_easy_perform(curl);
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.status);

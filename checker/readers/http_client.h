@@ -26,6 +26,8 @@ struct HttpClientOptions {
   absl::Time deadline = absl::InfiniteFuture();
   bool insecure_tls = false;  // skip peer and host verification
   std::string ca_file;        // "" = system trust store
+  std::string cert_file;      // mTLS client certificate (PEM), with key_file; "" = none
+  std::string key_file;
   size_t max_response_bytes = 512u << 20;
   // Sent with every request (authorization, tenant, ...).
   std::vector<std::pair<std::string, std::string>> headers;

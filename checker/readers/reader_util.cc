@@ -16,6 +16,8 @@ HttpClientOptions HttpOptionsFor(const BackendUrl& url, const ReaderOptions& opt
   http.max_response_bytes = options.max_response_bytes;
   http.insecure_tls = url.insecure_tls;
   http.ca_file = url.ca_file;
+  http.cert_file = url.cert_file;
+  http.key_file = url.key_file;
   http.headers = url.RequestHeaders();
   if (!url.auth.basic_user.empty() && url.auth.bearer_token.empty()) {
     // Basic auth through a header rather than CURLOPT_USERPWD keeps HttpClient generic.

@@ -38,6 +38,15 @@ TEST(BackendUrl, HttpsVariantsAndIpv6) {
   EXPECT_EQ(url->HttpBase(), "https://[::1]:16686");
   EXPECT_EQ(ParseBackendUrl("tempo+https://grafana.net")->port, 443);
   EXPECT_FALSE(ParseBackendUrl("jaeger-legacy+http://h:1")->https);
+
+  // mTLS: the client certificate and key travel together, and show in Describe (paths only).
+  auto mtls = ParseBackendUrl("jaeger+https://h:1?ca=/c/ca.pem&cert=/c/me.pem&key=/c/me.key");
+  ASSERT_TRUE(mtls.ok()) << mtls.status();
+  EXPECT_EQ(mtls->cert_file, "/c/me.pem");
+  EXPECT_EQ(mtls->key_file, "/c/me.key");
+  EXPECT_EQ(mtls->Describe(), "jaeger+https://h:1?ca=/c/ca.pem&cert=/c/me.pem&key=/c/me.key");
+  EXPECT_FALSE(ParseBackendUrl("jaeger+https://h:1?cert=/c/me.pem").ok());
+  EXPECT_FALSE(ParseBackendUrl("jaeger+https://h:1?key=/c/me.key").ok());
 }
 
 TEST(BackendUrl, AuthOptionsBecomeHeaders) {

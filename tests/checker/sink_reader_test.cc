@@ -38,7 +38,7 @@ class SinkReaderTest : public ::testing::Test {
     ASSERT_TRUE(store_.Add(std::make_shared<ExportTraceServiceRequest>(sent_)).ok());
   }
   std::unique_ptr<sink::QueryApi> StartQuery(absl::Duration delay) {
-    auto api = sink::QueryApi::Start({"127.0.0.1", 0}, &store_, &metrics_, delay, 16 << 20);
+    auto api = sink::QueryApi::Start({"127.0.0.1", 0}, &store_, &metrics_, delay, 16 << 20, {});
     EXPECT_TRUE(api.ok()) << api.status();
     return std::move(*api);
   }
