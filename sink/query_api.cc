@@ -70,6 +70,8 @@ std::optional<Span::SpanKind> ParseSpanKind(const std::string& text) {
   return std::nullopt;
 }
 
+}  // namespace
+
 absl::StatusOr<TraceQuery> ParseTraceQuery(const HttpRequest& req) {
   TraceQuery q;
   q.limit = 100;
@@ -121,8 +123,6 @@ absl::StatusOr<TraceQuery> ParseTraceQuery(const HttpRequest& req) {
   }
   return q;
 }
-
-}  // namespace
 
 std::string_view SpanKindName(Span::SpanKind kind) {
   switch (kind) {

@@ -47,6 +47,10 @@ class QueryApi {
   std::unique_ptr<HttpServer> server_;
 };
 
+// The search of GET /api/v3/traces from its query parameters (the names above). InvalidArgument
+// naming the parameter that is malformed.
+absl::StatusOr<TraceQuery> ParseTraceQuery(const HttpRequest& req);
+
 // Jaeger's lowercase span kind names ("server", "client", ...; "" for unspecified).
 std::string_view SpanKindName(opentelemetry::proto::trace::v1::Span::SpanKind kind);
 
