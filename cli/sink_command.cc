@@ -174,8 +174,8 @@ void AddSinkCommand(CLI::App& app, int* exit_code) {
       ->capture_default_str()
       ->transform(CLI::AsSizeValue(false));
   cmd->add_option("--max-query-bytes", o.max_query_bytes,
-                  "Most span bytes one query answer holds (e.g. 64MiB); more gets HTTP 413 (the "
-                  "JSON answer takes many times that in memory)")
+                  "Most span bytes one query answer holds (e.g. 64MiB); more gets HTTP 413 "
+                  "(answers are streamed: this bounds a query's length, not memory)")
       ->capture_default_str()
       ->transform(CLI::AsSizeValue(false));
   cmd->add_option(

@@ -42,6 +42,34 @@ size_t Unescape(void* /*cls*/, MHD_Connection* /*connection*/, char* text) {
 
 void FreeString(void* text) { delete static_cast<std::string*>(text); }
 
+// A streamed body (HttpResponse::stream) and what it produced that is not sent yet.
+struct Stream {
+  std::function<bool(std::string*)> next;
+  std::string pending;
+  size_t offset = 0;
+  bool done = false;
+};
+
+ssize_t ReadStream(void* cls, uint64_t /*pos*/, char* buf, size_t max) {
+  auto* stream = static_cast<Stream*>(cls);
+  while (stream->offset == stream->pending.size()) {
+    stream->pending.clear();
+    stream->offset = 0;
+    if (stream->done) return MHD_CONTENT_READER_END_OF_STREAM;
+    try {
+      stream->done = !stream->next(&stream->pending);
+    } catch (const std::exception&) {
+      return MHD_CONTENT_READER_END_WITH_ERROR;  // the client sees a cut answer, not a wrong one
+    }
+  }
+  const size_t n = std::min(max, stream->pending.size() - stream->offset);
+  stream->pending.copy(buf, n, stream->offset);  // a byte range, not a C string
+  stream->offset += n;
+  return static_cast<ssize_t>(n);
+}
+
+void FreeStream(void* cls) { delete static_cast<Stream*>(cls); }
+
 // mTLS: libmicrohttpd asks for a client certificate but leaves requiring and verifying it to
 // the server. True when the client presented one that the client CA verifies.
 bool ClientCertificateVerified(MHD_Connection* connection) {
@@ -143,12 +171,23 @@ struct HttpServerCallbacks {
       response.SetContent(absl::StrCat("internal error: ", e.what()), "text/plain");
     }
     if (exchange->request.body_too_large) response.close_connection = true;
-    auto* body = new std::string(std::move(response.body));
-    MHD_Response* answer = MHD_create_response_from_buffer_with_free_callback_cls(
-        body->size(), body->data(), &FreeString, body);
-    if (answer == nullptr) {
-      delete body;
-      return MHD_NO;
+    MHD_Response* answer = nullptr;
+    if (response.stream) {
+      auto* stream = new Stream{std::move(response.stream)};
+      answer = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 << 10, &ReadStream, stream,
+                                                 &FreeStream);
+      if (answer == nullptr) {
+        delete stream;
+        return MHD_NO;
+      }
+    } else {
+      auto* body = new std::string(std::move(response.body));
+      answer = MHD_create_response_from_buffer_with_free_callback_cls(body->size(), body->data(),
+                                                                      &FreeString, body);
+      if (answer == nullptr) {
+        delete body;
+        return MHD_NO;
+      }
     }
     if (!response.content_type.empty()) {
       MHD_add_response_header(answer, MHD_HTTP_HEADER_CONTENT_TYPE, response.content_type.c_str());

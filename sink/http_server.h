@@ -51,6 +51,11 @@ struct HttpResponse {
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
   bool close_connection = false;
+  // When set, the body is produced piece by piece as the client reads it (chunked transfer
+  // encoding) instead of from `body`: each call appends the next piece to *out and returns
+  // false once there is nothing more. Called on the server's thread after the handler returned,
+  // so it must own what it reads.
+  std::function<bool(std::string* out)> stream;
 
   void SetContent(std::string content, std::string type) {
     body = std::move(content);

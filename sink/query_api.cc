@@ -21,23 +21,42 @@ void JsonError(HttpResponse& res, int code, const std::string& message) {
   res.SetContent(JsonText(body), "application/json");
 }
 
-// Answers `spans`, or 413 when they hold more than `max_bytes` of span bytes: the JSON answer
-// and the tree it is built from take many times that (about 25x measured), so one unbounded
-// query could take the sink's memory.
-void JsonResult(HttpResponse& res, const std::vector<StoredSpan>& spans, size_t max_bytes) {
+// Answers the traces `ids` as visible at `cutoff`, or 413 when they hold more than `max_bytes`
+// of span bytes. The answer is streamed: each trace is encoded as the client reads, one
+// resourceSpans entry at a time, so the sink holds one trace's JSON, never the whole answer
+// (a JSON tree of a whole answer took about 25x its span bytes). `max_bytes` bounds the answer's
+// size, and so how long one query keeps a connection busy.
+void StreamTraces(HttpResponse& res, const TraceStore* store, std::vector<TraceId> ids,
+                  absl::Time cutoff, size_t max_bytes) {
   size_t bytes = 0;
-  for (const StoredSpan& s : spans) bytes += s.bytes.size();
-  if (bytes > max_bytes) {
-    JsonError(res, 413,
-              absl::StrCat("the answer would hold ", spans.size(), " spans of ", bytes,
-                           " bytes, more than this sink answers at once (--max-query-bytes ",
-                           max_bytes, "): narrow the time window or ask for fewer traces"));
-    return;
+  for (const TraceId& id : ids) {
+    for (const StoredSpan& span : store->GetTrace(id, cutoff)) bytes += span.bytes.size();
+    if (bytes > max_bytes) {
+      JsonError(res, 413,
+                absl::StrCat("the answer would hold more than this sink answers at once "
+                             "(--max-query-bytes ",
+                             max_bytes, "): narrow the time window or ask for fewer traces"));
+      return;
+    }
   }
-  nlohmann::json body;
-  body["result"] = EncodeOtlpJsonValue(AssembleTracesData(spans));
   res.status = 200;
-  res.SetContent(JsonText(body), "application/json");
+  res.content_type = "application/json";
+  res.stream = [store, ids = std::move(ids), cutoff, next = size_t{0},
+                first = true](std::string* out) mutable {
+    if (next == 0 && first) out->append(R"({"result":{"resourceSpans":[)");
+    if (next == ids.size()) {
+      out->append("]}}");
+      return false;
+    }
+    const opentelemetry::proto::trace::v1::TracesData trace =
+        AssembleTracesData(store->GetTrace(ids[next++], cutoff));
+    for (const auto& resource_spans : trace.resource_spans()) {
+      if (!first) out->push_back(',');
+      first = false;
+      out->append(EncodeOtlpJson(resource_spans));
+    }
+    return true;
+  };
 }
 
 // The first of `names` present in the query string.
@@ -161,12 +180,12 @@ absl::StatusOr<std::unique_ptr<QueryApi>> QueryApi::Start(
                              "\" is not a hex trace ID of 1 to 32 digits"));
       return;
     }
-    std::vector<StoredSpan> spans = store->GetTrace(*id, visible_at());
-    if (spans.empty()) {
+    const absl::Time cutoff = visible_at();
+    if (store->GetTrace(*id, cutoff).empty()) {
       JsonError(res, 404, "trace not found");
       return;
     }
-    JsonResult(res, spans, max_answer_bytes);
+    StreamTraces(res, store, {*id}, cutoff, max_answer_bytes);
   };
 
   auto traces = [store, visible_at, max_answer_bytes](const HttpRequest& req, HttpResponse& res) {
@@ -176,20 +195,13 @@ absl::StatusOr<std::unique_ptr<QueryApi>> QueryApi::Start(
       return;
     }
     const absl::Time cutoff = visible_at();
-    std::vector<StoredSpan> spans;
-    size_t bytes = 0;
-    for (const TraceId& id : store->FindTraces(*query, cutoff)) {
-      std::vector<StoredSpan> trace = store->GetTrace(id, cutoff);
-      for (const StoredSpan& span : trace) bytes += span.bytes.size();
-      spans.insert(spans.end(), trace.begin(), trace.end());
-      if (bytes > max_answer_bytes) break;  // JsonResult answers 413
-    }
-    if (spans.empty()) {
+    std::vector<TraceId> ids = store->FindTraces(*query, cutoff);
+    if (ids.empty()) {
       // What Jaeger's gateway answers for an empty search.
       JsonError(res, 404, "No traces found");
       return;
     }
-    JsonResult(res, spans, max_answer_bytes);
+    StreamTraces(res, store, std::move(ids), cutoff, max_answer_bytes);
   };
 
   auto operations = [store, visible_at](const HttpRequest& req, HttpResponse& res) {
