@@ -30,6 +30,9 @@ struct ExportResult {
   uint32_t failed_spans = 0;    // non-retryable error, or retries exhausted
   uint32_t not_sent_spans = 0;  // shutdown before the batch could be sent
   int attempts = 0;
+  // Requests put on the wire: the attempts, and what the transport's library sent again on its
+  // own (libcurl's re-send on a fresh connection), which a server counts too.
+  int requests = 0;
   std::chrono::nanoseconds latency{0};  // first attempt start to final answer
   bool endpoint_unreachable = false;    // connection refused / DNS / TLS handshake failed
   std::string error;                    // last error message, for the summary

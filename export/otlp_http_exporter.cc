@@ -82,6 +82,7 @@ std::string ErrorBodyMessage(const std::string& body, absl::string_view content_
 
 size_t AppendBody(char* data, size_t size, size_t count, void* user);
 size_t CaptureHeader(char* data, size_t size, size_t count, void* user);
+int CountRequestsSent(CURL* easy, curl_infotype type, char* data, size_t size, void* user);
 
 }  // namespace
 
@@ -91,6 +92,7 @@ struct OtlpHttpExporter::Request {
   std::string response_body;
   std::string content_type;
   std::string retry_after;
+  int requests_sent = 0;  // request header blocks libcurl put on the wire for this attempt
 };
 
 namespace {
@@ -102,6 +104,15 @@ size_t AppendBody(char* data, size_t size, size_t count, void* user) {
     body->append(data, std::min(n, kMaxResponseBytes - body->size()));
   }
   return n;
+}
+
+// libcurl sends a request again on its own, on a fresh connection, when a reused one died
+// before the answer: the server may have read it (and counts it), so we count it too. Each
+// request libcurl writes passes here once as its header block.
+int CountRequestsSent(CURL* /*easy*/, curl_infotype type, char* /*data*/, size_t /*size*/,
+                      void* user) {
+  if (type == CURLINFO_HEADER_OUT) ++static_cast<OtlpHttpExporter::Request*>(user)->requests_sent;
+  return 0;
 }
 
 size_t CaptureHeader(char* data, size_t size, size_t count, void* user) {
@@ -232,6 +243,9 @@ void OtlpHttpExporter::Begin(Request* request) {
   curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, CaptureHeader);
   curl_easy_setopt(easy, CURLOPT_HEADERDATA, request);
   curl_easy_setopt(easy, CURLOPT_PRIVATE, request);
+  curl_easy_setopt(easy, CURLOPT_DEBUGFUNCTION, CountRequestsSent);
+  curl_easy_setopt(easy, CURLOPT_DEBUGDATA, request);
+  curl_easy_setopt(easy, CURLOPT_VERBOSE, 1L);  // the debug function is called only then
   curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
   curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, "");
   ApplyCurlEasyConfig(easy, curl_config_);
@@ -259,6 +273,7 @@ void OtlpHttpExporter::Finish(Request* request, int curl_code) {
   curl_off_t uploaded = 0;
   curl_easy_getinfo(easy, CURLINFO_SIZE_UPLOAD_T, &uploaded);
   outcome.bytes_sent = static_cast<uint64_t>(uploaded);
+  outcome.resent = std::max(0, request->requests_sent - 1);
   long status = 0;
   curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
 

@@ -74,6 +74,7 @@ void RetryingExporter::FinishAttempt(Call* call, AttemptOutcome outcome) {
   std::optional<ExportResult> result;
   Call* next = nullptr;
   call->bytes_sent += outcome.bytes_sent;
+  call->resent += outcome.resent;
   if (!outcome.error.empty()) call->last_error = outcome.error;
   {
     absl::MutexLock lock(&mu_);
@@ -128,6 +129,7 @@ void RetryingExporter::FinishAttempt(Call* call, AttemptOutcome outcome) {
 
 void RetryingExporter::Complete(Call* call, ExportResult result) {
   result.attempts = call->attempts;
+  result.requests = call->attempts + call->resent;
   result.bytes_sent = call->bytes_sent;
   if (call->attempts > 0) {
     result.latency =

@@ -35,6 +35,7 @@ class RetryingExporter : public Exporter {
     std::shared_ptr<const EncodedBatch> batch;
     ExportCallback done;
     int attempts = 0;
+    int resent = 0;  // AttemptOutcome::resent, summed
     std::chrono::steady_clock::time_point first_start;
     uint64_t bytes_sent = 0;
     std::string last_error;
@@ -53,6 +54,9 @@ class RetryingExporter : public Exporter {
     // No answer came from the server: refused, DNS, TLS handshake, connect timeout.
     bool connection_failed = false;
     uint64_t bytes_sent = 0;  // request bytes put on the wire by this attempt
+    // Requests the transport's library sent again on its own within this attempt (libcurl
+    // re-sends a request once on a fresh connection when a reused one died under it).
+    int resent = 0;
   };
 
   void Export(std::shared_ptr<const EncodedBatch> batch, ExportCallback done) final

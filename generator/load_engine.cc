@@ -384,7 +384,7 @@ void LoadEngine::Impl::OnResult(const std::shared_ptr<BatchContext>& ctx, size_t
         s.traces_not_sent += traces;
         break;
     }
-    s.attempts += static_cast<uint64_t>(std::max(0, r.attempts));
+    s.attempts += static_cast<uint64_t>(std::max(0, std::max(r.attempts, r.requests)));
     s.bytes_sent += r.bytes_sent;
     if (r.endpoint_unreachable) ++s.connection_failures;
     if (answered) {

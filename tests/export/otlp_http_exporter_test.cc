@@ -1,8 +1,12 @@
 #include "export/otlp_http_exporter.h"
 
+#include <arpa/inet.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <deque>
@@ -352,6 +356,75 @@ TEST(OtlpHttpExporter, ShutdownWithAHungServerCompletesEveryCallback) {
   EXPECT_EQ(failed, 2);
   EXPECT_EQ(not_sent, 3);
   server.Release();
+}
+
+// A server that reads a second request on a kept-alive connection and closes it unanswered:
+// libcurl sends that request again, on a fresh connection, within the same attempt. The server
+// has read it twice, and the exporter's request count must say so (it counted one before).
+TEST(OtlpHttpExporter, LibcurlsOwnResendIsCounted) {
+  const int listener = socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(listener, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(listen(listener, 4), 0);
+  // Every accept and read gives up after 10 s: the test ends even if no re-send comes.
+  const timeval budget{10, 0};
+  setsockopt(listener, SOL_SOCKET, SO_RCVTIMEO, &budget, sizeof budget);
+  socklen_t len = sizeof addr;
+  getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len);
+  std::atomic<int> requests_read{0};
+  // Reads one request (headers, then Content-Length bytes of body); false on EOF or an error.
+  auto read_request = [&](int fd) {
+    std::string data;
+    char buf[65536];
+    size_t head_end = std::string::npos, want = 0;
+    while (true) {
+      if (head_end == std::string::npos &&
+          (head_end = data.find("\r\n\r\n")) != std::string::npos) {
+        const size_t at = data.find("Content-Length: ");
+        want = head_end + 4 + (at == std::string::npos ? 0 : std::stoul(data.substr(at + 16)));
+      }
+      if (head_end != std::string::npos && data.size() >= want) {
+        ++requests_read;
+        return true;
+      }
+      const ssize_t n = recv(fd, buf, sizeof buf, 0);
+      if (n <= 0) return false;
+      data.append(buf, static_cast<size_t>(n));
+    }
+  };
+  const std::string ok =
+      "HTTP/1.1 200 OK\r\nContent-Type: application/x-protobuf\r\n"
+      "Content-Length: 0\r\n\r\n";
+  std::thread server([&] {
+    const int first = accept(listener, nullptr, nullptr);
+    setsockopt(first, SOL_SOCKET, SO_RCVTIMEO, &budget, sizeof budget);
+    if (read_request(first)) (void)send(first, ok.data(), ok.size(), MSG_NOSIGNAL);
+    (void)read_request(first);  // the second request: read, never answered
+    if (first >= 0) close(first);
+    const int second = accept(listener, nullptr, nullptr);  // libcurl's re-send
+    setsockopt(second, SOL_SOCKET, SO_RCVTIMEO, &budget, sizeof budget);
+    if (read_request(second)) (void)send(second, ok.data(), ok.size(), MSG_NOSIGNAL);
+    std::this_thread::sleep_for(200ms);
+    if (second >= 0) close(second);
+  });
+
+  ExporterOptions o = FastOptions("http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port)));
+  o.max_in_flight = 1;
+  auto exporter = MakeHttp(o);
+  ResultCollector first, second;
+  exporter->Export(MakeBatch(3, 1), first.Callback());
+  ASSERT_EQ(first.Wait(1).at(0).requests, 1);
+  exporter->Export(MakeBatch(3, 2), second.Callback());
+  const ExportResult r = second.Wait(1).at(0);
+  server.join();
+  close(listener);
+  EXPECT_EQ(r.outcome, ExportResult::Outcome::kAcknowledged) << r.error;
+  EXPECT_EQ(r.attempts, 1) << "one attempt of ours";
+  EXPECT_EQ(r.requests, 2) << "two requests on the wire";
+  EXPECT_EQ(requests_read.load(), 3) << "the server read three";
 }
 
 // ------------------------------------------------------------------ TLS
