@@ -1,5 +1,7 @@
 #include "sink/listener_security.h"
 
+#include <gnutls/gnutls.h>
+
 #include <fstream>
 #include <sstream>
 #include <vector>
@@ -23,6 +25,35 @@ absl::StatusOr<std::string> ReadPem(const std::string& path, const char* flag) {
     return absl::InvalidArgumentError(absl::StrCat(flag, " ", path, ": not a PEM file"));
   }
   return text.str();
+}
+
+// What the listeners' TLS libraries (gRPC's, GnuTLS) would find wrong only when they start, as a
+// bare "cannot listen": a key that is not the certificate's, a CA file with no certificate.
+absl::Status CheckWithGnutls(const ListenerSecurity& s, const std::string& cert_file,
+                             const std::string& key_file, const std::string& client_ca_file) {
+  gnutls_certificate_credentials_t credentials = nullptr;
+  if (gnutls_certificate_allocate_credentials(&credentials) != GNUTLS_E_SUCCESS) {
+    return absl::InternalError("cannot allocate TLS credentials");
+  }
+  auto datum = [](const std::string& pem) {
+    return gnutls_datum_t{reinterpret_cast<unsigned char*>(const_cast<char*>(pem.data())),
+                          static_cast<unsigned int>(pem.size())};
+  };
+  absl::Status status;
+  const gnutls_datum_t cert = datum(s.cert_pem), key = datum(s.key_pem);
+  if (int e = gnutls_certificate_set_x509_key_mem(credentials, &cert, &key, GNUTLS_X509_FMT_PEM);
+      e < 0) {
+    status = absl::InvalidArgumentError(absl::StrCat("--tls-cert ", cert_file, " and --tls-key ",
+                                                     key_file, ": ", gnutls_strerror(e)));
+  } else if (!s.client_ca_pem.empty()) {
+    const gnutls_datum_t ca = datum(s.client_ca_pem);
+    if (gnutls_certificate_set_x509_trust_mem(credentials, &ca, GNUTLS_X509_FMT_PEM) <= 0) {
+      status = absl::InvalidArgumentError(
+          absl::StrCat("--tls-client-ca ", client_ca_file, ": no CA certificate in it"));
+    }
+  }
+  gnutls_certificate_free_credentials(credentials);
+  return status;
 }
 
 }  // namespace
@@ -55,6 +86,12 @@ absl::StatusOr<ListenerSecurity> LoadListenerSecurity(const std::string& cert_fi
   s.key_pem = *std::move(key);
   s.client_ca_pem = *std::move(ca);
   s.bearer_token = std::move(bearer_token);
+  if (s.tls()) {
+    if (absl::Status checked = CheckWithGnutls(s, cert_file, key_file, client_ca_file);
+        !checked.ok()) {
+      return checked;
+    }
+  }
   return s;
 }
 

@@ -23,8 +23,9 @@ struct ListenerSecurity {
 };
 
 // Reads the PEM files (an empty path leaves that part off). InvalidArgument naming the file when
-// one cannot be read or holds no PEM block, or when only one of cert and key is given or a client
-// CA is given without them.
+// one cannot be read or holds no PEM block, when the key is not the certificate's or the client
+// CA file holds no certificate, or when only one of cert and key is given or a client CA is given
+// without them.
 absl::StatusOr<ListenerSecurity> LoadListenerSecurity(const std::string& cert_file,
                                                       const std::string& key_file,
                                                       const std::string& client_ca_file,

@@ -4,7 +4,8 @@
 # --key and the token as a header, `check` through jaeger+https:// with ca=, cert=, key= and
 # token=. Without the token an export is refused (UNAUTHENTICATED / 401, counted failed, never
 # stored) and a query gets 401; /healthz stays open; a client without a certificate is turned
-# away; a bad certificate file or a token file that is empty is exit 2 naming the file; and a
+# away; a bad certificate file, a key that is not the certificate's or a token file that is empty
+# is exit 2 naming the file (before, a mismatched key was exit 3 "cannot listen"); and a
 # listener on every interface without a token gets a warning.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -90,6 +91,10 @@ sink_pid=""
 run bad-cert 2 sink --grpc 127.0.0.1:0 --http 127.0.0.1:0 --query 127.0.0.1:0 \
   --tls-cert "$dir/token" --tls-key "$certs/server.key"
 grep -q -- "--tls-cert $dir/token: not a PEM file" "$dir/bad-cert.err" || fail "bad-cert: $(cat "$dir/bad-cert.err")"
+run not-a-pair 2 sink --grpc 127.0.0.1:0 --http 127.0.0.1:0 --query 127.0.0.1:0 \
+  --tls-cert "$certs/server.pem" --tls-key "$certs/client.key"
+grep -q "and --tls-key $certs/client.key: The certificate and the given key do not match" \
+  "$dir/not-a-pair.err" || fail "not-a-pair: $(cat "$dir/not-a-pair.err")"
 : >"$dir/empty"
 run empty-token 2 sink --grpc 127.0.0.1:0 --auth-token-file "$dir/empty"
 grep -q "the first line is empty" "$dir/empty-token.err" || fail "empty-token: $(cat "$dir/empty-token.err")"
