@@ -5,15 +5,19 @@
 #include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "absl/base/casts.h"
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "core/ids.h"
+#include "core/proto_wire.h"
 
 namespace agentstorm {
 namespace {
@@ -25,59 +29,6 @@ using google::protobuf::FieldDescriptor;
 using google::protobuf::Message;
 using google::protobuf::Reflection;
 using nlohmann::json;
-
-// ------------------------------------------------------------------ field paths
-// A decode error names where it happened ("resourceSpans[0].scopeSpans[1].spans[3].traceId").
-// The path lives on the stack as a chain of frames and is only rendered when an error occurs, so
-// the successful path costs nothing.
-struct PathFrame {
-  const PathFrame* parent;
-  absl::string_view key;  // field key as written in the input; empty for an array element
-  size_t index;           // element index, when key is empty
-};
-
-void AppendPath(const PathFrame* frame, std::string* out) {
-  if (frame == nullptr) return;
-  AppendPath(frame->parent, out);
-  if (frame->key.empty()) {
-    absl::StrAppend(out, "[", frame->index, "]");
-  } else {
-    if (!out->empty()) out->push_back('.');
-    absl::StrAppend(out, frame->key);
-  }
-}
-
-absl::Status PathError(const PathFrame* frame, absl::string_view what) {
-  std::string path;
-  AppendPath(frame, &path);
-  if (path.empty()) path = "(root)";
-  return absl::InvalidArgumentError(absl::StrCat(path, ": ", what));
-}
-
-const char* JsonTypeName(const json& j) {
-  switch (j.type()) {
-    case json::value_t::null:
-      return "null";
-    case json::value_t::object:
-      return "object";
-    case json::value_t::array:
-      return "array";
-    case json::value_t::string:
-      return "string";
-    case json::value_t::boolean:
-      return "bool";
-    case json::value_t::number_integer:
-    case json::value_t::number_unsigned:
-    case json::value_t::number_float:
-      return "number";
-    default:
-      return "invalid value";
-  }
-}
-
-absl::Status TypeError(const PathFrame* frame, absl::string_view expected, const json& got) {
-  return PathError(frame, absl::StrCat("expected ", expected, ", got ", JsonTypeName(got)));
-}
 
 // The OTLP spec makes these bytes fields hex instead of proto3 JSON's base64: trace and span IDs
 // of spans, links, log records and exemplars.
@@ -99,7 +50,43 @@ const FieldDescriptor* FindField(const Descriptor* descriptor, const std::string
   return nullptr;
 }
 
-// ------------------------------------------------------------------ scalar parsing
+// ------------------------------------------------------------------ scalars
+
+// One JSON scalar, as the SAX parser reports it (or as a walk over a parsed document replays it).
+struct Scalar {
+  enum class Kind : uint8_t { kNull, kBool, kInteger, kUnsigned, kFloat, kString };
+  Kind kind = Kind::kNull;
+  bool b = false;
+  int64_t i = 0;
+  uint64_t u = 0;
+  double d = 0;
+  std::string* s = nullptr;  // kString
+};
+
+const char* KindName(Scalar::Kind kind) {
+  switch (kind) {
+    case Scalar::Kind::kNull:
+      return "null";
+    case Scalar::Kind::kBool:
+      return "bool";
+    case Scalar::Kind::kInteger:
+    case Scalar::Kind::kUnsigned:
+    case Scalar::Kind::kFloat:
+      return "number";
+    case Scalar::Kind::kString:
+      return "string";
+  }
+  return "invalid value";
+}
+
+// The scalar parsers answer InvalidArgument with what is wrong; the decoder adds where.
+absl::Status Wrong(absl::string_view what) { return absl::InvalidArgumentError(what); }
+
+absl::Status TypeError(absl::string_view expected, absl::string_view got) {
+  return Wrong(absl::StrCat("expected ", expected, ", got ", got));
+}
+
+std::string Quoted(const std::string& s) { return JsonText(json(s)); }
 
 template <typename T>
 bool ParseIntegerText(absl::string_view text, T* out) {
@@ -123,60 +110,62 @@ bool ParseIntegerText(absl::string_view text, T* out) {
 
 // Integers arrive as JSON numbers or as decimal strings (the OTLP form for 64-bit values).
 template <typename T>
-absl::Status ParseInteger(const json& j, const PathFrame* frame, T* out) {
+absl::Status ParseInteger(const Scalar& v, T* out) {
   constexpr T kMin = std::numeric_limits<T>::min();
   constexpr T kMax = std::numeric_limits<T>::max();
-  switch (j.type()) {
-    case json::value_t::number_integer: {
-      const int64_t v = j.get<int64_t>();
+  switch (v.kind) {
+    case Scalar::Kind::kInteger:
       if constexpr (std::is_signed_v<T>) {
-        if (v >= static_cast<int64_t>(kMin) && v <= static_cast<int64_t>(kMax)) {
-          *out = static_cast<T>(v);
+        if (v.i >= static_cast<int64_t>(kMin) && v.i <= static_cast<int64_t>(kMax)) {
+          *out = static_cast<T>(v.i);
           return absl::OkStatus();
         }
       } else {
-        if (v >= 0 && static_cast<uint64_t>(v) <= static_cast<uint64_t>(kMax)) {
-          *out = static_cast<T>(v);
+        if (v.i >= 0 && static_cast<uint64_t>(v.i) <= static_cast<uint64_t>(kMax)) {
+          *out = static_cast<T>(v.i);
           return absl::OkStatus();
         }
       }
-      return PathError(frame, absl::StrCat("integer ", v, " out of range"));
-    }
-    case json::value_t::number_unsigned: {
-      const uint64_t v = j.get<uint64_t>();
-      if (v <= static_cast<uint64_t>(kMax)) {
-        *out = static_cast<T>(v);
+      return Wrong(absl::StrCat("integer ", v.i, " out of range"));
+    case Scalar::Kind::kUnsigned:
+      if (v.u <= static_cast<uint64_t>(kMax)) {
+        *out = static_cast<T>(v.u);
         return absl::OkStatus();
       }
-      return PathError(frame, absl::StrCat("integer ", v, " out of range"));
-    }
-    case json::value_t::number_float: {
-      const double d = j.get<double>();
-      if (std::isfinite(d) && std::trunc(d) == d && d >= static_cast<double>(kMin) &&
-          d < static_cast<double>(kMax) + 1.0) {
-        *out = static_cast<T>(d);
+      return Wrong(absl::StrCat("integer ", v.u, " out of range"));
+    case Scalar::Kind::kFloat:
+      if (std::isfinite(v.d) && std::trunc(v.d) == v.d && v.d >= static_cast<double>(kMin) &&
+          v.d < static_cast<double>(kMax) + 1.0) {
+        *out = static_cast<T>(v.d);
         return absl::OkStatus();
       }
-      return PathError(frame, absl::StrCat("not an integer in range: ", j.dump()));
-    }
-    case json::value_t::string: {
-      const std::string& s = j.get_ref<const std::string&>();
-      if (ParseIntegerText(s, out)) return absl::OkStatus();
-      return PathError(frame, absl::StrCat("invalid integer ", json(s).dump()));
-    }
+      return Wrong(absl::StrCat("not an integer in range: ", json(v.d).dump()));
+    case Scalar::Kind::kString:
+      if (ParseIntegerText(*v.s, out)) return absl::OkStatus();
+      return Wrong(absl::StrCat("invalid integer ", Quoted(*v.s)));
     default:
-      return TypeError(frame, "integer", j);
+      return TypeError("integer", KindName(v.kind));
   }
 }
 
 // Doubles arrive as numbers, or as strings: "NaN", "Infinity", "-Infinity" or a decimal number.
-absl::Status ParseDouble(const json& j, const PathFrame* frame, double* out) {
-  if (j.is_number()) {
-    *out = j.get<double>();
-    return absl::OkStatus();
+absl::Status ParseDouble(const Scalar& v, double* out) {
+  switch (v.kind) {
+    case Scalar::Kind::kInteger:
+      *out = static_cast<double>(v.i);
+      return absl::OkStatus();
+    case Scalar::Kind::kUnsigned:
+      *out = static_cast<double>(v.u);
+      return absl::OkStatus();
+    case Scalar::Kind::kFloat:
+      *out = v.d;
+      return absl::OkStatus();
+    case Scalar::Kind::kString:
+      break;
+    default:
+      return TypeError("number", KindName(v.kind));
   }
-  if (!j.is_string()) return TypeError(frame, "number", j);
-  const std::string& s = j.get_ref<const std::string&>();
+  const std::string& s = *v.s;
   if (s == "NaN") {
     *out = std::numeric_limits<double>::quiet_NaN();
   } else if (s == "Infinity") {
@@ -186,18 +175,17 @@ absl::Status ParseDouble(const json& j, const PathFrame* frame, double* out) {
   } else {
     auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
     if (s.empty() || ec != std::errc() || ptr != s.data() + s.size() || !std::isfinite(*out)) {
-      return PathError(frame, absl::StrCat("invalid number ", json(s).dump()));
+      return Wrong(absl::StrCat("invalid number ", Quoted(s)));
     }
   }
   return absl::OkStatus();
 }
 
-absl::Status ParseEnum(const json& j, const PathFrame* frame, const EnumDescriptor* type,
-                       int* out) {
-  if (j.is_string()) {
-    const std::string& s = j.get_ref<const std::string&>();
-    if (const EnumValueDescriptor* v = type->FindValueByName(s)) {
-      *out = v->number();
+absl::Status ParseEnum(const Scalar& v, const EnumDescriptor* type, int* out) {
+  if (v.kind == Scalar::Kind::kString) {
+    const std::string& s = *v.s;
+    if (const EnumValueDescriptor* value = type->FindValueByName(s)) {
+      *out = value->number();
       return absl::OkStatus();
     }
     int32_t number = 0;
@@ -205,27 +193,26 @@ absl::Status ParseEnum(const json& j, const PathFrame* frame, const EnumDescript
       *out = number;
       return absl::OkStatus();
     }
-    return PathError(frame, absl::StrCat("unknown ", type->name(), " value ", json(s).dump()));
+    return Wrong(absl::StrCat("unknown ", type->name(), " value ", Quoted(s)));
   }
-  if (j.is_number()) {
+  if (v.kind == Scalar::Kind::kInteger || v.kind == Scalar::Kind::kUnsigned ||
+      v.kind == Scalar::Kind::kFloat) {
     int32_t number = 0;
-    if (absl::Status st = ParseInteger(j, frame, &number); !st.ok()) return st;
+    if (absl::Status st = ParseInteger(v, &number); !st.ok()) return st;
     *out = number;  // proto3 enums are open: unknown numbers are kept
     return absl::OkStatus();
   }
-  return TypeError(frame, absl::StrCat("enum ", type->name(), " (integer or name)"), j);
+  return TypeError(absl::StrCat("enum ", type->name(), " (integer or name)"), KindName(v.kind));
 }
 
-absl::Status ParseBytes(const json& j, const PathFrame* frame, const FieldDescriptor* field,
-                        std::string* out) {
-  if (!j.is_string()) return TypeError(frame, "string", j);
-  const std::string& s = j.get_ref<const std::string&>();
+absl::Status ParseBytes(const Scalar& v, const FieldDescriptor* field, std::string* out) {
+  if (v.kind != Scalar::Kind::kString) return TypeError("string", KindName(v.kind));
+  const std::string& s = *v.s;
   if (IsHexIdField(field)) {
     std::optional<std::string> bytes = HexDecode(s);
-    if (!bytes) return PathError(frame, absl::StrCat("invalid hex ", json(s).dump()));
+    if (!bytes) return Wrong(absl::StrCat("invalid hex ", Quoted(s)));
     if (!bytes->empty() && bytes->size() != HexIdBytes(field)) {
-      return PathError(
-          frame, absl::StrCat("expected ", 2 * HexIdBytes(field), " hex digits, got ", s.size()));
+      return Wrong(absl::StrCat("expected ", 2 * HexIdBytes(field), " hex digits, got ", s.size()));
     }
     *out = std::move(*bytes);
     return absl::OkStatus();
@@ -234,147 +221,631 @@ absl::Status ParseBytes(const json& j, const PathFrame* frame, const FieldDescri
   if (absl::Base64Unescape(s, out) || absl::WebSafeBase64Unescape(s, out)) {
     return absl::OkStatus();
   }
-  return PathError(frame, absl::StrCat("invalid base64 ", json(s).dump()));
+  return Wrong(absl::StrCat("invalid base64 ", Quoted(s)));
+}
+
+// What a field's JSON value (or, for `element`, one element of its array) must be, for a type
+// error.
+std::string Expected(const FieldDescriptor* field, bool element = false) {
+  if (!element && field->is_map()) return "object";
+  if (!element && field->is_repeated()) return "array";
+  switch (field->cpp_type()) {
+    case FieldDescriptor::CPPTYPE_MESSAGE:
+      return "object";
+    case FieldDescriptor::CPPTYPE_STRING:
+      return "string";
+    case FieldDescriptor::CPPTYPE_BOOL:
+      return "bool";
+    case FieldDescriptor::CPPTYPE_ENUM:
+      return absl::StrCat("enum ", field->enum_type()->name(), " (integer or name)");
+    case FieldDescriptor::CPPTYPE_DOUBLE:
+    case FieldDescriptor::CPPTYPE_FLOAT:
+      return "number";
+    default:
+      return "integer";
+  }
+}
+
+// ------------------------------------------------------------------ protobuf wire output
+
+// A message's length is not known until its end, so its place is held by five bytes: a varint
+// padded with continuation bits (any length below 2^35 fits), rewritten minimally at the end.
+constexpr size_t kSlotBytes = 5;
+
+void PutVarint(uint64_t v, std::string* out) {
+  char buffer[protowire::kMaxVarintSize];
+  out->append(buffer, static_cast<size_t>(protowire::PutVarint(buffer, v) - buffer));
+}
+
+void PutTag(const FieldDescriptor* field, protowire::WireType type, std::string* out) {
+  PutVarint((static_cast<uint64_t>(field->number()) << 3) | type, out);
+}
+
+template <typename T>
+void PutLittleEndian(T bits, std::string* out) {
+  for (size_t i = 0; i < sizeof(T); ++i) {
+    out->push_back(static_cast<char>(bits & 0xff));
+    bits >>= 8;
+  }
+}
+
+// Writes one scalar value of `field`; `tag`: with its tag (false inside a packed array);
+// `skip_default`: nothing for the type's default value (a proto3 field without presence).
+absl::Status PutScalar(const FieldDescriptor* field, const Scalar& v, bool tag, bool skip_default,
+                       std::string* out) {
+  auto varint = [&](uint64_t value) {
+    if (skip_default && value == 0) return;
+    if (tag) PutTag(field, protowire::kVarint, out);
+    PutVarint(value, out);
+  };
+  auto fixed32 = [&](uint32_t bits) {
+    if (skip_default && bits == 0) return;
+    if (tag) PutTag(field, protowire::kFixed32, out);
+    PutLittleEndian(bits, out);
+  };
+  auto fixed64 = [&](uint64_t bits) {
+    if (skip_default && bits == 0) return;
+    if (tag) PutTag(field, protowire::kFixed64, out);
+    PutLittleEndian(bits, out);
+  };
+  switch (field->type()) {
+    case FieldDescriptor::TYPE_STRING:
+    case FieldDescriptor::TYPE_BYTES: {
+      std::string bytes;
+      const std::string* value = &bytes;
+      if (field->type() == FieldDescriptor::TYPE_BYTES) {
+        if (absl::Status st = ParseBytes(v, field, &bytes); !st.ok()) return st;
+      } else if (v.kind != Scalar::Kind::kString) {
+        return TypeError("string", KindName(v.kind));
+      } else {
+        value = v.s;
+      }
+      if (skip_default && value->empty()) return absl::OkStatus();
+      PutTag(field, protowire::kLen, out);
+      PutVarint(value->size(), out);
+      out->append(*value);
+      return absl::OkStatus();
+    }
+    case FieldDescriptor::TYPE_BOOL:
+      if (v.kind != Scalar::Kind::kBool) return TypeError("bool", KindName(v.kind));
+      varint(v.b ? 1 : 0);
+      return absl::OkStatus();
+    case FieldDescriptor::TYPE_ENUM: {
+      int value = 0;
+      if (absl::Status st = ParseEnum(v, field->enum_type(), &value); !st.ok()) return st;
+      varint(static_cast<uint64_t>(static_cast<int64_t>(value)));  // negative: ten bytes
+      return absl::OkStatus();
+    }
+    case FieldDescriptor::TYPE_DOUBLE:
+    case FieldDescriptor::TYPE_FLOAT: {
+      double value = 0;
+      if (absl::Status st = ParseDouble(v, &value); !st.ok()) return st;
+      if (field->type() == FieldDescriptor::TYPE_DOUBLE) {
+        fixed64(absl::bit_cast<uint64_t>(value));
+      } else {
+        fixed32(absl::bit_cast<uint32_t>(static_cast<float>(value)));
+      }
+      return absl::OkStatus();
+    }
+    default:
+      break;
+  }
+  // Integers: parsed in the range of their C++ type, written as their wire type says.
+  int64_t s = 0;
+  uint64_t u = 0;
+  absl::Status st;
+  switch (field->cpp_type()) {
+    case FieldDescriptor::CPPTYPE_INT32: {
+      int32_t value = 0;
+      st = ParseInteger(v, &value);
+      s = value;
+      break;
+    }
+    case FieldDescriptor::CPPTYPE_INT64:
+      st = ParseInteger(v, &s);
+      break;
+    case FieldDescriptor::CPPTYPE_UINT32: {
+      uint32_t value = 0;
+      st = ParseInteger(v, &value);
+      u = value;
+      break;
+    }
+    case FieldDescriptor::CPPTYPE_UINT64:
+      st = ParseInteger(v, &u);
+      break;
+    default:
+      return Wrong("unsupported field type");
+  }
+  if (!st.ok()) return st;
+  switch (field->type()) {
+    case FieldDescriptor::TYPE_INT32:
+    case FieldDescriptor::TYPE_INT64:
+      varint(static_cast<uint64_t>(s));
+      break;
+    case FieldDescriptor::TYPE_SINT32:
+      varint(static_cast<uint32_t>((static_cast<uint32_t>(s) << 1) ^
+                                   static_cast<uint32_t>(static_cast<int32_t>(s) >> 31)));
+      break;
+    case FieldDescriptor::TYPE_SINT64:
+      varint((static_cast<uint64_t>(s) << 1) ^ static_cast<uint64_t>(s >> 63));
+      break;
+    case FieldDescriptor::TYPE_SFIXED32:
+      fixed32(static_cast<uint32_t>(static_cast<int32_t>(s)));
+      break;
+    case FieldDescriptor::TYPE_SFIXED64:
+      fixed64(static_cast<uint64_t>(s));
+      break;
+    case FieldDescriptor::TYPE_UINT32:
+    case FieldDescriptor::TYPE_UINT64:
+      varint(u);
+      break;
+    case FieldDescriptor::TYPE_FIXED32:
+      fixed32(static_cast<uint32_t>(u));
+      break;
+    case FieldDescriptor::TYPE_FIXED64:
+      fixed64(u);
+      break;
+    default:
+      return Wrong("unsupported field type");
+  }
+  return absl::OkStatus();
 }
 
 // ------------------------------------------------------------------ decode
 
 // Messages nest at most this deep below the one decoded, as libprotobuf parses them
-// (io::CodedInputStream's default recursion limit): checked as the decoder descends, so a
-// hostile body cannot take the stack, and what decodes here also parses from the wire.
+// (io::CodedInputStream's default recursion limit): checked as the decoder descends, so what
+// decodes here also parses from the wire.
 constexpr int kMaxMessageDepth = 100;
 
-// `depth`: how deep below the message decoded `msg` is (0 for that message itself).
-absl::Status DecodeMessage(const json& j, const PathFrame* frame, Message* msg, int depth);
+// Turns the events of nlohmann's SAX parser into the protobuf wire form of one message type,
+// as they arrive: no document is built, so memory is the output (at most the size of the JSON
+// plus four bytes per message) and a stack as deep as the nesting, which the SAX parser keeps
+// off the call stack. Errors name where, as `resourceSpans[0].scopeSpans[1].spans[3].traceId`.
+class Transcoder {
+ public:
+  Transcoder(const Descriptor* root, std::string* out) : root_(root), out_(*out) { out_.clear(); }
 
-// Decodes one (non-repeated) value of `field` and stores it, or appends it when `repeated`;
-// `depth` is that of `msg`.
-absl::Status DecodeValue(const json& j, const PathFrame* frame, const FieldDescriptor* field,
-                         Message* msg, bool repeated, int depth) {
-  const Reflection* r = msg->GetReflection();
-  switch (field->cpp_type()) {
-    case FieldDescriptor::CPPTYPE_MESSAGE: {
-      if (depth + 1 > kMaxMessageDepth) {
-        return PathError(frame, absl::StrCat("nested deeper than ", kMaxMessageDepth,
-                                             " messages (protobuf's limit)"));
-      }
-      Message* child = repeated ? r->AddMessage(msg, field) : r->MutableMessage(msg, field);
-      return DecodeMessage(j, frame, child, depth + 1);
-    }
-    case FieldDescriptor::CPPTYPE_STRING: {
-      std::string value;
-      if (field->type() == FieldDescriptor::TYPE_BYTES) {
-        if (absl::Status st = ParseBytes(j, frame, field, &value); !st.ok()) return st;
-      } else {
-        if (!j.is_string()) return TypeError(frame, "string", j);
-        value = j.get_ref<const std::string&>();
-      }
-      repeated ? r->AddString(msg, field, std::move(value))
-               : r->SetString(msg, field, std::move(value));
-      return absl::OkStatus();
-    }
-    case FieldDescriptor::CPPTYPE_BOOL: {
-      if (!j.is_boolean()) return TypeError(frame, "bool", j);
-      repeated ? r->AddBool(msg, field, j.get<bool>()) : r->SetBool(msg, field, j.get<bool>());
-      return absl::OkStatus();
-    }
-    case FieldDescriptor::CPPTYPE_ENUM: {
-      int value = 0;
-      if (absl::Status st = ParseEnum(j, frame, field->enum_type(), &value); !st.ok()) return st;
-      repeated ? r->AddEnumValue(msg, field, value) : r->SetEnumValue(msg, field, value);
-      return absl::OkStatus();
-    }
-    case FieldDescriptor::CPPTYPE_DOUBLE:
-    case FieldDescriptor::CPPTYPE_FLOAT: {
-      double value = 0;
-      if (absl::Status st = ParseDouble(j, frame, &value); !st.ok()) return st;
-      if (field->cpp_type() == FieldDescriptor::CPPTYPE_DOUBLE) {
-        repeated ? r->AddDouble(msg, field, value) : r->SetDouble(msg, field, value);
-      } else {
-        const auto f = static_cast<float>(value);
-        repeated ? r->AddFloat(msg, field, f) : r->SetFloat(msg, field, f);
-      }
-      return absl::OkStatus();
-    }
-#define AGENTSTORM_INTEGER_CASE(CPPTYPE, T, Setter)                                   \
-  case FieldDescriptor::CPPTYPE: {                                                    \
-    T value = 0;                                                                      \
-    if (absl::Status st = ParseInteger(j, frame, &value); !st.ok()) return st;        \
-    repeated ? r->Add##Setter(msg, field, value) : r->Set##Setter(msg, field, value); \
-    return absl::OkStatus();                                                          \
+  // nlohmann::json_sax<json>.
+  bool null() { return OnScalar(Scalar{}); }
+  bool boolean(bool value) {
+    Scalar v;
+    v.kind = Scalar::Kind::kBool;
+    v.b = value;
+    return OnScalar(v);
   }
-      AGENTSTORM_INTEGER_CASE(CPPTYPE_INT32, int32_t, Int32)
-      AGENTSTORM_INTEGER_CASE(CPPTYPE_INT64, int64_t, Int64)
-      AGENTSTORM_INTEGER_CASE(CPPTYPE_UINT32, uint32_t, UInt32)
-      AGENTSTORM_INTEGER_CASE(CPPTYPE_UINT64, uint64_t, UInt64)
-#undef AGENTSTORM_INTEGER_CASE
+  bool number_integer(int64_t value) {
+    Scalar v;
+    v.kind = Scalar::Kind::kInteger;
+    v.i = value;
+    return OnScalar(v);
   }
-  return PathError(frame, "unsupported field type");
+  bool number_unsigned(uint64_t value) {
+    Scalar v;
+    v.kind = Scalar::Kind::kUnsigned;
+    v.u = value;
+    return OnScalar(v);
+  }
+  bool number_float(double value, const std::string& /*text*/) {
+    Scalar v;
+    v.kind = Scalar::Kind::kFloat;
+    v.d = value;
+    return OnScalar(v);
+  }
+  bool string(std::string& value) {
+    Scalar v;
+    v.kind = Scalar::Kind::kString;
+    v.s = &value;
+    return OnScalar(v);
+  }
+  bool binary(json::binary_t& /*value*/) { return Fail("binary value (not JSON)"); }
+  bool start_object(size_t /*elements*/) { return Open(true); }
+  bool key(std::string& key);
+  bool end_object();
+  bool start_array(size_t /*elements*/) { return Open(false); }
+  bool end_array();
+  bool parse_error(size_t /*position*/, const std::string& /*token*/,
+                   const nlohmann::detail::exception& e) {
+    // parse_error for bad syntax, out_of_range for numbers like 1e999999: both are bad input.
+    status_ = absl::InvalidArgumentError(absl::StrCat("invalid JSON: ", e.what()));
+    return false;
+  }
+
+  // After the last event: the error, or OK with the wire form complete in `out`.
+  absl::Status Finish();
+
+ private:
+  static constexpr size_t kNoSlot = std::numeric_limits<size_t>::max();
+
+  struct Frame {
+    enum class Kind : uint8_t { kMessage, kRepeated, kMap, kSkip };
+    Kind kind = Kind::kMessage;
+    bool map_entry = false;            // kMessage: a map entry, done once its value is
+    bool packed = false;               // kRepeated: numeric elements in one length-delimited record
+    int depth = 0;                     // how deep below the root the message (or its owner) is
+    const Descriptor* type = nullptr;  // kMessage
+    const FieldDescriptor* field = nullptr;  // kMessage: the current key's; else the field
+    std::string key;                         // kMessage: the current key, as written
+    size_t count = 0;                        // kRepeated: element index; kSkip: nesting
+    size_t slot = kNoSlot;                   // where the length goes
+    size_t tag_at = 0;                       // kRepeated, packed: where its tag begins
+    size_t saved_at_open = 0;
+    absl::InlinedVector<int, 8> seen;  // kMessage: the field numbers given so far
+    absl::InlinedVector<const FieldDescriptor*, 1> oneofs;  // kMessage: members given
+  };
+
+  Frame& Top() { return frames_[top_ - 1]; }
+  Frame& Push(Frame::Kind kind, int depth) {
+    if (top_ == frames_.size()) frames_.emplace_back();
+    Frame& f = frames_[top_++];
+    f.kind = kind;
+    f.map_entry = false;
+    f.packed = false;
+    f.depth = depth;
+    f.type = nullptr;
+    f.field = nullptr;
+    f.key.clear();
+    f.count = 0;
+    f.slot = kNoSlot;
+    f.seen.clear();
+    f.oneofs.clear();
+    return f;
+  }
+  void Pop() { --top_; }
+
+  std::string Path() const {
+    std::string path;
+    for (size_t i = 0; i < top_; ++i) {
+      const Frame& f = frames_[i];
+      if (f.kind == Frame::Kind::kMessage && !f.key.empty()) {
+        if (!path.empty()) path.push_back('.');
+        path += f.key;
+      } else if (f.kind == Frame::Kind::kRepeated) {
+        absl::StrAppend(&path, "[", f.count, "]");
+      }
+    }
+    return path.empty() ? "(root)" : path;
+  }
+  bool Fail(absl::string_view what) {
+    status_ = absl::InvalidArgumentError(absl::StrCat(Path(), ": ", what));
+    return false;
+  }
+  bool Failed(const absl::Status& status) { return Fail(status.message()); }
+
+  bool OnScalar(const Scalar& v);
+  // The start of an object (`object`) or an array.
+  bool Open(bool object);
+  bool BeginValue(Frame& f);
+  bool ValueDone();
+  bool OpenMessage(const FieldDescriptor* field, const Descriptor* type, int depth);
+  bool OpenSlot(Frame& f, const FieldDescriptor* field) {
+    if (out_.size() > static_cast<size_t>(std::numeric_limits<int32_t>::max())) {
+      return Fail("message over 2 GiB, protobuf's limit");
+    }
+    PutTag(field, protowire::kLen, &out_);
+    f.slot = out_.size();
+    f.saved_at_open = saved_;
+    out_.append(kSlotBytes, '\0');
+    slots_.push_back(static_cast<uint32_t>(f.slot));
+    return true;
+  }
+  bool CloseSlot(const Frame& f);
+
+  const Descriptor* root_;
+  std::string& out_;
+  std::vector<Frame> frames_;
+  size_t top_ = 0;
+  bool done_ = false;
+  std::vector<uint32_t> slots_;  // every slot's place, in order (below 2 GiB: checked)
+  size_t saved_ = 0;             // by how many bytes the slots closed so far will shrink
+  absl::Status status_;
+};
+
+bool Transcoder::BeginValue(Frame& f) {
+  if (const auto* oneof = f.field->real_containing_oneof()) {
+    for (const FieldDescriptor* other : f.oneofs) {
+      if (other->containing_oneof() == oneof) {
+        return Fail(absl::StrCat("oneof ", oneof->name(), " already set by ", other->json_name()));
+      }
+    }
+    f.oneofs.push_back(f.field);
+  }
+  return true;
 }
 
-// A map field in JSON is an object; each member becomes one map entry message.
-absl::Status DecodeMap(const json& j, const PathFrame* frame, const FieldDescriptor* field,
-                       Message* msg, int depth) {
-  if (!j.is_object()) return TypeError(frame, "object", j);
-  const FieldDescriptor* key_field = field->message_type()->map_key();
-  const FieldDescriptor* value_field = field->message_type()->map_value();
-  for (const auto& [key, value] : j.items()) {
-    PathFrame entry_frame{frame, key, 0};
-    Message* entry = msg->GetReflection()->AddMessage(msg, field);
-    // Map keys are always strings in JSON; reuse the scalar parsers on a string value.
-    const json key_json =
-        key_field->cpp_type() == FieldDescriptor::CPPTYPE_BOOL ? json(key == "true") : json(key);
-    if (key_field->cpp_type() == FieldDescriptor::CPPTYPE_BOOL && key != "true" && key != "false") {
-      return PathError(&entry_frame, "invalid bool map key");
+bool Transcoder::OpenMessage(const FieldDescriptor* field, const Descriptor* type, int depth) {
+  if (depth > kMaxMessageDepth) {
+    return Fail(
+        absl::StrCat("nested deeper than ", kMaxMessageDepth, " messages (protobuf's limit)"));
+  }
+  Frame& f = Push(Frame::Kind::kMessage, depth);
+  f.type = type;
+  return OpenSlot(f, field);
+}
+
+bool Transcoder::CloseSlot(const Frame& f) {
+  const size_t written = out_.size() - f.slot - kSlotBytes;
+  const size_t length = written - (saved_ - f.saved_at_open);
+  if (length > static_cast<size_t>(std::numeric_limits<int32_t>::max())) {
+    return Fail("message over 2 GiB, protobuf's limit");
+  }
+  for (size_t i = 0; i < kSlotBytes; ++i) {
+    const auto bits = static_cast<uint8_t>((length >> (7 * i)) & 0x7f);
+    out_[f.slot + i] = static_cast<char>(i + 1 < kSlotBytes ? bits | 0x80 : bits);
+  }
+  saved_ += kSlotBytes - protowire::VarintSize(length);
+  return true;
+}
+
+// A field's value (or an array element) is complete.
+bool Transcoder::ValueDone() {
+  if (top_ == 0) return true;
+  Frame& f = Top();
+  if (f.kind == Frame::Kind::kRepeated) {
+    ++f.count;
+  } else if (f.kind == Frame::Kind::kMessage && f.map_entry) {
+    if (!CloseSlot(f)) return false;
+    Pop();
+  }
+  return true;
+}
+
+bool Transcoder::OnScalar(const Scalar& v) {
+  if (top_ == 0) return Fail(absl::StrCat("expected object, got ", KindName(v.kind)));
+  Frame& f = Top();
+  switch (f.kind) {
+    case Frame::Kind::kSkip:
+      return true;
+    case Frame::Kind::kMessage: {
+      const FieldDescriptor* field = f.field;
+      if (field == nullptr) return true;  // unknown fields are ignored, as OTLP requires
+      if (v.kind == Scalar::Kind::kNull) return ValueDone();  // proto3 JSON: the default
+      if (!BeginValue(f)) return false;
+      if (field->is_repeated() || field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
+        return Failed(TypeError(Expected(field), KindName(v.kind)));
+      }
+      const bool skip_default = !field->has_presence() && !f.map_entry;
+      if (absl::Status st = PutScalar(field, v, true, skip_default, &out_); !st.ok()) {
+        return Failed(st);
+      }
+      return ValueDone();
     }
-    if (absl::Status st = DecodeValue(key_json, &entry_frame, key_field, entry, false, depth + 1);
-        !st.ok()) {
-      return st;
+    case Frame::Kind::kRepeated: {
+      if (v.kind == Scalar::Kind::kNull) return Fail("null array element");
+      if (f.field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
+        return Failed(TypeError(Expected(f.field, true), KindName(v.kind)));
+      }
+      if (absl::Status st = PutScalar(f.field, v, !f.packed, false, &out_); !st.ok()) {
+        return Failed(st);
+      }
+      ++f.count;
+      return true;
     }
-    if (value.is_null()) continue;
-    if (absl::Status st = DecodeValue(value, &entry_frame, value_field, entry, false, depth + 1);
-        !st.ok()) {
-      return st;
+    case Frame::Kind::kMap:
+      break;
+  }
+  return Fail("value without a key");  // the SAX parser never reports one
+}
+
+bool Transcoder::Open(bool object) {
+  const char* what = object ? "object" : "array";
+  if (top_ == 0) {
+    if (!object) return Fail("expected object, got array");
+    if (done_) return Fail("a second document");  // the SAX parser never reports one
+    Frame& f = Push(Frame::Kind::kMessage, 0);
+    f.type = root_;
+    return true;
+  }
+  Frame& f = Top();
+  switch (f.kind) {
+    case Frame::Kind::kSkip:
+      ++f.count;
+      return true;
+    case Frame::Kind::kMessage: {
+      const FieldDescriptor* field = f.field;
+      if (field == nullptr) {  // an unknown field's: read past, unkept
+        Push(Frame::Kind::kSkip, f.depth).count = 1;
+        return true;
+      }
+      if (!BeginValue(f)) return false;
+      if (object && field->is_map()) {
+        Push(Frame::Kind::kMap, f.depth).field = field;
+        return true;
+      }
+      if (object && !field->is_repeated() &&
+          field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
+        return OpenMessage(field, field->message_type(), f.depth + 1);
+      }
+      if (object || !field->is_repeated() || field->is_map()) {
+        return Failed(TypeError(Expected(field), what));
+      }
+      Frame& array = Push(Frame::Kind::kRepeated, f.depth);
+      array.field = field;
+      array.packed = field->is_packed();
+      if (array.packed) {
+        array.tag_at = out_.size();
+        if (!OpenSlot(array, field)) return false;
+      }
+      return true;
+    }
+    case Frame::Kind::kRepeated:
+      if (object && f.field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
+        return OpenMessage(f.field, f.field->message_type(), f.depth + 1);
+      }
+      return Failed(TypeError(Expected(f.field, true), what));
+    case Frame::Kind::kMap:
+      break;
+  }
+  return Fail("value without a key");  // the SAX parser never reports one
+}
+
+bool Transcoder::key(std::string& key) {
+  Frame& f = Top();
+  switch (f.kind) {
+    case Frame::Kind::kSkip:
+      return true;
+    case Frame::Kind::kMessage: {
+      f.field = FindField(f.type, key);
+      f.key = std::move(key);
+      if (f.field == nullptr) return true;
+      const int number = f.field->number();
+      for (int seen : f.seen) {
+        if (seen == number) return Fail("given twice");
+      }
+      f.seen.push_back(number);
+      return true;
+    }
+    case Frame::Kind::kMap: {
+      // Each member is one entry message: the key as field 1, the value as field 2.
+      const FieldDescriptor* map_field = f.field;
+      const Descriptor* entry_type = map_field->message_type();
+      if (!OpenMessage(map_field, entry_type, f.depth + 1)) return false;
+      Frame& entry = Top();
+      entry.map_entry = true;
+      entry.key = key;
+      const FieldDescriptor* key_field = entry_type->map_key();
+      Scalar k;
+      if (key_field->cpp_type() == FieldDescriptor::CPPTYPE_BOOL) {
+        if (key != "true" && key != "false") return Fail("invalid bool map key");
+        k.kind = Scalar::Kind::kBool;
+        k.b = key == "true";
+      } else {
+        k.kind = Scalar::Kind::kString;
+        k.s = &key;
+      }
+      if (absl::Status st = PutScalar(key_field, k, true, false, &out_); !st.ok()) {
+        return Failed(st);
+      }
+      entry.field = entry_type->map_value();
+      return true;
+    }
+    case Frame::Kind::kRepeated:
+      break;
+  }
+  return Fail("a key outside an object");  // the SAX parser never reports one
+}
+
+bool Transcoder::end_object() {
+  Frame& f = Top();
+  switch (f.kind) {
+    case Frame::Kind::kSkip:
+      if (--f.count == 0) Pop();
+      return true;
+    case Frame::Kind::kMap:
+      Pop();
+      return ValueDone();
+    case Frame::Kind::kMessage:
+      if (f.slot != kNoSlot && !CloseSlot(f)) return false;
+      Pop();
+      if (top_ == 0) done_ = true;
+      return ValueDone();
+    case Frame::Kind::kRepeated:
+      break;
+  }
+  return Fail("an object's end outside an object");
+}
+
+bool Transcoder::end_array() {
+  Frame& f = Top();
+  if (f.kind == Frame::Kind::kSkip) {
+    if (--f.count == 0) Pop();
+    return true;
+  }
+  if (f.kind != Frame::Kind::kRepeated) return Fail("an array's end outside an array");
+  if (f.packed) {
+    if (out_.size() == f.slot + kSlotBytes) {  // empty: no record at all, as protobuf writes
+      out_.resize(f.tag_at);
+      slots_.pop_back();
+    } else if (!CloseSlot(f)) {
+      return false;
     }
   }
+  Pop();
+  return ValueDone();
+}
+
+absl::Status Transcoder::Finish() {
+  if (!status_.ok()) return status_;
+  if (!done_) return absl::InvalidArgumentError("invalid JSON: incomplete document");
+  // Rewrite every padded length minimally, moving the bytes between them down.
+  size_t read = 0;
+  size_t write = 0;
+  for (const size_t slot : slots_) {
+    std::memmove(out_.data() + write, out_.data() + read, slot - read);
+    write += slot - read;
+    uint64_t length = 0;
+    for (size_t i = 0; i < kSlotBytes; ++i) {
+      length |= static_cast<uint64_t>(static_cast<uint8_t>(out_[slot + i]) & 0x7f) << (7 * i);
+    }
+    do {
+      out_[write++] = static_cast<char>(length >= 0x80 ? (length & 0x7f) | 0x80 : length);
+      length >>= 7;
+    } while (length != 0);
+    read = slot + kSlotBytes;
+  }
+  std::memmove(out_.data() + write, out_.data() + read, out_.size() - read);
+  out_.resize(write + out_.size() - read);
+  slots_.clear();
   return absl::OkStatus();
 }
 
-absl::Status DecodeMessage(const json& j, const PathFrame* frame, Message* msg, int depth) {
-  if (!j.is_object()) return TypeError(frame, "object", j);
-  const Descriptor* descriptor = msg->GetDescriptor();
-  for (const auto& [key, value] : j.items()) {
-    const FieldDescriptor* field = FindField(descriptor, key);
-    if (field == nullptr) continue;  // unknown fields are ignored, as the OTLP spec requires
-    if (value.is_null()) continue;   // proto3 JSON: null means the default value
-    PathFrame field_frame{frame, key, 0};
-    if (const auto* oneof = field->real_containing_oneof()) {
-      const FieldDescriptor* already = msg->GetReflection()->GetOneofFieldDescriptor(*msg, oneof);
-      if (already != nullptr && already != field) {
-        return PathError(&field_frame, absl::StrCat("oneof ", oneof->name(), " already set by ",
-                                                    already->json_name()));
+// Replays a parsed document as the SAX parser's events, without recursion.
+bool Replay(const json& document, Transcoder* t) {
+  auto scalar = [t](const json& j) {
+    switch (j.type()) {
+      case json::value_t::null:
+        return t->null();
+      case json::value_t::boolean:
+        return t->boolean(j.get<bool>());
+      case json::value_t::number_integer:
+        return t->number_integer(j.get<int64_t>());
+      case json::value_t::number_unsigned:
+        return t->number_unsigned(j.get<uint64_t>());
+      case json::value_t::number_float:
+        return t->number_float(j.get<double>(), std::string());
+      case json::value_t::string: {
+        std::string copy = j.get<std::string>();
+        return t->string(copy);
+      }
+      default: {
+        json::binary_t none;
+        return t->binary(none);
       }
     }
-    if (field->is_map()) {
-      if (absl::Status st = DecodeMap(value, &field_frame, field, msg, depth); !st.ok()) return st;
-    } else if (field->is_repeated()) {
-      if (!value.is_array()) return TypeError(&field_frame, "array", value);
-      size_t index = 0;
-      for (const json& element : value) {
-        PathFrame element_frame{&field_frame, {}, index++};
-        if (element.is_null()) return PathError(&element_frame, "null array element");
-        if (absl::Status st = DecodeValue(element, &element_frame, field, msg, true, depth);
-            !st.ok()) {
-          return st;
-        }
-      }
-    } else {
-      if (absl::Status st = DecodeValue(value, &field_frame, field, msg, false, depth); !st.ok()) {
-        return st;
-      }
+  };
+  auto open = [t](const json& j) {
+    return j.is_object() ? t->start_object(j.size()) : t->start_array(j.size());
+  };
+  if (!document.is_structured()) return scalar(document);
+  struct Open {
+    const json* node;
+    json::const_iterator next;
+  };
+  std::vector<Open> stack;
+  if (!open(document)) return false;
+  stack.push_back({&document, document.cbegin()});
+  while (!stack.empty()) {
+    Open& top = stack.back();
+    if (top.next == top.node->cend()) {
+      const bool ok = top.node->is_object() ? t->end_object() : t->end_array();
+      stack.pop_back();
+      if (!ok) return false;
+      continue;
+    }
+    const json::const_iterator it = top.next++;
+    if (top.node->is_object()) {
+      std::string key = it.key();
+      if (!t->key(key)) return false;
+    }
+    const json& child = *it;
+    if (child.is_structured()) {
+      if (!open(child)) return false;
+      stack.push_back({&child, child.cbegin()});
+    } else if (!scalar(child)) {
+      return false;
     }
   }
-  return absl::OkStatus();
+  return true;
 }
 
 // ------------------------------------------------------------------ encode
@@ -462,23 +933,43 @@ json EncodeMessage(const Message& msg) {
 
 }  // namespace
 
-absl::Status DecodeOtlpJson(const nlohmann::json& json, google::protobuf::Message* out) {
-  out->Clear();
-  absl::Status status = DecodeMessage(json, nullptr, out, 0);
-  if (!status.ok()) out->Clear();
+absl::Status TranscodeOtlpJson(std::string_view json, const google::protobuf::Descriptor* type,
+                               std::string* wire) {
+  Transcoder transcoder(type, wire);
+  json::sax_parse(json.begin(), json.end(), &transcoder);
+  absl::Status status = transcoder.Finish();
+  if (!status.ok()) wire->clear();
   return status;
 }
 
-absl::Status DecodeOtlpJson(std::string_view text, google::protobuf::Message* out) {
-  nlohmann::json parsed;
-  try {
-    parsed = nlohmann::json::parse(text.begin(), text.end());
-  } catch (const nlohmann::json::exception& e) {
-    // parse_error for bad syntax, out_of_range for numbers like 1e999999: both are bad input.
+namespace {
+
+absl::Status ParseTranscoded(absl::Status transcoded, const std::string& wire,
+                             google::protobuf::Message* out) {
+  out->Clear();
+  if (!transcoded.ok()) return transcoded;
+  if (!out->ParseFromString(wire)) {
     out->Clear();
-    return absl::InvalidArgumentError(absl::StrCat("invalid JSON: ", e.what()));
+    return absl::InternalError(absl::StrCat("libprotobuf refused the wire form of a decoded ",
+                                            out->GetDescriptor()->full_name()));
   }
-  return DecodeOtlpJson(parsed, out);
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status DecodeOtlpJson(std::string_view text, google::protobuf::Message* out) {
+  std::string wire;
+  absl::Status status = TranscodeOtlpJson(text, out->GetDescriptor(), &wire);
+  return ParseTranscoded(std::move(status), wire, out);
+}
+
+absl::Status DecodeOtlpJson(const nlohmann::json& json, google::protobuf::Message* out) {
+  std::string wire;
+  Transcoder transcoder(out->GetDescriptor(), &wire);
+  Replay(json, &transcoder);
+  absl::Status status = transcoder.Finish();
+  return ParseTranscoded(std::move(status), wire, out);
 }
 
 nlohmann::json EncodeOtlpJsonValue(const google::protobuf::Message& message) {

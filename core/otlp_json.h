@@ -19,10 +19,21 @@ namespace agentstorm {
 
 // Parses `json` into `out` (cleared first). InvalidArgument names the offending field path,
 // e.g. `resourceSpans[0].scopeSpans[1].spans[3].traceId: invalid hex "xyz"`; a JSON value of the
-// wrong type (a string where an object belongs, ...) is an error too. Hex IDs must have their full
-// length (32 digits for trace IDs, 16 for span IDs) or be empty. On error `out` is left cleared.
+// wrong type (a string where an object belongs, ...) is an error too, and so is a field given
+// twice in one object (as protojson has it). Hex IDs must have their full length (32 digits for
+// trace IDs, 16 for span IDs) or be empty. Messages nest at most 100 deep, libprotobuf's limit.
+// On error `out` is left cleared.
 absl::Status DecodeOtlpJson(std::string_view json, google::protobuf::Message* out);
 absl::Status DecodeOtlpJson(const nlohmann::json& json, google::protobuf::Message* out);
+
+// Decodes `json` as DecodeOtlpJson does, straight into the protobuf wire form of a `type`
+// message in `wire` (the form libprotobuf serializes, fields in the order given), without
+// building either a JSON document or a message: the whole cost in memory is `wire` (for any
+// input no bigger than the JSON plus four bytes per message) and a stack as deep as the
+// nesting. `wire` is left empty on error.
+absl::Status TranscodeOtlpJson(std::string_view json, const google::protobuf::Descriptor* type,
+                               std::string* wire);
+
 // nlohmann::json converts implicitly from strings; these make text arguments unambiguous.
 inline absl::Status DecodeOtlpJson(const std::string& json, google::protobuf::Message* out) {
   return DecodeOtlpJson(std::string_view(json), out);

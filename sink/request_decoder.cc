@@ -117,25 +117,39 @@ absl::Status EncodeTraceRequest(const ExportTraceServiceRequest& request,
 
 absl::Status DecodeTraceBody(std::string body, BodyEncoding encoding, bool gzip,
                              const DecodeLimits& limits, DecodedTraceRequest* out) {
-  if (encoding == BodyEncoding::kProtobuf) {
-    if (gzip) {
-      absl::StatusOr<std::string> inflated = GzipDecompress(body, limits.max_decoded_bytes);
-      if (!inflated.ok()) {
-        // The same errors as the parsing path gives.
-        ExportTraceServiceRequest unused;
-        return DecodeTraceRequest(body, encoding, gzip, limits, &unused);
-      }
-      body = *std::move(inflated);
-      gzip = false;
+  if (gzip) {
+    absl::StatusOr<std::string> inflated = GzipDecompress(body, limits.max_decoded_bytes);
+    if (!inflated.ok()) {
+      // The same errors as the parsing path gives.
+      ExportTraceServiceRequest unused;
+      return DecodeTraceRequest(body, encoding, gzip, limits, &unused);
     }
-    if (body.size() <= limits.max_decoded_bytes) {
-      out->bytes = std::move(body);
-      if (wire::ScanTraceRequest(out->bytes, &out->index)) return absl::OkStatus();
-      body = std::move(out->bytes);  // declined: libprotobuf decides below
-    }
+    body = *std::move(inflated);
   }
+  if (body.size() > limits.max_decoded_bytes) {
+    ExportTraceServiceRequest unused;
+    return DecodeTraceRequest(body, encoding, false, limits, &unused);
+  }
+  if (encoding == BodyEncoding::kJson) {
+    // Straight from JSON to the wire form, which the scanner then vouches for as for a protobuf
+    // body: no document and no message is built, so memory stays a small multiple of the body.
+    if (absl::Status s =
+            TranscodeOtlpJson(body, ExportTraceServiceRequest::descriptor(), &out->bytes);
+        !s.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("invalid OTLP/JSON ExportTraceServiceRequest: ", s.message()));
+    }
+  } else {
+    out->bytes = std::move(body);
+  }
+  if (wire::ScanTraceRequest(out->bytes, &out->index)) return absl::OkStatus();
+  // Declined (valid but unusual encodings, an ID of the wrong length, ...): libprotobuf and the
+  // validation decide, and an accepted request is stored re-encoded.
+  body = std::move(out->bytes);
   auto request = NewTraceRequest();
-  if (absl::Status s = DecodeTraceRequest(body, encoding, gzip, limits, request.get()); !s.ok()) {
+  if (absl::Status s =
+          DecodeTraceRequest(body, BodyEncoding::kProtobuf, false, limits, request.get());
+      !s.ok()) {
     return s;
   }
   return EncodeTraceRequest(*request, out);

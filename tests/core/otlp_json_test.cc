@@ -1,10 +1,12 @@
 #include "core/otlp_json.h"
 
+#include <google/protobuf/struct.pb.h>
 #include <google/protobuf/util/message_differencer.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <fstream>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <sstream>
@@ -593,6 +595,169 @@ TEST(OtlpJsonLimits, NestingDeeperThanProtobufAllowsIsAnErrorNotACrash) {
   }
   EXPECT_GT(last_ok, 40) << "the limit lies inside the range tried";
   EXPECT_LT(last_ok, 50);
+}
+
+}  // namespace
+}  // namespace agentstorm
+
+namespace agentstorm {
+namespace {
+
+using google::protobuf::util::MessageDifferencer;
+using opentelemetry::proto::collector::metrics::v1::ExportMetricsServiceRequest;
+using opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest;
+using opentelemetry::proto::trace::v1::Span;
+
+// The transcoder's wire form of `message`'s JSON parses back to `message` and is exactly as long
+// as libprotobuf's own serialization: minimal lengths, no defaults, packed numeric arrays.
+void ExpectCanonicalWire(const google::protobuf::Message& message) {
+  const std::string json = EncodeOtlpJson(message);
+  std::string wire;
+  const absl::Status status = TranscodeOtlpJson(json, message.GetDescriptor(), &wire);
+  ASSERT_TRUE(status.ok()) << status << "\n" << json;
+  EXPECT_EQ(wire.size(), message.ByteSizeLong()) << json;
+  std::unique_ptr<google::protobuf::Message> parsed(message.New());
+  ASSERT_TRUE(parsed->ParseFromString(wire)) << json;
+  EXPECT_TRUE(MessageDifferencer::Equals(message, *parsed)) << json;
+}
+
+TEST(OtlpJsonTranscode, WireFormIsLibprotobufsForEveryFieldType) {
+  ExportTraceServiceRequest traces;
+  auto* rs = traces.add_resource_spans();
+  rs->set_schema_url("https://opentelemetry.io/schemas/1.37.0");
+  auto* service = rs->mutable_resource()->add_attributes();
+  service->set_key("service.name");
+  service->mutable_value()->set_string_value("planner");
+  auto* ss = rs->add_scope_spans();
+  ss->mutable_scope()->set_name("agentstorm");
+  for (int i = 0; i < 3; ++i) {
+    Span* span = ss->add_spans();
+    span->set_trace_id(std::string(15, '\x01') + static_cast<char>(i + 1));
+    span->set_span_id(std::string(7, '\x02') + static_cast<char>(i + 1));
+    if (i > 0) span->set_parent_span_id(std::string(7, '\x02') + '\x01');
+    span->set_name(
+        std::string(static_cast<size_t>(200 * i), 'n'));  // lengths of one and two varint bytes
+    span->set_kind(Span::SPAN_KIND_CLIENT);
+    span->set_flags(0x301);                                      // fixed32
+    span->set_start_time_unix_nano(1767225600000000000ULL + i);  // fixed64
+    span->set_dropped_attributes_count(i);
+    auto add = [&](const char* key) {
+      auto* kv = span->add_attributes();
+      kv->set_key(key);
+      return kv->mutable_value();
+    };
+    add("negative")->set_int_value(-5 - i);  // ten varint bytes
+    add("false")->set_bool_value(false);     // a oneof member at its default: still written
+    add("empty")->set_string_value("");
+    add("double")->set_double_value(-0.0);
+    add("bytes")->set_bytes_value(std::string("\0\xff", 2));
+    auto* list = add("list")->mutable_array_value();
+    for (int j = 0; j < 40 * i; ++j) list->add_values()->mutable_kvlist_value();
+    auto* event = span->add_events();
+    event->set_name("gen_ai.content.prompt");
+    span->add_links()->set_trace_id(span->trace_id());
+    span->mutable_status()->set_code(opentelemetry::proto::trace::v1::Status::STATUS_CODE_ERROR);
+  }
+  ExpectCanonicalWire(traces);
+
+  ExportMetricsServiceRequest metrics;
+  auto* sm = metrics.add_resource_metrics()->add_scope_metrics();
+  auto* histogram = sm->add_metrics()->mutable_histogram();
+  auto* point = histogram->add_data_points();
+  point->set_count(3);
+  point->set_sum(0);  // optional: kept at zero
+  for (uint64_t c : {1ULL, 0ULL, 1ULL << 40}) point->add_bucket_counts(c);  // packed fixed64
+  for (double b : {0.5, 2.5}) point->add_explicit_bounds(b);                // packed double
+  point->add_exemplars()->set_as_int(-4);                                   // sfixed64
+  auto* exponential = sm->add_metrics()->mutable_exponential_histogram()->add_data_points();
+  exponential->set_scale(-3);  // sint32
+  exponential->set_zero_count(2);
+  exponential->mutable_positive()->set_offset(-7);  // sint32
+  for (uint64_t c : {5ULL, 300ULL}) exponential->mutable_positive()->add_bucket_counts(c);
+  auto* gauge = sm->add_metrics()->mutable_gauge()->add_data_points();
+  gauge->set_as_double(1.25);
+  ExpectCanonicalWire(metrics);
+}
+
+TEST(OtlpJsonTranscode, EmptyArraysDefaultsAndUnknownFieldsWriteNothing) {
+  std::string wire = "left over";
+  const absl::Status status = TranscodeOtlpJson(
+      R"({"resourceMetrics":[{"scopeMetrics":[{"metrics":[{"name":"","histogram":{
+          "dataPoints":[{"bucketCounts":[],"explicitBounds":[],"count":0,"flags":0}]}}]}],
+          "unknown":[[[{"a":[1,{"b":null}]}]]],"schemaUrl":null}]})",
+      ExportMetricsServiceRequest::descriptor(), &wire);
+  ASSERT_TRUE(status.ok()) << status;
+  ExportMetricsServiceRequest expected;
+  expected.add_resource_metrics()
+      ->add_scope_metrics()
+      ->add_metrics()
+      ->mutable_histogram()
+      ->add_data_points();
+  EXPECT_EQ(wire, expected.SerializeAsString());
+}
+
+TEST(OtlpJsonTranscode, AnErrorLeavesNoOutput) {
+  std::string wire;
+  const absl::Status status =
+      TranscodeOtlpJson(R"({"resourceSpans":[{"schemaUrl":"s"},{"schemaUrl":5}]})",
+                        ExportTraceServiceRequest::descriptor(), &wire);
+  EXPECT_EQ(status.message(), "resourceSpans[1].schemaUrl: expected string, got number");
+  EXPECT_TRUE(wire.empty());
+}
+
+// protojson refuses a field given twice; the DOM decoder before kept the last silently, and a
+// wire form with both would let a reader taking the first and one taking the last disagree.
+TEST(OtlpJsonDecode, AFieldGivenTwiceIsAnError) {
+  ExportTraceServiceRequest request;
+  EXPECT_EQ(DecodeOtlpJson(R"({"resourceSpans":[{"schemaUrl":"a","schemaUrl":"b"}]})", &request)
+                .message(),
+            "resourceSpans[0].schemaUrl: given twice");
+  EXPECT_EQ(DecodeOtlpJson(R"({"resourceSpans":[{"schema_url":"a","schemaUrl":"b"}]})", &request)
+                .message(),
+            "resourceSpans[0].schemaUrl: given twice");
+  EXPECT_EQ(request.resource_spans_size(), 0);
+  // An unknown key may repeat: it is not read at all.
+  EXPECT_TRUE(DecodeOtlpJson(R"({"x":1,"x":2,"resourceSpans":[]})", &request).ok());
+}
+
+TEST(OtlpJsonDecode, MapFieldsAreObjectsOfEntries) {
+  google::protobuf::Struct value;
+  ASSERT_TRUE(DecodeOtlpJson(
+                  R"({"fields":{"a":{"stringValue":"x"},"b":{"numberValue":2},"c":null,
+                      "d":{"structValue":{"fields":{"e":{"boolValue":true}}}}}})",
+                  &value)
+                  .ok());
+  ASSERT_EQ(value.fields_size(), 4);
+  EXPECT_EQ(value.fields().at("a").string_value(), "x");
+  EXPECT_EQ(value.fields().at("b").number_value(), 2);
+  EXPECT_EQ(value.fields().at("c").kind_case(), google::protobuf::Value::KIND_NOT_SET);
+  EXPECT_TRUE(value.fields().at("d").struct_value().fields().at("e").bool_value());
+  EXPECT_EQ(DecodeOtlpJson(R"({"fields":{"a":{"stringValue":1}}})", &value).message(),
+            "fields.a.stringValue: expected string, got number");
+  EXPECT_EQ(DecodeOtlpJson(R"({"fields":[]})", &value).message(),
+            "fields: expected object, got array");
+}
+
+// The document overload (the checker's readers parse first, bounded) and the text one agree,
+// in what they decode and in their errors.
+TEST(OtlpJsonDecode, DocumentAndTextDecodeAlike) {
+  for (
+      const char* text : {
+          R"({"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"0102030405060708090a0b0c0d0e0f10",
+               "spanId":"0102030405060708","name":"chat","kind":"SPAN_KIND_CLIENT",
+               "attributes":[{"key":"k","value":{"arrayValue":{"values":[{"intValue":"7"},
+               {"doubleValue":"NaN"},{"boolValue":false}]}}}]}]}]}]})",
+          R"({"resourceSpans":[{"scopeSpans":[{"spans":[{"kind":"SPAN_KIND_NONE"}]}]}]})",
+          R"({"resourceSpans":[{"scopeSpans":[{"spans":[null]}]}]})",
+          R"([{"resourceSpans":[]}])",
+      }) {
+    ExportTraceServiceRequest from_text, from_document;
+    const absl::Status text_status = DecodeOtlpJson(text, &from_text);
+    const absl::Status document_status =
+        DecodeOtlpJson(nlohmann::json::parse(text), &from_document);
+    EXPECT_EQ(text_status, document_status) << text;
+    EXPECT_EQ(from_text.SerializeAsString(), from_document.SerializeAsString()) << text;
+  }
 }
 
 }  // namespace

@@ -12,6 +12,9 @@
 #   answers within seconds (the httplib server before gave each connection one of 64 workers:
 #   every request waited until its timeout).
 # - Five pipelined HTTP/1.1 requests in one write: five answers (httplib answered the first).
+# - OTLP/JSON bodies of 15 MB holding 5 million array elements, as attribute values and in an
+#   unknown field: accepted, at under 300 MB of peak RSS and 256 MB kept after (the decoder that
+#   built a whole JSON document first peaked at 827 MB and kept 509 MB).
 # Then the sink's peak RSS (VmHWM) is under 512 MB, a gzip-compressed export from the generator
 # is still accepted, and the traces sent before all check clean.
 set -euo pipefail
@@ -22,6 +25,30 @@ command -v node >/dev/null || { echo "SKIP: node is missing (the raw gRPC client
 start_sink
 run before 0 generate smoke --traces 20 --rate max --endpoint "http://$sink_grpc" --quiet \
   --ledger "$dir/before.ledger"
+
+# JSON amplification: every element a message, or skipped unread.
+python3 - "$dir" <<'PY'
+import sys
+n = 5_000_000
+span = '{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"%s","spanId":"5a5a5a5a5a5a5a5a",' \
+       '"name":"wide",%s}]}]}]}'
+with open(sys.argv[1] + "/elements.json", "w") as f:
+    f.write(span % ("5a" * 16, '"attributes":[{"key":"k","value":{"arrayValue":{"values":[' +
+                    ",".join(["{}"] * n) + "]}}}]"))
+with open(sys.argv[1] + "/skipped.json", "w") as f:
+    f.write(span % ("5b" * 16, '"unknown":[' + ",".join(["1"] * n) + "]"))
+PY
+for body in elements skipped; do
+  code=$(curl -sS -o "$dir/$body.answer" -w "%{http_code}" -H "Content-Type: application/json" \
+    --data-binary "@$dir/$body.json" "http://$sink_http/v1/traces") || fail "$body: curl failed"
+  [[ $code == 200 ]] || fail "$body: HTTP $code $(head -c 300 "$dir/$body.answer")"
+done
+status_kb() { sed -n "s/^$1:[[:space:]]*\([0-9]*\) kB$/\1/p" "/proc/$sink_pid/status"; }
+peak_kb=$(status_kb VmHWM)
+rss_kb=$(status_kb VmRSS)
+((peak_kb < 300 * 1024)) || fail "JSON: the sink's peak RSS is $((peak_kb / 1024)) MB (want < 300 MB)"
+((rss_kb < 256 * 1024)) || fail "JSON: the sink keeps $((rss_kb / 1024)) MB (want < 256 MB)"
+echo "ok 15 MB JSON bodies of 5M elements: peak RSS $((peak_kb / 1024)) MB, $((rss_kb / 1024)) MB kept"
 
 python3 - "$dir/bomb.gz" <<'PY'
 import sys, zlib
@@ -86,7 +113,7 @@ python3 "$here/lib/hostile_http.py" pipeline "$sink_query" /healthz 5 >"$dir/pip
 echo "ok five pipelined requests, five answers"
 
 kill -0 "$sink_pid" || fail "the sink died"
-peak_kb=$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB$/\1/p' "/proc/$sink_pid/status")
+peak_kb=$(status_kb VmHWM)
 ((peak_kb < 512 * 1024)) || fail "the sink's peak RSS is $((peak_kb / 1024)) MB (want < 512 MB)"
 echo "ok the sink's peak RSS: $((peak_kb / 1024)) MB for four bombs of 1 GiB each"
 
