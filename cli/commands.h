@@ -2,6 +2,10 @@
 // when it runs, its callback stores the process exit code (core/exit_codes.h) in *exit_code.
 #pragma once
 
+#include <string>
+
+#include "absl/status/statusor.h"
+
 namespace CLI {
 class App;
 }
@@ -9,6 +13,11 @@ class App;
 namespace agentstorm::cli {
 
 void AddSinkCommand(CLI::App& app, int* exit_code);
+// The sink's bearer token: the first line of `file` (`--auth-token-file`), else
+// AGENTSTORM_SINK_TOKEN, else none. Never from a flag's value: a command line shows in `ps` and
+// shell history. InvalidArgument naming `flag` when the file cannot be read or starts empty.
+absl::StatusOr<std::string> ReadSinkAuthToken(const std::string& file,
+                                              const char* flag = "--auth-token-file");
 void AddGenerateCommand(CLI::App& app, int* exit_code);
 void AddValidateCommand(CLI::App& app, int* exit_code);
 void AddScenariosCommand(CLI::App& app, int* exit_code);

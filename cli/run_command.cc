@@ -4,7 +4,11 @@
 // Without --endpoint it starts the embedded sink in-process on free 127.0.0.1 ports, sends to
 // it (gRPC, or its HTTP receiver for --protocol http/*) and checks it through its query API
 // (jaeger://127.0.0.1:PORT); --sink-fault SPEC (repeatable) makes that sink damage what it
-// receives, as `agentstorm sink --fault` does. With --endpoint URL it sends there, and --backend
+// receives, as `agentstorm sink --fault` does; --sink-tls-cert/--sink-tls-key
+// [--sink-tls-client-ca] and --sink-auth-token-file guard it as `agentstorm sink` --tls-*/
+// --auth-token-file do, and the run then sends over TLS (trusting --ca, or else the certificate
+// itself; --cert/--key for mTLS) with the token, and checks through jaeger+https:// with both, so
+// one command tries a whole TLS and token setup. With --endpoint URL it sends there, and --backend
 // URL says where the check reads back from. The other OTEL_EXPORTER_OTLP_* variables apply as for
 // generate.
 //
@@ -28,6 +32,7 @@
 #include <optional>
 
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
 #include "checker/alerts/alert_source.h"
 #include "checker/alerts/alerts_url.h"
 #include "checker/check_pipeline.h"
@@ -41,6 +46,7 @@
 #include "core/exit_codes.h"
 #include "core/ledger.h"
 #include "core/load_summary.h"
+#include "core/url.h"
 #include "export/exporter_options.h"
 #include "generator/load_engine.h"
 #include "reports/check_report.h"
@@ -92,7 +98,18 @@ std::unique_ptr<QueryabilityProbe> StartQueryabilityProbe(const std::string& bac
   return std::make_unique<QueryabilityProbe>(std::move(*reader), options);
 }
 
-int Run(GenerateFlags flags, const CheckFlags& check, const std::vector<std::string>& sink_faults) {
+// What --sink-* say of the embedded sink.
+struct EmbeddedSinkFlags {
+  std::vector<std::string> faults;
+  std::string tls_cert, tls_key, tls_client_ca, auth_token_file;
+  bool guarded() const {
+    return !tls_cert.empty() || !tls_key.empty() || !tls_client_ca.empty() ||
+           !auth_token_file.empty();
+  }
+};
+
+int Run(GenerateFlags flags, CheckFlags check, const EmbeddedSinkFlags& embedded) {
+  const std::vector<std::string>& sink_faults = embedded.faults;
   // The scenario first: its errors are usage errors (file:line), and its `load:` section decides
   // the defaults.
   std::vector<ScenarioDiagnostic> errors;
@@ -116,6 +133,17 @@ int Run(GenerateFlags flags, const CheckFlags& check, const std::vector<std::str
       return Fail(kExitUsage, "--sink-fault: " + std::string(faults.status().message()));
   }
 
+  if (embedded.guarded() && !flags.endpoints.empty()) {
+    return Fail(kExitUsage,
+                "--sink-tls-* and --sink-auth-token-file apply to the embedded sink, not with "
+                "--endpoint");
+  }
+  if (!embedded.tls_client_ca.empty() && (!flags.cert_file || !flags.key_file)) {
+    return Fail(kExitUsage,
+                "--sink-tls-client-ca: the embedded sink will ask for a client certificate; "
+                "give --cert and --key");
+  }
+
   std::unique_ptr<sink::Sink> sink;
   std::string backend = check.backend;
   if (flags.endpoints.empty()) {
@@ -129,19 +157,51 @@ int Run(GenerateFlags flags, const CheckFlags& check, const std::vector<std::str
     so.http_address = "127.0.0.1:0";
     so.query_address = "127.0.0.1:0";
     so.faults = sink_faults;
+    so.tls_cert_file = embedded.tls_cert;
+    so.tls_key_file = embedded.tls_key;
+    so.tls_client_ca_file = embedded.tls_client_ca;
+    if (!embedded.auth_token_file.empty()) {
+      absl::StatusOr<std::string> token =
+          ReadSinkAuthToken(embedded.auth_token_file, "--sink-auth-token-file");
+      if (!token.ok()) return Fail(kExitUsage, std::string(token.status().message()));
+      so.auth_token = *std::move(token);
+    }
     auto started = sink::Sink::Start(so);
-    if (!started.ok())
-      return Fail(kExitUnreachable,
-                  "cannot start the embedded sink: " + std::string(started.status().message()));
+    if (!started.ok()) {
+      // The sink names its own flags; here they are --sink-tls-*.
+      const std::string why =
+          absl::StrReplaceAll(started.status().message(), {{"--tls-", "--sink-tls-"}});
+      return Fail(ExitCodeForStatus(started.status()), "cannot start the embedded sink: " + why);
+    }
     sink = std::move(*started);
+    const bool tls = !so.tls_cert_file.empty();
     const int port =
         options->protocol == OtlpProtocol::kGrpc ? sink->grpc_port() : sink->http_port();
-    flags.endpoints.push_back("http://127.0.0.1:" + std::to_string(port));
-    if (backend.empty()) backend = "jaeger://127.0.0.1:" + std::to_string(sink->query_port());
+    flags.endpoints.push_back(std::string(tls ? "https" : "http") +
+                              "://127.0.0.1:" + std::to_string(port));
+    std::string shown_backend = backend;
+    if (backend.empty()) {
+      shown_backend = std::string(tls ? "jaeger+https" : "jaeger") +
+                      "://127.0.0.1:" + std::to_string(sink->query_port());
+      backend = shown_backend;
+      if (tls) {
+        // Trust what generate trusts: --ca, or else the certificate itself (self-signed).
+        backend += "?ca=" + PercentEncode(flags.ca_file.value_or(so.tls_cert_file));
+        if (flags.cert_file && flags.key_file) {
+          backend +=
+              "&cert=" + PercentEncode(*flags.cert_file) + "&key=" + PercentEncode(*flags.key_file);
+        }
+      }
+    }
+    if (tls && !flags.ca_file) flags.ca_file = so.tls_cert_file;
+    if (!so.auth_token.empty()) {
+      flags.headers.push_back("Authorization=Bearer " + so.auth_token);
+      check.backend_headers.push_back("Authorization=Bearer " + so.auth_token);
+    }
     if (!flags.quiet)
-      std::cout << "embedded sink: OTLP " << flags.endpoints.back() << ", query " << backend
+      std::cout << "embedded sink: OTLP " << flags.endpoints.back() << ", query " << shown_backend
                 << (sink_faults.empty() ? "" : ", faults " + absl::StrJoin(sink_faults, " "))
-                << "\n";
+                << (sink->security().empty() ? "" : ", " + sink->security()) << "\n";
   } else if (backend.empty()) {
     return Fail(kExitUsage, "with --endpoint, give --backend URL to read the traces back from");
   } else {
@@ -276,10 +336,20 @@ void AddRunCommand(CLI::App& app, int* exit_code) {
       AddCheckFlags(cmd, /*backend_required=*/false,
                     "where to read the traces back (jaeger://, tempo://, file:...); default with "
                     "no --endpoint: the embedded sink");
-  auto sink_faults = std::make_shared<std::vector<std::string>>();
-  cmd->add_option("--sink-fault", *sink_faults,
+  auto embedded = std::make_shared<EmbeddedSinkFlags>();
+  cmd->add_option("--sink-fault", embedded->faults,
                   "inject a fault into the embedded sink (repeatable; the specs of `agentstorm "
                   "sink --fault`, e.g. drop-spans=0.05): watch the check catch it");
+  cmd->add_option("--sink-tls-cert", embedded->tls_cert,
+                  "PEM certificate: the embedded sink speaks TLS (with --sink-tls-key), the run "
+                  "sends and checks over it, trusting --ca or else this certificate");
+  cmd->add_option("--sink-tls-key", embedded->tls_key, "PEM private key of --sink-tls-cert");
+  cmd->add_option("--sink-tls-client-ca", embedded->tls_client_ca,
+                  "PEM CA: the embedded sink requires a client certificate it signed (mTLS); "
+                  "the run presents --cert/--key");
+  cmd->add_option("--sink-auth-token-file", embedded->auth_token_file,
+                  "the embedded sink requires \"Authorization: Bearer TOKEN\", TOKEN the file's "
+                  "first line; the run sends it with every export and query");
   cmd->callback([=] {
     if (std::string error = set->Finish(); !error.empty()) {
       *exit_code = Fail(kExitUsage, error);
@@ -289,7 +359,7 @@ void AddRunCommand(CLI::App& app, int* exit_code) {
       *exit_code = Fail(kExitUsage, error);
       return;
     }
-    *exit_code = Run(set->flags, check->flags, *sink_faults);
+    *exit_code = Run(set->flags, check->flags, *embedded);
   });
 }
 

@@ -47,29 +47,6 @@ struct SinkFlags {
 
 constexpr char kTokenVariable[] = "AGENTSTORM_SINK_TOKEN";
 
-// The bearer token from --auth-token-file (its first line), else from AGENTSTORM_SINK_TOKEN,
-// else none. Never from a flag's value: a command line shows in `ps` and shell history.
-absl::StatusOr<std::string> ReadAuthToken(const std::string& file) {
-  std::string token;
-  if (!file.empty()) {
-    std::ifstream in(file);
-    if (!in)
-      return absl::InvalidArgumentError(
-          absl::StrCat("--auth-token-file ", file, ": cannot read file"));
-    std::getline(in, token);
-    token = std::string(absl::StripAsciiWhitespace(token));
-    if (token.empty()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("--auth-token-file ", file, ": the first line is empty"));
-    }
-    return token;
-  }
-  if (const char* env = std::getenv(kTokenVariable); env != nullptr) {
-    token = std::string(absl::StripAsciiWhitespace(env));
-  }
-  return token;
-}
-
 // A listener reachable from other machines with no token: anyone who reaches it can send spans
 // and read every stored one back.
 void WarnIfOpen(const std::string& what, const std::string& address, bool authenticated) {
@@ -93,7 +70,7 @@ int RunSink(const SinkFlags& flags) {
   sigaction(SIGINT, &action, nullptr);
   sigaction(SIGTERM, &action, nullptr);
 
-  absl::StatusOr<std::string> token = ReadAuthToken(flags.auth_token_file);
+  absl::StatusOr<std::string> token = ReadSinkAuthToken(flags.auth_token_file);
   if (!token.ok()) {
     std::fprintf(stderr, "agentstorm sink: %s\n", std::string(token.status().message()).c_str());
     return kExitUsage;
@@ -149,6 +126,24 @@ int RunSink(const SinkFlags& flags) {
 }
 
 }  // namespace
+
+absl::StatusOr<std::string> ReadSinkAuthToken(const std::string& file, const char* flag) {
+  std::string token;
+  if (!file.empty()) {
+    std::ifstream in(file);
+    if (!in) return absl::InvalidArgumentError(absl::StrCat(flag, " ", file, ": cannot read file"));
+    std::getline(in, token);
+    token = std::string(absl::StripAsciiWhitespace(token));
+    if (token.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(flag, " ", file, ": the first line is empty"));
+    }
+    return token;
+  }
+  if (const char* env = std::getenv(kTokenVariable); env != nullptr) {
+    token = std::string(absl::StripAsciiWhitespace(env));
+  }
+  return token;
+}
 
 void AddSinkCommand(CLI::App& app, int* exit_code) {
   auto flags = std::make_shared<SinkFlags>();

@@ -2,17 +2,21 @@
 
 #include <google/protobuf/descriptor.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <limits>
+#include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/base/casts.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/inlined_vector.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
@@ -26,8 +30,6 @@ using google::protobuf::Descriptor;
 using google::protobuf::EnumDescriptor;
 using google::protobuf::EnumValueDescriptor;
 using google::protobuf::FieldDescriptor;
-using google::protobuf::Message;
-using google::protobuf::Reflection;
 using nlohmann::json;
 
 // The OTLP spec makes these bytes fields hex instead of proto3 JSON's base64: trace and span IDs
@@ -849,86 +851,393 @@ bool Replay(const json& document, Transcoder* t) {
 }
 
 // ------------------------------------------------------------------ encode
+// JSON text written straight from protobuf wire bytes, as the descriptors say: no message and
+// no JSON document is built, so encoding costs the output. Keys come in the order of their JSON
+// names (byte order), each field once: a repeated field's elements gathered from wherever they
+// stand, the last value of a scalar, the merge of a message given more than once, the last
+// member of a oneof, as libprotobuf would parse them; default values of fields without presence
+// are left out, as proto3 JSON does.
 
-json EncodeDouble(double d) {
-  if (std::isnan(d)) return "NaN";
-  if (std::isinf(d)) return d > 0 ? "Infinity" : "-Infinity";
-  return d;
-}
+// A message type's fields in output order, and where each field number stands in it.
+struct Layout {
+  std::vector<const FieldDescriptor*> by_name;
+  absl::flat_hash_map<uint32_t, uint32_t> position;
+};
 
-json EncodeMessage(const Message& msg);
-
-json EncodeValue(const Message& msg, const FieldDescriptor* field, int index) {
-  const Reflection* r = msg.GetReflection();
-  const bool rep = index >= 0;
-  switch (field->cpp_type()) {
-    case FieldDescriptor::CPPTYPE_MESSAGE:
-      return EncodeMessage(rep ? r->GetRepeatedMessage(msg, field, index)
-                               : r->GetMessage(msg, field));
-    case FieldDescriptor::CPPTYPE_STRING: {
-      std::string scratch;
-      const std::string& s = rep ? r->GetRepeatedStringReference(msg, field, index, &scratch)
-                                 : r->GetStringReference(msg, field, &scratch);
-      if (field->type() != FieldDescriptor::TYPE_BYTES) return s;
-      return IsHexIdField(field) ? HexEncode(s) : absl::Base64Escape(s);
+const Layout& LayoutOf(const Descriptor* type) {
+  thread_local absl::flat_hash_map<const Descriptor*, std::unique_ptr<Layout>> cache;
+  std::unique_ptr<Layout>& layout = cache[type];
+  if (layout == nullptr) {
+    layout = std::make_unique<Layout>();
+    for (int i = 0; i < type->field_count(); ++i) layout->by_name.push_back(type->field(i));
+    std::sort(layout->by_name.begin(), layout->by_name.end(),
+              [](const FieldDescriptor* a, const FieldDescriptor* b) {
+                return a->json_name() < b->json_name();
+              });
+    for (size_t i = 0; i < layout->by_name.size(); ++i) {
+      layout->position[static_cast<uint32_t>(layout->by_name[i]->number())] =
+          static_cast<uint32_t>(i);
     }
-    case FieldDescriptor::CPPTYPE_BOOL:
-      return rep ? r->GetRepeatedBool(msg, field, index) : r->GetBool(msg, field);
-    case FieldDescriptor::CPPTYPE_ENUM:
-      return rep ? r->GetRepeatedEnumValue(msg, field, index) : r->GetEnumValue(msg, field);
-    case FieldDescriptor::CPPTYPE_DOUBLE:
-      return EncodeDouble(rep ? r->GetRepeatedDouble(msg, field, index) : r->GetDouble(msg, field));
-    case FieldDescriptor::CPPTYPE_FLOAT:
-      return EncodeDouble(rep ? r->GetRepeatedFloat(msg, field, index) : r->GetFloat(msg, field));
-    case FieldDescriptor::CPPTYPE_INT32:
-      return rep ? r->GetRepeatedInt32(msg, field, index) : r->GetInt32(msg, field);
-    case FieldDescriptor::CPPTYPE_UINT32:
-      return rep ? r->GetRepeatedUInt32(msg, field, index) : r->GetUInt32(msg, field);
-    // 64-bit integers are strings: JavaScript numbers cannot hold them exactly.
-    case FieldDescriptor::CPPTYPE_INT64:
-      return std::to_string(rep ? r->GetRepeatedInt64(msg, field, index) : r->GetInt64(msg, field));
-    case FieldDescriptor::CPPTYPE_UINT64:
-      return std::to_string(rep ? r->GetRepeatedUInt64(msg, field, index)
-                                : r->GetUInt64(msg, field));
   }
-  return nullptr;
+  return *layout;
 }
 
-json EncodeMapKey(const Message& entry, const FieldDescriptor* key_field) {
-  json key = EncodeValue(entry, key_field, -1);
-  return key.is_string() ? key.get<std::string>() : key.dump();
+// The wire type a field's value takes, and whether a length-delimited record may also hold
+// packed values of it. Records of any other wire type are unknown fields to libprotobuf.
+protowire::WireType WireTypeOf(const FieldDescriptor* field) {
+  switch (field->type()) {
+    case FieldDescriptor::TYPE_DOUBLE:
+    case FieldDescriptor::TYPE_FIXED64:
+    case FieldDescriptor::TYPE_SFIXED64:
+      return protowire::kFixed64;
+    case FieldDescriptor::TYPE_FLOAT:
+    case FieldDescriptor::TYPE_FIXED32:
+    case FieldDescriptor::TYPE_SFIXED32:
+      return protowire::kFixed32;
+    case FieldDescriptor::TYPE_STRING:
+    case FieldDescriptor::TYPE_BYTES:
+    case FieldDescriptor::TYPE_MESSAGE:
+      return protowire::kLen;
+    case FieldDescriptor::TYPE_GROUP:
+      return protowire::kStartGroup;
+    default:
+      return protowire::kVarint;
+  }
 }
 
-json EncodeMessage(const Message& msg) {
-  json out = json::object();
-  const Reflection* r = msg.GetReflection();
-  // ListFields returns exactly the fields proto3 JSON prints: set fields with presence (oneof
-  // members such as AnyValue's, message fields, `optional` scalars) and non-default implicit
-  // scalars and non-empty repeated fields.
-  std::vector<const FieldDescriptor*> fields;
-  r->ListFields(msg, &fields);
-  for (const FieldDescriptor* field : fields) {
-    if (field->is_extension()) continue;
-    json& slot = out[field->json_name()];
-    if (field->is_map()) {
-      slot = json::object();
-      const FieldDescriptor* key_field = field->message_type()->map_key();
-      const FieldDescriptor* value_field = field->message_type()->map_value();
-      for (int i = 0, n = r->FieldSize(msg, field); i < n; ++i) {
-        const Message& entry = r->GetRepeatedMessage(msg, field, i);
-        slot[EncodeMapKey(entry, key_field).get<std::string>()] =
-            EncodeValue(entry, value_field, -1);
+bool Fits(const FieldDescriptor* field, uint32_t wire_type) {
+  return wire_type == WireTypeOf(field) ||
+         (wire_type == protowire::kLen && field->is_repeated() && field->is_packable());
+}
+
+// A JSON string of `s`. ASCII is escaped here; anything else goes through nlohmann's dump,
+// which replaces invalid UTF-8 with U+FFFD, so the text is always valid JSON.
+void PutString(std::string_view s, std::string* out) {
+  for (const char c : s) {
+    if (static_cast<uint8_t>(c) >= 0x80) {
+      out->append(JsonText(json(std::string(s))));
+      return;
+    }
+  }
+  out->push_back('"');
+  for (const char c : s) {
+    switch (c) {
+      case '"':
+        out->append("\\\"");
+        break;
+      case '\\':
+        out->append("\\\\");
+        break;
+      case '\b':
+        out->append("\\b");
+        break;
+      case '\f':
+        out->append("\\f");
+        break;
+      case '\n':
+        out->append("\\n");
+        break;
+      case '\r':
+        out->append("\\r");
+        break;
+      case '\t':
+        out->append("\\t");
+        break;
+      default:
+        if (static_cast<uint8_t>(c) < 0x20) {
+          constexpr char kHex[] = "0123456789abcdef";
+          out->append("\\u00");
+          out->push_back(kHex[(c >> 4) & 0xf]);
+          out->push_back(kHex[c & 0xf]);
+        } else {
+          out->push_back(c);
+        }
+    }
+  }
+  out->push_back('"');
+}
+
+void PutDouble(double d, std::string* out) {
+  if (std::isnan(d)) {
+    out->append("\"NaN\"");
+  } else if (std::isinf(d)) {
+    out->append(d > 0 ? "\"Infinity\"" : "\"-Infinity\"");
+  } else {
+    out->append(json(d).dump());  // nlohmann's shortest round-trip form, as the reader expects
+  }
+}
+
+class WireJsonWriter {
+ public:
+  WireJsonWriter(std::string* out, int max_depth) : out_(*out), max_depth_(max_depth) {}
+
+  // Writes the message in `bytes`; false when they are not a valid `type` message.
+  bool Message(std::string_view bytes, const Descriptor* type, int depth);
+
+ private:
+  enum class Wrote { kNothing, kValue, kError };
+
+  Wrote Field(std::string_view bytes, const FieldDescriptor* field, int depth);
+  Wrote Map(std::string_view bytes, const FieldDescriptor* field, int depth);
+  // One value of `field` from its record; `skip_default`: nothing for a default value.
+  Wrote Value(const FieldDescriptor* field, const protowire::Field& record, bool skip_default,
+              int depth);
+  // The values of a packed record.
+  bool Packed(const FieldDescriptor* field, std::string_view bytes, size_t* count);
+  bool Next(const char*& p, const char* end, int depth, protowire::Field* record) const {
+    p = protowire::ReadField(p, end, depth, max_depth_, record);
+    return p != nullptr;
+  }
+
+  std::string& out_;
+  const int max_depth_;
+};
+
+bool WireJsonWriter::Message(std::string_view bytes, const Descriptor* type, int depth) {
+  if (depth > max_depth_) return false;
+  const Layout& layout = LayoutOf(type);
+  // First pass: which fields are there, and each oneof's last member.
+  absl::InlinedVector<uint8_t, 32> present(layout.by_name.size(), 0);
+  absl::InlinedVector<int, 2> oneof_last(static_cast<size_t>(type->oneof_decl_count()), -1);
+  protowire::Field record;
+  for (const char *p = bytes.data(), *end = p + bytes.size(); p != end;) {
+    if (!Next(p, end, depth, &record)) return false;
+    const auto it = layout.position.find(record.number);
+    if (it == layout.position.end()) continue;
+    const FieldDescriptor* field = layout.by_name[it->second];
+    if (!Fits(field, record.wire_type)) continue;
+    present[it->second] = 1;
+    if (const auto* oneof = field->real_containing_oneof()) {
+      oneof_last[static_cast<size_t>(oneof->index())] = static_cast<int>(it->second);
+    }
+  }
+  out_.push_back('{');
+  bool first = true;
+  for (size_t i = 0; i < present.size(); ++i) {
+    if (!present[i]) continue;
+    const FieldDescriptor* field = layout.by_name[i];
+    if (const auto* oneof = field->real_containing_oneof();
+        oneof != nullptr &&
+        oneof_last[static_cast<size_t>(oneof->index())] != static_cast<int>(i)) {
+      continue;
+    }
+    const size_t mark = out_.size();
+    if (!first) out_.push_back(',');
+    PutString(field->json_name(), &out_);
+    out_.push_back(':');
+    switch (Field(bytes, field, depth)) {
+      case Wrote::kError:
+        return false;
+      case Wrote::kNothing:
+        out_.resize(mark);
+        break;
+      case Wrote::kValue:
+        first = false;
+        break;
+    }
+  }
+  out_.push_back('}');
+  return true;
+}
+
+WireJsonWriter::Wrote WireJsonWriter::Field(std::string_view bytes, const FieldDescriptor* field,
+                                            int depth) {
+  if (field->is_map()) return Map(bytes, field, depth);
+  const auto number = static_cast<uint32_t>(field->number());
+  protowire::Field record;
+  if (field->is_repeated()) {
+    out_.push_back('[');
+    size_t count = 0;
+    for (const char *p = bytes.data(), *end = p + bytes.size(); p != end;) {
+      if (!Next(p, end, depth, &record)) return Wrote::kError;
+      if (record.number != number || !Fits(field, record.wire_type)) continue;
+      if (record.wire_type == protowire::kLen && field->is_packable()) {
+        if (!Packed(field, record.bytes, &count)) return Wrote::kError;
+        continue;
       }
-    } else if (field->is_repeated()) {
-      slot = json::array();
-      for (int i = 0, n = r->FieldSize(msg, field); i < n; ++i) {
-        slot.push_back(EncodeValue(msg, field, i));
+      if (count++ > 0) out_.push_back(',');
+      if (Value(field, record, false, depth) == Wrote::kError) return Wrote::kError;
+    }
+    out_.push_back(']');
+    return count > 0 ? Wrote::kValue : Wrote::kNothing;
+  }
+  // A singular field: its last value, or for a message the merge of all its records (parsing
+  // records one after another merges them, so their concatenation is the merged message).
+  std::string merged;
+  size_t records = 0;
+  protowire::Field last;
+  const auto* oneof = field->real_containing_oneof();
+  const Layout& layout = LayoutOf(field->containing_type());
+  for (const char *p = bytes.data(), *end = p + bytes.size(); p != end;) {
+    if (!Next(p, end, depth, &record)) return Wrote::kError;
+    if (record.number != number || !Fits(field, record.wire_type)) {
+      // Another member of the oneof clears this one: a later record starts afresh.
+      if (oneof != nullptr && records > 0) {
+        const auto it = layout.position.find(record.number);
+        if (it != layout.position.end() &&
+            layout.by_name[it->second]->real_containing_oneof() == oneof &&
+            Fits(layout.by_name[it->second], record.wire_type)) {
+          records = 0;
+          merged.clear();
+        }
       }
+      continue;
+    }
+    if (field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE && records > 0) {
+      if (records == 1) merged.assign(last.bytes);
+      merged.append(record.bytes);
+    }
+    last = record;
+    ++records;
+  }
+  if (records > 1 && field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) last.bytes = merged;
+  return Value(field, last, !field->has_presence(), depth);
+}
+
+WireJsonWriter::Wrote WireJsonWriter::Map(std::string_view bytes, const FieldDescriptor* field,
+                                          int depth) {
+  const Descriptor* entry_type = field->message_type();
+  const FieldDescriptor* key_field = entry_type->map_key();
+  const FieldDescriptor* value_field = entry_type->map_value();
+  std::map<std::string, std::string> entries;  // by key, the last entry of a key winning
+  const auto number = static_cast<uint32_t>(field->number());
+  protowire::Field record;
+  for (const char *p = bytes.data(), *end = p + bytes.size(); p != end;) {
+    if (!Next(p, end, depth, &record)) return Wrote::kError;
+    if (record.number != number || record.wire_type != protowire::kLen) continue;
+    // The entry as a message of its own: {"key":K,"value":V}, then taken apart.
+    std::string entry;
+    WireJsonWriter writer(&entry, max_depth_);
+    if (!writer.Message(record.bytes, entry_type, depth + 1)) return Wrote::kError;
+    json parsed = json::parse(entry, nullptr, false);
+    if (parsed.is_discarded()) return Wrote::kError;
+    std::string key;
+    if (const auto k = parsed.find(key_field->json_name()); k != parsed.end()) {
+      key = k->is_string() ? k->get<std::string>() : k->dump();
     } else {
-      slot = EncodeValue(msg, field, -1);
+      key = key_field->cpp_type() == FieldDescriptor::CPPTYPE_BOOL     ? "false"
+            : key_field->cpp_type() == FieldDescriptor::CPPTYPE_STRING ? ""
+                                                                       : "0";
     }
+    std::string value;
+    if (const auto v = parsed.find(value_field->json_name()); v != parsed.end()) {
+      value = JsonText(*v);
+    } else {
+      // An entry without its value holds the default.
+      protowire::Field none;
+      none.wire_type = WireTypeOf(value_field);
+      WireJsonWriter defaults(&value, max_depth_);
+      if (defaults.Value(value_field, none, false, depth + 1) == Wrote::kError) {
+        return Wrote::kError;
+      }
+    }
+    entries[std::move(key)] = std::move(value);
   }
-  return out;
+  if (entries.empty()) return Wrote::kNothing;
+  out_.push_back('{');
+  bool first = true;
+  for (const auto& [key, value] : entries) {
+    if (!first) out_.push_back(',');
+    first = false;
+    PutString(key, &out_);
+    out_.push_back(':');
+    out_.append(value);
+  }
+  out_.push_back('}');
+  return Wrote::kValue;
+}
+
+bool WireJsonWriter::Packed(const FieldDescriptor* field, std::string_view bytes, size_t* count) {
+  const char* p = bytes.data();
+  const char* end = p + bytes.size();
+  protowire::Field value;
+  value.number = static_cast<uint32_t>(field->number());
+  value.wire_type = WireTypeOf(field);
+  while (p != end) {
+    switch (value.wire_type) {
+      case protowire::kVarint:
+        p = protowire::ReadVarint(p, end, &value.varint);
+        break;
+      case protowire::kFixed64:
+        p = protowire::ReadFixed64(p, end, &value.fixed);
+        break;
+      case protowire::kFixed32: {
+        uint32_t bits = 0;
+        p = protowire::ReadFixed32(p, end, &bits);
+        value.fixed = bits;
+        break;
+      }
+      default:
+        return false;
+    }
+    if (p == nullptr) return false;
+    if ((*count)++ > 0) out_.push_back(',');
+    if (Value(field, value, false, 0) == Wrote::kError) return false;
+  }
+  return true;
+}
+
+WireJsonWriter::Wrote WireJsonWriter::Value(const FieldDescriptor* field,
+                                            const protowire::Field& record, bool skip_default,
+                                            int depth) {
+  const uint64_t bits = record.wire_type == protowire::kVarint ? record.varint : record.fixed;
+  const bool is_default = record.wire_type == protowire::kLen ? record.bytes.empty() : bits == 0;
+  if (field->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE && skip_default && is_default) {
+    return Wrote::kNothing;
+  }
+  switch (field->type()) {
+    case FieldDescriptor::TYPE_MESSAGE:
+      return Message(record.bytes, field->message_type(), depth + 1) ? Wrote::kValue
+                                                                     : Wrote::kError;
+    case FieldDescriptor::TYPE_STRING:
+      PutString(record.bytes, &out_);
+      break;
+    case FieldDescriptor::TYPE_BYTES:
+      out_.push_back('"');
+      out_.append(IsHexIdField(field) ? HexEncode(record.bytes)
+                                      : absl::Base64Escape(absl::string_view(record.bytes.data(),
+                                                                             record.bytes.size())));
+      out_.push_back('"');
+      break;
+    case FieldDescriptor::TYPE_BOOL:
+      out_.append(bits != 0 ? "true" : "false");
+      break;
+    case FieldDescriptor::TYPE_INT32:
+    case FieldDescriptor::TYPE_SFIXED32:
+    case FieldDescriptor::TYPE_ENUM:
+      absl::StrAppend(&out_, static_cast<int32_t>(bits));
+      break;
+    case FieldDescriptor::TYPE_SINT32: {
+      const auto u = static_cast<uint32_t>(bits);
+      absl::StrAppend(&out_, static_cast<int32_t>((u >> 1) ^ (~(u & 1) + 1)));
+      break;
+    }
+    case FieldDescriptor::TYPE_UINT32:
+    case FieldDescriptor::TYPE_FIXED32:
+      absl::StrAppend(&out_, static_cast<uint32_t>(bits));
+      break;
+    // 64-bit integers are strings: JavaScript numbers cannot hold them exactly.
+    case FieldDescriptor::TYPE_INT64:
+    case FieldDescriptor::TYPE_SFIXED64:
+      absl::StrAppend(&out_, "\"", static_cast<int64_t>(bits), "\"");
+      break;
+    case FieldDescriptor::TYPE_SINT64:
+      absl::StrAppend(&out_, "\"", static_cast<int64_t>((bits >> 1) ^ (~(bits & 1) + 1)), "\"");
+      break;
+    case FieldDescriptor::TYPE_UINT64:
+    case FieldDescriptor::TYPE_FIXED64:
+      absl::StrAppend(&out_, "\"", bits, "\"");
+      break;
+    case FieldDescriptor::TYPE_DOUBLE:
+      PutDouble(absl::bit_cast<double>(bits), &out_);
+      break;
+    case FieldDescriptor::TYPE_FLOAT:
+      PutDouble(absl::bit_cast<float>(static_cast<uint32_t>(bits)), &out_);
+      break;
+    default:
+      return Wrote::kError;  // groups: not in proto3
+  }
+  return Wrote::kValue;
 }
 
 }  // namespace
@@ -972,8 +1281,19 @@ absl::Status DecodeOtlpJson(const nlohmann::json& json, google::protobuf::Messag
   return ParseTranscoded(std::move(status), wire, out);
 }
 
+absl::Status EncodeOtlpJsonWire(std::string_view wire, const google::protobuf::Descriptor* type,
+                                std::string* out) {
+  const size_t mark = out->size();
+  WireJsonWriter writer(out, kMaxMessageDepth);
+  if (writer.Message(wire, type, 0)) return absl::OkStatus();
+  out->resize(mark);
+  return absl::InvalidArgumentError(absl::StrCat("not a ", type->full_name(),
+                                                 " in protobuf wire form (or nested deeper than ",
+                                                 kMaxMessageDepth, " messages)"));
+}
+
 nlohmann::json EncodeOtlpJsonValue(const google::protobuf::Message& message) {
-  return EncodeMessage(message);
+  return json::parse(EncodeOtlpJson(message));
 }
 
 std::string JsonText(const nlohmann::json& j, int indent) {
@@ -981,8 +1301,12 @@ std::string JsonText(const nlohmann::json& j, int indent) {
 }
 
 std::string EncodeOtlpJson(const google::protobuf::Message& message) {
-  // Strings from protobuf input are not guaranteed valid UTF-8; replace rather than throw.
-  return JsonText(EncodeMessage(message));
+  // From libprotobuf's own serialization, which the writer always reads; messages built in
+  // memory may nest deeper than any parsed one, so no depth limit here.
+  std::string out;
+  WireJsonWriter writer(&out, std::numeric_limits<int>::max());
+  (void)writer.Message(message.SerializeAsString(), message.GetDescriptor(), 0);
+  return out;
 }
 
 }  // namespace agentstorm

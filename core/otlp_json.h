@@ -47,8 +47,16 @@ inline absl::Status DecodeOtlpJson(const char* json, google::protobuf::Message* 
 // backend returned, always serializes. `indent` as dump()'s (-1: compact).
 std::string JsonText(const nlohmann::json& j, int indent = -1);
 
-// Encodes `message` as compact OTLP/JSON. Default values are omitted, as proto3 JSON does.
+// Encodes `message` as compact OTLP/JSON. Default values are omitted, as proto3 JSON does;
+// keys come in the byte order of their JSON names.
 std::string EncodeOtlpJson(const google::protobuf::Message& message);
+// Appends to `out` what EncodeOtlpJson() gives for the message whose protobuf wire bytes are
+// `wire`, without parsing it: the cost in memory is the output. For a field given more than once
+// it writes what libprotobuf would parse (the last scalar, merged messages, every element).
+// InvalidArgument (and nothing appended) when `wire` is not a valid `type` message or nests
+// deeper than 100 messages.
+absl::Status EncodeOtlpJsonWire(std::string_view wire, const google::protobuf::Descriptor* type,
+                                std::string* out);
 nlohmann::json EncodeOtlpJsonValue(const google::protobuf::Message& message);
 
 }  // namespace agentstorm

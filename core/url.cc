@@ -74,6 +74,22 @@ std::string JoinHostPort(absl::string_view host, int port) {
 
 std::string Url::HostPort() const { return JoinHostPort(host, port); }
 
+std::string PercentEncode(absl::string_view text) {
+  constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (const char c : text) {
+    if (absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_' ||
+        c == '~' || c == '/') {
+      out.push_back(c);
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[(static_cast<unsigned char>(c) >> 4) & 0xf]);
+      out.push_back(kHex[static_cast<unsigned char>(c) & 0xf]);
+    }
+  }
+  return out;
+}
+
 absl::StatusOr<std::string> PercentDecode(absl::string_view text, bool plus_is_space) {
   std::string out;
   out.reserve(text.size());

@@ -47,6 +47,10 @@ std::string JoinHostPort(absl::string_view host, int port);
 // that could be a secret), else as "<unparsable URL>".
 std::string RedactUrl(absl::string_view url);
 
+// `text` with every byte but RFC 3986's unreserved ones (A-Z a-z 0-9 - . _ ~) and '/' as %XX:
+// a file path as a query value.
+std::string PercentEncode(absl::string_view text);
+
 // Decodes %XX escapes; InvalidArgument on a truncated or non-hex escape. With plus_is_space
 // ("application/x-www-form-urlencoded", query values) '+' becomes ' '.
 absl::StatusOr<std::string> PercentDecode(absl::string_view text, bool plus_is_space = false);

@@ -5,6 +5,7 @@
 #include <mutex>
 
 #include "absl/strings/str_cat.h"
+#include "core/proto_wire.h"
 
 namespace agentstorm::sink {
 namespace {
@@ -12,7 +13,6 @@ namespace {
 using opentelemetry::proto::common::v1::AnyValue;
 using opentelemetry::proto::common::v1::KeyValue;
 using opentelemetry::proto::trace::v1::ResourceSpans;
-using opentelemetry::proto::trace::v1::ScopeSpans;
 using opentelemetry::proto::trace::v1::Span;
 using opentelemetry::proto::trace::v1::TracesData;
 
@@ -325,34 +325,76 @@ size_t TraceStore::span_count() const {
   return spans_.size();
 }
 
-TracesData AssembleTracesData(const std::vector<StoredSpan>& spans) {
-  TracesData out;
+namespace {
+
+// A length-delimited field with a one-byte tag (fields 1-15).
+void PutLen(char tag, std::string_view bytes, std::string* out) {
+  char head[1 + protowire::kMaxVarintSize];
+  head[0] = tag;
+  out->append(head, static_cast<size_t>(protowire::PutVarint(head + 1, bytes.size()) - head));
+  out->append(bytes);
+}
+
+}  // namespace
+
+std::vector<std::string> AssembleResourceSpans(const std::vector<StoredSpan>& spans) {
   // Spans stay grouped under the ResourceSpans/ScopeSpans they arrived in, even when a trace
   // arrived over several requests interleaved with others.
+  struct Scope {
+    const wire::ScannedGroup* group;
+    std::vector<std::string_view> spans;
+  };
+  struct Resource {
+    const wire::ScannedGroup* group;
+    std::vector<Scope> scopes;
+  };
   using Key = std::pair<const StoredBatch*, uint32_t>;
-  absl::flat_hash_map<Key, ResourceSpans*> resources;  // by (batch, resource index)
-  absl::flat_hash_map<Key, ScopeSpans*> scopes;        // by (batch, group)
+  std::vector<Resource> resources;
+  absl::flat_hash_map<Key, size_t> resource_at;                  // by (batch, resource index)
+  absl::flat_hash_map<Key, std::pair<size_t, size_t>> scope_at;  // by (batch, group)
   for (const StoredSpan& s : spans) {
     const wire::ScannedGroup& g = s.batch->groups[s.group];
-    ResourceSpans*& rs_out = resources[Key(s.batch, g.resource_index)];
-    if (rs_out == nullptr) {
-      rs_out = out.add_resource_spans();
-      if (g.has_resource) {
-        (void)rs_out->mutable_resource()->ParseFromArray(g.resource.data(),
-                                                         static_cast<int>(g.resource.size()));
-      }
-      rs_out->set_schema_url(std::string(g.resource_schema_url));
+    auto [r, new_resource] = resource_at.try_emplace(Key(s.batch, g.resource_index), 0);
+    if (new_resource) {
+      r->second = resources.size();
+      resources.push_back(Resource{&g, {}});
     }
-    ScopeSpans*& ss_out = scopes[Key(s.batch, s.group)];
-    if (ss_out == nullptr) {
-      ss_out = rs_out->add_scope_spans();
-      if (g.has_scope) {
-        (void)ss_out->mutable_scope()->ParseFromArray(g.scope.data(),
-                                                      static_cast<int>(g.scope.size()));
-      }
-      ss_out->set_schema_url(std::string(g.scope_schema_url));
+    auto [sc, new_scope] = scope_at.try_emplace(Key(s.batch, s.group), r->second, 0);
+    std::vector<Scope>& scopes = resources[r->second].scopes;
+    if (new_scope) {
+      sc->second.second = scopes.size();
+      scopes.push_back(Scope{&g, {}});
     }
-    (void)ss_out->add_spans()->ParseFromArray(s.bytes.data(), static_cast<int>(s.bytes.size()));
+    scopes[sc->second.second].spans.push_back(s.bytes);
+  }
+  // ResourceSpans: resource = 1, scope_spans = 2, schema_url = 3; ScopeSpans: scope = 1,
+  // spans = 2, schema_url = 3.
+  std::vector<std::string> out;
+  out.reserve(resources.size());
+  std::string scope_bytes;
+  for (const Resource& resource : resources) {
+    std::string& rs = out.emplace_back();
+    if (resource.group->has_resource) PutLen('\x0a', resource.group->resource, &rs);
+    for (const Scope& scope : resource.scopes) {
+      scope_bytes.clear();
+      if (scope.group->has_scope) PutLen('\x0a', scope.group->scope, &scope_bytes);
+      for (std::string_view span : scope.spans) PutLen('\x12', span, &scope_bytes);
+      if (!scope.group->scope_schema_url.empty()) {
+        PutLen('\x1a', scope.group->scope_schema_url, &scope_bytes);
+      }
+      PutLen('\x12', scope_bytes, &rs);
+    }
+    if (!resource.group->resource_schema_url.empty()) {
+      PutLen('\x1a', resource.group->resource_schema_url, &rs);
+    }
+  }
+  return out;
+}
+
+TracesData AssembleTracesData(const std::vector<StoredSpan>& spans) {
+  TracesData out;
+  for (const std::string& resource_spans : AssembleResourceSpans(spans)) {
+    (void)out.add_resource_spans()->ParseFromString(resource_spans);
   }
   return out;
 }

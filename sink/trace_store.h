@@ -217,9 +217,12 @@ class TraceStore {
   std::map<std::string, ServiceEntry, std::less<>> services_ ABSL_GUARDED_BY(mu_);
 };
 
-// Rebuilds OTLP resourceSpans from stored spans: spans that arrived under the same
-// ResourceSpans/ScopeSpans stay together, in the order given, with resource, scope and
-// schema URLs exactly as received.
+// Rebuilds OTLP resourceSpans from stored spans, as protobuf wire bytes (one ResourceSpans
+// message each), without parsing a span: spans that arrived under the same
+// ResourceSpans/ScopeSpans stay together, in the order given, with resource, scope and schema
+// URLs exactly as received.
+std::vector<std::string> AssembleResourceSpans(const std::vector<StoredSpan>& spans);
+// The same, parsed.
 opentelemetry::proto::trace::v1::TracesData AssembleTracesData(
     const std::vector<StoredSpan>& spans);
 

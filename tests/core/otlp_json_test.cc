@@ -762,3 +762,125 @@ TEST(OtlpJsonDecode, DocumentAndTextDecodeAlike) {
 
 }  // namespace
 }  // namespace agentstorm
+
+namespace agentstorm {
+namespace {
+
+using opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest;
+using opentelemetry::proto::trace::v1::Span;
+
+// Wire bytes written by hand, for encodings libprotobuf never writes but must parse.
+std::string Varint(uint64_t v) {
+  std::string out;
+  while (v >= 0x80) {
+    out.push_back(static_cast<char>((v & 0x7f) | 0x80));
+    v >>= 7;
+  }
+  out.push_back(static_cast<char>(v));
+  return out;
+}
+std::string Tag(int number, int wire_type) { return Varint((number << 3) | wire_type); }
+std::string Len(int number, const std::string& bytes) {
+  return Tag(number, 2) + Varint(bytes.size()) + bytes;
+}
+std::string KeyValueWire(const std::string& key, const std::string& any_value) {
+  return Len(1, key) + Len(2, any_value);
+}
+
+// What the writer gives for `wire` is what the message libprotobuf parses from it encodes to.
+void ExpectWireEncodesAsParsed(const std::string& wire) {
+  Span parsed;
+  ASSERT_TRUE(parsed.ParseFromString(wire));
+  std::string out = "kept ";
+  const absl::Status status = EncodeOtlpJsonWire(wire, Span::descriptor(), &out);
+  ASSERT_TRUE(status.ok()) << status;
+  EXPECT_EQ(out, "kept " + EncodeOtlpJson(parsed));
+}
+
+TEST(OtlpJsonEncodeWire, FieldsGivenMoreThanOnceEncodeAsLibprotobufParsesThem) {
+  const std::string int_value = Tag(3, 0) + Varint(7);  // AnyValue.int_value = 7
+  const std::string attribute = Len(9, KeyValueWire("a", int_value));
+  // A repeated field's elements apart (attributes, name between them), a scalar twice (name),
+  // a message twice (status: code, then message: merged), a oneof's two members in one AnyValue
+  // (the last wins), a default written out (kind 0), an unknown field, a wrong wire type.
+  const std::string wire = attribute + Len(5, "first") +
+                           Len(9, KeyValueWire("b", Len(1, "s") + int_value)) + Len(5, "second") +
+                           Len(15, Tag(3, 0) + Varint(2)) + Len(15, Len(2, "why")) + Tag(6, 0) +
+                           Varint(0) + Tag(99, 0) + Varint(1) + Tag(5, 0) + Varint(3) + attribute;
+  ExpectWireEncodesAsParsed(wire);
+  // A oneof's message member, another member, the first again: only what follows the other.
+  const std::string kvlist = Len(6, Len(1, KeyValueWire("x", int_value)));  // kvlist_value
+  ExpectWireEncodesAsParsed(Len(
+      9, KeyValueWire(
+             "m", kvlist + Tag(3, 0) + Varint(1) + Len(6, Len(1, KeyValueWire("y", int_value))))));
+  std::string out;
+  ASSERT_TRUE(EncodeOtlpJsonWire(wire, Span::descriptor(), &out).ok());
+  EXPECT_EQ(out, R"({"attributes":[{"key":"a","value":{"intValue":"7"}},)"
+                 R"({"key":"b","value":{"intValue":"7"}},{"key":"a","value":{"intValue":"7"}}],)"
+                 R"("name":"second","status":{"code":2,"message":"why"}})");
+}
+
+TEST(OtlpJsonEncodeWire, PackedAndUnpackedNumbersAndEveryScalarType) {
+  opentelemetry::proto::metrics::v1::HistogramDataPoint point;
+  // bucket_counts (6, fixed64) one unpacked, then two packed; explicit_bounds (7, double)
+  // packed but empty; count (4) fixed64; flags (10) varint.
+  std::string fixed;
+  for (uint64_t v : {9ULL, 1ULL << 40}) {
+    for (int i = 0; i < 8; ++i) fixed.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+  }
+  const std::string wire = Tag(6, 1) + std::string("\x05\0\0\0\0\0\0\0", 8) + Len(6, fixed) +
+                           Len(7, "") + Tag(4, 1) + std::string("\x03\0\0\0\0\0\0\0", 8) +
+                           Tag(10, 0) + Varint(1);
+  ASSERT_TRUE(point.ParseFromString(wire));
+  std::string out;
+  ASSERT_TRUE(EncodeOtlpJsonWire(wire, point.GetDescriptor(), &out).ok());
+  EXPECT_EQ(out, EncodeOtlpJson(point));
+  EXPECT_EQ(out, R"({"bucketCounts":["5","9","1099511627776"],"count":"3","flags":1})");
+  // Exponential histogram: sint32 scale and offset, uint64 packed counts.
+  opentelemetry::proto::metrics::v1::ExponentialHistogramDataPoint exponential;
+  exponential.set_scale(-3);
+  exponential.mutable_negative()->set_offset(-70000);
+  exponential.mutable_negative()->add_bucket_counts(300);
+  exponential.set_min(-0.5);
+  const std::string bytes = exponential.SerializeAsString();
+  out.clear();
+  ASSERT_TRUE(EncodeOtlpJsonWire(bytes, exponential.GetDescriptor(), &out).ok());
+  EXPECT_EQ(out, R"({"min":-0.5,"negative":{"bucketCounts":["300"],"offset":-70000},"scale":-3})");
+}
+
+TEST(OtlpJsonEncodeWire, InvalidUtf8IsReplacedAndMalformedBytesAreAnError) {
+  std::string out;
+  ASSERT_TRUE(EncodeOtlpJsonWire(Len(5, "ok \x01\"\\ \xff end"), Span::descriptor(), &out).ok());
+  EXPECT_EQ(out, "{\"name\":\"ok \\u0001\\\"\\\\ \xEF\xBF\xBD end\"}");
+  EXPECT_FALSE(nlohmann::json::parse(out, nullptr, false).is_discarded());
+  // ASCII is escaped by the writer itself, exactly as nlohmann escapes it.
+  std::string ascii;
+  for (int c = 1; c < 0x80; ++c) ascii.push_back(static_cast<char>(c));
+  out.clear();
+  ASSERT_TRUE(EncodeOtlpJsonWire(Len(5, ascii), Span::descriptor(), &out).ok());
+  EXPECT_EQ(out, "{\"name\":" + nlohmann::json(ascii).dump() + "}");
+  out = "kept";
+  const absl::Status truncated =
+      EncodeOtlpJsonWire(Len(5, "name").substr(0, 4), Span::descriptor(), &out);
+  EXPECT_EQ(truncated.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(out, "kept") << "nothing appended";
+  // Deeper than protobuf parses: refused, not a crash.
+  std::string value = Tag(3, 0) + Varint(1);
+  for (int i = 0; i < 150; ++i) value = Len(5, Len(1, value));  // array_value.values[0]
+  EXPECT_FALSE(EncodeOtlpJsonWire(Len(9, KeyValueWire("k", value)), Span::descriptor(), &out).ok());
+}
+
+TEST(OtlpJsonEncode, MapsAreObjectsInKeyOrder) {
+  google::protobuf::Struct value;
+  (*value.mutable_fields())["b"].set_number_value(2);
+  (*value.mutable_fields())["a"].set_string_value("x");
+  (*value.mutable_fields())[""];
+  EXPECT_EQ(EncodeOtlpJson(value),
+            R"({"fields":{"":{},"a":{"stringValue":"x"},"b":{"numberValue":2.0}}})");
+  google::protobuf::Struct again;
+  ASSERT_TRUE(DecodeOtlpJson(EncodeOtlpJson(value), &again).ok());
+  EXPECT_TRUE(MessageDifferencer::Equals(value, again));
+}
+
+}  // namespace
+}  // namespace agentstorm

@@ -133,5 +133,14 @@ TEST(PercentDecode, IsStrict) {
   EXPECT_FALSE(PercentDecode("abc%").ok());
 }
 
+// A file path as a query value: what PercentDecode (with '+' as a space) gives back whole.
+TEST(PercentEncode, KeepsUnreservedAndSlashesAndRoundTrips) {
+  EXPECT_EQ(PercentEncode("/tmp/a-b_c.d~e/F9"), "/tmp/a-b_c.d~e/F9");
+  EXPECT_EQ(PercentEncode("my certs/a+b&c=d?e#f%"), "my%20certs/a%2Bb%26c%3Dd%3Fe%23f%25");
+  std::string every;
+  for (int c = 0; c < 256; ++c) every.push_back(static_cast<char>(c));
+  EXPECT_EQ(*PercentDecode(PercentEncode(every), /*plus_is_space=*/true), every);
+}
+
 }  // namespace
 }  // namespace agentstorm

@@ -6,7 +6,10 @@
 # stored) and a query gets 401; /healthz stays open; a client without a certificate is turned
 # away; a bad certificate file, a key that is not the certificate's or a token file that is empty
 # is exit 2 naming the file (before, a mismatched key was exit 3 "cannot listen"); and a
-# listener on every interface without a token gets a warning.
+# listener on every interface without a token gets a warning. Then `run` with its embedded sink
+# guarded the same way (--sink-tls-*, --sink-auth-token-file): one command sends and checks over
+# mTLS with the token, over gRPC and OTLP/HTTP, and with a self-signed certificate and no --ca;
+# mTLS without --cert, or --sink-* with --endpoint, is exit 2.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lib/cli_harness.bash"
@@ -26,6 +29,8 @@ mkdir -p "$certs"
   openssl req -newkey rsa:2048 -nodes -keyout client.key -out client.csr -subj /CN=client
   openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out client.pem \
     -days 2 -extfile client.ext
+  openssl req -x509 -newkey rsa:2048 -nodes -keyout self.key -out self.pem -days 2 \
+    -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1
 ) >"$dir/openssl.log" 2>&1 || fail "openssl: $(tail -5 "$dir/openssl.log")"
 token=s3cret-$RANDOM$RANDOM
 echo "$token" >"$dir/token"
@@ -108,4 +113,32 @@ grep -q "warning: the query API listens on 0.0.0.0:[0-9]* with no authentication
   fail "no warning for an open listener: $(cat "$dir/open.err")"
 ! grep -q "OTLP/gRPC listens" "$dir/open.err" || fail "a loopback listener was warned about"
 echo "ok mistakes are exit 2 naming the file; an open listener is warned about"
+
+guarded=(--sink-tls-cert "$certs/server.pem" --sink-tls-key "$certs/server.key"
+  --sink-tls-client-ca "$certs/ca.pem" --sink-auth-token-file "$dir/token")
+for protocol in grpc http/protobuf; do
+  name=run-${protocol%%/*}
+  run "$name" 0 run smoke --traces 10 --protocol "$protocol" "${guarded[@]}" "${tls[@]}"
+  grep -q "^embedded sink: OTLP https://127.0.0.1:[0-9]*, query jaeger+https://127.0.0.1:[0-9]*, mTLS, bearer token$" \
+    "$dir/$name.out" || fail "$name: $(grep "embedded sink" "$dir/$name.out")"
+  grep -q "spans   acknowledged 40 (100.00%)" "$dir/$name.out" || fail "$name: not all acknowledged"
+  ! grep -q "$token" "$dir/$name.out" "$dir/$name.err" || fail "$name: the token is shown"
+done
+run run-self-signed 0 run smoke --traces 10 --sink-tls-cert "$certs/self.pem" \
+  --sink-tls-key "$certs/self.key" --sink-auth-token-file "$dir/token"
+grep -q "spans   acknowledged 40 (100.00%)" "$dir/run-self-signed.out" ||
+  fail "run-self-signed: not all acknowledged"
+run run-no-cert 2 run smoke --traces 10 "${guarded[@]}"
+grep -q "give --cert and --key" "$dir/run-no-cert.err" || fail "run-no-cert: $(cat "$dir/run-no-cert.err")"
+run run-endpoint 2 run smoke --traces 10 --sink-auth-token-file "$dir/token" \
+  --endpoint http://127.0.0.1:4317 --backend jaeger://127.0.0.1:16686
+grep -q "apply to the embedded sink" "$dir/run-endpoint.err" || fail "run-endpoint: $(cat "$dir/run-endpoint.err")"
+run run-empty-token 2 run smoke --traces 10 --sink-auth-token-file "$dir/empty"
+grep -q -- "--sink-auth-token-file $dir/empty: the first line is empty" "$dir/run-empty-token.err" ||
+  fail "run-empty-token: $(cat "$dir/run-empty-token.err")"
+run run-bad-key 2 run smoke --traces 10 --sink-tls-cert "$certs/server.pem" \
+  --sink-tls-key "$certs/client.key"
+grep -q -- "--sink-tls-key $certs/client.key: The certificate and the given key do not match" \
+  "$dir/run-bad-key.err" || fail "run-bad-key: $(cat "$dir/run-bad-key.err")"
+echo "ok run's embedded sink with mTLS and a token: sent and checked in one command"
 echo PASS

@@ -5,7 +5,9 @@
 // The first input byte picks the path: bit 0 JSON or protobuf, bit 1 gzip, bit 2 traces or
 // metrics, bit 3 with the data faults (parse, damage, re-encode) or without (the wire bytes are
 // stored as they came). Decoding must never crash, hang or read out of bounds, whatever the bytes;
-// a request that decodes must be storable and re-encodable.
+// a request that decodes must be storable and re-encodable, its query JSON (written from the
+// stored bytes) must be what libprotobuf's parse of those bytes encodes to, and a metrics
+// request's OTLP/JSON must decode back to what encodes the same.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -44,6 +46,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     opentelemetry::proto::collector::metrics::v1::ExportMetricsServiceRequest request;
     if (agentstorm::sink::DecodeMetricsRequest(body, encoding, gzip, limits, &request).ok()) {
       (void)agentstorm::sink::CountDataPoints(request);
+      // OTLP/JSON round trip: what is encoded decodes to what encodes the same.
+      const std::string text = agentstorm::EncodeOtlpJson(request);
+      opentelemetry::proto::collector::metrics::v1::ExportMetricsServiceRequest again;
+      if (!agentstorm::DecodeOtlpJson(text, &again).ok() ||
+          agentstorm::EncodeOtlpJson(again) != text) {
+        __builtin_trap();
+      }
     }
     return 0;
   }
@@ -61,7 +70,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   agentstorm::sink::ExportHandler handler(&store, (mode & 8) ? &Faults() : nullptr, nullptr,
                                           &metrics);
   (void)handler.HandleTraces("fuzz", &request);
-  (void)agentstorm::EncodeOtlpJson(agentstorm::sink::AssembleTracesData(store.GetTrace(id)));
+  // The query's JSON, written from the stored bytes, is what libprotobuf's parse of them
+  // encodes to (when it parses them: the scanner does not check UTF-8).
+  for (const std::string& wire : agentstorm::sink::AssembleResourceSpans(store.GetTrace(id))) {
+    std::string text;
+    const auto* type = opentelemetry::proto::trace::v1::ResourceSpans::descriptor();
+    if (!agentstorm::EncodeOtlpJsonWire(wire, type, &text).ok()) __builtin_trap();
+    opentelemetry::proto::trace::v1::ResourceSpans parsed;
+    if (parsed.ParseFromString(wire) && agentstorm::EncodeOtlpJson(parsed) != text) {
+      __builtin_trap();
+    }
+  }
   std::string text;
   metrics.span_metrics().RenderPrometheus(&text);
   return 0;
