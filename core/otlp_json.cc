@@ -406,7 +406,13 @@ constexpr int kMaxMessageDepth = 100;
 // off the call stack. Errors name where, as `resourceSpans[0].scopeSpans[1].spans[3].traceId`.
 class Transcoder {
  public:
-  Transcoder(const Descriptor* root, std::string* out) : root_(root), out_(*out) { out_.clear(); }
+  // With `member`, the message is the value of that member of a top-level object (the envelope),
+  // whose other members are read past, unkept; `envelope` (optional) learns what was there.
+  Transcoder(const Descriptor* root, std::string* out, std::string_view member = {},
+             JsonEnvelope* envelope = nullptr)
+      : root_(root), out_(*out), member_(member), envelope_(envelope) {
+    out_.clear();
+  }
 
   // nlohmann::json_sax<json>.
   bool null() { return OnScalar(Scalar{}); }
@@ -460,14 +466,15 @@ class Transcoder {
   static constexpr size_t kNoSlot = std::numeric_limits<size_t>::max();
 
   struct Frame {
-    enum class Kind : uint8_t { kMessage, kRepeated, kMap, kSkip };
+    enum class Kind : uint8_t { kMessage, kRepeated, kMap, kSkip, kEnvelope };
     Kind kind = Kind::kMessage;
     bool map_entry = false;            // kMessage: a map entry, done once its value is
     bool packed = false;               // kRepeated: numeric elements in one length-delimited record
+    bool member = false;               // kEnvelope: the current key is the member decoded
     int depth = 0;                     // how deep below the root the message (or its owner) is
     const Descriptor* type = nullptr;  // kMessage
     const FieldDescriptor* field = nullptr;  // kMessage: the current key's; else the field
-    std::string key;                         // kMessage: the current key, as written
+    std::string key;                         // kMessage, kEnvelope: the current key
     size_t count = 0;                        // kRepeated: element index; kSkip: nesting
     size_t slot = kNoSlot;                   // where the length goes
     size_t tag_at = 0;                       // kRepeated, packed: where its tag begins
@@ -483,6 +490,7 @@ class Transcoder {
     f.kind = kind;
     f.map_entry = false;
     f.packed = false;
+    f.member = false;
     f.depth = depth;
     f.type = nullptr;
     f.field = nullptr;
@@ -499,7 +507,7 @@ class Transcoder {
     std::string path;
     for (size_t i = 0; i < top_; ++i) {
       const Frame& f = frames_[i];
-      if (f.kind == Frame::Kind::kMessage && !f.key.empty()) {
+      if ((f.kind == Frame::Kind::kMessage || f.kind == Frame::Kind::kEnvelope) && !f.key.empty()) {
         if (!path.empty()) path.push_back('.');
         path += f.key;
       } else if (f.kind == Frame::Kind::kRepeated) {
@@ -535,6 +543,9 @@ class Transcoder {
 
   const Descriptor* root_;
   std::string& out_;
+  const std::string member_;
+  JsonEnvelope* envelope_;
+  bool member_found_ = false;
   std::vector<Frame> frames_;
   size_t top_ = 0;
   bool done_ = false;
@@ -598,6 +609,9 @@ bool Transcoder::OnScalar(const Scalar& v) {
   switch (f.kind) {
     case Frame::Kind::kSkip:
       return true;
+    case Frame::Kind::kEnvelope:
+      if (!f.member || v.kind == Scalar::Kind::kNull) return true;
+      return Failed(TypeError("object", KindName(v.kind)));
     case Frame::Kind::kMessage: {
       const FieldDescriptor* field = f.field;
       if (field == nullptr) return true;  // unknown fields are ignored, as OTLP requires
@@ -634,14 +648,26 @@ bool Transcoder::Open(bool object) {
   if (top_ == 0) {
     if (!object) return Fail("expected object, got array");
     if (done_) return Fail("a second document");  // the SAX parser never reports one
-    Frame& f = Push(Frame::Kind::kMessage, 0);
-    f.type = root_;
+    if (!member_.empty()) {
+      Push(Frame::Kind::kEnvelope, 0);
+      return true;
+    }
+    Push(Frame::Kind::kMessage, 0).type = root_;
     return true;
   }
   Frame& f = Top();
   switch (f.kind) {
     case Frame::Kind::kSkip:
       ++f.count;
+      return true;
+    case Frame::Kind::kEnvelope:
+      if (!f.member) {
+        Push(Frame::Kind::kSkip, 0).count = 1;
+        return true;
+      }
+      if (!object) return Failed(TypeError("object", what));
+      member_found_ = true;
+      Push(Frame::Kind::kMessage, 0).type = root_;
       return true;
     case Frame::Kind::kMessage: {
       const FieldDescriptor* field = f.field;
@@ -685,6 +711,14 @@ bool Transcoder::key(std::string& key) {
   Frame& f = Top();
   switch (f.kind) {
     case Frame::Kind::kSkip:
+      return true;
+    case Frame::Kind::kEnvelope:
+      f.member = key == member_;
+      if (!f.member && envelope_ != nullptr && envelope_->other_keys.size() < 16) {
+        envelope_->other_keys.push_back(key);
+      }
+      f.key = std::move(key);
+      if (f.member && member_found_) return Fail("given twice");
       return true;
     case Frame::Kind::kMessage: {
       f.field = FindField(f.type, key);
@@ -736,11 +770,15 @@ bool Transcoder::end_object() {
     case Frame::Kind::kMap:
       Pop();
       return ValueDone();
+    case Frame::Kind::kEnvelope:
+      Pop();
+      done_ = true;
+      return true;
     case Frame::Kind::kMessage:
       if (f.slot != kNoSlot && !CloseSlot(f)) return false;
       Pop();
       if (top_ == 0) done_ = true;
-      return ValueDone();
+      return ValueDone();  // nothing for the envelope: its member is a message
     case Frame::Kind::kRepeated:
       break;
   }
@@ -769,6 +807,7 @@ bool Transcoder::end_array() {
 absl::Status Transcoder::Finish() {
   if (!status_.ok()) return status_;
   if (!done_) return absl::InvalidArgumentError("invalid JSON: incomplete document");
+  if (envelope_ != nullptr) envelope_->found = member_found_;
   // Rewrite every padded length minimally, moving the bytes between them down.
   size_t read = 0;
   size_t write = 0;
@@ -1245,6 +1284,17 @@ WireJsonWriter::Wrote WireJsonWriter::Value(const FieldDescriptor* field,
 absl::Status TranscodeOtlpJson(std::string_view json, const google::protobuf::Descriptor* type,
                                std::string* wire) {
   Transcoder transcoder(type, wire);
+  json::sax_parse(json.begin(), json.end(), &transcoder);
+  absl::Status status = transcoder.Finish();
+  if (!status.ok()) wire->clear();
+  return status;
+}
+
+absl::Status TranscodeOtlpJsonMember(std::string_view json, std::string_view member,
+                                     const google::protobuf::Descriptor* type, std::string* wire,
+                                     JsonEnvelope* envelope) {
+  *envelope = JsonEnvelope{};
+  Transcoder transcoder(type, wire, member, envelope);
   json::sax_parse(json.begin(), json.end(), &transcoder);
   absl::Status status = transcoder.Finish();
   if (!status.ok()) wire->clear();

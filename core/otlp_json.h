@@ -12,6 +12,7 @@
 #include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/status.h"
 
@@ -33,6 +34,20 @@ absl::Status DecodeOtlpJson(const nlohmann::json& json, google::protobuf::Messag
 // nesting. `wire` is left empty on error.
 absl::Status TranscodeOtlpJson(std::string_view json, const google::protobuf::Descriptor* type,
                                std::string* wire);
+
+// What the envelope around a member held (TranscodeOtlpJsonMember).
+struct JsonEnvelope {
+  bool found = false;                   // the member was there (and not null)
+  std::vector<std::string> other_keys;  // the envelope's other keys (the first 16)
+};
+// As TranscodeOtlpJson, for a `type` message that is the value of `member` in a top-level JSON
+// object, e.g. Jaeger API v3's {"result": TracesData}: the object's other members are read past
+// and not kept (their keys go to `envelope`). Errors name paths from the envelope
+// ("result.resourceSpans[0]..."). OK with `envelope->found` false and `wire` empty when the
+// member is absent.
+absl::Status TranscodeOtlpJsonMember(std::string_view json, std::string_view member,
+                                     const google::protobuf::Descriptor* type, std::string* wire,
+                                     JsonEnvelope* envelope);
 
 // nlohmann::json converts implicitly from strings; these make text arguments unambiguous.
 inline absl::Status DecodeOtlpJson(const std::string& json, google::protobuf::Message* out) {

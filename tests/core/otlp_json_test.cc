@@ -884,3 +884,52 @@ TEST(OtlpJsonEncode, MapsAreObjectsInKeyOrder) {
 
 }  // namespace
 }  // namespace agentstorm
+
+namespace agentstorm {
+namespace {
+
+using opentelemetry::proto::trace::v1::TracesData;
+
+TEST(OtlpJsonTranscodeMember, TheMemberIsDecodedAndTheRestReadPast) {
+  std::string wire;
+  JsonEnvelope envelope;
+  ASSERT_TRUE(TranscodeOtlpJsonMember(
+                  R"({"before":[[{"deep":[1,{"x":null}]}]],"result":{"resourceSpans":[
+                      {"schemaUrl":"s"}]},"after":"text","n":1})",
+                  "result", TracesData::descriptor(), &wire, &envelope)
+                  .ok());
+  EXPECT_TRUE(envelope.found);
+  EXPECT_EQ(envelope.other_keys, (std::vector<std::string>{"before", "after", "n"}));
+  TracesData data;
+  ASSERT_TRUE(data.ParseFromString(wire));
+  ASSERT_EQ(data.resource_spans_size(), 1);
+  EXPECT_EQ(data.resource_spans(0).schema_url(), "s");
+
+  // Absent or null: OK, not found, nothing written.
+  for (const char* text : {R"({"error":{"httpCode":404}})", R"({"result":null})", "{}"}) {
+    wire = "left over";
+    ASSERT_TRUE(
+        TranscodeOtlpJsonMember(text, "result", TracesData::descriptor(), &wire, &envelope).ok())
+        << text;
+    EXPECT_FALSE(envelope.found) << text;
+    EXPECT_TRUE(wire.empty()) << text;
+  }
+  EXPECT_EQ(envelope.other_keys, std::vector<std::string>{});
+
+  // Errors name the path from the envelope.
+  auto error = [&](const char* text) {
+    return std::string(
+        TranscodeOtlpJsonMember(text, "result", TracesData::descriptor(), &wire, &envelope)
+            .message());
+  };
+  EXPECT_EQ(error(R"({"result":{"resourceSpans":[{"schemaUrl":1}]}})"),
+            "result.resourceSpans[0].schemaUrl: expected string, got number");
+  EXPECT_EQ(error(R"({"result":[]})"), "result: expected object, got array");
+  EXPECT_EQ(error(R"({"result":"x"})"), "result: expected object, got string");
+  EXPECT_EQ(error(R"({"result":{},"result":{}})"), "result: given twice");
+  EXPECT_EQ(error(R"([{"result":{}}])"), "(root): expected object, got array");
+  EXPECT_TRUE(wire.empty());
+}
+
+}  // namespace
+}  // namespace agentstorm
