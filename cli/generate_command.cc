@@ -165,8 +165,11 @@ std::string GenerateFlagSet::Finish() {
   if (!ca.empty()) flags.ca_file = ca;
   if (!cert.empty()) flags.cert_file = cert;
   if (!key.empty()) flags.key_file = key;
-  flags.scenario_path =
-      ResolveScenarioPath(flags.scenario, BundledScenariosDir(AGENTSTORM_SOURCE_DIR));
+  const std::string scenarios_dir = BundledScenariosDir(AGENTSTORM_SOURCE_DIR);
+  if (std::string error = UnknownScenarioError(flags.scenario, scenarios_dir); !error.empty()) {
+    return error;
+  }
+  flags.scenario_path = ResolveScenarioPath(flags.scenario, scenarios_dir);
   return "";
 }
 

@@ -2,10 +2,81 @@
 #include <CLI/CLI.hpp>
 #include <csignal>
 #include <cstdio>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "cli/commands.h"
+#include "core/did_you_mean.h"
 #include "core/exit_codes.h"
+
+namespace {
+
+// Options of telemetrygen (and k6's habits) that mean one of ours.
+const std::map<std::string, std::string, std::less<>>& ForeignOptions() {
+  static const auto* names = new std::map<std::string, std::string, std::less<>>{
+      {"--otlp-endpoint", "--endpoint"},
+      {"--otlp-insecure", "--insecure"},
+      {"--otlp-header", "--header"},
+      {"--otlp-headers", "--header"},
+      {"--otlp-http", "--protocol http/protobuf"},
+      {"--vus", "--connections"},
+  };
+  return *names;
+}
+
+// For a command line CLI11 refused with unexpected arguments: a line per unknown subcommand or
+// option, each with what was probably meant; "" when the unexpected arguments are not such names
+// (then CLI11's own message stands).
+std::string DidYouMean(const CLI::App& app, int argc, char** argv) {
+  std::vector<std::string> commands;
+  std::map<std::string, const CLI::App*, std::less<>> by_name;
+  for (const CLI::App* sub : app.get_subcommands({})) {
+    commands.push_back(sub->get_name());
+    by_name[sub->get_name()] = sub;
+  }
+  const CLI::App* command = nullptr;
+  std::string out;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--") break;
+    if (command == nullptr) {
+      if (arg.empty() || arg[0] == '-') continue;
+      const auto found = by_name.find(arg);
+      command = found == by_name.end() ? nullptr : found->second;
+      if (command == nullptr) {
+        const std::string closest = agentstorm::ClosestMatch(arg, commands);
+        return absl::StrCat("agentstorm: unknown command \"", arg, "\"",
+                            closest.empty() ? "" : absl::StrCat("; did you mean ", closest, "?"),
+                            " (agentstorm --help lists them)\n");
+      }
+      continue;
+    }
+    if (arg.size() < 3 || arg.substr(0, 2) != "--") continue;
+    const std::string name(arg.substr(0, arg.find('=')));
+    if (command->get_option_no_throw(name) != nullptr || name == "--help") continue;
+    std::string meant;
+    if (const auto foreign = ForeignOptions().find(name); foreign != ForeignOptions().end()) {
+      meant = foreign->second;
+    } else {
+      std::vector<std::string> options;
+      for (const CLI::Option* option : command->get_options()) {
+        for (const std::string& long_name : option->get_lnames())
+          options.push_back("--" + long_name);
+      }
+      meant = agentstorm::ClosestMatch(name, options);
+    }
+    absl::StrAppend(&out, "agentstorm ", command->get_name(), ": unknown option ", name,
+                    meant.empty() ? "" : absl::StrCat("; did you mean ", meant, "?"),
+                    " (agentstorm ", command->get_name(), " --help lists them)\n");
+  }
+  return out;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   // A peer closing a connection must not kill the process.
@@ -37,7 +108,16 @@ int main(int argc, char** argv) {
   } catch (const CLI::Success& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    app.exit(e);
+    // Unexpected arguments, or a missing subcommand or option, because of a mistyped name: what
+    // was probably meant; anything else, CLI11's own message.
+    const bool extras = dynamic_cast<const CLI::ExtrasError*>(&e) != nullptr;
+    const bool required = dynamic_cast<const CLI::RequiredError*>(&e) != nullptr;
+    const std::string meant = extras || required ? DidYouMean(app, argc, argv) : "";
+    if (!meant.empty()) {
+      std::fputs(meant.c_str(), stderr);
+    } else {
+      app.exit(e);
+    }
     return agentstorm::kExitUsage;
   }
   return exit_code;

@@ -33,6 +33,11 @@ std::string DescribeLoad(const LoadProfile& load) {
 }
 
 int Validate(const std::string& arg) {
+  if (std::string error = UnknownScenarioError(arg, BundledScenariosDir(AGENTSTORM_SOURCE_DIR));
+      !error.empty()) {
+    std::cout << error << "\n1 error\n";
+    return kExitUsage;
+  }
   const std::string path = ResolveScenarioPath(arg, BundledScenariosDir(AGENTSTORM_SOURCE_DIR));
   std::vector<ScenarioDiagnostic> errors;
   std::unique_ptr<Scenario> loaded = LoadScenarioFile(path, &errors);

@@ -27,18 +27,6 @@ absl::Status DiagnosticsToStatus(const std::vector<YamlDiagnostic>& diagnostics)
   return absl::InvalidArgumentError(absl::StrJoin(lines, "\n"));
 }
 
-int EditDistance(std::string_view a, std::string_view b) {
-  std::vector<int> prev(b.size() + 1), cur(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) prev[j] = static_cast<int>(j);
-  for (size_t i = 1; i <= a.size(); ++i) {
-    cur[0] = static_cast<int>(i);
-    for (size_t j = 1; j <= b.size(); ++j)
-      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] != b[j - 1])});
-    std::swap(prev, cur);
-  }
-  return prev[b.size()];
-}
-
 std::string Suggest(const std::string& word, const std::vector<std::string>& candidates) {
   std::string best;
   int best_d = 1 << 30;

@@ -18,6 +18,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "core/did_you_mean.h"
 
 namespace agentstorm {
 
@@ -34,9 +35,6 @@ struct YamlDiagnostic {
 
 // Every diagnostic's ToString() joined with newlines into one InvalidArgument.
 absl::Status DiagnosticsToStatus(const std::vector<YamlDiagnostic>& diagnostics);
-
-// Levenshtein distance, for "did you mean" suggestions.
-int EditDistance(std::string_view a, std::string_view b);
 
 // ` (did you mean "x"?)` when `word` is a near miss of one of `candidates`, else "".
 std::string Suggest(const std::string& word, const std::vector<std::string>& candidates);

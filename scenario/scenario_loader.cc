@@ -10,7 +10,9 @@
 #include <optional>
 #include <tuple>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "core/did_you_mean.h"
 #include "scenario/scenario_parser.h"
 
 namespace agentstorm {
@@ -179,6 +181,25 @@ absl::StatusOr<std::shared_ptr<const Scenario>> LoadScenario(const std::string& 
 std::string BundledScenariosDir(const std::string& source_dir) {
   if (const char* env = std::getenv("AGENTSTORM_SCENARIOS_DIR"); env && *env) return env;
   return (fs::path(source_dir) / "scenarios").string();
+}
+
+std::string UnknownScenarioError(const std::string& arg, const std::string& scenarios_dir) {
+  std::error_code ec;
+  if (fs::exists(ResolveScenarioPath(arg, scenarios_dir), ec)) return "";
+  if (arg.find('/') != std::string::npos || absl::EndsWith(arg, ".yaml") ||
+      absl::EndsWith(arg, ".yml")) {
+    return absl::StrCat("scenario file ", arg, ": no such file");
+  }
+  std::vector<std::string> names;
+  for (const auto& entry : fs::directory_iterator(scenarios_dir, ec)) {
+    if (entry.path().extension() == ".yaml") names.push_back(entry.path().stem().string());
+  }
+  std::sort(names.begin(), names.end());
+  const std::string closest = ClosestMatch(arg, names);
+  return absl::StrCat("unknown scenario \"", arg,
+                      "\": no such file and no bundled scenario of that name; ",
+                      closest.empty() ? "" : absl::StrCat("did you mean ", closest, "? "),
+                      "(`agentstorm scenarios` lists them)");
 }
 
 std::string ResolveScenarioPath(const std::string& arg, const std::string& scenarios_dir) {

@@ -42,4 +42,9 @@ std::string BundledScenariosDir(const std::string& source_dir);
 // ("smoke" or "smoke.yaml") inside `scenarios_dir`. Returns `arg` unchanged when neither exists.
 std::string ResolveScenarioPath(const std::string& arg, const std::string& scenarios_dir);
 
+// Why a SCENARIO argument names nothing, or "" when it names a file or a bundled scenario: for a
+// bare name, "unknown scenario "smok": no such file and no bundled scenario of that name; did
+// you mean smoke? (`agentstorm scenarios` lists them)"; for a path, that no such file exists.
+std::string UnknownScenarioError(const std::string& arg, const std::string& scenarios_dir);
+
 }  // namespace agentstorm
