@@ -108,6 +108,7 @@ int RunGenerate(const GenerateFlags& flags, const char* command, LoadSummary* lo
   std::vector<std::unique_ptr<Exporter>> exporters;
   std::vector<Exporter*> exporter_ptrs;
   std::vector<std::unique_ptr<OtlpMetricsExporter>> metrics_exporters;
+  std::vector<ExporterOptions> endpoint_options;  // for the hints of an unreachable one
   for (const auto& endpoint : endpoints) {
     ExporterFlags ef;
     ef.endpoint = endpoint;
@@ -122,6 +123,7 @@ int RunGenerate(const GenerateFlags& flags, const char* command, LoadSummary* lo
     ef.connections = flags.connections;
     auto eo = BuildExporterOptions(ef);
     if (!eo.ok()) return Usage(command, std::string(eo.status().message()));
+    endpoint_options.push_back(*eo);
     auto exporter = MakeExporter(*eo);
     if (!exporter.ok()) return Usage(command, std::string(exporter.status().message()));
     exporter_ptrs.push_back(exporter->get());
@@ -243,6 +245,10 @@ int RunGenerate(const GenerateFlags& flags, const char* command, LoadSummary* lo
     if (e.unreachable() || never_reached[i]) {
       std::cerr << "agentstorm " << command << ": endpoint " << e.endpoint
                 << " could not be reached: " << e.last_error << "\n";
+      if (i < endpoint_options.size()) {
+        const std::string hint = UnreachableHint(endpoint_options[i], e.last_error);
+        if (!hint.empty()) std::cerr << "  " << hint << "\n";
+      }
       code = kExitUnreachable;
     } else if (summary.spans_scheduled > 0 && e.spans_acknowledged == 0 && e.spans_rejected == 0) {
       std::cerr << "agentstorm " << command << ": endpoint " << e.endpoint << " accepted no span"

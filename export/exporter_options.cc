@@ -213,6 +213,40 @@ absl::Status ValidateExporterOptions(const ExporterOptions& o) {
   return absl::OkStatus();
 }
 
+std::string UnreachableHint(const ExporterOptions& o, absl::string_view last_error) {
+  absl::StatusOr<EndpointUrl> url = ParseEndpointUrl(o.endpoint);
+  if (!url.ok()) return "";
+  const bool tls = !(url->scheme == "http" || (url->scheme.empty() && o.insecure));
+  const std::string error = absl::AsciiStrToLower(last_error);
+  const bool grpc = o.protocol == OtlpProtocol::kGrpc;
+  if (tls && (absl::StrContains(error, "certificate") || absl::StrContains(error, "verify"))) {
+    return "hint: the server's certificate is not trusted: give its CA with --ca CA.pem (or "
+           "--insecure to skip verification)";
+  }
+  if (tls && (absl::StrContains(error, "wrong version number") || absl::StrContains(error, "ssl") ||
+              absl::StrContains(error, "handshake"))) {
+    return absl::StrCat(
+        "hint: the TLS handshake failed; if the endpoint speaks plaintext (a "
+        "collector's default), use http://",
+        url->HostPort(), url->scheme.empty() ? " (a bare HOST:PORT means TLS)" : "");
+  }
+  if (grpc && url->port == 4318) {
+    return "hint: 4318 is OTLP/HTTP's port: add --protocol http/protobuf, or send gRPC to port "
+           "4317";
+  }
+  if (!grpc && url->port == 4317) {
+    return "hint: 4317 is OTLP/gRPC's port: drop --protocol (gRPC is the default), or send "
+           "OTLP/HTTP to port 4318";
+  }
+  if (absl::StrContains(error, "connection refused") ||
+      absl::StrContains(error, "failed to connect") ||
+      absl::StrContains(error, "couldn't connect")) {
+    return absl::StrCat("hint: nothing accepts connections at ", url->HostPort(),
+                        ": is the collector running, and on this port?");
+  }
+  return "";
+}
+
 std::string DescribeExporterOptions(const ExporterOptions& o) {
   std::string tls;
   absl::StatusOr<EndpointUrl> url = ParseEndpointUrl(o.endpoint);
@@ -265,7 +299,12 @@ absl::StatusOr<ExporterOptions> BuildExporterOptions(const ExporterFlags& flags,
   }
 
   if (flags.endpoint) {
-    o.endpoint = IsHttp(o.protocol) ? AppendTracesPath(*flags.endpoint) : *flags.endpoint;
+    // A URL that already names the traces path is the whole URL (as with
+    // OTEL_EXPORTER_OTLP_TRACES_ENDPOINT): "/v1/traces/v1/traces" is never what was meant.
+    const std::string path = flags.endpoint->substr(0, flags.endpoint->find_first_of("?#"));
+    o.endpoint = IsHttp(o.protocol) && !absl::EndsWith(path, kTracesPath)
+                     ? AppendTracesPath(*flags.endpoint)
+                     : *flags.endpoint;
   } else if (auto v = Lookup(env, "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")) {
     o.endpoint = std::string(absl::StripAsciiWhitespace(*v));
   } else if (auto v = Lookup(env, "OTEL_EXPORTER_OTLP_ENDPOINT")) {

@@ -76,6 +76,12 @@ absl::Status ValidateExporterOptions(const ExporterOptions& options);
 // and header *names* only (values such as Authorization are never shown).
 std::string DescribeExporterOptions(const ExporterOptions& options);
 
+// For an endpoint that could not be reached, with `last_error` its last error: a line saying the
+// likely fix ("hint: ..."), or "" when nothing more specific than the error can be said. TLS
+// refused by a plaintext server (a bare HOST:PORT means TLS), a certificate not trusted, the
+// other protocol's well-known port (4317 gRPC, 4318 HTTP), nothing listening.
+std::string UnreachableHint(const ExporterOptions& options, absl::string_view last_error);
+
 // Flags as given on the command line; unset fields leave the environment/default in place.
 struct ExporterFlags {
   std::optional<std::string> endpoint;  // base URL (http/* gets /v1/traces appended)

@@ -134,6 +134,28 @@ TEST(ExporterOptions, EmptyVariablesCountAsUnset) {
   EXPECT_EQ(o->endpoint, "http://localhost:4317");
 }
 
+// An --endpoint that already ends in /v1/traces is the whole URL: it went to
+// "/v1/traces/v1/traces" before, without a word. OTEL_EXPORTER_OTLP_ENDPOINT is a base URL, as
+// the specification has it, whatever its path.
+TEST(ExporterOptions, AnEndpointFlagEndingInTheTracesPathIsTheWholeUrl) {
+  for (const auto& [given, want] : std::vector<std::pair<std::string, std::string>>{
+           {"http://h:4318/v1/traces", "http://h:4318/v1/traces"},
+           {"https://h/otlp/v1/traces?k=v", "https://h/otlp/v1/traces?k=v"},
+           {"http://h:4318/v1/tracesx", "http://h:4318/v1/tracesx/v1/traces"}}) {
+    ExporterFlags flags;
+    flags.protocol = "http/json";
+    flags.endpoint = given;
+    auto o = BuildExporterOptions(flags, FakeEnv({}));
+    ASSERT_TRUE(o.ok()) << given << ": " << o.status();
+    EXPECT_EQ(o->endpoint, want) << given;
+  }
+  auto env =
+      BuildExporterOptions({}, FakeEnv({{"OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4318/v1/traces"},
+                                        {"OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf"}}));
+  ASSERT_TRUE(env.ok()) << env.status();
+  EXPECT_EQ(env->endpoint, "http://c:4318/v1/traces/v1/traces");
+}
+
 // The signal path goes into the base URL's path, before its query ("/?token=X/v1/traces"
 // before).
 TEST(ExporterOptions, TheTracesPathGoesBeforeTheBaseUrlsQuery) {
@@ -284,6 +306,46 @@ TEST(OtlpHeaderList, RejectsMalformedMembers) {
   auto ok = ParseOtlpHeaderList("a=1,,b = 2 ");
   ASSERT_TRUE(ok.ok());
   EXPECT_THAT(*ok, UnorderedElementsAre(Pair("a", "1"), Pair("b", "2")));
+}
+
+}  // namespace
+}  // namespace agentstorm
+
+namespace agentstorm {
+namespace {
+
+TEST(UnreachableHint, SaysTheLikelyFix) {
+  auto options = [](const std::string& endpoint, const char* protocol = "grpc",
+                    bool insecure = false) {
+    ExporterFlags flags;
+    flags.endpoint = endpoint;
+    flags.protocol = protocol;
+    if (insecure) flags.insecure = true;
+    return BuildExporterOptions(flags, [](const std::string&) { return std::nullopt; }).value();
+  };
+  const std::string wrong_version =
+      "UNKNOWN: ipv4:127.0.0.1:4317: Ssl handshake failed: SSL_ERROR_SSL: error:0A00010B:SSL "
+      "routines::wrong version number";
+  EXPECT_EQ(UnreachableHint(options("localhost:4317"), wrong_version),
+            "hint: the TLS handshake failed; if the endpoint speaks plaintext (a collector's "
+            "default), use http://localhost:4317 (a bare HOST:PORT means TLS)");
+  EXPECT_EQ(UnreachableHint(options("https://c:4317"), wrong_version),
+            "hint: the TLS handshake failed; if the endpoint speaks plaintext (a collector's "
+            "default), use http://c:4317");
+  EXPECT_THAT(UnreachableHint(options("https://c:4317"), "certificate verify failed"),
+              HasSubstr("--ca CA.pem"));
+  // Plaintext already: no TLS hint, whatever the error says.
+  EXPECT_EQ(UnreachableHint(options("http://c:9999"), wrong_version), "");
+  const std::string refused = "Failed to connect to remote host: Connection refused";
+  EXPECT_THAT(UnreachableHint(options("http://c:4318"), refused),
+              HasSubstr("add --protocol http/protobuf"));
+  EXPECT_THAT(UnreachableHint(options("http://c:4317", "http/protobuf"), refused),
+              HasSubstr("4317 is OTLP/gRPC's port"));
+  EXPECT_EQ(
+      UnreachableHint(options("http://c:9999", "http/json"), "Couldn't connect to server (curl 7)"),
+      "hint: nothing accepts connections at c:9999: is the collector running, and on this "
+      "port?");
+  EXPECT_EQ(UnreachableHint(options("http://c:9999"), "deadline exceeded"), "");
 }
 
 }  // namespace
