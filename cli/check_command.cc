@@ -118,7 +118,7 @@ int RunCheckCommand(CheckFlagValues& values) {
     if (alert_rule != nullptr) {
       alerts = reports::AlertTimelinesForReport(alert_rule->timelines(), request.run_start);
     }
-    auto code = reports::WriteCheckReports(**result, request, nullptr, nullptr, alerts);
+    auto code = reports::WriteCheckReports(**result, request, nullptr, alerts);
     if (!code.ok()) return usage(std::string(code.status().message()));
     return *code;
   }

@@ -117,6 +117,13 @@ std::shared_ptr<GenerateFlagSet> AddGenerateFlags(CLI::App* cmd) {
       ->check(CLI::Range(1, 64));
   cmd->add_option("--ledger", flags->ledger, "write the run's ledger to FILE");
   cmd->add_flag("--quiet", flags->quiet, "no progress lines");
+  cmd->add_option("--progress", set->progress,
+                  "auto (a live line on a terminal, else a line every 5 s) | live | lines | "
+                  "json (a JSON object per second, for CI)")
+      ->check(CLI::IsMember({"auto", "live", "lines", "json"}));
+  cmd->add_option("--threads", flags->threads,
+                  "worker threads that build and batch traces (default: one per core)")
+      ->check(CLI::Range(1, 256));
   cmd->add_option("--summary-json", flags->summary_json, "write the final summary as JSON to FILE");
   cmd->add_option("--start-time", set->start_time,
                   "run start in Unix nanoseconds for the synthetic clock (default: now)")
@@ -160,6 +167,9 @@ std::string GenerateFlagSet::Finish() {
     flags.run_id = NewRunId();
   }
   flags.start_unix_nano = start_time;
+  if (progress == "live") flags.progress = ProgressMode::kLive;
+  if (progress == "lines") flags.progress = ProgressMode::kLines;
+  if (progress == "json") flags.progress = ProgressMode::kJson;
   if (!protocol.empty()) flags.protocol = protocol;
   if (!compression.empty()) flags.compression = compression;
   if (!ca.empty()) flags.ca_file = ca;

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "generator/load_engine.h"
+
 namespace CLI {
 class App;
 }
@@ -47,10 +49,12 @@ struct GenerateFlags {
   bool dry_run = false;
   std::string format = "otlp-json";  // --format otlp-json | tree (dry run only)
   bool quiet = false;
-  std::string summary_json;             // --summary-json FILE ("" = none)
-  uint64_t start_unix_nano = 0;         // --start-time: synthetic clock anchor (0 = now)
-  bool metrics = false;                 // --metrics: also send the GenAI client metrics
-  double metrics_interval_seconds = 5;  // --metrics-interval
+  ProgressMode progress = ProgressMode::kAuto;  // --progress auto|live|lines|json
+  int threads = 0;                              // --threads (0 = one per core)
+  std::string summary_json;                     // --summary-json FILE ("" = none)
+  uint64_t start_unix_nano = 0;                 // --start-time: synthetic clock anchor (0 = now)
+  bool metrics = false;                         // --metrics: also send the GenAI client metrics
+  double metrics_interval_seconds = 5;          // --metrics-interval
 };
 
 // The options `generate` and `run` share (what to send and where; not --dry-run/--format):
@@ -64,7 +68,8 @@ class GenerateFlagSet {
 
  private:
   friend std::shared_ptr<GenerateFlagSet> AddGenerateFlags(CLI::App* cmd);
-  std::string duration, shard, protocol, compression, ca, cert, key, metrics_interval, run_id;
+  std::string duration, shard, protocol, compression, ca, cert, key, metrics_interval, run_id,
+      progress;
   uint64_t start_time = 0;
 };
 std::shared_ptr<GenerateFlagSet> AddGenerateFlags(CLI::App* cmd);

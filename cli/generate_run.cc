@@ -70,6 +70,8 @@ uint64_t NowUnixNano() {
 absl::StatusOr<LoadProfile> ResolveProfile(const GenerateFlags& flags, const Scenario& scenario) {
   if (!flags.rate.empty())
     return ParseLoadProfile(flags.rate, flags.duration_seconds, flags.traces);
+  if (!scenario.load && flags.traces > 0 && flags.duration_seconds <= 0)
+    return ParseLoadProfile("max", 0, flags.traces);  // a count and no pace: as fast as taken
   if (!scenario.load) {
     return absl::InvalidArgumentError(
         "give --rate (e.g. --rate 100/s), or a `load:` section in the scenario");
@@ -96,6 +98,11 @@ int RunGenerate(const GenerateFlags& flags, const char* command, LoadSummary* lo
 
   auto profile = ResolveProfile(flags, *scenario);
   if (!profile.ok()) return Usage(command, std::string(profile.status().message()));
+  if (flags.rate.empty() && !scenario->load && profile->max_rate && !flags.quiet && !flags.dry_run)
+    std::fprintf(stderr,
+                 "agentstorm %s: no --rate: sending the %llu traces as fast as the endpoint takes "
+                 "them (--rate max)\n",
+                 command, static_cast<unsigned long long>(flags.traces));
 
   // Exporters: one per --endpoint; with none, the OTEL_EXPORTER_OTLP_* environment (or the
   // default localhost endpoint) decides.
@@ -144,7 +151,8 @@ int RunGenerate(const GenerateFlags& flags, const char* command, LoadSummary* lo
   options.run_start_unix_nano = run_start;
   if (flags.batch_spans > 0) options.batch_spans = flags.batch_spans;
   if (flags.max_batch_bytes > 0) options.max_batch_bytes = flags.max_batch_bytes;
-  options.progress = flags.quiet ? ProgressMode::kQuiet : ProgressMode::kAuto;
+  options.progress = flags.quiet ? ProgressMode::kQuiet : flags.progress;
+  if (flags.threads > 0) options.threads = flags.threads;
   options.on_answered = std::move(on_answered);
 
   SynthesizerOptions so;

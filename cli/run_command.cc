@@ -315,7 +315,7 @@ int Run(GenerateFlags flags, CheckFlags check, const EmbeddedSinkFlags& embedded
     std::vector<reports::AlertTimeline> alerts;
     if (alert_rule != nullptr)
       alerts = reports::AlertTimelinesForReport(alert_rule->timelines(), run_start);
-    auto code = reports::WriteCheckReports(**result, request, &load, nullptr, alerts);
+    auto code = reports::WriteCheckReports(**result, request, &load, alerts);
     if (!code.ok()) return Fail(kExitUsage, std::string(code.status().message()));
     if (!flags.quiet && !check.report_dir.empty())
       std::cout << "reports written to " << check.report_dir << "\n";

@@ -160,14 +160,19 @@ nlohmann::json SummaryToJson(const LoadSummary& s) {
   nlohmann::json timeline = nlohmann::json::array();
   for (size_t i = 0; i < s.timeline.size(); ++i) {
     const SecondSample& t = s.timeline[i];
-    timeline.push_back({{"second", i},
-                        {"traces_sent", t.traces_sent},
-                        {"spans_sent", t.spans_sent},
-                        {"spans_acknowledged", t.spans_acknowledged},
-                        {"spans_errors", t.spans_errors},
-                        {"latency_p50_ms", Ms(t.latency_p50_ns)},
-                        {"latency_p99_ms", Ms(t.latency_p99_ns)},
-                        {"lag_p99_ms", Ms(t.lag_p99_ns)}});
+    nlohmann::json point = {{"second", i},
+                            {"seconds", t.seconds},
+                            {"traces_sent", t.traces_sent},
+                            {"spans_sent", t.spans_sent},
+                            {"spans_acknowledged", t.spans_acknowledged},
+                            {"spans_errors", t.spans_errors},
+                            {"latency_p50_ms", Ms(t.latency_p50_ns)},
+                            {"latency_p99_ms", Ms(t.latency_p99_ns)},
+                            {"lag_p99_ms", Ms(t.lag_p99_ns)}};
+    if (t.seconds > 0) point["traces_per_second"] = t.traces_sent / t.seconds;
+    if (t.traces_intended >= 0 && t.seconds > 0)
+      point["intended_traces_per_second"] = t.traces_intended / t.seconds;
+    timeline.push_back(std::move(point));
   }
   j["timeline"] = std::move(timeline);
   return j;

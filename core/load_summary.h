@@ -39,6 +39,8 @@ struct EndpointStats {
 
 // One second of the run (by wall time since the start).
 struct SecondSample {
+  double seconds = 1;           // the bucket's width: 1, less for the run's last partial second
+  double traces_intended = -1;  // this shard's intended arrivals in the bucket (-1: closed loop)
   uint64_t traces_sent = 0;
   uint64_t spans_sent = 0;
   uint64_t spans_acknowledged = 0;  // summed over endpoints

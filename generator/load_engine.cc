@@ -16,6 +16,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "generator/batch_builder.h"
+#include "generator/progress_line.h"
 #include "generator/scheduler.h"
 #include "scenario/rate_parser.h"
 #include "synth/otlp_wire_format.h"
@@ -55,8 +56,14 @@ class Timeline {
     current_.spans_errors += errors;
     if (latency_ns) latency_.Record(*latency_ns);
   }
-  void Roll() ABSL_LOCKS_EXCLUDED(mu_) {
+  // Closes the current bucket, `seconds` wide. A last partial bucket in which nothing happened
+  // is dropped (`keep_empty` false): an empty tail would read as the rate falling to zero.
+  void Roll(double seconds = 1, bool keep_empty = true) ABSL_LOCKS_EXCLUDED(mu_) {
     absl::MutexLock l(&mu_);
+    if (!keep_empty && current_.traces_sent == 0 && current_.spans_acknowledged == 0 &&
+        current_.spans_errors == 0)
+      return;
+    current_.seconds = seconds;
     current_.latency_p50_ns = latency_.Percentile(50);
     current_.latency_p99_ns = latency_.Percentile(99);
     current_.lag_p99_ns = lag_.Percentile(99);
@@ -135,6 +142,8 @@ class LoadEngine::Impl {
   void BeginStop();
   void BeginDrain();
   void PrintProgress(bool final_line);
+  // Sets each bucket's traces_intended from the schedule (this shard's share).
+  void FillIntended(bool interrupted, std::vector<SecondSample>* timeline);
 
   LoadOptions options_;
   const TraceSource& source_;
@@ -452,49 +461,101 @@ void LoadEngine::Impl::BeginDrain() {
   }
 }
 
+void LoadEngine::Impl::FillIntended(bool interrupted, std::vector<SecondSample>* timeline) {
+  if (closed_loop_) return;  // no schedule: arrivals are whenever capacity frees up
+  double until = std::isfinite(end_seconds_) ? end_seconds_ : std::numeric_limits<double>::max();
+  if (interrupted) until = std::min(until, static_cast<double>(stop_offset_ns_.load()) / 1e9);
+  const double cap = options_.max_traces > 0 ? static_cast<double>(options_.max_traces)
+                                             : std::numeric_limits<double>::max();
+  absl::MutexLock l(&sched_mu_);
+  // Global arrivals intended in [0, t], as the whole run (all shards) would send them.
+  double from = 0, before = 0;
+  for (SecondSample& x : *timeline) {
+    const double to = from + x.seconds;
+    const double upto = std::min(cap, scheduler_.IntendedCount(std::min(to, until)));
+    x.traces_intended = (upto - before) / options_.shard.count;
+    from = to;
+    before = upto;
+  }
+}
+
 void LoadEngine::Impl::PrintProgress(bool final_line) {
   ProgressMode mode = options_.progress;
   if (mode == ProgressMode::kQuiet || options_.progress_out == nullptr) return;
-  if (mode == ProgressMode::kAuto)
-    mode = ::isatty(::fileno(options_.progress_out)) ? ProgressMode::kLive : ProgressMode::kLines;
+  const int fd = ::fileno(options_.progress_out);
+  if (mode == ProgressMode::kAuto) mode = ::isatty(fd) ? ProgressMode::kLive : ProgressMode::kLines;
   const Clock::time_point now = Clock::now();
   if (mode == ProgressMode::kLines && !final_line &&
       now - last_lines_print_ < options_.lines_interval)
     return;
   last_lines_print_ = now;
-  const double elapsed = Seconds(now - start_);
-  const double planned = end_seconds_;
-  std::string when = std::isfinite(planned) ? absl::StrFormat("%.0fs/%.0fs", elapsed, planned)
-                                            : absl::StrFormat("%.0fs", elapsed);
-  uint64_t errors = 0;
+
+  ProgressFigures f;
+  f.state = final_line ? ProgressState::kDone
+            : stop_scheduling_ || workers_done_.load() == threads_
+                ? ProgressState::kFlushing  // every trace handed over; answers outstanding
+                : ProgressState::kSending;
+  f.elapsed_seconds = Seconds(now - start_);
+  if (std::isfinite(end_seconds_)) f.planned_seconds = end_seconds_;
+  if (options_.max_traces > 0) f.traces_target = options_.shard.LocalCount(options_.max_traces);
+  f.traces_sent = traces_sent_.load();
+  f.spans_sent = spans_sent_.load();
+  f.spans_scheduled = spans_scheduled_.load();
+  f.spans_acknowledged = std::numeric_limits<uint64_t>::max();
   for (auto& ep : endpoints_) {
     absl::MutexLock l(&ep->mu);
-    errors += ep->stats.spans_rejected + ep->stats.spans_failed;
+    const EndpointStats& e = ep->stats;
+    f.spans_acknowledged = std::min(f.spans_acknowledged, e.spans_acknowledged);
+    if (e.spans_rejected + e.spans_failed + e.spans_not_sent >=
+        f.spans_rejected + f.spans_failed + f.spans_not_sent) {
+      f.spans_rejected = e.spans_rejected;
+      f.spans_failed = e.spans_failed;
+      f.spans_not_sent = e.spans_not_sent;
+    }
+    if (final_line)
+      f.latency_p99_ns =
+          std::max<uint64_t>(f.latency_p99_ns, e.latency_from_intended.Percentile(99));
   }
+  if (endpoints_.empty()) f.spans_acknowledged = 0;
   const auto last = timeline_.Last();
-  std::string sent = HumanCount(static_cast<double>(traces_sent_.load()));
-  if (options_.max_traces > 0)
-    sent += "/" + HumanCount(static_cast<double>(options_.shard.LocalCount(options_.max_traces)));
-  // Live: the last whole second. Final: the average over the run.
-  double traces_rate = last ? static_cast<double>(last->traces_sent) : 0;
-  double spans_rate = last ? static_cast<double>(last->spans_sent) : 0;
   const double sending = static_cast<double>(last_handoff_ns_.load()) / 1e9;
-  if (final_line && sending > 0) {
-    traces_rate = static_cast<double>(traces_sent_.load()) / sending;
-    spans_rate = static_cast<double>(spans_sent_.load()) / sending;
+  if (final_line) {
+    // The run's averages (over the sending) and whole-run percentiles, not the last second's.
+    if (sending > 0) {
+      f.traces_per_second = static_cast<double>(f.traces_sent) / sending;
+      f.spans_per_second = static_cast<double>(f.spans_sent) / sending;
+    }
+    absl::MutexLock l(&lag_mu_);
+    f.lag_p99_ns = lag_.Percentile(99);
+  } else if (last) {
+    f.traces_per_second = static_cast<double>(last->traces_sent);
+    f.spans_per_second = static_cast<double>(last->spans_sent);
+    f.latency_p99_ns = last->latency_p99_ns;
+    f.lag_p99_ns = last->lag_p99_ns;
   }
-  std::string line = absl::StrFormat(
-      "%s  %s traces/s  %s spans/s  sent %s traces  errors %s  p99 %s  lag p99 %s%s", when,
-      HumanCount(traces_rate), HumanCount(spans_rate), sent,
-      HumanCount(static_cast<double>(errors)), HumanNanos(last ? last->latency_p99_ns : 0),
-      HumanNanos(last ? last->lag_p99_ns : 0),
-      final_line ? "  done" : (stop_scheduling_ ? "  (flushing)" : ""));
-  if (mode == ProgressMode::kLive) {
-    std::fprintf(options_.progress_out, "\r\033[K%s%s", line.c_str(), final_line ? "\n" : "");
-  } else {
-    std::fprintf(options_.progress_out, "%s\n", line.c_str());
+  if (!closed_loop_ && f.traces_target > 0 && !std::isfinite(end_seconds_)) {
+    absl::MutexLock l(&sched_mu_);
+    f.intended_traces_per_second =
+        scheduler_.RateAt(f.elapsed_seconds) / std::max<uint32_t>(1, options_.shard.count);
   }
-  std::fflush(options_.progress_out);
+
+  std::FILE* out = options_.progress_out;
+  switch (mode) {
+    case ProgressMode::kJson:
+      std::fprintf(out, "%s\n", FormatProgressJson(f).c_str());
+      break;
+    case ProgressMode::kLive:
+      if (final_line) {
+        std::fprintf(out, "\r\033[K%s\n", FormatFinalProgressLine(f).c_str());
+      } else {
+        std::fprintf(out, "\r\033[K%s", FormatProgressLine(f, TerminalWidth(fd)).c_str());
+      }
+      break;
+    default:
+      std::fprintf(out, "%s\n",
+                   (final_line ? FormatFinalProgressLine(f) : FormatProgressLine(f, 0)).c_str());
+  }
+  std::fflush(out);
 }
 
 LoadSummary LoadEngine::Impl::Run() {
@@ -556,7 +617,8 @@ LoadSummary LoadEngine::Impl::Run() {
   }
   shutdown.join();
   const Clock::time_point end = Clock::now();
-  if (end > next_roll - std::chrono::seconds(1)) timeline_.Roll();  // the last partial second
+  if (end > next_roll - std::chrono::seconds(1))  // the last partial second
+    timeline_.Roll(Seconds(end - (next_roll - std::chrono::seconds(1))), /*keep_empty=*/false);
   if (options_.ledger != nullptr) (void)options_.ledger->Flush();
   PrintProgress(true);
 
@@ -604,6 +666,7 @@ LoadSummary LoadEngine::Impl::Run() {
     s.endpoints.push_back(ep->stats);
   }
   s.timeline = timeline_.samples();
+  FillIntended(interrupted, &s.timeline);
   (void)send_end;
   return s;
 }

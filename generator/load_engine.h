@@ -38,6 +38,7 @@ enum class ProgressMode {
   kAuto,   // a live line on a terminal, periodic lines otherwise
   kLive,   // one line rewritten in place
   kLines,  // a plain line every `lines_interval`
+  kJson,   // a JSON object per second (generator/progress_line.h), for CI
   kQuiet,
 };
 

@@ -44,14 +44,13 @@ std::vector<AlertTimeline> AlertTimelinesForReport(
 }
 
 ReportModel BuildCheckReport(const CheckResult& result, const ReportRequest& request,
-                             const LoadSummary* load, const LoadProfile* profile,
-                             const std::vector<AlertTimeline>& alerts) {
+                             const LoadSummary* load, const std::vector<AlertTimeline>& alerts) {
   ReportModel model;
   model.run.command = request.command;
   model.run.tool_version = request.tool_version;
   model.run.start_unix_nano = UnixNanos(request.run_start);
   model.run.end_unix_nano = UnixNanos(request.run_end);
-  if (load != nullptr) AddLoadSummary(*load, profile, &model);
+  if (load != nullptr) AddLoadSummary(*load, &model);
   AddCheckResult(result, &model);
   for (const FailingTrace& t : result.failing_traces) {
     AddFailingTrace(t.trace_id, t.expected.get(), &t.received, t.variant, t.finding_ids,
@@ -62,9 +61,9 @@ ReportModel BuildCheckReport(const CheckResult& result, const ReportRequest& req
 }
 
 absl::StatusOr<int> WriteCheckReports(const CheckResult& result, const ReportRequest& request,
-                                      const LoadSummary* load, const LoadProfile* profile,
+                                      const LoadSummary* load,
                                       const std::vector<AlertTimeline>& alerts) {
-  ReportModel model = BuildCheckReport(result, request, load, profile, alerts);
+  ReportModel model = BuildCheckReport(result, request, load, alerts);
   if (!request.baseline_path.empty()) {
     auto baseline = ReadJsonReport(request.baseline_path);
     if (!baseline.ok()) {

@@ -33,15 +33,13 @@ std::vector<AlertTimeline> AlertTimelinesForReport(
 
 // Builds the model (see above) without writing anything.
 ReportModel BuildCheckReport(const CheckResult& result, const ReportRequest& request,
-                             const LoadSummary* load, const LoadProfile* profile,
-                             const std::vector<AlertTimeline>& alerts);
+                             const LoadSummary* load, const std::vector<AlertTimeline>& alerts);
 
 // Builds, compares with the baseline, prints a line per baseline finding on stderr, and writes.
 // Returns the exit code to use; an error (usage: exit 2) when the baseline cannot be read or a
 // report cannot be written or a format is unknown.
 absl::StatusOr<int> WriteCheckReports(const CheckResult& result, const ReportRequest& request,
                                       const LoadSummary* load = nullptr,
-                                      const LoadProfile* profile = nullptr,
                                       const std::vector<AlertTimeline>& alerts = {});
 
 }  // namespace agentstorm::reports

@@ -170,11 +170,12 @@ std::string RenderHtmlReport(const ReportModel& m) {
     bool any_errors = false;
     for (const LoadPoint& p : l.timeline) {
       intended.values.push_back(p.intended_traces_per_second);
-      achieved.values.push_back(static_cast<double>(p.traces_sent));
-      errors.values.push_back(static_cast<double>(p.spans_errors));
+      achieved.values.push_back(p.achieved_traces_per_second);
+      errors.values.push_back(p.seconds > 0 ? static_cast<double>(p.spans_errors) / p.seconds : 0);
       any_errors |= p.spans_errors > 0;
     }
-    std::vector<Series> series = {intended, achieved};
+    std::vector<Series> series = {achieved};
+    if (!l.closed_loop) series.insert(series.begin(), intended);
     if (any_errors) series.push_back(errors);
     absl::StrAppend(&h, "<section id=\"load\"><h2>Load: intended vs achieved rate</h2>\n",
                     LineChart("Intended vs achieved rate over time", "seconds since start",

@@ -41,9 +41,11 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(RunInfo, tool_version, command, 
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(DistributionBucket, lower, upper, count)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Distribution, count, min, mean, p50, p90, p99, p999,
                                                 max, buckets)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(LoadPoint, second, intended_traces_per_second,
-                                                traces_sent, spans_sent, spans_acknowledged,
-                                                spans_errors, latency_p50_ms, latency_p99_ms)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(LoadPoint, second, seconds,
+                                                intended_traces_per_second,
+                                                achieved_traces_per_second, traces_sent, spans_sent,
+                                                spans_acknowledged, spans_errors, latency_p50_ms,
+                                                latency_p99_ms)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(LoadSection, load, closed_loop, interrupted,
                                                 elapsed_seconds, traces_scheduled, traces_sent,
                                                 spans_scheduled, spans_sent,

@@ -250,7 +250,7 @@ uint64_t ViolationCount(const ReportModel& model) {
 
 bool Passed(const ReportModel& model) { return model.exit_code == 0 && ViolationCount(model) == 0; }
 
-void AddLoadSummary(const LoadSummary& s, const LoadProfile* profile, ReportModel* model) {
+void AddLoadSummary(const LoadSummary& s, ReportModel* model) {
   LoadSection load;
   load.load = ScrubSecrets(s.load);
   load.closed_loop = s.closed_loop;
@@ -263,29 +263,15 @@ void AddLoadSummary(const LoadSummary& s, const LoadProfile* profile, ReportMode
   load.intended_traces_per_second = s.intended_traces_per_second;
   load.achieved_traces_per_second = s.achieved_traces_per_second;
   load.achieved_spans_per_second = s.achieved_spans_per_second;
-  double mean_spans = s.traces_sent > 0
-                          ? static_cast<double>(s.spans_sent) / static_cast<double>(s.traces_sent)
-                          : 1.0;
-  auto intended_at = [&](double t) -> double {
-    if (profile == nullptr || profile->max_rate || profile->phases.empty()) {
-      return s.closed_loop ? 0 : s.intended_traces_per_second;
-    }
-    double start = 0;
-    for (const RatePhase& p : profile->phases) {
-      if (t < start + p.duration_seconds) {
-        double f = p.duration_seconds > 0 ? (t - start) / p.duration_seconds : 0;
-        double rate = p.start_rate + (p.end_rate - p.start_rate) * f;
-        return p.unit == RateUnit::kSpansPerSecond ? rate / std::max(mean_spans, 1e-9) : rate;
-      }
-      start += p.duration_seconds;
-    }
-    return 0;
-  };
   for (size_t i = 0; i < s.timeline.size(); ++i) {
     const SecondSample& x = s.timeline[i];
     LoadPoint p;
     p.second = static_cast<uint32_t>(i);
-    p.intended_traces_per_second = intended_at(static_cast<double>(i) + 0.5);
+    p.seconds = x.seconds;
+    if (x.seconds > 0) {
+      if (x.traces_intended > 0) p.intended_traces_per_second = x.traces_intended / x.seconds;
+      p.achieved_traces_per_second = static_cast<double>(x.traces_sent) / x.seconds;
+    }
     p.traces_sent = x.traces_sent;
     p.spans_sent = x.spans_sent;
     p.spans_acknowledged = x.spans_acknowledged;

@@ -25,7 +25,6 @@
 #include "core/load_summary.h"
 #include "core/synthesized_trace.h"
 #include "opentelemetry/proto/trace/v1/trace.pb.h"
-#include "scenario/load_profile.h"
 
 namespace agentstorm {
 struct CheckResult;
@@ -74,7 +73,9 @@ Distribution DistributionFromHistogram(const Histogram& histogram, double unit_i
 
 struct LoadPoint {
   uint32_t second = 0;  // since the start of the run
-  double intended_traces_per_second = 0;
+  double seconds = 1;   // the bucket's width (less for the run's last partial second)
+  double intended_traces_per_second = 0;  // from the schedule (0 for a closed loop)
+  double achieved_traces_per_second = 0;  // traces_sent / seconds
   uint64_t traces_sent = 0;
   uint64_t spans_sent = 0;
   uint64_t spans_acknowledged = 0;
@@ -231,9 +232,9 @@ bool Passed(const ReportModel& model);
 
 // ------------------------------------------------------------------ builders
 
-// Load figures and per-endpoint delivery. With `profile`, each timeline point carries the
-// profile's intended rate at that second (ramps and phases); without, the run's average.
-void AddLoadSummary(const LoadSummary& summary, const LoadProfile* profile, ReportModel* model);
+// Load figures and per-endpoint delivery; each timeline point carries the schedule's intended
+// rate in that second (ramps and phases) beside the achieved one.
+void AddLoadSummary(const LoadSummary& summary, ReportModel* model);
 
 // Findings, per-rule totals and statistics. Replaces model->findings and model->rules.
 void AddFindings(const FindingSet& findings, ReportModel* model);

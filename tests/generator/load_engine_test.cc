@@ -448,6 +448,40 @@ TEST_F(LoadEngineTest, ShardSendsOnlyItsIndices) {
     for (uint64_t i : b.traces) EXPECT_EQ(i % 4, 1u);
 }
 
+TEST_F(LoadEngineTest, TimelineCarriesEachSecondsIntendedRateAndNoEmptyTail) {
+  FakeSource src;
+  FakeExporter ack(FakeExporter::Mode::kAckAll);
+  LoadOptions o = Options(50, 2);
+  o.profile.phases.push_back(Constant(200, 1));  // a step: 50/s for 2 s, then 200/s
+  LoadSummary s = LoadEngine(o, src, {&ack}).Run();
+  ExpectBooksBalance(s);
+  ASSERT_GE(s.timeline.size(), 3u);
+  EXPECT_NEAR(s.timeline[0].traces_intended, 50, 1e-6);
+  EXPECT_NEAR(s.timeline[1].traces_intended, 50, 1e-6);
+  EXPECT_NEAR(s.timeline[2].traces_intended, 200, 1e-6);
+  double intended = 0;
+  for (const SecondSample& t : s.timeline) intended += t.traces_intended;
+  EXPECT_NEAR(intended, 300, 1e-6);  // nothing intended after the schedule's end
+  const SecondSample& last = s.timeline.back();
+  EXPECT_GT(last.seconds, 0);
+  EXPECT_LE(last.seconds, 1);
+  EXPECT_GT(last.traces_sent + last.spans_acknowledged + last.spans_errors, 0u)
+      << "an empty last bucket reads as the rate falling to zero";
+  const nlohmann::json j = SummaryToJson(s);
+  EXPECT_NEAR(j["timeline"][2]["intended_traces_per_second"].get<double>(), 200, 1e-6);
+  EXPECT_NEAR(j["timeline"][0]["intended_traces_per_second"].get<double>(), 50, 1e-6);
+
+  LoadOptions m = Options(0, 0);
+  m.profile.max_rate = true;
+  m.profile.phases = {Constant(0, 0)};
+  m.max_traces = 40;
+  FakeExporter ack2(FakeExporter::Mode::kAckAll);
+  LoadSummary closed = LoadEngine(m, src, {&ack2}).Run();
+  for (const SecondSample& t : closed.timeline) EXPECT_LT(t.traces_intended, 0);
+  const nlohmann::json cj = SummaryToJson(closed);
+  EXPECT_FALSE(cj["timeline"][0].contains("intended_traces_per_second"));
+}
+
 TEST_F(LoadEngineTest, PlainProgressLinesAndSummaryRendering) {
   FakeSource src;
   FakeExporter ack(FakeExporter::Mode::kAckAll);

@@ -23,7 +23,7 @@ bool Has(const std::vector<std::string>& v, const std::string& x) {
 
 ReportModel Model(const CheckResult& result) {
   ReportRequest request;
-  return BuildCheckReport(result, request, nullptr, nullptr, {});
+  return BuildCheckReport(result, request, nullptr, {});
 }
 
 TEST(FailingTraces, BrokenParentsAreDrawnAsChangedParentsOnBothSides) {

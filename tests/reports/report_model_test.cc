@@ -35,29 +35,31 @@ TEST(DistributionFromHistogram, BucketsCoverEveryValueOnA125Series) {
   EXPECT_TRUE(DistributionFromHistogram(Histogram(), 1e-3).buckets.empty());
 }
 
-TEST(AddLoadSummary, TimelineCarriesTheProfilesIntendedRate) {
+TEST(AddLoadSummary, TimelineCarriesTheScheduledAndAchievedRatePerSecond) {
   LoadSummary s;
-  s.intended_traces_per_second = 60;
+  s.intended_traces_per_second = 60;  // the run's average: never a point's intended rate
   s.traces_sent = 10;
   s.spans_sent = 50;
-  s.timeline.resize(4);
+  s.timeline.resize(3);
+  s.timeline[0].traces_intended = 15;
+  s.timeline[1].traces_intended = 25;
   s.timeline[1].traces_sent = 7;
   s.timeline[1].latency_p99_ns = 3'000'000;
-  LoadProfile profile;
-  profile.phases.push_back({"warmup", 2, 10, 30});
-  profile.phases.push_back({"steady", 2, 100, 100});
+  s.timeline[2].seconds = 0.25;  // the last partial second
+  s.timeline[2].traces_intended = 25;
+  s.timeline[2].traces_sent = 20;
   ReportModel model;
-  AddLoadSummary(s, &profile, &model);
+  AddLoadSummary(s, &model);
   ASSERT_TRUE(model.load.has_value());
-  ASSERT_EQ(model.load->timeline.size(), 4u);
-  EXPECT_DOUBLE_EQ(model.load->timeline[0].intended_traces_per_second, 15);  // mid-ramp
+  ASSERT_EQ(model.load->timeline.size(), 3u);
+  EXPECT_DOUBLE_EQ(model.load->timeline[0].intended_traces_per_second, 15);
   EXPECT_DOUBLE_EQ(model.load->timeline[1].intended_traces_per_second, 25);
-  EXPECT_DOUBLE_EQ(model.load->timeline[3].intended_traces_per_second, 100);
+  EXPECT_DOUBLE_EQ(model.load->timeline[2].intended_traces_per_second, 100);
+  EXPECT_DOUBLE_EQ(model.load->timeline[1].achieved_traces_per_second, 7);
+  EXPECT_DOUBLE_EQ(model.load->timeline[2].achieved_traces_per_second, 80);
+  EXPECT_DOUBLE_EQ(model.load->timeline[2].seconds, 0.25);
   EXPECT_EQ(model.load->timeline[1].traces_sent, 7u);
   EXPECT_DOUBLE_EQ(model.load->timeline[1].latency_p99_ms, 3);
-  ReportModel flat;
-  AddLoadSummary(s, nullptr, &flat);
-  EXPECT_DOUBLE_EQ(flat.load->timeline[2].intended_traces_per_second, 60);
 }
 
 TEST(AddFindings, KeepsIdsLevelsExamplesTotalsAndStatistics) {

@@ -48,6 +48,7 @@ inline ReportModel FixedReportModel() {
     p.second = i;
     p.intended_traces_per_second = intended[i];
     p.traces_sent = sent[i];
+    p.achieved_traces_per_second = static_cast<double>(sent[i]);
     p.spans_sent = sent[i] * 12;
     p.spans_acknowledged = sent[i] * 12 - (i >= 7 ? 30 : 0);
     p.spans_errors = i >= 7 ? 30 : 0;

@@ -76,7 +76,7 @@ TEST(AddLoadSummaryAndFindings, ScrubEndpointsErrorsAndMessages) {
   e.last_error = "HTTP 401 (Authorization: Bearer tok-999)";
   summary.endpoints.push_back(e);
   ReportModel model;
-  AddLoadSummary(summary, nullptr, &model);
+  AddLoadSummary(summary, &model);
   ASSERT_EQ(model.endpoints.size(), 1u);
   EXPECT_EQ(model.endpoints[0].endpoint, "https://***@collector:4318/v1/traces");
   EXPECT_EQ(model.endpoints[0].last_error, "HTTP 401 (Authorization: ***)");
