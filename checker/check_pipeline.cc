@@ -29,6 +29,7 @@
 #include "core/ids.h"
 #include "core/ledger.h"
 #include "core/run_id.h"
+#include "scenario/attribute_overrides.h"
 #include "scenario/scenario_loader.h"
 
 namespace agentstorm {
@@ -88,6 +89,13 @@ absl::StatusOr<std::shared_ptr<const Scenario>> LoadLedgerScenario(const CheckOp
                                                      ": ", loaded.status().message()));
     }
     scenario = *loaded;
+  }
+  if (!header.attribute_overrides.empty()) {
+    auto overrides = DecodeAttributeOverrides(header.attribute_overrides);
+    if (!overrides.ok()) return overrides.status();
+    auto with = std::make_shared<Scenario>(*scenario);
+    ApplyAttributeOverrides(*overrides, with.get());
+    scenario = std::move(with);
   }
   if (scenario->SourceHash() != header.scenario_hash) {
     return absl::FailedPreconditionError(absl::StrFormat(

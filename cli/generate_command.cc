@@ -46,6 +46,7 @@ int RunDryRun(const GenerateFlags& flags, uint64_t start_unix_nano) {
     for (const auto& e : errors) std::cerr << e.ToString() << "\n";
     return kExitUsage;
   }
+  ApplyAttributeOverrides(flags.attributes, loaded.get());
   std::shared_ptr<const Scenario> scenario = std::move(loaded);
   SynthesizerOptions opt;
   opt.seed = flags.seed;
@@ -124,6 +125,12 @@ std::shared_ptr<GenerateFlagSet> AddGenerateFlags(CLI::App* cmd) {
   cmd->add_option("--threads", flags->threads,
                   "worker threads that build and batch traces (default: one per core)")
       ->check(CLI::Range(1, 256));
+  cmd->add_option("--resource-attr", flags->resource_attrs,
+                  "K=V resource attribute on every service (repeatable; service.name renames the "
+                  "first service); after OTEL_RESOURCE_ATTRIBUTES and OTEL_SERVICE_NAME");
+  cmd->add_option("--span-attr", flags->span_attrs,
+                  "K=V attribute on every span (repeatable); 42, 0.5, true are typed, \"42\" "
+                  "is a string");
   cmd->add_option("--summary-json", flags->summary_json, "write the final summary as JSON to FILE");
   cmd->add_option("--start-time", set->start_time,
                   "run start in Unix nanoseconds for the synthetic clock (default: now)")
@@ -167,6 +174,11 @@ std::string GenerateFlagSet::Finish() {
     flags.run_id = NewRunId();
   }
   flags.start_unix_nano = start_time;
+  auto attributes = CollectAttributeOverrides(std::getenv("OTEL_RESOURCE_ATTRIBUTES"),
+                                              std::getenv("OTEL_SERVICE_NAME"),
+                                              flags.resource_attrs, flags.span_attrs);
+  if (!attributes.ok()) return std::string(attributes.status().message());
+  flags.attributes = std::move(*attributes);
   if (progress == "live") flags.progress = ProgressMode::kLive;
   if (progress == "lines") flags.progress = ProgressMode::kLines;
   if (progress == "json") flags.progress = ProgressMode::kJson;

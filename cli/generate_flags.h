@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "generator/load_engine.h"
+#include "scenario/attribute_overrides.h"
 
 namespace CLI {
 class App;
@@ -53,8 +54,12 @@ struct GenerateFlags {
   int threads = 0;                              // --threads (0 = one per core)
   std::string summary_json;                     // --summary-json FILE ("" = none)
   uint64_t start_unix_nano = 0;                 // --start-time: synthetic clock anchor (0 = now)
-  bool metrics = false;                         // --metrics: also send the GenAI client metrics
-  double metrics_interval_seconds = 5;          // --metrics-interval
+  std::vector<std::string> resource_attrs;      // --resource-attr K=V, repeatable
+  std::vector<std::string> span_attrs;          // --span-attr K=V, repeatable
+  // Those two with OTEL_RESOURCE_ATTRIBUTES and OTEL_SERVICE_NAME, collected by Finish().
+  AttributeOverrides attributes;
+  bool metrics = false;                 // --metrics: also send the GenAI client metrics
+  double metrics_interval_seconds = 5;  // --metrics-interval
 };
 
 // The options `generate` and `run` share (what to send and where; not --dry-run/--format):

@@ -94,15 +94,17 @@ int RunGenerate(const GenerateFlags& flags, const char* command, LoadSummary* lo
     for (const auto& e : errors) std::cerr << e.ToString() << "\n";
     return kExitUsage;
   }
+  ApplyAttributeOverrides(flags.attributes, loaded.get());
   std::shared_ptr<const Scenario> scenario = std::move(loaded);
 
   auto profile = ResolveProfile(flags, *scenario);
   if (!profile.ok()) return Usage(command, std::string(profile.status().message()));
   if (flags.rate.empty() && !scenario->load && profile->max_rate && !flags.quiet && !flags.dry_run)
     std::fprintf(stderr,
-                 "agentstorm %s: no --rate: sending the %llu traces as fast as the endpoint takes "
+                 "agentstorm %s: no --rate: sending the %llu trace%s as fast as the endpoint takes "
                  "them (--rate max)\n",
-                 command, static_cast<unsigned long long>(flags.traces));
+                 command, static_cast<unsigned long long>(flags.traces),
+                 flags.traces == 1 ? "" : "s");
 
   // Exporters: one per --endpoint; with none, the OTEL_EXPORTER_OTLP_* environment (or the
   // default localhost endpoint) decides.
@@ -185,6 +187,7 @@ int RunGenerate(const GenerateFlags& flags, const char* command, LoadSummary* lo
     header.scenario_path = flags.scenario_path;
     header.load = DescribeLoadProfile(options.profile);
     for (Exporter* e : exporter_ptrs) header.endpoints.push_back(e->Describe());
+    header.attribute_overrides = EncodeAttributeOverrides(flags.attributes);
     auto w = LedgerWriter::Create(flags.ledger, header);
     if (!w.ok()) return Usage(command, std::string(w.status().message()));
     ledger = std::move(*w);

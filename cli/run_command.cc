@@ -118,6 +118,7 @@ int Run(GenerateFlags flags, CheckFlags check, const EmbeddedSinkFlags& embedded
     for (const auto& e : errors) std::cerr << e.ToString() << "\n";
     return kExitUsage;
   }
+  ApplyAttributeOverrides(flags.attributes, loaded.get());
   std::shared_ptr<const Scenario> scenario = std::move(loaded);
   const bool scenario_load = scenario->load.has_value();
   if (flags.rate.empty() && !scenario_load)

@@ -101,6 +101,7 @@ std::vector<uint8_t> EncodeHeader(const LedgerHeader& h) {
   w.Str(h.scenario_path);
   w.Str(h.load);
   for (const std::string& e : h.endpoints) w.Str(e);
+  if (h.version >= 3) w.Str(h.attribute_overrides);
   std::vector<uint8_t>& b = w.bytes();
   Put32(&b[12], static_cast<uint32_t>(b.size() + 4));
   const uint32_t crc = Crc32(b.data(), b.size());
@@ -120,7 +121,7 @@ absl::StatusOr<LedgerHeader> DecodeHeader(const std::string& path, const std::ve
     return Corrupt(path, "not an agentstorm ledger (bad magic)");
   LedgerHeader h;
   h.version = Get32(&data[8]);
-  if (h.version != 1 && h.version != kLedgerVersion)
+  if (h.version < 1 || h.version > kLedgerVersion)
     return Corrupt(path, "unsupported ledger version " + std::to_string(h.version));
   const uint32_t header_size = Get32(&data[12]);
   if (header_size < (h.version == 1 ? 56u : 64u) || header_size > data.size())
@@ -134,6 +135,7 @@ absl::StatusOr<LedgerHeader> DecodeHeader(const std::string& path, const std::ve
             r.U16(&endpoints) && (h.version == 1 || r.U64(&h.run_id)) &&
             r.Str(&h.semconv_profile) && r.Str(&h.scenario_path) && r.Str(&h.load);
   for (uint16_t i = 0; ok && i < endpoints; ++i) ok = r.Str(&h.endpoints.emplace_back());
+  if (ok && h.version >= 3) ok = r.Str(&h.attribute_overrides);
   if (!ok) return Corrupt(path, "header fields do not fit its size");
   if (record_size != kLedgerRecordSize)
     return Corrupt(path, "unexpected record size " + std::to_string(record_size));
@@ -145,7 +147,8 @@ absl::StatusOr<LedgerHeader> DecodeHeader(const std::string& path, const std::ve
 
 bool SameRun(const LedgerHeader& a, const LedgerHeader& b) {
   return a.scenario_hash == b.scenario_hash && a.seed == b.seed && a.run_id == b.run_id &&
-         a.shard.count == b.shard.count && a.endpoints == b.endpoints;
+         a.shard.count == b.shard.count && a.endpoints == b.endpoints &&
+         a.attribute_overrides == b.attribute_overrides;
 }
 
 }  // namespace
@@ -308,6 +311,9 @@ absl::StatusOr<Ledger> ReadLedgers(const std::vector<std::string>& paths) {
               ? absl::StrCat("run ID ", FormatRunId(header->run_id), ", not ",
                              FormatRunId(ledger.header.run_id),
                              ": the shards of one run are generated with one --run-id")
+          : header->attribute_overrides != ledger.header.attribute_overrides
+              ? "the shards were sent with different resource or span attributes "
+                "(--resource-attr, --span-attr, OTEL_RESOURCE_ATTRIBUTES, OTEL_SERVICE_NAME)"
               : "scenario hash, seed, run ID, shard count and endpoints must match";
       return absl::FailedPreconditionError(absl::StrCat("ledger ", path,
                                                         " belongs to a different run than ",

@@ -37,7 +37,7 @@ const char* DeliveryOutcomeName(DeliveryOutcome outcome);
 
 inline constexpr int kLedgerMaxEndpoints = 16;
 inline constexpr size_t kLedgerRecordSize = 64;
-inline constexpr uint32_t kLedgerVersion = 2;  // version 1 (no run ID) is still read
+inline constexpr uint32_t kLedgerVersion = 3;  // versions 1 (no run ID) and 2 are still read
 
 struct LedgerHeader {
   uint32_t version = kLedgerVersion;
@@ -50,6 +50,9 @@ struct LedgerHeader {
   std::string scenario_path;
   std::string load;                    // DescribeLoadProfile, for humans
   std::vector<std::string> endpoints;  // at most kLedgerMaxEndpoints, secrets removed
+  // Resource and span attributes given outside the scenario (scenario/attribute_overrides.h,
+  // EncodeAttributeOverrides); "" when none, and in version 1 and 2 ledgers.
+  std::string attribute_overrides;
 };
 
 struct LedgerRecord {

@@ -193,6 +193,35 @@ TEST_F(LedgerTest, ShardsOfDifferentRunIdsAreDifferentRunsAndTheMessageSaysWhy) 
   EXPECT_NE(message.find("--run-id"), std::string::npos) << message;
 }
 
+TEST_F(LedgerTest, AttributeOverridesAreKeptAndShardsMustAgreeOnThem) {
+  LedgerHeader h0 = Header(0, 2);
+  h0.attribute_overrides = "resource string service.name\tcheckout\n";
+  Write(Path("s0.ledger"), h0, {0});
+  LedgerHeader h1 = Header(1, 2);
+  h1.attribute_overrides = h0.attribute_overrides;
+  Write(Path("s1.ledger"), h1, {1});
+  auto both = ReadLedgers({Path("s0.ledger"), Path("s1.ledger")});
+  ASSERT_TRUE(both.ok()) << both.status();
+  EXPECT_EQ(both->header.attribute_overrides, h0.attribute_overrides);
+  h1.attribute_overrides = "span int team\t7\n";
+  Write(Path("s1.ledger"), h1, {1});
+  auto mixed = ReadLedgers({Path("s0.ledger"), Path("s1.ledger")});
+  ASSERT_FALSE(mixed.ok());
+  EXPECT_NE(std::string(mixed.status().message()).find("different resource or span attributes"),
+            std::string::npos)
+      << mixed.status();
+
+  LedgerHeader v2 = Header(0, 1);
+  v2.version = 2;
+  v2.attribute_overrides = "not written in version 2";
+  Write(Path("v2.ledger"), v2, {0});
+  auto old = ReadLedgers({Path("v2.ledger")});
+  ASSERT_TRUE(old.ok()) << old.status();
+  EXPECT_EQ(old->header.version, 2u);
+  EXPECT_EQ(old->header.attribute_overrides, "");
+  EXPECT_EQ(old->header.endpoints, Header(0, 1).endpoints);
+}
+
 TEST_F(LedgerTest, AVersion1LedgerStillReadsWithRunIdZero) {
   LedgerHeader v1 = Header(0, 1);
   v1.version = 1;
