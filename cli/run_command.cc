@@ -43,6 +43,7 @@
 #include "cli/check_flags.h"
 #include "cli/commands.h"
 #include "cli/generate_flags.h"
+#include "cli/numeric_flags.h"
 #include "core/exit_codes.h"
 #include "core/ledger.h"
 #include "core/load_summary.h"
@@ -53,6 +54,7 @@
 #include "scenario/scenario_loader.h"
 #include "sink/fault_injector.h"
 #include "sink/sink.h"
+#include "synth/trace_synthesizer.h"
 
 namespace agentstorm::cli {
 namespace {
@@ -98,10 +100,24 @@ std::unique_ptr<QueryabilityProbe> StartQueryabilityProbe(const std::string& bac
   return std::make_unique<QueryabilityProbe>(std::move(*reader), options);
 }
 
+// Spans the embedded sink holds when --sink-max-spans is not given: its default, or room for a
+// run whose trace count says it needs more (a full sink refuses exports and the run stalls).
+size_t EmbeddedSinkSpans(const GenerateFlags& flags, std::shared_ptr<const Scenario> scenario,
+                         size_t fallback) {
+  if (flags.traces == 0) return fallback;
+  SynthesizerOptions so;
+  so.seed = flags.seed;
+  const double mean = TraceSynthesizer(std::move(scenario), so).MeanSpansPerTrace();
+  // A margin for the spread of trace sizes around the mean.
+  const double needed = static_cast<double>(flags.traces) * mean * 1.25 + 1000;
+  return std::max(fallback, static_cast<size_t>(std::min(needed, 1e12)));
+}
+
 // What --sink-* say of the embedded sink.
 struct EmbeddedSinkFlags {
   std::vector<std::string> faults;
   std::string tls_cert, tls_key, tls_client_ca, auth_token_file;
+  uint64_t max_spans = 0;  // --sink-max-spans (0: sized to the run)
   bool guarded() const {
     return !tls_cert.empty() || !tls_key.empty() || !tls_client_ca.empty() ||
            !auth_token_file.empty();
@@ -139,6 +155,8 @@ int Run(GenerateFlags flags, CheckFlags check, const EmbeddedSinkFlags& embedded
                 "--sink-tls-* and --sink-auth-token-file apply to the embedded sink, not with "
                 "--endpoint");
   }
+  if (embedded.max_spans > 0 && !flags.endpoints.empty())
+    return Fail(kExitUsage, "--sink-max-spans applies to the embedded sink, not with --endpoint");
   if (!embedded.tls_client_ca.empty() && (!flags.cert_file || !flags.key_file)) {
     return Fail(kExitUsage,
                 "--sink-tls-client-ca: the embedded sink will ask for a client certificate; "
@@ -158,6 +176,8 @@ int Run(GenerateFlags flags, CheckFlags check, const EmbeddedSinkFlags& embedded
     so.http_address = "127.0.0.1:0";
     so.query_address = "127.0.0.1:0";
     so.faults = sink_faults;
+    so.max_spans = embedded.max_spans > 0 ? embedded.max_spans
+                                          : EmbeddedSinkSpans(flags, scenario, so.max_spans);
     so.tls_cert_file = embedded.tls_cert;
     so.tls_key_file = embedded.tls_key;
     so.tls_client_ca_file = embedded.tls_client_ca;
@@ -202,7 +222,8 @@ int Run(GenerateFlags flags, CheckFlags check, const EmbeddedSinkFlags& embedded
     if (!flags.quiet)
       std::cout << "embedded sink: OTLP " << flags.endpoints.back() << ", query " << shown_backend
                 << (sink_faults.empty() ? "" : ", faults " + absl::StrJoin(sink_faults, " "))
-                << (sink->security().empty() ? "" : ", " + sink->security()) << "\n";
+                << (sink->security().empty() ? "" : ", " + sink->security()) << ", holds "
+                << HumanCount(static_cast<double>(so.max_spans)) << " spans\n";
   } else if (backend.empty()) {
     return Fail(kExitUsage, "with --endpoint, give --backend URL to read the traces back from");
   } else {
@@ -341,6 +362,10 @@ void AddRunCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--sink-fault", embedded->faults,
                   "inject a fault into the embedded sink (repeatable; the specs of `agentstorm "
                   "sink --fault`, e.g. drop-spans=0.05): watch the check catch it");
+  cmd->add_option("--sink-max-spans", embedded->max_spans,
+                  "most spans the embedded sink holds (default: 1M, or room for --traces N when "
+                  "that needs more); beyond it exports are refused and the run stalls")
+      ->check(WholeNumberOf<uint64_t>(1));
   cmd->add_option("--sink-tls-cert", embedded->tls_cert,
                   "PEM certificate: the embedded sink speaks TLS (with --sink-tls-key), the run "
                   "sends and checks over it, trusting --ca or else this certificate");

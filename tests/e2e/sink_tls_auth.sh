@@ -119,7 +119,7 @@ guarded=(--sink-tls-cert "$certs/server.pem" --sink-tls-key "$certs/server.key"
 for protocol in grpc http/protobuf; do
   name=run-${protocol%%/*}
   run "$name" 0 run smoke --traces 10 --protocol "$protocol" "${guarded[@]}" "${tls[@]}"
-  grep -q "^embedded sink: OTLP https://127.0.0.1:[0-9]*, query jaeger+https://127.0.0.1:[0-9]*, mTLS, bearer token$" \
+  grep -q "^embedded sink: OTLP https://127.0.0.1:[0-9]*, query jaeger+https://127.0.0.1:[0-9]*, mTLS, bearer token, holds 1.00M spans$" \
     "$dir/$name.out" || fail "$name: $(grep "embedded sink" "$dir/$name.out")"
   grep -q "spans   acknowledged 40 (100.00%)" "$dir/$name.out" || fail "$name: not all acknowledged"
   ! grep -q "$token" "$dir/$name.out" "$dir/$name.err" || fail "$name: the token is shown"
