@@ -4,6 +4,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "checker/finding_catalog.h"
 #include "core/thresholds.h"
 
 namespace agentstorm {
@@ -14,6 +15,10 @@ void ParseLevels(const YAML::Node& levels, YamlFields& f, FindingSetOptions* opt
   for (auto it = levels.begin(); it != levels.end(); ++it) {
     const std::string id = it->first.Scalar();
     const std::string path = YamlFields::Join("levels", id);
+    if (std::string unknown = UnknownFindingIdError(id); !unknown.empty()) {
+      f.Error(it->first, path, unknown);
+      continue;
+    }
     const std::string name = it->second.IsScalar() ? it->second.Scalar() : "";
     std::optional<FindingLevel> level = ParseFindingLevel(name);
     if (!level) {
@@ -35,6 +40,9 @@ void ParseExpectedViolation(const YAML::Node& e, const std::string& path, YamlFi
     ok = false;
   } else if (f.String(e["id"], YamlFields::Join(path, "id"), &v.id) && v.id.empty()) {
     f.Error(e["id"], YamlFields::Join(path, "id"), "an id is required");
+    ok = false;
+  } else if (std::string unknown = UnknownFindingIdError(v.id); !v.id.empty() && !unknown.empty()) {
+    f.Error(e["id"], YamlFields::Join(path, "id"), unknown);
     ok = false;
   }
   if (!e["reason"]) {

@@ -35,6 +35,41 @@ expected_violations:
       << message;
 }
 
+TEST(CheckConfigDiagnostics, AMistypedFindingIdIsAnErrorWithTheClosestOne) {
+  absl::StatusOr<FindingSetOptions> options = ParseCheckConfig(R"(levels:
+  semconv.deprecated_atribute: information
+  semcov.*: improvement
+  fidelity.*: information
+  sampling.partial_trace: information
+expected_violations:
+  - id: hierarchy.orphan_spans
+    reason: late subagent spans
+  - id: semconv.deprecated_*
+    reason: SDK 1.2
+  - id: "*"
+    reason: everything, for a dry run of the config
+)");
+  ASSERT_FALSE(options.ok());
+  const std::string message(options.status().message());
+  EXPECT_TRUE(Contains(message,
+                       "check config:2:3: levels.semconv.deprecated_atribute: unknown finding ID "
+                       "\"semconv.deprecated_atribute\"; did you mean "
+                       "semconv.deprecated_attribute?"))
+      << message;
+  EXPECT_TRUE(Contains(message,
+                       "levels.semcov.*: unknown finding ID \"semcov.*\"; did you mean "
+                       "semconv.*?"))
+      << message;
+  EXPECT_TRUE(Contains(message,
+                       "check config:7:9: expected_violations[0].id: unknown finding ID "
+                       "\"hierarchy.orphan_spans\"; did you mean hierarchy.orphan_span?"))
+      << message;
+  EXPECT_FALSE(Contains(message, "fidelity.*")) << message;
+  EXPECT_FALSE(Contains(message, "sampling.partial_trace")) << message;
+  EXPECT_FALSE(Contains(message, "deprecated_*")) << message;
+  EXPECT_FALSE(Contains(message, "[2]")) << message;
+}
+
 TEST(CheckConfigThresholds, ReadsTheK6ShapeAndTheDefaultSwitch) {
   absl::StatusOr<FindingSetOptions> options = ParseCheckConfig(R"(thresholds:
   spans_not_acknowledged: ["rate<1%"]

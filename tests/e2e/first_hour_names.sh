@@ -32,6 +32,12 @@ run validate 2 validate smok
 grep -qF "did you mean smoke?" "$dir/validate.out" || fail "validate: $(cat "$dir/validate.out")"
 run no-file 2 generate ./no-such-scenario.yaml --dry-run
 expect no-file "scenario file ./no-such-scenario.yaml: no such file"
+# A finding ID mistyped in a check config would silently keep its level or suppression from
+# applying: exit 2 naming file, line and the closest ID, before anything is sent.
+printf 'levels:\n  semconv.recommended_coverag: information\n' >"$dir/typo.yaml"
+run config-typo 2 run smoke --traces 5 --config "$dir/typo.yaml"
+expect config-typo "typo.yaml:2:3: levels.semconv.recommended_coverag: unknown finding ID \"semconv.recommended_coverag\"; did you mean semconv.recommended_coverage?"
+if grep -q "== generate ==" "$dir/config-typo.out"; then fail "config-typo: sent before the config was read"; fi
 # What is right still works, and an unexpected word that is not a name keeps CLI11's message.
 run fine 0 validate smoke
 run extra-word 2 generate smoke x y
