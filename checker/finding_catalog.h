@@ -13,6 +13,10 @@ namespace agentstorm {
 // Sorted, "<family>.<name>".
 const std::vector<std::string>& KnownFindingIds();
 
+// What the finding means in a few words ("a span whose parent is not in the trace"); "" for an
+// unknown ID.
+std::string FindingSummary(std::string_view id);
+
 // "" when `id` names a known finding, a known family ("semconv.*"), or is a pattern with '*'
 // over a known family (or "*"); otherwise a message with the closest known ID or family.
 std::string UnknownFindingIdError(std::string_view id);

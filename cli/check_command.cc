@@ -45,6 +45,7 @@ struct CheckFlagValues {
 };
 
 int RunCheckCommand(CheckFlagValues& values) {
+  values.report.command_start = absl::Now();
   auto usage = [](const std::string& message) {
     std::cerr << "agentstorm check: " << message << "\n";
     return static_cast<int>(kExitUsage);

@@ -125,6 +125,7 @@ struct EmbeddedSinkFlags {
 };
 
 int Run(GenerateFlags flags, CheckFlags check, const EmbeddedSinkFlags& embedded) {
+  const absl::Time command_start = absl::Now();
   const std::vector<std::string>& sink_faults = embedded.faults;
   // The scenario first: its errors are usage errors (file:line), and its `load:` section decides
   // the defaults.
@@ -333,6 +334,7 @@ int Run(GenerateFlags flags, CheckFlags check, const EmbeddedSinkFlags& embedded
     request.command = "run";
     request.tool_version = AGENTSTORM_VERSION;
     request.run_start = run_start;
+    request.command_start = command_start;
     request.run_end = absl::Now();
     std::vector<reports::AlertTimeline> alerts;
     if (alert_rule != nullptr)

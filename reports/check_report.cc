@@ -50,6 +50,8 @@ ReportModel BuildCheckReport(const CheckResult& result, const ReportRequest& req
   model.run.tool_version = request.tool_version;
   model.run.start_unix_nano = UnixNanos(request.run_start);
   model.run.end_unix_nano = UnixNanos(request.run_end);
+  if (request.command_start != absl::InfinitePast() && request.run_end != absl::InfinitePast())
+    model.run.command_seconds = absl::ToDoubleSeconds(request.run_end - request.command_start);
   if (load != nullptr) AddLoadSummary(*load, &model);
   AddCheckResult(result, &model);
   for (const FailingTrace& t : result.failing_traces) {

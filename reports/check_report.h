@@ -25,6 +25,9 @@ struct ReportRequest {
   std::string tool_version;
   absl::Time run_start = absl::InfinitePast();  // the ledger's run start, when known
   absl::Time run_end = absl::InfinitePast();
+  // When this command started: a check of an old ledger spans hours from run_start, but its
+  // own time (RunInfo::command_seconds, junit.xml's time) is from here to run_end.
+  absl::Time command_start = absl::InfinitePast();
 };
 
 // Alert timelines in report form: times in seconds since `run_start`.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -39,9 +40,11 @@ svg.chart text{font-family:inherit}
 .lvl-violation{color:var(--bad);font-weight:600}.lvl-improvement{color:var(--warn)}.lvl-information{color:var(--muted)}
 details{margin:4px 0}summary{cursor:pointer}
 .ex{margin:6px 0 10px 16px;font-size:12px}
-.grid2{display:grid;grid-template-columns:1fr 1fr;gap:16px}
-.tree{border:1px solid var(--line);border-radius:6px;overflow:hidden}
-.tree .hd{background:var(--bg);padding:6px 10px;font-weight:600;border-bottom:1px solid var(--line)}
+.trees{width:100%;table-layout:fixed;border-collapse:collapse}
+.trees th{background:var(--bg);text-align:left;padding:6px 10px;border:1px solid var(--line)}
+.trees td{vertical-align:top;padding:0;border-left:1px solid var(--line);border-right:1px solid var(--line)}
+.toc{columns:2;font-size:13px}.top{font-size:13px;text-decoration:none}
+.lvl-suppressed{color:var(--muted)}
 .span{padding:3px 10px;border-bottom:1px solid #f0f2f5;font-size:12px}
 .span .nm{font-weight:600}.span .at{color:var(--muted)}
 .span.missing{background:#fde8e8}.span.extra{background:#fff4d6}.span.changed{background:#e8f0fe}
@@ -82,37 +85,74 @@ std::string DistributionLine(const Distribution& d) {
                       HumanMillis(d.max));
 }
 
-std::string TreeColumn(const std::string& heading, const std::vector<TreeSpan>& spans) {
-  std::string s = absl::StrCat("<div class=\"tree\"><div class=\"hd\">", E(heading), " (",
-                               spans.size(), " spans)</div>\n");
-  if (spans.empty()) absl::StrAppend(&s, "<div class=\"span muted\">nothing</div>\n");
-  for (const TreeSpan& t : spans) {
-    const char* mark = TreeMarkName(t.mark);
-    absl::StrAppend(&s, "<div class=\"span ", mark, "\" style=\"padding-left:", 10 + 18 * t.depth,
-                    "px\" title=\"span ", E(t.span_id), " parent ",
-                    E(t.parent_span_id.empty() ? "(root)" : t.parent_span_id), "\">");
-    if (t.mark != TreeSpan::Mark::kSame) {
-      absl::StrAppend(&s, "<span class=\"diff\">",
-                      t.mark == TreeSpan::Mark::kMissing ? "− "
-                      : t.mark == TreeSpan::Mark::kExtra ? "+ "
-                                                         : "~ ",
-                      "</span>");
-    }
-    absl::StrAppend(&s, "<span class=\"nm\">", E(t.name), "</span> <span class=\"at\">", E(t.kind),
-                    t.status == "error" ? " · ERROR" : "",
-                    t.service.empty() ? "" : " · " + E(t.service), "</span>");
-    if (!t.attributes.empty()) {
-      std::vector<std::string> attrs;
-      for (const auto& [k, v] : t.attributes) attrs.push_back(E(k) + "=" + E(v));
-      absl::StrAppend(&s, "<div class=\"at mono\">", absl::StrJoin(attrs, " "), "</div>");
-    }
-    if (!t.differences.empty()) {
-      absl::StrAppend(&s, "<div class=\"diff\">differs: ", E(absl::StrJoin(t.differences, ", ")),
-                      "</div>");
-    }
-    absl::StrAppend(&s, "</div>\n");
+// One span of a tree, indented by depth. A parent that is not in the same tree (an orphan's) is
+// named in the row, not only in the tooltip.
+std::string SpanCell(const TreeSpan& t, const std::set<std::string>& ids) {
+  const char* mark = TreeMarkName(t.mark);
+  std::string s =
+      absl::StrCat("<div class=\"span ", mark, "\" style=\"padding-left:", 10 + 18 * t.depth,
+                   "px\" title=\"span ", E(t.span_id), " parent ",
+                   E(t.parent_span_id.empty() ? "(root)" : t.parent_span_id), "\">");
+  if (t.mark != TreeSpan::Mark::kSame) {
+    absl::StrAppend(&s, "<span class=\"diff\">",
+                    t.mark == TreeSpan::Mark::kMissing ? "− "
+                    : t.mark == TreeSpan::Mark::kExtra ? "+ "
+                                                       : "~ ",
+                    "</span>");
   }
-  absl::StrAppend(&s, "</div>\n");
+  absl::StrAppend(&s, "<span class=\"nm\">", E(t.name), "</span> <span class=\"at\">", E(t.kind),
+                  t.status == "error" ? " · ERROR" : "",
+                  t.service.empty() ? "" : " · " + E(t.service), "</span>");
+  if (!t.parent_span_id.empty() && !ids.contains(t.parent_span_id)) {
+    absl::StrAppend(&s, "<div class=\"diff\">parent <code>", E(t.parent_span_id),
+                    "</code> is not in this trace</div>");
+  }
+  if (!t.attributes.empty()) {
+    std::vector<std::string> attrs;
+    for (const auto& [k, v] : t.attributes) attrs.push_back(E(k) + "=" + E(v));
+    absl::StrAppend(&s, "<div class=\"at mono\">", absl::StrJoin(attrs, " "), "</div>");
+  }
+  if (!t.differences.empty()) {
+    absl::StrAppend(&s, "<div class=\"diff\">differs: ", E(absl::StrJoin(t.differences, ", ")),
+                    "</div>");
+  }
+  absl::StrAppend(&s, "</div>");
+  return s;
+}
+
+// The trace as sent and as read back side by side, one row per span: a span present on both
+// sides is on one row (so the trees line up whatever the rows hold), a missing one has an empty
+// right cell, and extra spans follow with an empty left cell.
+std::string AlignedTrees(const std::vector<TreeSpan>& expected,
+                         const std::vector<TreeSpan>& actual) {
+  std::set<std::string> expected_ids, actual_ids;
+  for (const TreeSpan& t : expected) expected_ids.insert(t.span_id);
+  for (const TreeSpan& t : actual) actual_ids.insert(t.span_id);
+  std::string s =
+      absl::StrCat("<table class=\"trees\"><tr><th>expected (sent) (", expected.size(),
+                   " spans)</th><th>actual (read back) (", actual.size(), " spans)</th></tr>\n");
+  const std::string nothing = "<div class=\"span muted\">nothing</div>";
+  if (expected.empty() || actual.empty()) {
+    absl::StrAppend(&s, "<tr><td>", expected.empty() ? nothing : "", "</td><td>",
+                    actual.empty() ? nothing : "", "</td></tr>\n");
+  }
+  std::vector<bool> used(actual.size(), false);
+  for (const TreeSpan& e : expected) {
+    std::string right;
+    for (size_t i = 0; i < actual.size(); ++i) {
+      if (!used[i] && actual[i].span_id == e.span_id) {
+        used[i] = true;
+        right = SpanCell(actual[i], actual_ids);
+        break;
+      }
+    }
+    absl::StrAppend(&s, "<tr><td>", SpanCell(e, expected_ids), "</td><td>", right, "</td></tr>\n");
+  }
+  for (size_t i = 0; i < actual.size(); ++i) {
+    if (!used[i])
+      absl::StrAppend(&s, "<tr><td></td><td>", SpanCell(actual[i], actual_ids), "</td></tr>\n");
+  }
+  absl::StrAppend(&s, "</table>\n");
   return s;
 }
 
@@ -230,7 +270,10 @@ std::string RenderHtmlReport(const ReportModel& m) {
           {"traces read back",
            {{"found", static_cast<double>(r.found), "#2e7d32", ""},
             {"incomplete", static_cast<double>(r.incomplete), "#d69e2e", ""},
-            {"not found", static_cast<double>(r.not_found), "#c62828", ""},
+            // Where the scenario expects sampling, absent traces are what it asks for; the
+            // sampling rule judges how many.
+            {m.sampling.empty() ? "not found" : "not found (sampling expected)",
+             static_cast<double>(r.not_found), m.sampling.empty() ? "#c62828" : "#9aa5b1", ""},
             {"request failed", static_cast<double>(r.request_failed), "#7b8794", ""}}}};
       absl::StrAppend(&h, "<h3>Read back from the backend</h3>\n",
                       StackedBars("Traces by read-back outcome", read_rows, 1120),
@@ -268,8 +311,12 @@ std::string RenderHtmlReport(const ReportModel& m) {
     absl::StrAppend(&h, BarChart("Findings by rule", finding_bars, 1120));
   }
   for (const FindingRow& f : m.findings) {
-    absl::StrAppend(&h, "<details", f.level == "violation" ? " open" : "", "><summary><code>",
-                    E(f.id), "</code> <span class=\"lvl-", E(f.level), "\">", E(f.level),
+    // Every occurrence expected by the check config: not a failure, so neither open nor red.
+    const bool all_suppressed = f.count == 0 && f.suppressed > 0;
+    absl::StrAppend(&h, "<details", f.level == "violation" && !all_suppressed ? " open" : "",
+                    "><summary><code>", E(f.id), "</code> <span class=\"lvl-",
+                    all_suppressed ? "suppressed" : E(f.level), "\">",
+                    all_suppressed ? E(f.level) + ", expected (suppressed)" : E(f.level),
                     "</span> · ", Thousands(f.count),
                     f.suppressed ? " (+" + Thousands(f.suppressed) + " suppressed)" : "",
                     "</summary>\n");
@@ -392,12 +439,23 @@ std::string RenderHtmlReport(const ReportModel& m) {
                     "<p class=\"legend\"><span class=\"span missing\">− missing</span>"
                     "<span class=\"span extra\">+ extra</span>"
                     "<span class=\"span changed\">~ changed</span></p>\n");
+    if (m.failing_traces.size() > 1) {
+      // A table of contents: ten failing traces make a long page.
+      absl::StrAppend(&h, "<ol class=\"toc\">\n");
+      for (const TraceComparison& t : m.failing_traces) {
+        absl::StrAppend(&h, "<li><a href=\"#trace-", E(t.trace_id), "\"><code>", E(t.trace_id),
+                        "</code></a>", t.variant.empty() ? "" : " · " + E(t.variant),
+                        t.finding_ids.empty() ? "" : " · " + E(absl::StrJoin(t.finding_ids, ", ")),
+                        "</li>\n");
+      }
+      absl::StrAppend(&h, "</ol>\n");
+    }
     for (const TraceComparison& t : m.failing_traces) {
-      absl::StrAppend(&h, "<h3><code>", E(t.trace_id), "</code>",
+      absl::StrAppend(&h, "<h3 id=\"trace-", E(t.trace_id), "\"><code>", E(t.trace_id), "</code>",
                       t.variant.empty() ? "" : " · variant " + E(t.variant),
                       t.finding_ids.empty() ? "" : " · " + E(absl::StrJoin(t.finding_ids, ", ")),
-                      "</h3>\n<div class=\"grid2\">", TreeColumn("expected (sent)", t.expected),
-                      TreeColumn("actual (read back)", t.actual), "</div>\n");
+                      m.failing_traces.size() > 1 ? " <a class=\"top\" href=\"#traces\">↑</a>" : "",
+                      "</h3>\n", AlignedTrees(t.expected, t.actual));
     }
     absl::StrAppend(&h, "</section>\n");
   }

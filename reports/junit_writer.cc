@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "checker/finding_catalog.h"
 #include "reports/text_format.h"
 
 namespace agentstorm::reports {
@@ -84,7 +85,9 @@ std::vector<Suite> BuildSuites(const ReportModel& m) {
     }
     for (const std::string& v : case_variants) {
       Case c;
-      c.name = CaseName(f.id, v);
+      // The ID with what it means, so a CI test list reads as sentences; stable across runs.
+      const std::string summary = FindingSummary(f.id);
+      c.name = CaseName(summary.empty() ? f.id : f.id + ": " + summary, v);
       c.classname = "agentstorm." + suite.name;
       uint64_t count = f.count_by_variant.empty()    ? f.count
                        : f.count_by_variant.count(v) ? f.count_by_variant.at(v)
@@ -177,9 +180,11 @@ std::string RenderJunitReport(const ReportModel& m) {
   }
   std::string timestamp = IsoTimeNoZone(m.run.start_unix_nano);
   if (timestamp.empty()) timestamp = "1970-01-01T00:00:00";
-  double seconds = m.run.end_unix_nano > m.run.start_unix_nano
-                       ? static_cast<double>(m.run.end_unix_nano - m.run.start_unix_nano) / 1e9
-                       : 0;
+  // The command's own time: from the run's start would count the hours between a run and a
+  // later check of its ledger.
+  double seconds = m.run.command_seconds;
+  if (seconds <= 0 && m.run.end_unix_nano > m.run.start_unix_nano)
+    seconds = static_cast<double>(m.run.end_unix_nano - m.run.start_unix_nano) / 1e9;
   std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
   std::string title = m.run.scenario.empty() ? "agentstorm" : "agentstorm " + m.run.scenario;
   absl::StrAppend(&out, "<testsuites name=\"", XmlEscape(title), "\" tests=\"", tests,

@@ -3,7 +3,7 @@
 //
 //   <testsuites>              one per report: totals
 //     <testsuite name=FAMILY> one per rule family ("semconv", "hierarchy", "baseline", ...)
-//       <testcase name="ID [variant]" classname="agentstorm.FAMILY">
+//       <testcase name="ID: SUMMARY [variant]" classname="agentstorm.FAMILY">
 //                             one per finding ID per scenario variant (a finding with no
 //                             per-variant counts gets one testcase); a family with nothing to
 //                             report gets one passing testcase per variant named after it

@@ -47,6 +47,7 @@ struct RunInfo {
   uint32_t shards = 1;
   uint64_t start_unix_nano = 0;
   uint64_t end_unix_nano = 0;
+  double command_seconds = 0;          // this command's own wall time (0: not known)
   std::string backend;                 // described without secrets
   std::vector<std::string> endpoints;  // described without secrets
   std::vector<std::string> variants;   // the scenario's variants, in scenario order

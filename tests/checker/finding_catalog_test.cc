@@ -41,7 +41,12 @@ TEST(FindingCatalog, HoldsEveryIdTheSourcesReport) {
   for (const std::string& id : seen)
     EXPECT_TRUE(std::binary_search(ids.begin(), ids.end(), id))
         << id << " is reported by the sources but missing from checker/finding_catalog.cc";
-  for (const std::string& id : ids) EXPECT_EQ(UnknownFindingIdError(id), "") << id;
+  for (const std::string& id : ids) {
+    EXPECT_EQ(UnknownFindingIdError(id), "") << id;
+    EXPECT_FALSE(FindingSummary(id).empty()) << id;
+  }
+  EXPECT_EQ(FindingSummary("hierarchy.orphan_span"), "a span whose parent is not in the trace");
+  EXPECT_EQ(FindingSummary("no.such_id"), "");
 }
 
 TEST(FindingCatalog, UnknownIdsGetTheClosestKnownOne) {

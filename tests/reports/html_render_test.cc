@@ -32,6 +32,52 @@ size_t Count(const std::string& text, const std::string& what) {
   return n;
 }
 
+// What a passing nightly run and a failing one with many traces look like to a reader.
+TEST(HtmlReport, SuppressedFindingsSampledOutTracesOrphansAndManyTraces) {
+  ReportModel model = testing::FixedReportModel();
+  FindingRow suppressed;
+  suppressed.id = "sampling.partial_trace";
+  suppressed.level = "violation";
+  suppressed.suppressed = 4;  // every occurrence expected by the check config
+  model.findings.push_back(suppressed);
+  TraceComparison second = model.failing_traces.at(0);
+  second.trace_id = "00000000000000000000000000000002";
+  model.failing_traces.push_back(second);
+  const std::string html = RenderHtmlReport(model);
+
+  const size_t at = html.find("<code>sampling.partial_trace</code>");
+  ASSERT_NE(at, std::string::npos);
+  const std::string row = html.substr(html.rfind("<details", at), 200);
+  EXPECT_EQ(row.find(" open"), std::string::npos) << row;
+  EXPECT_EQ(row.find("lvl-violation"), std::string::npos) << row;
+  EXPECT_NE(row.find("violation, expected (suppressed)"), std::string::npos) << row;
+  // A real violation stays open and red.
+  EXPECT_NE(html.find("<details open><summary><code>hierarchy.orphan_span</code> <span "
+                      "class=\"lvl-violation\">"),
+            std::string::npos);
+
+  // The fixed model expects tail sampling: absent traces are not painted as losses.
+  EXPECT_NE(html.find("not found (sampling expected)"), std::string::npos);
+  EXPECT_EQ(html.find("fill=\"#c62828\"><title>not found"), std::string::npos);
+  model.sampling.clear();
+  EXPECT_NE(RenderHtmlReport(model).find("fill=\"#c62828\"><title>not found: 13"),
+            std::string::npos);
+
+  // The orphan's parent is on the page, not only in a tooltip.
+  EXPECT_NE(html.find("parent <code>ff</code> is not in this trace"), std::string::npos);
+  // One table of contents entry per failing trace, each a link to its section.
+  EXPECT_NE(html.find("<ol class=\"toc\">"), std::string::npos);
+  EXPECT_NE(html.find("<a href=\"#trace-00000000000000000000000000000002\">"), std::string::npos);
+  EXPECT_NE(html.find("<h3 id=\"trace-00000000000000000000000000000002\">"), std::string::npos);
+  // Row by row: the missing span shares its row with an empty actual cell, the extra one with
+  // an empty expected cell.
+  EXPECT_NE(html.find("execute_tool web_search</span> <span class=\"at\">internal · ERROR · "
+                      "research-app</span><div class=\"at mono\">error.type=timeout "
+                      "gen_ai.tool.name=web_search</div></div></td><td></td></tr>"),
+            std::string::npos);
+  EXPECT_NE(html.find("<tr><td></td><td><div class=\"span extra\""), std::string::npos);
+}
+
 TEST(HtmlReport, IsSelfContained) {
   ReportModel model = testing::FixedReportModel();
   SanitizeReport(&model);

@@ -25,6 +25,7 @@ inline ReportModel FixedReportModel() {
   m.run.shards = 2;
   m.run.start_unix_nano = 1714564800000000000ull;  // 2024-05-01T12:00:00Z
   m.run.end_unix_nano = 1714564812500000000ull;
+  m.run.command_seconds = 4.25;  // a check long after the run: not end - start
   m.run.backend = "tempo://admin:hunter2@tempo.example:3200?token=s3cr3t-token&tenant=team-a";
   m.run.endpoints = {"grpc://127.0.0.1:4317",
                      "https://otlp.example/v1/traces?api_key=sk-live-abcdef123456"};
