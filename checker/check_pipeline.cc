@@ -1,5 +1,7 @@
 #include "checker/check_pipeline.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
@@ -28,6 +30,7 @@
 #include "core/exit_codes.h"
 #include "core/ids.h"
 #include "core/ledger.h"
+#include "core/load_summary.h"
 #include "core/run_id.h"
 #include "scenario/attribute_overrides.h"
 #include "scenario/scenario_loader.h"
@@ -71,6 +74,74 @@ class ResultQueue {
   absl::CondVar not_empty_, not_full_;
   std::deque<PolledTrace> items_ ABSL_GUARDED_BY(mu_);
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+// "check: 1.2k/5k traces settled (24%), 240 traces/s, 18s of --wait left": every 5 s as a line,
+// or every second rewritten in place on a terminal; a last line when polling ends.
+class ProgressPrinter {
+ public:
+  ProgressPrinter(bool enabled, size_t total, absl::Duration wait,
+                  const std::atomic<uint64_t>* done)
+      : enabled_(enabled),
+        live_(::isatty(::fileno(stderr)) != 0),
+        total_(total),
+        done_(done),
+        start_(absl::Now()),
+        deadline_(start_ + wait) {
+    if (enabled_) thread_ = std::thread([this] { Loop(); });
+  }
+  ~ProgressPrinter() { Stop(); }
+  ProgressPrinter(const ProgressPrinter&) = delete;
+  ProgressPrinter& operator=(const ProgressPrinter&) = delete;
+
+  void Stop() ABSL_LOCKS_EXCLUDED(mu_) {
+    if (!thread_.joinable()) return;
+    {
+      absl::MutexLock l(&mu_);
+      stop_ = true;
+    }
+    thread_.join();
+    // A line of its own after a live one, or when polling took long enough to print one.
+    if (live_ && printed_) std::fprintf(stderr, "\r\033[K%s\n", Line().c_str());
+  }
+
+ private:
+  void Loop() ABSL_LOCKS_EXCLUDED(mu_) {
+    const absl::Duration every = live_ ? absl::Seconds(1) : absl::Seconds(5);
+    absl::MutexLock l(&mu_);
+    for (absl::Time next = start_ + every;; next += every) {
+      const auto stopping = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return stop_; };
+      if (mu_.AwaitWithDeadline(absl::Condition(&stopping), next)) return;
+      const std::string line = Line();
+      printed_ = true;
+      if (live_) {
+        std::fprintf(stderr, "\r\033[K%s", line.c_str());
+      } else {
+        std::fprintf(stderr, "%s\n", line.c_str());
+      }
+      std::fflush(stderr);
+    }
+  }
+
+  std::string Line() const {
+    const uint64_t n = done_->load();
+    const double seconds = absl::ToDoubleSeconds(absl::Now() - start_);
+    const double left = std::max(0.0, absl::ToDoubleSeconds(deadline_ - absl::Now()));
+    return absl::StrFormat(
+        "check: %s/%s traces settled (%.0f%%), %s traces/s, %.0fs of --wait left",
+        HumanCount(static_cast<double>(n)), HumanCount(static_cast<double>(total_)),
+        total_ > 0 ? 100.0 * static_cast<double>(n) / static_cast<double>(total_) : 100.0,
+        HumanCount(seconds > 0 ? static_cast<double>(n) / seconds : 0), left);
+  }
+
+  const bool enabled_, live_;
+  const size_t total_;
+  const std::atomic<uint64_t>* done_;
+  const absl::Time start_, deadline_;
+  absl::Mutex mu_;
+  bool stop_ ABSL_GUARDED_BY(mu_) = false;
+  bool printed_ = false;  // written by the thread, read after join()
+  std::thread thread_;
 };
 
 absl::StatusOr<std::shared_ptr<const Scenario>> LoadLedgerScenario(const CheckOptions& options,
@@ -209,8 +280,11 @@ void PollAndCheck(const CheckOptions& options, readers::TraceReader* reader,
   po.concurrency = std::max(1, options.concurrency);
   readers::Poller poller(reader, po);
   std::atomic<uint64_t> done{0};
-  absl::Time last_progress = absl::Now();
   absl::Mutex not_found_mu;
+  // Progress on its own thread, so that a check waiting on a slow backend still says how far it
+  // got and how much of --wait is left.
+  ProgressPrinter progress(options.progress && !options.quiet, expected.size(), options.wait,
+                           &done);
   r->poll = poller.Run(expected, [&](PolledTrace&& t) {
     const uint64_t n = done.fetch_add(1) + 1;
     if (not_found_of != nullptr && t.outcome == readers::TraceOutcome::kNotFound &&
@@ -218,13 +292,10 @@ void PollAndCheck(const CheckOptions& options, readers::TraceReader* reader,
       absl::MutexLock lock(&not_found_mu);
       not_found->insert(t.id);
     }
-    if (options.progress && !options.quiet && absl::Now() - last_progress > absl::Seconds(5)) {
-      last_progress = absl::Now();
-      std::fprintf(stderr, "check: %llu/%zu traces settled\n", static_cast<unsigned long long>(n),
-                   expected.size());
-    }
+    (void)n;
     queue.Push(std::move(t));
   });
+  progress.Stop();
   queue.Close();
   for (auto& t : threads) t.join();
   r->poll_elapsed = r->poll.elapsed;

@@ -3,12 +3,22 @@
 # as the endpoint takes them (it asked for --rate before); a refused endpoint ends with
 # "finished ... acknowledged 0 of N spans", never "done"; `--progress json` gives one JSON object
 # per second whose last one is "done" with the books balanced; the summary JSON's timeline carries
-# each second's intended rate (a 50/s -> 200/s step, not the average) and no empty last bucket.
+# each second's intended rate (a 50/s -> 200/s step, not the average) and no empty last bucket;
+# a check waiting on a lossy backend prints how far it got and how much of --wait is left.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lib/cli_harness.bash"
 
 start_sink
+# A second sink that drops every span it acknowledges.
+"$bin" sink --grpc 127.0.0.1:0 --http "" --query 127.0.0.1:0 --fault drop-spans=1 >"$dir/lossy.out" 2>&1 &
+lossy_pid=$!
+disown "$lossy_pid" 2>/dev/null || true  # no "Killed" line when it is stopped
+trap 'kill -9 $lossy_pid 2>/dev/null; cleanup' EXIT
+for _ in $(seq 100); do grep -q '^query API' "$dir/lossy.out" && break; sleep 0.1; done
+lossy_grpc=$(sed -n 's/^OTLP\/gRPC  listening on \([^ ]*\).*/\1/p' "$dir/lossy.out")
+lossy_query=$(sed -n 's/^query API  listening on \([^ ]*\).*/\1/p' "$dir/lossy.out")
+[[ -n $lossy_grpc && -n $lossy_query ]] || fail "lossy sink did not start"
 run count-only 0 generate smoke --traces 20 --endpoint "http://$sink_grpc" --progress lines
 grep -qF "no --rate: sending the 20 traces as fast as the endpoint takes them" "$dir/count-only.err" ||
   fail "count-only: no note on the pace"
@@ -38,6 +48,13 @@ assert intended[:3] == [50, 50, 200], intended
 end = timeline[-1]
 assert end["traces_sent"] + end["spans_acknowledged"] + end["spans_errors"] > 0, end
 PY
+
+# A check waiting on traces that do not come says how far it got and how much of --wait is left.
+run lossy-gen 0 generate smoke --traces 5 --rate max --endpoint "http://$lossy_grpc" \
+  --ledger "$dir/lossy.ledger" --quiet
+run lossy-check 1 check --ledger "$dir/lossy.ledger" --backend "jaeger://$lossy_query" --wait 7s
+grep -q "^check: 0/5 traces settled (0%), 0 traces/s, [0-9]*s of --wait left$" "$dir/lossy-check.err" ||
+  fail "lossy-check: no progress while waiting"
 
 run no-threads 2 generate smoke --traces 2 --threads 0 --endpoint "http://$sink_grpc"
 run bad-progress 2 generate smoke --traces 2 --progress fancy --endpoint "http://$sink_grpc"
