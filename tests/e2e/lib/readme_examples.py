@@ -2,13 +2,15 @@
 
 An example is a fenced block right after a `<!-- example -->` line. In it, a line starting with
 `$ ` is a command (a trailing backslash or an open single quote continues it on the next line); the lines after it, up to
-the next command, are what it prints (stdout and stderr together). A command ending in `&` runs
+the next command, are what it prints (stdout and stderr together; stdout alone after a
+`<!-- example stdout -->` line). A command ending in `&` runs
 in the background until the block ends (the runner waits for the 127.0.0.1 ports it names to
 accept connections). Commands run with bash in a scratch directory holding links to the source
 tree's `scenarios` and `tests`, with `agentstorm` on PATH.
 
 Output is compared by shape, so that IDs, ports, timings and counts may differ: runs of hex
-digits of 8 or more become H, other runs of digits 0; `...` in an expected line matches anything.
+digits of 8 or more become H, numbers with their unit or multiplier (10.6ms, 850us, 70.4k) N;
+`...` in an expected line matches anything.
 Ports 4317, 4318 and 16686 in commands are replaced by free ones, in the output too.
 
 Usage: readme_examples.py README BINARY SOURCE_DIR
@@ -25,7 +27,9 @@ import time
 
 def shape(line):
     line = re.sub(r"[0-9a-f]{8,}", "H", line)
-    return re.sub(r"[0-9]+", "0", line).rstrip()
+    # A figure with its unit or multiplier: 70.4k and 9500, 10.6ms and 850us are the same shape.
+    line = re.sub(r"[0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|k|M|G)?(?![0-9a-zA-Z])", "N", line)
+    return re.sub(r"[0-9]+", "N", line).rstrip()
 
 
 def matches(expected, actual):
@@ -37,13 +41,14 @@ def examples(text):
     lines = text.split("\n")
     i = 0
     while i < len(lines):
-        if lines[i].strip() == "<!-- example -->":
+        marker = lines[i].strip()
+        if marker in ("<!-- example -->", "<!-- example stdout -->"):
             start = i + 1
             assert lines[start].startswith("```"), f"README:{start + 1}: no fence after the marker"
             end = start + 1
             while not lines[end].startswith("```"):
                 end += 1
-            yield start + 2, lines[start + 1 : end]
+            yield start + 2, lines[start + 1 : end], marker == "<!-- example stdout -->"
             i = end
         i += 1
 
@@ -96,10 +101,12 @@ def main():
     env = dict(os.environ, PATH=bindir + ":" + os.environ["PATH"], COLUMNS="200")
     failures = 0
     count = 0
-    for line_no, block in examples(text):
+    for line_no, block, stdout_only in examples(text):
         work = tempfile.mkdtemp()
         for name in ("scenarios", "tests"):
             os.symlink(os.path.join(source, name), os.path.join(work, name))
+        os.mkdir(os.path.join(work, "build"))  # for the quick start's build/agentstorm
+        os.symlink(os.path.abspath(binary), os.path.join(work, "build", "agentstorm"))
         ports = {p: str(free_port()) for p in ("4317", "4318", "16686")}
         background = []
         try:
@@ -116,7 +123,8 @@ def main():
                     wait_for_ports(run, time.time() + 20)
                     continue
                 result = subprocess.run(["bash", "-c", run], cwd=work, env=env, timeout=120,
-                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                        stdout=subprocess.PIPE,
+                                        stderr=subprocess.DEVNULL if stdout_only else subprocess.STDOUT,
                                         text=True)
                 actual = result.stdout.rstrip("\n").split("\n") if result.stdout.strip() else []
                 for old, new in ports.items():
