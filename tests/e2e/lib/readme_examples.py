@@ -28,7 +28,7 @@ import time
 def shape(line):
     line = re.sub(r"[0-9a-f]{8,}", "H", line)
     # A figure with its unit or multiplier: 70.4k and 9500, 10.6ms and 850us are the same shape.
-    line = re.sub(r"[0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|k|M|G)?(?![0-9a-zA-Z])", "N", line)
+    line = re.sub(r"[0-9]+(\.[0-9]+)?( ?(ns|us|µs|ms|s)|k|M|G)?(?![0-9a-zA-Z])", "N", line)
     return re.sub(r"[0-9]+", "N", line).rstrip()
 
 
