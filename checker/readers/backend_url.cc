@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "core/did_you_mean.h"
 #include "core/url.h"
 
 namespace agentstorm::readers {
@@ -81,10 +82,19 @@ absl::StatusOr<BackendUrl> ParseBackendUrl(std::string_view url_in) {
     out.kind = BackendKind::kJaegerLegacy;
   } else if (scheme == "tempo") {
     out.kind = BackendKind::kTempo;
+  } else if (scheme == "http" || scheme == "https") {
+    // The usual first try: the URL of the UI. The scheme says which API to read.
+    return absl::InvalidArgumentError(absl::StrCat(
+        "a backend URL names the API to read: ", scheme == "https" ? "jaeger+https" : "jaeger",
+        "://", parsed->HostPort(),
+        " for Jaeger's query API (tempo://, jaeger-legacy:// for the others, each with +https)"));
   } else {
+    std::string hint =
+        ClosestMatch(scheme, {"jaeger", "jaeger-legacy", "tempo", "file", "jaeger+https"});
     return absl::InvalidArgumentError(
-        absl::StrCat("unknown backend scheme \"", scheme,
-                     "\"; use jaeger, jaeger-legacy, tempo (each with +https) or file:"));
+        absl::StrCat("unknown backend scheme \"", scheme, "\"",
+                     hint.empty() ? "" : "; did you mean " + hint + "?",
+                     "; use jaeger, jaeger-legacy, tempo (each with +https) or file:"));
   }
   absl::string_view prefix = parsed->path;
   while (absl::ConsumeSuffix(&prefix, "/")) {

@@ -158,6 +158,14 @@ absl::StatusOr<HttpResponse> HttpClient::Get(
       return absl::InternalError(what);
     case CURLE_BAD_CONTENT_ENCODING:
       return absl::DataLossError(what);
+    case CURLE_UNSUPPORTED_PROTOCOL:  // "Received HTTP/0.9 when not allowed"
+    case CURLE_WEIRD_SERVER_REPLY:
+      // Something answered, but not in HTTP/1.x: an HTTP/2-only (gRPC) port, as a Jaeger's
+      // 16685 or a collector's 4317 are. No waiting fixes that.
+      return absl::FailedPreconditionError(absl::StrCat(
+          what,
+          " (the server there does not speak HTTP/1.1: a gRPC port? Jaeger's HTTP query "
+          "API is on 16686 by default, its gRPC API on 16685, OTLP/gRPC on 4317)"));
     default:
       return absl::InternalError(what);
   }

@@ -51,6 +51,27 @@ TEST_F(ProbeTest, TheWrongKindOfBackendSaysWhichApiAnswered) {
   EXPECT_NE(legacy.message().find("Jaeger API v3"), std::string::npos) << legacy;
 }
 
+// `jaeger://HOST:16685` (Jaeger's gRPC port) or an OTLP/gRPC port: an HTTP/2-only server answers
+// an HTTP/1.1 request in a way libcurl reads as HTTP/0.9. That is the wrong port, now, not a
+// backend to wait --wait for.
+TEST(Probe, AGrpcPortIsTheWrongPortAtOnce) {
+  sink::SinkOptions so;
+  so.grpc_address = "127.0.0.1:0";
+  so.http_address = "";
+  so.query_address = "";
+  auto sink = sink::Sink::Start(so);
+  ASSERT_TRUE(sink.ok()) << sink.status();
+  auto url = ParseBackendUrl("jaeger://127.0.0.1:" + std::to_string((*sink)->grpc_port()));
+  ASSERT_TRUE(url.ok()) << url.status();
+  const absl::Status s = ProbeBackend(*url, ReaderOptions{});
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition) << s;
+  EXPECT_NE(s.message().find("does not speak HTTP/1.1: a gRPC port? Jaeger's HTTP query API is "
+                             "on 16686"),
+            std::string::npos)
+      << s;
+  (void)(*sink)->Shutdown(absl::Seconds(1));
+}
+
 // A real Jaeger v2 (2.12) with nothing stored yet answers GET /api/v3/services with `{}`:
 // protobuf's JSON mapping leaves an empty list out. That is API v3, not another API.
 TEST(Probe, AnEmptyJaegerV3IsJaegerV3) {

@@ -95,5 +95,24 @@ TEST(BackendUrl, RejectsWhatItCannotRead) {
   }
 }
 
+// The URLs a newcomer tries first: the UI's http:// URL, a misspelt scheme.
+TEST(BackendUrl, SaysWhichSchemeWasMeant) {
+  auto ui = ParseBackendUrl("http://127.0.0.1:16686/search");
+  ASSERT_FALSE(ui.ok());
+  EXPECT_NE(ui.status().message().find("a backend URL names the API to read: "
+                                       "jaeger://127.0.0.1:16686 for Jaeger's query API"),
+            std::string::npos)
+      << ui.status();
+  auto tls = ParseBackendUrl("https://jaeger.example");
+  ASSERT_FALSE(tls.ok());
+  EXPECT_NE(tls.status().message().find("jaeger+https://jaeger.example for"), std::string::npos)
+      << tls.status();
+  auto typo = ParseBackendUrl("jager://h:16686");
+  ASSERT_FALSE(typo.ok());
+  EXPECT_NE(typo.status().message().find("unknown backend scheme \"jager\"; did you mean jaeger?"),
+            std::string::npos)
+      << typo.status();
+}
+
 }  // namespace
 }  // namespace agentstorm::readers
