@@ -70,6 +70,7 @@ const std::vector<std::pair<std::string, std::string>>& Catalog() {
       {"semconv.conditionally_required_coverage", "coverage of conditionally required attributes"},
       {"semconv.conditionally_required_missing", "a conditionally required attribute is missing"},
       {"semconv.deprecated_attribute", "a deprecated attribute is used"},
+      {"semconv.double_sent_as_int", "a double attribute sent as a whole-number integer"},
       {"semconv.recommended_coverage", "coverage of recommended attributes"},
       {"semconv.required_attribute_missing", "a required attribute is missing"},
       {"semconv.span_kind_mismatch", "a span kind the conventions do not allow"},

@@ -504,17 +504,16 @@ void LoadEngine::Impl::PrintProgress(bool final_line) {
   f.spans_acknowledged = std::numeric_limits<uint64_t>::max();
   for (auto& ep : endpoints_) {
     absl::MutexLock l(&ep->mu);
-    const EndpointStats& e = ep->stats;
-    f.spans_acknowledged = std::min(f.spans_acknowledged, e.spans_acknowledged);
-    if (e.spans_rejected + e.spans_failed + e.spans_not_sent >=
+    f.spans_acknowledged = std::min(f.spans_acknowledged, ep->stats.spans_acknowledged);
+    if (ep->stats.spans_rejected + ep->stats.spans_failed + ep->stats.spans_not_sent >=
         f.spans_rejected + f.spans_failed + f.spans_not_sent) {
-      f.spans_rejected = e.spans_rejected;
-      f.spans_failed = e.spans_failed;
-      f.spans_not_sent = e.spans_not_sent;
+      f.spans_rejected = ep->stats.spans_rejected;
+      f.spans_failed = ep->stats.spans_failed;
+      f.spans_not_sent = ep->stats.spans_not_sent;
     }
     if (final_line)
       f.latency_p99_ns =
-          std::max<uint64_t>(f.latency_p99_ns, e.latency_from_intended.Percentile(99));
+          std::max<uint64_t>(f.latency_p99_ns, ep->stats.latency_from_intended.Percentile(99));
   }
   if (endpoints_.empty()) f.spans_acknowledged = 0;
   const auto last = timeline_.Last();

@@ -257,6 +257,17 @@ void SemconvRule::CheckSpan(const Span& span, const TraceUnderCheck& trace, Find
                  : absl::StrCat(k, " is deprecated; use ", d.replacement),
              d.replacement.empty() ? "(attribute removed)" : d.replacement, k);
     }
+    if (def->type == semconv::ValueType::kDouble &&
+        value->value_case() == AnyValue::kIntValue) {
+      // The OpenTelemetry JavaScript SDK sends a whole-number double (temperature 0, top_p 1)
+      // as intValue: the value is right, its type a backend may index apart.
+      report("semconv.double_sent_as_int", FindingLevel::kImprovement, k,
+             absl::StrCat(k, " is a double, sent as the integer ", value->int_value(),
+                          " (as the OpenTelemetry JavaScript SDK sends whole-number doubles); a "
+                          "backend that keys on the type may index it apart from other values"),
+             "double", Describe(*value));
+      continue;
+    }
     if (!HasType(*value, def->type)) {
       report("semconv.attribute_type_mismatch", FindingLevel::kViolation, k,
              absl::StrCat(k, " must be ", semconv::ValueTypeName(def->type), ", got ",

@@ -121,6 +121,24 @@ TEST(SemconvRule, TokenCountSentAsStringIsATypeMismatch) {
   EXPECT_EQ(f->actual, "string \"120\"");
 }
 
+// The OpenTelemetry JS exporter sends temperature 0 and top_p 1 as intValue: the value is right.
+TEST(SemconvRule, WholeNumberDoubleSentAsIntIsAnImprovementNotATypeViolation) {
+  SpanBuilder b = GoodChatSpan();
+  b.Int("gen_ai.request.temperature", 0).Int("gen_ai.request.top_p", 1);
+  Checked c(Profile("genai-latest"), {b.span()});
+  EXPECT_EQ(c.Count("semconv.attribute_type_mismatch"), 0u);
+  ASSERT_EQ(c.Count("semconv.double_sent_as_int"), 2u);
+  const Finding* f = c.First("semconv.double_sent_as_int");
+  EXPECT_EQ(f->level, FindingLevel::kImprovement);
+  EXPECT_EQ(f->expected, "double");
+  EXPECT_NE(f->message.find("JavaScript SDK"), std::string::npos) << f->message;
+  EXPECT_EQ(c.findings().CountAtLevel(FindingLevel::kViolation), 0u);
+  SpanBuilder s = GoodChatSpan();
+  s.Str("gen_ai.request.temperature", "0.2");  // a string is still a type violation
+  Checked bad(Profile("genai-latest"), {s.span()});
+  EXPECT_EQ(bad.Count("semconv.attribute_type_mismatch"), 1u);
+}
+
 TEST(SemconvRule, ArrayTypesAreCheckedElementWise) {
   SpanBuilder b = GoodChatSpan();
   b.Str("gen_ai.request.stop_sequences", "END");  // string instead of string[]
