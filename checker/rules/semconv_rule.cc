@@ -257,8 +257,7 @@ void SemconvRule::CheckSpan(const Span& span, const TraceUnderCheck& trace, Find
                  : absl::StrCat(k, " is deprecated; use ", d.replacement),
              d.replacement.empty() ? "(attribute removed)" : d.replacement, k);
     }
-    if (def->type == semconv::ValueType::kDouble &&
-        value->value_case() == AnyValue::kIntValue) {
+    if (def->type == semconv::ValueType::kDouble && value->value_case() == AnyValue::kIntValue) {
       // The OpenTelemetry JavaScript SDK sends a whole-number double (temperature 0, top_p 1)
       // as intValue: the value is right, its type a backend may index apart.
       report("semconv.double_sent_as_int", FindingLevel::kImprovement, k,
