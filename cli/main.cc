@@ -1,7 +1,11 @@
 // agentstorm: load generator and conformance checker for GenAI agent traces over OTLP.
+#include <grpc/support/log.h>
+
 #include <CLI/CLI.hpp>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <map>
 #include <string>
 #include <string_view>
@@ -85,6 +89,15 @@ int main(int argc, char** argv) {
   // detector on: a lock-graph update per acquisition, about 1.5% of each process's CPU in
   // `agentstorm bench`.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+  // gRPC's own log lines ("E1207 ... ssl_transport_security.cc ... Handshake failed") repeat
+  // what the exporters report as a status, with a hint, in a form that reads like a crash. They
+  // are dropped unless GRPC_VERBOSITY asks for them; an assertion's line is kept.
+  if (std::getenv("GRPC_VERBOSITY") == nullptr) {
+    gpr_set_log_function([](gpr_log_func_args* args) {
+      if (args->message != nullptr && std::strstr(args->message, "assertion failed") != nullptr)
+        std::fprintf(stderr, "gRPC %s:%d: %s\n", args->file, args->line, args->message);
+    });
+  }
 
   CLI::App app{
       "agentstorm: synthesize GenAI agent traces, send them to an OTLP pipeline, and prove what "

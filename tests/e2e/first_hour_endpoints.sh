@@ -12,6 +12,13 @@ start_sink
 run bare 3 generate smoke --traces 2 --rate max --endpoint "$sink_grpc"
 grep -qF "hint: the TLS handshake failed; if the endpoint speaks plaintext (a collector's default), use http://$sink_grpc (a bare HOST:PORT means TLS)" \
   "$dir/bare.err" || fail "bare: no TLS hint"
+# gRPC's own log lines ("E1207 ... ssl_transport_security.cc ... Handshake failed") read like a
+# crash and repeat what the hint says: not shown unless GRPC_VERBOSITY asks for them.
+if grep -q "ssl_transport_security\|Handshake failed with fatal error" "$dir/bare.err"; then
+  fail "bare: gRPC's raw log lines"
+fi
+GRPC_VERBOSITY=ERROR run bare-verbose 3 generate smoke --traces 1 --rate max --endpoint "$sink_grpc"
+grep -q "Handshake failed" "$dir/bare-verbose.err" || fail "bare-verbose: GRPC_VERBOSITY ignored"
 run refused 3 generate smoke --traces 2 --rate max --endpoint http://127.0.0.1:1
 grep -qF "hint: nothing accepts connections at 127.0.0.1:1" "$dir/refused.err" ||
   fail "refused: no hint"
