@@ -10,7 +10,9 @@ run sized 0 run smoke --traces 300000 --rate 2/s --duration 1s
 grep -q "^embedded sink: .*, holds 1.50M spans$" "$dir/sized.out" || fail "sized: not sized to the run"
 run default 0 run smoke --traces 10
 grep -q "^embedded sink: .*, holds 1.00M spans$" "$dir/default.out" || fail "default size"
-run small 1 run smoke --traces 100 --sink-max-spans 200 --wait 5s
+# Batches of 10 traces (40 spans), so that the first five fill the sink whatever the pace: one
+# request larger than the whole store would be refused entirely (exit 3, nothing accepted).
+run small 1 run smoke --traces 100 --batch-spans 40 --sink-max-spans 200 --wait 5s
 grep -q "^embedded sink: .*, holds 200 spans$" "$dir/small.out" || fail "small: flag ignored"
 grep -q "spans_not_acknowledged: count==0  [0-9]* of 400 spans" "$dir/small.out" ||
   fail "small: the refused spans are not reported"
