@@ -286,13 +286,12 @@ void PollAndCheck(const CheckOptions& options, readers::TraceReader* reader,
   ProgressPrinter progress(options.progress && !options.quiet, expected.size(), options.wait,
                            &done);
   r->poll = poller.Run(expected, [&](PolledTrace&& t) {
-    const uint64_t n = done.fetch_add(1) + 1;
+    done.fetch_add(1);
     if (not_found_of != nullptr && t.outcome == readers::TraceOutcome::kNotFound &&
         not_found_of->contains(t.id)) {
       absl::MutexLock lock(&not_found_mu);
       not_found->insert(t.id);
     }
-    (void)n;
     queue.Push(std::move(t));
   });
   progress.Stop();
