@@ -127,9 +127,10 @@ int RunCapacity(CapacityFlags& f) {
     std::cout.flush();
   });
   std::cout << "\n" << FormatCapacityTable(r);
+  const std::string no_knee = NoKneeReason(r, o);
   if (r.sustained_spans_per_second > 0)
     std::cout << absl::StrFormat("sustained: %.0f spans/s%s\n", r.sustained_spans_per_second,
-                                 r.knee_found ? "" : " (no knee below --max-rate)");
+                                 no_knee.empty() ? "" : " (" + no_knee + ")");
   else if (r.probes.empty() || !PipelineLostSpans(r.probes[0]))
     std::cout << "sustained: none (the first probe already failed; try a lower --start-rate)\n";
   else

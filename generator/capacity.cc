@@ -41,6 +41,14 @@ std::string ProbeFailure(const CapacityProbe& p, const CapacityOptions& options)
   return absl::StrJoin(why, "; ");
 }
 
+std::string NoKneeReason(const CapacityResult& r, const CapacityOptions& options) {
+  if (r.knee_found || r.probes.empty()) return "";
+  if (r.probes.back().target_spans_per_second >= options.max_rate)
+    return "no knee below --max-rate";
+  return absl::StrFormat("no knee within --max-probes %d; a higher rate may pass",
+                         options.max_probes);
+}
+
 CapacityResult FindCapacity(const CapacityOptions& options, const CapacityProbeFn& probe,
                             const std::function<void(const CapacityProbe&)>& on_probe) {
   CapacityResult r;

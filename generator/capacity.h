@@ -92,6 +92,11 @@ bool PipelineLostSpans(const CapacityProbe& p);
 // "the pipeline failed to export 39672 spans it had acknowledged".
 std::string ProbeFailure(const CapacityProbe& p, const CapacityOptions& options);
 
+// Why a search that passed every probe stopped, for the "sustained:" line: "" when it found a
+// knee, else "no knee below --max-rate" or "no knee within --max-probes N; a higher rate may
+// pass)".
+std::string NoKneeReason(const CapacityResult& r, const CapacityOptions& options);
+
 // The search; `on_probe` (may be null) sees each probe as it completes.
 CapacityResult FindCapacity(const CapacityOptions& options, const CapacityProbeFn& probe,
                             const std::function<void(const CapacityProbe&)>& on_probe = nullptr);

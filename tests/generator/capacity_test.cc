@@ -69,6 +69,22 @@ TEST(Capacity, NoKneeBelowMaxRateReportsMaxRate) {
   EXPECT_FALSE(r.knee_found);
   EXPECT_EQ(r.sustained_spans_per_second, 5000);
   EXPECT_EQ(r.probes.back().target_spans_per_second, 5000);
+  EXPECT_EQ(NoKneeReason(r, o), "no knee below --max-rate");
+}
+
+// Every probe passed but --max-probes ran out below --max-rate: the line must not blame
+// --max-rate (it read "no knee below --max-rate" with --max-rate at 100M spans/s).
+TEST(Capacity, NoKneeWithinMaxProbesSaysSo) {
+  int calls = 0;
+  CapacityOptions o;
+  o.start_rate = 1000;
+  o.max_probes = 2;
+  CapacityResult r = FindCapacity(o, FakePipeline(1e9, &calls));
+  EXPECT_FALSE(r.knee_found);
+  EXPECT_EQ(r.sustained_spans_per_second, 2000);
+  EXPECT_EQ(NoKneeReason(r, o), "no knee within --max-probes 2; a higher rate may pass");
+  CapacityResult knee = FindCapacity(o, FakePipeline(1500, &calls));
+  EXPECT_EQ(NoKneeReason(knee, o), "");
 }
 
 TEST(Capacity, FirstProbeFailingSearchesDownward) {
