@@ -25,5 +25,6 @@ void AddCheckCommand(CLI::App& app, int* exit_code);
 void AddRunCommand(CLI::App& app, int* exit_code);
 void AddBenchCommand(CLI::App& app, int* exit_code);
 void AddCapacityCommand(CLI::App& app, int* exit_code);
+void AddProviderCommand(CLI::App& app, int* exit_code);
 
 }  // namespace agentstorm::cli

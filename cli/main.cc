@@ -115,6 +115,7 @@ int main(int argc, char** argv) {
   agentstorm::cli::AddRunCommand(app, &exit_code);
   agentstorm::cli::AddBenchCommand(app, &exit_code);
   agentstorm::cli::AddCapacityCommand(app, &exit_code);
+  agentstorm::cli::AddProviderCommand(app, &exit_code);
 
   try {
     app.parse(argc, argv);

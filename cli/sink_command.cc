@@ -14,30 +14,13 @@
 #include "absl/strings/str_cat.h"
 #include "cli/commands.h"
 #include "cli/numeric_flags.h"
+#include "cli/stop_signal.h"
 #include "core/exit_codes.h"
 #include "sink/listen_address.h"
 #include "sink/sink.h"
 
 namespace agentstorm::cli {
 namespace {
-
-// Self-pipe: the handler may run on any thread (gRPC and libmicrohttpd start their own before and
-// after us), so it only writes a byte that the main thread waits for.
-int g_stop_pipe[2] = {-1, -1};
-volatile sig_atomic_t g_stop_signal = 0;
-
-void OnStopSignal(int signal_number) {
-  g_stop_signal = signal_number;
-  const char byte = 1;
-  [[maybe_unused]] ssize_t n = write(g_stop_pipe[1], &byte, 1);
-}
-
-int WaitForStopSignal() {
-  char byte;
-  while (read(g_stop_pipe[0], &byte, 1) < 0 && errno == EINTR) {
-  }
-  return g_stop_signal;
-}
 
 struct SinkFlags {
   sink::SinkOptions options;
@@ -60,15 +43,10 @@ void WarnIfOpen(const std::string& what, const std::string& address, bool authen
 }
 
 int RunSink(const SinkFlags& flags) {
-  if (pipe(g_stop_pipe) != 0) {
+  if (!InstallStopSignalHandlers()) {
     std::perror("agentstorm sink: pipe");
     return kExitUnreachable;
   }
-  struct sigaction action = {};
-  action.sa_handler = OnStopSignal;
-  sigemptyset(&action.sa_mask);
-  sigaction(SIGINT, &action, nullptr);
-  sigaction(SIGTERM, &action, nullptr);
 
   absl::StatusOr<std::string> token = ReadSinkAuthToken(flags.auth_token_file);
   if (!token.ok()) {

@@ -17,7 +17,7 @@ digits of 8 or more become H, numbers with their unit or multiplier (10.6ms, 850
 runs of spaces one;
 `...` in an expected line matches anything, and an expected line that is only `...` matches any
 number of lines (a measurement that takes as many steps as the machine allows).
-Ports 4317, 4318 and 16686 in commands are replaced by free ones, in the output too. A fenced
+Ports 4317, 4318, 16686 and 8080 in commands are replaced by free ones, in the output too. A fenced
 block that shows a `$ ` command without a marker is a failure: every example is run.
 
 Usage: readme_examples.py README BINARY SOURCE_DIR [--field CONFIG NAME=PORT...]
@@ -187,7 +187,7 @@ def main():
                 assert name in field_ports, f"README:{line_no}: no port given for {name}"
                 ports[port] = field_ports[name]
         else:
-            ports = {p: str(free_port()) for p in ("4317", "4318", "16686")}
+            ports = {p: str(free_port()) for p in ("4317", "4318", "16686", "8080")}
         stderr = {"both": subprocess.STDOUT, "stdout": subprocess.DEVNULL,
                   "stderr": subprocess.PIPE}[opts["stream"]]
         background = []
