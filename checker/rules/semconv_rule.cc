@@ -259,11 +259,14 @@ void SemconvRule::CheckSpan(const Span& span, const TraceUnderCheck& trace, Find
     }
     if (def->type == semconv::ValueType::kDouble && value->value_case() == AnyValue::kIntValue) {
       // The OpenTelemetry JavaScript SDK sends a whole-number double (temperature 0, top_p 1)
-      // as intValue: the value is right, its type a backend may index apart.
+      // as intValue, and a Python instrumentation records the app's `temperature=0` uncast:
+      // the value is right, its type a backend may index apart.
       report("semconv.double_sent_as_int", FindingLevel::kImprovement, k,
              absl::StrCat(k, " is a double, sent as the integer ", value->int_value(),
-                          " (as the OpenTelemetry JavaScript SDK sends whole-number doubles); a "
-                          "backend that keys on the type may index it apart from other values"),
+                          " (the OpenTelemetry JavaScript SDK sends whole-number doubles so, and "
+                          "an instrumentation that records the app's integer argument uncast "
+                          "does too); a backend that keys on the type may index it apart from "
+                          "other values"),
              "double", Describe(*value));
       continue;
     }
@@ -274,8 +277,14 @@ void SemconvRule::CheckSpan(const Span& span, const TraceUnderCheck& trace, Find
              semconv::ValueTypeName(def->type), Describe(*value));
       continue;
     }
-    if (!def->members.empty() && (value->value_case() == AnyValue::kStringValue ||
-                                  value->value_case() == AnyValue::kIntValue)) {
+    // An open enum whose only member is the `_OTHER` fallback (error.type) documents free-form
+    // values: an exception's class name, a provider's error code. Any value is what it asks for.
+    const bool free_form =
+        !def->closed_enum && std::all_of(def->members.begin(), def->members.end(),
+                                         [](const auto& em) { return em.value == "_OTHER"; });
+    if (!def->members.empty() && !free_form &&
+        (value->value_case() == AnyValue::kStringValue ||
+         value->value_case() == AnyValue::kIntValue)) {
       std::string text = ScalarText(*value);
       const semconv::EnumMember* m = def->FindMember(text);
       if (!m) {

@@ -344,6 +344,20 @@ TEST(SemconvRule, UnknownValueOfAnOpenEnumIsInformation) {
   EXPECT_EQ(c.First("semconv.unknown_enum_value")->actual, "hologram");
 }
 
+// error.type is an open enum whose one member is the `_OTHER` fallback: the conventions ask for
+// an exception's class name or a provider's code, so "openai.RateLimitError" (the official
+// Python instrumentation's) and "429" are no finding, under either profile.
+TEST(SemconvRule, ErrorTypeTakesFreeFormValues) {
+  for (const char* profile : {"genai-latest", "genai-v1.36"}) {
+    for (const char* value : {"openai.RateLimitError", "429", "_OTHER", "timeout"}) {
+      SpanBuilder b = GoodChatSpan();
+      b.Str("error.type", value);
+      Checked c(Profile(profile), {b.span()});
+      EXPECT_EQ(c.Count("semconv.unknown_enum_value"), 0u) << profile << " " << value;
+    }
+  }
+}
+
 TEST(SemconvRule, UnknownValueOfAClosedEnumIsAViolation) {
   auto model = semconv::ParseSemconvProfile(R"(
 attributes:

@@ -1,0 +1,54 @@
+"""A small app on the OpenAI SDK, instrumented by one library, calling `agentstorm provider`:
+inference, streaming, tool calling (an agent's round trip), embeddings, and a rate-limited call,
+each under one `invoke_agent`-style parent span of its own so the trace has a root. Spans go over
+OTLP/HTTP to the endpoint given.
+
+Usage: openai_app.py INSTRUMENTATION PROVIDER_URL OTLP_HTTP_URL SERVICE_NAME
+  INSTRUMENTATION: official (opentelemetry-instrumentation-genai-openai)
+"""
+from otel_setup import finish, setup
+
+library, provider_url, tp, tracer = setup()
+
+if library == "official":
+    from opentelemetry.instrumentation.genai.openai import OpenAIInstrumentor
+    OpenAIInstrumentor().instrument(tracer_provider=tp)
+else:
+    raise SystemExit(f"unknown instrumentation {library}")
+
+import openai  # noqa: E402  (after instrumenting, as the libraries' docs do)
+
+client = openai.OpenAI(base_url=provider_url + "/v1", api_key="none", max_retries=0)
+MODEL = "gpt-4o-mini"
+WEATHER = {"type": "function", "function": {"name": "get_weather", "parameters": {
+    "type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}}
+
+with tracer.start_as_current_span("inference"):
+    client.chat.completions.create(model=MODEL, temperature=0, max_tokens=64,
+                                   messages=[{"role": "user", "content": "Say hello."}])
+
+with tracer.start_as_current_span("streaming"):
+    for _ in client.chat.completions.create(model=MODEL, stream=True,
+                                            stream_options={"include_usage": True},
+                                            messages=[{"role": "user", "content": "Stream."}]):
+        pass
+
+with tracer.start_as_current_span("tool_calling"):
+    convo = [{"role": "user", "content": "Weather in Paris?"}]
+    first = client.chat.completions.create(model=MODEL, messages=convo, tools=[WEATHER])
+    call = first.choices[0].message.tool_calls[0]
+    convo += [first.choices[0].message.model_dump(exclude_none=True),
+              {"role": "tool", "tool_call_id": call.id, "content": "18C"}]
+    client.chat.completions.create(model=MODEL, messages=convo, tools=[WEATHER])
+
+with tracer.start_as_current_span("embeddings"):
+    client.embeddings.create(model="text-embedding-3-small", input="hello")
+
+with tracer.start_as_current_span("rate_limited"):
+    try:
+        client.chat.completions.create(model=MODEL, messages=[{"role": "user", "content": "x"}],
+                                       extra_headers={"x-agentstorm-fault": "rate-limit"})
+    except openai.RateLimitError:
+        pass
+
+finish(tp)

@@ -1,0 +1,25 @@
+"""What every conformance app shares: its arguments and the OpenTelemetry SDK set up to export
+each span over OTLP/HTTP as it ends (so nothing waits in a batch when the app exits)."""
+import sys
+
+from opentelemetry import trace
+from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+
+
+def setup():
+    """(instrumentation, provider_url, tracer_provider, tracer) from
+    argv: INSTRUMENTATION PROVIDER_URL OTLP_HTTP_URL SERVICE_NAME."""
+    library, provider_url, otlp_url, service = sys.argv[1:5]
+    tp = TracerProvider(resource=Resource.create({"service.name": service}))
+    tp.add_span_processor(SimpleSpanProcessor(OTLPSpanExporter(endpoint=otlp_url + "/v1/traces")))
+    trace.set_tracer_provider(tp)
+    return library, provider_url, tp, trace.get_tracer("conformance-app")
+
+
+def finish(tp):
+    tp.force_flush()
+    tp.shutdown()
+    print("sent")

@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# The conformance matrix, Python side: each library folder here (requirements.txt pinned from
+# PyPI, installed by ci/pip-cached under the build dir; `app`: which program of apps/ and which
+# instrumentation) runs its app against `agentstorm provider`, exporting into `agentstorm sink`;
+# `check --service` then judges its traces, and the findings (ID, level, count) and exit code
+# must be exactly those of its expected.txt: the true findings present, no false one.
+# Exit 77 (skip) when Python or PyPI is missing here.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+source "$here/../e2e/lib/cli_harness.bash"
+src=${AGENTSTORM_SOURCE_DIR:-$(cd "$here/../.." && pwd)}
+cache=${AGENTSTORM_BUILD_DIR:-$dir}/conformance
+libraries=()
+for req in "$here"/*/requirements.txt; do libraries+=("$(basename "$(dirname "$req")")"); done
+for lib in "${libraries[@]}"; do
+  code=0
+  "$src/ci/pip-cached" "$here/$lib/requirements.txt" "$cache/$lib" 2>"$dir/pip-$lib.err" || code=$?
+  if ((code == 77)); then
+    echo "SKIP: $lib cannot be installed here: $(cat "$dir/pip-$lib.err")" >&2
+    exit 77
+  fi
+  ((code == 0)) || fail "ci/pip-cached $lib: $(cat "$dir/pip-$lib.err")"
+done
+
+provider_pid=""
+stop_all() {
+  [[ -n $provider_pid ]] && kill "$provider_pid" 2>/dev/null
+  cleanup
+}
+trap stop_all EXIT
+"$bin" provider --listen 127.0.0.1:0 >"$dir/provider.out" 2>&1 &
+provider_pid=$!
+provider=""
+for _ in $(seq 100); do
+  provider=$(sed -n 's/^provider   listening on \(http:[^ ]*\) .*/\1/p' "$dir/provider.out")
+  [[ -n $provider ]] && break
+  sleep 0.1
+done
+[[ -n $provider ]] || fail "the provider did not start: $(cat "$dir/provider.out")"
+start_sink
+
+failures=0
+for lib in "${libraries[@]}"; do
+  read -r app instrumentation <"$here/$lib/app"
+  service="conformance-$lib"
+  timeout 120 "$cache/$lib/bin/python" "$here/apps/$app" "$instrumentation" "$provider" \
+    "http://$sink_http" "$service" >"$dir/$lib.app.out" 2>&1 ||
+    fail "$lib: the app failed: $(tail -20 "$dir/$lib.app.out")"
+  code=0
+  timeout 120 "$bin" check --backend "jaeger://$sink_query" --service "$service" --since 10m \
+    --wait 10s --report "$dir/$lib" >"$dir/$lib.check.out" 2>&1 || code=$?
+  python3 - "$dir/$lib/report.json" "$code" >"$dir/$lib.got" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+for f in sorted(r["findings"], key=lambda f: (f["id"], f["level"])):
+    print(f["id"], f["level"], f["count"])
+print("exit", sys.argv[2])
+PY
+  grep -v '^#' "$here/$lib/expected.txt" | sort >"$dir/$lib.want"
+  sort "$dir/$lib.got" -o "$dir/$lib.got"
+  if diff "$dir/$lib.want" "$dir/$lib.got" >"$dir/$lib.diff"; then
+    echo "ok $lib: $(grep -c . "$dir/$lib.want") expected lines, $(grep -o 'passed: .*' "$dir/$lib.check.out")"
+  else
+    failures=$((failures + 1))
+    echo "FAIL $lib: expected (<) vs found (>):"
+    cat "$dir/$lib.diff"
+    sed -n '/^semconv\|^hierarchy\|^fidelity/,$p' "$dir/$lib.check.out" | head -40
+  fi
+done
+((failures == 0)) || fail "$failures of ${#libraries[@]} libraries differ from their expected findings"
+
+# docs/conformance.md's table is this run's: regenerate it with UPDATE_DOCS=1.
+python3 - "$here" "$dir" "${libraries[@]}" >"$dir/table.md" <<'PY'
+import sys
+here, work, libs = sys.argv[1], sys.argv[2], sys.argv[3:]
+print("| library (PyPI, pinned) | app | check exit | findings: ID level count |")
+print("|---|---|---|---|")
+for lib in libs:
+    pins = [l.strip() for l in open(f"{here}/{lib}/requirements.txt")
+            if "==" in l and not l.startswith("#")]
+    app = open(f"{here}/{lib}/app").read().split()[0]
+    got = [l.strip() for l in open(f"{work}/{lib}.got") if l.strip()]
+    code = [l.split()[1] for l in got if l.startswith("exit ")][0]
+    findings = "<br>".join(f"`{l}`" for l in got if not l.startswith("exit "))
+    print(f"| {lib}: {', '.join(pins)} | {app} | {code} | {findings or 'none'} |")
+PY
+doc="$src/docs/conformance.md"
+python3 - "$doc" "$dir/table.md" "${UPDATE_DOCS:-0}" <<'PY' || fail "docs/conformance.md's table is not this run's (UPDATE_DOCS=1 rewrites it): $(cat "$dir/table.md")"
+import sys
+doc, table, update = sys.argv[1], open(sys.argv[2]).read(), sys.argv[3] == "1"
+text = open(doc).read()
+begin, end = "<!-- matrix: begin -->\n", "<!-- matrix: end -->"
+head, rest = text.split(begin)
+_, tail = rest.split(end)
+if update:
+    open(doc, "w").write(head + begin + table + end + tail)
+elif rest.split(end)[0] != table:
+    sys.exit(1)
+PY
+echo PASS
