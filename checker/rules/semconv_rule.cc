@@ -2,11 +2,13 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <optional>
 #include <unordered_map>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "checker/rules/other_conventions.h"
 #include "core/ids.h"
 
 namespace agentstorm {
@@ -203,6 +205,64 @@ const SpanType* SemconvRule::Classify(const Span& span) const {
   return chosen;
 }
 
+namespace {
+
+std::string_view OperationOf(const Span& span) {
+  for (const auto& kv : span.attributes())
+    if (kv.key() == "gen_ai.operation.name" && kv.value().value_case() == AnyValue::kStringValue)
+      return kv.value().string_value();
+  return "";
+}
+
+std::string_view ModelOf(const Span& span) {
+  for (const auto& kv : span.attributes())
+    if (kv.key() == "gen_ai.request.model" && kv.value().value_case() == AnyValue::kStringValue)
+      return kv.value().string_value();
+  return "";
+}
+
+// An inference span: one model call (gen_ai.inference.client covers these three operations).
+bool IsInference(const Span& span) {
+  const std::string_view op = OperationOf(span);
+  return op == "chat" || op == "text_completion" || op == "generate_content";
+}
+
+// One model call is one inference span. An inference span whose parent is an inference span of
+// the same model is the same call recorded twice, by two instrumentations (the provider SDK's own
+// tracing and an instrumentation library, say): every token is counted twice by whatever sums
+// gen_ai.usage.*. Reported on the inner span, naming both spans and their scopes.
+void ReportDuplicateInstrumentation(
+    const std::vector<std::pair<const Span*, const std::string*>>& inference,
+    const TraceUnderCheck& trace, FindingSet* findings) {
+  for (const auto& [inner, inner_scope] : inference) {
+    if (inner->parent_span_id().empty()) continue;
+    for (const auto& [outer, outer_scope] : inference) {
+      if (outer->span_id() != inner->parent_span_id()) continue;
+      const std::string_view a = ModelOf(*inner), b = ModelOf(*outer);
+      if (!a.empty() && !b.empty() && a != b) break;  // a router calling another model
+      Finding f;
+      f.id = "semconv.duplicate_instrumentation";
+      f.level = FindingLevel::kViolation;
+      f.trace_id = inner->trace_id().empty() ? trace.trace_id : HexEncode(inner->trace_id());
+      f.span_id = HexEncode(inner->span_id());
+      f.span_name = inner->name();
+      f.message = absl::StrCat(
+          "inference span \"", inner->name(), "\" (scope ",
+          inner_scope->empty() ? "unnamed" : *inner_scope, ") is nested in inference span \"",
+          outer->name(), "\" (scope ", outer_scope->empty() ? "unnamed" : *outer_scope,
+          ") of the same model: one call recorded by two instrumentations, its tokens counted "
+          "twice");
+      f.expected = "one inference span per model call";
+      f.actual = absl::StrCat(outer->name(), " > ", inner->name());
+      f.variant = trace.variant;
+      findings->Add(std::move(f));  // both spans were evaluated already: no evaluation added
+      break;
+    }
+  }
+}
+
+}  // namespace
+
 void SemconvRule::CheckTrace(const TraceUnderCheck& trace, FindingSet* findings) {
   std::unordered_map<std::string_view, const Span*> sent;
   if (trace.expected != nullptr) {
@@ -210,18 +270,52 @@ void SemconvRule::CheckTrace(const TraceUnderCheck& trace, FindingSet* findings)
       for (const auto& ss : rs.scope_spans())
         for (const Span& span : ss.spans()) sent.emplace(span.span_id(), &span);
   }
+  std::map<std::string, uint64_t> classes;
+  std::vector<const Span*> provider_calls;
+  std::vector<std::pair<const Span*, const std::string*>> inference;  // with its scope's name
   for (const auto& rs : trace.received->resource_spans()) {
     for (const auto& ss : rs.scope_spans()) {
       for (const Span& span : ss.spans()) {
         const auto it = sent.find(span.span_id());
-        CheckSpan(span, trace, findings, it == sent.end() ? nullptr : it->second);
+        std::string c = CheckSpan(span, trace, findings, it == sent.end() ? nullptr : it->second);
+        if (c == "provider API call") provider_calls.push_back(&span);
+        if (c == kGenAiClass && IsInference(span))
+          inference.emplace_back(&span, &ss.scope().name());
+        ++classes[std::move(c)];
       }
     }
   }
+  ReportDuplicateInstrumentation(inference, trace, findings);
+  // An HTTP call to a provider's API in a trace with no GenAI span: the call was not recorded
+  // under the conventions at all (with one, this span is only its transport).
+  if (!provider_calls.empty() && classes.count(std::string(kGenAiClass)) == 0) {
+    for (const Span* span : provider_calls) {
+      const std::optional<OtherConvention> c = RecognizeOtherConvention(*span);
+      Finding f;
+      f.id = "semconv.other_convention";
+      f.level = FindingLevel::kViolation;
+      f.trace_id = span->trace_id().empty() ? trace.trace_id : HexEncode(span->trace_id());
+      f.span_id = HexEncode(span->span_id());
+      f.span_name = span->name();
+      f.message = absl::StrCat(c->seen,
+                               " and no GenAI span in its trace: the LLM call is not "
+                               "recorded under the GenAI conventions");
+      f.expected = c->expected;
+      f.actual = c->seen;
+      f.variant = trace.variant;
+      findings->Add(std::move(f));
+      findings->RecordEvaluation("semconv", false);
+    }
+  } else if (!provider_calls.empty()) {
+    classes[std::string(kOtherClass)] += provider_calls.size();
+    classes.erase("provider API call");
+  }
+  absl::MutexLock lock(&mu_);
+  for (const auto& [c, n] : classes) classes_[c] += n;
 }
 
-void SemconvRule::CheckSpan(const Span& span, const TraceUnderCheck& trace, FindingSet* findings,
-                            const Span* sent) {
+std::string SemconvRule::CheckSpan(const Span& span, const TraceUnderCheck& trace,
+                                   FindingSet* findings, const Span* sent) {
   Attributes attrs(span);
   bool evaluated = false;
   bool violated = false;
@@ -310,6 +404,19 @@ void SemconvRule::CheckSpan(const Span& span, const TraceUnderCheck& trace, Find
 
   const SpanType* type = Classify(span);
   if (!type) {
+    // An LLM-like span under another convention: named, with what GenAI expects instead.
+    if (std::optional<OtherConvention> other = RecognizeOtherConvention(span)) {
+      if (other->convention != "provider API call" && other->reported) {
+        report("semconv.other_convention", FindingLevel::kViolation, "",
+               absl::StrCat("span follows ", other->convention, " (", other->seen,
+                            "), not the GenAI conventions"),
+               other->expected, absl::StrCat(other->convention, ": ", other->seen));
+        findings->RecordEvaluation("semconv", false);
+      } else if (evaluated) {
+        findings->RecordEvaluation("semconv", !violated);
+      }
+      return other->convention;
+    }
     // A span in a recognisable namespace without the attribute that says what it is.
     for (const std::string& key : match_attributes_) {
       std::string ns = key.substr(0, key.find('.') + 1);
@@ -322,7 +429,7 @@ void SemconvRule::CheckSpan(const Span& span, const TraceUnderCheck& trace, Find
       break;
     }
     if (evaluated) findings->RecordEvaluation("semconv", !violated);
-    return;
+    return std::string(kOtherClass);
   }
   evaluated = true;
 
@@ -378,6 +485,31 @@ void SemconvRule::CheckSpan(const Span& span, const TraceUnderCheck& trace, Find
         break;
       case RequirementLevel::kOptIn:
         break;
+    }
+  }
+
+  // Token arithmetic: gen_ai.usage.input_tokens includes cached tokens (the Anthropic refinement
+  // spells it out: input + cache_read + cache_creation), so it cannot be less than their sum.
+  if (const AnyValue* in = attrs.Find("gen_ai.usage.input_tokens");
+      in != nullptr && in->value_case() == AnyValue::kIntValue) {
+    int64_t cached = 0;
+    std::vector<std::string> parts;
+    for (const char* key :
+         {"gen_ai.usage.cache_read.input_tokens", "gen_ai.usage.cache_creation.input_tokens",
+          "gen_ai.usage.cache_write.input_tokens"}) {
+      const AnyValue* v = attrs.Find(key);
+      if (v == nullptr || v->value_case() != AnyValue::kIntValue || v->int_value() <= 0) continue;
+      cached += v->int_value();
+      parts.push_back(absl::StrCat(key, " ", v->int_value()));
+    }
+    if (cached > in->int_value()) {
+      report("semconv.token_arithmetic", FindingLevel::kViolation, "gen_ai.usage.input_tokens",
+             absl::StrCat("gen_ai.usage.input_tokens ", in->int_value(), " is less than ",
+                          absl::StrJoin(parts, " + "),
+                          ": input tokens include cached ones (as the Anthropic refinement "
+                          "puts it, input + cache_read + cache_creation); the provider's own "
+                          "input_tokens was recorded without them"),
+             absl::StrCat(">= ", cached), absl::StrCat(in->int_value()));
     }
   }
 
@@ -462,6 +594,7 @@ void SemconvRule::CheckSpan(const Span& span, const TraceUnderCheck& trace, Find
   for (size_t i = 0; i < conditional_present.size() && i < cov.conditional_present.size(); ++i) {
     if (conditional_present[i]) ++cov.conditional_present[i];
   }
+  return std::string(kGenAiClass);
 }
 
 namespace {
@@ -505,6 +638,27 @@ void ReportCoverage(const std::string& type, const std::vector<std::string>& key
 
 void SemconvRule::Finish(FindingSet* findings) {
   absl::MutexLock lock(&mu_);
+  // Every span read, by class; a finding when some follow another LLM convention.
+  uint64_t total = 0, other_conventions = 0;
+  std::vector<std::string> parts;
+  for (const auto& [c, n] : classes_) {
+    findings->SetStatistic("semconv", absl::StrCat("span_classes.", c), static_cast<double>(n));
+    total += n;
+    if (c != kGenAiClass && c != kOtherClass) other_conventions += n;
+  }
+  for (const auto& [c, n] : classes_)
+    if (c != kOtherClass) parts.push_back(absl::StrCat(n, " ", c));
+  if (auto it = classes_.find(std::string(kOtherClass)); it != classes_.end())
+    parts.push_back(absl::StrCat(it->second, " ", std::string(kOtherClass)));
+  if (other_conventions > 0) {
+    Finding f;
+    f.id = "semconv.span_classes";
+    f.level = FindingLevel::kInformation;
+    f.message = absl::StrCat(total, " spans read: ", absl::StrJoin(parts, ", "));
+    f.expected = std::string(kGenAiClass);
+    f.actual = absl::StrJoin(parts, ", ");
+    findings->Add(std::move(f));
+  }
   for (const auto& [type, cov] : coverage_) {
     findings->SetStatistic("semconv", absl::StrCat("spans.", type), cov.spans);
     ReportCoverage(type, cov.keys, cov.present, cov.spans, "recommended",

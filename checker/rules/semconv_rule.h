@@ -56,8 +56,12 @@ class SemconvRule : public Rule {
   // Checks one span; `trace` supplies the trace ID (when the span has none) and the variant.
   // `sent` is the span as sent (ledger mode; null without): the expected span name is derived
   // from its attributes, so a value damaged in the pipeline is not taken as the reference.
-  void CheckSpan(const opentelemetry::proto::trace::v1::Span& span, const TraceUnderCheck& trace,
-                 FindingSet* findings, const opentelemetry::proto::trace::v1::Span* sent = nullptr);
+  // Returns the span's class (other_conventions.h): kGenAiClass, another convention's name, or
+  // kOtherClass. A "provider API call" is returned, not reported: CheckTrace reports it when no
+  // span of its trace is a GenAI one.
+  std::string CheckSpan(const opentelemetry::proto::trace::v1::Span& span,
+                        const TraceUnderCheck& trace, FindingSet* findings,
+                        const opentelemetry::proto::trace::v1::Span* sent = nullptr);
 
   // The span type `span` is recognised as (after kind and provider refinement), or nullptr.
   const semconv::SpanType* Classify(const opentelemetry::proto::trace::v1::Span& span) const;
@@ -78,6 +82,7 @@ class SemconvRule : public Rule {
   const std::vector<std::string> match_attributes_;
   absl::Mutex mu_;
   std::map<std::string, Coverage> coverage_ ABSL_GUARDED_BY(mu_);  // by span type id
+  std::map<std::string, uint64_t> classes_ ABSL_GUARDED_BY(mu_);   // spans read, by class
 };
 
 }  // namespace agentstorm

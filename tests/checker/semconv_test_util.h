@@ -57,6 +57,7 @@ class SpanBuilder {
     return *this;
   }
   const Span& span() const { return span_; }
+  Span& span_ref() { return span_; }  // IDs and parents, for tests of a trace's shape
 
  private:
   opentelemetry::proto::common::v1::AnyValue* Attr(const std::string& key) {

@@ -4,7 +4,8 @@ each under one `invoke_agent`-style parent span of its own so the trace has a ro
 OTLP/HTTP to the endpoint given.
 
 Usage: openai_app.py INSTRUMENTATION PROVIDER_URL OTLP_HTTP_URL SERVICE_NAME
-  INSTRUMENTATION: official (opentelemetry-instrumentation-genai-openai)
+  INSTRUMENTATION: official (opentelemetry-instrumentation-genai-openai), openinference
+  (openinference-instrumentation-openai)
 """
 from otel_setup import finish, setup
 
@@ -12,6 +13,9 @@ library, provider_url, tp, tracer = setup()
 
 if library == "official":
     from opentelemetry.instrumentation.genai.openai import OpenAIInstrumentor
+    OpenAIInstrumentor().instrument(tracer_provider=tp)
+elif library == "openinference":
+    from openinference.instrumentation.openai import OpenAIInstrumentor
     OpenAIInstrumentor().instrument(tracer_provider=tp)
 else:
     raise SystemExit(f"unknown instrumentation {library}")
