@@ -29,6 +29,7 @@ RedactionRuleOptions ScenarioRedaction(const Scenario& scenario) {
   RedactionRuleOptions ro;
   if (!scenario.redaction.strip_content) {
     ro.content_attributes.clear();
+    ro.content_prefixes.clear();
     ro.content_events.clear();
   }
   for (const std::string& a : scenario.redaction.attributes) ro.content_attributes.push_back(a);

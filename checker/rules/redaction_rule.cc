@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "core/ids.h"
@@ -12,9 +13,17 @@ using opentelemetry::proto::trace::v1::Span;
 
 RedactionRule::RedactionRule(RedactionRuleOptions options) : options_(std::move(options)) {}
 
-bool RedactionRule::IsContentAttribute(std::string_view key) const {
-  return std::find(options_.content_attributes.begin(), options_.content_attributes.end(), key) !=
-         options_.content_attributes.end();
+std::string_view RedactionRule::ContentKind(std::string_view key) const {
+  for (const std::string& k : options_.content_attributes)
+    if (k == key) return k;
+  for (const std::string& p : options_.content_prefixes) {
+    const bool digit = !p.empty() && p.back() == '#';
+    const std::string_view prefix = std::string_view(p).substr(0, p.size() - (digit ? 1 : 0));
+    if (key.size() > prefix.size() && key.compare(0, prefix.size(), prefix) == 0 &&
+        (!digit || (key[prefix.size()] >= '0' && key[prefix.size()] <= '9')))
+      return p;
+  }
+  return "";
 }
 
 void RedactionRule::CheckTrace(const TraceUnderCheck& trace, FindingSet* findings) {
@@ -37,10 +46,17 @@ void RedactionRule::CheckTrace(const TraceUnderCheck& trace, FindingSet* finding
           f.variant = trace.variant;
           findings->Add(std::move(f));
         };
+        // One finding per listed key or prefix (an indexed message list is one leak, not one per
+        // field of each message).
+        std::vector<std::string_view> seen;
+        auto first_of_kind = [&](std::string_view key) {
+          const std::string_view kind = ContentKind(key);
+          if (kind.empty() || std::find(seen.begin(), seen.end(), kind) != seen.end()) return false;
+          seen.push_back(kind);
+          return true;
+        };
         for (const auto& kv : span.attributes()) {
-          if (IsContentAttribute(kv.key())) {
-            report(kv.key(), absl::StrCat("span attribute ", kv.key()));
-          }
+          if (first_of_kind(kv.key())) report(kv.key(), absl::StrCat("span attribute ", kv.key()));
         }
         for (const auto& event : span.events()) {
           bool content_event =
@@ -51,7 +67,7 @@ void RedactionRule::CheckTrace(const TraceUnderCheck& trace, FindingSet* finding
             continue;
           }
           for (const auto& kv : event.attributes()) {
-            if (IsContentAttribute(kv.key())) {
+            if (!ContentKind(kv.key()).empty()) {
               report(kv.key(), absl::StrCat("attribute ", kv.key(), " of event ", event.name()));
             }
           }

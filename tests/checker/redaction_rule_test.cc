@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -140,6 +141,39 @@ TEST(RedactionRule, TheConfiguredKeysReplaceTheDefaults) {
   std::vector<std::string> actual;
   for (const Finding& f : summaries[0].examples) actual.push_back(f.actual);
   EXPECT_EQ(actual, (std::vector<std::string>{"user.email", "audit.record", "user.email"}));
+}
+
+// Prompts and answers under the other conventions an LLM span may follow: OpenInference,
+// OpenLLMetry's indexed attributes, the Vercel AI SDK. These reached the backend unreported. An
+// indexed message list is one finding per span (not one per field of every message), and the
+// registry's gen_ai.prompt.name (a name, not content) is none.
+TEST(RedactionRule, ContentUnderOtherConventionsIsFound) {
+  SpanBuilder oi("ChatCompletion", Span::SPAN_KIND_INTERNAL);
+  oi.Str("openinference.span.kind", "LLM")
+      .Str("llm.model_name", "gpt-4o")
+      .Str("input.value", "{\"messages\": [\"secret\"]}")
+      .Str("llm.input_messages.0.message.role", "user")
+      .Str("llm.input_messages.0.message.content", "secret")
+      .Str("llm.input_messages.1.message.content", "secret too");
+  SpanBuilder ll("openai.chat");
+  ll.Str("llm.request.type", "chat")
+      .Str("gen_ai.prompt.0.role", "user")
+      .Str("gen_ai.prompt.0.content", "secret")
+      .Str("gen_ai.completion.0.content", "answer")
+      .Str("gen_ai.prompt.name", "greeting");  // a registry attribute, not content
+  SpanBuilder ai("ai.generateText");
+  ai.Str("ai.prompt.messages", "[]").Str("ai.response.text", "answer").Str("ai.model.id", "m");
+  std::vector<std::string> actual;
+  for (const Span& span : {oi.span(), ll.span(), ai.span()}) {
+    FindingSet findings;
+    RunRedaction({span}, &findings);
+    for (const FindingSummary& s : findings.Summaries())
+      for (const Finding& f : s.examples) actual.push_back(f.actual);
+  }
+  std::sort(actual.begin(), actual.end());
+  EXPECT_EQ(actual, (std::vector<std::string>{"ai.prompt.messages", "ai.response.text",
+                                              "gen_ai.completion.0.content", "gen_ai.prompt.0.role",
+                                              "input.value", "llm.input_messages.0.message.role"}));
 }
 
 TEST(RedactionRule, EverySpanOfEveryResourceAndScopeIsChecked) {
