@@ -301,7 +301,9 @@ TEST(ProviderFaults, EachInItsProvidersShape) {
   EXPECT_EQ(Body(r)["error"]["status"], "INVALID_ARGUMENT");
   EXPECT_TRUE(absl::StrContains(Body(r)["error"]["message"].get<std::string>(),
                                 "exceeds the maximum number of tokens"));
-  r = Post("/v1/chat/completions", chat, "timeout", {.timeout_delay = absl::Seconds(7)});
+  ProviderOptions slow;
+  slow.timeout_delay = absl::Seconds(7);
+  r = Post("/v1/chat/completions", chat, "timeout", slow);
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.delay, absl::Seconds(7));
   r = Post("/v1/chat/completions", chat, "rate-limitt");
