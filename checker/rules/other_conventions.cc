@@ -20,9 +20,11 @@ const AnyValue* Find(const Span& span, absl::string_view key) {
   return nullptr;
 }
 
-std::string Text(const Span& span, absl::string_view key) {
+absl::string_view Text(const Span& span, absl::string_view key) {
   const AnyValue* v = Find(span, key);
-  return v != nullptr && v->value_case() == AnyValue::kStringValue ? v->string_value() : "";
+  return v != nullptr && v->value_case() == AnyValue::kStringValue
+             ? absl::string_view(v->string_value())
+             : absl::string_view();
 }
 
 bool HasPrefix(const Span& span, absl::string_view prefix) {
@@ -35,7 +37,7 @@ bool HasPrefix(const Span& span, absl::string_view prefix) {
 std::string Evidence(const Span& span, absl::string_view first,
                      std::initializer_list<absl::string_view> keys, size_t limit = 3) {
   std::vector<std::string> seen;
-  if (const std::string v = Text(span, first); !v.empty())
+  if (const absl::string_view v = Text(span, first); !v.empty())
     seen.push_back(absl::StrCat(first, " = ", v));
   for (absl::string_view k : keys)
     if (seen.size() <= limit && Find(span, k) != nullptr) seen.emplace_back(k);
@@ -87,8 +89,8 @@ std::optional<OtherConvention> OpenInference(const Span& span) {
 }
 
 std::optional<OtherConvention> OpenLlmetry(const Span& span) {
-  const std::string type = Text(span, "llm.request.type");
-  const std::string kind = Text(span, "traceloop.span.kind");
+  const absl::string_view type = Text(span, "llm.request.type");
+  const absl::string_view kind = Text(span, "traceloop.span.kind");
   const bool indexed = HasPrefix(span, "gen_ai.prompt.") || HasPrefix(span, "gen_ai.completion.");
   if (type.empty() && kind.empty() && !indexed && !HasPrefix(span, "llm.usage.") &&
       !HasPrefix(span, "traceloop."))
@@ -113,7 +115,7 @@ std::optional<OtherConvention> OpenLlmetry(const Span& span) {
 }
 
 std::optional<OtherConvention> VercelAi(const Span& span) {
-  std::string op = Text(span, "ai.operationId");
+  absl::string_view op = Text(span, "ai.operationId");
   if (op.empty()) op = Text(span, "operation.name");
   if (!absl::StartsWith(op, "ai.") && Find(span, "ai.model.id") == nullptr) return std::nullopt;
   if (op.empty()) op = span.name();
@@ -147,10 +149,9 @@ constexpr std::array<absl::string_view, 9> kProviderHosts = {"api.openai.com",
 
 std::string HostOf(const Span& span) {
   for (absl::string_view key : {"server.address", "net.peer.name", "http.host"})
-    if (std::string v = Text(span, key); !v.empty()) return v;
+    if (absl::string_view v = Text(span, key); !v.empty()) return std::string(v);
   for (absl::string_view key : {"url.full", "http.url"}) {
-    const std::string text = Text(span, key);
-    absl::string_view url = text;
+    absl::string_view url = Text(span, key);
     if (const size_t scheme = url.find("://"); scheme != absl::string_view::npos) {
       url.remove_prefix(scheme + 3);
       return std::string(url.substr(0, url.find_first_of(":/?")));
@@ -174,6 +175,11 @@ std::optional<OtherConvention> ProviderCall(const Span& span) {
 }
 
 }  // namespace
+
+std::string_view StringAttribute(const Span& span, std::string_view key) {
+  const absl::string_view v = Text(span, absl::string_view(key.data(), key.size()));
+  return {v.data(), v.size()};
+}
 
 std::optional<OtherConvention> RecognizeOtherConvention(const Span& span) {
   if (auto c = OpenInference(span)) return c;

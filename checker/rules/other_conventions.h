@@ -14,9 +14,11 @@
 namespace agentstorm {
 
 struct OtherConvention {
-  std::string convention;  // "OpenInference", "OpenLLMetry", "Vercel AI SDK", "provider API call"
-  std::string seen;        // the evidence, e.g. "openinference.span.kind = LLM, llm.model_name"
-  std::string expected;    // what the GenAI conventions expect instead
+  // "OpenInference", "OpenLLMetry", "Vercel AI SDK", "provider API call": a literal, so the
+  // class of every span read is counted without a copy.
+  std::string_view convention;
+  std::string seen;      // the evidence, e.g. "openinference.span.kind = LLM, llm.model_name"
+  std::string expected;  // what the GenAI conventions expect instead
   // False for a span of that convention the GenAI conventions have no span type for (an
   // OpenInference CHAIN, a Traceloop workflow): counted, not reported.
   bool reported = true;
@@ -28,8 +30,15 @@ struct OtherConvention {
 std::optional<OtherConvention> RecognizeOtherConvention(
     const opentelemetry::proto::trace::v1::Span& span);
 
-// The span classes counted for the `semconv.span_classes` statistic, in report order.
+// The span classes counted for the `semconv.span_classes` statistic, besides the conventions'
+// names above.
 inline constexpr std::string_view kGenAiClass = "GenAI conventions";
 inline constexpr std::string_view kOtherClass = "no LLM convention";
+inline constexpr std::string_view kProviderCallClass = "provider API call";
+
+// The value of a string attribute of `span`, "" when absent or of another type (a view into the
+// span).
+std::string_view StringAttribute(const opentelemetry::proto::trace::v1::Span& span,
+                                 std::string_view key);
 
 }  // namespace agentstorm

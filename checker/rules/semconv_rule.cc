@@ -207,25 +207,46 @@ const SpanType* SemconvRule::Classify(const Span& span) const {
 
 namespace {
 
-std::string_view OperationOf(const Span& span) {
-  for (const auto& kv : span.attributes())
-    if (kv.key() == "gen_ai.operation.name" && kv.value().value_case() == AnyValue::kStringValue)
-      return kv.value().string_value();
-  return "";
-}
-
-std::string_view ModelOf(const Span& span) {
-  for (const auto& kv : span.attributes())
-    if (kv.key() == "gen_ai.request.model" && kv.value().value_case() == AnyValue::kStringValue)
-      return kv.value().string_value();
-  return "";
-}
-
 // An inference span: one model call (gen_ai.inference.client covers these three operations).
 bool IsInference(const Span& span) {
-  const std::string_view op = OperationOf(span);
+  const std::string_view op = StringAttribute(span, "gen_ai.operation.name");
   return op == "chat" || op == "text_completion" || op == "generate_content";
 }
+
+// A finding about `span` of `trace`, its place filled in.
+Finding SpanFinding(const char* id, FindingLevel level, const Span& span,
+                    const TraceUnderCheck& trace) {
+  Finding f;
+  f.id = id;
+  f.level = level;
+  f.trace_id = span.trace_id().empty() ? trace.trace_id : HexEncode(span.trace_id());
+  f.span_id = HexEncode(span.span_id());
+  f.span_name = span.name();
+  f.variant = trace.variant;
+  return f;
+}
+
+// Spans read in one trace, by class (a handful of classes: a vector, no allocation per span).
+class ClassCounts {
+ public:
+  void Add(std::string_view c, uint64_t n = 1) {
+    for (auto& [name, count] : counts_)
+      if (name == c) {
+        count += n;
+        return;
+      }
+    counts_.emplace_back(c, n);
+  }
+  uint64_t Of(std::string_view c) const {
+    for (const auto& [name, count] : counts_)
+      if (name == c) return count;
+    return 0;
+  }
+  const std::vector<std::pair<std::string_view, uint64_t>>& all() const { return counts_; }
+
+ private:
+  std::vector<std::pair<std::string_view, uint64_t>> counts_;
+};
 
 // One model call is one inference span. An inference span whose parent is an inference span of
 // the same model is the same call recorded twice, by two instrumentations (the provider SDK's own
@@ -238,14 +259,11 @@ void ReportDuplicateInstrumentation(
     if (inner->parent_span_id().empty()) continue;
     for (const auto& [outer, outer_scope] : inference) {
       if (outer->span_id() != inner->parent_span_id()) continue;
-      const std::string_view a = ModelOf(*inner), b = ModelOf(*outer);
+      const std::string_view a = StringAttribute(*inner, "gen_ai.request.model");
+      const std::string_view b = StringAttribute(*outer, "gen_ai.request.model");
       if (!a.empty() && !b.empty() && a != b) break;  // a router calling another model
-      Finding f;
-      f.id = "semconv.duplicate_instrumentation";
-      f.level = FindingLevel::kViolation;
-      f.trace_id = inner->trace_id().empty() ? trace.trace_id : HexEncode(inner->trace_id());
-      f.span_id = HexEncode(inner->span_id());
-      f.span_name = inner->name();
+      Finding f =
+          SpanFinding("semconv.duplicate_instrumentation", FindingLevel::kViolation, *inner, trace);
       f.message = absl::StrCat(
           "inference span \"", inner->name(), "\" (scope ",
           inner_scope->empty() ? "unnamed" : *inner_scope, ") is nested in inference span \"",
@@ -254,7 +272,6 @@ void ReportDuplicateInstrumentation(
           "twice");
       f.expected = "one inference span per model call";
       f.actual = absl::StrCat(outer->name(), " > ", inner->name());
-      f.variant = trace.variant;
       findings->Add(std::move(f));  // both spans were evaluated already: no evaluation added
       break;
     }
@@ -270,68 +287,57 @@ void SemconvRule::CheckTrace(const TraceUnderCheck& trace, FindingSet* findings)
       for (const auto& ss : rs.scope_spans())
         for (const Span& span : ss.spans()) sent.emplace(span.span_id(), &span);
   }
-  std::map<std::string, uint64_t> classes;
+  ClassCounts classes;
   std::vector<const Span*> provider_calls;
   std::vector<std::pair<const Span*, const std::string*>> inference;  // with its scope's name
   for (const auto& rs : trace.received->resource_spans()) {
     for (const auto& ss : rs.scope_spans()) {
       for (const Span& span : ss.spans()) {
         const auto it = sent.find(span.span_id());
-        std::string c = CheckSpan(span, trace, findings, it == sent.end() ? nullptr : it->second);
-        if (c == "provider API call") provider_calls.push_back(&span);
+        const std::string_view c =
+            CheckSpan(span, trace, findings, it == sent.end() ? nullptr : it->second);
+        if (c == kProviderCallClass) provider_calls.push_back(&span);
         if (c == kGenAiClass && IsInference(span))
           inference.emplace_back(&span, &ss.scope().name());
-        ++classes[std::move(c)];
+        if (c != kProviderCallClass) classes.Add(c);
       }
     }
   }
   ReportDuplicateInstrumentation(inference, trace, findings);
   // An HTTP call to a provider's API in a trace with no GenAI span: the call was not recorded
   // under the conventions at all (with one, this span is only its transport).
-  if (!provider_calls.empty() && classes.count(std::string(kGenAiClass)) == 0) {
+  if (!provider_calls.empty() && classes.Of(kGenAiClass) == 0) {
     for (const Span* span : provider_calls) {
       const std::optional<OtherConvention> c = RecognizeOtherConvention(*span);
-      Finding f;
-      f.id = "semconv.other_convention";
-      f.level = FindingLevel::kViolation;
-      f.trace_id = span->trace_id().empty() ? trace.trace_id : HexEncode(span->trace_id());
-      f.span_id = HexEncode(span->span_id());
-      f.span_name = span->name();
+      Finding f = SpanFinding("semconv.other_convention", FindingLevel::kViolation, *span, trace);
       f.message = absl::StrCat(c->seen,
                                " and no GenAI span in its trace: the LLM call is not "
                                "recorded under the GenAI conventions");
       f.expected = c->expected;
       f.actual = c->seen;
-      f.variant = trace.variant;
       findings->Add(std::move(f));
       findings->RecordEvaluation("semconv", false);
     }
+    classes.Add(kProviderCallClass, provider_calls.size());
   } else if (!provider_calls.empty()) {
-    classes[std::string(kOtherClass)] += provider_calls.size();
-    classes.erase("provider API call");
+    classes.Add(kOtherClass, provider_calls.size());  // the transport of a GenAI span's call
   }
   absl::MutexLock lock(&mu_);
-  for (const auto& [c, n] : classes) classes_[c] += n;
+  for (const auto& [c, n] : classes.all()) classes_[std::string(c)] += n;
 }
 
-std::string SemconvRule::CheckSpan(const Span& span, const TraceUnderCheck& trace,
-                                   FindingSet* findings, const Span* sent) {
+std::string_view SemconvRule::CheckSpan(const Span& span, const TraceUnderCheck& trace,
+                                        FindingSet* findings, const Span* sent) {
   Attributes attrs(span);
   bool evaluated = false;
   bool violated = false;
   auto report = [&](const char* id, FindingLevel level, std::string attribute, std::string message,
                     std::string expected, std::string actual) {
-    Finding f;
-    f.id = id;
-    f.level = level;
-    f.trace_id = span.trace_id().empty() ? trace.trace_id : HexEncode(span.trace_id());
-    f.span_id = HexEncode(span.span_id());
-    f.span_name = span.name();
+    Finding f = SpanFinding(id, level, span, trace);
     f.attribute = std::move(attribute);
     f.message = std::move(message);
     f.expected = std::move(expected);
     f.actual = std::move(actual);
-    f.variant = trace.variant;
     if (level == FindingLevel::kViolation) violated = true;
     findings->Add(std::move(f));
   };
@@ -406,11 +412,12 @@ std::string SemconvRule::CheckSpan(const Span& span, const TraceUnderCheck& trac
   if (!type) {
     // An LLM-like span under another convention: named, with what GenAI expects instead.
     if (std::optional<OtherConvention> other = RecognizeOtherConvention(span)) {
-      if (other->convention != "provider API call" && other->reported) {
+      if (other->convention != kProviderCallClass && other->reported) {
+        const std::string convention(other->convention);
         report("semconv.other_convention", FindingLevel::kViolation, "",
-               absl::StrCat("span follows ", other->convention, " (", other->seen,
+               absl::StrCat("span follows ", convention, " (", other->seen,
                             "), not the GenAI conventions"),
-               other->expected, absl::StrCat(other->convention, ": ", other->seen));
+               other->expected, absl::StrCat(convention, ": ", other->seen));
         findings->RecordEvaluation("semconv", false);
       } else if (evaluated) {
         findings->RecordEvaluation("semconv", !violated);
@@ -429,7 +436,7 @@ std::string SemconvRule::CheckSpan(const Span& span, const TraceUnderCheck& trac
       break;
     }
     if (evaluated) findings->RecordEvaluation("semconv", !violated);
-    return std::string(kOtherClass);
+    return kOtherClass;
   }
   evaluated = true;
 
@@ -594,7 +601,7 @@ std::string SemconvRule::CheckSpan(const Span& span, const TraceUnderCheck& trac
   for (size_t i = 0; i < conditional_present.size() && i < cov.conditional_present.size(); ++i) {
     if (conditional_present[i]) ++cov.conditional_present[i];
   }
-  return std::string(kGenAiClass);
+  return kGenAiClass;
 }
 
 namespace {

@@ -59,9 +59,9 @@ class SemconvRule : public Rule {
   // Returns the span's class (other_conventions.h): kGenAiClass, another convention's name, or
   // kOtherClass. A "provider API call" is returned, not reported: CheckTrace reports it when no
   // span of its trace is a GenAI one.
-  std::string CheckSpan(const opentelemetry::proto::trace::v1::Span& span,
-                        const TraceUnderCheck& trace, FindingSet* findings,
-                        const opentelemetry::proto::trace::v1::Span* sent = nullptr);
+  std::string_view CheckSpan(const opentelemetry::proto::trace::v1::Span& span,
+                             const TraceUnderCheck& trace, FindingSet* findings,
+                             const opentelemetry::proto::trace::v1::Span* sent = nullptr);
 
   // The span type `span` is recognised as (after kind and provider refinement), or nullptr.
   const semconv::SpanType* Classify(const opentelemetry::proto::trace::v1::Span& span) const;
