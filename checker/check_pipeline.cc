@@ -359,8 +359,10 @@ absl::StatusOr<std::unique_ptr<CheckResult>> RunCheck(const CheckOptions& option
   auto model = LoadCheckSemconvModel(options, ledger_ptr, &*finding_options);
   if (!model.ok()) return model.status();
 
+  if (options.on_finding) finding_options->on_finding = options.on_finding;
   auto result = std::make_unique<CheckResult>(*std::move(finding_options));
   CheckResult& r = *result;
+  r.fail_on = options.fail_on;
   if (options.queryability != nullptr) r.queryability = *options.queryability;
   r.mode = ledger_mode ? "ledger" : "live";
   r.semconv_model = model->name;
@@ -432,7 +434,7 @@ absl::StatusOr<std::unique_ptr<CheckResult>> RunCheck(const CheckOptions& option
   r.findings.Finish();
   r.elapsed = absl::Now() - started;
   if (r.exit_code != kExitUnreachable) {
-    r.exit_code = r.findings.HasViolations() ? kExitViolation : kExitOk;
+    r.exit_code = r.findings.CountAtOrAbove(options.fail_on) > 0 ? kExitViolation : kExitOk;
   }
   return result;
 }
@@ -507,11 +509,15 @@ std::string FormatCheckSummary(const CheckResult& r) {
   const uint64_t v = r.findings.CountAtLevel(FindingLevel::kViolation);
   const uint64_t i = r.findings.CountAtLevel(FindingLevel::kImprovement);
   const uint64_t n = r.findings.CountAtLevel(FindingLevel::kInformation);
-  absl::StrAppendFormat(&out, "\n%s: %d violation(s), %d improvement(s), %d information in %s\n",
+  const bool failed = r.findings.CountAtOrAbove(r.fail_on) > 0;
+  absl::StrAppendFormat(&out, "\n%s: %d violation(s), %d improvement(s), %d information%s in %s\n",
                         r.exit_code == kExitUnreachable ? "UNREACHABLE"
-                        : v > 0                         ? "FAIL"
+                        : failed                        ? "FAIL"
                                                         : "PASS",
                         v, i, n,
+                        r.fail_on == FindingLevel::kViolation
+                            ? ""
+                            : absl::StrCat(" (--fail-on ", FindingLevelName(r.fail_on), ")"),
                         absl::FormatDuration(absl::Trunc(r.elapsed, absl::Milliseconds(1))));
   if (r.exit_code == kExitUnreachable)
     absl::StrAppend(&out, "backend could not be read: ", r.unreachable_reason, "\n");

@@ -45,7 +45,8 @@
 // genai-latest unless `semconv_profile` says otherwise.
 //
 // Exit code (CheckResult::exit_code, core/exit_codes.h): 3 when the backend could not be
-// reached or read at all; else 1 when any unsuppressed finding is at violation level; else 0.
+// reached or read at all; else 1 when any unsuppressed finding is at CheckOptions::fail_on
+// level or above (violation by default); else 0.
 // RunCheck returns an error Status (never a CheckResult) for usage and configuration problems
 // (bad URL, unreadable ledger or config, scenario hash mismatch): the CLI maps them with
 // ExitCodeForStatus (core/exit_codes.h): 2, or 3 when the backend could not be reached (a file:
@@ -102,9 +103,11 @@ struct CheckOptions {
   bool check_redaction = false;                 // also apply the redaction rule ledger-less
 
   // --- rules
-  std::string semconv_registry_dir;  // --semconv-registry DIR; "" = bundled profile
-  std::string semconv_profile;       // "genai-latest" / "genai-v1.36" / a FILE.yaml; "" = ledger's
-  std::string config_path;           // --config FILE; "" = none
+  // --semconv-registry DIR, repeatable (a registry and the ones it depends on, e.g. the GenAI
+  // repository's model and core's deprecated gen-ai stubs); empty = the bundled profile.
+  std::vector<std::string> semconv_registry_dirs;
+  std::string semconv_profile;  // "genai-latest" / "genai-v1.36" / a FILE.yaml; "" = ledger's
+  std::string config_path;      // --config FILE; "" = none
   // Used instead of reading config_path when set (tests, embedding).
   std::optional<FindingSetOptions> finding_options;
   double sampling_confidence = 0.999;  // Wilson interval confidence of the sampling rule
@@ -115,6 +118,12 @@ struct CheckOptions {
   // `default_thresholds` is false; a threshold given on the same metric replaces the default.
   std::vector<std::string> thresholds;
   bool default_thresholds = true;
+  // `--fail-on LEVEL`: the exit code is 1 when any unsuppressed finding is at this level or
+  // above (the default fails on violations only; kImprovement also on improvements, ...).
+  FindingLevel fail_on = FindingLevel::kViolation;
+  // Every unsuppressed finding as it is recorded (FindingSetOptions::on_finding): the
+  // `--format jsonl` stream. Null = none.
+  std::function<void(const Finding&)> on_finding;
   // `run`: the load summary of the run just sent (exact span counts, export latency, rate).
   const LoadSummary* load = nullptr;
   // `run`: time until queryable, measured while the run went on (checker/queryability_probe.h).
@@ -207,10 +216,11 @@ struct CheckResult {
   // (whole-run findings such as sampling.rate_out_of_bounds name no trace).
   std::vector<FailingTrace> failing_traces;
 
-  absl::Duration elapsed;          // the whole check
-  absl::Duration poll_elapsed;     // reading the backend
-  int exit_code = 0;               // kExitOk / kExitViolation / kExitUnreachable
-  std::string unreachable_reason;  // when exit_code == kExitUnreachable
+  absl::Duration elapsed;                           // the whole check
+  absl::Duration poll_elapsed;                      // reading the backend
+  FindingLevel fail_on = FindingLevel::kViolation;  // CheckOptions::fail_on
+  int exit_code = 0;                                // kExitOk / kExitViolation / kExitUnreachable
+  std::string unreachable_reason;                   // when exit_code == kExitUnreachable
 };
 
 // Runs a check as described at the top of this file.

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_join.h"
 #include "checker/rules/fidelity_rule.h"
 #include "checker/rules/hierarchy_rule.h"
 #include "checker/rules/redaction_rule.h"
@@ -50,17 +51,18 @@ absl::StatusOr<CheckSemconvModel> LoadCheckSemconvModel(const CheckOptions& opti
   const bool profile_is_file =
       absl::EndsWith(profile_name, ".yaml") || absl::EndsWith(profile_name, ".yml");
   absl::StatusOr<semconv::SemconvModel> model =
-      !options.semconv_registry_dir.empty()
-          ? semconv::LoadSemconvRegistry(options.semconv_registry_dir)
+      !options.semconv_registry_dirs.empty()
+          ? semconv::LoadSemconvRegistry(options.semconv_registry_dirs)
       : profile_is_file ? semconv::LoadSemconvProfile(profile_name)
                         : semconv::LoadBundledSemconvProfile(options.source_dir, profile_name);
   if (!model.ok()) return model.status();
   if (dual && finding_options->levels.count("semconv.deprecated_attribute") == 0) {
     finding_options->levels["semconv.deprecated_attribute"] = FindingLevel::kInformation;
   }
-  return CheckSemconvModel{*std::move(model), options.semconv_registry_dir.empty()
-                                                  ? profile_name
-                                                  : options.semconv_registry_dir};
+  return CheckSemconvModel{*std::move(model),
+                           options.semconv_registry_dirs.empty()
+                               ? profile_name
+                               : absl::StrJoin(options.semconv_registry_dirs, " + ")};
 }
 
 absl::StatusOr<CheckRules> BuildCheckRules(const CheckOptions& options, const Scenario* scenario,

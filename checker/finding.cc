@@ -103,6 +103,7 @@ void FindingSet::Add(Finding finding) {
   s.level = s.count == 0 ? finding.level : std::max(s.level, finding.level);
   ++s.count;
   ++level_counts_[static_cast<int>(finding.level)];
+  if (options_.on_finding) options_.on_finding(finding);
   if (s.examples.size() < options_.examples_per_id) s.examples.push_back(std::move(finding));
 }
 
@@ -158,6 +159,7 @@ void FindingSet::Finish() {
     it->second.level = std::max(it->second.level, f.level);
     ++it->second.count;
     ++level_counts_[static_cast<int>(f.level)];
+    if (options_.on_finding) options_.on_finding(f);
     if (it->second.examples.size() < options_.examples_per_id) {
       it->second.examples.push_back(std::move(f));
     }
@@ -185,6 +187,14 @@ std::map<std::string, std::map<std::string, double>> FindingSet::Statistics() co
 uint64_t FindingSet::CountAtLevel(FindingLevel level) const {
   absl::MutexLock lock(&mu_);
   return level_counts_[static_cast<int>(level)];
+}
+
+uint64_t FindingSet::CountAtOrAbove(FindingLevel level) const {
+  absl::MutexLock lock(&mu_);
+  uint64_t n = 0;
+  for (int l = static_cast<int>(level); l <= static_cast<int>(FindingLevel::kViolation); ++l)
+    n += level_counts_[l];
+  return n;
 }
 
 uint64_t FindingSet::Count(std::string_view id) const {

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -69,6 +70,10 @@ struct FindingSetOptions {
   // them with the --threshold flags (checker/check_thresholds.h).
   std::vector<std::string> thresholds;
   std::optional<bool> default_thresholds;
+  // Called for every unsuppressed finding as it is recorded (its final level applied), under
+  // the set's lock, so calls never overlap and come in the order the set counted them: the
+  // `--format jsonl` stream. Null = none.
+  std::function<void(const Finding&)> on_finding;
 };
 
 // Everything the set knows about one finding ID.
@@ -117,6 +122,8 @@ class FindingSet {
 
   // Unsuppressed findings at `level`.
   uint64_t CountAtLevel(FindingLevel level) const;
+  // Unsuppressed findings at `level` or above (kImprovement: improvements and violations).
+  uint64_t CountAtOrAbove(FindingLevel level) const;
   // Unsuppressed findings with this ID (0 when none).
   uint64_t Count(std::string_view id) const;
   bool HasViolations() const { return CountAtLevel(FindingLevel::kViolation) > 0; }

@@ -4,10 +4,13 @@
 //   agentstorm check --backend URL --service NAME --since 10m
 //   agentstorm check --backend URL --trace-id ID...
 //
-// Prints the plain text summary (findings grouped by rule, first examples of each). Exit codes:
-// 0 passed, 1 a finding at violation level, 2 usage or configuration error (bad flag, invalid
-// or changed scenario, unreadable ledger or config), 3 the backend could not be reached or read.
+// Prints the plain text summary (findings grouped by rule, first examples of each; on stderr
+// when `--format F` without --report puts F on stdout). Exit codes: 0 passed, 1 a finding at
+// the --fail-on level (violation by default) or above, 2 usage or configuration error (bad flag,
+// invalid or changed scenario, unreadable ledger or config), 3 the backend could not be reached or
+// read.
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -31,6 +34,7 @@
 #include "core/exit_codes.h"
 #include "core/thresholds.h"
 #include "reports/check_report.h"
+#include "reports/finding_stream.h"
 #include "reports/json_writer.h"
 #include "reports/report_writer.h"
 
@@ -54,6 +58,9 @@ int RunCheckCommand(CheckFlagValues& values) {
   const CheckFlags& flags = values.shared->flags;
   CheckOptions& o = values.options;
   flags.ApplyTo(&o);
+  CheckOutput output(flags);  // --format F without --report: F on stdout, the summary on stderr
+  if (std::string error = output.Open(flags); !error.empty()) return usage(error);
+  output.ApplyTo(&o);
   if (!values.since.empty()) {
     auto since = ParseDuration(values.since);
     if (!since.ok()) return usage("--since: " + std::string(since.status().message()));
@@ -105,8 +112,9 @@ int RunCheckCommand(CheckFlagValues& values) {
   }
   std::cout.flush();
   // --report DIR / --format / --baseline: rendered by the report writers (reports/).
-  if (!o.report_dir.empty() || !flags.baseline.empty()) {
+  if (!o.report_dir.empty() || !flags.baseline.empty() || output.WritesReport()) {
     reports::ReportRequest& request = values.report;
+    output.ApplyTo(&request);
     request.baseline_path = flags.baseline;
     request.dir = o.report_dir;
     request.formats = o.report_formats;
@@ -142,14 +150,20 @@ std::shared_ptr<CheckFlagSet> AddCheckFlags(CLI::App* cmd, bool backend_required
       ->capture_default_str();
   cmd->add_option("--report", flags->report_dir, "write the reports to DIR");
   cmd->add_option("--format", flags->formats,
-                  "report formats (json, junit, md, html); default all");
+                  "report formats (json, junit, md, html; jsonl streams every finding); default "
+                  "all. Without --report, one format goes to stdout (the summary to stderr)");
+  cmd->add_option("--fail-on", flags->fail_on,
+                  "lowest finding level that fails the check (exit 1): violation, improvement "
+                  "or information")
+      ->capture_default_str();
   cmd->add_option("--baseline", flags->baseline,
                   "previous report.json: fail on throughput, loss or time-until-queryable "
                   "regressions");
   cmd->add_option("--config", flags->config, "levels and expected violations (YAML)");
   cmd->add_option(
       "--semconv-registry", flags->semconv_registry,
-      "check semconv against an upstream model directory instead of the bundled profile");
+      "check semconv against an upstream model directory instead of the bundled profile; "
+      "repeat for the registries it depends on");
   cmd->add_option("--alerts", flags->alerts,
                   "prometheus://HOST:PORT and/or alertmanager://HOST:PORT (once each)");
   cmd->add_option("--threshold", flags->thresholds,
@@ -176,8 +190,15 @@ std::string ValidateCheckFlags(const CheckFlags& flags) {
     return fail("--threshold", parsed.status());
   if (auto formats = reports::ParseReportFormats(flags.formats); !formats.ok())
     return fail("--format", formats.status());
-  if (!flags.formats.empty() && flags.report_dir.empty())
-    return "--format picks the report formats of --report DIR: give --report too";
+  if (!flags.formats.empty() && flags.report_dir.empty()) {
+    auto formats = reports::ParseReportFormats(flags.formats);
+    if (formats->size() != 1)
+      return "--format without --report writes one report to stdout: give one format, or "
+             "--report DIR for several";
+  }
+  if (!ParseFindingLevel(flags.fail_on))
+    return "--fail-on: \"" + flags.fail_on +
+           "\" is not a finding level (violation, improvement, information)";
   if (!flags.backend.empty()) {
     auto url = readers::ParseBackendUrl(flags.backend);
     if (!url.ok()) return fail("--backend", url.status());
@@ -222,10 +243,53 @@ void CheckFlags::ApplyTo(CheckOptions* options) const {
   options->report_dir = report_dir;
   options->report_formats = formats;
   options->config_path = config;
-  options->semconv_registry_dir = semconv_registry;
+  options->semconv_registry_dirs = semconv_registry;
   options->alerts_url = alerts.empty() ? "" : alerts.front();
   options->thresholds = thresholds;
   options->default_thresholds = !no_default_thresholds;
+  options->fail_on = ParseFindingLevel(fail_on).value_or(FindingLevel::kViolation);
+}
+
+CheckOutput::CheckOutput(const CheckFlags& flags) {
+  if (!flags.report_dir.empty() || flags.formats.empty()) return;
+  auto formats = reports::ParseReportFormats(flags.formats);  // validated: exactly one
+  if (!formats.ok() || formats->size() != 1) return;
+  stdout_format_ = formats->front();
+  std::cout.flush();
+  stdout_ = std::make_unique<std::ostream>(std::cout.rdbuf());
+  saved_cout_ = std::cout.rdbuf(std::cerr.rdbuf());
+}
+
+CheckOutput::~CheckOutput() {
+  if (saved_cout_ != nullptr) {
+    stdout_->flush();
+    std::cout.rdbuf(saved_cout_);
+  }
+}
+
+std::string CheckOutput::Open(const CheckFlags& flags) {
+  if (stdout_format_ == "jsonl") {
+    stream_ = std::make_unique<reports::FindingStream>(stdout_.get());
+    return "";
+  }
+  auto formats = reports::ParseReportFormats(flags.formats);
+  if (flags.report_dir.empty() || !formats.ok() || flags.formats.empty()) return "";
+  if (std::find(formats->begin(), formats->end(), "jsonl") == formats->end()) return "";
+  auto stream = reports::FindingStream::InDirectory(flags.report_dir);
+  if (!stream.ok()) return "--report: " + std::string(stream.status().message());
+  stream_ = *std::move(stream);
+  return "";
+}
+
+void CheckOutput::ApplyTo(CheckOptions* options) {
+  if (stream_ == nullptr) return;
+  options->on_finding = [stream = stream_.get()](const Finding& f) { stream->Add(f); };
+}
+
+void CheckOutput::ApplyTo(reports::ReportRequest* request) {
+  request->stdout_format = stdout_format_;
+  request->stdout_out = stdout_.get();
+  request->stream = stream_.get();
 }
 
 void AddCheckCommand(CLI::App& app, int* exit_code) {

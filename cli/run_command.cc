@@ -164,6 +164,8 @@ int Run(GenerateFlags flags, CheckFlags check, const EmbeddedSinkFlags& embedded
                 "give --cert and --key");
   }
 
+  CheckOutput output(check);  // --format F without --report: F on stdout, the rest on stderr
+  if (std::string error = output.Open(check); !error.empty()) return Fail(kExitUsage, error);
   std::unique_ptr<sink::Sink> sink;
   std::string backend = check.backend;
   if (flags.endpoints.empty()) {
@@ -287,6 +289,7 @@ int Run(GenerateFlags flags, CheckFlags check, const EmbeddedSinkFlags& embedded
   co.ledger_paths = {flags.ledger};
   co.scenario = scenario;
   check.ApplyTo(&co);
+  output.ApplyTo(&co);
   co.backend_url = backend;
   co.quiet = flags.quiet;
   co.progress = !flags.quiet;
@@ -326,8 +329,9 @@ int Run(GenerateFlags flags, CheckFlags check, const EmbeddedSinkFlags& embedded
   std::cout.flush();
   if ((*result)->exit_code == kExitUnreachable && !(*result)->unreachable_reason.empty())
     std::cerr << "agentstorm run: " << (*result)->unreachable_reason << "\n";
-  if (!check.report_dir.empty() || !check.baseline.empty()) {
+  if (!check.report_dir.empty() || !check.baseline.empty() || output.WritesReport()) {
     reports::ReportRequest request;
+    output.ApplyTo(&request);
     request.baseline_path = check.baseline;
     request.dir = check.report_dir;
     request.formats = check.formats;

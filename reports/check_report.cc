@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "reports/json_writer.h"
 #include "reports/report_writer.h"
+#include "reports/sanitize.h"
 
 namespace agentstorm::reports {
 namespace {
@@ -81,6 +82,16 @@ absl::StatusOr<int> WriteCheckReports(const CheckResult& result, const ReportReq
                 << " (nothing compared)\n";
     }
     ApplyBaseline(compared, &model);
+  }
+  if (request.stream != nullptr) {
+    if (absl::Status closed = request.stream->Close(model); !closed.ok()) return closed;
+  }
+  if (!request.stdout_format.empty() && request.stdout_format != "jsonl" &&
+      request.stdout_out != nullptr) {
+    ReportModel clean = model;
+    SanitizeReport(&clean);
+    *request.stdout_out << RenderReport(clean, request.stdout_format);
+    request.stdout_out->flush();
   }
   if (!request.dir.empty()) {
     absl::Status written = WriteReports(model, request.dir, request.formats);

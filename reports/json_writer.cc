@@ -37,7 +37,7 @@ std::optional<double> ReadOptional(const json& j, const char* key) {
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(RunInfo, tool_version, command, mode, scenario,
                                                 scenario_path, semconv_model, seed, run_id, shards,
                                                 start_unix_nano, end_unix_nano, command_seconds,
-                                                backend, endpoints, variants)
+                                                backend, endpoints, variants, fail_on)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(DistributionBucket, lower, upper, count)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Distribution, count, min, mean, p50, p90, p99, p999,
                                                 max, buckets)

@@ -92,9 +92,9 @@ std::vector<Suite> BuildSuites(const ReportModel& m) {
       uint64_t count = f.count_by_variant.empty()    ? f.count
                        : f.count_by_variant.count(v) ? f.count_by_variant.at(v)
                                                      : 0;
-      if (f.level == "violation" && count > 0) {
+      if (LevelFails(m, f.level) && count > 0) {
         c.failure_message = absl::StrCat(f.id, ": ", count, " finding", count == 1 ? "" : "s",
-                                         " at violation level");
+                                         " at ", f.level, " level");
         if (!f.examples.empty() && !f.examples.front().message.empty()) {
           absl::StrAppend(&c.failure_message, " (first: ", f.examples.front().message, ")");
         }

@@ -28,6 +28,13 @@ std::string RenderMarkdownReport(const ReportModel& m) {
     absl::StrAppend(&out, "## ✅ PASS: ", subject, "\n\n");
   } else if (m.exit_code == 3) {
     absl::StrAppend(&out, "## ❌ FAIL: ", subject, ": backend or endpoint unreachable\n\n");
+  } else if (m.run.fail_on != "violation" && violations == 0) {
+    uint64_t failing = 0;
+    for (const FindingRow& f : m.findings)
+      if (LevelFails(m, f.level)) failing += f.count;
+    absl::StrAppend(&out, "## ❌ FAIL: ", subject, ": ", Thousands(failing), " finding",
+                    failing == 1 ? "" : "s", " at ", m.run.fail_on, " level or above (--fail-on ",
+                    m.run.fail_on, ")\n\n");
   } else {
     absl::StrAppend(&out, "## ❌ FAIL: ", subject, ": ", Thousands(violations), " violation",
                     violations == 1 ? "" : "s", "\n\n");

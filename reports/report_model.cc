@@ -248,6 +248,13 @@ uint64_t ViolationCount(const ReportModel& model) {
   return n;
 }
 
+bool LevelFails(const ReportModel& model, const std::string& level) {
+  auto rank = [](const std::string& l) {
+    return l == "violation" ? 2 : l == "improvement" ? 1 : l == "information" ? 0 : 3;
+  };
+  return rank(level) >= rank(model.run.fail_on);
+}
+
 bool Passed(const ReportModel& model) { return model.exit_code == 0 && ViolationCount(model) == 0; }
 
 void AddLoadSummary(const LoadSummary& s, ReportModel* model) {
@@ -381,6 +388,7 @@ void AddCheckResult(const CheckResult& c, ReportModel* model) {
     }
   }
   model->exit_code = c.exit_code;
+  model->run.fail_on = FindingLevelName(c.fail_on);
   AddFindings(c.findings, model);
   ReadbackSection r;
   r.traces_expected = c.traces_expected;

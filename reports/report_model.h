@@ -51,6 +51,8 @@ struct RunInfo {
   std::string backend;                 // described without secrets
   std::vector<std::string> endpoints;  // described without secrets
   std::vector<std::string> variants;   // the scenario's variants, in scenario order
+  // `--fail-on`: the lowest finding level that fails the command ("violation" by default).
+  std::string fail_on = "violation";
 };
 
 // One bucket of a distribution: values in (lower, upper], in the distribution's unit.
@@ -230,6 +232,8 @@ struct ReportModel {
 uint64_t ViolationCount(const ReportModel& model);
 // True when the run passed: no violation finding and exit code 0.
 bool Passed(const ReportModel& model);
+// True when a finding at `level` fails the command under the model's run.fail_on.
+bool LevelFails(const ReportModel& model, const std::string& level);
 
 // ------------------------------------------------------------------ builders
 

@@ -10,6 +10,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "reports/finding_stream.h"
 #include "reports/html_writer.h"
 #include "reports/json_writer.h"
 #include "reports/junit_writer.h"
@@ -30,11 +31,11 @@ absl::StatusOr<std::vector<std::string>> ParseReportFormats(const std::vector<st
       std::string name(absl::StripAsciiWhitespace(part));
       if (name == "markdown") name = "md";
       if (name == "xml") name = "junit";
-      if (std::find(ReportFormats().begin(), ReportFormats().end(), name) ==
-          ReportFormats().end()) {
+      if (name != "jsonl" && std::find(ReportFormats().begin(), ReportFormats().end(), name) ==
+                                 ReportFormats().end()) {
         return absl::InvalidArgumentError(
             absl::StrCat("unknown report format \"", name,
-                         "\" (known: ", absl::StrJoin(ReportFormats(), ", "), ")"));
+                         "\" (known: ", absl::StrJoin(ReportFormats(), ", "), ", jsonl)"));
       }
       if (std::find(out.begin(), out.end(), name) == out.end()) out.push_back(name);
     }
@@ -48,6 +49,7 @@ std::string ReportFileName(const std::string& format) {
   if (format == "junit") return "junit.xml";
   if (format == "md") return "report.md";
   if (format == "html") return "report.html";
+  if (format == "jsonl") return "findings.jsonl";
   return "";
 }
 
@@ -56,6 +58,7 @@ std::string RenderReport(const ReportModel& model, const std::string& format) {
   if (format == "junit") return RenderJunitReport(model);
   if (format == "md") return RenderMarkdownReport(model);
   if (format == "html") return RenderHtmlReport(model);
+  if (format == "jsonl") return ReportJsonLine(model) + "\n";
   return "";
 }
 
@@ -72,6 +75,7 @@ absl::Status WriteReports(const ReportModel& model, const std::string& dir,
   ReportModel clean = model;
   SanitizeReport(&clean);
   for (const std::string& format : *parsed) {
+    if (format == "jsonl") continue;  // streamed while the check runs (FindingStream)
     std::filesystem::path path = std::filesystem::path(dir) / ReportFileName(format);
     std::filesystem::path tmp = path;
     tmp += ".tmp";

@@ -464,7 +464,10 @@ class TraceBuilder {
           agent.server_address.empty() ? 443 : agent.server_port);
       t += Overhead(2, 15);  // network
     }
-    SpanH span = NewSpan(agent.service, remote ? client : parent, Span::SPAN_KIND_INTERNAL, t);
+    // An agent in the caller's process is INTERNAL where the conventions allow it (the latest:
+    // "MAY be INTERNAL"); v1.36 has only the CLIENT invoke_agent span.
+    SpanH span = NewSpan(agent.service, remote ? client : parent,
+                         latest_ ? Span::SPAN_KIND_INTERNAL : Span::SPAN_KIND_CLIENT, t);
     FillInvokeAgent(span, agent, model, provider, /*remote=*/false);
 
     Frame f;

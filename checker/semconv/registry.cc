@@ -130,6 +130,10 @@ PartialRequirement ParseRef(const YAML::Node& a, const std::string& key) {
 
 class Loader {
  public:
+  // Files of the n-th registry directory follow (0 = the registry itself, then the ones it
+  // depends on): what an earlier one defines, a later one cannot redefine.
+  void StartDirectory(size_t index) { dir_ = index; }
+
   absl::Status LoadFile(const fs::path& path) {
     YAML::Node root;
     try {
@@ -216,9 +220,13 @@ class Loader {
       }
       def.type = all_int ? ValueType::kInt : ValueType::kString;
     }
-    if (model_.attributes.count(key)) {
+    if (auto it = attribute_dir_.find(key); it != attribute_dir_.end()) {
+      // A registry given earlier wins over the ones it depends on (their copy of a moved
+      // attribute is a stub); within one registry the last definition wins, with a warning.
+      if (it->second < dir_) return;
       model_.warnings.push_back(absl::StrCat(file_, ": attribute '", key, "' defined again"));
     }
+    attribute_dir_[key] = dir_;
     model_.attributes[key] = std::move(def);
   }
 
@@ -247,7 +255,9 @@ class Loader {
 
   void AddGroup(RawGroup g) {
     g.file = file_;
+    if (auto it = group_dir_.find(g.id); it != group_dir_.end() && it->second < dir_) return;
     if (!groups_.count(g.id)) group_order_.push_back(g.id);
+    group_dir_[g.id] = dir_;
     groups_[g.id] = std::move(g);
   }
 
@@ -527,6 +537,9 @@ class Loader {
   std::map<std::string, RawGroup> groups_;
   std::vector<std::string> group_order_;
   std::map<std::string, Resolved> resolved_;
+  size_t dir_ = 0;
+  std::map<std::string, size_t> attribute_dir_;  // the directory that defined each attribute
+  std::map<std::string, size_t> group_dir_;
   std::set<std::string> resolving_;
   std::set<std::string> referenced_;
   std::set<std::string> unresolved_;
@@ -536,7 +549,9 @@ class Loader {
 
 absl::StatusOr<SemconvModel> LoadSemconvRegistry(const std::vector<std::string>& dirs) {
   Loader loader;
-  for (const std::string& dir : dirs) {
+  for (size_t index = 0; index < dirs.size(); ++index) {
+    const std::string& dir = dirs[index];
+    loader.StartDirectory(index);
     std::error_code ec;
     if (!fs::is_directory(dir, ec)) {
       return absl::NotFoundError(absl::StrCat("semconv registry directory not found: ", dir));

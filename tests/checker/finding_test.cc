@@ -118,6 +118,38 @@ TEST(FindingSet, ReportsASuppressionThatMatchedNothingAsStale) {
   EXPECT_NE(stale.examples[0].message.find("collector truncates long values"), std::string::npos);
 }
 
+// `--format jsonl` streams what the set counts: every unsuppressed finding with its configured
+// level, in order, and the stale suppressions Finish() adds; a suppressed one never.
+TEST(FindingSet, StreamsEveryUnsuppressedFindingAsItIsRecorded) {
+  FindingSetOptions options;
+  options.examples_per_id = 1;  // the stream has every finding, not only the examples
+  options.levels["semconv.deprecated_attribute"] = FindingLevel::kViolation;
+  options.expected_violations.push_back({"hierarchy.orphan_span", "known", "", "", ""});
+  options.expected_violations.push_back({"fidelity.value_changed", "stale", "", "", ""});
+  std::vector<std::pair<std::string, FindingLevel>> streamed;
+  options.on_finding = [&](const Finding& f) { streamed.emplace_back(f.id, f.level); };
+  FindingSet set(options);
+  set.Add(Make("semconv.deprecated_attribute", FindingLevel::kImprovement));
+  set.Add(Make("hierarchy.orphan_span", FindingLevel::kViolation));  // suppressed
+  set.Add(Make("semconv.deprecated_attribute", FindingLevel::kImprovement));
+  set.Finish();
+  const std::vector<std::pair<std::string, FindingLevel>> want = {
+      {"semconv.deprecated_attribute", FindingLevel::kViolation},
+      {"semconv.deprecated_attribute", FindingLevel::kViolation},
+      {"config.stale_suppression", FindingLevel::kImprovement}};
+  EXPECT_EQ(streamed, want);
+}
+
+TEST(FindingSet, CountsFindingsAtOrAboveALevel) {
+  FindingSet set;
+  set.Add(Make("semconv.recommended_coverage", FindingLevel::kInformation));
+  set.Add(Make("semconv.deprecated_attribute", FindingLevel::kImprovement));
+  set.Add(Make("semconv.deprecated_attribute", FindingLevel::kImprovement));
+  EXPECT_EQ(set.CountAtOrAbove(FindingLevel::kViolation), 0u);
+  EXPECT_EQ(set.CountAtOrAbove(FindingLevel::kImprovement), 2u);
+  EXPECT_EQ(set.CountAtOrAbove(FindingLevel::kInformation), 3u);
+}
+
 TEST(FindingSet, KeepsPerRuleTotalsAndStatistics) {
   FindingSet set;
   set.RecordEvaluation("semconv", true);

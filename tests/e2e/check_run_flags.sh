@@ -3,7 +3,7 @@
 # --wait takes the one duration grammar (core/duration.h) in both, so `--wait 30` (a bare
 # number is seconds) and `--wait 30s` mean the same to either command, and a bad --wait is a
 # usage error (exit 2) naming the flag in both. Every check option `run` takes is judged before
-# any load is sent (a bad --format, --config, --baseline, --semconv-registry, --alerts,
+# any load is sent (a bad --format or --fail-on, --config, --baseline, --semconv-registry, --alerts,
 # --backend), and integer flags refuse negative and overflowing values instead of wrapping.
 set -euo pipefail
 source "$(dirname "$0")/lib/cli_harness.bash"
@@ -44,7 +44,9 @@ before_load() {
   return 0
 }
 before_load run_format_bad --format --report "$dir/rep" --format pdf
-before_load run_format_alone --format --format json
+# One format without --report goes to stdout; several need --report.
+before_load run_formats_alone --format --format json,md
+before_load run_fail_on_bad --fail-on --fail-on warning
 before_load run_config_missing --config --config "$dir/missing.yaml"
 printf 'levels:\n  semconv.deprecated_attribute: loud\n' >"$dir/bad-config.yaml"
 before_load run_config_bad --config --config "$dir/bad-config.yaml"
