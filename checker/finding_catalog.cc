@@ -69,6 +69,7 @@ const std::vector<std::pair<std::string, std::string>>& Catalog() {
       {"semconv.attribute_type_mismatch", "an attribute of the wrong type for the conventions"},
       {"semconv.conditionally_required_coverage", "coverage of conditionally required attributes"},
       {"semconv.conditionally_required_missing", "a conditionally required attribute is missing"},
+      {"semconv.contradictory_attributes", "attributes of one span that cannot both be true"},
       {"semconv.deprecated_attribute", "a deprecated attribute is used"},
       {"semconv.double_sent_as_int", "a double attribute sent as a whole-number integer"},
       {"semconv.duplicate_instrumentation",

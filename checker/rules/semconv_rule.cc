@@ -170,6 +170,56 @@ bool KindAllowed(const SpanType& t, int kind) {
   return false;
 }
 
+// Whether the request was streamed, as the conventions decide it: gen_ai.request.stream when
+// set ("if unset, the request is assumed to be non-streaming"), else the sign a streamed
+// response leaves, a time to its first chunk. `evidence` (may be null) says which.
+bool Streams(const Attributes& attrs, std::string* evidence) {
+  const AnyValue* stream = attrs.Find("gen_ai.request.stream");
+  if (stream != nullptr && stream->value_case() == AnyValue::kBoolValue) {
+    if (evidence) *evidence = absl::StrCat("gen_ai.request.stream is ", stream->bool_value());
+    return stream->bool_value();
+  }
+  if (attrs.Find("gen_ai.response.time_to_first_chunk") != nullptr) {
+    if (evidence)
+      *evidence = "gen_ai.response.time_to_first_chunk is set: the response was streamed";
+    return true;
+  }
+  return false;
+}
+
+// Whether `c` holds for the span; nullopt when only prose can decide it.
+std::optional<bool> ConditionHolds(const Condition& c, const Span& span, const Attributes& attrs) {
+  switch (c.kind) {
+    case Condition::Kind::kOnError:
+      return span.status().code() == Status::STATUS_CODE_ERROR;
+    case Condition::Kind::kIfPresent:
+      return attrs.Find(c.key) != nullptr;
+    case Condition::Kind::kStreaming:
+      return Streams(attrs, nullptr);
+    case Condition::Kind::kText:
+      break;
+  }
+  return std::nullopt;
+}
+
+// Why `c` holds, for a finding's message.
+std::string WhyConditionHolds(const Condition& c, const Attributes& attrs) {
+  switch (c.kind) {
+    case Condition::Kind::kOnError:
+      return "the span's status is ERROR";
+    case Condition::Kind::kIfPresent:
+      return absl::StrCat(c.key, " is set");
+    case Condition::Kind::kStreaming: {
+      std::string evidence;
+      Streams(attrs, &evidence);
+      return absl::StrCat("the request was streamed (", evidence, ")");
+    }
+    case Condition::Kind::kText:
+      break;
+  }
+  return c.text;
+}
+
 std::string KindList(const SpanType& t) {
   std::vector<std::string> names;
   for (semconv::SpanKind k : t.kinds) names.push_back(semconv::SpanKindName(k));
@@ -448,11 +498,13 @@ std::string_view SemconvRule::CheckSpan(const Span& span, const TraceUnderCheck&
            KindList(*type), KindName(span.kind()));
   }
 
-  // Required, conditionally required, recommended.
-  std::vector<bool> recommended_present, conditional_present;
+  // Required, conditionally required, recommended. Coverage states per attribute: -1 its
+  // condition does not apply to this span (not counted), 0 absent, 1 present.
+  std::vector<int8_t> recommended_present, conditional_present;
   for (const AttributeRequirement& req : type->attributes) {
     const AttributeDef* def = model_.FindAttribute(req.key);
     bool present = attrs.Has(req.key, def && def->is_template);
+    const std::optional<bool> holds = ConditionHolds(req.condition, span, attrs);
     switch (req.level) {
       case RequirementLevel::kRequired:
         if (!present) {
@@ -464,35 +516,35 @@ std::string_view SemconvRule::CheckSpan(const Span& span, const TraceUnderCheck&
         const Condition& c = req.condition;
         // A condition only prose can decide ("if the request includes a seed") cannot be
         // acted on per span: it only counts towards the type's coverage figure.
-        if (c.kind != Condition::Kind::kOnError && c.kind != Condition::Kind::kIfPresent) {
-          conditional_present.push_back(present);
+        if (!holds.has_value()) {
+          conditional_present.push_back(present ? 1 : 0);
           break;
         }
-        if (present) break;
+        if (present || !*holds) break;
         std::string when = c.text.empty() ? "" : absl::StrCat(" (", c.text, ")");
-        if (c.kind == Condition::Kind::kOnError) {
-          if (span.status().code() == Status::STATUS_CODE_ERROR) {
-            report("semconv.conditionally_required_missing", FindingLevel::kViolation, req.key,
-                   absl::StrCat(type->id, " requires ", req.key,
-                                " because the span's status is ERROR", when),
-                   req.key, "");
-          }
-        } else if (c.kind == Condition::Kind::kIfPresent) {
-          if (attrs.Find(c.key)) {
-            report(
-                "semconv.conditionally_required_missing", FindingLevel::kViolation, req.key,
-                absl::StrCat(type->id, " requires ", req.key, " because ", c.key, " is set", when),
-                req.key, "");
-          }
-        }
+        report("semconv.conditionally_required_missing", FindingLevel::kViolation, req.key,
+               absl::StrCat(type->id, " requires ", req.key, " because ",
+                            WhyConditionHolds(c, attrs), when),
+               req.key, "");
         break;
       }
       case RequirementLevel::kRecommended:
-        recommended_present.push_back(present);
+        recommended_present.push_back(holds.value_or(true) ? (present ? 1 : 0) : -1);
         break;
       case RequirementLevel::kOptIn:
         break;
     }
+  }
+
+  // A streamed response's first chunk on a request recorded as not streamed.
+  if (const AnyValue* stream = attrs.Find("gen_ai.request.stream");
+      stream != nullptr && stream->value_case() == AnyValue::kBoolValue && !stream->bool_value() &&
+      attrs.Find("gen_ai.response.time_to_first_chunk") != nullptr) {
+    report("semconv.contradictory_attributes", FindingLevel::kViolation, "gen_ai.request.stream",
+           "gen_ai.request.stream is false, yet gen_ai.response.time_to_first_chunk is set: only "
+           "a streamed response has a first chunk (the conventions record "
+           "gen_ai.request.stream \"if and only if the request is streaming\")",
+           "true", "false");
   }
 
   // Token arithmetic: gen_ai.usage.input_tokens includes cached tokens (the Anthropic refinement
@@ -582,25 +634,20 @@ std::string_view SemconvRule::CheckSpan(const Span& span, const TraceUnderCheck&
 
   absl::MutexLock lock(&mu_);
   Coverage& cov = coverage_[type->id];
-  if (cov.spans == 0 && cov.keys.empty()) {
+  if (cov.spans == 0 && cov.recommended.keys.empty()) {
     for (const AttributeRequirement& req : type->attributes) {
-      if (req.level == RequirementLevel::kRecommended) cov.keys.push_back(req.key);
+      if (req.level == RequirementLevel::kRecommended) cov.recommended.keys.push_back(req.key);
       if (req.level == RequirementLevel::kConditionallyRequired &&
-          req.condition.kind != Condition::Kind::kOnError &&
-          req.condition.kind != Condition::Kind::kIfPresent) {
-        cov.conditional_keys.push_back(req.key);
+          req.condition.kind == Condition::Kind::kText) {
+        cov.conditional.keys.push_back(req.key);
       }
     }
-    cov.present.assign(cov.keys.size(), 0);
-    cov.conditional_present.assign(cov.conditional_keys.size(), 0);
+    cov.recommended.Resize();
+    cov.conditional.Resize();
   }
   ++cov.spans;
-  for (size_t i = 0; i < recommended_present.size() && i < cov.present.size(); ++i) {
-    if (recommended_present[i]) ++cov.present[i];
-  }
-  for (size_t i = 0; i < conditional_present.size() && i < cov.conditional_present.size(); ++i) {
-    if (conditional_present[i]) ++cov.conditional_present[i];
-  }
+  cov.recommended.Count(recommended_present);
+  cov.conditional.Count(conditional_present);
   return kGenAiClass;
 }
 
@@ -608,17 +655,20 @@ namespace {
 
 // One information finding (and statistic) for the coverage of one list of attributes of one
 // span type: "<type>: 25.0% of 12 <what> attributes present over 200 spans; least present: ...".
-void ReportCoverage(const std::string& type, const std::vector<std::string>& keys,
-                    const std::vector<uint64_t>& present_per_key, uint64_t spans, const char* what,
-                    const char* id, const char* statistic, FindingSet* findings) {
+// An attribute counts only on the spans its condition applied to.
+void ReportCoverage(const std::string& type, const SemconvRule::KeyCoverage& c, uint64_t spans,
+                    const char* what, const char* id, const char* statistic, FindingSet* findings) {
+  const std::vector<std::string>& keys = c.keys;
   if (keys.empty() || spans == 0) return;
-  uint64_t present = 0;
+  uint64_t present = 0, applicable = 0;
   std::vector<std::pair<double, std::string>> per_key;
   for (size_t i = 0; i < keys.size(); ++i) {
-    present += present_per_key[i];
-    per_key.emplace_back(100.0 * present_per_key[i] / spans, keys[i]);
+    present += c.present[i];
+    applicable += c.applicable[i];
+    if (c.applicable[i] > 0) per_key.emplace_back(100.0 * c.present[i] / c.applicable[i], keys[i]);
   }
-  double pct = 100.0 * present / (static_cast<double>(spans) * keys.size());
+  if (applicable == 0) return;
+  double pct = 100.0 * present / static_cast<double>(applicable);
   findings->SetStatistic("semconv", absl::StrCat(statistic, ".", type), pct);
   std::stable_sort(per_key.begin(), per_key.end());
   std::vector<std::string> least;
@@ -668,12 +718,11 @@ void SemconvRule::Finish(FindingSet* findings) {
   }
   for (const auto& [type, cov] : coverage_) {
     findings->SetStatistic("semconv", absl::StrCat("spans.", type), cov.spans);
-    ReportCoverage(type, cov.keys, cov.present, cov.spans, "recommended",
-                   "semconv.recommended_coverage", "recommended_coverage", findings);
-    ReportCoverage(type, cov.conditional_keys, cov.conditional_present, cov.spans,
-                   "conditionally required (condition not checkable)",
-                   "semconv.conditionally_required_coverage", "conditionally_required_coverage",
-                   findings);
+    ReportCoverage(type, cov.recommended, cov.spans, "recommended", "semconv.recommended_coverage",
+                   "recommended_coverage", findings);
+    ReportCoverage(
+        type, cov.conditional, cov.spans, "conditionally required (condition not checkable)",
+        "semconv.conditionally_required_coverage", "conditionally_required_coverage", findings);
   }
 }
 

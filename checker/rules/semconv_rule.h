@@ -10,7 +10,9 @@
 //    (also: a span with gen_ai.* attributes but no gen_ai.operation.name)
 //  - conditionally required attributes present        -> semconv.conditionally_required_missing
 //    when the span shows the condition holds (violation): status ERROR for error.type, or the
-//    named attribute is set (server.address -> server.port); nothing when it does not hold.
+//    named attribute is set (server.address -> server.port), or the request was streamed
+//    (gen_ai.request.stream, or a time to first chunk: checker/semconv/model.h kStreaming);
+//    nothing when it does not hold.
 //    A condition only prose can decide ("if the request includes a seed") is no per-span
 //    finding, since nobody could act on it: such attributes are counted like recommended ones,
 //    as the statistic "conditionally_required_coverage.<span type>" and one information
@@ -28,9 +30,14 @@
 //  - recommended attributes: coverage in percent per span type, reported in Finish() as the
 //    statistic "recommended_coverage.<span type>" and one information finding per span type
 //                                                     -> semconv.recommended_coverage
+//    (an attribute with an evaluable condition, `when: error`, `when_present: KEY`,
+//    `when: streaming`, counts only on the spans where it holds)
+//  - gen_ai.request.stream false with a time to first chunk
+//                                                     -> semconv.contradictory_attributes
 // Spans that carry no attribute the model knows (HTTP, DB spans, ...) are not evaluated.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <string>
 #include <string_view>
@@ -68,14 +75,32 @@ class SemconvRule : public Rule {
 
   const semconv::SemconvModel& model() const { return model_; }
 
+  // Presence of a list of attributes over the spans of one type, each counted only on the spans
+  // its condition applied to (or could not be evaluated on).
+  struct KeyCoverage {
+    std::vector<std::string> keys;
+    std::vector<uint64_t> present;     // per key
+    std::vector<uint64_t> applicable;  // per key
+    void Resize() {
+      present.assign(keys.size(), 0);
+      applicable.assign(keys.size(), 0);
+    }
+    // `states` per key: -1 not applicable, 0 absent, 1 present.
+    void Count(const std::vector<int8_t>& states) {
+      for (size_t i = 0; i < states.size() && i < keys.size(); ++i) {
+        if (states[i] < 0) continue;
+        ++applicable[i];
+        present[i] += static_cast<uint64_t>(states[i]);
+      }
+    }
+  };
+
  private:
   struct Coverage {
     uint64_t spans = 0;
-    std::vector<std::string> keys;  // recommended attributes of the type
-    std::vector<uint64_t> present;  // per key
-    // Conditionally required attributes whose condition is prose, and their presence.
-    std::vector<std::string> conditional_keys;
-    std::vector<uint64_t> conditional_present;
+    KeyCoverage recommended;
+    // Conditionally required attributes whose condition is prose.
+    KeyCoverage conditional;
   };
 
   const semconv::SemconvModel model_;

@@ -88,6 +88,8 @@ Condition ConditionFromText(std::string_view text) {
   static const std::regex kOnError(R"re(ended in an error|operation fails)re", std::regex::icase);
   static const std::regex kIfPresent(R"re(^\s*if `([A-Za-z0-9_.]+)` is set\.?\s*$)re",
                                      std::regex::icase);
+  static const std::regex kStreaming(
+      R"re(^\s*if (and only if )?the request (is|was) (a )?streaming)re", std::regex::icase);
   Condition c;
   c.text = std::string(text);
   std::smatch m;
@@ -96,6 +98,8 @@ Condition ConditionFromText(std::string_view text) {
   } else if (std::regex_match(c.text, m, kIfPresent)) {
     c.kind = Condition::Kind::kIfPresent;
     c.key = m[1].str();
+  } else if (std::regex_search(c.text, kStreaming)) {
+    c.kind = Condition::Kind::kStreaming;
   }
   return c;
 }

@@ -80,6 +80,10 @@ struct Condition {
     kText,       // only prose: not evaluable
     kOnError,    // "if the operation ended in an error": span status is ERROR
     kIfPresent,  // "if `server.address` is set": attribute `key` is present
+    // "if the request was a streaming request" / "if and only if the request is streaming":
+    // gen_ai.request.stream is true, or, when it is unset, the span shows a streamed response
+    // (gen_ai.response.time_to_first_chunk is set; unset and no such sign = not streaming)
+    kStreaming,
   };
   Kind kind = Kind::kText;
   std::string key;   // for kIfPresent
@@ -88,7 +92,8 @@ struct Condition {
 
 // Reads the evaluable forms out of upstream prose: "if the operation ended in an error" /
 // "if and only if the operation fails" -> kOnError; "If `server.address` is set." -> kIfPresent;
-// anything else -> kText.
+// "If the request was a streaming request." / "If and only if the request is streaming."
+// -> kStreaming; anything else -> kText.
 Condition ConditionFromText(std::string_view text);
 
 struct AttributeRequirement {

@@ -88,9 +88,9 @@ Condition ProfileParser::ParseCondition(const YAML::Node& n, const std::string& 
   Optional(n, "if", where, &c.text);
   if (n["when"]) {
     std::string when;
-    if (f_.String(n["when"], Join(where, "when"), &when) && when != "error")
-      f_.Error(n["when"], Join(where, "when"), "only 'error' is understood");
-    c.kind = Condition::Kind::kOnError;
+    if (f_.String(n["when"], Join(where, "when"), &when) && when != "error" && when != "streaming")
+      f_.Error(n["when"], Join(where, "when"), "only 'error' and 'streaming' are understood");
+    c.kind = when == "streaming" ? Condition::Kind::kStreaming : Condition::Kind::kOnError;
   } else if (n["when_present"]) {
     c.kind = Condition::Kind::kIfPresent;
     f_.String(n["when_present"], Join(where, "when_present"), &c.key);

@@ -335,6 +335,62 @@ TEST(SemconvRule, ProseConditionsAreCoverageNotPerSpanFindings) {
   EXPECT_GT(seeded_stats["conditionally_required_coverage.openai.inference.client"], without_seed);
 }
 
+// "gen_ai.request.stream: conditionally required if and only if the request is streaming; if
+// unset, the request is assumed to be non-streaming": a span with a time to first chunk was
+// streamed, so it must say so, and must not say the opposite.
+TEST(SemconvRule, AStreamedResponseMustCarryTheStreamFlag) {
+  SpanBuilder unflagged = GoodChatSpan();
+  unflagged.Double("gen_ai.response.time_to_first_chunk", 0.21);
+  Checked c(Profile("genai-latest"), {unflagged.span()});
+  ASSERT_EQ(c.Count("semconv.conditionally_required_missing"), 1u);
+  const Finding* f = c.First("semconv.conditionally_required_missing");
+  EXPECT_EQ(f->attribute, "gen_ai.request.stream");
+  EXPECT_NE(f->message.find("the request was streamed (gen_ai.response.time_to_first_chunk is "
+                            "set"),
+            std::string::npos)
+      << f->message;
+
+  SpanBuilder contradicted = unflagged;
+  contradicted.Bool("gen_ai.request.stream", false);
+  Checked x(Profile("genai-latest"), {contradicted.span()});
+  EXPECT_EQ(x.Count("semconv.conditionally_required_missing"), 0u);
+  ASSERT_EQ(x.Count("semconv.contradictory_attributes"), 1u);
+  EXPECT_EQ(x.First("semconv.contradictory_attributes")->attribute, "gen_ai.request.stream");
+
+  SpanBuilder flagged = unflagged;
+  flagged.Bool("gen_ai.request.stream", true);
+  Checked ok(Profile("genai-latest"), {flagged.span(), GoodChatSpan().span()});
+  EXPECT_EQ(ok.findings().CountAtLevel(FindingLevel::kViolation), 0u);
+}
+
+// A recommended attribute whose condition the span shows not to hold is not missing from it:
+// the time to first chunk counts on streamed requests only.
+TEST(SemconvRule, CoverageCountsAnAttributeOnlyWhereItsConditionApplies) {
+  auto coverage = [](const Checked& c) {
+    return c.findings().Statistics()["semconv"]["recommended_coverage.openai.inference.client"];
+  };
+  SpanBuilder streamed = GoodChatSpan();
+  streamed.Bool("gen_ai.request.stream", true);  // streamed, its first chunk not timed
+  Checked unstreamed(Profile("genai-latest"), {GoodChatSpan().span(), GoodChatSpan().span()});
+  Checked s(Profile("genai-latest"), {streamed.span(), GoodChatSpan().span()});
+  const semconv::SpanType* t = s.rule().model().FindSpanType("openai.inference.client");
+  ASSERT_NE(t, nullptr);
+  double always = 0;  // recommended attributes that apply to every span here
+  for (const auto& a : t->attributes)
+    always += a.level == semconv::RequirementLevel::kRecommended &&
+              a.condition.kind != semconv::Condition::Kind::kStreaming;
+  // The same attributes present; the streamed span adds one that applies (and is absent).
+  ASSERT_GT(coverage(unstreamed), 0);
+  EXPECT_NEAR(coverage(unstreamed) * 2 * always, coverage(s) * (2 * always + 1), 1e-6);
+  // The same with the upstream registry, whose prose the registry loader reads the same way.
+  if (std::filesystem::is_directory(UpstreamDir("model/gen-ai"))) {
+    auto model = semconv::LoadSemconvRegistry(UpstreamDir("model"));
+    ASSERT_TRUE(model.ok()) << model.status();
+    Checked r(*std::move(model), {streamed.span(), GoodChatSpan().span()});
+    EXPECT_EQ(coverage(r), coverage(s));
+  }
+}
+
 TEST(SemconvRule, UnknownValueOfAnOpenEnumIsInformation) {
   SpanBuilder b = GoodChatSpan();
   b.Str("gen_ai.output.type", "hologram");
@@ -479,13 +535,17 @@ TEST(SemconvRule, RecommendedCoverageIsAStatisticPerSpanType) {
   auto stats = c.findings().Statistics()["semconv"];
   ASSERT_TRUE(stats.count("recommended_coverage.gen_ai.inference.client"));
   double pct = stats["recommended_coverage.gen_ai.inference.client"];
-  // One recommended attribute (server.address) present in one of two spans.
+  // One recommended attribute (server.address) present in one of two spans; the time to first
+  // chunk, recommended only for a streamed request, counts on neither (neither streamed).
   const semconv::SpanType* t = c.rule().model().FindSpanType("gen_ai.inference.client");
-  size_t recommended = 0;
+  size_t recommended = 0, streaming_only = 0;
   for (const auto& a : t->attributes) {
-    recommended += a.level == semconv::RequirementLevel::kRecommended;
+    if (a.level != semconv::RequirementLevel::kRecommended) continue;
+    ++recommended;
+    streaming_only += a.condition.kind == semconv::Condition::Kind::kStreaming;
   }
-  EXPECT_NEAR(pct, 100.0 / (2 * recommended), 1e-9);
+  EXPECT_EQ(streaming_only, 1u);
+  EXPECT_NEAR(pct, 100.0 / (2 * (recommended - streaming_only)), 1e-9);
   EXPECT_EQ(stats["spans.gen_ai.inference.client"], 2);
   ASSERT_EQ(c.Count("semconv.recommended_coverage"), 1u);
   EXPECT_EQ(c.First("semconv.recommended_coverage")->level, FindingLevel::kInformation);
