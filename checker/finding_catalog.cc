@@ -82,6 +82,7 @@ const std::vector<std::pair<std::string, std::string>>& Catalog() {
       {"semconv.span_kind_mismatch", "a span kind the conventions do not allow"},
       {"semconv.span_name_format", "a span name not in the conventions' format"},
       {"semconv.token_arithmetic", "input tokens fewer than the cached tokens they include"},
+      {"semconv.unknown_attribute", "a key in a conventions' namespace they do not define"},
       {"semconv.unknown_enum_value", "a value outside the attribute's enumeration"},
       {"threshold.failed", "a pass/fail threshold was not met"},
   };

@@ -228,8 +228,54 @@ std::string KindList(const SpanType& t) {
 
 }  // namespace
 
+namespace {
+
+constexpr size_t kMaxUnknownKeys = 100;
+
+// Keys the GenAI conventions defined after the snapshot the bundled profile and the shared
+// registry were taken from (semantic-conventions-genai fe5608e2, 2026-08-03), as far as known:
+// a library that sends one is ahead of the model, not wrong. Reported as information naming the
+// change; a newer --semconv-registry that defines the key reports nothing.
+struct NewerKey {
+  std::string_view key;
+  std::string_view change;
+};
+constexpr NewerKey kNewerUpstreamKeys[] = {
+    {"gen_ai.usage.cache_write.input_tokens",
+     "renamed from gen_ai.usage.cache_creation.input_tokens (semantic-conventions-genai #440)"},
+    {"gen_ai.usage.text.input_tokens", "per-modality usage attributes"},
+    {"gen_ai.usage.image.input_tokens", "per-modality usage attributes"},
+    {"gen_ai.usage.audio.input_tokens", "per-modality usage attributes"},
+};
+
+const NewerKey* FindNewerKey(std::string_view key) {
+  for (const NewerKey& k : kNewerUpstreamKeys)
+    if (k.key == key) return &k;
+  return nullptr;
+}
+
+// gen_ai.*, mcp.* and each provider refinement's namespace, where the model defines any key
+// (a version before MCP's conventions does not claim mcp.*).
+std::vector<std::string> OwnedNamespaces(const semconv::SemconvModel& model) {
+  std::vector<std::string> candidates = {"gen_ai.", "mcp."};
+  for (const SpanType& t : model.span_types)
+    if (!t.provider.empty()) candidates.push_back(t.provider + ".");
+  std::vector<std::string> out;
+  for (std::string& ns : candidates) {
+    if (std::find(out.begin(), out.end(), ns) != out.end()) continue;
+    auto it = model.attributes.lower_bound(ns);
+    if (it != model.attributes.end() && it->first.compare(0, ns.size(), ns) == 0)
+      out.push_back(std::move(ns));
+  }
+  return out;
+}
+
+}  // namespace
+
 SemconvRule::SemconvRule(semconv::SemconvModel model)
-    : model_(std::move(model)), match_attributes_(model_.MatchAttributes()) {}
+    : model_(std::move(model)),
+      match_attributes_(model_.MatchAttributes()),
+      owned_namespaces_(OwnedNamespaces(model_)) {}
 
 const SpanType* SemconvRule::Classify(const Span& span) const {
   Attributes attrs(span);
@@ -392,10 +438,21 @@ std::string_view SemconvRule::CheckSpan(const Span& span, const TraceUnderCheck&
     findings->Add(std::move(f));
   };
 
-  // Every attribute the model knows: deprecation, type, enum value.
+  // Every attribute the model knows: deprecation, type, enum value. Keys it does not know in a
+  // namespace it owns are collected, and reported once the span is known not to follow
+  // another convention (OpenLLMetry's gen_ai.prompt.0.content is that convention's finding).
+  std::vector<std::string_view> unknown;
   for (const auto& [key, value] : attrs.entries()) {
     const AttributeDef* def = model_.FindAttribute(key);
-    if (!def) continue;
+    if (!def) {
+      for (const std::string& ns : owned_namespaces_) {
+        if (key.size() > ns.size() && key.compare(0, ns.size(), ns) == 0) {
+          unknown.push_back(key);
+          break;
+        }
+      }
+      continue;
+    }
     evaluated = true;
     std::string k(key);
     if (def->deprecated) {
@@ -458,6 +515,37 @@ std::string_view SemconvRule::CheckSpan(const Span& span, const TraceUnderCheck&
     }
   }
 
+  auto ReportUnknownKeys = [this](const std::vector<std::string_view>& keys, auto& report) {
+    for (std::string_view key : keys) {
+      if (const NewerKey* newer = FindNewerKey(key)) {
+        report("semconv.unknown_attribute", FindingLevel::kInformation, std::string(key),
+               absl::StrCat(std::string(key),
+                            " is not defined by the conventions checked against, but by later "
+                            "ones (",
+                            std::string(newer->change), "): the instrumentation is ahead of them"),
+               "a key the conventions define", std::string(key));
+        continue;
+      }
+      report("semconv.unknown_attribute", FindingLevel::kViolation, std::string(key),
+             absl::StrCat(std::string(key), " is in a namespace the conventions own (",
+                          std::string(key.substr(0, key.find('.') + 1)),
+                          "*) that the conventions checked against do not define: a misspelt "
+                          "key, an invented one, or one added upstream after them (then check "
+                          "with a newer --semconv-registry)"),
+             "a key the conventions define", std::string(key));
+    }
+    if (keys.empty()) return;
+    absl::MutexLock lock(&mu_);
+    for (std::string_view key : keys) {
+      auto it = unknown_keys_.find(std::string(key));
+      if (it == unknown_keys_.end() && unknown_keys_.size() >= kMaxUnknownKeys)
+        it = unknown_keys_.try_emplace("(other keys)", 0).first;
+      else if (it == unknown_keys_.end())
+        it = unknown_keys_.try_emplace(std::string(key), 0).first;
+      ++it->second;
+    }
+  };
+
   const SpanType* type = Classify(span);
   if (!type) {
     // An LLM-like span under another convention: named, with what GenAI expects instead.
@@ -474,6 +562,8 @@ std::string_view SemconvRule::CheckSpan(const Span& span, const TraceUnderCheck&
       }
       return other->convention;
     }
+    ReportUnknownKeys(unknown, report);
+    if (!unknown.empty()) evaluated = true;
     // A span in a recognisable namespace without the attribute that says what it is.
     for (const std::string& key : match_attributes_) {
       std::string ns = key.substr(0, key.find('.') + 1);
@@ -489,6 +579,7 @@ std::string_view SemconvRule::CheckSpan(const Span& span, const TraceUnderCheck&
     return kOtherClass;
   }
   evaluated = true;
+  ReportUnknownKeys(unknown, report);
 
   // Kind.
   if (!KindAllowed(*type, span.kind())) {
@@ -715,6 +806,10 @@ void SemconvRule::Finish(FindingSet* findings) {
     f.expected = std::string(kGenAiClass);
     f.actual = absl::StrJoin(parts, ", ");
     findings->Add(std::move(f));
+  }
+  for (const auto& [key, spans] : unknown_keys_) {
+    findings->SetStatistic("semconv", absl::StrCat("unknown_attribute.", key),
+                           static_cast<double>(spans));
   }
   for (const auto& [type, cov] : coverage_) {
     findings->SetStatistic("semconv", absl::StrCat("spans.", type), cov.spans);

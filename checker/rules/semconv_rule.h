@@ -32,6 +32,10 @@
 //                                                     -> semconv.recommended_coverage
 //    (an attribute with an evaluable condition, `when: error`, `when_present: KEY`,
 //    `when: streaming`, counts only on the spans where it holds)
+//  - a key in a namespace the conventions own (gen_ai.*, mcp.*, a provider refinement's own
+//    namespace such as openai.*) that the model does not define, on a span not recognised as
+//    another convention's: the statistic "unknown_attribute.<key>" counts the spans
+//                                                     -> semconv.unknown_attribute
 //  - gen_ai.request.stream false with a time to first chunk
 //                                                     -> semconv.contradictory_attributes
 // Spans that carry no attribute the model knows (HTTP, DB spans, ...) are not evaluated.
@@ -105,7 +109,14 @@ class SemconvRule : public Rule {
 
   const semconv::SemconvModel model_;
   const std::vector<std::string> match_attributes_;
+  // Namespaces the conventions own ("gen_ai.", "mcp.", a refinement's provider namespace such
+  // as "openai." when the model defines attributes in it): a key in one that the model does not
+  // define is reported.
+  const std::vector<std::string> owned_namespaces_;
   absl::Mutex mu_;
+  // Spans per undefined key in an owned namespace, for the statistics (at most
+  // kMaxUnknownKeys keys; the rest are counted together).
+  std::map<std::string, uint64_t> unknown_keys_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, Coverage> coverage_ ABSL_GUARDED_BY(mu_);  // by span type id
   std::map<std::string, uint64_t> classes_ ABSL_GUARDED_BY(mu_);   // spans read, by class
 };

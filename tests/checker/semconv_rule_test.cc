@@ -391,6 +391,45 @@ TEST(SemconvRule, CoverageCountsAnAttributeOnlyWhereItsConditionApplies) {
   }
 }
 
+TEST(SemconvRule, AnUndefinedKeyInTheConventionsNamespaceIsReported) {
+  SpanBuilder b = GoodChatSpan();
+  b.Double("gen_ai.request.temprature", 0.2)             // misspelt
+      .Int("gen_ai.usage.cache_write.input_tokens", 10)  // defined upstream later
+      .Str("openai.request.sevice_tier", "auto")         // the refinement's own namespace
+      .Str("app.gen_ai.note", "x")                       // not a namespace the conventions own
+      .Str("gen_ai.prompt.name", "greeting");            // defined
+  Checked c(Profile("genai-latest"), {b.span(), b.span()});
+  ASSERT_EQ(c.Count("semconv.unknown_attribute"), 6u);
+  std::map<std::string, FindingLevel> levels;
+  for (const FindingSummary& s : c.findings().Summaries())
+    if (s.id == "semconv.unknown_attribute")
+      for (const Finding& f : s.examples) levels[f.attribute] = f.level;
+  EXPECT_EQ(levels, (std::map<std::string, FindingLevel>{
+                        {"gen_ai.request.temprature", FindingLevel::kViolation},
+                        {"gen_ai.usage.cache_write.input_tokens", FindingLevel::kInformation},
+                        {"openai.request.sevice_tier", FindingLevel::kViolation}}));
+  auto stats = c.findings().Statistics()["semconv"];
+  EXPECT_EQ(stats["unknown_attribute.gen_ai.request.temprature"], 2);
+  EXPECT_EQ(stats.count("unknown_attribute.app.gen_ai.note"), 0u);
+  const Finding* newer = nullptr;
+  for (const FindingSummary& s : c.findings().Summaries())
+    for (const Finding& f : s.examples)
+      if (f.attribute == "gen_ai.usage.cache_write.input_tokens") newer = &f;
+  ASSERT_NE(newer, nullptr);
+  EXPECT_NE(newer->message.find("#440"), std::string::npos) << newer->message;
+
+  // v1.36 defined no MCP conventions: mcp.* is not its namespace; gen_ai.* is.
+  SpanBuilder old("chat gpt-4o");
+  old.Str("gen_ai.operation.name", "chat")
+      .Str("gen_ai.system", "openai")
+      .Str("gen_ai.request.model", "gpt-4o")
+      .Str("mcp.session.id", "s")
+      .Str("gen_ai.request.temprature", "0.2");
+  Checked v(Profile("genai-v1.36"), {old.span()});
+  ASSERT_EQ(v.Count("semconv.unknown_attribute"), 1u);
+  EXPECT_EQ(v.First("semconv.unknown_attribute")->attribute, "gen_ai.request.temprature");
+}
+
 TEST(SemconvRule, UnknownValueOfAnOpenEnumIsInformation) {
   SpanBuilder b = GoodChatSpan();
   b.Str("gen_ai.output.type", "hologram");
