@@ -357,6 +357,46 @@ std::string RenderHtmlReport(const ReportModel& m) {
     absl::StrAppend(&h, "</table></section>\n");
   }
 
+  if (m.semconv) {
+    const SemconvSection& sc = *m.semconv;
+    absl::StrAppend(&h, "<section id=\"semconv\"><h2>Semantic conventions</h2>\n");
+    if (!sc.span_classes.empty()) {
+      std::vector<std::string> classes;
+      for (const auto& [c, n] : sc.span_classes) classes.push_back(Thousands(n) + " " + E(c));
+      absl::StrAppend(&h, "<p>Spans read: ", absl::StrJoin(classes, ", "), ".</p>\n");
+    }
+    if (!sc.span_types.empty()) {
+      auto pct = [](const std::optional<double>& v) {
+        return v ? ShortNumber(*v, 3) + "%" : std::string("&mdash;");
+      };
+      absl::StrAppend(&h,
+                      "<p>Attributes present per span type, by requirement level (each counted "
+                      "on the spans its condition applies to; &mdash;: the type has none).</p>\n"
+                      "<table><tr><th>Span type</th><th class=\"n\">Spans</th>"
+                      "<th class=\"n\">Required</th><th class=\"n\">Conditionally required"
+                      "</th><th class=\"n\">Recommended</th><th class=\"n\">Opt-in</th></tr>\n");
+      for (const SpanTypeCoverage& t : sc.span_types) {
+        absl::StrAppend(&h, "<tr><td><code>", E(t.span_type), "</code></td><td class=\"n\">",
+                        Thousands(t.spans), "</td><td class=\"n\">", pct(t.required),
+                        "</td><td class=\"n\">", pct(t.conditionally_required),
+                        "</td><td class=\"n\">", pct(t.recommended), "</td><td class=\"n\">",
+                        pct(t.opt_in), "</td></tr>\n");
+      }
+      absl::StrAppend(&h, "</table>\n");
+    }
+    if (!sc.unknown_attributes.empty()) {
+      absl::StrAppend(&h,
+                      "<h3>Attributes the conventions do not define</h3>\n<table><tr><th>Key"
+                      "</th><th class=\"n\">Spans</th></tr>\n");
+      for (const UnknownAttribute& u : sc.unknown_attributes) {
+        absl::StrAppend(&h, "<tr><td><code>", E(u.key), "</code></td><td class=\"n\">",
+                        Thousands(u.spans), "</td></tr>\n");
+      }
+      absl::StrAppend(&h, "</table>\n");
+    }
+    absl::StrAppend(&h, "</section>\n");
+  }
+
   if (!m.groups.empty()) {
     absl::StrAppend(&h,
                     "<section id=\"groups\"><h2>Traces by variant and class</h2><table><tr>"

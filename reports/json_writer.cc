@@ -231,6 +231,31 @@ void from_json(const json& j, TreeSpan& s) {
 
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(TraceComparison, trace_id, variant, finding_ids,
                                                 expected, actual)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(UnknownAttribute, key, spans)
+
+// A level the span type has no attribute of is null.
+void to_json(json& j, const SpanTypeCoverage& t) {
+  auto pct = [](const std::optional<double>& v) { return v ? json(*v) : json(nullptr); };
+  j = {{"span_type", t.span_type},
+       {"spans", t.spans},
+       {"required", pct(t.required)},
+       {"conditionally_required", pct(t.conditionally_required)},
+       {"recommended", pct(t.recommended)},
+       {"opt_in", pct(t.opt_in)}};
+}
+void from_json(const json& j, SpanTypeCoverage& t) {
+  Get(j, "span_type", &t.span_type);
+  Get(j, "spans", &t.spans);
+  auto pct = [&j](const char* key, std::optional<double>* v) {
+    if (j.contains(key) && j[key].is_number()) *v = j[key].get<double>();
+  };
+  pct("required", &t.required);
+  pct("conditionally_required", &t.conditionally_required);
+  pct("recommended", &t.recommended);
+  pct("opt_in", &t.opt_in);
+}
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(SemconvSection, span_types, unknown_attributes,
+                                                span_classes)
 
 json ReportToJson(const ReportModel& m) {
   return {{"schema_version", m.schema_version},
@@ -243,6 +268,7 @@ json ReportToJson(const ReportModel& m) {
           {"readback", m.readback ? json(*m.readback) : json(nullptr)},
           {"findings", m.findings},
           {"rules", m.rules},
+          {"semconv", m.semconv ? json(*m.semconv) : json(nullptr)},
           {"groups", m.groups},
           {"sampling", m.sampling},
           {"thresholds", m.thresholds},
@@ -275,6 +301,8 @@ absl::StatusOr<ReportModel> ReportFromJson(const json& j) {
     }
     Get(j, "findings", &m.findings);
     Get(j, "rules", &m.rules);
+    if (j.contains("semconv") && j["semconv"].is_object())
+      m.semconv = j["semconv"].get<SemconvSection>();
     Get(j, "groups", &m.groups);
     Get(j, "sampling", &m.sampling);
     Get(j, "thresholds", &m.thresholds);

@@ -318,6 +318,42 @@ void AddLoadSummary(const LoadSummary& s, ReportModel* model) {
   }
 }
 
+std::optional<SemconvSection> SemconvSectionFromStatistics(
+    const std::map<std::string, double>& stats) {
+  SemconvSection out;
+  std::map<std::string, SpanTypeCoverage> types;
+  auto field = [](SpanTypeCoverage& t, std::string_view level) -> std::optional<double>* {
+    if (level == "required_coverage") return &t.required;
+    if (level == "conditionally_required_coverage") return &t.conditionally_required;
+    if (level == "recommended_coverage") return &t.recommended;
+    if (level == "opt_in_coverage") return &t.opt_in;
+    return nullptr;
+  };
+  for (const auto& [name, value] : stats) {
+    const size_t dot = name.find('.');
+    if (dot == std::string::npos) continue;
+    const std::string_view head(name.data(), dot);
+    const std::string rest = name.substr(dot + 1);
+    if (head == "spans") {
+      types[rest].spans = static_cast<uint64_t>(value);
+    } else if (head == "unknown_attribute") {
+      out.unknown_attributes.push_back({rest, static_cast<uint64_t>(value)});
+    } else if (head == "span_classes") {
+      out.span_classes[rest] = static_cast<uint64_t>(value);
+    } else if (std::optional<double>* f = field(types[rest], head)) {
+      *f = value;
+    }
+  }
+  for (auto& [id, t] : types) {
+    if (t.spans == 0) continue;
+    t.span_type = id;
+    out.span_types.push_back(std::move(t));
+  }
+  if (out.span_types.empty() && out.unknown_attributes.empty() && out.span_classes.empty())
+    return std::nullopt;
+  return out;
+}
+
 void AddFindings(const FindingSet& findings, ReportModel* model) {
   model->findings.clear();
   for (const FindingSummary& s : findings.Summaries()) {
@@ -355,6 +391,7 @@ void AddFindings(const FindingSet& findings, ReportModel* model) {
     r.statistics = stats;
   }
   for (auto& [name, r] : rules) model->rules.push_back(std::move(r));
+  model->semconv = SemconvSectionFromStatistics(statistics["semconv"]);
 }
 
 void AddPollSummary(const readers::PollSummary& poll, ReportModel* model) {

@@ -150,6 +150,27 @@ struct RuleResult {
   uint64_t failed() const { return evaluated - passed; }
 };
 
+// The semconv rule's figures per span type (from its statistics): percent of the attributes
+// of each requirement level present, each counted on the spans its condition applied to;
+// absent when the type has no attribute of that level.
+struct SpanTypeCoverage {
+  std::string span_type;  // "openai.inference.client"
+  uint64_t spans = 0;
+  std::optional<double> required, conditionally_required, recommended, opt_in;
+};
+
+// A key in a namespace the conventions own that they do not define, and the spans carrying it.
+struct UnknownAttribute {
+  std::string key;
+  uint64_t spans = 0;
+};
+
+struct SemconvSection {
+  std::vector<SpanTypeCoverage> span_types;          // by span type
+  std::vector<UnknownAttribute> unknown_attributes;  // by key
+  std::map<std::string, uint64_t> span_classes;      // spans read by class
+};
+
 // Trace figures of one scenario variant or one expected trace class.
 struct GroupCounts {
   std::string group;  // "variant" or "class"
@@ -219,8 +240,9 @@ struct ReportModel {
   std::optional<LoadSection> load;
   std::vector<EndpointDelivery> endpoints;
   std::optional<ReadbackSection> readback;
-  std::vector<FindingRow> findings;  // sorted by ID
-  std::vector<RuleResult> rules;     // sorted by rule
+  std::vector<FindingRow> findings;       // sorted by ID
+  std::vector<RuleResult> rules;          // sorted by rule
+  std::optional<SemconvSection> semconv;  // when the semconv rule evaluated any span
   std::vector<GroupCounts> groups;
   std::vector<SamplingRow> sampling;
   std::vector<ThresholdRow> thresholds;
@@ -243,6 +265,11 @@ void AddLoadSummary(const LoadSummary& summary, ReportModel* model);
 
 // Findings, per-rule totals and statistics. Replaces model->findings and model->rules.
 void AddFindings(const FindingSet& findings, ReportModel* model);
+// The semconv section from the semconv rule's statistics ("spans.<type>",
+// "<level>_coverage.<type>", "unknown_attribute.<key>", "span_classes.<class>"); nullopt when
+// there are none.
+std::optional<SemconvSection> SemconvSectionFromStatistics(
+    const std::map<std::string, double>& stats);
 
 // Read-back outcome counts and the time-until-queryable distribution.
 void AddPollSummary(const readers::PollSummary& poll, ReportModel* model);

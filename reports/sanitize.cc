@@ -149,6 +149,19 @@ void SanitizeReport(ReportModel* m) {
       }
     }
   }
+  // Statistic names carry keys read from spans (unknown_attribute.<key>).
+  for (RuleResult& r : m->rules) {
+    std::map<std::string, double> statistics;
+    for (const auto& [name, value] : r.statistics) statistics[ScrubSecrets(name)] = value;
+    r.statistics = std::move(statistics);
+  }
+  if (m->semconv) {
+    for (SpanTypeCoverage& t : m->semconv->span_types) Scrub(&t.span_type);
+    for (UnknownAttribute& u : m->semconv->unknown_attributes) Scrub(&u.key);
+    std::map<std::string, uint64_t> classes;
+    for (const auto& [c, n] : m->semconv->span_classes) classes[ScrubSecrets(c)] += n;
+    m->semconv->span_classes = std::move(classes);
+  }
   for (GroupCounts& g : m->groups) Scrub(&g.name);
   for (SamplingRow& r : m->sampling) Scrub(&r.population);
   for (ThresholdRow& r : m->thresholds) Scrub(&r.detail);

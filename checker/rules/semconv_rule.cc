@@ -591,13 +591,14 @@ std::string_view SemconvRule::CheckSpan(const Span& span, const TraceUnderCheck&
 
   // Required, conditionally required, recommended. Coverage states per attribute: -1 its
   // condition does not apply to this span (not counted), 0 absent, 1 present.
-  std::vector<int8_t> recommended_present, conditional_present;
+  std::vector<int8_t> required_present, recommended_present, conditional_present, opt_in_present;
   for (const AttributeRequirement& req : type->attributes) {
     const AttributeDef* def = model_.FindAttribute(req.key);
     bool present = attrs.Has(req.key, def && def->is_template);
     const std::optional<bool> holds = ConditionHolds(req.condition, span, attrs);
     switch (req.level) {
       case RequirementLevel::kRequired:
+        required_present.push_back(present ? 1 : 0);
         if (!present) {
           report("semconv.required_attribute_missing", FindingLevel::kViolation, req.key,
                  absl::StrCat(type->id, " requires ", req.key), req.key, "");
@@ -623,6 +624,7 @@ std::string_view SemconvRule::CheckSpan(const Span& span, const TraceUnderCheck&
         recommended_present.push_back(holds.value_or(true) ? (present ? 1 : 0) : -1);
         break;
       case RequirementLevel::kOptIn:
+        opt_in_present.push_back(present ? 1 : 0);
         break;
     }
   }
@@ -727,18 +729,24 @@ std::string_view SemconvRule::CheckSpan(const Span& span, const TraceUnderCheck&
   Coverage& cov = coverage_[type->id];
   if (cov.spans == 0 && cov.recommended.keys.empty()) {
     for (const AttributeRequirement& req : type->attributes) {
+      if (req.level == RequirementLevel::kRequired) cov.required.keys.push_back(req.key);
+      if (req.level == RequirementLevel::kOptIn) cov.opt_in.keys.push_back(req.key);
       if (req.level == RequirementLevel::kRecommended) cov.recommended.keys.push_back(req.key);
       if (req.level == RequirementLevel::kConditionallyRequired &&
           req.condition.kind == Condition::Kind::kText) {
         cov.conditional.keys.push_back(req.key);
       }
     }
+    cov.required.Resize();
     cov.recommended.Resize();
     cov.conditional.Resize();
+    cov.opt_in.Resize();
   }
   ++cov.spans;
+  cov.required.Count(required_present);
   cov.recommended.Count(recommended_present);
   cov.conditional.Count(conditional_present);
+  cov.opt_in.Count(opt_in_present);
   return kGenAiClass;
 }
 
@@ -746,7 +754,8 @@ namespace {
 
 // One information finding (and statistic) for the coverage of one list of attributes of one
 // span type: "<type>: 25.0% of 12 <what> attributes present over 200 spans; least present: ...".
-// An attribute counts only on the spans its condition applied to.
+// An attribute counts only on the spans its condition applied to. A null `id`: the statistic
+// only.
 void ReportCoverage(const std::string& type, const SemconvRule::KeyCoverage& c, uint64_t spans,
                     const char* what, const char* id, const char* statistic, FindingSet* findings) {
   const std::vector<std::string>& keys = c.keys;
@@ -761,6 +770,7 @@ void ReportCoverage(const std::string& type, const SemconvRule::KeyCoverage& c, 
   if (applicable == 0) return;
   double pct = 100.0 * present / static_cast<double>(applicable);
   findings->SetStatistic("semconv", absl::StrCat(statistic, ".", type), pct);
+  if (id == nullptr) return;  // counted only
   std::stable_sort(per_key.begin(), per_key.end());
   std::vector<std::string> least;
   for (const auto& [p, key] : per_key) {
@@ -813,6 +823,9 @@ void SemconvRule::Finish(FindingSet* findings) {
   }
   for (const auto& [type, cov] : coverage_) {
     findings->SetStatistic("semconv", absl::StrCat("spans.", type), cov.spans);
+    ReportCoverage(type, cov.required, cov.spans, "required", nullptr, "required_coverage",
+                   findings);
+    ReportCoverage(type, cov.opt_in, cov.spans, "opt-in", nullptr, "opt_in_coverage", findings);
     ReportCoverage(type, cov.recommended, cov.spans, "recommended", "semconv.recommended_coverage",
                    "recommended_coverage", findings);
     ReportCoverage(

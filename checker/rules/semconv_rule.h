@@ -27,6 +27,8 @@
 //  - span kind among the declared kinds               -> semconv.span_kind_mismatch
 //  - deprecated attributes and enum values, with the replacement
 //                                                     -> semconv.deprecated_attribute
+//  - per span type, the statistics "required_coverage.<type>" and "opt_in_coverage.<type>"
+//    (no finding: a missing required attribute is one per span, opt-in ones are only counted)
 //  - recommended attributes: coverage in percent per span type, reported in Finish() as the
 //    statistic "recommended_coverage.<span type>" and one information finding per span type
 //                                                     -> semconv.recommended_coverage
@@ -102,9 +104,11 @@ class SemconvRule : public Rule {
  private:
   struct Coverage {
     uint64_t spans = 0;
+    KeyCoverage required;
     KeyCoverage recommended;
     // Conditionally required attributes whose condition is prose.
     KeyCoverage conditional;
+    KeyCoverage opt_in;  // counted, not scored: no finding
   };
 
   const semconv::SemconvModel model_;

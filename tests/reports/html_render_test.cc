@@ -78,6 +78,25 @@ TEST(HtmlReport, SuppressedFindingsSampledOutTracesOrphansAndManyTraces) {
   EXPECT_NE(html.find("<tr><td></td><td><div class=\"span extra\""), std::string::npos);
 }
 
+TEST(HtmlReport, ShowsCoveragePerSpanTypeAndTheKeysTheConventionsLack) {
+  ReportModel model = testing::FixedReportModel();
+  SanitizeReport(&model);
+  const std::string html = RenderHtmlReport(model);
+  const size_t section = html.find("<section id=\"semconv\"><h2>Semantic conventions</h2>");
+  ASSERT_NE(section, std::string::npos);
+  const std::string s = html.substr(section, html.find("</section>", section) - section);
+  EXPECT_NE(s.find("<tr><td><code>openai.inference.client</code></td><td class=\"n\">200</td>"
+                   "<td class=\"n\">100%</td><td class=\"n\">40%</td><td class=\"n\">72.5%"
+                   "</td><td class=\"n\">&mdash;</td></tr>"),
+            std::string::npos)
+      << s;
+  EXPECT_NE(s.find("<code>gen_ai.request.temprature</code></td><td class=\"n\">3</td>"),
+            std::string::npos)
+      << s;
+  EXPECT_NE(s.find("320 GenAI conventions, 6 OpenInference"), std::string::npos) << s;
+  EXPECT_EQ(s.find("s3cr3t-token"), std::string::npos) << s;
+}
+
 TEST(HtmlReport, IsSelfContained) {
   ReportModel model = testing::FixedReportModel();
   SanitizeReport(&model);

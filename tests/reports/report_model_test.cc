@@ -88,6 +88,42 @@ TEST(AddFindings, KeepsIdsLevelsExamplesTotalsAndStatistics) {
   EXPECT_FALSE(Passed(model));
 }
 
+// The semconv rule's statistics become the section report.json and report.html show: coverage
+// per span type by requirement level, the undefined keys seen, the spans by class.
+TEST(AddFindings, BuildsTheSemconvSectionFromTheRulesStatistics) {
+  FindingSet set;
+  set.SetStatistic("semconv", "spans.openai.inference.client", 40);
+  set.SetStatistic("semconv", "required_coverage.openai.inference.client", 100);
+  set.SetStatistic("semconv", "recommended_coverage.openai.inference.client", 38.1);
+  set.SetStatistic("semconv", "conditionally_required_coverage.openai.inference.client", 10);
+  set.SetStatistic("semconv", "spans.gen_ai.execute_tool.internal", 20);
+  set.SetStatistic("semconv", "recommended_coverage.gen_ai.execute_tool.internal", 100);
+  set.SetStatistic("semconv", "unknown_attribute.gen_ai.request.temprature", 3);
+  set.SetStatistic("semconv", "span_classes.GenAI conventions", 60);
+  ReportModel model;
+  AddFindings(set, &model);
+  ASSERT_TRUE(model.semconv);
+  ASSERT_EQ(model.semconv->span_types.size(), 2u);
+  const SpanTypeCoverage& tool = model.semconv->span_types[0];
+  EXPECT_EQ(tool.span_type, "gen_ai.execute_tool.internal");
+  EXPECT_EQ(tool.spans, 20u);
+  EXPECT_FALSE(tool.required.has_value());
+  EXPECT_DOUBLE_EQ(tool.recommended.value_or(-1), 100);
+  const SpanTypeCoverage& chat = model.semconv->span_types[1];
+  EXPECT_DOUBLE_EQ(chat.required.value_or(-1), 100);
+  EXPECT_DOUBLE_EQ(chat.conditionally_required.value_or(-1), 10);
+  EXPECT_FALSE(chat.opt_in.has_value());
+  ASSERT_EQ(model.semconv->unknown_attributes.size(), 1u);
+  EXPECT_EQ(model.semconv->unknown_attributes[0].key, "gen_ai.request.temprature");
+  EXPECT_EQ(model.semconv->unknown_attributes[0].spans, 3u);
+  EXPECT_EQ(model.semconv->span_classes.at("GenAI conventions"), 60u);
+
+  FindingSet none;
+  ReportModel empty;
+  AddFindings(none, &empty);
+  EXPECT_FALSE(empty.semconv);
+}
+
 TEST(AddCheckResult, FillsRunReadbackGroupsAndSampling) {
   CheckResult c{FindingSetOptions{}};
   c.mode = "ledger";

@@ -159,6 +159,14 @@ inline ReportModel FixedReportModel() {
                      10301,
                      10178,
                      {{"recommended_coverage.chat", 72.5}, {"required_coverage.chat", 99.97}}});
+  SemconvSection semconv;
+  semconv.span_types.push_back({"openai.inference.client", 200, 100.0, 40.0, 72.5, std::nullopt});
+  semconv.span_types.push_back(
+      {"gen_ai.execute_tool.internal", 120, 99.2, std::nullopt, 66.7, 0.0});
+  semconv.unknown_attributes.push_back({"gen_ai.request.temprature", 3});
+  semconv.unknown_attributes.push_back({"gen_ai.usage.token=s3cr3t-token", 1});  // scrubbed
+  semconv.span_classes = {{"GenAI conventions", 320}, {"OpenInference", 6}};
+  m.semconv = semconv;
 
   m.groups.push_back({"variant", "smoke/default", 600, 590, 585});
   m.groups.push_back({"variant", "tool-failures/flaky", 300, 290, 282});
