@@ -5,7 +5,7 @@ OTLP/HTTP to the endpoint given.
 
 Usage: openai_app.py INSTRUMENTATION PROVIDER_URL OTLP_HTTP_URL SERVICE_NAME
   INSTRUMENTATION: official (opentelemetry-instrumentation-genai-openai), openinference
-  (openinference-instrumentation-openai)
+  (openinference-instrumentation-openai), openllmetry (opentelemetry-instrumentation-openai)
 """
 from otel_setup import finish, setup
 
@@ -16,6 +16,9 @@ if library == "official":
     OpenAIInstrumentor().instrument(tracer_provider=tp)
 elif library == "openinference":
     from openinference.instrumentation.openai import OpenAIInstrumentor
+    OpenAIInstrumentor().instrument(tracer_provider=tp)
+elif library == "openllmetry":
+    from opentelemetry.instrumentation.openai import OpenAIInstrumentor
     OpenAIInstrumentor().instrument(tracer_provider=tp)
 else:
     raise SystemExit(f"unknown instrumentation {library}")
