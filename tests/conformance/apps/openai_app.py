@@ -1,5 +1,6 @@
 """A small app on the OpenAI SDK, instrumented by one library, calling `agentstorm provider`:
-inference, streaming, tool calling (an agent's round trip), embeddings, and a rate-limited call,
+inference, streaming, tool calling (an agent's round trip), embeddings, and calls the provider
+fails (rate limit, server error, context length exceeded),
 each under one `invoke_agent`-style parent span of its own so the trace has a root. Spans go over
 OTLP/HTTP to the endpoint given.
 
@@ -51,11 +52,17 @@ with tracer.start_as_current_span("tool_calling"):
 with tracer.start_as_current_span("embeddings"):
     client.embeddings.create(model="text-embedding-3-small", input="hello")
 
-with tracer.start_as_current_span("rate_limited"):
-    try:
-        client.chat.completions.create(model=MODEL, messages=[{"role": "user", "content": "x"}],
-                                       extra_headers={"x-agentstorm-fault": "rate-limit"})
-    except openai.RateLimitError:
-        pass
+# The provider's faults, each in OpenAI's own error shape: a 429, a 500, and the 400 a prompt
+# over the context window gets (code context_length_exceeded).
+for fault, error in (("rate-limit", openai.RateLimitError),
+                     ("server-error", openai.InternalServerError),
+                     ("context-length", openai.BadRequestError)):
+    with tracer.start_as_current_span(fault.replace("-", "_")):
+        try:
+            client.chat.completions.create(model=MODEL,
+                                           messages=[{"role": "user", "content": "x"}],
+                                           extra_headers={"x-agentstorm-fault": fault})
+        except error:
+            pass
 
 finish(tp)
