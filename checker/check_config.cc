@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "checker/finding_catalog.h"
 #include "core/thresholds.h"
+#include "re2/re2.h"
 
 namespace agentstorm {
 namespace {
@@ -92,11 +93,33 @@ void ParseThresholdsSection(const YAML::Node& node, YamlFields& f, FindingSetOpt
   }
 }
 
+// redaction: {keys: [...], patterns: [...]}; every pattern must compile (RE2 syntax).
+void ParseRedactionSection(const YAML::Node& node, YamlFields& f, FindingSetOptions* options) {
+  if (!f.CheckMap(node, "redaction", {"keys", "patterns"})) return;
+  if (const YAML::Node keys = node["keys"])
+    f.StringList(keys, YamlFields::Join("redaction", "keys"), &options->redaction_keys);
+  if (const YAML::Node patterns = node["patterns"]) {
+    std::vector<std::string> list;
+    const std::string path = YamlFields::Join("redaction", "patterns");
+    if (!f.StringList(patterns, path, &list)) return;
+    for (size_t i = 0; i < list.size(); ++i) {
+      RE2 re(list[i], RE2::Quiet);
+      if (!re.ok()) {
+        f.Error(patterns[i], YamlFields::Index(path, i),
+                absl::StrCat("not a regular expression (RE2 syntax): ", re.error()));
+        continue;
+      }
+      options->redaction_patterns.push_back(list[i]);
+    }
+  }
+}
+
 void ParseRoot(const YAML::Node& root, YamlFields& f, FindingSetOptions* options) {
-  if (!f.CheckMap(
-          root, "",
-          {"examples_per_id", "levels", "expected_violations", "thresholds", "default_thresholds"}))
+  if (!f.CheckMap(root, "",
+                  {"examples_per_id", "levels", "expected_violations", "thresholds",
+                   "default_thresholds", "redaction"}))
     return;
+  if (const YAML::Node n = root["redaction"]) ParseRedactionSection(n, f, options);
   if (const YAML::Node n = root["thresholds"]) ParseThresholdsSection(n, f, options);
   if (const YAML::Node n = root["default_thresholds"]) {
     bool on = true;

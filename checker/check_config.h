@@ -15,6 +15,9 @@
 //     spans_not_acknowledged: ["rate<1%"]   # (core/thresholds.h; replaces the default)
 //     export_latency: ["p(99)<250ms", "p(50)<50ms"]
 //   default_thresholds: false            # optional: no "spans_not_acknowledged: count==0"
+//   redaction:                           # optional: what must not reach the backend, checked
+//     keys: [app.user.email, "customer.*"]   # on every span (with or without a ledger)
+//     patterns: ['[\w.+-]+@[\w-]+\.\w+']    # RE2; no string value may contain a match
 //
 // Unknown keys are errors, so a typo cannot silently disable a suppression. Every error is
 // reported, each as "file:line:column: field: message" (core/yaml_fields.h).

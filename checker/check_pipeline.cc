@@ -375,7 +375,7 @@ absl::StatusOr<std::unique_ptr<CheckResult>> RunCheck(const CheckOptions& option
   if (!reader.ok()) return reader.status();
   r.backend = (*reader)->Describe();
   auto rules = BuildCheckRules(options, scenario.get(), ledger_ptr, std::move(model->model),
-                               (*reader)->Carries());
+                               r.findings.options(), (*reader)->Carries());
   if (!rules.ok()) return rules.status();
 
   std::vector<ExpectedTrace> expected;

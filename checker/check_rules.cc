@@ -1,6 +1,7 @@
 #include "checker/check_rules.h"
 
 #include <algorithm>
+#include <optional>
 #include <utility>
 
 #include "absl/strings/match.h"
@@ -25,14 +26,19 @@ bool Redacts(const Scenario& scenario) {
   return scenario.redaction.strip_content || !scenario.redaction.attributes.empty();
 }
 
+// Redaction options that find no content by themselves.
+RedactionRuleOptions NothingByDefault() {
+  RedactionRuleOptions ro;
+  ro.content_attributes.clear();
+  ro.content_prefixes.clear();
+  ro.content_events.clear();
+  return ro;
+}
+
 // What the scenario's redaction section wants gone.
 RedactionRuleOptions ScenarioRedaction(const Scenario& scenario) {
-  RedactionRuleOptions ro;
-  if (!scenario.redaction.strip_content) {
-    ro.content_attributes.clear();
-    ro.content_prefixes.clear();
-    ro.content_events.clear();
-  }
+  RedactionRuleOptions ro =
+      scenario.redaction.strip_content ? RedactionRuleOptions{} : NothingByDefault();
   for (const std::string& a : scenario.redaction.attributes) ro.content_attributes.push_back(a);
   return ro;
 }
@@ -67,6 +73,7 @@ absl::StatusOr<CheckSemconvModel> LoadCheckSemconvModel(const CheckOptions& opti
 
 absl::StatusOr<CheckRules> BuildCheckRules(const CheckOptions& options, const Scenario* scenario,
                                            const Ledger* ledger, semconv::SemconvModel model,
+                                           const FindingSetOptions& config,
                                            readers::ReaderCarries carries) {
   CheckRules out;
   std::vector<std::unique_ptr<Rule>>& rules = out.rules;
@@ -91,10 +98,21 @@ absl::StatusOr<CheckRules> BuildCheckRules(const CheckOptions& options, const Sc
     rules.push_back(std::make_unique<FidelityRule>());  // unique attribute keys only
   }
   rules.push_back(std::make_unique<SemconvRule>(std::move(model)));
+  // What must be stripped: the scenario's redaction section (with a ledger) or --redaction
+  // (without), plus the check config's redaction keys and patterns in either mode.
+  const bool configured = !config.redaction_keys.empty() || !config.redaction_patterns.empty();
+  std::optional<RedactionRuleOptions> redaction;
   if (ledger_mode && Redacts(*scenario)) {
-    rules.push_back(std::make_unique<RedactionRule>(ScenarioRedaction(*scenario)));
+    redaction = ScenarioRedaction(*scenario);
   } else if (!ledger_mode && options.check_redaction) {
-    rules.push_back(std::make_unique<RedactionRule>());
+    redaction = RedactionRuleOptions{};
+  } else if (configured) {
+    redaction = NothingByDefault();
+  }
+  if (redaction) {
+    redaction->keys = config.redaction_keys;
+    redaction->patterns = config.redaction_patterns;
+    rules.push_back(std::make_unique<RedactionRule>(*std::move(redaction)));
   }
   if (ledger_mode && scenario->sampling.mode != SamplingExpectation::Mode::kNone) {
     auto rule = std::make_unique<SamplingRule>(scenario->sampling, options.sampling_confidence);

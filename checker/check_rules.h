@@ -1,6 +1,7 @@
 // The rules a check runs (RunCheck, checker/check_pipeline.h): the semconv model to check
 // against, then hierarchy always; with a ledger fidelity, redaction when the scenario redacts and
 // sampling when it expects sampling; ledger-less redaction when CheckOptions::check_redaction;
+// redaction in either mode when the check config (`config`) lists redaction keys or patterns;
 // then CheckOptions::extra_rules.
 #pragma once
 
@@ -43,6 +44,7 @@ struct CheckRules {
 // CheckOptions::extra_rules.
 absl::StatusOr<CheckRules> BuildCheckRules(const CheckOptions& options, const Scenario* scenario,
                                            const Ledger* ledger, semconv::SemconvModel model,
+                                           const FindingSetOptions& config,
                                            readers::ReaderCarries carries = {});
 
 }  // namespace agentstorm

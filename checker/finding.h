@@ -70,6 +70,11 @@ struct FindingSetOptions {
   // them with the --threshold flags (checker/check_thresholds.h).
   std::vector<std::string> thresholds;
   std::optional<bool> default_thresholds;
+  // The check config's `redaction:` section: attribute keys ('*' wildcards) that must not reach
+  // the backend, and RE2 patterns no string value may match (validated when parsed). Not used
+  // by the set either: the check pipeline builds the redaction rule from them.
+  std::vector<std::string> redaction_keys;
+  std::vector<std::string> redaction_patterns;
   // Called for every unsuppressed finding as it is recorded (its final level applied), under
   // the set's lock, so calls never overlap and come in the order the set counted them: the
   // `--format jsonl` stream. Null = none.

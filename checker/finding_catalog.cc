@@ -62,6 +62,7 @@ const std::vector<std::pair<std::string, std::string>>& Catalog() {
       {"hierarchy.orphan_span", "a span whose parent is not in the trace"},
       {"hierarchy.parent_mismatch", "a span's parent differs from what was sent"},
       {"redaction.content_present", "content that must be redacted arrived"},
+      {"redaction.pattern_matched", "a value matches a pattern that must be redacted"},
       {"sampling.error_trace_dropped", "an error trace the sampler must keep was dropped"},
       {"sampling.partial_trace", "a sampled trace arrived incomplete"},
       {"sampling.rate_out_of_bounds", "the kept fraction is outside its confidence interval"},

@@ -6,9 +6,15 @@
 // OpenInference (`input.value`, `llm.input_messages.*`), OpenLLMetry (`gen_ai.prompt.0.content`,
 // `llm.prompts`), the Vercel AI SDK (`ai.prompt`, `ai.response.text`, `ai.toolCall.args`).
 //
-// Only construct this rule when content must be stripped; it has no "off" switch.
+// The check config's `redaction:` section adds keys ('*' wildcards) that must not arrive (the
+// same finding) and RE2 patterns no string value of a span or span-event attribute (or element
+// of a string array) may contain a match of: "redaction.pattern_matched", naming the key and
+// the pattern, never the value.
+//
+// Only construct this rule when something must be stripped; it has no "off" switch.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -16,6 +22,10 @@
 #include "checker/finding.h"
 #include "checker/rule.h"
 #include "opentelemetry/proto/trace/v1/trace.pb.h"
+
+namespace re2 {
+class RE2;
+}
 
 namespace agentstorm {
 
@@ -48,11 +58,15 @@ struct RedactionRuleOptions {
       "gen_ai.content.prompt", "gen_ai.content.completion", "gen_ai.system.message",
       "gen_ai.user.message",   "gen_ai.assistant.message",  "gen_ai.tool.message",
       "gen_ai.choice"};
+  // The check config's redaction.keys and redaction.patterns (patterns valid RE2).
+  std::vector<std::string> keys;
+  std::vector<std::string> patterns;
 };
 
 class RedactionRule : public Rule {
  public:
   explicit RedactionRule(RedactionRuleOptions options = {});
+  ~RedactionRule() override;
 
   std::string_view family() const override { return "redaction"; }
   void CheckTrace(const TraceUnderCheck& trace, FindingSet* findings) override;
@@ -60,8 +74,11 @@ class RedactionRule : public Rule {
  private:
   // The listed key, or the prefix it starts with; "" when it carries no content.
   std::string_view ContentKind(std::string_view key) const;
+  // The index of the first configured pattern `value` contains a match of, or -1.
+  int MatchingPattern(std::string_view value) const;
 
   const RedactionRuleOptions options_;
+  std::vector<std::unique_ptr<re2::RE2>> patterns_;  // options_.patterns, compiled
 };
 
 }  // namespace agentstorm

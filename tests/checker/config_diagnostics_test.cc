@@ -89,6 +89,29 @@ default_thresholds: false
   EXPECT_FALSE(none->default_thresholds.has_value());
 }
 
+TEST(CheckConfigRedaction, ReadsKeysAndPatternsAndNamesABadPatternAtItsLine) {
+  absl::StatusOr<FindingSetOptions> options = ParseCheckConfig(R"(redaction:
+  keys: [app.user.email, "customer.*"]
+  patterns: ['[\w.+-]+@[\w-]+\.\w+', 'sk-[A-Za-z0-9]{20,}']
+)");
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->redaction_keys, (std::vector<std::string>{"app.user.email", "customer.*"}));
+  EXPECT_EQ(options->redaction_patterns,
+            (std::vector<std::string>{"[\\w.+-]+@[\\w-]+\\.\\w+", "sk-[A-Za-z0-9]{20,}"}));
+
+  absl::StatusOr<FindingSetOptions> bad = ParseCheckConfig(R"(redaction:
+  keyz: [a]
+  patterns: ["ok", "(unclosed"]
+)");
+  ASSERT_FALSE(bad.ok());
+  const std::string message(bad.status().message());
+  EXPECT_TRUE(Contains(message, "check config:2:3: redaction.keyz")) << message;
+  EXPECT_TRUE(Contains(message,
+                       "check config:3:20: redaction.patterns[1]: not a regular expression (RE2 "
+                       "syntax): missing )"))
+      << message;
+}
+
 TEST(CheckConfigThresholds, ReportsEachBadExpressionAtItsLine) {
   absl::StatusOr<FindingSetOptions> options = ParseCheckConfig(R"(thresholds:
   export_latency: ["p(99)<250ms", "rate<1%"]

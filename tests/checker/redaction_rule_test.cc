@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "semconv_test_util.h"
@@ -16,15 +17,54 @@ using semconv_testing::Span;
 using semconv_testing::SpanBuilder;
 using semconv_testing::TraceOf;
 
-FindingSet* RunRedaction(const std::vector<Span>& spans, FindingSet* findings) {
+FindingSet* RunRedaction(const std::vector<Span>& spans, FindingSet* findings,
+                         RedactionRuleOptions options = {}) {
   semconv_testing::TracesData data = TraceOf(spans);
   TraceUnderCheck trace;
   trace.trace_id = "11111111111111111111111111111111";
   trace.received = &data;
-  RedactionRule rule;
+  RedactionRule rule(std::move(options));
   rule.CheckTrace(trace, findings);
   rule.Finish(findings);
   return findings;
+}
+
+// The check config's redaction section: keys with wildcards, and patterns looked for in every
+// string value (span and event attributes, string arrays), the value never copied.
+TEST(RedactionRule, ConfiguredKeysAndPatterns) {
+  RedactionRuleOptions options;
+  options.content_attributes.clear();
+  options.content_prefixes.clear();
+  options.content_events.clear();
+  options.keys = {"customer.*"};
+  options.patterns = {"[a-z.]+@example\\.com", "sk-[A-Za-z0-9]{20,}"};
+  SpanBuilder chat = GoodChatSpan();
+  chat.Str("customer.id", "c-42")
+      .Str("app.note", "mail ann@example.com today")
+      .Strings("app.tags", {"x", "key sk-abcdefghijklmnopqrstuv"})
+      .Str("gen_ai.input.messages", "no secret here")  // not listed: content is not looked for
+      .Event("log", "detail", "from bob@example.com");
+  SpanBuilder clean = GoodChatSpan();
+  clean.Str("app.note", "mail ann at example dot com");
+  FindingSet findings;
+  RunRedaction({chat.span(), clean.span()}, &findings, options);
+  EXPECT_EQ(findings.Count("redaction.content_present"), 1u);
+  ASSERT_EQ(findings.Count("redaction.pattern_matched"), 3u);
+  std::vector<std::string> keys;
+  for (const FindingSummary& s : findings.Summaries()) {
+    for (const Finding& f : s.examples) {
+      if (s.id == "redaction.content_present") EXPECT_EQ(f.attribute, "customer.id");
+      if (s.id != "redaction.pattern_matched") continue;
+      keys.push_back(f.attribute);
+      for (const std::string& secret : {"ann@", "bob@", "sk-abc"}) {
+        EXPECT_EQ(f.message.find(secret), std::string::npos) << f.message;
+        EXPECT_EQ(f.actual.find(secret), std::string::npos) << f.actual;
+      }
+    }
+  }
+  EXPECT_EQ(keys, (std::vector<std::string>{"app.note", "app.tags", "detail"}));
+  EXPECT_EQ(findings.Totals()["redaction"].evaluated, 2u);
+  EXPECT_EQ(findings.Totals()["redaction"].passed, 1u);
 }
 
 TEST(RedactionRule, CleanSpansPass) {

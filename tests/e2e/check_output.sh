@@ -66,6 +66,22 @@ grep -q -- 'unknown report format "ndjson"' "$dir/bad_format.err" || fail "bad_f
 [[ -s $dir/bad_format.out ]] && grep -q '== generate ==' "$dir/bad_format.out" &&
   fail "bad_format: load was sent before the flag was judged"
 
+# The check config's redaction section applies with or without a ledger, no --redaction needed:
+# a pattern found in a value is a violation naming the key, never the value.
+cat >"$dir/redact.yaml" <<'YAML'
+redaction:
+  patterns: ['gpt-4o']
+YAML
+run redact_check 1 "${check[@]}" --config "$dir/redact.yaml" --format jsonl
+grep -q '"id":"redaction.pattern_matched","level":"violation".*"attribute":"gen_ai.request.model"' \
+  "$dir/redact_check.out" || fail "redact_check: no pattern finding on gen_ai.request.model"
+run redact_run 1 run smoke --traces 5 --config "$dir/redact.yaml" --quiet
+grep -q 'redaction.pattern_matched' "$dir/redact_run.out" || fail "redact_run: no pattern finding"
+printf 'redaction:\n  patterns: ["(unclosed"]\n' >"$dir/bad-redact.yaml"
+run redact_bad 2 "${check[@]}" --config "$dir/bad-redact.yaml"
+grep -q 'bad-redact.yaml:2:14: redaction.patterns\[0\]: not a regular expression' \
+  "$dir/redact_bad.err" || fail "redact_bad: $(cat "$dir/redact_bad.err")"
+
 # With --report DIR, jsonl is a file like the others: findings.jsonl, no partial file left.
 run report_jsonl 0 run smoke --traces 10 --report "$dir/rep" --format jsonl,md --quiet
 [[ -f $dir/rep/findings.jsonl && -f $dir/rep/report.md && ! -e $dir/rep/report.json ]] ||
