@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The conformance matrix (tests/conformance/python_libraries.sh) through a real pipeline: every
+# The conformance matrix (tests/conformance/libraries.sh) through a real pipeline: every
 # library's app exports over OTLP/HTTP into the OpenTelemetry Collector (the plain passthrough
 # pipeline: OTLP receiver, batch, OTLP exporter), which sends to Jaeger v2; `check --service`
 # reads them back through `jaeger://` (API v3). Each library must give exactly the findings of
@@ -12,4 +12,4 @@ source "$here/lib/field.bash"
 start_jaeger
 start_otelcol passthrough.yaml
 MATRIX_OTLP_HTTP=http://$otelcol_http MATRIX_BACKEND=jaeger://$jaeger_query MATRIX_SETTLE=2 \
-  bash "$here/../conformance/python_libraries.sh"
+  bash "$here/../conformance/libraries.sh"

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# The conformance matrix, Python side: each library folder here (requirements.txt pinned from
-# PyPI, installed by ci/pip-cached under the build dir; `app`: which program of apps/ and which
-# instrumentation) runs its app against `agentstorm provider`, exporting into `agentstorm sink`;
+# The conformance matrix: each library folder here (its packages pinned: requirements.txt from
+# PyPI, installed by ci/pip-cached, or package.json + package-lock.json from npm, installed by
+# ci/npm-ci-cached, under the build dir; `app`: which program of apps/ and which
+# instrumentation, a .py run by the folder's venv, a .cjs by node with the folder's
+# node_modules) runs its app against `agentstorm provider`, exporting into `agentstorm sink`;
 # `check --service` then judges its traces, and the findings (ID, level, count) and exit code
 # must be exactly those of its expected.txt: the true findings present, no false one.
-# Exit 77 (skip) when Python or PyPI is missing here.
+# Exit 77 (skip) when Python or PyPI, or node or the npm registry, is missing here.
 # With MATRIX_OTLP_HTTP (an OTLP/HTTP base URL) and MATRIX_BACKEND (a --backend URL) set, the apps
 # export there and check reads from there instead (tests/field/conformance_matrix.sh: through a
 # real Collector into Jaeger), against the same expected.txt files: the same findings as direct
@@ -15,15 +17,20 @@ source "$here/../e2e/lib/cli_harness.bash"
 src=${AGENTSTORM_SOURCE_DIR:-$(cd "$here/../.." && pwd)}
 cache=${AGENTSTORM_BUILD_DIR:-$dir}/conformance
 libraries=()
-for req in "$here"/*/requirements.txt; do libraries+=("$(basename "$(dirname "$req")")"); done
+for app in "$here"/*/app; do libraries+=("$(basename "$(dirname "$app")")"); done
 for lib in "${libraries[@]}"; do
   code=0
-  "$src/ci/pip-cached" "$here/$lib/requirements.txt" "$cache/$lib" 2>"$dir/pip-$lib.err" || code=$?
+  if [[ -f $here/$lib/package.json ]]; then
+    "$src/ci/npm-ci-cached" "$here/$lib" "$cache/$lib" 2>"$dir/install-$lib.err" || code=$?
+  else
+    "$src/ci/pip-cached" "$here/$lib/requirements.txt" "$cache/$lib" \
+      2>"$dir/install-$lib.err" || code=$?
+  fi
   if ((code == 77)); then
-    echo "SKIP: $lib cannot be installed here: $(cat "$dir/pip-$lib.err")" >&2
+    echo "SKIP: $lib cannot be installed here: $(cat "$dir/install-$lib.err")" >&2
     exit 77
   fi
-  ((code == 0)) || fail "ci/pip-cached $lib: $(cat "$dir/pip-$lib.err")"
+  ((code == 0)) || fail "installing $lib: $(cat "$dir/install-$lib.err")"
 done
 
 provider_pid=""
@@ -52,7 +59,9 @@ failures=0
 for lib in "${libraries[@]}"; do
   read -r app instrumentation <"$here/$lib/app"
   service="conformance-$lib"
-  timeout 120 "$cache/$lib/bin/python" "$here/apps/$app" "$instrumentation" "$provider" \
+  runner=("$cache/$lib/bin/python")
+  [[ $app == *.cjs ]] && runner=(env "NODE_PATH=$cache/$lib/node_modules" node)
+  timeout 120 "${runner[@]}" "$here/apps/$app" "$instrumentation" "$provider" \
     "$otlp_http" "$service" >"$dir/$lib.app.out" 2>&1 ||
     fail "$lib: the app failed: $(tail -20 "$dir/$lib.app.out")"
   # A pipeline batches and stores asynchronously: let the last spans land before searching.
@@ -88,11 +97,16 @@ fi
 python3 - "$here" "$dir" "${libraries[@]}" >"$dir/table.md" <<'PY'
 import sys
 here, work, libs = sys.argv[1], sys.argv[2], sys.argv[3:]
-print("| library (PyPI, pinned) | app | check exit | findings: ID level count |")
+import json, os
+print("| library (pinned: PyPI or npm) | app | check exit | findings: ID level count |")
 print("|---|---|---|---|")
 for lib in libs:
-    pins = [l.strip() for l in open(f"{here}/{lib}/requirements.txt")
-            if "==" in l and not l.startswith("#")]
+    if os.path.exists(f"{here}/{lib}/package.json"):
+        deps = json.load(open(f"{here}/{lib}/package.json"))["dependencies"]
+        pins = [f"{name}@{version}" for name, version in deps.items()]
+    else:
+        pins = [l.strip() for l in open(f"{here}/{lib}/requirements.txt")
+                if "==" in l and not l.startswith("#")]
     app = open(f"{here}/{lib}/app").read().split()[0]
     got = [l.strip() for l in open(f"{work}/{lib}.got") if l.strip()]
     code = [l.split()[1] for l in got if l.startswith("exit ")][0]
