@@ -347,23 +347,59 @@ class ClassCounts {
 // One model call is one inference span. An inference span whose parent is an inference span of
 // the same model is the same call recorded twice, by two instrumentations (the provider SDK's own
 // tracing and an instrumentation library, say): every token is counted twice by whatever sums
-// gen_ai.usage.*. Reported on the inner span, naming both spans and their scopes.
+// gen_ai.usage.*. Reported on the inner span, naming both spans and their scopes. An
+// instrumentation that does not make its span the current one leaves the other's span beside
+// it instead: two inference spans of the same model under one parent, from two instrumentation
+// scopes, overlapping in time, are the same call too (reported on the later one).
 void ReportDuplicateInstrumentation(
     const std::vector<std::pair<const Span*, const std::string*>>& inference,
     const TraceUnderCheck& trace, FindingSet* findings) {
+  auto same_model = [](const Span& x, const Span& y) {
+    const std::string_view a = StringAttribute(x, "gen_ai.request.model");
+    const std::string_view b = StringAttribute(y, "gen_ai.request.model");
+    return a.empty() || b.empty() || a == b;  // else a router calling another model
+  };
+  auto scope_name = [](const std::string* scope) {
+    return scope->empty() ? std::string("unnamed") : *scope;
+  };
+  for (size_t i = 0; i < inference.size(); ++i) {
+    const auto& [later, later_scope] = inference[i];
+    for (size_t j = 0; j < inference.size(); ++j) {
+      const auto& [earlier, earlier_scope] = inference[j];
+      if (i == j || later->parent_span_id() != earlier->parent_span_id() ||
+          *later_scope == *earlier_scope || !same_model(*later, *earlier))
+        continue;
+      // The later-starting one (the first listed, when both start together) is the duplicate.
+      const bool later_starts_later =
+          later->start_time_unix_nano() > earlier->start_time_unix_nano() ||
+          (later->start_time_unix_nano() == earlier->start_time_unix_nano() && i > j);
+      const bool overlap = later->start_time_unix_nano() < earlier->end_time_unix_nano() &&
+                           earlier->start_time_unix_nano() < later->end_time_unix_nano();
+      if (!later_starts_later || !overlap) continue;
+      Finding f =
+          SpanFinding("semconv.duplicate_instrumentation", FindingLevel::kViolation, *later, trace);
+      f.message = absl::StrCat(
+          "inference span \"", later->name(), "\" (scope ", scope_name(later_scope),
+          ") runs beside inference span \"", earlier->name(), "\" (scope ",
+          scope_name(earlier_scope),
+          ") of the same model under the same parent, at the same time: one call recorded by "
+          "two instrumentations, its tokens counted twice");
+      f.expected = "one inference span per model call";
+      f.actual = absl::StrCat(earlier->name(), " + ", later->name());
+      findings->Add(std::move(f));
+      break;
+    }
+  }
   for (const auto& [inner, inner_scope] : inference) {
     if (inner->parent_span_id().empty()) continue;
     for (const auto& [outer, outer_scope] : inference) {
       if (outer->span_id() != inner->parent_span_id()) continue;
-      const std::string_view a = StringAttribute(*inner, "gen_ai.request.model");
-      const std::string_view b = StringAttribute(*outer, "gen_ai.request.model");
-      if (!a.empty() && !b.empty() && a != b) break;  // a router calling another model
+      if (!same_model(*inner, *outer)) break;
       Finding f =
           SpanFinding("semconv.duplicate_instrumentation", FindingLevel::kViolation, *inner, trace);
       f.message = absl::StrCat(
-          "inference span \"", inner->name(), "\" (scope ",
-          inner_scope->empty() ? "unnamed" : *inner_scope, ") is nested in inference span \"",
-          outer->name(), "\" (scope ", outer_scope->empty() ? "unnamed" : *outer_scope,
+          "inference span \"", inner->name(), "\" (scope ", scope_name(inner_scope),
+          ") is nested in inference span \"", outer->name(), "\" (scope ", scope_name(outer_scope),
           ") of the same model: one call recorded by two instrumentations, its tokens counted "
           "twice");
       f.expected = "one inference span per model call";

@@ -22,11 +22,11 @@ using semconv_testing::TraceOf;
 
 struct Judged {
   FindingSet findings;
-  explicit Judged(const std::vector<Span>& spans) {
+  explicit Judged(const std::vector<Span>& spans) : Judged(TraceOf(spans)) {}
+  explicit Judged(const semconv_testing::TracesData& data) {
     auto model = semconv::LoadBundledSemconvProfile(AGENTSTORM_SOURCE_DIR, "genai-latest");
     EXPECT_TRUE(model.ok());
     SemconvRule rule(*std::move(model));
-    const auto data = TraceOf(spans);
     TraceUnderCheck trace;
     trace.trace_id = "11111111111111111111111111111111";
     trace.received = &data;
@@ -191,6 +191,43 @@ TEST(DuplicateInstrumentation, NestedInferenceSpansOfOneModelAreOneCallTwice) {
   agent.span_ref().set_span_id(std::string(8, '\x01'));
   EXPECT_EQ(
       Judged({agent.span(), inner.span()}).findings.Count("semconv.duplicate_instrumentation"), 0u);
+}
+
+// An instrumentation that does not make its span the current one leaves the provider SDK's own
+// span beside it, not inside (OpenLLMetry's Anthropic instrumentation with anthropic 2.17, as
+// the conformance matrix found): two inference spans of one model under one parent, from two
+// scopes, at the same time, are one call twice. One scope's parallel calls, or two scopes'
+// calls one after the other, are not.
+TEST(DuplicateInstrumentation, SiblingInferenceSpansOfTwoScopesAtOnceAreOneCallTwice) {
+  auto span = [](char id, uint64_t start, uint64_t end) {
+    SpanBuilder b = GoodChatSpan();
+    b.span_ref().set_span_id(std::string(8, id));
+    b.span_ref().set_parent_span_id(std::string(8, '\x09'));
+    b.span_ref().set_start_time_unix_nano(start);
+    b.span_ref().set_end_time_unix_nano(end);
+    return b.span();
+  };
+  auto trace = [](const std::vector<std::pair<std::string, Span>>& spans) {
+    semconv_testing::TracesData data;
+    auto* rs = data.add_resource_spans();
+    for (const auto& [scope, s] : spans) {
+      auto* ss = rs->add_scope_spans();
+      ss->mutable_scope()->set_name(scope);
+      *ss->add_spans() = s;
+    }
+    return data;
+  };
+  Judged twice(trace({{"opentelemetry.instrumentation.anthropic", span('\x01', 100, 900)},
+                      {"com.anthropic.sdk.python", span('\x02', 110, 880)}}));
+  const std::vector<Finding> found = twice.Examples("semconv.duplicate_instrumentation");
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].span_id, "0202020202020202");
+  EXPECT_NE(found[0].message.find("beside"), std::string::npos) << found[0].message;
+  EXPECT_NE(found[0].message.find("com.anthropic.sdk.python"), std::string::npos);
+  Judged parallel(trace({{"lib", span('\x01', 100, 900)}, {"lib", span('\x02', 110, 880)}}));
+  EXPECT_EQ(parallel.findings.Count("semconv.duplicate_instrumentation"), 0u);
+  Judged sequential(trace({{"a", span('\x01', 100, 500)}, {"b", span('\x02', 600, 900)}}));
+  EXPECT_EQ(sequential.findings.Count("semconv.duplicate_instrumentation"), 0u);
 }
 
 }  // namespace

@@ -4,7 +4,8 @@ rate-limited call, each under a parent span of its own so the trace has a root. 
 OTLP/HTTP to the endpoint given.
 
 Usage: anthropic_app.py INSTRUMENTATION PROVIDER_URL OTLP_HTTP_URL SERVICE_NAME
-  INSTRUMENTATION: official (opentelemetry-instrumentation-genai-anthropic)
+  INSTRUMENTATION: official (opentelemetry-instrumentation-genai-anthropic), openllmetry
+  (opentelemetry-instrumentation-anthropic)
 """
 from otel_setup import finish, setup
 
@@ -12,6 +13,9 @@ library, provider_url, tp, tracer = setup()
 
 if library == "official":
     from opentelemetry.instrumentation.genai.anthropic import AnthropicInstrumentor
+    AnthropicInstrumentor().instrument(tracer_provider=tp)
+elif library == "openllmetry":
+    from opentelemetry.instrumentation.anthropic import AnthropicInstrumentor
     AnthropicInstrumentor().instrument(tracer_provider=tp)
 else:
     raise SystemExit(f"unknown instrumentation {library}")
