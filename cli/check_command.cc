@@ -159,7 +159,8 @@ std::shared_ptr<CheckFlagSet> AddCheckFlags(CLI::App* cmd, bool backend_required
   cmd->add_option("--baseline", flags->baseline,
                   "previous report.json: fail on throughput, loss or time-until-queryable "
                   "regressions");
-  cmd->add_option("--config", flags->config, "levels and expected violations (YAML)");
+  cmd->add_option("--config", flags->config,
+                  "levels, expected violations, thresholds and redaction keys and patterns (YAML)");
   cmd->add_option(
       "--semconv-registry", flags->semconv_registry,
       "check semconv against an upstream model directory instead of the bundled profile; "
