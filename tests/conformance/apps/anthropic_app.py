@@ -5,7 +5,7 @@ OTLP/HTTP to the endpoint given.
 
 Usage: anthropic_app.py INSTRUMENTATION PROVIDER_URL OTLP_HTTP_URL SERVICE_NAME
   INSTRUMENTATION: official (opentelemetry-instrumentation-genai-anthropic), openllmetry
-  (opentelemetry-instrumentation-anthropic)
+  (opentelemetry-instrumentation-anthropic), openinference (openinference-instrumentation-anthropic)
 """
 from otel_setup import finish, setup
 
@@ -16,6 +16,9 @@ if library == "official":
     AnthropicInstrumentor().instrument(tracer_provider=tp)
 elif library == "openllmetry":
     from opentelemetry.instrumentation.anthropic import AnthropicInstrumentor
+    AnthropicInstrumentor().instrument(tracer_provider=tp)
+elif library == "openinference":
+    from openinference.instrumentation.anthropic import AnthropicInstrumentor
     AnthropicInstrumentor().instrument(tracer_provider=tp)
 else:
     raise SystemExit(f"unknown instrumentation {library}")
