@@ -430,6 +430,21 @@ TEST(SemconvRule, AnUndefinedKeyInTheConventionsNamespaceIsReported) {
   EXPECT_EQ(v.First("semconv.unknown_attribute")->attribute, "gen_ai.request.temprature");
 }
 
+// Undefined keys come from whatever was sent: their statistics stay bounded (100 keys, the rest
+// counted together), however many distinct keys a hostile stream invents.
+TEST(SemconvRule, UndefinedKeyStatisticsAreBounded) {
+  SpanBuilder b = GoodChatSpan();
+  for (int i = 0; i < 150; ++i) b.Int("gen_ai.invented_" + std::to_string(i), i);
+  Checked c(Profile("genai-latest"), {b.span()});
+  EXPECT_EQ(c.Count("semconv.unknown_attribute"), 150u);  // every finding is counted
+  auto stats = c.findings().Statistics()["semconv"];
+  size_t keys = 0;
+  for (const auto& [name, value] : stats)
+    if (name.rfind("unknown_attribute.", 0) == 0) ++keys;
+  EXPECT_EQ(keys, 101u);
+  EXPECT_EQ(stats["unknown_attribute.(other keys)"], 50);
+}
+
 TEST(SemconvRule, UnknownValueOfAnOpenEnumIsInformation) {
   SpanBuilder b = GoodChatSpan();
   b.Str("gen_ai.output.type", "hologram");
