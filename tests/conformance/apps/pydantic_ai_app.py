@@ -1,6 +1,7 @@
 """An agent on pydantic-ai (which emits the GenAI conventions itself) calling `agentstorm
 provider` through its OpenAI model: an agent run that calls a tool and answers with its
-result, a streamed run, and a run the provider rate-limits. Spans go over OTLP/HTTP to the
+result, a streamed run, a run the provider rate-limits, and a run the provider drives into a
+tool loop (the runaway fault) until the agent's request limit ends it. Spans go over OTLP/HTTP to the
 endpoint given.
 
 Usage: pydantic_ai_app.py INSTRUMENTATION PROVIDER_URL OTLP_HTTP_URL SERVICE_NAME
@@ -16,10 +17,11 @@ if library != "native":
 
 import openai  # noqa: E402
 from pydantic_ai import Agent  # noqa: E402
-from pydantic_ai.exceptions import ModelHTTPError  # noqa: E402
+from pydantic_ai.exceptions import ModelHTTPError, UsageLimitExceeded  # noqa: E402
 from pydantic_ai.models.instrumented import InstrumentationSettings  # noqa: E402
 from pydantic_ai.models.openai import OpenAIChatModel  # noqa: E402
 from pydantic_ai.providers.openai import OpenAIProvider  # noqa: E402
+from pydantic_ai.usage import UsageLimits  # noqa: E402
 
 
 def agent(headers=None):
@@ -47,6 +49,13 @@ async def main():
     try:
         await agent({"x-agentstorm-fault": "rate-limit"}).run("Weather in Oslo?")
     except ModelHTTPError:
+        pass
+    # The runaway fault: the provider asks for the same tool call after every result, and the
+    # agent loops until its own request limit stops it.
+    try:
+        await agent({"x-agentstorm-fault": "runaway"}).run(
+            "Weather in Lima?", usage_limits=UsageLimits(request_limit=4))
+    except UsageLimitExceeded:
         pass
 
 
