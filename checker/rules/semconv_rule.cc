@@ -627,7 +627,11 @@ std::string_view SemconvRule::CheckSpan(const Span& span, const TraceUnderCheck&
 
   // Required, conditionally required, recommended. Coverage states per attribute: -1 its
   // condition does not apply to this span (not counted), 0 absent, 1 present.
-  std::vector<int8_t> required_present, recommended_present, conditional_present, opt_in_present;
+  // Reused per thread: no allocation per span on the checker's path.
+  thread_local std::vector<int8_t> required_present, recommended_present, conditional_present,
+      opt_in_present;
+  for (auto* v : {&required_present, &recommended_present, &conditional_present, &opt_in_present})
+    v->clear();
   for (const AttributeRequirement& req : type->attributes) {
     const AttributeDef* def = model_.FindAttribute(req.key);
     bool present = attrs.Has(req.key, def && def->is_template);

@@ -7,21 +7,15 @@ Usage: anthropic_app.py INSTRUMENTATION PROVIDER_URL OTLP_HTTP_URL SERVICE_NAME
   INSTRUMENTATION: official (opentelemetry-instrumentation-genai-anthropic), openllmetry
   (opentelemetry-instrumentation-anthropic), openinference (openinference-instrumentation-anthropic)
 """
-from otel_setup import finish, setup
+from otel_setup import finish, instrument, setup
 
 library, provider_url, tp, tracer = setup()
 
-if library == "official":
-    from opentelemetry.instrumentation.genai.anthropic import AnthropicInstrumentor
-    AnthropicInstrumentor().instrument(tracer_provider=tp)
-elif library == "openllmetry":
-    from opentelemetry.instrumentation.anthropic import AnthropicInstrumentor
-    AnthropicInstrumentor().instrument(tracer_provider=tp)
-elif library == "openinference":
-    from openinference.instrumentation.anthropic import AnthropicInstrumentor
-    AnthropicInstrumentor().instrument(tracer_provider=tp)
-else:
-    raise SystemExit(f"unknown instrumentation {library}")
+instrument(library, tp, {
+    "official": "opentelemetry.instrumentation.genai.anthropic:AnthropicInstrumentor",
+    "openllmetry": "opentelemetry.instrumentation.anthropic:AnthropicInstrumentor",
+    "openinference": "openinference.instrumentation.anthropic:AnthropicInstrumentor",
+})
 
 import anthropic  # noqa: E402  (after instrumenting, as the libraries' docs do)
 

@@ -8,21 +8,15 @@ Usage: openai_app.py INSTRUMENTATION PROVIDER_URL OTLP_HTTP_URL SERVICE_NAME
   INSTRUMENTATION: official (opentelemetry-instrumentation-genai-openai), openinference
   (openinference-instrumentation-openai), openllmetry (opentelemetry-instrumentation-openai)
 """
-from otel_setup import finish, setup
+from otel_setup import finish, instrument, setup
 
 library, provider_url, tp, tracer = setup()
 
-if library == "official":
-    from opentelemetry.instrumentation.genai.openai import OpenAIInstrumentor
-    OpenAIInstrumentor().instrument(tracer_provider=tp)
-elif library == "openinference":
-    from openinference.instrumentation.openai import OpenAIInstrumentor
-    OpenAIInstrumentor().instrument(tracer_provider=tp)
-elif library == "openllmetry":
-    from opentelemetry.instrumentation.openai import OpenAIInstrumentor
-    OpenAIInstrumentor().instrument(tracer_provider=tp)
-else:
-    raise SystemExit(f"unknown instrumentation {library}")
+instrument(library, tp, {
+    "official": "opentelemetry.instrumentation.genai.openai:OpenAIInstrumentor",
+    "openinference": "openinference.instrumentation.openai:OpenAIInstrumentor",
+    "openllmetry": "opentelemetry.instrumentation.openai:OpenAIInstrumentor",
+})
 
 import openai  # noqa: E402  (after instrumenting, as the libraries' docs do)
 

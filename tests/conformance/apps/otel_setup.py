@@ -19,6 +19,16 @@ def setup():
     return library, provider_url, tp, trace.get_tracer("conformance-app")
 
 
+def instrument(library, tp, instrumentors):
+    """Instruments with the one of `instrumentors` ({name: "module:Class"}) that `library` names;
+    exits naming the known ones when it names none."""
+    import importlib
+    if library not in instrumentors:
+        raise SystemExit(f"unknown instrumentation {library} (known: {', '.join(instrumentors)})")
+    module, cls = instrumentors[library].split(":")
+    getattr(importlib.import_module(module), cls)().instrument(tracer_provider=tp)
+
+
 def finish(tp):
     tp.force_flush()
     tp.shutdown()
