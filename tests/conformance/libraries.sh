@@ -4,8 +4,9 @@
 # ci/npm-ci-cached, under the build dir; `app`: which program of apps/ and which
 # instrumentation, a .py run by the folder's venv, a .cjs by node with the folder's
 # node_modules) runs its app against `agentstorm provider`, exporting into `agentstorm sink`;
-# `check --service` then judges its traces, and the findings (ID, level, count) and exit code
-# must be exactly those of its expected.txt: the true findings present, no false one.
+# `check --service` then judges its traces, and the findings (ID, level, count), the spans read
+# per convention class and the exit code must be exactly those of its expected.txt: the true
+# findings present, no false one, no span lost.
 # Exit 77 (skip) when Python or PyPI, or node or the npm registry, is missing here.
 # With MATRIX_OTLP_HTTP (an OTLP/HTTP base URL) and MATRIX_BACKEND (a --backend URL) set, the apps
 # export there and check reads from there instead (tests/field/conformance_matrix.sh: through a
@@ -74,6 +75,10 @@ import json, sys
 r = json.load(open(sys.argv[1]))
 for f in sorted(r["findings"], key=lambda f: (f["id"], f["level"])):
     print(f["id"], f["level"], f["count"])
+# The spans read, by convention class: what a library leaves out (a failed call with no span)
+# shows here, where no rule can see it.
+for cls, count in sorted(r["semconv"]["span_classes"].items()):
+    print("spans:", cls, count)
 print("exit", sys.argv[2])
 PY
   grep -v '^#' "$here/$lib/expected.txt" | sort >"$dir/$lib.want"
@@ -98,8 +103,8 @@ python3 - "$here" "$dir" "${libraries[@]}" >"$dir/table.md" <<'PY'
 import sys
 here, work, libs = sys.argv[1], sys.argv[2], sys.argv[3:]
 import json, os
-print("| library (pinned: PyPI or npm) | app | check exit | findings: ID level count |")
-print("|---|---|---|---|")
+print("| library (pinned: PyPI or npm) | app | spans read, by convention | check exit | findings: ID level count |")
+print("|---|---|---|---|---|")
 for lib in libs:
     if os.path.exists(f"{here}/{lib}/package.json"):
         deps = json.load(open(f"{here}/{lib}/package.json"))["dependencies"]
@@ -110,8 +115,9 @@ for lib in libs:
     app = open(f"{here}/{lib}/app").read().split()[0]
     got = [l.strip() for l in open(f"{work}/{lib}.got") if l.strip()]
     code = [l.split()[1] for l in got if l.startswith("exit ")][0]
-    findings = "<br>".join(f"`{l}`" for l in got if not l.startswith("exit "))
-    print(f"| {lib}: {', '.join(pins)} | {app} | {code} | {findings or 'none'} |")
+    spans = "<br>".join(l[len("spans: "):] for l in got if l.startswith("spans: "))
+    findings = "<br>".join(f"`{l}`" for l in got if not l.startswith(("exit ", "spans: ")))
+    print(f"| {lib}: {', '.join(pins)} | {app} | {spans} | {code} | {findings or 'none'} |")
 PY
 doc="$src/docs/conformance.md"
 python3 - "$doc" "$dir/table.md" "${UPDATE_DOCS:-0}" <<'PY' || fail "docs/conformance.md's table is not this run's (UPDATE_DOCS=1 rewrites it): $(cat "$dir/table.md")"

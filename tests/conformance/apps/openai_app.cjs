@@ -6,7 +6,8 @@
 // pinned node_modules, installed by ci/npm-ci-cached).
 //
 // Usage: node openai_app.cjs INSTRUMENTATION PROVIDER_URL OTLP_HTTP_URL SERVICE_NAME
-//   INSTRUMENTATION: official (@opentelemetry/instrumentation-openai)
+//   INSTRUMENTATION: official (@opentelemetry/instrumentation-openai), openinference
+//   (@arizeai/openinference-instrumentation-openai), openllmetry (@traceloop/instrumentation-openai)
 'use strict';
 const [library, providerUrl, otlpUrl, service] = process.argv.slice(2);
 const { trace } = require('@opentelemetry/api');
@@ -21,12 +22,14 @@ const provider = new NodeTracerProvider({
   spanProcessors: [new SimpleSpanProcessor(new OTLPTraceExporter({ url: `${otlpUrl}/v1/traces` }))],
 });
 provider.register();
-if (library === 'official') {
-  const { OpenAIInstrumentation } = require('@opentelemetry/instrumentation-openai');
-  registerInstrumentations({ instrumentations: [new OpenAIInstrumentation()] });
-} else {
-  throw new Error(`unknown instrumentation ${library}`);
-}
+// Each library's instrumentation class, registered as its README shows.
+const instrumentations = {
+  official: () => require('@opentelemetry/instrumentation-openai').OpenAIInstrumentation,
+  openinference: () => require('@arizeai/openinference-instrumentation-openai').OpenAIInstrumentation,
+  openllmetry: () => require('@traceloop/instrumentation-openai').OpenAIInstrumentation,
+};
+if (!instrumentations[library]) throw new Error(`unknown instrumentation ${library}`);
+registerInstrumentations({ instrumentations: [new (instrumentations[library]())()] });
 const OpenAI = require('openai');  // after instrumenting, as the libraries' docs do
 
 const client = new OpenAI({ baseURL: `${providerUrl}/v1`, apiKey: 'none', maxRetries: 0 });
