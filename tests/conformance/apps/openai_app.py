@@ -6,9 +6,18 @@ OTLP/HTTP to the endpoint given.
 
 Usage: openai_app.py INSTRUMENTATION PROVIDER_URL OTLP_HTTP_URL SERVICE_NAME
   INSTRUMENTATION: official (opentelemetry-instrumentation-genai-openai), openinference
-  (openinference-instrumentation-openai), openllmetry (opentelemetry-instrumentation-openai)
+  (openinference-instrumentation-openai), openllmetry (opentelemetry-instrumentation-openai),
+  openlit (openlit.init)
 """
 from otel_setup import finish, instrument, setup
+
+
+def empty_price_list():
+    import tempfile
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+        f.write("{}")
+    return f.name
+
 
 library, provider_url, tp, tracer = setup()
 
@@ -16,6 +25,11 @@ instrument(library, tp, {
     "official": "opentelemetry.instrumentation.genai.openai:OpenAIInstrumentor",
     "openinference": "openinference.instrumentation.openai:OpenAIInstrumentor",
     "openllmetry": "opentelemetry.instrumentation.openai:OpenAIInstrumentor",
+    # OpenLIT instruments everything it finds (the HTTP clients too) into the tracer provider
+    # already set; metrics and log events off (only traces are judged here), and an empty
+    # price list instead of the one it downloads (what it uses offline: the same spans anywhere).
+    "openlit": lambda tp: __import__("openlit").init(
+        disable_metrics=True, disable_events=True, pricing_json=empty_price_list()),
 })
 
 import openai  # noqa: E402  (after instrumenting, as the libraries' docs do)

@@ -20,11 +20,15 @@ def setup():
 
 
 def instrument(library, tp, instrumentors):
-    """Instruments with the one of `instrumentors` ({name: "module:Class"}) that `library` names;
-    exits naming the known ones when it names none."""
+    """Instruments with the one of `instrumentors` that `library` names: "module:Class" (an
+    OpenTelemetry instrumentor) or a function of the tracer provider (a library with its own
+    set-up call); exits naming the known ones when it names none."""
     import importlib
     if library not in instrumentors:
         raise SystemExit(f"unknown instrumentation {library} (known: {', '.join(instrumentors)})")
+    if callable(instrumentors[library]):
+        instrumentors[library](tp)
+        return
     module, cls = instrumentors[library].split(":")
     getattr(importlib.import_module(module), cls)().instrument(tracer_provider=tp)
 
