@@ -70,6 +70,8 @@ const std::vector<std::pair<std::string, std::string>>& Catalog() {
       {"semconv.attribute_type_mismatch", "an attribute of the wrong type for the conventions"},
       {"semconv.conditionally_required_coverage", "coverage of conditionally required attributes"},
       {"semconv.conditionally_required_missing", "a conditionally required attribute is missing"},
+      {"semconv.content_schema",
+       "message content (or another JSON-schema'd value) that does not follow its schema"},
       {"semconv.contradictory_attributes", "attributes of one span that cannot both be true"},
       {"semconv.deprecated_attribute", "a deprecated attribute is used"},
       {"semconv.double_sent_as_int", "a double attribute sent as a whole-number integer"},

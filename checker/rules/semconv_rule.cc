@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "checker/rules/other_conventions.h"
+#include "checker/semconv/content_schema.h"
 #include "core/ids.h"
 
 namespace agentstorm {
@@ -519,6 +520,26 @@ std::string_view SemconvRule::CheckSpan(const Span& span, const TraceUnderCheck&
                           ActualTypeName(*value)),
              semconv::ValueTypeName(def->type), Describe(*value));
       continue;
+    }
+    if (def->content_schema) {
+      if (std::optional<semconv::ContentProblem> problem = def->content_schema->Check(*value)) {
+        // A tool call's arguments and result are "expected to be an object", which an
+        // instrumentation SHOULD deserialize to where it can: a tool that returns plain text
+        // falls short of that, not of a MUST.
+        const bool should = k == "gen_ai.tool.call.arguments" || k == "gen_ai.tool.call.result";
+        report("semconv.content_schema",
+               should ? FindingLevel::kImprovement : FindingLevel::kViolation, k,
+               absl::StrCat(k,
+                            should ? " is expected to be an object (an instrumentation SHOULD "
+                                     "deserialize a serialized one) and"
+                                   : "",
+                            " does not follow the conventions' JSON schema for it",
+                            problem->where.empty() ? "" : absl::StrCat(" at ", problem->where),
+                            ": ", problem->what),
+               "a value the attribute's JSON schema accepts",
+               problem->where.empty() ? Describe(*value)
+                                      : absl::StrCat(problem->where, ": ", problem->what));
+      }
     }
     // An open enum whose only member is the `_OTHER` fallback (error.type) documents free-form
     // values: an exception's class name, a provider's error code. Any value is what it asks for.

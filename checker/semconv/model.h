@@ -9,12 +9,15 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace agentstorm::semconv {
+
+class ContentSchema;  // checker/semconv/content_schema.h
 
 // The value type of an attribute, as semconv spells it ("string", "int", "string[]", "any", ...).
 enum class ValueType : uint8_t {
@@ -70,6 +73,9 @@ struct AttributeDef {
   std::string stability;
   std::optional<Deprecation> deprecated;
   std::string brief;
+  // The JSON Schema its value must follow (message content), or null: upstream's
+  // `annotations.type.json_schema`, the profile's `json_schema`.
+  std::shared_ptr<const ContentSchema> content_schema;
 
   const EnumMember* FindMember(std::string_view value) const;
 };

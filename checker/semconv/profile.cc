@@ -10,6 +10,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "checker/semconv/content_schema.h"
 #include "core/yaml_fields.h"
 
 namespace agentstorm::semconv {
@@ -31,7 +32,7 @@ void Put(Requirements* reqs, AttributeRequirement r) {
 class ProfileParser {
  public:
   ProfileParser(const std::string& source, std::vector<YamlDiagnostic>* errors)
-      : f_(source, errors) {}
+      : source_(source), f_(source, errors) {}
 
   SemconvModel Parse(const YAML::Node& root);
 
@@ -76,6 +77,13 @@ class ProfileParser {
   void CheckRequirements(const YAML::Node& n, const std::string& where, const SemconvModel& model,
                          const Requirements& reqs);
 
+  // The directory of the profile file (for paths in it), "." for a bare name.
+  static std::string DirName(const std::string& path) {
+    const size_t slash = path.rfind('/');
+    return slash == std::string::npos ? "." : path.substr(0, slash);
+  }
+
+  std::string source_;
   YamlFields f_;
   std::map<std::string, Requirements> groups_;
 };
@@ -169,8 +177,22 @@ AttributeDef ProfileParser::ParseAttribute(const std::string& key, const YAML::N
     type = n.Scalar();
   } else if (f_.CheckMap(n, where,
                          {"type", "enum", "closed", "deprecated", "deprecated_values", "brief",
-                          "stability"})) {
+                          "stability", "json_schema"})) {
     Optional(n, "type", where, &type);
+    std::string schema;
+    Optional(n, "json_schema", where, &schema);
+    if (!schema.empty()) {
+      // Relative to the profile's directory.
+      const std::string path =
+          absl::StartsWith(schema, "/") ? schema : absl::StrCat(DirName(source_), "/", schema);
+      absl::StatusOr<std::shared_ptr<const ContentSchema>> loaded = ContentSchema::Load(path);
+      if (loaded.ok()) {
+        def.content_schema = *std::move(loaded);
+      } else {
+        f_.Error(n["json_schema"], Join(where, "json_schema"),
+                 std::string(loaded.status().message()));
+      }
+    }
     for (const std::string& v : List(n, "enum", where))
       def.members.push_back(EnumMember{v, v, std::nullopt});
     if (n["closed"]) f_.Bool(n["closed"], Join(where, "closed"), &def.closed_enum);

@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
+#include "checker/semconv/content_schema.h"
 
 namespace agentstorm::semconv {
 namespace {
@@ -220,6 +221,10 @@ class Loader {
       }
       def.type = all_int ? ValueType::kInt : ValueType::kString;
     }
+    if (const YAML::Node ann = a["annotations"]; ann && ann.IsMap()) {
+      if (const YAML::Node type = ann["type"]; type && type.IsMap() && type["json_schema"])
+        def.content_schema = LoadContentSchema(Str(type["json_schema"]), key);
+    }
     if (auto it = attribute_dir_.find(key); it != attribute_dir_.end()) {
       // A registry given earlier wins over the ones it depends on (their copy of a moved
       // attribute is a stub); within one registry the last definition wins, with a warning.
@@ -228,6 +233,30 @@ class Loader {
     }
     attribute_dir_[key] = dir_;
     model_.attributes[key] = std::move(def);
+  }
+
+  // The schema file a definition names ("model/gen-ai/gen-ai-input-messages.json"): relative
+  // to the repository root, which is the definition file's directory or one above it. Not
+  // found or not usable: a warning, and the attribute's values go unchecked.
+  std::shared_ptr<const ContentSchema> LoadContentSchema(const std::string& relative,
+                                                         const std::string& key) {
+    if (relative.empty()) return nullptr;
+    std::error_code ec;
+    for (fs::path base = fs::path(file_).parent_path(); !base.empty(); base = base.parent_path()) {
+      const fs::path candidate = base / relative;
+      if (fs::is_regular_file(candidate, ec)) {
+        absl::StatusOr<std::shared_ptr<const ContentSchema>> schema =
+            ContentSchema::Load(candidate.string());
+        if (schema.ok()) return *std::move(schema);
+        model_.warnings.push_back(
+            absl::StrCat(file_, ": attribute '", key, "': ", schema.status().message()));
+        return nullptr;
+      }
+      if (base == base.root_path()) break;
+    }
+    model_.warnings.push_back(absl::StrCat(file_, ": attribute '", key, "': JSON schema ", relative,
+                                           " not found above the file"));
+    return nullptr;
   }
 
   // Reads an attribute list; v1 inline definitions (`id:`) also define the attribute.

@@ -65,6 +65,40 @@ class Checked {
   mutable Finding first_;
 };
 
+TEST(SemconvRule, MessageContentMustFollowItsJsonSchema) {
+  SpanBuilder bad = GoodChatSpan();
+  bad.Str("gen_ai.input.messages", R"([{"role":"user","content":"Weather in Paris?"}])")
+      .Str("gen_ai.output.messages",
+           R"([{"role":"assistant","parts":[{"type":"text","content":"18C"}],)"
+           R"("finish_reason":"stop"}])");
+  Checked c(Profile("genai-latest"), {bad.span()});
+  ASSERT_EQ(c.Count("semconv.content_schema"), 1u);
+  const Finding* f = c.First("semconv.content_schema");
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(f->level, FindingLevel::kViolation);
+  EXPECT_EQ(f->attribute, "gen_ai.input.messages");
+  EXPECT_NE(f->message.find("at [0]: missing required property 'parts'"), std::string::npos)
+      << f->message;
+  // The same content in the conventions' shape passes.
+  SpanBuilder good = GoodChatSpan();
+  good.Str("gen_ai.input.messages",
+           R"([{"role":"user","parts":[{"type":"text","content":"Weather in Paris?"}]}])");
+  EXPECT_EQ(Checked(Profile("genai-latest"), {good.span()}).Count("semconv.content_schema"), 0u);
+}
+
+TEST(SemconvRule, APlainTextToolResultIsAnImprovementNotAViolation) {
+  SpanBuilder tool("execute_tool get_weather", Span::SPAN_KIND_INTERNAL);
+  tool.Str("gen_ai.operation.name", "execute_tool")
+      .Str("gen_ai.tool.name", "get_weather")
+      .Str("gen_ai.tool.call.result", "18C");
+  Checked c(Profile("genai-latest"), {tool.span()});
+  ASSERT_EQ(c.Count("semconv.content_schema"), 1u);
+  EXPECT_EQ(c.First("semconv.content_schema")->level, FindingLevel::kImprovement);
+  EXPECT_NE(c.First("semconv.content_schema")->message.find("expected to be an object"),
+            std::string::npos);
+  EXPECT_EQ(c.findings().CountAtLevel(FindingLevel::kViolation), 0u);
+}
+
 TEST(SemconvRule, GoodChatSpanHasNoViolation) {
   Checked c(Profile("genai-latest"), {GoodChatSpan().span()});
   EXPECT_EQ(c.findings().CountAtLevel(FindingLevel::kViolation), 0u);
