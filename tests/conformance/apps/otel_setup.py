@@ -1,5 +1,6 @@
 """What every conformance app shares: its arguments and the OpenTelemetry SDK set up to export
 each span over OTLP/HTTP as it ends (so nothing waits in a batch when the app exits)."""
+import os
 import sys
 
 from opentelemetry import trace
@@ -13,6 +14,9 @@ def setup():
     """(instrumentation, provider_url, tracer_provider, tracer) from
     argv: INSTRUMENTATION PROVIDER_URL OTLP_HTTP_URL SERVICE_NAME."""
     library, provider_url, otlp_url, service = sys.argv[1:5]
+    # Message content on the spans, where the official instrumentations put it only when asked
+    # (opentelemetry-util-genai; the others capture it by default): the content is judged too.
+    os.environ.setdefault("OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT", "span_only")
     tp = TracerProvider(resource=Resource.create({"service.name": service}))
     tp.add_span_processor(SimpleSpanProcessor(OTLPSpanExporter(endpoint=otlp_url + "/v1/traces")))
     trace.set_tracer_provider(tp)
