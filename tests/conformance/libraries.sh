@@ -40,7 +40,8 @@ stop_all() {
   cleanup
 }
 trap stop_all EXIT
-"$bin" provider --listen 127.0.0.1:0 >"$dir/provider.out" 2>&1 &
+# A timeout fault holds its answer 5 s (the apps give up after 2 s), not the default 30 s.
+"$bin" provider --listen 127.0.0.1:0 --timeout-delay 5s >"$dir/provider.out" 2>&1 &
 provider_pid=$!
 provider=""
 for _ in $(seq 100); do

@@ -56,4 +56,13 @@ with tracer.start_as_current_span("rate_limited"):
     except anthropic.RateLimitError:
         pass
 
+# The provider holds its answer past the client's 2-second timeout.
+with tracer.start_as_current_span("timeout"):
+    try:
+        client.with_options(timeout=2.0).messages.create(
+            model=MODEL, max_tokens=64, messages=[{"role": "user", "content": "x"}],
+            extra_headers={"x-agentstorm-fault": "timeout"})
+    except anthropic.APITimeoutError:
+        pass
+
 finish(tp)

@@ -1,6 +1,7 @@
 // The Node counterpart of openai_app.py: the OpenAI Node SDK, instrumented by one library,
 // calling `agentstorm provider`: inference, streaming, tool calling (an agent's round trip),
-// embeddings, and calls the provider fails (rate limit, server error, context length exceeded),
+// embeddings, and calls the provider fails (rate limit, server error, context length exceeded, a
+// timeout),
 // each under a parent span of its own so the trace has a root. Spans go over OTLP/HTTP to the
 // endpoint given, one by one as they end. Packages come from NODE_PATH (the library folder's
 // pinned node_modules, installed by ci/npm-ci-cached).
@@ -64,12 +65,13 @@ async function main() {
   });
   await under('embeddings', () => client.embeddings.create({
     model: 'text-embedding-3-small', input: 'hello' }));
-  for (const fault of ['rate-limit', 'server-error', 'context-length']) {
+  // The last answer is held past the client's 2-second timeout.
+  for (const fault of ['rate-limit', 'server-error', 'context-length', 'timeout']) {
     await under(fault.replace('-', '_'), async () => {
       try {
         await client.chat.completions.create({ model: MODEL,
           messages: [{ role: 'user', content: 'x' }] },
-          { headers: { 'x-agentstorm-fault': fault } });
+          { headers: { 'x-agentstorm-fault': fault }, timeout: 2000 });
       } catch (e) {
         if (!(e instanceof OpenAI.APIError)) throw e;
       }

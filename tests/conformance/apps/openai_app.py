@@ -1,6 +1,6 @@
 """A small app on the OpenAI SDK, instrumented by one library, calling `agentstorm provider`:
 inference, streaming, tool calling (an agent's round trip), embeddings, and calls the provider
-fails (rate limit, server error, context length exceeded),
+fails (rate limit, server error, context length exceeded, a timeout),
 each under one `invoke_agent`-style parent span of its own so the trace has a root. Spans go over
 OTLP/HTTP to the endpoint given.
 
@@ -60,16 +60,18 @@ with tracer.start_as_current_span("tool_calling"):
 with tracer.start_as_current_span("embeddings"):
     client.embeddings.create(model="text-embedding-3-small", input="hello")
 
-# The provider's faults, each in OpenAI's own error shape: a 429, a 500, and the 400 a prompt
-# over the context window gets (code context_length_exceeded).
+# The provider's faults, each in OpenAI's own error shape: a 429, a 500, the 400 a prompt over
+# the context window gets (code context_length_exceeded), and an answer held past the client's
+# 2-second timeout.
 for fault, error in (("rate-limit", openai.RateLimitError),
                      ("server-error", openai.InternalServerError),
-                     ("context-length", openai.BadRequestError)):
+                     ("context-length", openai.BadRequestError),
+                     ("timeout", openai.APITimeoutError)):
     with tracer.start_as_current_span(fault.replace("-", "_")):
         try:
-            client.chat.completions.create(model=MODEL,
-                                           messages=[{"role": "user", "content": "x"}],
-                                           extra_headers={"x-agentstorm-fault": fault})
+            client.with_options(timeout=2.0).chat.completions.create(
+                model=MODEL, messages=[{"role": "user", "content": "x"}],
+                extra_headers={"x-agentstorm-fault": fault})
         except error:
             pass
 
