@@ -7,6 +7,11 @@
 //   agentstorm bench --peer otel-js                  the same trace shape from the OpenTelemetry JS
 //                                                    SDK into the same sink, both rates counted by
 //                                                    the sink, and their ratio
+//   agentstorm bench --check [--traces 20000]        the checker beside the generator: the
+//                                                    scenario (default research-fanout) sent to
+//                                                    the sink with a ledger, then checked
+//                                                    against it through the sink's query API;
+//                                                    both span rates and their ratio
 //   agentstorm bench --endpoint URL                  generator -> an external pipeline instead;
 //       [--pipeline-metrics URL]                     with its own metrics (a collector's), the
 //                                                    spans it accepted and exported are the count,
@@ -38,11 +43,15 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "checker/check_pipeline.h"
 #include "checker/readers/http_client.h"
 #include "cli/commands.h"
+#include "cli/generate_flags.h"
 #include "cli/numeric_flags.h"
+#include "cli/temp_dir.h"
 #include "core/exit_codes.h"
 #include "core/prometheus_text.h"
+#include "core/run_id.h"
 #include "export/exporter_factory.h"
 #include "export/exporter_options.h"
 #include "generator/load_engine.h"
@@ -64,6 +73,8 @@ struct BenchFlags {
   std::string rate = "max";
   std::string scenario;  // default: bench/agent7.yaml of the source tree
   bool encode = false;
+  bool check = false;       // --check: the checker's rate beside the generator's
+  uint64_t traces = 20000;  // --traces: how many traces --check sends and checks
   std::string peer;
   std::string peer_dir;  // where npm installs the peer (default: beside the binary)
   int threads = 0;
@@ -198,6 +209,7 @@ class ChildSink {
 
   pid_t pid() const { return pid_; }
   int grpc_port() const { return grpc_port_; }
+  int query_port() const { return query_port_; }
 
  private:
   pid_t pid_ = -1;
@@ -584,21 +596,104 @@ absl::StatusOr<size_t> PrefaultBytes(const BenchFlags& flags,
   const double per_span = spans > 0 ? static_cast<double>(bytes.size()) / spans : 0;
   double want = seconds * spans_per_second * per_span;
   if (flags.peer == "otel-js") want += seconds * 150e3 * per_span;
+  // --check sends a number of traces, not a duration: room for those.
+  if (flags.check)
+    want = 1.1 * static_cast<double>(flags.traces) * synth.MeanSpansPerTrace() * per_span;
   return static_cast<size_t>(std::min(want, memory / 3));
+}
+
+// --check: the checker's span rate beside the generator's, on the same machine and data. The
+// scenario's --traces go to the child sink at the most it takes, with a ledger (as `run` sends);
+// then `check` reads every one back through the sink's query API (jaeger://, as `run` does) and
+// runs every rule against the ledger. Both are timed from start to end.
+int RunCheckBench(const BenchFlags& flags, const std::string& scenario_path, ChildSink* sink) {
+  TempDir temp;
+  if (temp.path().empty()) return Fail("cannot create a temporary directory", kExitUsage);
+  GenerateFlags g;
+  g.scenario = g.scenario_path = scenario_path;
+  g.endpoints = {absl::StrFormat("http://127.0.0.1:%d", sink->grpc_port())};
+  g.protocol = "grpc";
+  g.rate = "max";
+  g.traces = flags.traces;
+  g.run_id = NewRunId();
+  g.threads = flags.threads;
+  g.connections = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  g.ledger = (fs::path(temp.path()) / "bench.ledger").string();
+  g.quiet = true;
+  g.progress = ProgressMode::kQuiet;
+  LoadSummary load;
+  // generate's own summary is kept back (this prints its figures), shown when it failed.
+  std::ostringstream generate_text;
+  std::streambuf* const stdout_buffer = std::cout.rdbuf(generate_text.rdbuf());
+  const auto g0 = Clock::now();
+  const int generated = RunGenerate(g, "bench", &load);
+  const double gen_seconds = std::chrono::duration<double>(Clock::now() - g0).count();
+  std::cout.rdbuf(stdout_buffer);
+  if (generated != kExitOk) {
+    std::cout << generate_text.str();
+    return Fail("sending the traces failed", generated);
+  }
+  const EndpointStats& e = load.endpoints.at(0);
+  const double gen_rate = static_cast<double>(e.spans_acknowledged) / gen_seconds;
+  std::cout << absl::StrFormat(
+      "generate: %llu traces, %llu spans acknowledged in %.2fs: %s spans/s (ledger written, "
+      "%d worker threads)\n",
+      static_cast<unsigned long long>(load.traces_scheduled),
+      static_cast<unsigned long long>(e.spans_acknowledged), gen_seconds, Rate(gen_rate),
+      flags.threads > 0 ? flags.threads : static_cast<int>(std::thread::hardware_concurrency()));
+
+  CheckOptions co;
+  co.source_dir = AGENTSTORM_SOURCE_DIR;
+  co.ledger_paths = {g.ledger};
+  co.backend_url = absl::StrFormat("jaeger://127.0.0.1:%d", sink->query_port());
+  co.wait = absl::Seconds(60);
+  const double rss0 = RssMiB();
+  const auto c0 = Clock::now();
+  absl::StatusOr<std::unique_ptr<CheckResult>> checked = RunCheck(co);
+  const double check_seconds = std::chrono::duration<double>(Clock::now() - c0).count();
+  if (!checked.ok()) return Fail(std::string(checked.status().message()), kExitUsage);
+  const CheckResult& r = **checked;
+  if (r.exit_code == kExitUnreachable) return Fail(r.unreachable_reason, kExitUnreachable);
+  const double check_rate = static_cast<double>(r.spans_read) / check_seconds;
+  std::cout << absl::StrFormat(
+      "check: %llu of %llu traces, %llu spans read and checked in %.2fs: %s spans/s (%s, %d "
+      "requests in flight; reading the backend %.2fs), %llu violations\n",
+      static_cast<unsigned long long>(r.traces_read),
+      static_cast<unsigned long long>(r.traces_expected),
+      static_cast<unsigned long long>(r.spans_read), check_seconds, Rate(check_rate), r.backend,
+      co.concurrency, absl::ToDoubleSeconds(r.poll_elapsed),
+      static_cast<unsigned long long>(r.findings.CountAtLevel(FindingLevel::kViolation)));
+  std::cout << absl::StrFormat("  checker RSS: %.1f MiB before, %.1f MiB after\n", rss0, RssMiB());
+  std::cout << absl::StrFormat(
+      "check ratio: %.1f%% (checker %s spans/s vs generator %s spans/s, same spans)\n",
+      gen_rate > 0 ? 100 * check_rate / gen_rate : 0, Rate(check_rate), Rate(gen_rate));
+  // Every span sent must have been read: a rate over part of the data is no rate.
+  if (r.spans_read != e.spans_acknowledged || r.traces_read != r.traces_expected)
+    return Fail("the check did not read back every span sent", kExitViolation);
+  return kExitOk;
 }
 
 int RunBench(const BenchFlags& flags) {
   auto seconds = ParseDurationSeconds(flags.duration);
   if (!seconds.ok() || *seconds <= 0) return Fail("bad --duration " + flags.duration, kExitUsage);
+  // --check defaults to the bundled research-fanout (a fan-out of ~19 spans per trace).
   std::string path =
       flags.scenario.empty()
-          ? (fs::path(AGENTSTORM_SOURCE_DIR) / "bench" / "agent7.yaml").string()
+          ? flags.check
+                ? ResolveScenarioPath("research-fanout", BundledScenariosDir(AGENTSTORM_SOURCE_DIR))
+                : (fs::path(AGENTSTORM_SOURCE_DIR) / "bench" / "agent7.yaml").string()
           : ResolveScenarioPath(flags.scenario, BundledScenariosDir(AGENTSTORM_SOURCE_DIR));
   auto sc = LoadScenario(path);
   if (!sc.ok()) return Fail(std::string(sc.status().message()), kExitUsage);
   if (flags.encode) return RunEncode(*sc, fs::path(path).stem().string(), std::min(*seconds, 10.0));
   if (!flags.peer.empty() && flags.peer != "otel-js")
     return Fail("unknown --peer " + flags.peer + " (known: otel-js)", kExitUsage);
+  if (flags.check && (flags.encode || !flags.peer.empty() || flags.exporter.endpoint ||
+                      !flags.sink_faults.empty()))
+    return Fail(
+        "--check runs alone, into the embedded sink (no --encode, --peer, --endpoint, "
+        "--sink-fault)",
+        kExitUsage);
   if (flags.exporter.endpoint) {
     if (!flags.peer.empty() || !flags.sink_faults.empty())
       return Fail("--peer and --sink-fault need the embedded sink: leave out --endpoint",
@@ -627,6 +722,7 @@ int RunBench(const BenchFlags& flags) {
         "(--sink-prefault 0 measures that first touch too)\n",
         static_cast<double>(*prefault) / (1 << 30), sink_start_seconds);
   }
+  if (flags.check) return RunCheckBench(flags, path, &sink);
   int code = kExitOk;
   PhaseResult a = RunAgentstorm(flags, *sc, *seconds, &sink, &code);
   if (!a.ok && code != kExitViolation) return code;
@@ -648,7 +744,7 @@ void AddBenchCommand(CLI::App& app, int* exit_code) {
   CLI::App* cmd = app.add_subcommand(
       "bench",
       "measure the generator: end to end into the embedded sink (or --endpoint), --encode, "
-      "--peer otel-js");
+      "--peer otel-js; --check: the checker beside it");
   cmd->add_option("--duration", flags->duration, "Length of each measured phase")
       ->capture_default_str();
   cmd->add_option("--rate", flags->rate,
@@ -659,6 +755,13 @@ void AddBenchCommand(CLI::App& app, int* exit_code) {
       "Scenario name or file (default: bench/agent7.yaml, the 7-span shape the peer mirrors)");
   cmd->add_flag("--encode", flags->encode,
                 "Compare templated and libprotobuf synthesis + encoding on one thread instead");
+  cmd->add_flag("--check", flags->check,
+                "Measure the checker beside the generator instead: --traces of the scenario "
+                "(default research-fanout) sent with a ledger, then checked against it through "
+                "the sink's query API; both span rates and their ratio");
+  cmd->add_option("--traces", flags->traces, "With --check: how many traces to send and check")
+      ->capture_default_str()
+      ->check(WholeNumberOf<uint64_t>(1));
   cmd->add_option("--peer", flags->peer, "Also run a peer generator into the same sink: otel-js");
   cmd->add_option(
       "--peer-dir", flags->peer_dir,

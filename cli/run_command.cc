@@ -44,6 +44,7 @@
 #include "cli/commands.h"
 #include "cli/generate_flags.h"
 #include "cli/numeric_flags.h"
+#include "cli/temp_dir.h"
 #include "core/exit_codes.h"
 #include "core/ledger.h"
 #include "core/load_summary.h"
@@ -67,23 +68,6 @@ int Fail(int code, const std::string& message) {
   std::cerr << "agentstorm run: " << message << "\n";
   return code;
 }
-
-// A private directory for the ledger when --ledger is not given; removed on destruction.
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "agentstorm-run-XXXXXX").string();
-    if (mkdtemp(tmpl.data()) != nullptr) path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ignored);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 // The probe of time until queryable for `backend`; null for a file backend (written by the
 // pipeline, readable only once it is closed), so the check says "not measured".

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `agentstorm bench` end to end, kept short: a 1 s run into the child sink must report zero loss
 # (sink-counted == acknowledged == scheduled) and the CPU split; --encode must end with the ratio
-# line; a bad --peer is a usage error; --endpoint at a closed port is exit 3 naming it.
+# line; --check must read back every span and end with the ratio line; a bad --peer is a usage
+# error; --endpoint at a closed port is exit 3 naming it.
 # Throughput targets live in docs/performance.md, not here.
 set -uo pipefail
 : "${AGENTSTORM:?path of the agentstorm binary}"
@@ -22,6 +23,18 @@ stored=$(sed -nE 's/^  acknowledged ([0-9]+), stored by the sink ([0-9]+),.*/\2/
 "$AGENTSTORM" bench --encode --duration 1s >"$out" 2>&1 || fail "bench --encode exited $?"
 tail -1 "$out" | grep -Eq '^encode ratio: [0-9]+\.[0-9]x \(templated [0-9]+ spans/s vs libprotobuf [0-9]+ spans/s\)$' ||
   fail "--encode does not end with the ratio line"
+
+# --check: every span sent is read back and checked, and both rates and their ratio printed.
+"$AGENTSTORM" bench --check --traces 300 >"$out" 2>&1 || fail "bench --check exited $?"
+grep -Eq '^generate: 300 traces, [0-9]+ spans acknowledged in [0-9.]+s: [0-9.]+[kM]? spans/s' "$out" ||
+  fail "--check has no generate line"
+sent=$(sed -nE 's/^generate: 300 traces, ([0-9]+) spans acknowledged.*/\1/p' "$out")
+grep -Eq "^check: 300 of 300 traces, $sent spans read and checked in [0-9.]+s: [0-9.]+[kM]? spans/s \(jaeger://127.0.0.1:[0-9]+, " "$out" ||
+  fail "--check did not read back all $sent spans"
+tail -1 "$out" | grep -Eq '^check ratio: [0-9.]+% \(checker [0-9.]+[kM]? spans/s vs generator [0-9.]+[kM]? spans/s, same spans\)$' ||
+  fail "--check does not end with the ratio line"
+"$AGENTSTORM" bench --check --peer otel-js >"$out" 2>&1
+[[ $? == 2 ]] || fail "--check with --peer is not exit 2"
 
 "$AGENTSTORM" bench --peer nosuchpeer --duration 1s >"$out" 2>&1
 [[ $? == 2 ]] || fail "an unknown --peer is not exit 2"
