@@ -9,6 +9,9 @@
 //                                   413 when they hold more than --max-query-bytes of spans.
 //                                   camelCase names (query.serviceName, ...), query.search_depth
 //                                   and query.attributes[k]=v are accepted too; times RFC 3339.
+//   Both trace answers are TracesData protobuf bytes instead (Content-Type
+//   application/x-protobuf) when the request's Accept names application/x-protobuf: what
+//   agentstorm's own reader asks for, so neither side encodes or parses JSON.
 //   GET /api/v3/services            {"services":[...]}
 //   GET /api/v3/operations?service=S[&span_kind=server]  {"operations":[{"name":..,"spanKind":..}]}
 //   GET /healthz                    {"status":"ok"}

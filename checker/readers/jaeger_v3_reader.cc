@@ -83,7 +83,7 @@ JaegerV3Reader::JaegerV3Reader(BackendUrl url, const ReaderOptions& options)
 
 absl::StatusOr<FetchedTrace> JaegerV3Reader::GetTrace(const TraceId& id) {
   const std::string target = absl::StrCat(url_.HttpBase(), "/api/v3/traces/", HexEncode(id));
-  return FetchJsonTrace(http_, id, target, DecodeJaegerV3Body);
+  return FetchJsonTrace(http_, id, target, DecodeJaegerV3Body, /*accept_protobuf=*/true);
 }
 
 absl::StatusOr<std::vector<TraceId>> JaegerV3Reader::FindTraces(const TraceSearch& search) {

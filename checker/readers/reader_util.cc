@@ -4,6 +4,7 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 
 namespace agentstorm::readers {
@@ -52,14 +53,23 @@ absl::Time ClampQueryTime(absl::Time t) {
 
 absl::StatusOr<FetchedTrace> FetchJsonTrace(
     HttpClient& http, const TraceId& id, const std::string& target,
-    absl::FunctionRef<absl::Status(std::string_view body, TracesData* out)> decode) {
-  auto response = http.Get(target, {{"Accept", "application/json"}});
+    absl::FunctionRef<absl::Status(std::string_view body, TracesData* out)> decode,
+    bool accept_protobuf) {
+  auto response = http.Get(
+      target, {{"Accept", accept_protobuf ? "application/x-protobuf, application/json;q=0.9"
+                                          : "application/json"}});
   if (!response.ok()) return response.status();
   FetchedTrace trace;
   trace.id = id;
   if (response->status == 404) return trace;
   if (response->status != 200) return HttpStatusError(*response, target);
-  absl::Status s = decode(response->body, &trace.data);
+  absl::Status s;
+  if (accept_protobuf && absl::StartsWith(response->content_type, "application/x-protobuf")) {
+    if (!trace.data.ParseFromString(response->body))
+      s = absl::DataLossError("the protobuf answer is not a TracesData message");
+  } else {
+    s = decode(response->body, &trace.data);
+  }
   if (absl::IsNotFound(s)) return trace;
   if (!s.ok()) return absl::Status(s.code(), absl::StrCat("GET ", target, ": ", s.message()));
   trace.span_count = CountSpans(trace.data);

@@ -24,8 +24,12 @@ absl::Time ClampQueryTime(absl::Time t);
 
 // GETs `target` (a JSON API answering one trace) and decodes the body with `decode`. A 404, or
 // a decoder answering NotFound, is a trace that is not there yet (found == false), not an error.
+// With `accept_protobuf` the request also offers `application/x-protobuf` (agentstorm's sink
+// answers so: TracesData bytes, no JSON on either side); an answer of that type is parsed as
+// TracesData, any other by `decode` (a backend that ignores the offer answers JSON).
 absl::StatusOr<FetchedTrace> FetchJsonTrace(
     HttpClient& http, const TraceId& id, const std::string& target,
-    absl::FunctionRef<absl::Status(std::string_view body, TracesData* out)> decode);
+    absl::FunctionRef<absl::Status(std::string_view body, TracesData* out)> decode,
+    bool accept_protobuf = false);
 
 }  // namespace agentstorm::readers

@@ -80,6 +80,37 @@ TEST(JaegerV3Reader, ReadsGetTraceSnapshot) {
   EXPECT_EQ(span.status().code(), Status::STATUS_CODE_ERROR);
 }
 
+// agentstorm's sink answers protobuf to a reader that offers to take it (no JSON on either
+// side); a backend that ignores the offer answers JSON (the snapshot test above).
+TEST(JaegerV3Reader, TakesAProtobufAnswerWhenTheBackendGivesOne) {
+  TracesData sent;
+  auto* span = sent.add_resource_spans()->add_scope_spans()->add_spans();
+  span->set_trace_id(TraceBytes("00000000000000000000000000000001"));
+  span->set_span_id(SpanBytes("0000000000000002"));
+  span->set_name("chat gpt-4o");
+  TestServer server;
+  std::string accept;
+  server.server().Get(R"(/api/v3/traces/([0-9a-f]+))", [&](const httplib::Request& req,
+                                                           httplib::Response& res) {
+    accept = req.get_header_value("Accept");
+    res.set_content(req.path.back() == '1' ? sent.SerializeAsString() : std::string("\xff\xff\xff"),
+                    "application/x-protobuf");
+  });
+  server.Start();
+  auto reader = MakeTraceReader(server.Url("jaeger"), {});
+  ASSERT_TRUE(reader.ok()) << reader.status();
+  auto trace = (*reader)->GetTrace(Id("1"));
+  ASSERT_TRUE(trace.ok()) << trace.status();
+  EXPECT_NE(accept.find("application/x-protobuf"), std::string::npos) << accept;
+  EXPECT_NE(accept.find("application/json"), std::string::npos) << accept;
+  EXPECT_TRUE(trace->found);
+  ASSERT_EQ(trace->span_count, 1u);
+  EXPECT_EQ(trace->data.SerializeAsString(), sent.SerializeAsString());
+  // Bytes that are not a TracesData: a failed request, not a trace that is missing.
+  auto broken = (*reader)->GetTrace(Id("2"));
+  EXPECT_FALSE(broken.ok());
+}
+
 TEST(JaegerV3Reader, MergesConcatenatedResultChunks) {
   AGENTSTORM_READ_RESPONSE_OR_SKIP(body, "jaeger/apiv3_GetTrace.json");
   TracesData data;

@@ -148,6 +148,54 @@ TEST_F(SinkTest, GrpcExportIsQueryableThroughJaegerApiV3) {
             "1234");
 }
 
+// agentstorm's own reader asks for protobuf: the same spans as the JSON answer, as TracesData
+// bytes; a search answers so too; a client that does not ask gets JSON.
+TEST_F(SinkTest, TheQueryApiAnswersProtobufToWhoAsksForIt) {
+  StartSink();
+  ExportTraceServiceRequest request;
+  auto* rs = AddResource(&request, "planner");
+  AddSpan(rs, 1, 1, -1, "invoke_agent planner");
+  AddSpan(rs, 1, 2, 1, "chat");
+  AddSpan(AddResource(&request, "tools"), 1, 3, 2, "execute_tool search");
+  ExportTraceServiceResponse response;
+  ASSERT_TRUE(GrpcExport(request, &response).ok());
+
+  const httplib::Headers protobuf = {{"Accept", "application/x-protobuf, application/json;q=0.9"}};
+  httplib::Result r = query_->Get(("/api/v3/traces/" + HexTraceId(1)).c_str(), protobuf);
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  EXPECT_EQ(r->get_header_value("Content-Type"), "application/x-protobuf");
+  TracesData data;
+  ASSERT_TRUE(data.ParseFromString(r->body));
+  ASSERT_EQ(data.resource_spans_size(), 2);
+  EXPECT_EQ(data.resource_spans(0).SerializeAsString(),
+            request.resource_spans(0).SerializeAsString());
+  EXPECT_EQ(data.resource_spans(1).SerializeAsString(),
+            request.resource_spans(1).SerializeAsString());
+
+  r = query_->Get(
+      "/api/v3/traces?query.service_name=planner"
+      "&query.start_time_min=2000-01-01T00:00:00Z"
+      "&query.start_time_max=2100-01-01T00:00:00Z",
+      protobuf);
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  TracesData found;
+  ASSERT_TRUE(found.ParseFromString(r->body));
+  EXPECT_EQ(found.SerializeAsString(), data.SerializeAsString());
+
+  r = query_->Get(("/api/v3/traces/" + HexTraceId(1)).c_str());
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->get_header_value("Content-Type"), "application/json");
+  TracesData from_json;
+  ASSERT_TRUE(DecodeOtlpJson(nlohmann::json::parse(r->body)["result"], &from_json).ok());
+  EXPECT_EQ(from_json.SerializeAsString(), data.SerializeAsString());
+  // Not found is the same 404 either way.
+  r = query_->Get(("/api/v3/traces/" + HexTraceId(9)).c_str(), protobuf);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 404);
+}
+
 // Valid protobuf the wire scanner does not vouch for (a name sent twice, a status sent twice,
 // which libprotobuf overwrites and merges) takes the libprotobuf path and is stored as
 // libprotobuf reads it, over both receivers.
