@@ -701,6 +701,21 @@ std::string_view SemconvRule::CheckSpan(const Span& span, const TraceUnderCheck&
            "true", "false");
   }
 
+  // error.type on a span whose status is not ERROR: the recording-errors conventions set both
+  // when an operation fails and neither when it succeeds, and a backend that counts errors by
+  // status (as dashboards and alert rules do) does not count this one.
+  if (const AnyValue* error_type = attrs.Find("error.type");
+      error_type != nullptr && span.status().code() != Status::STATUS_CODE_ERROR) {
+    const std::string status = span.status().code() == Status::STATUS_CODE_OK ? "OK" : "UNSET";
+    report("semconv.contradictory_attributes", FindingLevel::kViolation, "error.type",
+           absl::StrCat("error.type = ", Describe(*error_type),
+                        " says the operation ended in an error, yet the span status is ", status,
+                        ": a failed operation's span has status ERROR, a successful one no "
+                        "error.type (an error-rate view that counts by status misses it)"),
+           "status ERROR with error.type, or neither",
+           absl::StrCat("status ", status, " with error.type"));
+  }
+
   // Token arithmetic: gen_ai.usage.input_tokens includes cached tokens (the Anthropic refinement
   // spells it out: input + cache_read + cache_creation), so it cannot be less than their sum.
   if (const AnyValue* in = attrs.Find("gen_ai.usage.input_tokens");

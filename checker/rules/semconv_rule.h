@@ -38,8 +38,8 @@
 //    namespace such as openai.*) that the model does not define, on a span not recognised as
 //    another convention's: the statistic "unknown_attribute.<key>" counts the spans
 //                                                     -> semconv.unknown_attribute
-//  - gen_ai.request.stream false with a time to first chunk
-//                                                     -> semconv.contradictory_attributes
+//  - gen_ai.request.stream false with a time to first chunk; error.type on a span whose status
+//    is not ERROR                                     -> semconv.contradictory_attributes
 // Spans that carry no attribute the model knows (HTTP, DB spans, ...) are not evaluated.
 #pragma once
 

@@ -99,6 +99,21 @@ TEST(SemconvRule, APlainTextToolResultIsAnImprovementNotAViolation) {
   EXPECT_EQ(c.findings().CountAtLevel(FindingLevel::kViolation), 0u);
 }
 
+TEST(SemconvRule, AnErrorTypeOnASpanThatDidNotFailIsAContradiction) {
+  SpanBuilder failed = GoodChatSpan();
+  failed.Str("error.type", "openai.RateLimitError");
+  Checked unset(Profile("genai-latest"), {failed.span()});
+  ASSERT_EQ(unset.Count("semconv.contradictory_attributes"), 1u);
+  const Finding* f = unset.First("semconv.contradictory_attributes");
+  EXPECT_EQ(f->attribute, "error.type");
+  EXPECT_NE(f->message.find("status is UNSET"), std::string::npos) << f->message;
+  // With status ERROR, error.type is what the conventions ask for.
+  failed.Error();
+  EXPECT_EQ(
+      Checked(Profile("genai-latest"), {failed.span()}).Count("semconv.contradictory_attributes"),
+      0u);
+}
+
 TEST(SemconvRule, GoodChatSpanHasNoViolation) {
   Checked c(Profile("genai-latest"), {GoodChatSpan().span()});
   EXPECT_EQ(c.findings().CountAtLevel(FindingLevel::kViolation), 0u);
