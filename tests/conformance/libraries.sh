@@ -104,8 +104,8 @@ python3 - "$here" "$dir" "${libraries[@]}" >"$dir/table.md" <<'PY'
 import sys
 here, work, libs = sys.argv[1], sys.argv[2], sys.argv[3:]
 import json, os
-print("| library (pinned: PyPI or npm) | app | spans read, by convention | check exit | findings: ID level count |")
-print("|---|---|---|---|---|")
+print("| library (pinned: PyPI or npm) | app | spans read, by convention | coverage by span type: required / recommended | check exit | findings: ID level count |")
+print("|---|---|---|---|---|---|")
 for lib in libs:
     if os.path.exists(f"{here}/{lib}/package.json"):
         deps = json.load(open(f"{here}/{lib}/package.json"))["dependencies"]
@@ -118,7 +118,15 @@ for lib in libs:
     code = [l.split()[1] for l in got if l.startswith("exit ")][0]
     spans = "<br>".join(l[len("spans: "):] for l in got if l.startswith("spans: "))
     findings = "<br>".join(f"`{l}`" for l in got if not l.startswith(("exit ", "spans: ")))
-    print(f"| {lib}: {', '.join(pins)} | {app} | {spans} | {code} | {findings or 'none'} |")
+    # Per span type (report.json semconv.span_types): percent of the required and of the
+    # recommended attributes present, over the spans of that type ("-": none declared).
+    pct = lambda v: "-" if v is None else f"{v:.0f}%"
+    report = json.load(open(f"{work}/{lib}/report.json"))
+    coverage = "<br>".join(
+        f"{t['span_type']} ({t['spans']}): {pct(t['required'])} / {pct(t['recommended'])}"
+        for t in report["semconv"]["span_types"])
+    print(f"| {lib}: {', '.join(pins)} | {app} | {spans} | {coverage or 'none'} | {code} "
+          f"| {findings or 'none'} |")
 PY
 doc="$src/docs/conformance.md"
 python3 - "$doc" "$dir/table.md" "${UPDATE_DOCS:-0}" <<'PY' || fail "docs/conformance.md's table is not this run's (UPDATE_DOCS=1 rewrites it): $(cat "$dir/table.md")"
