@@ -190,7 +190,11 @@ AttributeDef ProfileParser::ParseAttribute(const std::string& key, const YAML::N
         def.content_schema = *std::move(loaded);
       } else {
         f_.Error(n["json_schema"], Join(where, "json_schema"),
-                 std::string(loaded.status().message()));
+                 absl::StrCat(loaded.status().message(),
+                              absl::IsNotFound(loaded.status())
+                                  ? " (a path relative to the profile's directory: a copy of a "
+                                    "bundled profile needs its content/ folder beside it)"
+                                  : ""));
       }
     }
     for (const std::string& v : List(n, "enum", where))

@@ -151,6 +151,25 @@ span_types:
       << message;
 }
 
+// A content schema is read relative to the profile: a copied profile without its content/
+// folder says where it looked and why.
+TEST(SemconvProfileDiagnostics, AContentSchemaThatIsNotThereNamesWhereItLooked) {
+  absl::StatusOr<semconv::SemconvModel> model = semconv::ParseSemconvProfile(R"(attributes:
+  gen_ai.input.messages: {type: any, json_schema: content/input-messages.json}
+span_types:
+  - id: chat
+    operations: [chat]
+)",
+                                                                             "/nowhere/mine.yaml");
+  ASSERT_FALSE(model.ok());
+  const std::string message(model.status().message());
+  EXPECT_TRUE(Contains(message,
+                       "/nowhere/mine.yaml:2:51: attributes.gen_ai.input.messages.json_schema: "
+                       "cannot read JSON schema /nowhere/content/input-messages.json (a path "
+                       "relative to the profile's directory"))
+      << message;
+}
+
 TEST(SemconvProfileDiagnostics, ASyntaxErrorIsAValueWithItsMark) {
   absl::StatusOr<semconv::SemconvModel> model =
       semconv::ParseSemconvProfile("attributes: {a: [\n", "broken.yaml");
