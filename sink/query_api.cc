@@ -9,6 +9,7 @@
 #include "absl/strings/str_replace.h"
 #include "core/ids.h"
 #include "core/otlp_json.h"
+#include "core/proto_wire.h"
 
 namespace agentstorm::sink {
 namespace {
@@ -54,15 +55,10 @@ void StreamTraces(HttpResponse& res, const TraceStore* store, std::vector<TraceI
       if (next == ids.size()) return false;
       for (const std::string& resource_spans :
            AssembleResourceSpans(store->GetTrace(ids[next++], cutoff))) {
-        out->push_back(static_cast<char>(0x0a));  // TracesData.resource_spans, length-delimited
-        for (uint64_t n = resource_spans.size();; n >>= 7) {
-          if (n < 0x80) {
-            out->push_back(static_cast<char>(n));
-            break;
-          }
-          out->push_back(static_cast<char>((n & 0x7f) | 0x80));
-        }
-        out->append(resource_spans);
+        // TracesData.resource_spans (field 1, length-delimited), with the shared codec.
+        const size_t at = out->size();
+        out->resize(at + protowire::LenFieldSize(resource_spans.size()));
+        protowire::PutLenField(out->data() + at, 0x0a, resource_spans);
       }
       return true;
     };
