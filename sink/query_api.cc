@@ -7,6 +7,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
 #include "core/ids.h"
 #include "core/otlp_json.h"
 #include "core/proto_wire.h"
@@ -35,8 +36,9 @@ bool WantsProtobuf(const HttpRequest& req) {
   return absl::StrContains(absl::AsciiStrToLower(req.Header("Accept")), "application/x-protobuf");
 }
 
-void StreamTraces(HttpResponse& res, const TraceStore* store, std::vector<TraceId> ids,
-                  absl::Time cutoff, size_t max_bytes, bool protobuf) {
+// False, with 413 answered, when the traces `ids` hold more than `max_bytes` of span bytes.
+bool WithinAnswerLimit(HttpResponse& res, const TraceStore* store, const std::vector<TraceId>& ids,
+                       absl::Time cutoff, size_t max_bytes, absl::string_view advice) {
   size_t bytes = 0;
   for (const TraceId& id : ids) {
     for (const StoredSpan& span : store->GetTrace(id, cutoff)) bytes += span.bytes.size();
@@ -44,22 +46,36 @@ void StreamTraces(HttpResponse& res, const TraceStore* store, std::vector<TraceI
       JsonError(res, 413,
                 absl::StrCat("the answer would hold more than this sink answers at once "
                              "(--max-query-bytes ",
-                             max_bytes, "): narrow the time window or ask for fewer traces"));
-      return;
+                             max_bytes, "): ", advice));
+      return false;
     }
+  }
+  return true;
+}
+
+// Appends the trace `id` as TracesData bytes: field 1 (resource_spans, length-delimited) once
+// per ResourceSpans, with the shared codec.
+void AppendTracesData(const TraceStore* store, const TraceId& id, absl::Time cutoff,
+                      std::string* out) {
+  for (const std::string& resource_spans : AssembleResourceSpans(store->GetTrace(id, cutoff))) {
+    const size_t at = out->size();
+    out->resize(at + protowire::LenFieldSize(resource_spans.size()));
+    protowire::PutLenField(out->data() + at, 0x0a, resource_spans);
+  }
+}
+
+void StreamTraces(HttpResponse& res, const TraceStore* store, std::vector<TraceId> ids,
+                  absl::Time cutoff, size_t max_bytes, bool protobuf) {
+  if (!WithinAnswerLimit(res, store, ids, cutoff, max_bytes,
+                         "narrow the time window or ask for fewer traces")) {
+    return;
   }
   res.status = 200;
   if (protobuf) {
     res.content_type = "application/x-protobuf";
     res.stream = [store, ids = std::move(ids), cutoff, next = size_t{0}](std::string* out) mutable {
       if (next == ids.size()) return false;
-      for (const std::string& resource_spans :
-           AssembleResourceSpans(store->GetTrace(ids[next++], cutoff))) {
-        // TracesData.resource_spans (field 1, length-delimited), with the shared codec.
-        const size_t at = out->size();
-        out->resize(at + protowire::LenFieldSize(resource_spans.size()));
-        protowire::PutLenField(out->data() + at, 0x0a, resource_spans);
-      }
+      AppendTracesData(store, ids[next++], cutoff, out);
       return true;
     };
     return;
@@ -85,6 +101,25 @@ void StreamTraces(HttpResponse& res, const TraceStore* store, std::vector<TraceI
         out->resize(mark);  // the scanner vouched for these bytes: never seen
       }
     }
+    return true;
+  };
+}
+
+// GET /agentstorm/v1/traces?ids=...: the traces `ids`, each a TracesData framed as field 1 of
+// the answer, in the order asked, an empty one for a trace not (yet) visible; 413 as above.
+void StreamTraceBatch(HttpResponse& res, const TraceStore* store, std::vector<TraceId> ids,
+                      absl::Time cutoff, size_t max_bytes) {
+  if (!WithinAnswerLimit(res, store, ids, cutoff, max_bytes, "ask for fewer traces")) return;
+  res.status = 200;
+  res.content_type = "application/x-protobuf";
+  res.stream = [store, ids = std::move(ids), cutoff, next = size_t{0},
+                trace = std::string()](std::string* out) mutable {
+    if (next == ids.size()) return false;
+    trace.clear();
+    AppendTracesData(store, ids[next++], cutoff, &trace);
+    const size_t at = out->size();
+    out->resize(at + protowire::LenFieldSize(trace.size()));
+    protowire::PutLenField(out->data() + at, 0x0a, trace);  // the answer's field 1
     return true;
   };
 }
@@ -235,6 +270,33 @@ absl::StatusOr<std::unique_ptr<QueryApi>> QueryApi::Start(
     StreamTraces(res, store, std::move(ids), cutoff, max_answer_bytes, WantsProtobuf(req));
   };
 
+  auto batch = [store, visible_at, max_answer_bytes](const HttpRequest& req, HttpResponse& res) {
+    std::optional<std::string> list = req.Param("ids");
+    if (!list || list->empty()) {
+      JsonError(res, 400, "parameter ids is required: hex trace IDs separated by commas");
+      return;
+    }
+    std::vector<TraceId> ids;
+    for (absl::string_view piece : absl::StrSplit(*list, ',')) {
+      const std::string_view hex(piece.data(), piece.size());
+      std::optional<TraceId> id = ParseTraceId(hex);
+      if (!id) {
+        JsonError(res, 400,
+                  absl::StrCat("malformed parameter ids: \"", piece,
+                               "\" is not a hex trace ID of 1 to 32 digits"));
+        return;
+      }
+      if (ids.size() == kMaxBatchTraces) {
+        JsonError(res, 400,
+                  absl::StrCat("parameter ids names more than ", kMaxBatchTraces,
+                               " traces: ask in several requests"));
+        return;
+      }
+      ids.push_back(*id);
+    }
+    StreamTraceBatch(res, store, std::move(ids), visible_at(), max_answer_bytes);
+  };
+
   auto operations = [store, visible_at](const HttpRequest& req, HttpResponse& res) {
     std::optional<std::string> service = Param(req, {"service"});
     if (!service || service->empty()) {
@@ -281,6 +343,8 @@ absl::StatusOr<std::unique_ptr<QueryApi>> QueryApi::Start(
       trace(path.substr(kTrace.size()), WantsProtobuf(req), res);
     } else if (path == "/api/v3/traces") {
       traces(req, res);
+    } else if (path == "/agentstorm/v1/traces") {
+      batch(req, res);
     } else if (path == "/api/v3/services") {
       nlohmann::json body = {{"services", store->Services(visible_at())}};
       res.SetContent(JsonText(body), "application/json");

@@ -12,6 +12,10 @@
 //   Both trace answers are TracesData protobuf bytes instead (Content-Type
 //   application/x-protobuf) when the request's Accept names application/x-protobuf: what
 //   agentstorm's own reader asks for, so neither side encodes or parses JSON.
+//   GET /agentstorm/v1/traces?ids=HEX,HEX,...   (agentstorm's own, for its checker's bulk reads)
+//                                   at most kMaxBatchTraces IDs; always protobuf, the message
+//                                   `repeated TracesData traces = 1`: one per ID in the order
+//                                   asked, empty for a trace not (yet) visible; 413 as above.
 //   GET /api/v3/services            {"services":[...]}
 //   GET /api/v3/operations?service=S[&span_kind=server]  {"operations":[{"name":..,"spanKind":..}]}
 //   GET /healthz                    {"status":"ok"}
@@ -31,6 +35,9 @@
 #include "sink/trace_store.h"
 
 namespace agentstorm::sink {
+
+// Most traces one GET /agentstorm/v1/traces asks for (its URL stays under 9 KB).
+inline constexpr size_t kMaxBatchTraces = 256;
 
 class QueryApi {
  public:

@@ -13,6 +13,7 @@
 // which DecodeJaegerV3Body removes.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -35,12 +36,30 @@ class JaegerV3Reader : public TraceReader {
   // cannot tell the two apart): not compared.
   ReaderCarries Carries() const override { return {/*schema_urls=*/false, true}; }
   absl::StatusOr<FetchedTrace> GetTrace(const TraceId& id) override;
+  // Bulk reads from agentstorm's own sink: GET /agentstorm/v1/traces?ids=... answers up to
+  // kBulkTraces traces in one protobuf message (sink/query_api.h). A backend that answers that
+  // path any other way (Jaeger: 404, or its UI's page) is read one trace per request from then
+  // on; an error that GetTrace would also meet (unreachable, 401, 5xx) fails the batch instead.
+  size_t MaxBatch() const override {
+    return bulk_.load(std::memory_order_relaxed) ? kBulkTraces : 1;
+  }
+  std::vector<absl::StatusOr<FetchedTrace>> GetTraces(absl::Span<const TraceId> ids) override;
   absl::StatusOr<std::vector<TraceId>> FindTraces(const TraceSearch& search) override;
   std::string Describe() const override { return url_.Describe(); }
+
+  // Traces per bulk request: a URL of about 3.3 KB, within the sink's limit of 256.
+  static constexpr size_t kBulkTraces = 100;
 
  private:
   const BackendUrl url_;
   HttpClient http_;
+  std::atomic<bool> bulk_{true};  // until the backend shows it has no bulk request
 };
+
+// Splits the answer of GET /agentstorm/v1/traces (`repeated TracesData traces = 1`) into
+// one FetchedTrace per ID of `ids`, in order. DataLoss when it does not parse or holds another
+// number of them.
+absl::StatusOr<std::vector<FetchedTrace>> DecodeTraceBatch(std::string_view body,
+                                                           absl::Span<const TraceId> ids);
 
 }  // namespace agentstorm::readers

@@ -102,6 +102,57 @@ PollSummary Poller::Run(const std::vector<ExpectedTrace>& traces,
     return s.any_success ? TraceOutcome::kNotFound : TraceOutcome::kRequestFailed;
   };
 
+  // One answer about the trace of `s`: ends it when it settled (or polling is over), else
+  // schedules its next read.
+  auto absorb = [&](State& s, absl::StatusOr<FetchedTrace>&& fetched, absl::Time read_at,
+                    bool past_deadline) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+    ++s.result.polls;
+    bool settled = false;
+    if (!fetched.ok()) {
+      ++s.result.failed_polls;
+      s.result.last_error = fetched.status();
+      if (summary.first_error.ok()) summary.first_error = fetched.status();
+    } else {
+      s.any_success = true;
+      if (fetched->found) {
+        if (!s.seen) {
+          s.seen = true;
+          if (s.expected->sent_at != absl::InfinitePast()) {
+            s.result.time_until_queryable = read_at - s.expected->sent_at;
+          }
+        }
+        const size_t count = fetched->span_count;
+        if (count == s.last_count && s.same_count_reads > 0) {
+          ++s.same_count_reads;
+        } else {
+          s.same_count_reads = 1;
+          s.backoff = options_.initial_backoff;  // still arriving: look again soon
+        }
+        s.last_count = count;
+        const int64_t expected = s.expected->expected_spans;
+        if (!fetched->partial) {
+          if (expected >= 0 && static_cast<int64_t>(count) == expected) {
+            settled = s.same_count_reads >= options_.stable_polls_at_expected;
+          }
+          if (!settled) {
+            settled = s.same_count_reads >= options_.stable_polls &&
+                      (expected < 0 || static_cast<int64_t>(count) >= expected);
+          }
+        }
+        s.result.trace = std::move(*fetched);
+      }
+    }
+    if (settled) {
+      finish(s, TraceOutcome::kFound);
+    } else if (past_deadline || abort) {
+      finish(s, final_outcome(s));
+    } else {
+      const absl::Time due = std::min(read_at + s.backoff, deadline);
+      s.backoff = std::min(options_.max_backoff, s.backoff * options_.backoff_multiplier);
+      queue.push({due, static_cast<size_t>(&s - states.data())});
+    }
+  };
+
   auto worker = [&] {
     mu.Lock();
     while (true) {
@@ -123,56 +174,40 @@ PollSummary Poller::Run(const std::vector<ExpectedTrace>& traces,
         cv.WaitWithTimeout(&mu, next.at - now);
         continue;
       }
-      queue.pop();
-      State& s = states[next.index];
+      // Every trace due by now, up to what one request of the reader carries.
+      std::vector<size_t> batch;
+      const size_t max_batch = std::max<size_t>(1, reader_->MaxBatch());
+      while (!queue.empty() && queue.top().at <= now && batch.size() < max_batch) {
+        batch.push_back(queue.top().index);
+        queue.pop();
+      }
       ++in_flight;
       ++summary.requests;
       mu.Unlock();
 
-      absl::StatusOr<FetchedTrace> fetched = reader_->GetTrace(s.expected->id);
+      std::vector<absl::StatusOr<FetchedTrace>> fetched;
+      if (batch.size() == 1) {
+        fetched.push_back(reader_->GetTrace(states[batch[0]].expected->id));
+      } else {
+        std::vector<TraceId> ids;
+        ids.reserve(batch.size());
+        for (size_t i : batch) ids.push_back(states[i].expected->id);
+        fetched = reader_->GetTraces(ids);
+        // A reader answers every ID; one that did not fails those it left out.
+        fetched.resize(batch.size(), absl::InternalError("the reader gave no answer for it"));
+      }
       const absl::Time read_at = absl::Now();
 
       mu.Lock();
       --in_flight;
-      ++s.result.polls;
-      bool settled = false;
-      if (!fetched.ok()) {
-        ++s.result.failed_polls;
+      // The request failed when no trace of it was answered; it counts once toward the streak
+      // of unreachable requests however many traces it asked about.
+      if (std::none_of(fetched.begin(), fetched.end(), [](const auto& f) { return f.ok(); })) {
         ++summary.failed_requests;
-        s.result.last_error = fetched.status();
-        if (summary.first_error.ok()) summary.first_error = fetched.status();
-        unreachable_streak = IsUnreachable(fetched.status()) ? unreachable_streak + 1 : 0;
+        unreachable_streak = IsUnreachable(fetched.front().status()) ? unreachable_streak + 1 : 0;
       } else {
         unreachable_streak = 0;
         any_success = true;
-        s.any_success = true;
-        if (fetched->found) {
-          if (!s.seen) {
-            s.seen = true;
-            if (s.expected->sent_at != absl::InfinitePast()) {
-              s.result.time_until_queryable = read_at - s.expected->sent_at;
-            }
-          }
-          const size_t count = fetched->span_count;
-          if (count == s.last_count && s.same_count_reads > 0) {
-            ++s.same_count_reads;
-          } else {
-            s.same_count_reads = 1;
-            s.backoff = options_.initial_backoff;  // still arriving: look again soon
-          }
-          s.last_count = count;
-          const int64_t expected = s.expected->expected_spans;
-          if (!fetched->partial) {
-            if (expected >= 0 && static_cast<int64_t>(count) == expected) {
-              settled = s.same_count_reads >= options_.stable_polls_at_expected;
-            }
-            if (!settled) {
-              settled = s.same_count_reads >= options_.stable_polls &&
-                        (expected < 0 || static_cast<int64_t>(count) >= expected);
-            }
-          }
-          s.result.trace = std::move(*fetched);
-        }
       }
       const bool past_deadline = read_at >= deadline;
       if (past_deadline &&
@@ -180,14 +215,8 @@ PollSummary Poller::Run(const std::vector<ExpectedTrace>& traces,
         if (!abort) summary.backend_unreachable = true;
         abort = true;
       }
-      if (settled) {
-        finish(s, TraceOutcome::kFound);
-      } else if (past_deadline || abort) {
-        finish(s, final_outcome(s));
-      } else {
-        const absl::Time due = std::min(read_at + s.backoff, deadline);
-        s.backoff = std::min(options_.max_backoff, s.backoff * options_.backoff_multiplier);
-        queue.push({due, next.index});
+      for (size_t b = 0; b < batch.size(); ++b) {
+        absorb(states[batch[b]], std::move(fetched[b]), read_at, past_deadline);
       }
       cv.SignalAll();
     }

@@ -2,7 +2,8 @@
 //
 // A backend shows a trace some time after it was acknowledged, and may show it growing span by
 // span. The poller asks for every expected trace, many at once (`concurrency` requests in
-// flight), and asks again with exponential backoff until the trace has settled:
+// flight, each about every trace then due, up to the reader's MaxBatch()), and asks again with
+// exponential backoff until the trace has settled:
 //   - its span count was the same for `stable_polls` consecutive reads, and is at least the
 //     expected count when that is known; or
 //   - its span count equals the expected count for `stable_polls_at_expected` consecutive
@@ -69,8 +70,8 @@ struct PollSummary {
   uint64_t not_found = 0;
   uint64_t incomplete = 0;
   uint64_t request_failed = 0;
-  uint64_t requests = 0;
-  uint64_t failed_requests = 0;
+  uint64_t requests = 0;              // reads asked of the reader: one per trace, or per batch
+  uint64_t failed_requests = 0;       // of which answered nothing
   bool backend_unreachable = false;   // nothing could be read (see above): exit code 3
   absl::Status first_error;           // the first failed request's error (OK when none)
   Histogram time_until_queryable_us;  // microseconds, one value per trace seen with sent_at

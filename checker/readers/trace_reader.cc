@@ -40,6 +40,13 @@ absl::StatusOr<std::unique_ptr<TraceReader>> MakeTraceReader(const BackendUrl& u
   return absl::InvalidArgumentError("unknown backend kind");
 }
 
+std::vector<absl::StatusOr<FetchedTrace>> TraceReader::GetTraces(absl::Span<const TraceId> ids) {
+  std::vector<absl::StatusOr<FetchedTrace>> out;
+  out.reserve(ids.size());
+  for (const TraceId& id : ids) out.push_back(GetTrace(id));
+  return out;
+}
+
 bool IsUnreachable(const absl::Status& status) { return IsUnreachableStatus(status); }
 
 size_t CountSpans(const TracesData& data) {

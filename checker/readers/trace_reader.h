@@ -25,6 +25,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "absl/types/span.h"
 #include "checker/readers/backend_url.h"
 #include "core/ids.h"
 #include "opentelemetry/proto/trace/v1/trace.pb.h"
@@ -78,6 +79,15 @@ class TraceReader {
 
   // The trace with this ID, every span the backend returns for it.
   virtual absl::StatusOr<FetchedTrace> GetTrace(const TraceId& id) = 0;
+
+  // Most traces one GetTraces call reads in a single request; 1 when the backend has no such
+  // request (the poller then calls GetTrace). May fall to 1 once a backend turned out not to
+  // serve the bulk request.
+  virtual size_t MaxBatch() const { return 1; }
+
+  // The traces `ids`, one result per ID in the same order, each as GetTrace would answer it; a
+  // request that failed fails every trace it asked about. The default asks GetTrace for each.
+  virtual std::vector<absl::StatusOr<FetchedTrace>> GetTraces(absl::Span<const TraceId> ids);
 
   // IDs of traces with a span of `search.service` in the window, at most `search.limit`,
   // without duplicates. An empty result is not an error.

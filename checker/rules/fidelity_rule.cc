@@ -104,10 +104,13 @@ std::vector<std::pair<std::string, std::vector<std::string>>> RepeatedKeys(
     bool seen_before = false;
     for (int j = 0; j < i && !seen_before; ++j) seen_before = attrs[j].key() == key;
     if (seen_before) continue;
+    bool repeated = false;
+    for (int j = i + 1; j < attrs.size() && !repeated; ++j) repeated = attrs[j].key() == key;
+    if (!repeated) continue;  // the common case: nothing to describe
     std::vector<std::string> values;
     for (int j = i; j < attrs.size(); ++j)
       if (attrs[j].key() == key) values.push_back(DescribeValue(attrs[j].value()));
-    if (values.size() > 1) out.emplace_back(key, std::move(values));
+    out.emplace_back(key, std::move(values));
   }
   return out;
 }

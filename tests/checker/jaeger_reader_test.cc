@@ -111,6 +111,139 @@ TEST(JaegerV3Reader, TakesAProtobufAnswerWhenTheBackendGivesOne) {
   EXPECT_FALSE(broken.ok());
 }
 
+// The bulk read of agentstorm's sink: `repeated TracesData traces = 1`, one per ID asked.
+std::string BatchAnswer(const std::vector<TracesData>& traces) {
+  std::string out;
+  for (const TracesData& t : traces) {
+    const std::string bytes = t.SerializeAsString();
+    out.push_back('\x0a');
+    for (uint64_t n = bytes.size();; n >>= 7) {  // the length as a varint
+      out.push_back(static_cast<char>(n < 0x80 ? n : (n & 0x7f) | 0x80));
+      if (n < 0x80) break;
+    }
+    out += bytes;
+  }
+  return out;
+}
+
+TracesData OneSpan(const std::string& trace_hex, const std::string& name) {
+  TracesData data;
+  auto* span = data.add_resource_spans()->add_scope_spans()->add_spans();
+  span->set_trace_id(TraceBytes(trace_hex));
+  span->set_span_id(SpanBytes("0000000000000002"));
+  span->set_name(name);
+  return data;
+}
+
+// Against agentstorm's sink the reader asks for many traces in one request, and hands each back
+// as GetTrace would: in the order asked, an empty one as not found.
+TEST(JaegerV3Reader, ReadsManyTracesInOneRequestWhereTheBackendServesIt) {
+  TestServer server;
+  std::vector<std::string> asked;
+  server.server().Get(
+      "/agentstorm/v1/traces", [&](const httplib::Request& req, httplib::Response& res) {
+        asked.push_back(req.get_param_value("ids"));
+        res.set_content(BatchAnswer({OneSpan("00000000000000000000000000000003", "third"),
+                                     {},
+                                     OneSpan("00000000000000000000000000000001", "first")}),
+                        "application/x-protobuf");
+      });
+  server.Start();
+  auto reader = MakeTraceReader(server.Url("jaeger"), {});
+  ASSERT_TRUE(reader.ok()) << reader.status();
+  EXPECT_EQ((*reader)->MaxBatch(), JaegerV3Reader::kBulkTraces);
+  const std::vector<TraceId> ids = {Id("3"), Id("2"), Id("1")};
+  auto traces = (*reader)->GetTraces(ids);
+  ASSERT_EQ(asked.size(), 1u);
+  EXPECT_EQ(asked[0],
+            "00000000000000000000000000000003,00000000000000000000000000000002,"
+            "00000000000000000000000000000001");
+  ASSERT_EQ(traces.size(), 3u);
+  for (size_t i = 0; i < 3; ++i) {
+    ASSERT_TRUE(traces[i].ok()) << traces[i].status();
+    EXPECT_EQ(traces[i]->id, ids[i]);
+  }
+  EXPECT_TRUE(traces[0]->found);
+  EXPECT_EQ(AllSpans(traces[0]->data)[0]->name(), "third");
+  EXPECT_FALSE(traces[1]->found);
+  EXPECT_EQ(traces[1]->span_count, 0u);
+  EXPECT_TRUE(traces[2]->found);
+  EXPECT_EQ(traces[2]->span_count, 1u);
+  EXPECT_EQ(AllSpans(traces[2]->data)[0]->name(), "first");
+
+  // An answer with another number of traces than asked: every trace's read failed (DataLoss),
+  // nothing is guessed, and the next batch still asks in bulk.
+  auto short_answer = (*reader)->GetTraces({Id("3"), Id("2"), Id("1"), Id("4")});
+  ASSERT_EQ(short_answer.size(), 4u);
+  for (const auto& t : short_answer) {
+    ASSERT_FALSE(t.ok());
+    EXPECT_TRUE(absl::IsDataLoss(t.status())) << t.status();
+    EXPECT_NE(t.status().message().find("3 traces of the 4 asked for"), std::string::npos)
+        << t.status();
+  }
+  EXPECT_EQ((*reader)->MaxBatch(), JaegerV3Reader::kBulkTraces);
+}
+
+// A real Jaeger has no bulk read: it answers the path with 404 (or, behind its UI, with the UI's
+// page). The reader then reads one trace per request, from that batch on.
+TEST(JaegerV3Reader, ReadsOneTracePerRequestWhereTheBackendHasNoBulkRead) {
+  for (const bool ui_page : {false, true}) {
+    SCOPED_TRACE(ui_page ? "the UI's page" : "404");
+    TestServer server;
+    int bulk_asked = 0, single_asked = 0;
+    server.server().Get("/agentstorm/v1/traces",
+                        [&](const httplib::Request&, httplib::Response& res) {
+                          ++bulk_asked;
+                          if (ui_page) {
+                            res.set_content("<!doctype html><title>Jaeger UI</title>", "text/html");
+                          } else {
+                            res.status = 404;
+                          }
+                        });
+    server.server().Get(
+        R"(/api/v3/traces/([0-9a-f]+))", [&](const httplib::Request& req, httplib::Response& res) {
+          ++single_asked;
+          if (req.path.back() == '2') {
+            res.status = 404;
+            return;
+          }
+          res.set_content(OneSpan(req.path.substr(req.path.size() - 32), "s").SerializeAsString(),
+                          "application/x-protobuf");
+        });
+    server.Start();
+    auto reader = MakeTraceReader(server.Url("jaeger"), {});
+    ASSERT_TRUE(reader.ok()) << reader.status();
+    auto traces = (*reader)->GetTraces({Id("1"), Id("2"), Id("3")});
+    ASSERT_EQ(traces.size(), 3u);
+    ASSERT_TRUE(traces[0].ok() && traces[1].ok() && traces[2].ok());
+    EXPECT_TRUE(traces[0]->found);
+    EXPECT_FALSE(traces[1]->found);
+    EXPECT_TRUE(traces[2]->found);
+    EXPECT_EQ(traces[2]->id, Id("3"));
+    EXPECT_EQ(bulk_asked, 1);
+    EXPECT_EQ(single_asked, 3);
+    EXPECT_EQ((*reader)->MaxBatch(), 1u);
+    (*reader)->GetTraces({Id("1"), Id("3")});
+    EXPECT_EQ(bulk_asked, 1) << "asked in bulk again after the backend said it cannot";
+  }
+}
+
+// An error the per-trace read would meet as well (5xx, 401) fails the batch; the reader does not
+// take it for a backend without the bulk read.
+TEST(JaegerV3Reader, AServerErrorOnABulkReadFailsEveryTraceOfIt) {
+  TestServer server;
+  server.server().Get("/agentstorm/v1/traces",
+                      [&](const httplib::Request&, httplib::Response& res) { res.status = 503; });
+  server.Start();
+  auto reader = MakeTraceReader(server.Url("jaeger"), {});
+  ASSERT_TRUE(reader.ok()) << reader.status();
+  auto traces = (*reader)->GetTraces({Id("1"), Id("2")});
+  ASSERT_EQ(traces.size(), 2u);
+  EXPECT_FALSE(traces[0].ok());
+  EXPECT_FALSE(traces[1].ok());
+  EXPECT_EQ((*reader)->MaxBatch(), JaegerV3Reader::kBulkTraces);
+}
+
 TEST(JaegerV3Reader, MergesConcatenatedResultChunks) {
   AGENTSTORM_READ_RESPONSE_OR_SKIP(body, "jaeger/apiv3_GetTrace.json");
   TracesData data;

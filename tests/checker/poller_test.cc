@@ -49,7 +49,33 @@ class ScriptedReader : public TraceReader {
   }
   std::string Describe() const override { return "scripted"; }
 
+  // With a batch size above 1 the reader answers many traces per request: GetTraces is one
+  // request (recorded with its size), failed as a whole when `fail_batches` is set.
+  void SetMaxBatch(size_t n, bool fail_batches = false) {
+    max_batch_ = n;
+    fail_batches_ = fail_batches;
+  }
+  size_t MaxBatch() const override { return max_batch_; }
+  std::vector<absl::StatusOr<FetchedTrace>> GetTraces(absl::Span<const TraceId> ids) override {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      batches_.push_back(ids.size());
+    }
+    if (fail_batches_) {
+      return std::vector<absl::StatusOr<FetchedTrace>>(
+          ids.size(), absl::UnavailableError("connection refused"));
+    }
+    return TraceReader::GetTraces(ids);
+  }
+  std::vector<size_t> batches() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return batches_;
+  }
+
  private:
+  size_t max_batch_ = 1;
+  bool fail_batches_ = false;
+  std::vector<size_t> batches_;
   std::map<TraceId, std::vector<int>> scripts_;
   std::mutex mu_;
   std::map<TraceId, int> polls_;
@@ -188,6 +214,58 @@ TEST(Poller, ReadsManyTracesConcurrentlyAndReportsEachOnce) {
   EXPECT_EQ(summary.found, 2000u);
   EXPECT_EQ(summary.requests, 2000u + 666u);
   for (const auto& [id, t] : results) EXPECT_EQ(t.trace.data.resource_spans_size(), 0);
+}
+
+// A reader that reads many traces per request gets every trace then due in one request, up to
+// its batch size; each trace still settles on its own answers.
+TEST(Poller, AsksABulkReaderForEveryTraceDueInOneRequest) {
+  ScriptedReader reader;
+  reader.SetMaxBatch(50);
+  std::vector<ExpectedTrace> traces;
+  std::map<TraceId, int> want_polls;
+  for (int i = 1; i <= 1000; ++i) {
+    reader.Script(IdOf(i), {i % 4 == 0 ? ScriptedReader::kMissing : 2, 2});
+    traces.push_back({IdOf(i), 2, absl::Now()});
+    want_polls[IdOf(i)] = i % 4 == 0 ? 2 : 1;
+  }
+  PollerOptions options = FastOptions();
+  options.concurrency = 4;
+  PollSummary summary;
+  auto results = RunAll(reader, traces, options, &summary);
+  EXPECT_EQ(summary.found, 1000u);
+  for (const auto& [id, t] : results) EXPECT_EQ(t.polls, want_polls.at(id));
+  const std::vector<size_t> batches = reader.batches();
+  ASSERT_FALSE(batches.empty());
+  EXPECT_EQ(summary.requests, batches.size());
+  size_t asked = 0;
+  for (size_t b : batches) {
+    EXPECT_LE(b, 50u);
+    asked += b;
+  }
+  EXPECT_EQ(asked, 1250u);  // every trace once, the 250 missing at first twice
+  EXPECT_LE(batches.size(), 40u) << "traces due together were asked for one by one";
+}
+
+// A bulk request that fails fails every trace it asked about, and counts once toward the
+// streak of unreachable requests.
+TEST(Poller, AFailedBulkRequestFailsEveryTraceInIt) {
+  ScriptedReader reader;
+  reader.SetMaxBatch(10, /*fail_batches=*/true);
+  std::vector<ExpectedTrace> traces;
+  for (int i = 1; i <= 30; ++i) {
+    reader.Script(IdOf(i), {1});
+    traces.push_back({IdOf(i), 1, absl::Now()});
+  }
+  PollSummary summary;
+  auto results = RunAll(reader, traces, FastOptions(absl::Milliseconds(200)), &summary);
+  EXPECT_TRUE(summary.backend_unreachable);
+  EXPECT_EQ(summary.request_failed, 30u);
+  EXPECT_EQ(summary.failed_requests, summary.requests);
+  EXPECT_TRUE(IsUnreachable(summary.first_error));
+  for (const auto& [id, t] : results) {
+    EXPECT_EQ(t.outcome, TraceOutcome::kRequestFailed);
+    EXPECT_EQ(t.failed_polls, t.polls);
+  }
 }
 
 TEST(Poller, AnEmptyListEndsAtOnce) {

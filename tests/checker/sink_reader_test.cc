@@ -73,6 +73,28 @@ TEST_F(SinkReaderTest, ReadsBackExactlyWhatTheSinkStored) {
   EXPECT_EQ(HexEncode((*ids)[0]), "4bf92f3577b34da6a3ce929d0e0e4736");
 }
 
+// The sink serves the reader's bulk read: the same trace as GetTrace reads, in one request with
+// one it does not hold.
+TEST_F(SinkReaderTest, ReadsManyTracesInOneRequest) {
+  auto api = StartQuery(absl::ZeroDuration());
+  auto url = ParseBackendUrl("jaeger://127.0.0.1:" + std::to_string(api->port()));
+  ASSERT_TRUE(url.ok());
+  auto reader = MakeTraceReader(*url, {});
+  ASSERT_TRUE(reader.ok());
+  const TraceId id = *ParseTraceId("4bf92f3577b34da6a3ce929d0e0e4736");
+  auto traces = (*reader)->GetTraces({*ParseTraceId("1"), id});
+  ASSERT_EQ(traces.size(), 2u);
+  ASSERT_TRUE(traces[0].ok()) << traces[0].status();
+  ASSERT_TRUE(traces[1].ok()) << traces[1].status();
+  EXPECT_FALSE(traces[0]->found);
+  ASSERT_TRUE(traces[1]->found);
+  EXPECT_GT((*reader)->MaxBatch(), 1u) << "the sink's bulk read was not taken";
+  auto one = (*reader)->GetTrace(id);
+  ASSERT_TRUE(one.ok()) << one.status();
+  EXPECT_EQ(traces[1]->data.SerializeAsString(), one->data.SerializeAsString());
+  EXPECT_EQ(traces[1]->span_count, 2u);
+}
+
 TEST_F(SinkReaderTest, PollerWaitsOutTheSinksVisibilityDelay) {
   auto api = StartQuery(absl::Milliseconds(300));
   auto url = ParseBackendUrl("jaeger://127.0.0.1:" + std::to_string(api->port()));

@@ -12,13 +12,16 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "absl/strings/str_cat.h"
 #include "core/capture_reader.h"
 #include "core/gzip.h"
 #include "core/otlp_json.h"
+#include "core/proto_wire.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "opentelemetry/proto/collector/metrics/v1/metrics_service.pb.h"
 #include "opentelemetry/proto/collector/trace/v1/trace_service.grpc.pb.h"
+#include "sink/query_api.h"
 #include "sink/sink.h"
 #include "tests/sink/test_requests.h"
 
@@ -194,6 +197,68 @@ TEST_F(SinkTest, TheQueryApiAnswersProtobufToWhoAsksForIt) {
   r = query_->Get(("/api/v3/traces/" + HexTraceId(9)).c_str(), protobuf);
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 404);
+}
+
+// The bulk read of agentstorm's own checker: every trace asked for, in the order asked, each a
+// TracesData of its own (empty for one the sink does not hold); a malformed or overlong list is
+// 400 naming the problem.
+TEST_F(SinkTest, TheBulkReadAnswersEveryTraceAskedForInOrder) {
+  StartSink();
+  ExportTraceServiceRequest request;
+  auto* rs = AddResource(&request, "planner");
+  AddSpan(rs, 1, 1, -1, "invoke_agent planner");
+  AddSpan(rs, 1, 2, 1, "chat");
+  AddSpan(rs, 2, 3, -1, "invoke_agent other");
+  ExportTraceServiceResponse response;
+  ASSERT_TRUE(GrpcExport(request, &response).ok());
+
+  const std::string path = absl::StrCat("/agentstorm/v1/traces?ids=", HexTraceId(2), ",",
+                                        HexTraceId(9), ",", HexTraceId(1));
+  httplib::Result r = query_->Get(path.c_str());
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  EXPECT_EQ(r->get_header_value("Content-Type"), "application/x-protobuf");
+  std::vector<TracesData> traces;
+  const char* p = r->body.data();
+  const char* const end = p + r->body.size();
+  while (p < end) {
+    uint32_t number = 0, wire_type = 0;
+    std::string_view bytes;
+    p = protowire::ReadTag(p, end, &number, &wire_type);
+    ASSERT_NE(p, nullptr);
+    ASSERT_EQ(number, 1u);
+    ASSERT_EQ(wire_type, 2u);
+    p = protowire::ReadLengthDelimited(p, end, &bytes);
+    ASSERT_NE(p, nullptr);
+    ASSERT_TRUE(traces.emplace_back().ParseFromArray(bytes.data(), static_cast<int>(bytes.size())));
+  }
+  ASSERT_EQ(traces.size(), 3u);
+  auto names = [](const TracesData& data) {
+    std::vector<std::string> out;
+    for (const auto& rs : data.resource_spans())
+      for (const auto& ss : rs.scope_spans())
+        for (const auto& span : ss.spans()) out.push_back(span.name());
+    return out;
+  };
+  EXPECT_THAT(names(traces[0]), ::testing::ElementsAre("invoke_agent other"));
+  EXPECT_TRUE(names(traces[1]).empty());
+  EXPECT_THAT(names(traces[2]), ::testing::ElementsAre("invoke_agent planner", "chat"));
+
+  r = query_->Get(absl::StrCat("/agentstorm/v1/traces?ids=", HexTraceId(1), ",xyz").c_str());
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 400);
+  EXPECT_THAT(r->body, HasSubstr("malformed parameter ids"));
+  EXPECT_THAT(r->body, HasSubstr("xyz"));
+  r = query_->Get("/agentstorm/v1/traces");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 400);
+  EXPECT_THAT(r->body, HasSubstr("parameter ids is required"));
+  std::string too_many = "/agentstorm/v1/traces?ids=1";
+  for (size_t i = 0; i < kMaxBatchTraces; ++i) too_many += ",1";
+  r = query_->Get(too_many.c_str());
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 400);
+  EXPECT_THAT(r->body, HasSubstr("more than 256 traces"));
 }
 
 // Valid protobuf the wire scanner does not vouch for (a name sent twice, a status sent twice,
