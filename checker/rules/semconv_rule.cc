@@ -480,7 +480,7 @@ std::string_view SemconvRule::CheckSpan(const Span& span, const TraceUnderCheck&
   // another convention (OpenLLMetry's gen_ai.prompt.0.content is that convention's finding).
   std::vector<std::string_view> unknown;
   for (const auto& [key, value] : attrs.entries()) {
-    const AttributeDef* def = model_.FindAttribute(key);
+    const AttributeDef* def = attributes_.Find(key);
     if (!def) {
       for (const std::string& ns : owned_namespaces_) {
         if (key.size() > ns.size() && key.compare(0, ns.size(), ns) == 0) {
@@ -654,7 +654,7 @@ std::string_view SemconvRule::CheckSpan(const Span& span, const TraceUnderCheck&
   for (auto* v : {&required_present, &recommended_present, &conditional_present, &opt_in_present})
     v->clear();
   for (const AttributeRequirement& req : type->attributes) {
-    const AttributeDef* def = model_.FindAttribute(req.key);
+    const AttributeDef* def = attributes_.Find(req.key);
     bool present = attrs.Has(req.key, def && def->is_template);
     const std::optional<bool> holds = ConditionHolds(req.condition, span, attrs);
     switch (req.level) {
@@ -761,7 +761,7 @@ std::string_view SemconvRule::CheckSpan(const Span& span, const TraceUnderCheck&
         glob += pattern.substr(i, open - i);
         shown += pattern.substr(i, open - i);
         std::string key = pattern.substr(open + 1, close - open - 1);
-        if (key.find('.') != std::string::npos || model_.FindAttribute(key)) {
+        if (key.find('.') != std::string::npos || attributes_.Find(key)) {
           const AnyValue* v = name_attrs.Find(key);
           if (!v) {
             usable = false;

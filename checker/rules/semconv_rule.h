@@ -112,6 +112,7 @@ class SemconvRule : public Rule {
   };
 
   const semconv::SemconvModel model_;
+  const semconv::AttributeIndex attributes_{model_};  // model_.FindAttribute, by hash
   const std::vector<std::string> match_attributes_;
   // Namespaces the conventions own ("gen_ai.", "mcp.", a refinement's provider namespace such
   // as "openai." when the model defines attributes in it): a key in one that the model does not

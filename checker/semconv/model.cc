@@ -122,16 +122,40 @@ const AttributeRequirement* SpanType::FindAttribute(std::string_view key) const 
   return nullptr;
 }
 
-const AttributeDef* SemconvModel::FindAttribute(std::string_view key) const {
-  if (auto it = attributes.find(key); it != attributes.end()) return &it->second;
-  // template[T] keys: try every proper prefix ending before a '.'.
+namespace {
+
+// The definition of `key` by `lookup` (key -> definition or nullptr), also for
+// "<template key>.<suffix>" keys: every proper prefix ending before a '.' is tried.
+template <typename Lookup>
+const AttributeDef* FindWithTemplates(std::string_view key, const Lookup& lookup) {
+  if (const AttributeDef* def = lookup(key)) return def;
   for (size_t dot = key.rfind('.'); dot != std::string_view::npos && dot > 0;
        dot = key.rfind('.', dot - 1)) {
-    auto it = attributes.find(key.substr(0, dot));
-    if (it != attributes.end() && it->second.is_template) return &it->second;
-    if (dot == 0) break;
+    const AttributeDef* def = lookup(key.substr(0, dot));
+    if (def != nullptr && def->is_template) return def;
   }
   return nullptr;
+}
+
+}  // namespace
+
+const AttributeDef* SemconvModel::FindAttribute(std::string_view key) const {
+  return FindWithTemplates(key, [this](std::string_view k) -> const AttributeDef* {
+    auto it = attributes.find(k);
+    return it == attributes.end() ? nullptr : &it->second;
+  });
+}
+
+AttributeIndex::AttributeIndex(const SemconvModel& model) {
+  by_key_.reserve(model.attributes.size());
+  for (const auto& [key, def] : model.attributes) by_key_.emplace(key, &def);
+}
+
+const AttributeDef* AttributeIndex::Find(std::string_view key) const {
+  return FindWithTemplates(key, [this](std::string_view k) -> const AttributeDef* {
+    auto it = by_key_.find(k);
+    return it == by_key_.end() ? nullptr : it->second;
+  });
 }
 
 const SpanType* SemconvModel::FindSpanType(std::string_view id) const {

@@ -15,6 +15,8 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
+
 namespace agentstorm::semconv {
 
 class ContentSchema;  // checker/semconv/content_schema.h
@@ -152,6 +154,18 @@ struct SemconvModel {
   // Attribute keys used to recognise span types, most specific first ("mcp.method.name" before
   // "gen_ai.operation.name": an MCP tool call carries both).
   std::vector<std::string> MatchAttributes() const;
+};
+
+// SemconvModel::FindAttribute by hash, for a model that no longer changes (the rules look up
+// every attribute of every span; the sorted map's string compares were a twelfth of a check).
+// `model` must outlive the index and stay as it was.
+class AttributeIndex {
+ public:
+  explicit AttributeIndex(const SemconvModel& model);
+  const AttributeDef* Find(std::string_view key) const;  // as SemconvModel::FindAttribute
+
+ private:
+  absl::flat_hash_map<std::string_view, const AttributeDef*> by_key_;
 };
 
 }  // namespace agentstorm::semconv

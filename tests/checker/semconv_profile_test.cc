@@ -110,6 +110,32 @@ void ExpectAgreesWithUpstream(const SemconvModel& profile, const SemconvModel& u
   }
 }
 
+// The rules' hash index answers every key as the model does: defined keys, keys under a
+// template attribute, keys under a non-template one, unknown keys and the empty key.
+TEST(SemconvProfile, TheAttributeIndexFindsWhatTheModelFinds) {
+  for (const char* name : {"genai-latest"}) {  // the profile with template attributes
+    SCOPED_TRACE(name);
+    const SemconvModel m = Bundled(name);
+    const AttributeIndex index(m);
+    std::vector<std::string> keys = {"", ".", "gen_ai", "gen_ai.", "nope", "gen_ai.nope.x"};
+    bool any_template = false;
+    for (const auto& [key, def] : m.attributes) {
+      keys.push_back(key);
+      keys.push_back(key + ".suffix");
+      keys.push_back(key + ".a.b");
+      keys.push_back(key.substr(0, key.size() - 1));
+      any_template |= def.is_template;
+    }
+    EXPECT_TRUE(any_template) << "no template attribute: the template path is not exercised";
+    size_t found = 0;
+    for (const std::string& key : keys) {
+      EXPECT_EQ(index.Find(key), m.FindAttribute(key)) << key;
+      found += index.Find(key) != nullptr ? 1 : 0;
+    }
+    EXPECT_GT(found, m.attributes.size()) << "no template key was found";
+  }
+}
+
 TEST(SemconvProfile, LatestAgreesWithTheGenAiRepositoryModel) {
   if (!std::filesystem::is_directory(UpstreamDir("model/gen-ai"))) {
     GTEST_SKIP() << "upstream semconv not available (set AGENTSTORM_SHARED_DIR)";
