@@ -124,7 +124,7 @@ void BM_JaegerV3ReaderLoopback(benchmark::State& state) {
     reader->Add(data);
     for (const TraceId& id : reader->trace_ids()) {
       auto trace = reader->GetTrace(id);
-      bodies[HexEncode(id)] = "{\"result\":" + EncodeOtlpJson(trace->data) + "}";
+      bodies[HexEncode(id)] = "{\"result\":" + EncodeOtlpJson(*trace->data) + "}";
     }
   }
   httplib::Server server;

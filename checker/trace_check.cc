@@ -25,7 +25,7 @@ void TraceCheck::Check(const PolledTrace& polled, SynthesizedTrace* scratch) {
   opentelemetry::proto::trace::v1::TracesData kept;  // without another run's spans
   TraceUnderCheck t;
   t.trace_id = HexEncode(polled.id);
-  t.received = &polled.trace.data;
+  t.received = polled.trace.data.get();
   t.found = found;
   const LedgerRecord* rec = nullptr;
   if (ledger_mode) {
@@ -37,7 +37,7 @@ void TraceCheck::Check(const PolledTrace& polled, SynthesizedTrace* scratch) {
     if (c_.rebuilder->Rebuild(*rec, scratch)) {
       t.expected = scratch;
       if (found) {
-        const OtherRunSpans other = SetAsideOtherRunSpans(*scratch, polled.trace.data, &kept);
+        const OtherRunSpans other = SetAsideOtherRunSpans(*scratch, *polled.trace.data, &kept);
         if (other.count > 0) {
           t.received = &kept;
           found = t.found = kept.resource_spans_size() > 0;

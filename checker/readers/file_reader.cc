@@ -238,7 +238,7 @@ absl::StatusOr<FetchedTrace> FileReader::GetTrace(const TraceId& id) {
   trace.id = id;
   auto it = index_.find(id);
   if (it == index_.end()) return trace;
-  if (!trace.data.ParseFromString(it->second.fragments)) {
+  if (!trace.data->ParseFromString(it->second.fragments)) {
     return absl::InternalError("file backend: indexed trace does not parse");
   }
   trace.span_count = it->second.span_count;

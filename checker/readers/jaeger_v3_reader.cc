@@ -40,7 +40,12 @@ absl::Status DecodeJaegerV3Body(std::string_view body, TracesData* out) {
   if (!chunks.ok()) {
     return absl::DataLossError(absl::StrCat("jaeger api v3 response: ", chunks.status().message()));
   }
-  TracesData chunk_data;
+  // Parsed on `out`'s arena when it has one, so that moving its resource spans is a swap of
+  // pointers, not a copy.
+  TracesData heap_chunk;
+  TracesData* parsed = out->GetArena() != nullptr
+                           ? google::protobuf::Arena::CreateMessage<TracesData>(out->GetArena())
+                           : &heap_chunk;
   std::string wire;
   for (std::string_view chunk : *chunks) {
     // The result goes straight from the JSON text to protobuf wire bytes (no JSON document: a
@@ -69,10 +74,10 @@ absl::Status DecodeJaegerV3Body(std::string_view body, TracesData* out) {
         return absl::DataLossError("jaeger api v3 response: a chunk has neither result nor error");
       }
     }
-    if (!chunk_data.ParseFromString(wire)) {
+    if (!parsed->ParseFromString(wire)) {
       return absl::DataLossError("jaeger api v3 result: not a TracesData libprotobuf parses");
     }
-    for (auto& rs : *chunk_data.mutable_resource_spans()) {
+    for (auto& rs : *parsed->mutable_resource_spans()) {
       out->add_resource_spans()->Swap(&rs);
     }
   }
@@ -109,11 +114,11 @@ absl::StatusOr<std::vector<FetchedTrace>> DecodeTraceBatch(std::string_view body
     }
     FetchedTrace& trace = out.emplace_back();
     trace.id = ids[out.size() - 1];
-    if (!trace.data.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    if (!trace.data->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
       return absl::DataLossError(absl::StrCat("the bulk answer's trace ", HexEncode(trace.id),
                                               " is not a TracesData message"));
     }
-    trace.span_count = CountSpans(trace.data);
+    trace.span_count = CountSpans(*trace.data);
     trace.found = trace.span_count > 0;
   }
   if (out.size() != ids.size()) {

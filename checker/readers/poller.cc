@@ -82,7 +82,7 @@ PollSummary Poller::Run(const std::vector<ExpectedTrace>& traces,
     }
     --remaining;
     PolledTrace done = std::move(s.result);
-    if (!options_.keep_data) done.trace.data.Clear();
+    if (!options_.keep_data) done.trace.data = ArenaTraces();
     mu.Unlock();
     if (on_result) {
       absl::MutexLock callback_lock(&callback_mu);

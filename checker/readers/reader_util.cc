@@ -65,14 +65,14 @@ absl::StatusOr<FetchedTrace> FetchJsonTrace(
   if (response->status != 200) return HttpStatusError(*response, target);
   absl::Status s;
   if (accept_protobuf && absl::StartsWith(response->content_type, "application/x-protobuf")) {
-    if (!trace.data.ParseFromString(response->body))
+    if (!trace.data->ParseFromString(response->body))
       s = absl::DataLossError("the protobuf answer is not a TracesData message");
   } else {
-    s = decode(response->body, &trace.data);
+    s = decode(response->body, trace.data.get());
   }
   if (absl::IsNotFound(s)) return trace;
   if (!s.ok()) return absl::Status(s.code(), absl::StrCat("GET ", target, ": ", s.message()));
-  trace.span_count = CountSpans(trace.data);
+  trace.span_count = CountSpans(*trace.data);
   trace.found = trace.span_count > 0;
   return trace;
 }

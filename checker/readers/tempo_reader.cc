@@ -187,9 +187,9 @@ absl::StatusOr<FetchedTrace> TempoReader::GetTrace(const TraceId& id) {
   if (response->status == 404) return trace;
   if (response->status != 200) return HttpStatusError(*response, target);
   absl::Status s = DecodeTempoTraceBody(response->body, response->content_type,
-                                        url_.tempo_api == "v2", &trace.data, &trace.partial);
+                                        url_.tempo_api == "v2", trace.data.get(), &trace.partial);
   if (!s.ok()) return absl::Status(s.code(), absl::StrCat("GET ", target, ": ", s.message()));
-  trace.span_count = CountSpans(trace.data);
+  trace.span_count = CountSpans(*trace.data);
   trace.found = trace.span_count > 0;
   return trace;
 }

@@ -8,6 +8,19 @@
 
 namespace agentstorm::readers {
 
+ArenaTraces::ArenaTraces()
+    : arena_(std::make_unique<google::protobuf::Arena>()),
+      data_(google::protobuf::Arena::CreateMessage<TracesData>(arena_.get())) {}
+
+ArenaTraces::ArenaTraces(const ArenaTraces& other) : ArenaTraces() {
+  if (other.data_ != nullptr) data_->CopyFrom(*other.data_);
+}
+
+ArenaTraces& ArenaTraces::operator=(const ArenaTraces& other) {
+  if (this != &other) *this = ArenaTraces(other);
+  return *this;
+}
+
 std::string_view TraceOutcomeName(TraceOutcome outcome) {
   switch (outcome) {
     case TraceOutcome::kFound:

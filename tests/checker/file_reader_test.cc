@@ -55,8 +55,8 @@ TEST(FileReader, ReadsCollectorFileExporterJsonLines) {
   ASSERT_TRUE(trace.ok());
   ASSERT_TRUE(trace->found);
   EXPECT_EQ(trace->span_count, 8u);
-  ASSERT_EQ(trace->data.resource_spans_size(), 4);  // one per line, resource kept
-  const auto& rs = trace->data.resource_spans(0);
+  ASSERT_EQ(trace->data->resource_spans_size(), 4);  // one per line, resource kept
+  const auto& rs = trace->data->resource_spans(0);
   EXPECT_EQ(rs.resource().attributes(0).value().string_value(), "resource-attr-val-1");
   const Span& a = rs.scope_spans(0).spans(0);
   EXPECT_EQ(a.name(), "operationA");
@@ -80,11 +80,11 @@ TEST(FileReader, ReadsPrettyPrintedOtlpJsonAndFindsByService) {
   auto trace = (*reader)->GetTrace(id);
   ASSERT_TRUE(trace.ok());
   ASSERT_TRUE(trace->found);
-  const Span& span = trace->data.resource_spans(0).scope_spans(0).spans(0);
+  const Span& span = trace->data->resource_spans(0).scope_spans(0).spans(0);
   EXPECT_EQ(span.span_id(), *HexDecode("eee19b7ec3c1b174"));
   EXPECT_EQ(span.parent_span_id(), *HexDecode("eee19b7ec3c1b173"));
   EXPECT_EQ(span.kind(), Span::SPAN_KIND_SERVER);
-  EXPECT_EQ(trace->data.resource_spans(0).scope_spans(0).scope().name(), "my.library");
+  EXPECT_EQ(trace->data->resource_spans(0).scope_spans(0).scope().name(), "my.library");
 
   auto ids = (*reader)->FindTraces(
       {"my.service", absl::FromUnixSeconds(1544712600), absl::FromUnixSeconds(1544712700), 10});
@@ -123,14 +123,15 @@ void ExpectTraceA(TraceReader& reader) {
   ASSERT_TRUE(trace.ok());
   ASSERT_TRUE(trace->found);
   EXPECT_EQ(trace->span_count, 2u);
-  ASSERT_EQ(trace->data.resource_spans_size(), 2);
-  EXPECT_EQ(trace->data.resource_spans(0).resource().attributes(0).value().string_value(),
+  ASSERT_EQ(trace->data->resource_spans_size(), 2);
+  EXPECT_EQ(trace->data->resource_spans(0).resource().attributes(0).value().string_value(),
             "planner");
-  EXPECT_EQ(trace->data.resource_spans(0).scope_spans(0).scope().name(), "s1");
-  EXPECT_EQ(trace->data.resource_spans(0).scope_spans(0).spans(0).name(), "a-root");
-  EXPECT_EQ(trace->data.resource_spans(1).resource().attributes(0).value().string_value(), "tools");
-  EXPECT_EQ(trace->data.resource_spans(1).scope_spans(0).spans(0).name(), "a-tool");
-  EXPECT_EQ(trace->data.resource_spans(1).scope_spans(0).spans_size(), 1);
+  EXPECT_EQ(trace->data->resource_spans(0).scope_spans(0).scope().name(), "s1");
+  EXPECT_EQ(trace->data->resource_spans(0).scope_spans(0).spans(0).name(), "a-root");
+  EXPECT_EQ(trace->data->resource_spans(1).resource().attributes(0).value().string_value(),
+            "tools");
+  EXPECT_EQ(trace->data->resource_spans(1).scope_spans(0).spans(0).name(), "a-tool");
+  EXPECT_EQ(trace->data->resource_spans(1).scope_spans(0).spans_size(), 1);
 }
 
 TEST(FileReader, ReadsSinkCaptureAndRegroupsSpansByTrace) {

@@ -71,7 +71,7 @@ TEST(JaegerV3Reader, ReadsGetTraceSnapshot) {
   EXPECT_EQ(seen_path, "/api/v3/traces/00000000000000000000000000000001");
   EXPECT_TRUE(trace->found);
   ASSERT_EQ(trace->span_count, 1u);
-  const Span& span = *AllSpans(trace->data)[0];
+  const Span& span = *AllSpans(*trace->data)[0];
   EXPECT_EQ(span.name(), "foobar");
   EXPECT_EQ(span.trace_id(), TraceBytes("00000000000000000000000000000001"));
   EXPECT_EQ(span.span_id(), SpanBytes("0000000000000002"));
@@ -105,7 +105,7 @@ TEST(JaegerV3Reader, TakesAProtobufAnswerWhenTheBackendGivesOne) {
   EXPECT_NE(accept.find("application/json"), std::string::npos) << accept;
   EXPECT_TRUE(trace->found);
   ASSERT_EQ(trace->span_count, 1u);
-  EXPECT_EQ(trace->data.SerializeAsString(), sent.SerializeAsString());
+  EXPECT_EQ(trace->data->SerializeAsString(), sent.SerializeAsString());
   // Bytes that are not a TracesData: a failed request, not a trace that is missing.
   auto broken = (*reader)->GetTrace(Id("2"));
   EXPECT_FALSE(broken.ok());
@@ -164,12 +164,12 @@ TEST(JaegerV3Reader, ReadsManyTracesInOneRequestWhereTheBackendServesIt) {
     EXPECT_EQ(traces[i]->id, ids[i]);
   }
   EXPECT_TRUE(traces[0]->found);
-  EXPECT_EQ(AllSpans(traces[0]->data)[0]->name(), "third");
+  EXPECT_EQ(AllSpans(*traces[0]->data)[0]->name(), "third");
   EXPECT_FALSE(traces[1]->found);
   EXPECT_EQ(traces[1]->span_count, 0u);
   EXPECT_TRUE(traces[2]->found);
   EXPECT_EQ(traces[2]->span_count, 1u);
-  EXPECT_EQ(AllSpans(traces[2]->data)[0]->name(), "first");
+  EXPECT_EQ(AllSpans(*traces[2]->data)[0]->name(), "first");
 
   // An answer with another number of traces than asked: every trace's read failed (DataLoss),
   // nothing is guessed, and the next batch still asks in bulk.
@@ -434,11 +434,11 @@ TEST(JaegerLegacyReader, MapsUiTraceIntoOtlp) {
   ASSERT_EQ(trace->span_count, 5u);
 
   // One resource per process, named by its serviceName, spans in their original order.
-  ASSERT_EQ(trace->data.resource_spans_size(), 2);
-  EXPECT_EQ(ServiceOf(trace->data.resource_spans(0)), "service-x");
-  EXPECT_EQ(ServiceOf(trace->data.resource_spans(1)), "service-y");
+  ASSERT_EQ(trace->data->resource_spans_size(), 2);
+  EXPECT_EQ(ServiceOf(trace->data->resource_spans(0)), "service-x");
+  EXPECT_EQ(ServiceOf(trace->data->resource_spans(1)), "service-y");
   EXPECT_EQ(CountSpans(TracesData()), 0u);
-  const auto spans = AllSpans(trace->data);
+  const auto spans = AllSpans(*trace->data);
   for (const Span* span : spans) {
     EXPECT_EQ(span->trace_id(), TraceBytes("00000000000000000000000000000001"));  // left-padded
     EXPECT_EQ(span->start_time_unix_nano(), 1485467191639875000u);

@@ -37,7 +37,7 @@ class ScriptedReader : public TraceReader {
     trace.id = id;
     if (answer == kMissing) return trace;
     trace.found = true;
-    auto* scope = trace.data.add_resource_spans()->add_scope_spans();
+    auto* scope = trace.data->add_resource_spans()->add_scope_spans();
     for (int i = 0; i < answer; ++i) {
       scope->add_spans()->set_trace_id(std::string(AsBytes(id)));
     }
@@ -213,7 +213,7 @@ TEST(Poller, ReadsManyTracesConcurrentlyAndReportsEachOnce) {
   auto results = RunAll(reader, traces, options, &summary);
   EXPECT_EQ(summary.found, 2000u);
   EXPECT_EQ(summary.requests, 2000u + 666u);
-  for (const auto& [id, t] : results) EXPECT_EQ(t.trace.data.resource_spans_size(), 0);
+  for (const auto& [id, t] : results) EXPECT_EQ(t.trace.data->resource_spans_size(), 0);
 }
 
 // A reader that reads many traces per request gets every trace then due in one request, up to
@@ -266,6 +266,26 @@ TEST(Poller, AFailedBulkRequestFailsEveryTraceInIt) {
     EXPECT_EQ(t.outcome, TraceOutcome::kRequestFailed);
     EXPECT_EQ(t.failed_polls, t.polls);
   }
+}
+
+// A fetched trace's spans live on an arena of their own: a copy is deep (its own arena), and a
+// trace outlives the reader's answer it was parsed from.
+TEST(ArenaTraces, ACopyIsDeepAndOnItsOwnArena) {
+  ArenaTraces a;
+  ASSERT_NE(a->GetArena(), nullptr);
+  a->add_resource_spans()->add_scope_spans()->add_spans()->set_name("chat");
+  ArenaTraces b = a;
+  ASSERT_NE(b->GetArena(), nullptr);
+  EXPECT_NE(b->GetArena(), a->GetArena());
+  b->mutable_resource_spans(0)->mutable_scope_spans(0)->mutable_spans(0)->set_name("other");
+  EXPECT_EQ(a->resource_spans(0).scope_spans(0).spans(0).name(), "chat");
+  ArenaTraces c;
+  c = b;
+  EXPECT_EQ(c->resource_spans(0).scope_spans(0).spans(0).name(), "other");
+  ArenaTraces moved = std::move(c);
+  EXPECT_EQ(moved->resource_spans(0).scope_spans(0).spans(0).name(), "other");
+  c = ArenaTraces();
+  EXPECT_EQ(c->resource_spans_size(), 0);
 }
 
 TEST(Poller, AnEmptyListEndsAtOnce) {

@@ -63,7 +63,7 @@ TEST_F(SinkReaderTest, ReadsBackExactlyWhatTheSinkStored) {
   std::string diff;
   google::protobuf::util::MessageDifferencer differencer;
   differencer.ReportDifferencesToString(&diff);
-  EXPECT_TRUE(differencer.Compare(expected, trace->data)) << diff;
+  EXPECT_TRUE(differencer.Compare(expected, *trace->data)) << diff;
 
   EXPECT_FALSE((*reader)->GetTrace(*ParseTraceId("1"))->found);
   auto ids = (*reader)->FindTraces(
@@ -91,7 +91,7 @@ TEST_F(SinkReaderTest, ReadsManyTracesInOneRequest) {
   EXPECT_GT((*reader)->MaxBatch(), 1u) << "the sink's bulk read was not taken";
   auto one = (*reader)->GetTrace(id);
   ASSERT_TRUE(one.ok()) << one.status();
-  EXPECT_EQ(traces[1]->data.SerializeAsString(), one->data.SerializeAsString());
+  EXPECT_EQ(traces[1]->data->SerializeAsString(), one->data->SerializeAsString());
   EXPECT_EQ(traces[1]->span_count, 2u);
 }
 

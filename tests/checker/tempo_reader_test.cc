@@ -83,7 +83,7 @@ TEST(TempoReader, ReadsDocumentedBatchesJson) {
   EXPECT_EQ(tenant, "team-a");
   ASSERT_TRUE(trace->found);
   EXPECT_EQ(trace->span_count, 1u);
-  ExpectSampleTrace(trace->data);
+  ExpectSampleTrace(*trace->data);
 
   auto missing = (*reader)->GetTrace(*ParseTraceId("1"));
   ASSERT_TRUE(missing.ok());
@@ -140,13 +140,13 @@ TEST(TempoReader, ReadsProtobufV1AndV2) {
 
   auto v1_trace = TempoReader(server.Url("tempo"), {}).GetTrace(*ParseTraceId(kTraceHex));
   ASSERT_TRUE(v1_trace.ok()) << v1_trace.status();
-  ExpectSampleTrace(v1_trace->data);
+  ExpectSampleTrace(*v1_trace->data);
   EXPECT_FALSE(v1_trace->partial);
 
   auto v2_trace =
       TempoReader(server.Url("tempo", "?api=v2"), {}).GetTrace(*ParseTraceId(kTraceHex));
   ASSERT_TRUE(v2_trace.ok()) << v2_trace.status();
-  ExpectSampleTrace(v2_trace->data);
+  ExpectSampleTrace(*v2_trace->data);
   EXPECT_TRUE(v2_trace->partial);
 }
 
