@@ -18,6 +18,7 @@ void AddVariantGuards(const Scenario& scenario, double sampling_confidence, Chec
     const auto it = r->by_variant.find(v.name);
     const CheckCounts counts = it == r->by_variant.end() ? CheckCounts{} : it->second;
     if (counts.read > 0) continue;
+    if (r->verify.active && counts.sent == 0) continue;  // none of it drawn into the sample
     // Under sampling, all N acknowledged traces of a variant may be sampled out: with kept
     // fraction P that happens with probability (1-P)^N (error and slow traces, always kept,
     // are the sampling rule's to judge). Only when that is below 1 - sampling confidence is
@@ -51,9 +52,7 @@ void AddVariantGuards(const Scenario& scenario, double sampling_confidence, Chec
 
 void AddCountGuard(const Scenario& scenario, CheckResult* r) {
   FindingSet& findings = r->findings;
-  uint64_t acked_read = 0;
-  for (const auto& [name, c] : r->by_variant) acked_read += c.read;
-  acked_read -= r->unacknowledged_but_present;
+  const uint64_t acked_read = AcknowledgedTracesRead(*r);
   const bool sampled = scenario.sampling.mode != SamplingExpectation::Mode::kNone;
   findings.SetStatistic("check", "traces_acknowledged",
                         static_cast<double>(r->traces_acknowledged));
@@ -81,6 +80,12 @@ Finding CheckFinding(const char* id, FindingLevel level, std::string message, st
   f.expected = std::move(expected);
   f.actual = std::move(actual);
   return f;
+}
+
+uint64_t AcknowledgedTracesRead(const CheckResult& result) {
+  uint64_t read = 0;
+  for (const auto& [name, c] : result.by_variant) read += c.read;
+  return read - std::min(read, result.unacknowledged_but_present);
 }
 
 void ApplyCheckGuards(const Scenario* scenario, double sampling_confidence, CheckResult* r) {

@@ -26,6 +26,10 @@ Finding CheckFinding(const char* id, FindingLevel level, std::string message, st
 //                          those read back differ;
 // and the "check" statistics. Marks the result unreachable when the poller found the backend
 // unreachable. Does not finish the findings or set the final exit code.
+// Acknowledged traces read back (found or incomplete): every variant's reads, less the traces
+// present though never acknowledged.
+uint64_t AcknowledgedTracesRead(const CheckResult& result);
+
 void ApplyCheckGuards(const Scenario* scenario, double sampling_confidence, CheckResult* result);
 
 // Adds to result->findings what the ledgers of a run lack, so partial input never passes:

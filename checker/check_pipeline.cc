@@ -187,17 +187,40 @@ absl::StatusOr<FindingSetOptions> LoadFindingOptions(const CheckOptions& options
 
 // Ledger mode: poll every trace of the ledger, acknowledged ones with their span count; count
 // what was sent and acknowledged per variant and class.
+// With --verify, only the records of the sample (checker/verify_sample.h).
 void PlanLedgerPoll(const Ledger& ledger, const Scenario& scenario, size_t endpoints,
-                    CheckResult* r, std::vector<ExpectedTrace>* expected, LedgerIndex* index) {
+                    const CheckOptions& options, CheckResult* r,
+                    std::vector<ExpectedTrace>* expected, LedgerIndex* index) {
   r->scenario_name = scenario.name;
   r->scenario_path = ledger.header.scenario_path;
   r->seed = ledger.header.seed;
   r->run_id = FormatRunId(ledger.header.run_id);
   r->shards = ledger.header.shard.count;
   r->run_start_unix_nano = ledger.header.run_start_unix_nano;
-  expected->reserve(ledger.records.size());
-  index->reserve(ledger.records.size());
-  for (size_t i = 0; i < ledger.records.size(); ++i) {
+  std::vector<size_t> picked;
+  if (options.verify) {
+    const uint64_t want = VerifySampleSize(*options.verify, ledger.records.size());
+    VerifiedSample& v = r->verify;
+    v.active = want < ledger.records.size();
+    v.seed = ledger.header.seed;
+    v.population = ledger.records.size();
+    v.confidence = options.sampling_confidence;
+    for (const LedgerRecord& rec : ledger.records) {
+      if (rec.Worst(endpoints) == DeliveryOutcome::kAcknowledged) ++v.population_acknowledged;
+    }
+    if (v.active) {
+      std::vector<TraceId> ids;
+      ids.reserve(ledger.records.size());
+      for (const LedgerRecord& rec : ledger.records) ids.push_back(rec.trace_id);
+      picked = DrawVerifySample(ids, want, v.seed);
+    }
+  }
+  const bool sample = r->verify.active;
+  const size_t n = sample ? picked.size() : ledger.records.size();
+  expected->reserve(n);
+  index->reserve(n);
+  for (size_t k = 0; k < n; ++k) {
+    const size_t i = sample ? picked[k] : k;
     const LedgerRecord& rec = ledger.records[i];
     const bool acked = rec.Worst(endpoints) == DeliveryOutcome::kAcknowledged;
     ExpectedTrace e;
@@ -221,7 +244,11 @@ void PlanLedgerPoll(const Ledger& ledger, const Scenario& scenario, size_t endpo
       r->spans_expected += rec.span_count;
     }
   }
-  r->traces_expected = ledger.records.size();
+  r->traces_expected = n;
+  if (sample) {
+    r->verify.sampled = n;
+    r->verify.sampled_acknowledged = r->traces_acknowledged;
+  }
 }
 
 // Ledger-less: the --trace-id IDs, then the traces TraceReader::FindTraces finds for
@@ -385,7 +412,7 @@ absl::StatusOr<std::unique_ptr<CheckResult>> RunCheck(const CheckOptions& option
   // every trace "lost by the pipeline"; one that is not up yet is the poller's to wait for.
   const absl::Status probe = readers::ProbeBackend(*url, reader_options);
   if (probe.code() == absl::StatusCode::kFailedPrecondition) {
-    if (ledger_mode) PlanLedgerPoll(*ledger, *scenario, endpoints, &r, &expected, &index);
+    if (ledger_mode) PlanLedgerPoll(*ledger, *scenario, endpoints, options, &r, &expected, &index);
     r.exit_code = kExitUnreachable;
     r.unreachable_reason = std::string(probe.message());
     r.poll.backend_unreachable = true;
@@ -393,7 +420,7 @@ absl::StatusOr<std::unique_ptr<CheckResult>> RunCheck(const CheckOptions& option
     return result;
   }
   if (ledger_mode) {
-    PlanLedgerPoll(*ledger, *scenario, endpoints, &r, &expected, &index);
+    PlanLedgerPoll(*ledger, *scenario, endpoints, options, &r, &expected, &index);
   } else {
     absl::StatusOr<bool> reachable = PlanLivePoll(options, **reader, &r, &expected);
     if (!reachable.ok()) return reachable.status();
@@ -429,6 +456,18 @@ absl::StatusOr<std::unique_ptr<CheckResult>> RunCheck(const CheckOptions& option
   if (rules->sampling != nullptr) r.sampling = SamplingIntervals(*rules->sampling);
   ApplyCheckGuards(scenario.get(), options.sampling_confidence, &r);
   if (ledger) ApplyLedgerGuards(*ledger, &r);
+  if (r.verify.active) {
+    // Lost: absent, or read with fewer spans than acknowledged (incomplete: only acknowledged
+    // traces have a span count to fall short of).
+    const uint64_t acked_read = AcknowledgedTracesRead(r);
+    const auto incomplete = r.outcomes.find("incomplete");
+    r.verify.lost = r.verify.sampled_acknowledged -
+                    std::min(r.verify.sampled_acknowledged, acked_read) +
+                    (incomplete == r.outcomes.end() ? 0 : incomplete->second);
+    r.verify.lost = std::min(r.verify.lost, r.verify.sampled_acknowledged);
+    r.verify.loss_rate_bound =
+        LossRateUpperBound(r.verify.lost, r.verify.sampled_acknowledged, r.verify.confidence);
+  }
   ApplyThresholds(WithDefaultThresholds(*std::move(thresholds), ledger_mode && default_thresholds),
                   CheckFigures(r, ledger_ptr, options.load), &r);
   r.findings.Finish();
@@ -437,6 +476,16 @@ absl::StatusOr<std::unique_ptr<CheckResult>> RunCheck(const CheckOptions& option
     r.exit_code = r.findings.CountAtOrAbove(options.fail_on) > 0 ? kExitViolation : kExitOk;
   }
   return result;
+}
+
+std::string DescribeVerifiedSample(const VerifiedSample& v) {
+  if (!v.active) return "";
+  return absl::StrFormat(
+      "a sample of %d of %d traces was verified (--verify, drawn with seed %d): %d of its %d "
+      "acknowledged traces lost or incomplete, so at most %.3g%% of the run's %d acknowledged "
+      "traces were lost, at %.4g%% confidence (Clopper-Pearson); the rules judged the sample only",
+      v.sampled, v.population, v.seed, v.lost, v.sampled_acknowledged, 100 * v.loss_rate_bound,
+      v.population_acknowledged, 100 * v.confidence);
 }
 
 std::string FormatCheckSummary(const CheckResult& r) {
@@ -448,12 +497,14 @@ std::string FormatCheckSummary(const CheckResult& r) {
                           r.semconv_model);
     absl::StrAppendFormat(
         &out,
-        "  traces: %d sent, %d acknowledged, %d read back (%d spans of %d "
+        "  traces%s: %d sent, %d acknowledged, %d read back (%d spans of %d "
         "acknowledged)%s\n",
-        r.traces_expected, r.traces_acknowledged, r.traces_read, r.spans_read, r.spans_expected,
+        r.verify.active ? " of the sample" : "", r.traces_expected, r.traces_acknowledged,
+        r.traces_read, r.spans_read, r.spans_expected,
         r.unacknowledged_but_present > 0
             ? absl::StrCat(", ", r.unacknowledged_but_present, " present though never acknowledged")
             : "");
+    if (r.verify.active) absl::StrAppend(&out, "  ", DescribeVerifiedSample(r.verify), "\n");
   } else {
     absl::StrAppendFormat(&out, "  semconv %s; traces: %d polled, %d read (%d spans)\n",
                           r.semconv_model, r.traces_polled, r.traces_read, r.spans_read);

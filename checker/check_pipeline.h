@@ -67,6 +67,7 @@
 #include "checker/queryability_probe.h"
 #include "checker/readers/poller.h"
 #include "checker/rule.h"
+#include "checker/verify_sample.h"
 #include "core/ledger.h"
 #include "core/load_summary.h"
 #include "core/synthesized_trace.h"
@@ -83,6 +84,9 @@ struct CheckOptions {
 
   // --- ledger mode
   std::vector<std::string> ledger_paths;
+  // --verify FRACTION|N (checker/verify_sample.h): check a sample drawn with the ledger's seed,
+  // and bound the run's loss rate at `sampling_confidence`; unset = every trace.
+  std::optional<VerifySpec> verify;
   // The scenario the ledger was written from; null = load the ledger header's scenario_path
   // (as a path, then as a bundled name). Either way its SourceHash() must match the header.
   std::shared_ptr<const Scenario> scenario;
@@ -149,6 +153,22 @@ struct CheckOptions {
   std::string alerts_url;                   // --alerts URL (prometheus://, alertmanager://)
 };
 
+// What a --verify sample covered and proves (checker/verify_sample.h).
+struct VerifiedSample {
+  bool active = false;                   // a sample smaller than the ledger was drawn
+  uint64_t seed = 0;                     // the ledger's seed, which drew it
+  uint64_t population = 0;               // ledger records
+  uint64_t population_acknowledged = 0;  // of which acknowledged
+  uint64_t sampled = 0;                  // records checked
+  uint64_t sampled_acknowledged = 0;
+  uint64_t lost = 0;  // acknowledged traces of the sample not read back whole
+  double confidence = 0;
+  double loss_rate_bound = 1;  // upper bound on the loss rate of the run's acknowledged traces
+};
+
+// The sentence the summary and every report give for a sample ("" when not active).
+std::string DescribeVerifiedSample(const VerifiedSample& v);
+
 // Figures per scenario variant (or per expected trace class).
 struct CheckCounts {
   uint64_t sent = 0;          // in the ledger
@@ -200,6 +220,8 @@ struct CheckResult {
   uint32_t shards = 1;
   uint64_t run_start_unix_nano = 0;  // ledger mode: the run's start, from the ledger header
 
+  // --verify: what the sample covered and proves. The counts below are the sample's.
+  VerifiedSample verify;
   uint64_t traces_expected = 0;  // ledger records (ledger mode) or IDs searched (live)
   uint64_t traces_acknowledged = 0;
   uint64_t traces_polled = 0;

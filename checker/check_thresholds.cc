@@ -45,9 +45,7 @@ ThresholdFigures CheckFigures(const CheckResult& r, const Ledger* ledger, const 
     }
   }
   if (ledger != nullptr) {
-    uint64_t acked_read = 0;
-    for (const auto& [name, c] : r.by_variant) acked_read += c.read;
-    acked_read -= std::min(acked_read, r.unacknowledged_but_present);
+    const uint64_t acked_read = AcknowledgedTracesRead(r);
     figures.SetCounter("spans_lost", r.spans_expected - std::min(r.spans_expected, r.spans_read),
                        r.spans_expected, "acknowledged spans");
     figures.SetCounter("traces_lost",

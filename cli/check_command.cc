@@ -170,6 +170,10 @@ std::shared_ptr<CheckFlagSet> AddCheckFlags(CLI::App* cmd, bool backend_required
   cmd->add_option("--threshold", flags->thresholds,
                   "fail (exit 1) unless the run meets it, e.g. 'spans_not_acknowledged: rate<1%' "
                   "or 'time_until_queryable: p(99)<5s' (repeatable)");
+  cmd->add_option("--verify", flags->verify,
+                  "check a sample too large to read back whole: a fraction of the ledger's "
+                  "traces (0.1, 10%) or a number of them (5000), drawn with the run's seed; the "
+                  "summary and reports bound the run's loss rate from it");
   cmd->add_flag("--no-default-thresholds", flags->no_default_thresholds,
                 "do not fail on spans the endpoint did not acknowledge (the default threshold "
                 "'spans_not_acknowledged: count==0'), e.g. when benchmarking a saturated endpoint");
@@ -196,6 +200,10 @@ std::string ValidateCheckFlags(const CheckFlags& flags) {
     if (formats->size() != 1)
       return "--format without --report writes one report to stdout: give one format, or "
              "--report DIR for several";
+  }
+  if (!flags.verify.empty()) {
+    if (auto spec = ParseVerifySpec(flags.verify); !spec.ok())
+      return std::string(spec.status().message());
   }
   if (!ParseFindingLevel(flags.fail_on))
     return "--fail-on: \"" + flags.fail_on +
@@ -249,6 +257,8 @@ void CheckFlags::ApplyTo(CheckOptions* options) const {
   options->thresholds = thresholds;
   options->default_thresholds = !no_default_thresholds;
   options->fail_on = ParseFindingLevel(fail_on).value_or(FindingLevel::kViolation);
+  options->verify.reset();
+  if (auto spec = ParseVerifySpec(verify); !verify.empty() && spec.ok()) options->verify = *spec;
 }
 
 CheckOutput::CheckOutput(const CheckFlags& flags) {
@@ -316,7 +326,8 @@ void AddCheckCommand(CLI::App& app, int* exit_code) {
       "bundled profile genai-latest | genai-v1.36, or a profile FILE.yaml (default: the "
       "ledger's)");
   cmd->add_option("--confidence", o.sampling_confidence,
-                  "confidence of the sampling rule's Wilson interval")
+                  "confidence of the sampling rule's Wilson interval and of --verify's loss "
+                  "bound")
       ->check(CLI::Range(0.5, 0.999999))
       ->capture_default_str();
   cmd->add_option("--concurrency", o.concurrency, "backend requests in flight")

@@ -40,6 +40,7 @@ struct CheckFlags {
   std::vector<std::string> thresholds;        // --threshold EXPR (core/thresholds.h)
   bool no_default_thresholds = false;         // --no-default-thresholds
   std::string fail_on = "violation";          // --fail-on LEVEL
+  std::string verify;                         // --verify FRACTION|N ("" = every trace)
 
   // Copies the flags into the pipeline's options (backend_url, wait, config_path, ...).
   void ApplyTo(CheckOptions* options) const;

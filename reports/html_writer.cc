@@ -280,7 +280,11 @@ std::string RenderHtmlReport(const ReportModel& m) {
                       "<p class=\"muted\">", Thousands(r.traces_expected), " traces expected · ",
                       Thousands(r.requests), " requests (", Thousands(r.failed_requests),
                       " failed)", r.backend_unreachable ? " · <b>backend unreachable</b>" : "",
-                      "</p>\n<h3>Time until queryable</h3>\n");
+                      "</p>\n");
+      if (r.verify_sample) {
+        absl::StrAppend(&h, "<p><b>Verified a sample:</b> ", E(r.verify_note), "</p>\n");
+      }
+      absl::StrAppend(&h, "<h3>Time until queryable</h3>\n");
       if (r.time_until_queryable_measured) {
         absl::StrAppend(&h,
                         ColumnChart("Time until queryable distribution",

@@ -118,6 +118,17 @@ void to_json(json& j, const ReadbackSection& b) {
        {"time_until_queryable_measured", b.time_until_queryable_measured},
        {"time_until_queryable_sampled", b.time_until_queryable_sampled},
        {"time_until_queryable_note", b.time_until_queryable_note}};
+  if (b.verify_sample) {
+    j["verify"] = {{"population", b.verify_population},
+                   {"population_acknowledged", b.verify_population_acknowledged},
+                   {"sampled", b.verify_sampled},
+                   {"sampled_acknowledged", b.verify_sampled_acknowledged},
+                   {"lost", b.verify_lost},
+                   {"seed", b.verify_seed},
+                   {"confidence", b.verify_confidence},
+                   {"loss_rate_upper_bound", b.verify_loss_rate_bound},
+                   {"note", b.verify_note}};
+  }
 }
 void from_json(const json& j, ReadbackSection& b) {
   Get(j, "traces_expected", &b.traces_expected);
@@ -134,6 +145,18 @@ void from_json(const json& j, ReadbackSection& b) {
   Get(j, "time_until_queryable_measured", &b.time_until_queryable_measured);
   Get(j, "time_until_queryable_sampled", &b.time_until_queryable_sampled);
   Get(j, "time_until_queryable_note", &b.time_until_queryable_note);
+  if (auto v = j.find("verify"); v != j.end() && v->is_object()) {
+    b.verify_sample = true;
+    Get(*v, "population", &b.verify_population);
+    Get(*v, "population_acknowledged", &b.verify_population_acknowledged);
+    Get(*v, "sampled", &b.verify_sampled);
+    Get(*v, "sampled_acknowledged", &b.verify_sampled_acknowledged);
+    Get(*v, "lost", &b.verify_lost);
+    Get(*v, "seed", &b.verify_seed);
+    Get(*v, "confidence", &b.verify_confidence);
+    Get(*v, "loss_rate_upper_bound", &b.verify_loss_rate_bound);
+    Get(*v, "note", &b.verify_note);
+  }
 }
 
 // Adds the computed "family"; reading ignores it.

@@ -210,6 +210,11 @@ std::string RenderJunitReport(const ReportModel& m) {
                                                               {"run_id", m.run.run_id},
                                                               {"backend", m.run.backend},
                                                               {"tool_version", m.run.tool_version}};
+    if (m.readback && m.readback->verify_sample) {
+      props.emplace_back("verify", m.readback->verify_note);
+      props.emplace_back("verify_loss_rate_upper_bound",
+                         absl::StrCat(m.readback->verify_loss_rate_bound));
+    }
     props.insert(props.end(), s.properties.begin(), s.properties.end());
     for (const auto& [k, v] : props) {
       absl::StrAppend(&out, "      <property name=\"", XmlEscape(k), "\" value=\"", XmlEscape(v),

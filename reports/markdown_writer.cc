@@ -98,6 +98,7 @@ std::string RenderMarkdownReport(const ReportModel& m) {
       absl::StrAppend(&out, "; time until queryable not measured");
     }
     absl::StrAppend(&out, r.backend_unreachable ? " — **backend unreachable**" : "", "\n\n");
+    if (r.verify_sample) absl::StrAppend(&out, "**Verified a sample:** ", r.verify_note, "\n\n");
   }
 
   // Rules: one row per family, with the totals and the findings by level.

@@ -437,6 +437,18 @@ void AddCheckResult(const CheckResult& c, ReportModel* model) {
   readback.time_until_queryable_measured = c.queryability.measured && c.queryability.sampled > 0;
   readback.time_until_queryable_sampled = c.queryability.sampled;
   readback.time_until_queryable_note = DescribeQueryability(c.queryability);
+  if (c.verify.active) {
+    readback.verify_sample = true;
+    readback.verify_population = c.verify.population;
+    readback.verify_population_acknowledged = c.verify.population_acknowledged;
+    readback.verify_sampled = c.verify.sampled;
+    readback.verify_sampled_acknowledged = c.verify.sampled_acknowledged;
+    readback.verify_lost = c.verify.lost;
+    readback.verify_seed = c.verify.seed;
+    readback.verify_confidence = c.verify.confidence;
+    readback.verify_loss_rate_bound = c.verify.loss_rate_bound;
+    readback.verify_note = DescribeVerifiedSample(c.verify);
+  }
   if (readback.time_until_queryable_measured)
     readback.time_until_queryable = DistributionFromHistogram(c.queryability.time_us, 1e-3);
   model->groups.clear();

@@ -123,6 +123,14 @@ struct ReadbackSection {
   bool time_until_queryable_measured = false;
   uint64_t time_until_queryable_sampled = 0;  // traces in the sample
   std::string time_until_queryable_note;      // DescribeQueryability: the sample, or why not
+  // --verify: the counts above are the sample's; this is what it covered and proves.
+  bool verify_sample = false;
+  uint64_t verify_population = 0, verify_population_acknowledged = 0;
+  uint64_t verify_sampled = 0, verify_sampled_acknowledged = 0, verify_lost = 0;
+  uint64_t verify_seed = 0;
+  double verify_confidence = 0;
+  double verify_loss_rate_bound = 1;
+  std::string verify_note;  // DescribeVerifiedSample
 };
 
 struct FindingExample {

@@ -6,6 +6,10 @@
 
 #include "checker/check_pipeline.h"
 #include "core/ids.h"
+#include "reports/html_writer.h"
+#include "reports/json_writer.h"
+#include "reports/junit_writer.h"
+#include "reports/markdown_writer.h"
 
 namespace agentstorm::reports {
 namespace {
@@ -122,6 +126,54 @@ TEST(AddFindings, BuildsTheSemconvSectionFromTheRulesStatistics) {
   ReportModel empty;
   AddFindings(none, &empty);
   EXPECT_FALSE(empty.semconv);
+}
+
+// A --verify sample: every report says what it covered and the loss bound it proves, and the
+// JSON report reads back with the same figures.
+TEST(AddCheckResult, EveryReportStatesWhatAVerifySampleProves) {
+  CheckResult c{FindingSetOptions{}};
+  c.mode = "ledger";
+  c.traces_expected = 500;
+  c.poll.found = 500;
+  c.verify.active = true;
+  c.verify.seed = 42;
+  c.verify.population = 5000;
+  c.verify.population_acknowledged = 5000;
+  c.verify.sampled = 500;
+  c.verify.sampled_acknowledged = 500;
+  c.verify.confidence = 0.999;
+  c.verify.loss_rate_bound = 0.0137;
+  c.findings.RecordEvaluations("fidelity", 500, 500);  // a suite for the JUnit properties
+  ReportModel model;
+  AddCheckResult(c, &model);
+  ASSERT_TRUE(model.readback.has_value());
+  EXPECT_TRUE(model.readback->verify_sample);
+  const std::string note = model.readback->verify_note;
+  EXPECT_NE(note.find("a sample of 500 of 5000 traces"), std::string::npos) << note;
+  EXPECT_NE(note.find("at most 1.37% of the run's 5000 acknowledged traces were lost, at 99.9% "
+                      "confidence"),
+            std::string::npos)
+      << note;
+  EXPECT_NE(RenderMarkdownReport(model).find("**Verified a sample:** " + note), std::string::npos);
+  EXPECT_NE(RenderHtmlReport(model).find("Verified a sample:"), std::string::npos);
+  EXPECT_NE(RenderJunitReport(model).find("name=\"verify_loss_rate_upper_bound\" value=\"0.0137\""),
+            std::string::npos);
+  const std::string json = RenderJsonReport(model);
+  auto back = ReportFromJson(nlohmann::json::parse(json));
+  ASSERT_TRUE(back.ok()) << back.status();
+  ASSERT_TRUE(back->readback.has_value());
+  EXPECT_TRUE(back->readback->verify_sample);
+  EXPECT_EQ(back->readback->verify_population, 5000u);
+  EXPECT_EQ(back->readback->verify_sampled, 500u);
+  EXPECT_EQ(back->readback->verify_seed, 42u);
+  EXPECT_DOUBLE_EQ(back->readback->verify_loss_rate_bound, 0.0137);
+  EXPECT_EQ(back->readback->verify_note, note);
+  // Without --verify nothing of it appears.
+  CheckResult whole{FindingSetOptions{}};
+  ReportModel all;
+  AddCheckResult(whole, &all);
+  EXPECT_EQ(RenderJsonReport(all).find("\"verify\""), std::string::npos);
+  EXPECT_EQ(RenderMarkdownReport(all).find("Verified a sample"), std::string::npos);
 }
 
 TEST(AddCheckResult, FillsRunReadbackGroupsAndSampling) {
