@@ -46,6 +46,7 @@
 #include "checker/check_pipeline.h"
 #include "checker/readers/http_client.h"
 #include "cli/commands.h"
+#include "cli/data_dir.h"
 #include "cli/generate_flags.h"
 #include "cli/numeric_flags.h"
 #include "cli/temp_dir.h"
@@ -518,7 +519,7 @@ int RunAgainstPipeline(const BenchFlags& flags, const std::shared_ptr<const Scen
 // Installs (cached) and runs the OpenTelemetry JS SDK generator for `seconds`; the sink counts.
 PhaseResult RunOtelJs(const BenchFlags& flags, double seconds, ChildSink* sink, int* code) {
   PhaseResult r;
-  const fs::path src = fs::path(AGENTSTORM_SOURCE_DIR) / "bench" / "otel-js";
+  const fs::path src = fs::path(DataDirOrEmpty()) / "bench" / "otel-js";
   const fs::path dir = flags.peer_dir.empty()
                            ? fs::read_symlink("/proc/self/exe").parent_path() / "bench" / "otel-js"
                            : fs::path(flags.peer_dir);
@@ -643,7 +644,7 @@ int RunCheckBench(const BenchFlags& flags, const std::string& scenario_path, Chi
       flags.threads > 0 ? flags.threads : static_cast<int>(std::thread::hardware_concurrency()));
 
   CheckOptions co;
-  co.source_dir = AGENTSTORM_SOURCE_DIR;
+  co.source_dir = DataDirOrEmpty();
   co.ledger_paths = {g.ledger};
   co.backend_url = absl::StrFormat("jaeger://127.0.0.1:%d", sink->query_port());
   co.wait = absl::Seconds(60);
@@ -680,9 +681,9 @@ int RunBench(const BenchFlags& flags) {
   std::string path =
       flags.scenario.empty()
           ? flags.check
-                ? ResolveScenarioPath("research-fanout", BundledScenariosDir(AGENTSTORM_SOURCE_DIR))
-                : (fs::path(AGENTSTORM_SOURCE_DIR) / "bench" / "agent7.yaml").string()
-          : ResolveScenarioPath(flags.scenario, BundledScenariosDir(AGENTSTORM_SOURCE_DIR));
+                ? ResolveScenarioPath("research-fanout", BundledScenariosDir(DataDirOrEmpty()))
+                : (fs::path(DataDirOrEmpty()) / "bench" / "agent7.yaml").string()
+          : ResolveScenarioPath(flags.scenario, BundledScenariosDir(DataDirOrEmpty()));
   auto sc = LoadScenario(path);
   if (!sc.ok()) return Fail(std::string(sc.status().message()), kExitUsage);
   if (flags.encode) return RunEncode(*sc, fs::path(path).stem().string(), std::min(*seconds, 10.0));

@@ -10,6 +10,7 @@
 #include "absl/strings/str_format.h"
 #include "checker/readers/http_client.h"
 #include "cli/commands.h"
+#include "cli/data_dir.h"
 #include "cli/numeric_flags.h"
 #include "core/exit_codes.h"
 #include "export/exporter_options.h"
@@ -54,8 +55,7 @@ absl::StatusOr<double> SpansPerSecond(const std::string& text, const Scenario& s
 }
 
 int RunCapacity(CapacityFlags& f) {
-  auto sc =
-      LoadScenario(ResolveScenarioPath(f.scenario, BundledScenariosDir(AGENTSTORM_SOURCE_DIR)));
+  auto sc = LoadScenario(ResolveScenarioPath(f.scenario, BundledScenariosDir(DataDirOrEmpty())));
   if (!sc.ok()) return Usage(std::string(sc.status().message()));
   if (!f.endpoint.empty()) f.exporter.endpoint = f.endpoint;
   if (!f.protocol.empty()) f.exporter.protocol = f.protocol;

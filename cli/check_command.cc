@@ -29,6 +29,7 @@
 #include "checker/semconv/registry.h"
 #include "cli/check_flags.h"
 #include "cli/commands.h"
+#include "cli/data_dir.h"
 #include "cli/numeric_flags.h"
 #include "core/duration.h"
 #include "core/exit_codes.h"
@@ -70,7 +71,7 @@ int RunCheckCommand(CheckFlagValues& values) {
   if (!o.ledger_paths.empty() && (!o.service.empty() || !o.trace_ids.empty()))
     return usage("--ledger checks a run; --service / --trace-id check without one: pick one mode");
   if (o.concurrency < 1) return usage("--concurrency must be at least 1");
-  o.source_dir = AGENTSTORM_SOURCE_DIR;
+  o.source_dir = DataDirOrEmpty();
   o.progress = !o.quiet;
   std::unique_ptr<AlertRule> alert_rule_owned;  // outlives the pipeline, which borrows it
   AlertRule* alert_rule = nullptr;

@@ -11,6 +11,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "cli/commands.h"
+#include "cli/data_dir.h"
 #include "cli/generate_flags.h"
 #include "cli/numeric_flags.h"
 #include "core/exit_codes.h"
@@ -187,7 +188,7 @@ std::string GenerateFlagSet::Finish() {
   if (!ca.empty()) flags.ca_file = ca;
   if (!cert.empty()) flags.cert_file = cert;
   if (!key.empty()) flags.key_file = key;
-  const std::string scenarios_dir = BundledScenariosDir(AGENTSTORM_SOURCE_DIR);
+  const std::string scenarios_dir = BundledScenariosDir(DataDirOrEmpty());
   if (std::string error = UnknownScenarioError(flags.scenario, scenarios_dir); !error.empty()) {
     return error;
   }

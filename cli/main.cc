@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "cli/commands.h"
+#include "cli/data_dir.h"
 #include "core/did_you_mean.h"
 #include "core/exit_codes.h"
 
@@ -102,7 +103,11 @@ int main(int argc, char** argv) {
   CLI::App app{
       "agentstorm: synthesize GenAI agent traces, send them to an OTLP pipeline, and prove what "
       "arrived."};
-  app.set_version_flag("--version", std::string("agentstorm ") + AGENTSTORM_VERSION);
+  app.set_version_flag("--version", [] {
+    const absl::StatusOr<std::string>& data = agentstorm::cli::DataDir();
+    return absl::StrCat("agentstorm ", AGENTSTORM_VERSION, " (commit ", AGENTSTORM_COMMIT,
+                        ")\ndata: ", data.ok() ? *data : data.status().message());
+  });
   app.require_subcommand(1);
   app.fallthrough();
 
@@ -116,6 +121,20 @@ int main(int argc, char** argv) {
   agentstorm::cli::AddBenchCommand(app, &exit_code);
   agentstorm::cli::AddCapacityCommand(app, &exit_code);
   agentstorm::cli::AddProviderCommand(app, &exit_code);
+
+  // A command that reads bundled scenarios or profiles says at once when their folder is
+  // missing (a copied binary), rather than only naming the file it could not read.
+  if (argc > 1 && !agentstorm::cli::DataDir().ok()) {
+    const std::string command = argv[1];
+    for (const char* needs :
+         {"generate", "validate", "scenarios", "check", "run", "bench", "capacity"}) {
+      if (command == needs) {
+        std::fprintf(stderr, "agentstorm: warning: %s\n",
+                     std::string(agentstorm::cli::DataDir().status().message()).c_str());
+        break;
+      }
+    }
+  }
 
   try {
     app.parse(argc, argv);

@@ -42,6 +42,7 @@
 #include "checker/rules/alert_rule.h"
 #include "cli/check_flags.h"
 #include "cli/commands.h"
+#include "cli/data_dir.h"
 #include "cli/generate_flags.h"
 #include "cli/numeric_flags.h"
 #include "cli/temp_dir.h"
@@ -269,7 +270,7 @@ int Run(GenerateFlags flags, CheckFlags check, const EmbeddedSinkFlags& embedded
   std::cout << "== check ==\n";
   std::cout.flush();
   CheckOptions co;
-  co.source_dir = AGENTSTORM_SOURCE_DIR;
+  co.source_dir = DataDirOrEmpty();
   co.ledger_paths = {flags.ledger};
   co.scenario = scenario;
   check.ApplyTo(&co);

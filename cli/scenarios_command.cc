@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_format.h"
 #include "cli/commands.h"
+#include "cli/data_dir.h"
 #include "core/exit_codes.h"
 #include "scenario/scenario_loader.h"
 
@@ -17,7 +18,7 @@ void AddScenariosCommand(CLI::App& app, int* exit_code) {
       "list the bundled scenarios (folder: $AGENTSTORM_SCENARIOS_DIR or the source's scenarios/)");
   cmd->callback([exit_code] {
     namespace fs = std::filesystem;
-    const std::string dir = BundledScenariosDir(AGENTSTORM_SOURCE_DIR);
+    const std::string dir = BundledScenariosDir(DataDirOrEmpty());
     std::error_code ec;
     std::vector<fs::path> files;
     for (const auto& e : fs::directory_iterator(dir, ec))

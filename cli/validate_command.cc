@@ -9,6 +9,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "cli/commands.h"
+#include "cli/data_dir.h"
 #include "core/exit_codes.h"
 #include "scenario/scenario_loader.h"
 #include "synth/trace_synthesizer.h"
@@ -33,12 +34,12 @@ std::string DescribeLoad(const LoadProfile& load) {
 }
 
 int Validate(const std::string& arg) {
-  if (std::string error = UnknownScenarioError(arg, BundledScenariosDir(AGENTSTORM_SOURCE_DIR));
+  if (std::string error = UnknownScenarioError(arg, BundledScenariosDir(DataDirOrEmpty()));
       !error.empty()) {
     std::cout << error << "\n1 error\n";
     return kExitUsage;
   }
-  const std::string path = ResolveScenarioPath(arg, BundledScenariosDir(AGENTSTORM_SOURCE_DIR));
+  const std::string path = ResolveScenarioPath(arg, BundledScenariosDir(DataDirOrEmpty()));
   std::vector<ScenarioDiagnostic> errors;
   std::unique_ptr<Scenario> loaded = LoadScenarioFile(path, &errors);
   if (!loaded) {
