@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The installed tool works on its own: `cmake --install` into a temporary prefix, then, in a
+# The installed tool works on its own: `cmake --install` into a temporary prefix, and the Debian
+# package (cpack) extracted into a root of its own, then, for each, in a
 # private mount namespace with a tmpfs over the source and build trees (nothing compiled in can
 # be read), the installed binary lists and validates the bundled scenarios, runs `run smoke`,
 # checks traces against the bundled semconv profile and runs `bench --encode`, from another
@@ -28,13 +29,31 @@ for try in "unshare -rm" "unshare -m"; do
 done
 ((${#unshare_cmd[@]})) || fail "no mount namespace here (unshare -rm and unshare -m both refused)"
 
+# The Debian package of the same (CPack): its runtime dependencies declared, its files those of
+# the install; extracted into a root of its own, it is checked like the install below.
+(cd "$dir" && cpack --config "$build/CPackConfig.cmake" -G DEB -B "$dir/pkg") >"$dir/cpack.out" 2>&1 ||
+  fail "cpack: $(tail -5 "$dir/cpack.out")"
+deb=$(ls "$dir"/pkg/agentstorm_*_*.deb) || fail "no .deb made"
+depends=$(dpkg-deb -f "$deb" Depends)
+for lib in libjemalloc2 'libgrpc++' libprotobuf libyaml-cpp libmicrohttpd libcurl4; do
+  [[ $depends == *"$lib"* ]] || fail "the package does not depend on $lib: $depends"
+done
+dpkg-deb -x "$deb" "$dir/debroot"
+[[ -x $dir/debroot/usr/bin/agentstorm ]] || fail "no usr/bin/agentstorm in the package"
+[[ -f $dir/debroot/usr/share/agentstorm/scenarios/semconv/genai-latest.yaml ]] ||
+  fail "no semconv profile in the package"
+# Every dependency is one apt can satisfy here (a simulation; nothing is installed).
+if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
+  apt-get install -s "$deb" >"$dir/apt.out" 2>&1 || fail "apt cannot install the package: $(tail -5 "$dir/apt.out")"
+fi
+
 cat >"$dir/in-namespace.sh" <<SCRIPT
 set -euo pipefail
 mount -t tmpfs none "$src"
 [[ "$build" == "$src"/* ]] || mount -t tmpfs none "$build"
 [[ -z \$(ls -A "$src") ]] || { echo "source tree still visible"; exit 1; }
+for a in "$prefix/bin/agentstorm" "$dir/debroot/usr/bin/agentstorm"; do
 mkdir -p "$dir/elsewhere" && cd "$dir/elsewhere"
-a="$prefix/bin/agentstorm"
 \$a --version
 \$a scenarios | grep -q research-fanout
 \$a validate smoke
@@ -43,11 +62,13 @@ a="$prefix/bin/agentstorm"
 id=\$(python3 -c 'import json,sys; print(json.loads(open("traces.jsonl").readline())["resourceSpans"][0]["scopeSpans"][0]["spans"][0]["traceId"])')
 \$a check --backend file:traces.jsonl --trace-id "\$id" --quiet
 \$a bench --encode --duration 1s | grep -q 'encode ratio'
+done
 echo "IN-NAMESPACE OK"
 SCRIPT
 "${unshare_cmd[@]}" bash "$dir/in-namespace.sh" >"$dir/ns.out" 2>&1 || fail "installed tool: $(tail -20 "$dir/ns.out")"
 grep -q 'IN-NAMESPACE OK' "$dir/ns.out" || fail "the checks in the namespace did not finish"
 grep -q "^data: $prefix/share/agentstorm" "$dir/ns.out" || fail "--version: $(head -3 "$dir/ns.out")"
+grep -q "^data: $dir/debroot/usr/share/agentstorm" "$dir/ns.out" || fail "--version of the package"
 grep -q '^agentstorm [0-9.]* (commit [0-9a-f]*\|unknown)' "$dir/ns.out" || fail "--version has no commit"
 
 # A binary copied alone: the warning names where it looked and AGENTSTORM_DATA_DIR.
