@@ -358,6 +358,11 @@ absl::StatusOr<std::unique_ptr<CheckResult>> RunCheck(const CheckOptions& option
     return absl::InvalidArgumentError(
         "give --ledger FILE..., or --service NAME [--since D], or --trace-id ID...");
   }
+  if (!ledger_mode && options.verify) {
+    return absl::InvalidArgumentError(
+        "--verify draws its sample from a ledger's traces: give --ledger FILE... (without one, "
+        "--limit bounds how many traces --service reads)");
+  }
   if (options.backend_url.empty()) return absl::InvalidArgumentError("--backend URL is required");
   absl::StatusOr<FindingSetOptions> finding_options = LoadFindingOptions(options);
   if (!finding_options.ok()) return finding_options.status();

@@ -62,5 +62,9 @@ for bad in 0 ten 150% -1; do
   grep -q '== generate ==' "$dir/bad_$bad.out" && fail "bad_$bad: load was sent first"
 done
 run check_bad 2 check --ledger "$dir/run.ledger" --backend "jaeger://$sink_query" --verify 0.0
+# Without a ledger there is nothing to draw from: a usage error, not a silent full read.
+run no_ledger 2 check --backend "jaeger://$sink_query" --service smoke --verify 10%
+grep -q -- '--verify draws its sample from a ledger' "$dir/no_ledger.err" ||
+  fail "no_ledger: $(cat "$dir/no_ledger.err")"
 
 echo "PASS"
