@@ -53,14 +53,13 @@ bool WithinAnswerLimit(HttpResponse& res, const TraceStore* store, const std::ve
   return true;
 }
 
-// Appends the trace `id` as TracesData bytes: field 1 (resource_spans, length-delimited) once
-// per ResourceSpans, with the shared codec.
-void AppendTracesData(const TraceStore* store, const TraceId& id, absl::Time cutoff,
-                      std::string* out) {
-  for (const std::string& resource_spans : AssembleResourceSpans(store->GetTrace(id, cutoff))) {
+// Appends TracesData bytes of `resource_spans` (as AssembleResourceSpans gives them): field 1,
+// length-delimited, once per ResourceSpans, with the shared codec.
+void AppendTracesData(const std::vector<std::string>& resource_spans, std::string* out) {
+  for (const std::string& rs : resource_spans) {
     const size_t at = out->size();
-    out->resize(at + protowire::LenFieldSize(resource_spans.size()));
-    protowire::PutLenField(out->data() + at, 0x0a, resource_spans);
+    out->resize(at + protowire::LenFieldSize(rs.size()));
+    protowire::PutLenField(out->data() + at, 0x0a, rs);
   }
 }
 
@@ -75,7 +74,7 @@ void StreamTraces(HttpResponse& res, const TraceStore* store, std::vector<TraceI
     res.content_type = "application/x-protobuf";
     res.stream = [store, ids = std::move(ids), cutoff, next = size_t{0}](std::string* out) mutable {
       if (next == ids.size()) return false;
-      AppendTracesData(store, ids[next++], cutoff, out);
+      AppendTracesData(AssembleResourceSpans(store->GetTrace(ids[next++], cutoff)), out);
       return true;
     };
     return;
@@ -112,14 +111,16 @@ void StreamTraceBatch(HttpResponse& res, const TraceStore* store, std::vector<Tr
   if (!WithinAnswerLimit(res, store, ids, cutoff, max_bytes, "ask for fewer traces")) return;
   res.status = 200;
   res.content_type = "application/x-protobuf";
-  res.stream = [store, ids = std::move(ids), cutoff, next = size_t{0},
-                trace = std::string()](std::string* out) mutable {
+  res.stream = [store, ids = std::move(ids), cutoff, next = size_t{0}](std::string* out) mutable {
     if (next == ids.size()) return false;
-    trace.clear();
-    AppendTracesData(store, ids[next++], cutoff, &trace);
-    const size_t at = out->size();
-    out->resize(at + protowire::LenFieldSize(trace.size()));
-    protowire::PutLenField(out->data() + at, 0x0a, trace);  // the answer's field 1
+    const std::vector<std::string> resource_spans =
+        AssembleResourceSpans(store->GetTrace(ids[next++], cutoff));
+    // The answer's field 1: its tag and the trace's length, then the trace written in place.
+    size_t length = 0;
+    for (const std::string& rs : resource_spans) length += protowire::LenFieldSize(rs.size());
+    char head[1 + protowire::kMaxVarintSize] = {0x0a};
+    out->append(head, protowire::PutVarint(head + 1, length));
+    AppendTracesData(resource_spans, out);
     return true;
   };
 }
