@@ -77,7 +77,7 @@ struct BenchFlags {
   bool check = false;       // --check: the checker's rate beside the generator's
   uint64_t traces = 20000;  // --traces: how many traces --check sends and checks
   std::string peer;
-  std::string peer_dir;  // where npm installs the peer (default: beside the binary)
+  std::string peer_dir;  // where npm installs the peer (default: CacheDir()/otel-js)
   int threads = 0;
   size_t sink_max_spans = 60'000'000;
   std::string sink_prefault = "auto";
@@ -520,9 +520,15 @@ int RunAgainstPipeline(const BenchFlags& flags, const std::shared_ptr<const Scen
 PhaseResult RunOtelJs(const BenchFlags& flags, double seconds, ChildSink* sink, int* code) {
   PhaseResult r;
   const fs::path src = fs::path(DataDirOrEmpty()) / "bench" / "otel-js";
-  const fs::path dir = flags.peer_dir.empty()
-                           ? fs::read_symlink("/proc/self/exe").parent_path() / "bench" / "otel-js"
-                           : fs::path(flags.peer_dir);
+  fs::path dir = flags.peer_dir;
+  if (dir.empty()) {
+    const absl::StatusOr<std::string> cache = CacheDir();
+    if (!cache.ok()) {
+      *code = Fail(absl::StrCat(cache.status().message(), "; give --peer-dir"), kExitUsage);
+      return r;
+    }
+    dir = fs::path(*cache) / "otel-js";
+  }
   const std::string run =
       absl::StrFormat("bash '%s' '%s' 127.0.0.1:%d %.3f", (src / "run.sh").string(), dir.string(),
                       sink->grpc_port(), seconds);
@@ -766,7 +772,8 @@ void AddBenchCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--peer", flags->peer, "Also run a peer generator into the same sink: otel-js");
   cmd->add_option(
       "--peer-dir", flags->peer_dir,
-      "Where the peer's npm packages are installed (default: bench/otel-js beside the binary)");
+      "Where the peer's npm packages are installed (default: otel-js in the cache folder, "
+      "$XDG_CACHE_HOME/agentstorm or ~/.cache/agentstorm)");
   cmd->add_option("--threads", flags->threads, "Generator worker threads (0 = one per core)")
       ->capture_default_str()
       ->check(WholeNumber(0, 1024));

@@ -57,4 +57,16 @@ std::string DataDirOrEmpty() {
   return dir.ok() ? *dir : std::string();
 }
 
+absl::StatusOr<std::string> CacheDir() {
+  // The XDG base directory rule: a relative $XDG_CACHE_HOME is invalid and ignored.
+  const char* xdg = std::getenv("XDG_CACHE_HOME");
+  if (xdg != nullptr && fs::path(xdg).is_absolute())
+    return (fs::path(xdg) / "agentstorm").lexically_normal().string();
+  const char* home = std::getenv("HOME");
+  if (home != nullptr && fs::path(home).is_absolute())
+    return (fs::path(home) / ".cache" / "agentstorm").lexically_normal().string();
+  return absl::InvalidArgumentError(
+      "no cache folder: neither XDG_CACHE_HOME nor HOME is set to an absolute path");
+}
+
 }  // namespace agentstorm::cli

@@ -21,4 +21,10 @@ const absl::StatusOr<std::string>& DataDir();
 // read, which names the path and so the problem); for flag defaults and messages.
 std::string DataDirOrEmpty();
 
+// Where agentstorm keeps what it installs for itself (the bench peer's npm packages):
+// $XDG_CACHE_HOME/agentstorm, else $HOME/.cache/agentstorm, the XDG base directory rule; never
+// beside the binary, which an installed tool cannot write (/usr/bin). InvalidArgument when
+// neither variable is set to an absolute path.
+absl::StatusOr<std::string> CacheDir();
+
 }  // namespace agentstorm::cli

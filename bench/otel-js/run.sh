@@ -6,5 +6,8 @@
 set -uo pipefail
 src="$(cd "$(dirname "$0")" && pwd)"
 dir=$1 endpoint=$2 seconds=$3
-"$src/../../ci/npm-ci-cached" "$src" "$dir" generate.js || exit 77
+# Installed: share/agentstorm/bench/npm-ci-cached; in the source tree: ci/npm-ci-cached.
+installer="$src/../npm-ci-cached"
+[[ -x $installer ]] || installer="$src/../../ci/npm-ci-cached"
+"$installer" "$src" "$dir" generate.js || exit 77
 cd "$dir" && exec node generate.js "$endpoint" "$seconds"

@@ -4,8 +4,9 @@
 # private mount namespace with a tmpfs over the source and build trees (nothing compiled in can
 # be read), the installed binary lists and validates the bundled scenarios, runs `run smoke`,
 # checks traces against the bundled semconv profile and runs `bench --encode`, from another
-# directory. A binary copied without its data says where it looked and how to point it at the
-# data (AGENTSTORM_DATA_DIR), which then works.
+# directory, and `bench --peer otel-js`, whose npm packages go to the cache folder. A binary
+# copied without its data says where it looked and how to point it at the data
+# (AGENTSTORM_DATA_DIR), which then works.
 set -euo pipefail
 source "$(dirname "$0")/lib/cli_harness.bash"
 src=${AGENTSTORM_SOURCE_DIR:?}
@@ -63,12 +64,23 @@ id=\$(python3 -c 'import json,sys; print(json.loads(open("traces.jsonl").readlin
 \$a check --backend file:traces.jsonl --trace-id "\$id" --quiet
 \$a bench --encode --duration 1s | grep -q 'encode ratio'
 done
+# The bench peer installs its npm packages into the cache folder, not beside /usr/bin.
+cd "$dir/elsewhere"
+XDG_CACHE_HOME="$dir/cache" "$prefix/bin/agentstorm" bench --duration 1s --peer otel-js \
+  --sink-prefault 0 --rate "20k spans/s" | grep '^ratio: '
+env -u XDG_CACHE_HOME -u HOME "$prefix/bin/agentstorm" bench --duration 1s --peer otel-js \
+  --sink-prefault 0 && { echo "bench --peer without HOME passed"; exit 1; }
 echo "IN-NAMESPACE OK"
 SCRIPT
 "${unshare_cmd[@]}" bash "$dir/in-namespace.sh" >"$dir/ns.out" 2>&1 || fail "installed tool: $(tail -20 "$dir/ns.out")"
 grep -q 'IN-NAMESPACE OK' "$dir/ns.out" || fail "the checks in the namespace did not finish"
 grep -q "^data: $prefix/share/agentstorm" "$dir/ns.out" || fail "--version: $(head -3 "$dir/ns.out")"
 grep -q "^data: $dir/debroot/usr/share/agentstorm" "$dir/ns.out" || fail "--version of the package"
+grep -q '^ratio: ' "$dir/ns.out" || fail "bench --peer otel-js from the install: $(tail -5 "$dir/ns.out")"
+[[ -f $dir/cache/agentstorm/otel-js/node_modules/.agentstorm-lock.sha256 ]] ||
+  fail "the bench peer was not installed into \$XDG_CACHE_HOME/agentstorm/otel-js"
+grep -q 'neither XDG_CACHE_HOME nor HOME is set.*give --peer-dir' "$dir/ns.out" ||
+  fail "bench --peer without HOME: no hint"
 grep -q '^agentstorm [0-9.]* (commit [0-9a-f]*\|unknown)' "$dir/ns.out" || fail "--version has no commit"
 
 # A binary copied alone: the warning names where it looked and AGENTSTORM_DATA_DIR.
