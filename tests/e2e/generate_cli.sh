@@ -53,20 +53,9 @@ for i in 0 1 2; do
   "$bin" generate smoke --endpoint "http://$grpc" --rate 1000/s --traces 90 --seed 11 --run-id shards-e2e --shard "$i/3" \
     --ledger "$dir/shard$i.ledger" --quiet >"$dir/shard$i.out" 2>"$dir/shard$i.err" || fail "shard $i exited $?"
 done
-python3 - "$dir" <<'PY' || fail "shard union differs from the unsharded run"
-import struct, sys
-def ids(path):
-    data = open(path, "rb").read()
-    assert data[:8] == b"AGSTLDGR", path
-    size = struct.unpack_from("<I", data, 12)[0]
-    shard = struct.unpack_from("<II", data, 32)
-    out = {}
-    for at in range(size, len(data) - 63, 64):
-        index = struct.unpack_from("<Q", data, at)[0]
-        if index == 2**64 - 1:
-            break
-        out[index] = data[at + 8:at + 24].hex()
-    return shard, out
+PYTHONPATH="$(dirname "$0")/lib" python3 - "$dir" <<'PY' || fail "shard union differs from the unsharded run"
+import sys
+from ledger_ids import ledger_ids as ids
 d = sys.argv[1]
 _, full = ids(f"{d}/full.ledger")
 union = {}
