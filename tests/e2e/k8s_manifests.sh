@@ -17,9 +17,9 @@ code=0
 kustomize=$("$src/ci/field-build" --path kustomize 2>"$dir/field-build.err") || code=$?
 ((code != 77)) || { echo "SKIP: kustomize cannot be built here: $(tail -3 "$dir/field-build.err")"; exit 77; }
 ((code == 0)) || fail "ci/field-build kustomize exited $code: $(tail -5 "$dir/field-build.err")"
-venv="$build/venv-k8s"
+venv="$build/venv-yaml"
 code=0
-"$src/ci/pip-cached" "$src/tests/e2e/k8s-requirements.txt" "$venv" >"$dir/pip.out" 2>&1 || code=$?
+"$src/ci/pip-cached" "$src/tests/e2e/yaml-requirements.txt" "$venv" >"$dir/pip.out" 2>&1 || code=$?
 ((code != 77)) || { echo "SKIP: PyYAML cannot be installed here: $(tail -3 "$dir/pip.out")"; exit 77; }
 ((code == 0)) || fail "pip-cached exited $code"
 
