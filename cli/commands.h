@@ -26,5 +26,6 @@ void AddRunCommand(CLI::App& app, int* exit_code);
 void AddBenchCommand(CLI::App& app, int* exit_code);
 void AddCapacityCommand(CLI::App& app, int* exit_code);
 void AddProviderCommand(CLI::App& app, int* exit_code);
+void AddCanaryCommand(CLI::App& app, int* exit_code);
 
 }  // namespace agentstorm::cli

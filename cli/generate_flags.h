@@ -20,6 +20,7 @@ class App;
 namespace agentstorm {
 struct LoadSummary;
 struct TraceAnswered;
+struct LedgerHeader;
 }  // namespace agentstorm
 
 namespace agentstorm::cli {
@@ -83,9 +84,12 @@ std::shared_ptr<GenerateFlagSet> AddGenerateFlags(CLI::App* cmd);
 // (core/exit_codes.h). `command` prefixes error messages ("generate", "run"). Implemented in
 // cli/generate_run.cc.
 // When `load_out` is not null it receives the run's summary (for `run`'s reports);
-// `on_answered` (optional) sees every trace once its endpoints answered (LoadOptions).
+// `on_answered` (optional) sees every trace once its endpoints answered (LoadOptions);
+// `on_start` (optional) gets the run's ledger header (with or without --ledger) just before the
+// first trace is sent.
 int RunGenerate(const GenerateFlags& flags, const char* command = "generate",
                 LoadSummary* load_out = nullptr,
-                std::function<void(const TraceAnswered&)> on_answered = nullptr);
+                std::function<void(const TraceAnswered&)> on_answered = nullptr,
+                std::function<void(const LedgerHeader&)> on_start = nullptr);
 
 }  // namespace agentstorm::cli

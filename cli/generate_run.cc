@@ -87,7 +87,8 @@ absl::StatusOr<LoadProfile> ResolveProfile(const GenerateFlags& flags, const Sce
 }  // namespace
 
 int RunGenerate(const GenerateFlags& flags, const char* command, LoadSummary* load_out,
-                std::function<void(const TraceAnswered&)> on_answered) {
+                std::function<void(const TraceAnswered&)> on_answered,
+                std::function<void(const LedgerHeader&)> on_start) {
   std::vector<ScenarioDiagnostic> errors;
   std::unique_ptr<Scenario> loaded = LoadScenarioFile(flags.scenario_path, &errors);
   if (!loaded) {
@@ -175,19 +176,19 @@ int RunGenerate(const GenerateFlags& flags, const char* command, LoadSummary* lo
   }
   TraceSynthesizer synth(scenario, so);
 
+  LedgerHeader header;
+  header.scenario_hash = scenario->SourceHash();
+  header.seed = flags.seed;
+  header.run_id = flags.run_id;
+  header.shard = options.shard;
+  header.run_start_unix_nano = run_start;
+  header.semconv_profile = scenario->SemconvProfileLabel();
+  header.scenario_path = flags.scenario_path;
+  header.load = DescribeLoadProfile(options.profile);
+  for (Exporter* e : exporter_ptrs) header.endpoints.push_back(e->Describe());
+  header.attribute_overrides = EncodeAttributeOverrides(flags.attributes);
   std::unique_ptr<LedgerWriter> ledger;
   if (!flags.ledger.empty()) {
-    LedgerHeader header;
-    header.scenario_hash = scenario->SourceHash();
-    header.seed = flags.seed;
-    header.run_id = flags.run_id;
-    header.shard = options.shard;
-    header.run_start_unix_nano = run_start;
-    header.semconv_profile = scenario->SemconvProfileLabel();
-    header.scenario_path = flags.scenario_path;
-    header.load = DescribeLoadProfile(options.profile);
-    for (Exporter* e : exporter_ptrs) header.endpoints.push_back(e->Describe());
-    header.attribute_overrides = EncodeAttributeOverrides(flags.attributes);
     auto w = LedgerWriter::Create(flags.ledger, header);
     if (!w.ok()) return Usage(command, std::string(w.status().message()));
     ledger = std::move(*w);
@@ -208,6 +209,7 @@ int RunGenerate(const GenerateFlags& flags, const char* command, LoadSummary* lo
     metrics_export->Start();
   }
 
+  if (on_start) on_start(header);
   LoadSummary summary;
   {
     StopSignals signals;

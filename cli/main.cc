@@ -121,6 +121,7 @@ int main(int argc, char** argv) {
   agentstorm::cli::AddBenchCommand(app, &exit_code);
   agentstorm::cli::AddCapacityCommand(app, &exit_code);
   agentstorm::cli::AddProviderCommand(app, &exit_code);
+  agentstorm::cli::AddCanaryCommand(app, &exit_code);
 
   // A command that reads bundled scenarios or profiles says at once when their folder is
   // missing (a copied binary), rather than only naming the file it could not read.

@@ -84,4 +84,14 @@ uint64_t Histogram::Percentile(double p) const {
   return max_;
 }
 
+uint64_t Histogram::CountAtMost(uint64_t value) const {
+  if (count_ == 0 || value < min_) return 0;
+  if (value >= max_) return count_;
+  const int last = BucketIndex(value);
+  uint64_t n = 0;
+  for (int i = 0; i < last; ++i) n += counts_[i];
+  if (BucketHighest(last) <= value) n += counts_[last];
+  return n;
+}
+
 }  // namespace agentstorm

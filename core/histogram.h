@@ -34,6 +34,10 @@ class Histogram {
   // The value at percentile p in [0, 100]: the highest value equivalent (within the precision)
   // to the recorded value of rank ceil(p/100 * count), clamped to [min, max]. 0 when empty.
   uint64_t Percentile(double p) const;
+  // How many recorded values are at most `value`, to the precision of the buckets: the values
+  // of the bucket holding `value` count when that bucket lies wholly at or below it, so the
+  // answer errs low by at most that one bucket (what a Prometheus `le` bucket may show).
+  uint64_t CountAtMost(uint64_t value) const;
 
   // Bucket arithmetic, exposed for tests.
   static int BucketIndex(uint64_t value);

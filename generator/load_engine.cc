@@ -418,9 +418,6 @@ void LoadEngine::Impl::WriteLedger(const BatchContext& ctx) {
   for (size_t e = 0; e < endpoints_.size(); ++e)
     acknowledged &= ctx.outcomes[e] == DeliveryOutcome::kAcknowledged;
   for (const TraceMeta& m : ctx.traces) {
-    if (options_.on_answered)
-      options_.on_answered(TraceAnswered{m.trace_id, m.span_count, answered, acknowledged});
-    if (options_.ledger == nullptr) continue;
     LedgerRecord r;
     r.index = m.index;
     r.trace_id = m.trace_id;
@@ -433,6 +430,9 @@ void LoadEngine::Impl::WriteLedger(const BatchContext& ctx) {
     r.phase = m.phase;
     for (size_t e = 0; e < endpoints_.size() && e < kLedgerMaxEndpoints; ++e)
       r.set_outcome(e, ctx.outcomes[e]);
+    if (options_.on_answered)
+      options_.on_answered(TraceAnswered{m.trace_id, m.span_count, answered, acknowledged, r});
+    if (options_.ledger == nullptr) continue;
     // A write error is sticky in the writer and reported by the caller's Close().
     (void)options_.ledger->Append(r);
   }

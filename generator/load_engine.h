@@ -48,6 +48,7 @@ struct TraceAnswered {
   uint32_t span_count = 0;
   uint64_t answered_unix_nano = 0;  // wall clock
   bool acknowledged = false;        // every endpoint acknowledged the whole batch
+  LedgerRecord record;              // what the ledger records for it (with or without a ledger)
 };
 
 struct LoadOptions {

@@ -89,5 +89,26 @@ TEST(Histogram, RecordsExtremesAndResets) {
   EXPECT_EQ(h.Percentile(50), 0u);
 }
 
+TEST(Histogram, CountAtMostIsExactForSmallValuesAndErrsLowByOneBucket) {
+  Histogram h;
+  EXPECT_EQ(h.CountAtMost(100), 0u);
+  for (uint64_t v = 1; v <= 200; ++v) h.Record(v);
+  EXPECT_EQ(h.CountAtMost(0), 0u);
+  EXPECT_EQ(h.CountAtMost(100), 100u);  // below 256 every value has a bucket of its own
+  EXPECT_EQ(h.CountAtMost(200), 200u);
+  EXPECT_EQ(h.CountAtMost(UINT64_MAX), 200u);
+  Histogram big;
+  for (uint64_t v = 1'000'000; v < 2'000'000; v += 1000) big.Record(v);  // 1000 values
+  for (uint64_t bound : {1'000'000ull, 1'250'000ull, 1'500'000ull, 1'999'000ull}) {
+    const uint64_t exact = (bound - 1'000'000) / 1000 + 1;
+    const uint64_t got = big.CountAtMost(bound);
+    EXPECT_LE(got, exact) << bound;
+    // One bucket is within 1% of its values: at most ~1% of this range's 1000 values.
+    EXPECT_GE(got + 20, exact) << bound;
+  }
+  EXPECT_EQ(big.CountAtMost(999'999), 0u);
+  EXPECT_EQ(big.CountAtMost(1'999'000), 1000u);
+}
+
 }  // namespace
 }  // namespace agentstorm
