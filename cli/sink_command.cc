@@ -6,12 +6,14 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <string>
 #include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "cli/commands.h"
 #include "cli/numeric_flags.h"
 #include "cli/stop_signal.h"
@@ -42,6 +44,30 @@ void WarnIfOpen(const std::string& what, const std::string& address, bool authen
                what.c_str(), address.c_str(), kTokenVariable);
 }
 
+// Run as a container's entry point (process 1, with docker's /.dockerenv or podman's
+// /run/.containerenv), a loopback listener is out of reach of a published port (`-p
+// 4317:4317`): say so once, with the flags that fix it. A sink started by a script inside a
+// container (a CI job's) is not process 1 and is usually meant for loopback: no note.
+void WarnIfLoopbackInContainer(const sink::SinkOptions& options) {
+  std::error_code ec;
+  if (getpid() != 1) return;
+  if (!std::filesystem::exists("/.dockerenv", ec) &&
+      !std::filesystem::exists("/run/.containerenv", ec))
+    return;
+  std::vector<std::string> loopback;
+  for (const std::string& address :
+       {options.grpc_address, options.http_address, options.query_address}) {
+    absl::StatusOr<sink::ListenAddress> parsed = sink::ParseListenAddress(address);
+    if (!address.empty() && parsed.ok() && sink::IsLoopback(*parsed)) loopback.push_back(address);
+  }
+  if (loopback.empty()) return;
+  std::fprintf(stderr,
+               "agentstorm sink: note: running in a container and listening on %s, which a "
+               "published port (-p) cannot reach; give --grpc 0.0.0.0:4317 --http 0.0.0.0:4318 "
+               "--query 0.0.0.0:16686 to be reached from outside it\n",
+               absl::StrJoin(loopback, ", ").c_str());
+}
+
 int RunSink(const SinkFlags& flags) {
   if (!InstallStopSignalHandlers()) {
     std::perror("agentstorm sink: pipe");
@@ -65,6 +91,7 @@ int RunSink(const SinkFlags& flags) {
   WarnIfOpen("OTLP/gRPC", s.grpc_address(), authenticated);
   WarnIfOpen("OTLP/HTTP", s.http_address(), authenticated);
   WarnIfOpen("the query API", s.query_address(), authenticated);
+  WarnIfLoopbackInContainer(options);
   if (!flags.quiet) {
     if (s.grpc_port()) std::printf("OTLP/gRPC  listening on %s\n", s.grpc_address().c_str());
     if (s.http_port())

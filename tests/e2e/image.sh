@@ -88,4 +88,18 @@ curl -fs "http://127.0.0.1:$query/healthz" >/dev/null || fail "the sink in the c
 run host_run 0 run smoke --traces 30 --endpoint "http://127.0.0.1:$grpc" \
   --backend "jaeger://127.0.0.1:$query" --wait 60s
 grep -q '^PASS' "$dir/host_run.out" || fail "the run into the container's sink did not pass"
+# The mistake the README warns of: the sink's default loopback addresses in a container, which
+# a published port cannot reach; it says so, with the flags that fix it.
+name2="agentstorm-sink-default-$$"
+containers+=("$name2")
+"${pod[@]}" run -d --name "$name2" --network host "${limits[@]}" "$tag" \
+  sink --grpc 127.0.0.1:0 --http 127.0.0.1:0 --query 127.0.0.1:0 >"$dir/sinkc2.out" 2>&1 ||
+  fail "second sink container: $(cat "$dir/sinkc2.out")"
+for _ in $(seq 50); do
+  "${pod[@]}" logs "$name2" 2>&1 | grep -q 'query API' && break
+  sleep 0.2
+done
+"${pod[@]}" logs "$name2" >"$dir/sinkc2.log" 2>&1
+grep -q 'note: running in a container and listening on 127.0.0.1:.*give --grpc 0.0.0.0:4317' "$dir/sinkc2.log" ||
+  fail "no note about loopback addresses in a container: $(cat "$dir/sinkc2.log")"
 echo "PASS"
