@@ -903,10 +903,10 @@ std::optional<Route> RouteOf(std::string_view path) {
     return r;
   }
   if (absl::StartsWith(p, "/v1/")) p.remove_prefix(3);
-  if (p == "/chat/completions") return Route{Family::kOpenAi, "chat"};
-  if (p == "/embeddings") return Route{Family::kOpenAi, "embeddings"};
-  if (p == "/responses") return Route{Family::kOpenAi, "responses"};
-  if (p == "/messages") return Route{Family::kAnthropic, "messages"};
+  if (p == "/chat/completions") return Route{Family::kOpenAi, "chat", "", false, false};
+  if (p == "/embeddings") return Route{Family::kOpenAi, "embeddings", "", false, false};
+  if (p == "/responses") return Route{Family::kOpenAi, "responses", "", false, false};
+  if (p == "/messages") return Route{Family::kAnthropic, "messages", "", false, false};
   return std::nullopt;
 }
 

@@ -83,9 +83,11 @@ TEST(AddLoadSummaryAndFindings, ScrubEndpointsErrorsAndMessages) {
   EXPECT_EQ(model.run.endpoints, std::vector<std::string>{"https://***@collector:4318/v1/traces"});
 
   FindingSet findings;
-  findings.Add({.id = "redaction.content_present",
-                .message = "content leaked: Bearer abcdefgh123",
-                .actual = "api_key=k-42"});
+  Finding leak;
+  leak.id = "redaction.content_present";
+  leak.message = "content leaked: Bearer abcdefgh123";
+  leak.actual = "api_key=k-42";
+  findings.Add(std::move(leak));
   AddFindings(findings, &model);
   ASSERT_EQ(model.findings.size(), 1u);
   EXPECT_EQ(model.findings[0].examples[0].message, "content leaked: Bearer ***");
