@@ -149,6 +149,11 @@ std::shared_ptr<CheckFlagSet> AddCheckFlags(CLI::App* cmd, bool backend_required
                   "how long to poll for traces to become visible (e.g. 30s, 2m; a bare number "
                   "is seconds)")
       ->capture_default_str();
+  cmd->add_option("--confidence", flags->confidence,
+                  "confidence of the sampling rule's Wilson interval and of --verify's loss "
+                  "bound")
+      ->check(CLI::Range(0.5, 0.999999))
+      ->capture_default_str();
   cmd->add_option("--report", flags->report_dir, "write the reports to DIR");
   cmd->add_option("--format", flags->formats,
                   "report formats (json, junit, md, html; jsonl streams every finding); default "
@@ -258,6 +263,7 @@ void CheckFlags::ApplyTo(CheckOptions* options) const {
   options->thresholds = thresholds;
   options->default_thresholds = !no_default_thresholds;
   options->fail_on = ParseFindingLevel(fail_on).value_or(FindingLevel::kViolation);
+  options->sampling_confidence = confidence;
   options->verify.reset();
   if (auto spec = ParseVerifySpec(verify); !verify.empty() && spec.ok()) options->verify = *spec;
 }
@@ -326,11 +332,6 @@ void AddCheckCommand(CLI::App& app, int* exit_code) {
       "--semconv-profile", o.semconv_profile,
       "bundled profile genai-latest | genai-v1.36, or a profile FILE.yaml (default: the "
       "ledger's)");
-  cmd->add_option("--confidence", o.sampling_confidence,
-                  "confidence of the sampling rule's Wilson interval and of --verify's loss "
-                  "bound")
-      ->check(CLI::Range(0.5, 0.999999))
-      ->capture_default_str();
   cmd->add_option("--concurrency", o.concurrency, "backend requests in flight")
       ->capture_default_str()
       ->check(WholeNumber(1, 1024));

@@ -41,6 +41,7 @@ struct CheckFlags {
   bool no_default_thresholds = false;         // --no-default-thresholds
   std::string fail_on = "violation";          // --fail-on LEVEL
   std::string verify;                         // --verify FRACTION|N ("" = every trace)
+  double confidence = 0.999;                  // --confidence (sampling rule, --verify bound)
 
   // Copies the flags into the pipeline's options (backend_url, wait, config_path, ...).
   void ApplyTo(CheckOptions* options) const;

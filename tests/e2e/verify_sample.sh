@@ -55,6 +55,11 @@ run clean 0 run smoke --traces 2000 --verify 500 --quiet
 grep -q '0 of its 500 acknowledged traces lost or incomplete, so at most 1.37% of the run.s 2000 acknowledged traces were lost, at 99.9% confidence' \
   "$dir/clean.out" || fail "clean: $(grep 'a sample' "$dir/clean.out")"
 
+# `run --confidence` as `check --confidence`: at 95% the bound is 1 - 0.05^(1/500).
+run clean95 0 run smoke --traces 2000 --verify 500 --confidence 0.95 --quiet
+grep -q '0 of its 500 acknowledged traces lost or incomplete, so at most 0.597% of the run.s 2000 acknowledged traces were lost, at 95% confidence' \
+  "$dir/clean95.out" || fail "clean95: $(grep 'a sample' "$dir/clean95.out")"
+
 # A bad --verify: exit 2 naming the flag, before any load is sent.
 for bad in 0 ten 150% -1; do
   run "bad_$bad" 2 run smoke --traces 20 --quiet --verify "$bad"
