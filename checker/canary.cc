@@ -268,10 +268,14 @@ std::string DescribeCanaryStats(const CanaryStats& s) {
     if (f.level == FindingLevel::kViolation) violations += f.count;
   const Histogram& h = s.time_until_queryable_us;
   std::string line = absl::StrFormat(
-      "round %d: %d written, %d sampled, %d checked: %d found, %d incomplete, %d missing, %d "
+      "round %d: %d written%s, %d sampled, %d checked: %d found, %d incomplete, %d missing, %d "
       "unreadable; %d violation finding%s",
-      s.rounds, s.written, s.sampled, s.checked, s.found, s.incomplete, s.missing, s.unreadable,
-      violations, violations == 1 ? "" : "s");
+      s.rounds, s.written,
+      s.acknowledged == s.written
+          ? ""
+          : absl::StrFormat(" (%d not acknowledged)", s.written - s.acknowledged),
+      s.sampled, s.checked, s.found, s.incomplete, s.missing, s.unreadable, violations,
+      violations == 1 ? "" : "s");
   if (h.count() > 0)
     absl::StrAppend(&line, "; time until queryable p50 ", Seconds(h.Percentile(50)), " p99 ",
                     Seconds(h.Percentile(99)));

@@ -127,6 +127,9 @@ TEST(Canary, TakesAtMostMaxPerRoundAndCountsTheRestSkipped) {
   EXPECT_EQ(s.checked, 5u);
   EXPECT_EQ(s.found, 5u);
   EXPECT_EQ(s.rounds, 1u);
+  EXPECT_NE(DescribeCanaryStats(s).find("31 written (1 not acknowledged), 5 sampled"),
+            std::string::npos)
+      << DescribeCanaryStats(s);
 }
 
 TEST(Canary, SamplesOneTracePerInterval) {
