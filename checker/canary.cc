@@ -252,13 +252,14 @@ std::string CanaryPrometheusText(const CanaryStats& s) {
                         "agentstorm_canary_time_until_queryable_seconds_sum %.6f\n"
                         "agentstorm_canary_time_until_queryable_seconds_count %d\n",
                         h.count(), h.Mean() * static_cast<double>(h.count()) / 1e6, h.count());
+  // Declared from the start; its sample once a round has been checked (an alert on its age
+  // then reads no series rather than the epoch).
+  out +=
+      "# HELP agentstorm_canary_last_round_timestamp_seconds When the last round was checked.\n"
+      "# TYPE agentstorm_canary_last_round_timestamp_seconds gauge\n";
   if (s.last_round != absl::InfinitePast())
-    absl::StrAppendFormat(
-        &out,
-        "# HELP agentstorm_canary_last_round_timestamp_seconds When the last "
-        "round was checked.\n# TYPE agentstorm_canary_last_round_timestamp_seconds "
-        "gauge\nagentstorm_canary_last_round_timestamp_seconds %.3f\n",
-        absl::ToDoubleSeconds(s.last_round - absl::UnixEpoch()));
+    absl::StrAppendFormat(&out, "agentstorm_canary_last_round_timestamp_seconds %.3f\n",
+                          absl::ToDoubleSeconds(s.last_round - absl::UnixEpoch()));
   return out;
 }
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The bundled GenAI alerting rules pass `promtool check rules` as shipped and as rendered with
 # short windows, and `promtool test rules` proves each alert fires on the series the sink
-# exports (and not on healthy ones).
+# exports (and not on healthy ones); the same for the canary's alerts.
 set -euo pipefail
 src=${AGENTSTORM_SOURCE_DIR:?}
 command -v promtool >/dev/null || { echo "SKIP: promtool not installed (ci/setup installs prometheus)"; exit 77; }
@@ -23,4 +23,10 @@ fi
 
 cp "$src/scenarios/alerts/genai.rules.yml" "$src/tests/e2e/testdata/genai.rules.test.yml" "$tmp/"
 promtool test rules "$tmp/genai.rules.test.yml"
+
+# The canary's alerts (agentstorm canary's /metrics; e2e.canary_cli checks it serves every
+# series they read) fire on a troubled canary's series and stay quiet on a healthy one.
+promtool check rules "$src/scenarios/alerts/canary.rules.yml"
+cp "$src/scenarios/alerts/canary.rules.yml" "$src/tests/e2e/testdata/canary.rules.test.yml" "$tmp/"
+(cd "$tmp" && promtool test rules canary.rules.test.yml)
 echo "PASS alerts_rules"

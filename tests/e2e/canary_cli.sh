@@ -36,6 +36,12 @@ written=$(sed -n 's/^agentstorm_canary_traces_written_total \([0-9]*\)$/\1/p' "$
 grep -q '^# TYPE agentstorm_canary_time_until_queryable_seconds histogram$' "$dir/mid.metrics" || fail "no histogram"
 grep -q '^agentstorm_canary_resident_memory_bytes [1-9]' "$dir/mid.metrics" || fail "no RSS gauge"
 grep -q '^canary: round [0-9]*: ' "$dir/drop.err" || fail "no log line while it ran"
+# Every series the bundled canary alerts (scenarios/alerts/canary.rules.yml) read is served.
+rules=${AGENTSTORM_SOURCE_DIR:?}/scenarios/alerts/canary.rules.yml
+for metric in $(grep -o 'agentstorm_canary_[a-z_]*' "$rules" | sort -u); do
+  grep -Eq "^($metric[{ ]|# TYPE $metric )" "$dir/mid.metrics" ||
+    fail "the alert rules read $metric, which /metrics does not serve"
+done
 final=$(grep '^canary: round' "$dir/drop.out" | tail -1)
 [[ $final =~ ([0-9]+)\ checked:\ ([0-9]+)\ found,\ ([0-9]+)\ incomplete,\ ([0-9]+)\ missing ]] || fail "final line: $final"
 checked=${BASH_REMATCH[1]} found=${BASH_REMATCH[2]} missing=${BASH_REMATCH[4]}
