@@ -6,8 +6,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "checker/readers/backend_url.h"
-#include "checker/readers/trace_reader.h"
 #include "core/exit_codes.h"
 
 namespace agentstorm {
@@ -18,18 +16,12 @@ Canary::Canary(CanaryOptions options, LedgerHeader header)
 Canary::~Canary() { Stop(); }
 
 std::unique_ptr<QueryabilityProbe> Canary::NewProbe() const {
-  auto url = readers::ParseBackendUrl(options_.check.backend_url, options_.check.backend_headers);
-  if (!url.ok() || url->kind == readers::BackendKind::kFile) return nullptr;
-  readers::ReaderOptions reader_options;
-  reader_options.request_timeout = std::min(options_.give_up, absl::Seconds(5));
-  auto reader = readers::MakeTraceReader(*url, reader_options);
-  if (!reader.ok()) return nullptr;
   QueryabilityOptions probe;
   probe.every = absl::ZeroDuration();  // the canary samples; the probe takes what it is given
   probe.max_samples = options_.max_per_round;
   probe.max_outstanding = options_.max_per_round;
   probe.give_up_after = options_.give_up;
-  return std::make_unique<QueryabilityProbe>(std::move(*reader), probe);
+  return StartQueryabilityProbe(options_.check.backend_url, options_.check.backend_headers, probe);
 }
 
 void Canary::Start() {

@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "checker/readers/backend_url.h"
 
 namespace agentstorm {
 
@@ -167,6 +168,18 @@ void SetAsideSampledOut(const absl::flat_hash_set<TraceId>& not_kept, Queryabili
   }
   sample->given_up = std::move(still);
   Censor(sample);
+}
+
+std::unique_ptr<QueryabilityProbe> StartQueryabilityProbe(std::string_view backend_url,
+                                                          const std::vector<std::string>& headers,
+                                                          QueryabilityOptions options) {
+  auto url = readers::ParseBackendUrl(backend_url, headers);
+  if (!url.ok() || url->kind == readers::BackendKind::kFile) return nullptr;
+  readers::ReaderOptions reader_options;
+  reader_options.request_timeout = std::min(options.give_up_after, absl::Seconds(5));
+  auto reader = readers::MakeTraceReader(*url, reader_options);
+  if (!reader.ok()) return nullptr;
+  return std::make_unique<QueryabilityProbe>(std::move(*reader), options);
 }
 
 }  // namespace agentstorm

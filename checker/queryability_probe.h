@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -105,5 +106,13 @@ class QueryabilityProbe {
   std::thread thread_;
   bool finished_ = false;  // Finish() was called (by the owner's thread only)
 };
+
+// A started probe reading `backend_url` (with `headers`, "K=V"), each read bounded by
+// min(options.give_up_after, 5 s); null for a file: backend (the pipeline writes it, so it is
+// readable only once closed: time until queryable is then "not measured") or a URL no reader
+// takes.
+std::unique_ptr<QueryabilityProbe> StartQueryabilityProbe(std::string_view backend_url,
+                                                          const std::vector<std::string>& headers,
+                                                          QueryabilityOptions options);
 
 }  // namespace agentstorm

@@ -70,21 +70,6 @@ int Fail(int code, const std::string& message) {
   return code;
 }
 
-// The probe of time until queryable for `backend`; null for a file backend (written by the
-// pipeline, readable only once it is closed), so the check says "not measured".
-std::unique_ptr<QueryabilityProbe> StartQueryabilityProbe(const std::string& backend,
-                                                          const CheckFlags& check) {
-  auto url = readers::ParseBackendUrl(backend, check.backend_headers);
-  if (!url.ok() || url->kind == readers::BackendKind::kFile) return nullptr;
-  readers::ReaderOptions reader_options;
-  reader_options.request_timeout = std::min(check.wait, absl::Seconds(5));
-  auto reader = readers::MakeTraceReader(*url, reader_options);
-  if (!reader.ok()) return nullptr;
-  QueryabilityOptions options;
-  options.give_up_after = check.wait;
-  return std::make_unique<QueryabilityProbe>(std::move(*reader), options);
-}
-
 // Spans the embedded sink holds when --sink-max-spans is not given: its default, or room for a
 // run whose trace count says it needs more (a full sink refuses exports and the run stalls).
 size_t EmbeddedSinkSpans(const GenerateFlags& flags, std::shared_ptr<const Scenario> scenario,
@@ -247,7 +232,10 @@ int Run(GenerateFlags flags, CheckFlags check, const EmbeddedSinkFlags& embedded
   }
 
   // Time until queryable: a sample of acknowledged traces polled while the load goes on.
-  std::unique_ptr<QueryabilityProbe> probe = StartQueryabilityProbe(backend, check);
+  QueryabilityOptions probe_options;
+  probe_options.give_up_after = check.wait;
+  std::unique_ptr<QueryabilityProbe> probe =
+      StartQueryabilityProbe(backend, check.backend_headers, probe_options);
   std::function<void(const TraceAnswered&)> on_answered;
   if (probe)
     on_answered = [p = probe.get()](const TraceAnswered& t) {
