@@ -8,11 +8,17 @@
 #include <netinet/tcp.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
 #include <string>
 #include <thread>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/numbers.h"
+#include "absl/time/time.h"
 #include "checker/readers/file_reader.h"
 #include "checker/readers/jaeger_v3_reader.h"
 #include "checker/readers/poller.h"
@@ -68,6 +74,22 @@ std::vector<ExpectedTrace> Expected(uint64_t traces) {
   expected.reserve(traces);
   for (uint64_t t = 0; t < traces; ++t) expected.push_back({TraceIdOf(t), kSpansPerTrace});
   return expected;
+}
+
+// Starts `server` on a free loopback port in `serving`; the jaeger:// URL that reads it.
+absl::StatusOr<BackendUrl> ServeOnLoopback(httplib::Server* server, std::thread* serving) {
+  // cpp-httplib writes headers and body separately; without TCP_NODELAY (inherited by the
+  // accepted sockets on Linux) every response waits out the client's delayed ACK (~40 ms).
+  server->set_socket_options([](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    setsockopt(sock, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof yes);
+  });
+  server->set_keep_alive_max_count(100000);
+  const int port = server->bind_to_any_port("127.0.0.1");
+  *serving = std::thread([server] { server->listen_after_bind(); });
+  while (!server->is_running()) std::this_thread::yield();
+  return ParseBackendUrl("jaeger://127.0.0.1:" + std::to_string(port));
 }
 
 void BM_FileCaptureOpenAndPoll(benchmark::State& state) {
@@ -137,19 +159,8 @@ void BM_JaegerV3ReaderLoopback(benchmark::State& state) {
                }
                res.set_content(it->second, "application/json");
              });
-  // cpp-httplib writes headers and body separately; without TCP_NODELAY (inherited by the
-  // accepted sockets on Linux) every response waits out the client's delayed ACK (~40 ms).
-  server.set_socket_options([](socket_t sock) {
-    int yes = 1;
-    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
-    setsockopt(sock, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof yes);
-  });
-  server.set_keep_alive_max_count(100000);
-  const int port = server.bind_to_any_port("127.0.0.1");
-  std::thread serving([&] { server.listen_after_bind(); });
-  while (!server.is_running()) std::this_thread::yield();
-
-  auto url = ParseBackendUrl("jaeger://127.0.0.1:" + std::to_string(port));
+  std::thread serving;
+  auto url = ServeOnLoopback(&server, &serving);
   JaegerV3Reader reader(*url, {});
   const auto expected = Expected(traces);
   uint64_t found = 0;
@@ -168,6 +179,154 @@ void BM_JaegerV3ReaderLoopback(benchmark::State& state) {
 BENCHMARK(BM_JaegerV3ReaderLoopback)
     ->Args({200, 1})
     ->Args({20'000, 8})
+    ->Iterations(1)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
+// Jaeger's recorded API v3 answers (../shared/upstream/backend-responses/jaeger: GetTrace and
+// FindTraces, read at run time, skipped when absent) served by a local fake for `traces` traces
+// of the recorded shape, each under its own ID (the recorded ID replaced) and start time (1 ms
+// apart): GET by ID answers the recorded GetTrace body; a search answers the recorded FindTraces
+// body with one resourceSpans element per trace of the window, most recent first, at most
+// query.num_traces of them (as Jaeger 2.12 merges them). In one run, the checker's reader and
+// poller read every trace twice, at 8 requests in flight: by ID (traces without a location:
+// what every read against a Jaeger was before) and through the search (located as a ledger
+// locates them); the ratio of the two rates is the figure.
+void BM_JaegerV3RecordedSearchVsById(benchmark::State& state) {
+  const uint64_t traces = static_cast<uint64_t>(state.range(0));
+  const char* shared = std::getenv("AGENTSTORM_SHARED_DIR");
+  const std::string dir =
+      std::string(shared != nullptr ? shared : AGENTSTORM_SOURCE_DIR "/../shared") +
+      "/upstream/backend-responses/jaeger/";
+  auto slurp = [](const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream buf;
+    buf << in.rdbuf();
+    return buf.str();
+  };
+  const std::string get_body = slurp(dir + "apiv3_GetTrace.json");
+  const std::string find_body = slurp(dir + "apiv3_FindTraces.json");
+  if (get_body.empty() || find_body.empty()) {
+    state.SkipWithError(("recorded Jaeger responses absent in " + dir).c_str());
+    return;
+  }
+  constexpr std::string_view kRecordedId = "00000000000000000000000000000001";
+  const nlohmann::json found = nlohmann::json::parse(find_body, nullptr, false);
+  if (found.is_discarded() || get_body.find(kRecordedId) == std::string::npos ||
+      !found.contains("result") || found["result"]["resourceSpans"].size() != 1) {
+    state.SkipWithError("the recorded responses are not of the expected shape");
+    return;
+  }
+  const std::string element = found["result"]["resourceSpans"][0].dump();
+  auto with_id = [&](std::string text, const TraceId& id) {
+    const std::string hex = HexEncode(id);
+    for (size_t at = text.find(kRecordedId); at != std::string::npos;
+         at = text.find(kRecordedId, at + hex.size())) {
+      text.replace(at, kRecordedId.size(), hex);
+    }
+    return text;
+  };
+  constexpr uint64_t kStart = 1'780'000'000'000'000'000ull;
+  constexpr uint64_t kApart = 1'000'000;  // 1 ms
+  std::vector<std::string> elements(traces);
+  absl::flat_hash_map<std::string, std::string> by_id;
+  for (uint64_t t = 0; t < traces; ++t) {
+    elements[t] = with_id(element, TraceIdOf(t));
+    by_id[HexEncode(TraceIdOf(t))] = with_id(get_body, TraceIdOf(t));
+  }
+  httplib::Server server;
+  server.Get("/agentstorm/v1/traces",
+             [](const httplib::Request&, httplib::Response& res) { res.status = 404; });
+  server.Get(R"(/api/v3/traces/([0-9a-f]+))",
+             [&](const httplib::Request& req, httplib::Response& res) {
+               auto it = by_id.find(req.matches[1].str());
+               if (it == by_id.end()) {
+                 res.status = 404;
+                 return;
+               }
+               res.set_content(it->second, "application/json");
+             });
+  server.Get("/api/v3/traces", [&](const httplib::Request& req, httplib::Response& res) {
+    absl::Time min, max;
+    std::string error;
+    int depth = 0;
+    if (!absl::ParseTime(absl::RFC3339_full, req.get_param_value("query.start_time_min"), &min,
+                         &error) ||
+        !absl::ParseTime(absl::RFC3339_full, req.get_param_value("query.start_time_max"), &max,
+                         &error) ||
+        !absl::SimpleAtoi(req.get_param_value("query.num_traces"), &depth)) {
+      res.status = 400;
+      return;
+    }
+    // Traces [first, last) start in the window.
+    auto index_at = [&](absl::Time t) {
+      const int64_t nanos = absl::ToUnixNanos(t) - static_cast<int64_t>(kStart);
+      if (nanos <= 0) return uint64_t{0};
+      return std::min<uint64_t>(traces, (static_cast<uint64_t>(nanos) + kApart - 1) / kApart);
+    };
+    const uint64_t first = index_at(min);
+    const uint64_t last = index_at(max);
+    std::string body = "{\"result\":{\"resourceSpans\":[";
+    int n = 0;
+    for (uint64_t t = last; t > first && n < depth; --t, ++n) {
+      if (n > 0) body.push_back(',');
+      body += elements[t - 1];
+    }
+    if (n == 0) {
+      res.status = 404;
+      res.set_content(R"({"error":{"httpCode":404,"message":"No traces found"}})",
+                      "application/json");
+      return;
+    }
+    body += "]}}";
+    res.set_content(body, "application/json");
+  });
+  std::thread serving;
+  auto url = ServeOnLoopback(&server, &serving);
+
+  std::vector<ExpectedTrace> unlocated;
+  std::vector<ExpectedTrace> located;
+  for (uint64_t t = 0; t < traces; ++t) {
+    unlocated.push_back({TraceIdOf(t), 1});
+    ExpectedTrace e{TraceIdOf(t), 1};
+    e.service = "any";  // the recorded trace has no service.name; the fake does not filter by it
+    e.start_unix_nano = kStart + t * kApart;
+    located.push_back(e);
+  }
+  double by_id_rate = 0;
+  double search_rate = 0;
+  double searches = 0;
+  double misses = 0;  // traces the search path read by ID
+  bool all_found = true;
+  for (auto _ : state) {
+    for (const bool search : {false, true}) {
+      JaegerV3Reader reader(*url, {});
+      PollerOptions options;
+      options.concurrency = 8;
+      options.keep_data = false;
+      const absl::Time start = absl::Now();
+      const PollSummary summary =
+          Poller(&reader, options).Run(search ? located : unlocated, nullptr);
+      const double rate = static_cast<double>(traces) / absl::ToDoubleSeconds(absl::Now() - start);
+      all_found = all_found && summary.found == traces;
+      (search ? search_rate : by_id_rate) = rate;
+      if (search) {
+        searches = static_cast<double>(reader.Counts().searches);
+        misses = static_cast<double>(reader.Counts().read_by_id);
+      }
+    }
+  }
+  server.stop();
+  serving.join();
+  if (!all_found) state.SkipWithError("not every trace was found");
+  state.counters["by_id_traces_per_s"] = by_id_rate;
+  state.counters["search_traces_per_s"] = search_rate;
+  state.counters["ratio"] = by_id_rate > 0 ? search_rate / by_id_rate : 0;
+  state.counters["searches"] = searches;
+  state.counters["search_reads_by_id"] = misses;
+}
+BENCHMARK(BM_JaegerV3RecordedSearchVsById)
+    ->Arg(20'000)
     ->Iterations(1)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();

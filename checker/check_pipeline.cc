@@ -185,6 +185,24 @@ absl::StatusOr<FindingSetOptions> LoadFindingOptions(const CheckOptions& options
   return LoadCheckConfig(options.config_path);
 }
 
+// The service of a variant's root span (its entry agent's or workflow's), which starts when the
+// trace does: where a search finds the trace (readers::TraceLookup). Empty when unknown.
+std::string_view RootService(const Scenario& scenario, size_t variant_index) {
+  if (variant_index >= scenario.variants.size()) return {};
+  const Variant& variant = scenario.variants[variant_index];
+  if (variant.part < 0 || static_cast<size_t>(variant.part) >= scenario.parts.size()) return {};
+  const ScenarioPart& part = scenario.parts[variant.part];
+  const size_t entry = static_cast<size_t>(variant.entry);
+  int service = -1;
+  if (variant.entry_is_workflow && entry < part.workflows.size()) {
+    service = part.workflows[entry].service;
+  } else if (!variant.entry_is_workflow && entry < part.agents.size()) {
+    service = part.agents[entry].service;
+  }
+  if (service < 0 || static_cast<size_t>(service) >= part.services.size()) return {};
+  return part.services[service].name;
+}
+
 // Ledger mode: poll every trace of the ledger, acknowledged ones with their span count; count
 // what was sent and acknowledged per variant and class.
 // With --verify, only the records of the sample (checker/verify_sample.h).
@@ -226,6 +244,8 @@ void PlanLedgerPoll(const Ledger& ledger, const Scenario& scenario, size_t endpo
     ExpectedTrace e;
     e.id = rec.trace_id;
     e.expected_spans = acked ? rec.span_count : -1;
+    e.service = RootService(scenario, rec.variant);
+    e.start_unix_nano = rec.start_unix_nano;
     // No sent_at: polled long after the acknowledgement, the first read would measure the
     // check's own delay, not the backend's (CheckOptions::queryability measures it for real).
     expected->push_back(e);
@@ -325,6 +345,7 @@ void PollAndCheck(const CheckOptions& options, readers::TraceReader* reader,
   queue.Close();
   for (auto& t : threads) t.join();
   r->poll_elapsed = r->poll.elapsed;
+  r->reads = reader->Counts();
   r->outcomes["found"] = r->poll.found;
   r->outcomes["not_found"] = r->poll.not_found;
   r->outcomes["incomplete"] = r->poll.incomplete;
@@ -520,6 +541,13 @@ std::string FormatCheckSummary(const CheckResult& r) {
                         r.poll.found, r.poll.incomplete, r.poll.not_found, r.poll.request_failed,
                         r.poll.requests, r.poll.failed_requests,
                         absl::FormatDuration(absl::Trunc(r.poll_elapsed, absl::Milliseconds(1))));
+  if (r.reads.searches > 0) {
+    // Against a backend without agentstorm's bulk read (a Jaeger): how its search did.
+    absl::StrAppendFormat(&out,
+                          "  read through the backend's search: %d traces found by %d searches, "
+                          "%d reads by ID\n",
+                          r.reads.found_by_search, r.reads.searches, r.reads.read_by_id);
+  }
   absl::StrAppend(&out, "  time until queryable: ", DescribeQueryability(r.queryability), "\n");
   for (const SamplingInterval& s : r.sampling) {
     absl::StrAppendFormat(&out,

@@ -207,6 +207,7 @@ struct CheckResult {
 
   FindingSet findings;
   readers::PollSummary poll;  // outcome counts
+  readers::ReadCounts reads;  // how the reader read them (TraceReader::Counts)
   // Time until queryable: measured (by `run`, CheckOptions::queryability) or not.
   QueryabilitySample queryability;
 

@@ -28,6 +28,10 @@ struct Due {
   }
 };
 
+TraceLookup LookupOf(const ExpectedTrace& e) {
+  return TraceLookup(e.id, e.service, e.start_unix_nano);
+}
+
 }  // namespace
 
 Poller::Poller(TraceReader* reader, PollerOptions options) : reader_(reader), options_(options) {}
@@ -175,10 +179,20 @@ PollSummary Poller::Run(const std::vector<ExpectedTrace>& traces,
         continue;
       }
       // Every trace due by now, up to what one request of the reader carries.
+      // A reader that batches only located traces gets a trace without a location alone.
       std::vector<size_t> batch;
       const size_t max_batch = std::max<size_t>(1, reader_->MaxBatch());
+      const bool need_locations = max_batch > 1 && reader_->BatchesNeedLocations();
       while (!queue.empty() && queue.top().at <= now && batch.size() < max_batch) {
-        batch.push_back(queue.top().index);
+        const size_t i = queue.top().index;
+        if (need_locations && !LookupOf(*states[i].expected).Located()) {
+          if (batch.empty()) {
+            batch.push_back(i);
+            queue.pop();
+          }
+          break;
+        }
+        batch.push_back(i);
         queue.pop();
       }
       ++in_flight;
@@ -189,10 +203,10 @@ PollSummary Poller::Run(const std::vector<ExpectedTrace>& traces,
       if (batch.size() == 1) {
         fetched.push_back(reader_->GetTrace(states[batch[0]].expected->id));
       } else {
-        std::vector<TraceId> ids;
-        ids.reserve(batch.size());
-        for (size_t i : batch) ids.push_back(states[i].expected->id);
-        fetched = reader_->GetTraces(ids);
+        std::vector<TraceLookup> lookups;
+        lookups.reserve(batch.size());
+        for (size_t i : batch) lookups.push_back(LookupOf(*states[i].expected));
+        fetched = reader_->GetTraces(lookups);
         // A reader answers every ID; one that did not fails those it left out.
         fetched.resize(batch.size(), absl::InternalError("the reader gave no answer for it"));
       }

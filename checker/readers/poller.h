@@ -2,7 +2,8 @@
 //
 // A backend shows a trace some time after it was acknowledged, and may show it growing span by
 // span. The poller asks for every expected trace, many at once (`concurrency` requests in
-// flight, each about every trace then due, up to the reader's MaxBatch()), and asks again with
+// flight, each about every trace then due, up to the reader's MaxBatch(); a reader that batches
+// only located traces gets the others one by one), and asks again with
 // exponential backoff until the trace has settled:
 //   - its span count was the same for `stable_polls` consecutive reads, and is at least the
 //     expected count when that is known; or
@@ -27,6 +28,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -37,9 +39,18 @@
 namespace agentstorm::readers {
 
 struct ExpectedTrace {
+  ExpectedTrace() = default;
+  explicit ExpectedTrace(const TraceId& trace_id) : id(trace_id) {}
+  ExpectedTrace(const TraceId& trace_id, int64_t spans, absl::Time sent = absl::InfinitePast())
+      : id(trace_id), expected_spans(spans), sent_at(sent) {}
+
   TraceId id{};
   int64_t expected_spans = -1;                // -1 = unknown (ledger-less mode)
   absl::Time sent_at = absl::InfinitePast();  // acknowledged at; InfinitePast = unknown
+  // Where a search finds it (TraceLookup): its root span's service, which must outlive Run(),
+  // and start; empty / 0 = unknown.
+  std::string_view service;
+  uint64_t start_unix_nano = 0;
 };
 
 struct PollerOptions {

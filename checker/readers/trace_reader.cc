@@ -53,10 +53,11 @@ absl::StatusOr<std::unique_ptr<TraceReader>> MakeTraceReader(const BackendUrl& u
   return absl::InvalidArgumentError("unknown backend kind");
 }
 
-std::vector<absl::StatusOr<FetchedTrace>> TraceReader::GetTraces(absl::Span<const TraceId> ids) {
+std::vector<absl::StatusOr<FetchedTrace>> TraceReader::GetTraces(
+    absl::Span<const TraceLookup> traces) {
   std::vector<absl::StatusOr<FetchedTrace>> out;
-  out.reserve(ids.size());
-  for (const TraceId& id : ids) out.push_back(GetTrace(id));
+  out.reserve(traces.size());
+  for (const TraceLookup& t : traces) out.push_back(GetTrace(t.id));
   return out;
 }
 

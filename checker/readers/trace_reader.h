@@ -20,6 +20,7 @@
 #include <cstddef>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -75,6 +76,22 @@ struct FetchedTrace {
   bool partial = false;   // the backend itself said the trace may be incomplete (Tempo v2)
 };
 
+// A trace to read, with what the caller knows of where it is. A backend that reads many traces in
+// one request only through a search (Jaeger's FindTraces: a service and a window of span start
+// times) finds it by `service` and `start_unix_nano`; a trace without them is read by its ID.
+struct TraceLookup {
+  TraceLookup() = default;
+  // NOLINTNEXTLINE(google-explicit-constructor): an ID alone is a lookup without a location.
+  TraceLookup(const TraceId& trace_id) : id(trace_id) {}
+  TraceLookup(const TraceId& trace_id, std::string_view root_service, uint64_t start)
+      : id(trace_id), service(root_service), start_unix_nano(start) {}
+
+  TraceId id{};
+  std::string_view service;      // the service of a span starting at start_unix_nano (the root's)
+  uint64_t start_unix_nano = 0;  // 0 = unknown
+  bool Located() const { return !service.empty() && start_unix_nano != 0; }
+};
+
 // What FindTraces looks for (the ledger-less mode: --service NAME --since 10m).
 struct TraceSearch {
   std::string service;                      // required
@@ -93,6 +110,14 @@ struct ReaderCarries {
   uint64_t time_resolution_nanos = 1;
 };
 
+// How a reader's requests read the traces asked of it, for the summary: a reader that reads
+// only by ID (or in bulk by ID) leaves it empty.
+struct ReadCounts {
+  uint64_t searches = 0;         // search requests made to find traces asked for by ID
+  uint64_t found_by_search = 0;  // traces those searches returned
+  uint64_t read_by_id = 0;       // single-trace requests (GetTrace), the searches' misses included
+};
+
 class TraceReader {
  public:
   virtual ~TraceReader() = default;
@@ -104,17 +129,24 @@ class TraceReader {
   virtual absl::StatusOr<FetchedTrace> GetTrace(const TraceId& id) = 0;
 
   // Most traces one GetTraces call reads in a single request; 1 when the backend has no such
-  // request (the poller then calls GetTrace). May fall to 1 once a backend turned out not to
-  // serve the bulk request.
+  // request (the poller then calls GetTrace). May change once a backend turned out not to serve
+  // a bulk request.
   virtual size_t MaxBatch() const { return 1; }
+  // True when GetTraces reads many traces at once only for Located() lookups (a search): the
+  // poller then asks for a trace without a location on its own.
+  virtual bool BatchesNeedLocations() const { return false; }
 
-  // The traces `ids`, one result per ID in the same order, each as GetTrace would answer it; a
-  // request that failed fails every trace it asked about. The default asks GetTrace for each.
-  virtual std::vector<absl::StatusOr<FetchedTrace>> GetTraces(absl::Span<const TraceId> ids);
+  // The traces `traces`, one result per lookup in the same order, each as GetTrace would answer
+  // it; a request that failed fails every trace it asked about. The default asks GetTrace for
+  // each.
+  virtual std::vector<absl::StatusOr<FetchedTrace>> GetTraces(absl::Span<const TraceLookup> traces);
 
   // IDs of traces with a span of `search.service` in the window, at most `search.limit`,
   // without duplicates. An empty result is not an error.
   virtual absl::StatusOr<std::vector<TraceId>> FindTraces(const TraceSearch& search) = 0;
+
+  // What the reads so far took (ReadCounts).
+  virtual ReadCounts Counts() const { return {}; }
 
   // The backend for logs and reports, without secrets.
   virtual std::string Describe() const = 0;

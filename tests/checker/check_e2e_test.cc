@@ -3,15 +3,19 @@
 // Expected counts are computed independently of the checker: from the traces the synthesizer
 // sends and the sink's own deterministic fault draws (FaultInjector::Draw).
 #include <gtest/gtest.h>
+#include <httplib.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <set>
 #include <sstream>
 #include <string>
+#include <thread>
 
 #include "checker/check_pipeline.h"
 #include "checker/rules/sampling_rule.h"
@@ -222,6 +226,106 @@ TEST(CheckE2e, RewriteServiceIsResourceChangedOncePerTraceAndService) {
   EXPECT_GT(expected, 200u) << "research-fanout has remote subagents in other services";
   EXPECT_EQ(e.Count("fidelity.resource_changed"), expected) << e.Summary();
   EXPECT_EQ(e.ViolationIds(), std::set<std::string>{"fidelity.resource_changed"}) << e.Summary();
+}
+
+// A Jaeger in front of the sink: no bulk read by ID (404, as a real Jaeger answers that path),
+// its search and its read by ID passed through and counted.
+class JaegerWithoutBulkRead {
+ public:
+  explicit JaegerWithoutBulkRead(int sink_query_port) : sink_("127.0.0.1", sink_query_port) {
+    server_.Get("/agentstorm/v1/traces",
+                [](const httplib::Request&, httplib::Response& res) { res.status = 404; });
+    server_.Get(R"(/api/v3/traces/[0-9a-f]+)",
+                [this](const httplib::Request& req, httplib::Response& res) {
+                  by_id_.fetch_add(1);
+                  Forward(req, res);
+                });
+    server_.Get("/api/v3/traces", [this](const httplib::Request& req, httplib::Response& res) {
+      searches_.fetch_add(1);
+      Forward(req, res);
+    });
+    server_.Get(".*", [this](const httplib::Request& req, httplib::Response& res) {
+      Forward(req, res);  // /api/v3/services: the check's probe
+    });
+    port_ = server_.bind_to_any_port("127.0.0.1");
+    thread_ = std::thread([this] { server_.listen_after_bind(); });
+    while (!server_.is_running()) std::this_thread::yield();
+  }
+  ~JaegerWithoutBulkRead() {
+    server_.stop();
+    thread_.join();
+  }
+  std::string Url() const { return "jaeger://127.0.0.1:" + std::to_string(port_); }
+  int by_id() const { return by_id_.load(); }
+  int searches() const { return searches_.load(); }
+
+ private:
+  void Forward(const httplib::Request& req, httplib::Response& res) {
+    std::lock_guard<std::mutex> lock(mu_);  // one client, one request at a time
+    auto answer = sink_.Get(req.target.c_str(), {{"Accept", "application/json"}});
+    if (!answer) {
+      res.status = 502;
+      return;
+    }
+    res.status = answer->status;
+    res.set_content(answer->body, answer->get_header_value("Content-Type").c_str());
+  }
+
+  httplib::Client sink_;
+  std::mutex mu_;
+  httplib::Server server_;
+  std::thread thread_;
+  int port_ = 0;
+  std::atomic<int> by_id_{0};
+  std::atomic<int> searches_{0};
+};
+
+// Against a Jaeger, which reads traces by ID one per request, the checker finds a run's traces
+// through the search instead (by each trace's root service and start, from the ledger and the
+// scenario): the same verdict as the bulk read, no trace read by ID. A trace the pipeline moved
+// to another service is not found by the search and is read by ID, with the same findings.
+TEST(CheckE2e, ABackendWithoutTheBulkReadIsReadThroughItsSearch) {
+  struct Case {
+    std::string scenario;
+    std::vector<std::string> faults;
+    bool all_by_search;
+  };
+  for (const Case& c : {Case{"research-fanout", {}, true}, Case{"rag-pipeline", {}, true},
+                        Case{"research-fanout", {"rewrite-service=intruder"}, false}}) {
+    SCOPED_TRACE(c.scenario + (c.faults.empty() ? "" : " " + c.faults[0]));
+    E2e e = GenerateAndCheck(ScenarioPath(c.scenario), 200, c.faults);
+    ASSERT_TRUE(e.result);
+    JaegerWithoutBulkRead jaeger(e.sink->query_port());
+    CheckOptions co;
+    co.source_dir = AGENTSTORM_SOURCE_DIR;
+    co.ledger_paths = {e.ledger};
+    co.backend_url = jaeger.Url();
+    co.wait = absl::Seconds(5);
+    co.concurrency = 4;
+    co.quiet = true;
+    auto searched = RunCheck(co);
+    ASSERT_TRUE(searched.ok()) << searched.status();
+    EXPECT_EQ((*searched)->poll.found, 200u) << FormatCheckSummary(**searched);
+    EXPECT_EQ((*searched)->spans_read, e.result->spans_read);
+    EXPECT_EQ((*searched)->findings.Summaries().size(), e.result->findings.Summaries().size());
+    for (const auto& s : e.result->findings.Summaries()) {
+      EXPECT_EQ((*searched)->findings.Count(s.id), s.count) << s.id;
+    }
+    EXPECT_GT(jaeger.searches(), 0);
+    EXPECT_EQ((*searched)->reads.searches, static_cast<uint64_t>(jaeger.searches()));
+    EXPECT_EQ((*searched)->reads.read_by_id, static_cast<uint64_t>(jaeger.by_id()));
+    if (c.all_by_search) {
+      EXPECT_EQ(jaeger.by_id(), 0) << "traces the search should have found were read by ID";
+      EXPECT_EQ((*searched)->reads.found_by_search, 200u);
+      EXPECT_NE(FormatCheckSummary(**searched)
+                    .find("read through the backend's search: 200 traces found by "),
+                std::string::npos)
+          << FormatCheckSummary(**searched);
+      EXPECT_LE(jaeger.searches(), 20);
+    } else {
+      EXPECT_GT(jaeger.by_id(), 0);
+    }
+  }
 }
 
 TEST(CheckE2e, DelayVisibilityPassesWhenTheWaitOutlastsIt) {

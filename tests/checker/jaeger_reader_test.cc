@@ -5,6 +5,7 @@
 
 #include <mutex>
 
+#include "absl/time/time.h"
 #include "checker/readers/jaeger_legacy_reader.h"
 #include "checker/readers/jaeger_v3_reader.h"
 #include "checker/readers/trace_reader.h"
@@ -152,7 +153,7 @@ TEST(JaegerV3Reader, ReadsManyTracesInOneRequestWhereTheBackendServesIt) {
   auto reader = MakeTraceReader(server.Url("jaeger"), {});
   ASSERT_TRUE(reader.ok()) << reader.status();
   EXPECT_EQ((*reader)->MaxBatch(), JaegerV3Reader::kBulkTraces);
-  const std::vector<TraceId> ids = {Id("3"), Id("2"), Id("1")};
+  const std::vector<TraceLookup> ids = {Id("3"), Id("2"), Id("1")};
   auto traces = (*reader)->GetTraces(ids);
   ASSERT_EQ(asked.size(), 1u);
   EXPECT_EQ(asked[0],
@@ -161,7 +162,7 @@ TEST(JaegerV3Reader, ReadsManyTracesInOneRequestWhereTheBackendServesIt) {
   ASSERT_EQ(traces.size(), 3u);
   for (size_t i = 0; i < 3; ++i) {
     ASSERT_TRUE(traces[i].ok()) << traces[i].status();
-    EXPECT_EQ(traces[i]->id, ids[i]);
+    EXPECT_EQ(traces[i]->id, ids[i].id);
   }
   EXPECT_TRUE(traces[0]->found);
   EXPECT_EQ(AllSpans(*traces[0]->data)[0]->name(), "third");
@@ -222,7 +223,10 @@ TEST(JaegerV3Reader, ReadsOneTracePerRequestWhereTheBackendHasNoBulkRead) {
     EXPECT_EQ(traces[2]->id, Id("3"));
     EXPECT_EQ(bulk_asked, 1);
     EXPECT_EQ(single_asked, 3);
-    EXPECT_EQ((*reader)->MaxBatch(), 1u);
+    // Traces without a location (no service, no start) are read one per request; located ones
+    // would be searched for (below).
+    EXPECT_EQ((*reader)->MaxBatch(), JaegerV3Reader::kSearchTraces);
+    EXPECT_TRUE((*reader)->BatchesNeedLocations());
     (*reader)->GetTraces({Id("1"), Id("3")});
     EXPECT_EQ(bulk_asked, 1) << "asked in bulk again after the backend said it cannot";
   }
@@ -242,6 +246,289 @@ TEST(JaegerV3Reader, AServerErrorOnABulkReadFailsEveryTraceOfIt) {
   EXPECT_FALSE(traces[0].ok());
   EXPECT_FALSE(traces[1].ok());
   EXPECT_EQ((*reader)->MaxBatch(), JaegerV3Reader::kBulkTraces);
+}
+
+// A Jaeger as its search behaves (internal/storage/v2/memory of 2.12): no bulk read by ID; a
+// search by service and window answers, most recent first and at most query.num_traces of
+// them, every trace with a span of that service starting in [start_time_min, start_time_max],
+// all of their resource spans merged into one {"result": ...}; GET by ID as usual.
+class FakeJaeger {
+ public:
+  // A trace of `spans` spans: the root of `service` starts at `start`, the others (of "tools")
+  // one microsecond apart after it.
+  void Add(const TraceId& id, const std::string& service, uint64_t start, int spans = 3) {
+    Stored t;
+    t.id = id;
+    auto* root_rs = t.data.add_resource_spans();
+    auto* attr = root_rs->mutable_resource()->add_attributes();
+    attr->set_key("service.name");
+    attr->mutable_value()->set_string_value(service);
+    auto* tools_rs = t.data.add_resource_spans();
+    attr = tools_rs->mutable_resource()->add_attributes();
+    attr->set_key("service.name");
+    attr->mutable_value()->set_string_value("tools");
+    for (int i = 0; i < spans; ++i) {
+      auto* span = (i == 0 ? root_rs : tools_rs)->add_scope_spans()->add_spans();
+      span->set_trace_id(std::string(AsBytes(id)));
+      span->set_span_id(std::string(7, '\x01') + static_cast<char>(i + 1));
+      if (i > 0) span->set_parent_span_id(std::string(7, '\x01') + '\x01');
+      span->set_name(i == 0 ? "invoke_agent planner" : "execute_tool search");
+      span->set_start_time_unix_nano(start + static_cast<uint64_t>(i) * 1000);
+      span->set_end_time_unix_nano(start + 1'000'000);
+    }
+    traces_.push_back(std::move(t));
+  }
+
+  void Start() {
+    server_.server().Get("/agentstorm/v1/traces",
+                         [](const httplib::Request&, httplib::Response& res) { res.status = 404; });
+    server_.server().Get(R"(/api/v3/traces/([0-9a-f]+))", [this](const httplib::Request& req,
+                                                                 httplib::Response& res) {
+      std::lock_guard<std::mutex> lock(mu_);
+      ++by_id_;
+      for (const Stored& t : traces_) {
+        if (HexEncode(t.id) == req.matches[1].str()) {
+          res.set_content("{\"result\":" + EncodeOtlpJson(t.data) + "}", "application/json");
+          return;
+        }
+      }
+      res.status = 404;
+    });
+    server_.server().Get(
+        "/api/v3/traces", [this](const httplib::Request& req, httplib::Response& res) {
+          std::lock_guard<std::mutex> lock(mu_);
+          ++searches_;
+          depths_.push_back(std::stoi(req.get_param_value("query.num_traces")));
+          if (refuse_with_ != 0) {
+            res.status = refuse_with_;
+            return;
+          }
+          const std::string service = req.get_param_value("query.service_name");
+          absl::Time min, max;
+          std::string error;
+          if (!absl::ParseTime(absl::RFC3339_full, req.get_param_value("query.start_time_min"),
+                               &min, &error) ||
+              !absl::ParseTime(absl::RFC3339_full, req.get_param_value("query.start_time_max"),
+                               &max, &error)) {
+            res.status = 400;
+            return;
+          }
+          TracesData merged;
+          int n = 0;
+          for (auto it = traces_.rbegin(); it != traces_.rend() && n < depths_.back(); ++it) {
+            bool match = false;
+            for (const auto& rs : it->data.resource_spans()) {
+              if (rs.resource().attributes(0).value().string_value() != service) continue;
+              for (const auto& ss : rs.scope_spans()) {
+                for (const auto& span : ss.spans()) {
+                  const absl::Time t =
+                      absl::FromUnixNanos(static_cast<int64_t>(span.start_time_unix_nano()));
+                  match = match || (t >= min && t < max);
+                }
+              }
+            }
+            if (!match) continue;
+            ++n;
+            for (const auto& rs : it->data.resource_spans()) *merged.add_resource_spans() = rs;
+          }
+          if (n == 0) {
+            res.status = 404;
+            res.set_content(R"({"error":{"httpCode":404,"message":"No traces found"}})",
+                            "application/json");
+            return;
+          }
+          res.set_content("{\"result\":" + EncodeOtlpJson(merged) + "}", "application/json");
+        });
+    server_.Start();
+  }
+  BackendUrl Url() const { return server_.Url("jaeger"); }
+  int by_id() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return by_id_;
+  }
+  int searches() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return searches_;
+  }
+  std::vector<int> depths() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return depths_;
+  }
+  void RefuseSearchesWith(int status) { refuse_with_ = status; }
+
+ private:
+  struct Stored {
+    TraceId id{};
+    TracesData data;
+  };
+  TestServer server_;
+  std::mutex mu_;
+  std::vector<Stored> traces_;
+  int by_id_ = 0;
+  int searches_ = 0;
+  std::vector<int> depths_;
+  int refuse_with_ = 0;
+};
+
+TraceId Numbered(uint64_t n) {
+  TraceId id{};
+  for (int i = 0; i < 8; ++i) id[15 - i] = static_cast<uint8_t>(n >> (8 * i));
+  id[0] = 0x5a;
+  return id;
+}
+
+constexpr uint64_t kT0 = 1'780'000'000'000'000'000ull;
+
+// Against a real Jaeger the located traces of a batch are read with one search (by their root
+// service and the window of their starts), each whole, none by ID.
+TEST(JaegerV3Reader, ReadsLocatedTracesThroughOneSearchWhereTheBackendHasNoBulkRead) {
+  FakeJaeger jaeger;
+  std::vector<TraceLookup> lookups;
+  for (uint64_t i = 0; i < 50; ++i) {
+    jaeger.Add(Numbered(i), "planner", kT0 + i * 1'000'123);
+    lookups.emplace_back(Numbered(i), "planner", kT0 + i * 1'000'123);
+  }
+  jaeger.Add(Numbered(999), "planner", kT0 - 5'000'000);  // before the window: not asked for
+  jaeger.Start();
+  auto reader = MakeTraceReader(jaeger.Url(), {});
+  ASSERT_TRUE(reader.ok()) << reader.status();
+  auto traces = (*reader)->GetTraces(lookups);
+  ASSERT_EQ(traces.size(), lookups.size());
+  for (size_t i = 0; i < traces.size(); ++i) {
+    ASSERT_TRUE(traces[i].ok()) << traces[i].status();
+    EXPECT_EQ(traces[i]->id, lookups[i].id);
+    EXPECT_TRUE(traces[i]->found);
+    EXPECT_EQ(traces[i]->span_count, 3u);
+    EXPECT_EQ(traces[i]->data->resource_spans_size(), 2);
+    for (const Span* span : AllSpans(*traces[i]->data)) {
+      EXPECT_EQ(span->trace_id(), std::string(AsBytes(lookups[i].id)));
+    }
+  }
+  EXPECT_EQ(jaeger.searches(), 1);
+  EXPECT_EQ(jaeger.depths(), std::vector<int>{2 * 50 + 16});
+  EXPECT_EQ(jaeger.by_id(), 0) << "a trace the search returned was read again by ID";
+  EXPECT_EQ((*reader)->MaxBatch(), JaegerV3Reader::kSearchTraces);
+}
+
+// When the window holds more traces than the search asks for (here: another run's traces of the
+// same service interleaved with ours, newer ones first), the search is repeated over each half of
+// the missing traces' window until every one is found.
+TEST(JaegerV3Reader, PagesThroughAWindowThatHoldsMoreTracesThanOneSearchAsksFor) {
+  FakeJaeger jaeger;
+  std::vector<TraceLookup> lookups;
+  for (uint64_t i = 0; i < 40; ++i) {
+    const uint64_t start = kT0 + i * 10'000'000;
+    lookups.emplace_back(Numbered(i), "planner", start);
+    jaeger.Add(Numbered(i), "planner", start);
+    for (uint64_t k = 1; k <= 6; ++k) jaeger.Add(Numbered(1000 + i * 10 + k), "planner", start + k);
+  }
+  jaeger.Start();
+  auto reader = MakeTraceReader(jaeger.Url(), {});
+  ASSERT_TRUE(reader.ok()) << reader.status();
+  auto traces = (*reader)->GetTraces(lookups);
+  for (size_t i = 0; i < traces.size(); ++i) {
+    ASSERT_TRUE(traces[i].ok()) << traces[i].status();
+    EXPECT_TRUE(traces[i]->found) << i;
+  }
+  EXPECT_GT(jaeger.searches(), 1);
+  EXPECT_LT(jaeger.searches(), 80);
+  EXPECT_EQ(jaeger.by_id(), 0);
+}
+
+// A search is not the authority: a trace it does not return (its service renamed on the way, or
+// not stored at all) is read by ID, which finds the first and says the second is missing.
+TEST(JaegerV3Reader, ReadsByIdWhatTheSearchDidNotReturn) {
+  FakeJaeger jaeger;
+  jaeger.Add(Numbered(1), "planner", kT0);
+  jaeger.Add(Numbered(2), "renamed-by-the-pipeline", kT0 + 1000);
+  jaeger.Start();
+  auto reader = MakeTraceReader(jaeger.Url(), {});
+  ASSERT_TRUE(reader.ok()) << reader.status();
+  auto traces = (*reader)->GetTraces({{Numbered(1), "planner", kT0},
+                                      {Numbered(2), "planner", kT0 + 1000},
+                                      {Numbered(3), "planner", kT0 + 2000},
+                                      Numbered(1)});
+  ASSERT_EQ(traces.size(), 4u);
+  for (const auto& t : traces) ASSERT_TRUE(t.ok()) << t.status();
+  EXPECT_TRUE(traces[0]->found);
+  EXPECT_TRUE(traces[1]->found);
+  EXPECT_EQ(traces[1]->span_count, 3u);
+  EXPECT_FALSE(traces[2]->found);
+  EXPECT_TRUE(traces[3]->found) << "a lookup without a location is read by ID";
+  EXPECT_EQ(jaeger.searches(), 1);
+  EXPECT_EQ(jaeger.by_id(), 3);
+}
+
+// A backend that refuses the search (400) three times in a row is read by ID from then on; one
+// that says the reader may not (401) fails the batch, as reading by ID would.
+TEST(JaegerV3Reader, ABackendThatRefusesTheSearchIsReadById) {
+  {
+    FakeJaeger jaeger;
+    jaeger.Add(Numbered(1), "planner", kT0);
+    jaeger.RefuseSearchesWith(400);
+    jaeger.Start();
+    auto reader = MakeTraceReader(jaeger.Url(), {});
+    ASSERT_TRUE(reader.ok()) << reader.status();
+    for (int i = 1; i <= 3; ++i) {
+      if (i > 1) EXPECT_EQ((*reader)->MaxBatch(), JaegerV3Reader::kSearchTraces) << i - 1;
+      auto traces = (*reader)->GetTraces({{Numbered(1), "planner", kT0}});
+      ASSERT_TRUE(traces[0].ok()) << traces[0].status();
+      EXPECT_TRUE(traces[0]->found);
+      EXPECT_EQ(jaeger.by_id(), i);
+    }
+    EXPECT_EQ(jaeger.searches(), 3);
+    EXPECT_EQ((*reader)->MaxBatch(), 1u);
+  }
+  {
+    FakeJaeger jaeger;
+    jaeger.Add(Numbered(1), "planner", kT0);
+    jaeger.RefuseSearchesWith(401);
+    jaeger.Start();
+    auto reader = MakeTraceReader(jaeger.Url(), {});
+    ASSERT_TRUE(reader.ok()) << reader.status();
+    auto traces = (*reader)->GetTraces({{Numbered(1), "planner", kT0}});
+    ASSERT_FALSE(traces[0].ok());
+    EXPECT_EQ(traces[0].status().code(), absl::StatusCode::kUnauthenticated) << traces[0].status();
+    EXPECT_EQ(jaeger.by_id(), 0);
+  }
+}
+
+// A resource whose spans belong to several traces is split between them, each keeping the
+// resource and scope; Jaeger's recorded search answer gives its one trace.
+TEST(JaegerV3Reader, SplitsASearchAnswerByTrace) {
+  TracesData data;
+  auto* rs = data.add_resource_spans();
+  auto* attr = rs->mutable_resource()->add_attributes();
+  attr->set_key("service.name");
+  attr->mutable_value()->set_string_value("planner");
+  auto* ss = rs->add_scope_spans();
+  ss->mutable_scope()->set_name("agentstorm");
+  for (uint64_t i : {1, 2, 1}) {
+    auto* span = ss->add_spans();
+    span->set_trace_id(std::string(AsBytes(Numbered(i))));
+    span->set_span_id(std::string(8, static_cast<char>(i)));
+  }
+  auto split = SplitJaegerV3Traces("{\"result\":" + EncodeOtlpJson(data) + "}");
+  ASSERT_TRUE(split.ok()) << split.status();
+  ASSERT_EQ(split->size(), 2u);
+  for (uint64_t i : {1, 2}) {
+    TracesData one;
+    ASSERT_TRUE(one.ParseFromString(split->at(Numbered(i))));
+    ASSERT_EQ(one.resource_spans_size(), 1);
+    EXPECT_EQ(ServiceOf(one.resource_spans(0)), "planner");
+    EXPECT_EQ(one.resource_spans(0).scope_spans(0).scope().name(), "agentstorm");
+    EXPECT_EQ(CountSpans(one), i == 1 ? 2u : 1u);
+  }
+  auto none = SplitJaegerV3Traces(R"({"error":{"httpCode":404,"message":"No traces found"}})");
+  ASSERT_TRUE(none.ok()) << none.status();
+  EXPECT_TRUE(none->empty());
+  EXPECT_FALSE(SplitJaegerV3Traces("{\"result\": 7}").ok());
+
+  AGENTSTORM_READ_RESPONSE_OR_SKIP(body, "jaeger/apiv3_FindTraces.json");
+  auto recorded = SplitJaegerV3Traces(body);
+  ASSERT_TRUE(recorded.ok()) << recorded.status();
+  ASSERT_EQ(recorded->size(), 1u);
+  EXPECT_TRUE(recorded->contains(Id("1")));
 }
 
 TEST(JaegerV3Reader, MergesConcatenatedResultChunks) {

@@ -56,10 +56,16 @@ class ScriptedReader : public TraceReader {
     fail_batches_ = fail_batches;
   }
   size_t MaxBatch() const override { return max_batch_; }
-  std::vector<absl::StatusOr<FetchedTrace>> GetTraces(absl::Span<const TraceId> ids) override {
+  bool BatchesNeedLocations() const override { return need_locations_; }
+  void SetNeedLocations() { need_locations_ = true; }
+  std::vector<absl::StatusOr<FetchedTrace>> GetTraces(absl::Span<const TraceLookup> ids) override {
     {
       std::lock_guard<std::mutex> lock(mu_);
       batches_.push_back(ids.size());
+      for (const TraceLookup& t : ids) {
+        if (!t.Located()) unlocated_in_batches_ += ids.size() > 1 ? 1 : 0;
+        if (t.Located()) located_asked_[t.id] = {std::string(t.service), t.start_unix_nano};
+      }
     }
     if (fail_batches_) {
       return std::vector<absl::StatusOr<FetchedTrace>>(
@@ -71,11 +77,22 @@ class ScriptedReader : public TraceReader {
     std::lock_guard<std::mutex> lock(mu_);
     return batches_;
   }
+  int unlocated_in_batches() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return unlocated_in_batches_;
+  }
+  std::map<TraceId, std::pair<std::string, uint64_t>> located_asked() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return located_asked_;
+  }
 
  private:
   size_t max_batch_ = 1;
   bool fail_batches_ = false;
+  bool need_locations_ = false;
   std::vector<size_t> batches_;
+  int unlocated_in_batches_ = 0;
+  std::map<TraceId, std::pair<std::string, uint64_t>> located_asked_;
   std::map<TraceId, std::vector<int>> scripts_;
   std::mutex mu_;
   std::map<TraceId, int> polls_;
@@ -244,6 +261,37 @@ TEST(Poller, AsksABulkReaderForEveryTraceDueInOneRequest) {
   }
   EXPECT_EQ(asked, 1250u);  // every trace once, the 250 missing at first twice
   EXPECT_LE(batches.size(), 40u) << "traces due together were asked for one by one";
+}
+
+// A reader that reads in bulk only by search gets the located traces in batches, with their
+// service and start, and a trace without a location alone.
+TEST(Poller, GivesASearchingReaderTheLocationsAndAsksForAnUnlocatedTraceAlone) {
+  ScriptedReader reader;
+  reader.SetMaxBatch(50);
+  reader.SetNeedLocations();
+  std::vector<ExpectedTrace> traces;
+  for (int i = 1; i <= 300; ++i) {
+    reader.Script(IdOf(i), {2});
+    ExpectedTrace e{IdOf(i), 2, absl::Now()};
+    if (i % 10 != 0) {
+      e.service = i % 2 == 0 ? "planner" : "tools";
+      e.start_unix_nano = 1000 + static_cast<uint64_t>(i);
+    }
+    traces.push_back(e);
+  }
+  PollSummary summary;
+  auto results = RunAll(reader, traces, FastOptions(), &summary);
+  EXPECT_EQ(summary.found, 300u);
+  EXPECT_EQ(reader.unlocated_in_batches(), 0) << "a trace without a location was batched";
+  const auto located = reader.located_asked();
+  EXPECT_EQ(located.size(), 270u);
+  EXPECT_EQ(located.at(IdOf(7)), (std::pair<std::string, uint64_t>("tools", 1007)));
+  EXPECT_EQ(located.at(IdOf(8)), (std::pair<std::string, uint64_t>("planner", 1008)));
+  size_t asked = 0;
+  for (size_t b : reader.batches()) asked += b;
+  EXPECT_EQ(asked, 270u);
+  EXPECT_LE(reader.batches().size(), 40u) << "located traces were asked for one by one";
+  EXPECT_EQ(reader.polls(IdOf(10)), 1);
 }
 
 // A bulk request that fails fails every trace it asked about, and counts once toward the

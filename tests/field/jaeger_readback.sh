@@ -30,6 +30,15 @@ for scenario in $("$bin" scenarios | awk '{print $1}'); do
   echo "ok $scenario (exit $code)"
 done
 
+# Jaeger has no bulk read by ID: the check finds a run's traces through Jaeger's search (by root
+# service and start window) and reads none of them one by one. research-fanout's 40 traces were
+# sent above; its summary says how they were read.
+run searched 0 check --ledger "$dir/jaeger-research-fanout.ledger" --backend "jaeger://$jaeger_query" \
+  --wait 8s
+grep -q "read through the backend's search: $traces traces found by [0-9]* searches, 0 reads by ID" \
+  "$dir/searched.out" "$dir/searched.err" ||
+  fail "searched: the traces were not all found through Jaeger's search: $(grep -h 'search' "$dir/searched.out" "$dir/searched.err")"
+
 # OTLP/HTTP into Jaeger, and a second run of the same seed into the same Jaeger: still clean.
 run http 0 run research-fanout "${common[@]}" --protocol http/protobuf \
   --endpoint "http://$jaeger_otlp_http" --backend "jaeger://$jaeger_query" --report "$dir/http"
