@@ -3,6 +3,8 @@
 #include <string>
 #include <unordered_map>
 
+#include "absl/container/flat_hash_map.h"
+
 namespace agentstorm {
 namespace {
 
@@ -22,7 +24,8 @@ int64_t Duration(const Span& s) {
 
 OtherRunSpans SetAsideOtherRunSpans(const SynthesizedTrace& expected, const TracesData& received,
                                     TracesData* kept) {
-  std::unordered_map<std::string, const Span*> sent;
+  absl::flat_hash_map<std::string_view, const Span*> sent;
+  sent.reserve(expected.span_count);
   for (const ResourceSpans& rs : expected.resource_spans)
     for (const ScopeSpans& ss : rs.scope_spans())
       for (const Span& s : ss.spans()) sent.emplace(s.span_id(), &s);

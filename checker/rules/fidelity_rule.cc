@@ -8,6 +8,8 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "checker/rules/trace_view.h"
@@ -198,7 +200,8 @@ void FidelityRule::CheckTrace(const TraceUnderCheck& trace, FindingSet* findings
     return;
   }
 
-  std::unordered_map<std::string_view, std::vector<const SpanRef*>> by_id;
+  absl::flat_hash_map<std::string_view, std::vector<const SpanRef*>> by_id;
+  by_id.reserve(got.size());
   for (const SpanRef& r : got) by_id[r.span->span_id()].push_back(&r);
   std::set<std::tuple<std::string, std::string, std::string>> resource_diffs, scope_diffs,
       schema_diffs;
@@ -398,8 +401,9 @@ void FidelityRule::CheckTrace(const TraceUnderCheck& trace, FindingSet* findings
   }
 
   // Spans nobody sent.
-  std::unordered_map<std::string_view, bool> sent;
-  for (const SpanRef& w : want) sent.emplace(w.span->span_id(), true);
+  absl::flat_hash_set<std::string_view> sent;
+  sent.reserve(want.size());
+  for (const SpanRef& w : want) sent.insert(w.span->span_id());
   for (const SpanRef& g : got) {
     if (sent.count(g.span->span_id()) == 0) {
       make("fidelity.span_added", FindingLevel::kInformation, g.span,

@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "checker/rules/trace_view.h"
@@ -68,10 +69,16 @@ void HierarchyRule::CheckTrace(const TraceUnderCheck& trace, FindingSet* finding
   std::unordered_map<std::string_view, const Span*> by_id;
   std::set<std::string> services;
   std::set<std::string> trace_ids;
+  const opentelemetry::proto::resource::v1::Resource* last_resource = nullptr;
   for (const SpanRef& ref : spans) {
     const Span& s = *ref.span;
-    trace_ids.insert(s.trace_id());
-    services.insert(ServiceName(*ref.resource));
+    if (trace_ids.empty() || *trace_ids.begin() != s.trace_id() || trace_ids.size() > 1) {
+      trace_ids.insert(s.trace_id());
+    }
+    if (ref.resource != last_resource) {  // a resource's spans come together
+      services.insert(ServiceName(*ref.resource));
+      last_resource = ref.resource;
+    }
     auto [it, inserted] = by_id.emplace(s.span_id(), &s);
     if (!inserted) {
       const bool identical = it->second->SerializeAsString() == s.SerializeAsString();
@@ -93,8 +100,9 @@ void HierarchyRule::CheckTrace(const TraceUnderCheck& trace, FindingSet* finding
   }
 
   // What was sent, by span ID.
-  std::unordered_map<std::string_view, const Span*> sent;
+  absl::flat_hash_map<std::string_view, const Span*> sent;
   if (trace.expected != nullptr) {
+    sent.reserve(trace.expected->span_count);
     for (const auto& rs : trace.expected->resource_spans)
       for (const auto& ss : rs.scope_spans())
         for (const Span& s : ss.spans()) sent.emplace(s.span_id(), &s);

@@ -6,6 +6,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "checker/rules/other_conventions.h"
@@ -273,8 +274,25 @@ std::vector<std::string> OwnedNamespaces(const semconv::SemconvModel& model) {
 
 }  // namespace
 
+namespace {
+
+std::vector<std::vector<const AttributeDef*>> RequirementDefs(
+    const semconv::SemconvModel& model, const semconv::AttributeIndex& index) {
+  std::vector<std::vector<const AttributeDef*>> out;
+  out.reserve(model.span_types.size());
+  for (const SpanType& type : model.span_types) {
+    auto& defs = out.emplace_back();
+    defs.reserve(type.attributes.size());
+    for (const AttributeRequirement& req : type.attributes) defs.push_back(index.Find(req.key));
+  }
+  return out;
+}
+
+}  // namespace
+
 SemconvRule::SemconvRule(semconv::SemconvModel model)
     : model_(std::move(model)),
+      requirement_defs_(RequirementDefs(model_, attributes_)),
       match_attributes_(model_.MatchAttributes()),
       owned_namespaces_(OwnedNamespaces(model_)) {}
 
@@ -414,8 +432,9 @@ void ReportDuplicateInstrumentation(
 }  // namespace
 
 void SemconvRule::CheckTrace(const TraceUnderCheck& trace, FindingSet* findings) {
-  std::unordered_map<std::string_view, const Span*> sent;
+  absl::flat_hash_map<std::string_view, const Span*> sent;
   if (trace.expected != nullptr) {
+    sent.reserve(trace.expected->span_count);
     for (const auto& rs : trace.expected->resource_spans)
       for (const auto& ss : rs.scope_spans())
         for (const Span& span : ss.spans()) sent.emplace(span.span_id(), &span);
@@ -479,8 +498,12 @@ std::string_view SemconvRule::CheckSpan(const Span& span, const TraceUnderCheck&
   // namespace it owns are collected, and reported once the span is known not to follow
   // another convention (OpenLLMetry's gen_ai.prompt.0.content is that convention's finding).
   std::vector<std::string_view> unknown;
+  // The definition of each of the span's attributes (nullptr: none), for the requirements below.
+  thread_local std::vector<const AttributeDef*> span_defs;
+  span_defs.clear();
   for (const auto& [key, value] : attrs.entries()) {
     const AttributeDef* def = attributes_.Find(key);
+    span_defs.push_back(def);
     if (!def) {
       for (const std::string& ns : owned_namespaces_) {
         if (key.size() > ns.size() && key.compare(0, ns.size(), ns) == 0) {
@@ -491,22 +514,23 @@ std::string_view SemconvRule::CheckSpan(const Span& span, const TraceUnderCheck&
       continue;
     }
     evaluated = true;
-    std::string k(key);
+    // The key as a string only for a finding (most keys are longer than a short string).
+    const auto k = [name = key] { return std::string(name); };
     if (def->deprecated) {
       const semconv::Deprecation& d = *def->deprecated;
-      report("semconv.deprecated_attribute", FindingLevel::kViolation, k,
+      report("semconv.deprecated_attribute", FindingLevel::kViolation, k(),
              d.replacement.empty()
-                 ? absl::StrCat(k, " is deprecated and has no replacement",
+                 ? absl::StrCat(k(), " is deprecated and has no replacement",
                                 d.note.empty() ? "" : absl::StrCat(" (", d.note, ")"))
-                 : absl::StrCat(k, " is deprecated; use ", d.replacement),
-             d.replacement.empty() ? "(attribute removed)" : d.replacement, k);
+                 : absl::StrCat(k(), " is deprecated; use ", d.replacement),
+             d.replacement.empty() ? "(attribute removed)" : d.replacement, k());
     }
     if (def->type == semconv::ValueType::kDouble && value->value_case() == AnyValue::kIntValue) {
       // The OpenTelemetry JavaScript SDK sends a whole-number double (temperature 0, top_p 1)
       // as intValue, and a Python instrumentation records the app's `temperature=0` uncast:
       // the value is right, its type a backend may index apart.
-      report("semconv.double_sent_as_int", FindingLevel::kImprovement, k,
-             absl::StrCat(k, " is a double, sent as the integer ", value->int_value(),
+      report("semconv.double_sent_as_int", FindingLevel::kImprovement, k(),
+             absl::StrCat(k(), " is a double, sent as the integer ", value->int_value(),
                           " (the OpenTelemetry JavaScript SDK sends whole-number doubles so, and "
                           "an instrumentation that records the app's integer argument uncast "
                           "does too); a backend that keys on the type may index it apart from "
@@ -515,8 +539,8 @@ std::string_view SemconvRule::CheckSpan(const Span& span, const TraceUnderCheck&
       continue;
     }
     if (!HasType(*value, def->type)) {
-      report("semconv.attribute_type_mismatch", FindingLevel::kViolation, k,
-             absl::StrCat(k, " must be ", semconv::ValueTypeName(def->type), ", got ",
+      report("semconv.attribute_type_mismatch", FindingLevel::kViolation, k(),
+             absl::StrCat(k(), " must be ", semconv::ValueTypeName(def->type), ", got ",
                           ActualTypeName(*value)),
              semconv::ValueTypeName(def->type), Describe(*value));
       continue;
@@ -526,10 +550,10 @@ std::string_view SemconvRule::CheckSpan(const Span& span, const TraceUnderCheck&
         // A tool call's arguments and result are "expected to be an object", which an
         // instrumentation SHOULD deserialize to where it can: a tool that returns plain text
         // falls short of that, not of a MUST.
-        const bool should = k == "gen_ai.tool.call.arguments" || k == "gen_ai.tool.call.result";
+        const bool should = key == "gen_ai.tool.call.arguments" || key == "gen_ai.tool.call.result";
         report("semconv.content_schema",
-               should ? FindingLevel::kImprovement : FindingLevel::kViolation, k,
-               absl::StrCat(k,
+               should ? FindingLevel::kImprovement : FindingLevel::kViolation, k(),
+               absl::StrCat(k(),
                             should ? " is expected to be an object (an instrumentation SHOULD "
                                      "deserialize a serialized one) and"
                                    : "",
@@ -549,24 +573,27 @@ std::string_view SemconvRule::CheckSpan(const Span& span, const TraceUnderCheck&
     if (!def->members.empty() && !free_form &&
         (value->value_case() == AnyValue::kStringValue ||
          value->value_case() == AnyValue::kIntValue)) {
-      std::string text = ScalarText(*value);
-      const semconv::EnumMember* m = def->FindMember(text);
+      // A string value is looked up in place; only an integer is written out.
+      const semconv::EnumMember* m = def->FindMember(value->value_case() == AnyValue::kStringValue
+                                                         ? std::string_view(value->string_value())
+                                                         : std::string_view(ScalarText(*value)));
+      const std::string text = m != nullptr && !m->deprecated ? "" : ScalarText(*value);
       if (!m) {
         std::vector<std::string> known;
         for (const auto& em : def->members) {
           if (!em.deprecated) known.push_back(em.value);
         }
         report("semconv.unknown_enum_value",
-               def->closed_enum ? FindingLevel::kViolation : FindingLevel::kInformation, k,
-               absl::StrCat(k, " = \"", text, "\" is not one of its ",
+               def->closed_enum ? FindingLevel::kViolation : FindingLevel::kInformation, k(),
+               absl::StrCat(k(), " = \"", text, "\" is not one of its ",
                             def->closed_enum ? "allowed" : "well-known", " values"),
                absl::StrJoin(known, "|"), text);
       } else if (m->deprecated) {
         const std::string& repl = m->deprecated->replacement;
-        report("semconv.deprecated_attribute", FindingLevel::kViolation, k,
+        report("semconv.deprecated_attribute", FindingLevel::kViolation, k(),
                repl.empty()
-                   ? absl::StrCat(k, " value \"", text, "\" is deprecated")
-                   : absl::StrCat(k, " value \"", text, "\" is deprecated; use \"", repl, "\""),
+                   ? absl::StrCat(k(), " value \"", text, "\" is deprecated")
+                   : absl::StrCat(k(), " value \"", text, "\" is deprecated; use \"", repl, "\""),
                repl, text);
       }
     }
@@ -653,9 +680,16 @@ std::string_view SemconvRule::CheckSpan(const Span& span, const TraceUnderCheck&
       opt_in_present;
   for (auto* v : {&required_present, &recommended_present, &conditional_present, &opt_in_present})
     v->clear();
-  for (const AttributeRequirement& req : type->attributes) {
-    const AttributeDef* def = attributes_.Find(req.key);
-    bool present = attrs.Has(req.key, def && def->is_template);
+  const std::vector<const AttributeDef*>& req_defs =
+      requirement_defs_[static_cast<size_t>(type - model_.span_types.data())];
+  for (size_t r = 0; r < type->attributes.size(); ++r) {
+    const AttributeRequirement& req = type->attributes[r];
+    const AttributeDef* def = req_defs[r];
+    // A key the model defines, not a template, is on the span exactly when one of its
+    // attributes has that definition (AttributeIndex maps only that key to it).
+    const bool present = def != nullptr && !def->is_template
+                             ? std::find(span_defs.begin(), span_defs.end(), def) != span_defs.end()
+                             : attrs.Has(req.key, def != nullptr && def->is_template);
     const std::optional<bool> holds = ConditionHolds(req.condition, span, attrs);
     switch (req.level) {
       case RequirementLevel::kRequired:

@@ -113,6 +113,9 @@ class SemconvRule : public Rule {
 
   const semconv::SemconvModel model_;
   const semconv::AttributeIndex attributes_{model_};  // model_.FindAttribute, by hash
+  // Per span type (index in model_.span_types), the definition of each of its requirements' keys
+  // (nullptr where the model defines none), found once rather than per span.
+  const std::vector<std::vector<const semconv::AttributeDef*>> requirement_defs_;
   const std::vector<std::string> match_attributes_;
   // Namespaces the conventions own ("gen_ai.", "mcp.", a refinement's provider namespace such
   // as "openai." when the model defines attributes in it): a key in one that the model does not
