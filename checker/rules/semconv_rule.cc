@@ -296,13 +296,18 @@ SemconvRule::SemconvRule(semconv::SemconvModel model)
       match_attributes_(model_.MatchAttributes()),
       owned_namespaces_(OwnedNamespaces(model_)) {}
 
-const SpanType* SemconvRule::Classify(const Span& span) const {
-  Attributes attrs(span);
-  std::vector<const SpanType*> candidates;
-  for (const std::string& key : match_attributes_) {
+namespace {
+
+// SemconvRule::Classify for a span whose attributes are indexed already.
+const SpanType* ClassifySpan(const semconv::SemconvModel& model,
+                             const std::vector<std::string>& match_attributes, const Span& span,
+                             const Attributes& attrs) {
+  thread_local std::vector<const SpanType*> candidates;
+  candidates.clear();
+  for (const std::string& key : match_attributes) {
     const AnyValue* v = attrs.Find(key);
     if (!v) continue;
-    for (const SpanType* t : model_.CandidatesFor(key, ScalarText(*v))) candidates.push_back(t);
+    for (const SpanType* t : model.CandidatesFor(key, ScalarText(*v))) candidates.push_back(t);
   }
   if (candidates.empty()) return nullptr;
   const SpanType* chosen = candidates.front();
@@ -314,10 +319,16 @@ const SpanType* SemconvRule::Classify(const Span& span) const {
   }
   for (const char* provider_key : {"gen_ai.provider.name", "gen_ai.system"}) {
     if (const AnyValue* p = attrs.Find(provider_key)) {
-      if (const SpanType* r = model_.RefinementFor(chosen->id, ScalarText(*p))) return r;
+      if (const SpanType* r = model.RefinementFor(chosen->id, ScalarText(*p))) return r;
     }
   }
   return chosen;
+}
+
+}  // namespace
+
+const SpanType* SemconvRule::Classify(const Span& span) const {
+  return ClassifySpan(model_, match_attributes_, span, Attributes(span));
 }
 
 namespace {
@@ -630,7 +641,7 @@ std::string_view SemconvRule::CheckSpan(const Span& span, const TraceUnderCheck&
     }
   };
 
-  const SpanType* type = Classify(span);
+  const SpanType* type = ClassifySpan(model_, match_attributes_, span, attrs);
   if (!type) {
     // An LLM-like span under another convention: named, with what GenAI expects instead.
     if (std::optional<OtherConvention> other = RecognizeOtherConvention(span)) {
