@@ -236,6 +236,7 @@ absl::StatusOr<std::vector<FetchedTrace>> DecodeTraceBatch(std::string_view body
     }
     FetchedTrace& trace = out.emplace_back();
     trace.id = ids[out.size() - 1];
+    trace.data = ArenaTraces(bytes.size());
     if (!trace.data->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
       return absl::DataLossError(absl::StrCat("the bulk answer's trace ", HexEncode(trace.id),
                                               " is not a TracesData message"));
@@ -372,6 +373,7 @@ void JaegerV3Reader::SearchTraces(absl::Span<const TraceLookup> traces,
       }
       FetchedTrace trace;
       trace.id = traces[i].id;
+      trace.data = ArenaTraces(it->second.size());
       if (!trace.data->ParseFromString(it->second)) {
         (*out)[i] =
             absl::DataLossError(absl::StrCat("GET ", target, ": trace ", HexEncode(trace.id),

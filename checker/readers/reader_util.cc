@@ -65,6 +65,7 @@ absl::StatusOr<FetchedTrace> FetchJsonTrace(
   if (response->status != 200) return HttpStatusError(*response, target);
   absl::Status s;
   if (accept_protobuf && absl::StartsWith(response->content_type, "application/x-protobuf")) {
+    trace.data = ArenaTraces(response->body.size());
     if (!trace.data->ParseFromString(response->body))
       s = absl::DataLossError("the protobuf answer is not a TracesData message");
   } else {

@@ -53,6 +53,8 @@ std::string_view TraceOutcomeName(TraceOutcome outcome);  // "found", "not_found
 class ArenaTraces {
  public:
   ArenaTraces();
+  // For parsing `wire_bytes` of TracesData: the arena's first block holds most such traces.
+  explicit ArenaTraces(size_t wire_bytes);
   ArenaTraces(const ArenaTraces& other);
   ArenaTraces& operator=(const ArenaTraces& other);
   ArenaTraces(ArenaTraces&&) noexcept = default;
