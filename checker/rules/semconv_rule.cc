@@ -789,11 +789,17 @@ std::string_view SemconvRule::CheckSpan(const Span& span, const TraceUnderCheck&
   // Name, expected from the attributes as sent when known (a value truncated on the way must not
   // become the reference the name is held to).
   if (!type->name_patterns.empty()) {
-    const Attributes name_attrs = sent != nullptr ? Attributes(*sent) : attrs;
+    std::optional<Attributes> sent_attrs;
+    if (sent != nullptr) sent_attrs.emplace(*sent);
+    const Attributes& name_attrs = sent_attrs ? *sent_attrs : attrs;
     std::string first_expected;
     bool matched = false, applicable = false;
-    for (const std::string& pattern : type->name_patterns) {
-      std::string glob, shown;
+    // Reused per thread: a span's name is checked without allocating.
+    thread_local std::string glob, shown, value_text;
+    for (const std::string& pattern_text : type->name_patterns) {
+      const std::string_view pattern = pattern_text;
+      glob.clear();
+      shown.clear();
       bool usable = true, determined = true;
       for (size_t i = 0; i < pattern.size();) {
         size_t open = pattern.find('{', i);
@@ -805,18 +811,26 @@ std::string_view SemconvRule::CheckSpan(const Span& span, const TraceUnderCheck&
         }
         glob += pattern.substr(i, open - i);
         shown += pattern.substr(i, open - i);
-        std::string key = pattern.substr(open + 1, close - open - 1);
+        const std::string_view key = pattern.substr(open + 1, close - open - 1);
         if (key.find('.') != std::string::npos || attributes_.Find(key)) {
           const AnyValue* v = name_attrs.Find(key);
           if (!v) {
             usable = false;
             break;
           }
-          glob += ScalarText(*v);
-          shown += ScalarText(*v);
+          if (v->value_case() == AnyValue::kStringValue) {
+            glob += v->string_value();
+            shown += v->string_value();
+          } else {
+            value_text = ScalarText(*v);
+            glob += value_text;
+            shown += value_text;
+          }
         } else {
-          glob += "*";  // {target}: any non-empty text
-          shown += absl::StrCat("{", key, "}");
+          glob += '*';  // {target}: any non-empty text
+          shown += '{';
+          shown += key;
+          shown += '}';
           determined = false;
         }
         i = close + 1;
