@@ -211,7 +211,8 @@ JaegerV3Reader::JaegerV3Reader(BackendUrl url, const ReaderOptions& options)
 
 absl::StatusOr<FetchedTrace> JaegerV3Reader::GetTrace(const TraceId& id) {
   read_by_id_.fetch_add(1, std::memory_order_relaxed);
-  const std::string target = absl::StrCat(url_.HttpBase(), "/api/v3/traces/", HexEncode(id));
+  const std::string target =
+      absl::StrCat(url_.HttpBase(), "/api/v3/traces/", HexEncode(id), "?raw_traces=true");
   return FetchJsonTrace(http_, id, target, DecodeJaegerV3Body, /*accept_protobuf=*/true);
 }
 
@@ -329,7 +330,8 @@ void JaegerV3Reader::SearchTraces(absl::Span<const TraceLookup> traces,
     const std::string target = absl::StrCat(
         url_.HttpBase(), "/api/v3/traces?query.service_name=", HttpClient::Escape(first.service),
         "&query.start_time_min=", HttpClient::Escape(Rfc3339(from)),
-        "&query.start_time_max=", HttpClient::Escape(Rfc3339(to)), "&query.num_traces=", depth);
+        "&query.start_time_max=", HttpClient::Escape(Rfc3339(to)), "&query.num_traces=", depth,
+        "&query.raw_traces=true");
     auto fail_group = [&](const absl::Status& s) {
       for (size_t i : group) (*out)[i] = s;
     };

@@ -9,6 +9,12 @@
 // {"error": {"httpCode": 404}} chunk, means "no such trace". Query parameters use the
 // snake_case names every Jaeger v2 release accepts (newer ones also take camelCase).
 //
+// Reads ask for the traces as stored (raw_traces=true, query.raw_traces=true; a Jaeger before
+// that parameter ignores it): Jaeger 2.12's query service otherwise runs its adjusters on the
+// in-memory store's own trace objects, and two reads of one trace at once (a search and a read by
+// ID, or a run's queryability probe and its check) race in its attribute sort, which then answers
+// keys with other keys' values (seen about once per 2,000 research-fanout traces; docs/field.md).
+//
 // What a real Jaeger v2 does to what it stores (seen with 2.12, tests/field/, docs/field.md):
 // it keeps no schema URLs (Carries() says so, and they are not compared), sorts attributes by key,
 // and adds an "@jaeger@warnings" attribute to spans its adjusters had something to say about,
