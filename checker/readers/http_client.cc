@@ -13,6 +13,15 @@
 namespace agentstorm::readers {
 namespace {
 
+// A URL as an error names it: a bulk read's list of IDs shortened (a message of 3 KB of trace IDs
+// hides what went wrong).
+std::string ForMessage(std::string_view url) {
+  constexpr size_t kShown = 160;
+  if (url.size() <= kShown + 40) return std::string(url);
+  return absl::StrCat(absl::string_view(url.data(), kShown), "... (", url.size() - kShown,
+                      " more characters)");
+}
+
 struct Transfer {
   HttpResponse* response;
   size_t limit;
@@ -119,7 +128,7 @@ absl::StatusOr<HttpResponse> HttpClient::Get(
     curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, nullptr);
     Release(curl);
     return absl::DeadlineExceededError(
-        absl::StrCat("GET ", url, ": not sent, the check's time (--wait) is spent"));
+        absl::StrCat("GET ", ForMessage(url), ": not sent, the check's time (--wait) is spent"));
   }
   ApplyCurlEasyConfig(curl, {.tls = {.insecure = options_.insecure_tls,
                                      .ca_file = options_.ca_file,
@@ -136,8 +145,8 @@ absl::StatusOr<HttpResponse> HttpClient::Get(
   Release(curl);
 
   if (code == CURLE_OK) return response;
-  const std::string what =
-      absl::StrCat("GET ", url, ": ", error[0] != '\0' ? error : curl_easy_strerror(code));
+  const std::string what = absl::StrCat("GET ", ForMessage(url), ": ",
+                                        error[0] != '\0' ? error : curl_easy_strerror(code));
   switch (code) {
     case CURLE_COULDNT_CONNECT:
     case CURLE_COULDNT_RESOLVE_HOST:
@@ -152,7 +161,7 @@ absl::StatusOr<HttpResponse> HttpClient::Get(
       return absl::DeadlineExceededError(what);
     case CURLE_WRITE_ERROR:
       if (transfer.overflow) {
-        return absl::DataLossError(absl::StrCat("GET ", url, ": response larger than ",
+        return absl::DataLossError(absl::StrCat("GET ", ForMessage(url), ": response larger than ",
                                                 options_.max_response_bytes, " bytes"));
       }
       return absl::InternalError(what);
@@ -178,9 +187,8 @@ namespace agentstorm::readers {
 absl::Status HttpStatusError(const HttpResponse& response, std::string_view url) {
   absl::string_view body(response.body);
   if (body.size() > 200) body = body.substr(0, 200);
-  const std::string what =
-      absl::StrCat("GET ", absl::string_view(url.data(), url.size()), ": HTTP ", response.status,
-                   ": ", absl::StripAsciiWhitespace(body));
+  const std::string what = absl::StrCat("GET ", ForMessage(url), ": HTTP ", response.status, ": ",
+                                        absl::StripAsciiWhitespace(body));
   switch (response.status) {
     case 401:
       return absl::UnauthenticatedError(what);
