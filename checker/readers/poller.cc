@@ -63,8 +63,9 @@ PollSummary Poller::Run(const std::vector<ExpectedTrace>& traces,
   int unreachable_streak = 0;
   bool abort = false;
 
-  // Counts the outcome and hands the trace to on_result (without mu).
-  auto finish = [&](State& s, TraceOutcome outcome) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+  // Counts the outcome and moves the trace to `ended`, for deliver() to hand to on_result.
+  auto finish = [&](State& s, TraceOutcome outcome,
+                    std::vector<PolledTrace>* ended) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
     s.result.outcome = outcome;
     switch (outcome) {
       case TraceOutcome::kFound:
@@ -85,13 +86,19 @@ PollSummary Poller::Run(const std::vector<ExpectedTrace>& traces,
           std::max<int64_t>(0, absl::ToInt64Microseconds(*s.result.time_until_queryable))));
     }
     --remaining;
-    PolledTrace done = std::move(s.result);
-    if (!options_.keep_data) done.trace.data = ArenaTraces();
+    ended->push_back(std::move(s.result));
+    if (!options_.keep_data) ended->back().trace.data = ArenaTraces();
+  };
+  // Hands the traces that ended to on_result, without mu: the traces of one request together
+  // (one handover per request, not per trace).
+  auto deliver = [&](std::vector<PolledTrace>* ended) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+    if (ended->empty()) return;
     mu.Unlock();
     if (on_result) {
       absl::MutexLock callback_lock(&callback_mu);
-      on_result(std::move(done));
+      for (PolledTrace& done : *ended) on_result(std::move(done));
     }
+    ended->clear();
     mu.Lock();
   };
 
@@ -109,7 +116,8 @@ PollSummary Poller::Run(const std::vector<ExpectedTrace>& traces,
   // One answer about the trace of `s`: ends it when it settled (or polling is over), else
   // schedules its next read.
   auto absorb = [&](State& s, absl::StatusOr<FetchedTrace>&& fetched, absl::Time read_at,
-                    bool past_deadline) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+                    bool past_deadline,
+                    std::vector<PolledTrace>* ended) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
     ++s.result.polls;
     bool settled = false;
     if (!fetched.ok()) {
@@ -147,9 +155,9 @@ PollSummary Poller::Run(const std::vector<ExpectedTrace>& traces,
       }
     }
     if (settled) {
-      finish(s, TraceOutcome::kFound);
+      finish(s, TraceOutcome::kFound, ended);
     } else if (past_deadline || abort) {
-      finish(s, final_outcome(s));
+      finish(s, final_outcome(s), ended);
     } else {
       const absl::Time due = std::min(read_at + s.backoff, deadline);
       s.backoff = std::min(options_.max_backoff, s.backoff * options_.backoff_multiplier);
@@ -158,14 +166,16 @@ PollSummary Poller::Run(const std::vector<ExpectedTrace>& traces,
   };
 
   auto worker = [&] {
+    std::vector<PolledTrace> ended;
     mu.Lock();
     while (true) {
       if (abort) {
         while (!queue.empty()) {
           State& s = states[queue.top().index];
           queue.pop();
-          finish(s, final_outcome(s));
+          finish(s, final_outcome(s), &ended);
         }
+        deliver(&ended);
       }
       if (queue.empty()) {
         if (in_flight == 0) break;
@@ -230,9 +240,10 @@ PollSummary Poller::Run(const std::vector<ExpectedTrace>& traces,
         abort = true;
       }
       for (size_t b = 0; b < batch.size(); ++b) {
-        absorb(states[batch[b]], std::move(fetched[b]), read_at, past_deadline);
+        absorb(states[batch[b]], std::move(fetched[b]), read_at, past_deadline, &ended);
       }
       cv.SignalAll();
+      deliver(&ended);
     }
     cv.SignalAll();
     mu.Unlock();
