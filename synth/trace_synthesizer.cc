@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "opentelemetry/proto/trace/v1/trace.pb.h"
 #include "synth/encoder_tables.h"
@@ -124,6 +126,23 @@ struct Scratch {
 };
 thread_local Scratch tls_scratch;
 
+// The attributes of the spans a trace on this thread was cleared of, each with its value still
+// allocated, for the next trace's spans: a span's Clear() would free every value (KeyValue's
+// Clear deletes its AnyValue, and with it a string value) for the next trace to allocate again.
+// Holds at most the attributes of the largest trace built on the thread.
+thread_local std::vector<std::unique_ptr<KeyValue>> tls_attribute_pool;
+
+// Clears `spans` for reuse, their attributes to tls_attribute_pool. The pool is a stack: the
+// first span's first attribute comes back first, to the attribute most likely of the same key
+// and type.
+void ClearSpansKeepingAttributes(google::protobuf::RepeatedPtrField<Span>* spans) {
+  for (int i = spans->size() - 1; i >= 0; --i) {
+    auto* attributes = spans->Mutable(i)->mutable_attributes();
+    while (!attributes->empty()) tls_attribute_pool.emplace_back(attributes->ReleaseLast());
+  }
+  spans->Clear();
+}
+
 // The reference output: libprotobuf messages in SynthesizedTrace::resource_spans (one
 // ResourceSpans per service slot, reused across calls).
 class ProtoOut {
@@ -214,8 +233,16 @@ class ProtoOut {
   int used_slots() const { return static_cast<int>(used_slots_); }
 
  private:
+  // Every caller sets the value (of whatever type the pooled attribute held).
   static KeyValue* NewAttr(Span* s, std::string_view key) {
-    KeyValue* kv = s->add_attributes();
+    KeyValue* kv;
+    if (tls_attribute_pool.empty()) {
+      kv = s->add_attributes();
+    } else {
+      kv = tls_attribute_pool.back().release();
+      tls_attribute_pool.pop_back();
+      s->mutable_attributes()->AddAllocated(kv);
+    }
     kv->set_key(key.data(), key.size());
     return kv;
   }
@@ -1171,7 +1198,8 @@ void TraceSynthesizer::Synthesize(uint64_t index, int phase, SynthesizedTrace* o
   out->variant = static_cast<uint16_t>(v);
   out->trace_id = TraceIdOf(index);
   for (auto& rs : out->resource_spans)
-    if (rs.scope_spans_size() > 0) rs.mutable_scope_spans(0)->mutable_spans()->Clear();
+    if (rs.scope_spans_size() > 0)
+      ClearSpansKeepingAttributes(rs.mutable_scope_spans(0)->mutable_spans());
 
   const CounterRng root = CounterRng(MixKeys(options_.seed, index)).Fork("trace");
   ProtoOut o(out, part, part.semconv != SemconvProfile::kV136);
@@ -1245,7 +1273,8 @@ void TraceSynthesizer::ComputeShapes() {
     for (int i = 0; i < kSamples; ++i) {
       t.trace_id = TraceIdOf(i);
       for (auto& rs : t.resource_spans)
-        if (rs.scope_spans_size() > 0) rs.mutable_scope_spans(0)->mutable_spans()->Clear();
+        if (rs.scope_spans_size() > 0)
+          ClearSpansKeepingAttributes(rs.mutable_scope_spans(0)->mutable_spans());
       const CounterRng root = CounterRng(MixKeys(opt.seed, i)).Fork("trace");
       ProtoOut o(&t, part, part.semconv != SemconvProfile::kV136);
       TraceBuilder<ProtoOut> b(sc, variant, part, opt, i, -1, &t, root, &o);
