@@ -1,7 +1,6 @@
 #include "checker/other_run.h"
 
 #include <string>
-#include <unordered_map>
 
 #include "absl/container/flat_hash_map.h"
 
@@ -24,12 +23,13 @@ int64_t Duration(const Span& s) {
 
 OtherRunSpans SetAsideOtherRunSpans(const SynthesizedTrace& expected, const TracesData& received,
                                     TracesData* kept) {
-  absl::flat_hash_map<std::string_view, const Span*> sent;
-  sent.reserve(expected.span_count);
-  for (const ResourceSpans& rs : expected.resource_spans)
-    for (const ScopeSpans& ss : rs.scope_spans())
-      for (const Span& s : ss.spans()) sent.emplace(s.span_id(), &s);
+  SpansById sent;
+  IndexSentSpans(expected, &sent);
+  return SetAsideOtherRunSpans(sent, received, kept);
+}
 
+OtherRunSpans SetAsideOtherRunSpans(const SpansById& sent, const TracesData& received,
+                                    TracesData* kept) {
   OtherRunSpans other;
   auto is_other = [&](const Span& s) {
     auto it = sent.find(s.span_id());

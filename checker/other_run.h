@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "checker/rules/trace_view.h"
 #include "core/synthesized_trace.h"
 #include "opentelemetry/proto/trace/v1/trace.pb.h"
 
@@ -25,6 +26,10 @@ struct OtherRunSpans {
 // keep the duration while shifting both ends. When some are found, *kept receives `received`
 // without them (empty scopes and resources dropped); otherwise *kept is left untouched.
 OtherRunSpans SetAsideOtherRunSpans(const SynthesizedTrace& expected,
+                                    const opentelemetry::proto::trace::v1::TracesData& received,
+                                    opentelemetry::proto::trace::v1::TracesData* kept);
+// The same with the spans sent already indexed by span ID (IndexSentSpans).
+OtherRunSpans SetAsideOtherRunSpans(const SpansById& sent,
                                     const opentelemetry::proto::trace::v1::TracesData& received,
                                     opentelemetry::proto::trace::v1::TracesData* kept);
 

@@ -18,6 +18,7 @@
 #include <string_view>
 
 #include "checker/finding.h"
+#include "checker/rules/trace_view.h"
 #include "core/synthesized_trace.h"
 #include "opentelemetry/proto/trace/v1/trace.pb.h"
 
@@ -39,7 +40,17 @@ struct TraceUnderCheck {
   // With a ledger: whether the backend returned the trace at all (false: `received` is empty
   // because the poller ended with not found or incomplete-with-nothing).
   bool found = true;
+  // `expected`'s spans by span ID (IndexSentSpans), built once for every rule of the trace;
+  // nullptr: a rule that needs them indexes them itself (SentSpansOf).
+  const SpansById* sent_by_id = nullptr;
 };
+
+// trace.sent_by_id, or `storage` filled from trace.expected (left empty without one).
+inline const SpansById& SentSpansOf(const TraceUnderCheck& trace, SpansById* storage) {
+  if (trace.sent_by_id != nullptr) return *trace.sent_by_id;
+  if (trace.expected != nullptr) IndexSentSpans(*trace.expected, storage);
+  return *storage;
+}
 
 class Rule {
  public:

@@ -24,6 +24,7 @@ void TraceCheck::Check(const PolledTrace& polled, SynthesizedTrace* scratch) {
   uint64_t spans_received = polled.trace.span_count;
   opentelemetry::proto::trace::v1::TracesData kept;  // without another run's spans
   TraceUnderCheck t;
+  SpansById sent_by_id;
   t.trace_id = HexEncode(polled.id);
   t.received = polled.trace.data.get();
   t.found = found;
@@ -36,8 +37,10 @@ void TraceCheck::Check(const PolledTrace& polled, SynthesizedTrace* scratch) {
                     : absl::StrCat("#", rec->variant);
     if (c_.rebuilder->Rebuild(*rec, scratch)) {
       t.expected = scratch;
+      IndexSentSpans(*scratch, &sent_by_id);
+      t.sent_by_id = &sent_by_id;
       if (found) {
-        const OtherRunSpans other = SetAsideOtherRunSpans(*scratch, *polled.trace.data, &kept);
+        const OtherRunSpans other = SetAsideOtherRunSpans(sent_by_id, *polled.trace.data, &kept);
         if (other.count > 0) {
           t.received = &kept;
           found = t.found = kept.resource_spans_size() > 0;

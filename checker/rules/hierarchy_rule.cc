@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <map>
 #include <set>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -65,9 +64,14 @@ void HierarchyRule::CheckTrace(const TraceUnderCheck& trace, FindingSet* finding
     findings->Add(std::move(f));
   };
 
-  // Index: span ID -> first span with it; duplicates noted.
-  std::unordered_map<std::string_view, const Span*> by_id;
-  std::set<std::string> services;
+  // Index: span ID -> first span with it; duplicates noted. `firsts` holds those first spans in
+  // the order received, so that findings come in the same order on every run.
+  absl::flat_hash_map<std::string_view, const Span*> by_id;
+  by_id.reserve(spans.size());
+  std::vector<const Span*> firsts;
+  firsts.reserve(spans.size());
+  std::string first_service;
+  bool several_services = false;
   std::set<std::string> trace_ids;
   const opentelemetry::proto::resource::v1::Resource* last_resource = nullptr;
   for (const SpanRef& ref : spans) {
@@ -76,10 +80,15 @@ void HierarchyRule::CheckTrace(const TraceUnderCheck& trace, FindingSet* finding
       trace_ids.insert(s.trace_id());
     }
     if (ref.resource != last_resource) {  // a resource's spans come together
-      services.insert(ServiceName(*ref.resource));
+      if (last_resource == nullptr) {
+        first_service = ServiceName(*ref.resource);
+      } else if (!several_services) {
+        several_services = ServiceName(*ref.resource) != first_service;
+      }
       last_resource = ref.resource;
     }
     auto [it, inserted] = by_id.emplace(s.span_id(), &s);
+    if (inserted) firsts.push_back(&s);
     if (!inserted) {
       const bool identical = it->second->SerializeAsString() == s.SerializeAsString();
       if (!identical || trace.expected == nullptr) {
@@ -90,7 +99,7 @@ void HierarchyRule::CheckTrace(const TraceUnderCheck& trace, FindingSet* finding
       }
     }
   }
-  if (services.size() > 1) remote_traces_.fetch_add(1, std::memory_order_relaxed);
+  if (several_services) remote_traces_.fetch_add(1, std::memory_order_relaxed);
   if (trace_ids.size() > 1) {
     std::vector<std::string> hex;
     for (const std::string& t : trace_ids) hex.push_back(HexEncode(t));
@@ -100,19 +109,14 @@ void HierarchyRule::CheckTrace(const TraceUnderCheck& trace, FindingSet* finding
   }
 
   // What was sent, by span ID.
-  absl::flat_hash_map<std::string_view, const Span*> sent;
-  if (trace.expected != nullptr) {
-    sent.reserve(trace.expected->span_count);
-    for (const auto& rs : trace.expected->resource_spans)
-      for (const auto& ss : rs.scope_spans())
-        for (const Span& s : ss.spans()) sent.emplace(s.span_id(), &s);
-  }
+  SpansById own_index;
+  const SpansById& sent = SentSpansOf(trace, &own_index);
   // A parent that was sent but is not here: its absence is fidelity's finding, not ours.
   auto lost = [&](const std::string& id) { return sent.count(id) > 0 && by_id.count(id) == 0; };
 
   std::vector<const Span*> roots;
   std::map<std::string, std::vector<const Span*>> absent_parents;  // parent ID -> children
-  for (const auto& [id, span] : by_id) {
+  for (const Span* span : firsts) {
     if (IsZeroId(span->parent_span_id())) {
       roots.push_back(span);
     } else if (by_id.count(span->parent_span_id()) == 0) {
@@ -162,8 +166,9 @@ void HierarchyRule::CheckTrace(const TraceUnderCheck& trace, FindingSet* finding
 
   // Cycles: walk parent links; a walk that meets its own path has found a loop.
   {
-    std::unordered_map<const Span*, int> state;  // 1 = on the current path, 2 = done
-    for (const auto& [id, start] : by_id) {
+    absl::flat_hash_map<const Span*, int> state;  // 1 = on the current path, 2 = done
+    state.reserve(firsts.size());
+    for (const Span* start : firsts) {
       std::vector<const Span*> path;
       const Span* s = start;
       while (s != nullptr && state[s] == 0) {
@@ -186,8 +191,8 @@ void HierarchyRule::CheckTrace(const TraceUnderCheck& trace, FindingSet* finding
 
   // Against what was sent.
   if (trace.expected != nullptr) {
-    for (const auto& [id, span] : by_id) {
-      auto it = sent.find(id);
+    for (const Span* span : firsts) {
+      auto it = sent.find(span->span_id());
       if (it == sent.end()) continue;  // not sent: fidelity's business
       const Span& want = *it->second;
       const bool parent_differs =
@@ -209,7 +214,7 @@ void HierarchyRule::CheckTrace(const TraceUnderCheck& trace, FindingSet* finding
   const uint64_t tol = static_cast<uint64_t>(absl::ToInt64Nanoseconds(options_.time_tolerance));
   const FindingLevel window_level =
       trace.expected != nullptr ? FindingLevel::kViolation : FindingLevel::kImprovement;
-  for (const auto& [id, span] : by_id) {
+  for (const Span* span : firsts) {
     if (IsZeroId(span->parent_span_id())) continue;
     auto it = by_id.find(span->parent_span_id());
     if (it == by_id.end() || it->second == span) continue;

@@ -443,13 +443,8 @@ void ReportDuplicateInstrumentation(
 }  // namespace
 
 void SemconvRule::CheckTrace(const TraceUnderCheck& trace, FindingSet* findings) {
-  absl::flat_hash_map<std::string_view, const Span*> sent;
-  if (trace.expected != nullptr) {
-    sent.reserve(trace.expected->span_count);
-    for (const auto& rs : trace.expected->resource_spans)
-      for (const auto& ss : rs.scope_spans())
-        for (const Span& span : ss.spans()) sent.emplace(span.span_id(), &span);
-  }
+  SpansById own_index;
+  const SpansById& sent = SentSpansOf(trace, &own_index);
   ClassCounts classes;
   std::vector<const Span*> provider_calls;
   std::vector<std::pair<const Span*, const std::string*>> inference;  // with its scope's name

@@ -32,6 +32,14 @@ std::vector<SpanRef> CollectSpans(const std::vector<ResourceSpans>& resource_spa
   return Collect(resource_spans);
 }
 
+void IndexSentSpans(const SynthesizedTrace& expected, SpansById* out) {
+  out->clear();
+  out->reserve(expected.span_count);
+  for (const ResourceSpans& rs : expected.resource_spans)
+    for (const auto& ss : rs.scope_spans())
+      for (const auto& span : ss.spans()) out->emplace(span.span_id(), &span);
+}
+
 std::string ServiceName(const opentelemetry::proto::resource::v1::Resource& resource) {
   for (const auto& kv : resource.attributes()) {
     if (kv.key() == "service.name") return kv.value().string_value();

@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
+#include "core/synthesized_trace.h"
 #include "opentelemetry/proto/common/v1/common.pb.h"
 #include "opentelemetry/proto/resource/v1/resource.pb.h"
 #include "opentelemetry/proto/trace/v1/trace.pb.h"
@@ -24,6 +26,13 @@ struct SpanRef {
 std::vector<SpanRef> CollectSpans(const opentelemetry::proto::trace::v1::TracesData& data);
 std::vector<SpanRef> CollectSpans(
     const std::vector<opentelemetry::proto::trace::v1::ResourceSpans>& resource_spans);
+
+// Spans by span ID, the first of each ID; the keys view the spans' IDs.
+using SpansById =
+    absl::flat_hash_map<std::string_view, const opentelemetry::proto::trace::v1::Span*>;
+
+// The spans sent in `expected` by span ID (`out` is cleared first).
+void IndexSentSpans(const SynthesizedTrace& expected, SpansById* out);
 
 // The service.name resource attribute ("" when absent).
 std::string ServiceName(const opentelemetry::proto::resource::v1::Resource& resource);
