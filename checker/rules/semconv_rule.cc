@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "checker/rules/other_conventions.h"
@@ -30,6 +31,7 @@ using semconv::ValueType;
 class Attributes {
  public:
   explicit Attributes(const Span& span) {
+    entries_.reserve(span.attributes_size());
     for (const auto& kv : span.attributes()) entries_.emplace_back(kv.key(), &kv.value());
   }
   const AnyValue* Find(std::string_view key) const {
@@ -55,12 +57,11 @@ class Attributes {
     }
     return false;
   }
-  const std::vector<std::pair<std::string_view, const AnyValue*>>& entries() const {
-    return entries_;
-  }
+  using Entries = absl::InlinedVector<std::pair<std::string_view, const AnyValue*>, 32>;
+  const Entries& entries() const { return entries_; }
 
  private:
-  std::vector<std::pair<std::string_view, const AnyValue*>> entries_;
+  Entries entries_;  // on the stack for a span of up to 32 attributes
 };
 
 // Scalar value as text (enum members and name placeholders compare as text).
