@@ -11,7 +11,8 @@
 //                                                    scenario (default research-fanout) sent to
 //                                                    the sink with a ledger, then checked
 //                                                    against it through the sink's query API;
-//                                                    both span rates and their ratio
+//                                                    both span rates and their ratio, the
+//                                                    median of --rounds (3) rounds
 //   agentstorm bench --endpoint URL                  generator -> an external pipeline instead;
 //       [--pipeline-metrics URL]                     with its own metrics (a collector's), the
 //                                                    spans it accepted and exported are the count,
@@ -27,6 +28,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -76,6 +78,7 @@ struct BenchFlags {
   bool encode = false;
   bool check = false;       // --check: the checker's rate beside the generator's
   uint64_t traces = 20000;  // --traces: how many traces --check sends and checks
+  int rounds = 3;           // --rounds: --check's send-then-check rounds (the median ratio)
   std::string peer;
   std::string peer_dir;  // where npm installs the peer (default: CacheDir()/otel-js)
   int threads = 0;
@@ -605,17 +608,27 @@ absl::StatusOr<size_t> PrefaultBytes(const BenchFlags& flags,
   if (flags.peer == "otel-js") want += seconds * 150e3 * per_span;
   // --check sends a number of traces, not a duration: room for those.
   if (flags.check)
-    want = 1.1 * static_cast<double>(flags.traces) * synth.MeanSpansPerTrace() * per_span;
+    want = 1.1 * static_cast<double>(flags.traces) * flags.rounds * synth.MeanSpansPerTrace() *
+           per_span;
   return static_cast<size_t>(std::min(want, memory / 3));
 }
 
 // --check: the checker's span rate beside the generator's, on the same machine and data. The
 // scenario's --traces go to the child sink at the most it takes, with a ledger (as `run` sends);
 // then `check` reads every one back through the sink's query API (jaeger://, as `run` does) and
-// runs every rule against the ledger. Both are timed from start to end.
-int RunCheckBench(const BenchFlags& flags, const std::string& scenario_path, ChildSink* sink) {
-  TempDir temp;
-  if (temp.path().empty()) return Fail("cannot create a temporary directory", kExitUsage);
+// runs every rule against the ledger. Both are timed from start to end. --rounds repeats that
+// (each round its own run ID) and the ratio is the median round's: a host whose speed wanders
+// between the two phases of one round moves that round's ratio, not the median.
+struct CheckRound {
+  double gen_rate = 0;
+  double check_rate = 0;
+  double ratio() const { return gen_rate > 0 ? check_rate / gen_rate : 0; }
+};
+
+int RunCheckRound(const BenchFlags& flags, const std::string& scenario_path, ChildSink* sink,
+                  const std::string& dir, int round, CheckRound* out) {
+  const std::string prefix =
+      flags.rounds > 1 ? absl::StrFormat("round %d of %d: ", round, flags.rounds) : "";
   GenerateFlags g;
   g.scenario = g.scenario_path = scenario_path;
   g.endpoints = {absl::StrFormat("http://127.0.0.1:%d", sink->grpc_port())};
@@ -625,7 +638,7 @@ int RunCheckBench(const BenchFlags& flags, const std::string& scenario_path, Chi
   g.run_id = NewRunId();
   g.threads = flags.threads;
   g.connections = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  g.ledger = (fs::path(temp.path()) / "bench.ledger").string();
+  g.ledger = (fs::path(dir) / absl::StrCat("bench-", round, ".ledger")).string();
   g.quiet = true;
   g.progress = ProgressMode::kQuiet;
   LoadSummary load;
@@ -641,12 +654,12 @@ int RunCheckBench(const BenchFlags& flags, const std::string& scenario_path, Chi
     return Fail("sending the traces failed", generated);
   }
   const EndpointStats& e = load.endpoints.at(0);
-  const double gen_rate = static_cast<double>(e.spans_acknowledged) / gen_seconds;
+  out->gen_rate = static_cast<double>(e.spans_acknowledged) / gen_seconds;
   std::cout << absl::StrFormat(
-      "generate: %llu traces, %llu spans acknowledged in %.2fs: %s spans/s (ledger written, "
+      "%sgenerate: %llu traces, %llu spans acknowledged in %.2fs: %s spans/s (ledger written, "
       "%d worker threads)\n",
-      static_cast<unsigned long long>(load.traces_scheduled),
-      static_cast<unsigned long long>(e.spans_acknowledged), gen_seconds, Rate(gen_rate),
+      prefix, static_cast<unsigned long long>(load.traces_scheduled),
+      static_cast<unsigned long long>(e.spans_acknowledged), gen_seconds, Rate(out->gen_rate),
       flags.threads > 0 ? flags.threads : static_cast<int>(std::thread::hardware_concurrency()));
 
   CheckOptions co;
@@ -661,22 +674,52 @@ int RunCheckBench(const BenchFlags& flags, const std::string& scenario_path, Chi
   if (!checked.ok()) return Fail(std::string(checked.status().message()), kExitUsage);
   const CheckResult& r = **checked;
   if (r.exit_code == kExitUnreachable) return Fail(r.unreachable_reason, kExitUnreachable);
-  const double check_rate = static_cast<double>(r.spans_read) / check_seconds;
+  out->check_rate = static_cast<double>(r.spans_read) / check_seconds;
   std::cout << absl::StrFormat(
-      "check: %llu of %llu traces, %llu spans read and checked in %.2fs: %s spans/s (%s, %d "
+      "%scheck: %llu of %llu traces, %llu spans read and checked in %.2fs: %s spans/s (%s, %d "
       "requests in flight; reading the backend %.2fs), %llu violations\n",
-      static_cast<unsigned long long>(r.traces_read),
+      prefix, static_cast<unsigned long long>(r.traces_read),
       static_cast<unsigned long long>(r.traces_expected),
-      static_cast<unsigned long long>(r.spans_read), check_seconds, Rate(check_rate), r.backend,
-      co.concurrency, absl::ToDoubleSeconds(r.poll_elapsed),
+      static_cast<unsigned long long>(r.spans_read), check_seconds, Rate(out->check_rate),
+      r.backend, co.concurrency, absl::ToDoubleSeconds(r.poll_elapsed),
       static_cast<unsigned long long>(r.findings.CountAtLevel(FindingLevel::kViolation)));
   std::cout << absl::StrFormat("  checker RSS: %.1f MiB before, %.1f MiB after\n", rss0, RssMiB());
-  std::cout << absl::StrFormat(
-      "check ratio: %.1f%% (checker %s spans/s vs generator %s spans/s, same spans)\n",
-      gen_rate > 0 ? 100 * check_rate / gen_rate : 0, Rate(check_rate), Rate(gen_rate));
   // Every span sent must have been read: a rate over part of the data is no rate.
   if (r.spans_read != e.spans_acknowledged || r.traces_read != r.traces_expected)
     return Fail("the check did not read back every span sent", kExitViolation);
+  if (flags.rounds > 1) {
+    std::cout << absl::StrFormat("%scheck ratio %.1f%%\n", prefix, 100 * out->ratio());
+  }
+  return kExitOk;
+}
+
+int RunCheckBench(const BenchFlags& flags, const std::string& scenario_path, ChildSink* sink) {
+  TempDir temp;
+  if (temp.path().empty()) return Fail("cannot create a temporary directory", kExitUsage);
+  std::vector<CheckRound> rounds(static_cast<size_t>(flags.rounds));
+  for (int i = 0; i < flags.rounds; ++i) {
+    const int code = RunCheckRound(flags, scenario_path, sink, temp.path(), i + 1,
+                                   &rounds[static_cast<size_t>(i)]);
+    if (code != kExitOk) return code;
+  }
+  std::vector<CheckRound> by_ratio = rounds;
+  std::sort(by_ratio.begin(), by_ratio.end(),
+            [](const CheckRound& a, const CheckRound& b) { return a.ratio() < b.ratio(); });
+  const CheckRound& median = by_ratio[by_ratio.size() / 2];
+  // One round: "check ratio: 23.8% (checker ... vs generator ..., same spans)"; more: "check
+  // ratio: 23.8%, the median of 3 rounds (21.8%, 23.8%, 32.4%; in that round checker ...)".
+  std::string of_rounds;
+  if (flags.rounds > 1) {
+    std::vector<std::string> each;
+    for (const CheckRound& r : rounds) each.push_back(absl::StrFormat("%.1f%%", 100 * r.ratio()));
+    of_rounds = absl::StrCat(", the median of ", flags.rounds, " rounds (",
+                             absl::StrJoin(each, ", "), "; in that round ");
+  } else {
+    of_rounds = " (";
+  }
+  std::cout << absl::StrFormat(
+      "check ratio: %.1f%%%schecker %s spans/s vs generator %s spans/s, same spans)\n",
+      100 * median.ratio(), of_rounds, Rate(median.check_rate), Rate(median.gen_rate));
   return kExitOk;
 }
 
@@ -769,6 +812,11 @@ void AddBenchCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--traces", flags->traces, "With --check: how many traces to send and check")
       ->capture_default_str()
       ->check(WholeNumberOf<uint64_t>(1));
+  cmd->add_option("--rounds", flags->rounds,
+                  "With --check: send-then-check rounds, each with its own run ID; the ratio "
+                  "printed last is the median round's")
+      ->capture_default_str()
+      ->check(WholeNumber(1, 99));
   cmd->add_option("--peer", flags->peer, "Also run a peer generator into the same sink: otel-js");
   cmd->add_option(
       "--peer-dir", flags->peer_dir,

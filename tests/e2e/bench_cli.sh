@@ -25,7 +25,7 @@ tail -1 "$out" | grep -Eq '^encode ratio: [0-9]+\.[0-9]x \(templated [0-9]+ span
   fail "--encode does not end with the ratio line"
 
 # --check: every span sent is read back and checked, and both rates and their ratio printed.
-"$AGENTSTORM" bench --check --traces 300 >"$out" 2>&1 || fail "bench --check exited $?"
+"$AGENTSTORM" bench --check --traces 300 --rounds 1 >"$out" 2>&1 || fail "bench --check exited $?"
 grep -Eq '^generate: 300 traces, [0-9]+ spans acknowledged in [0-9.]+s: [0-9.]+[kM]? spans/s' "$out" ||
   fail "--check has no generate line"
 sent=$(sed -nE 's/^generate: 300 traces, ([0-9]+) spans acknowledged.*/\1/p' "$out")
@@ -33,6 +33,18 @@ grep -Eq "^check: 300 of 300 traces, $sent spans read and checked in [0-9.]+s: [
   fail "--check did not read back all $sent spans"
 tail -1 "$out" | grep -Eq '^check ratio: [0-9.]+% \(checker [0-9.]+[kM]? spans/s vs generator [0-9.]+[kM]? spans/s, same spans\)$' ||
   fail "--check does not end with the ratio line"
+# Rounds (the default is 3): each its own run, every span of each read back; the median last.
+"$AGENTSTORM" bench --check --traces 300 --rounds 2 >"$out" 2>&1 || fail "bench --check --rounds 2 exited $?"
+for round in 1 2; do
+  sent=$(sed -nE "s/^round $round of 2: generate: 300 traces, ([0-9]+) spans acknowledged.*/\\1/p" "$out")
+  [[ -n $sent ]] || fail "round $round has no generate line"
+  grep -Eq "^round $round of 2: check: 300 of 300 traces, $sent spans read and checked in " "$out" ||
+    fail "round $round did not read back all $sent spans"
+done
+tail -1 "$out" | grep -Eq '^check ratio: [0-9.]+%, the median of 2 rounds \([0-9.]+%, [0-9.]+%; in that round checker [0-9.]+[kM]? spans/s vs generator [0-9.]+[kM]? spans/s, same spans\)$' ||
+  fail "--rounds 2 does not end with the median ratio line"
+"$AGENTSTORM" bench --check --rounds 0 >"$out" 2>&1
+[[ $? == 2 ]] || fail "--rounds 0 is not exit 2"
 "$AGENTSTORM" bench --check --peer otel-js >"$out" 2>&1
 [[ $? == 2 ]] || fail "--check with --peer is not exit 2"
 
