@@ -11,6 +11,7 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -49,6 +50,7 @@ struct CanaryFlags {
   std::string give_up = "60s";
   size_t max_per_round = 100;
   std::string log_every = "60s";
+  std::string fail_on = "violation";  // the lowest finding level that makes the exit code 1
 };
 
 int Fail(int code, const std::string& message) {
@@ -84,6 +86,11 @@ int RunCanary(GenerateFlagSet& gen, const CanaryFlags& f) {
                 "or --duration");
   if (flags.rate.empty() || flags.rate == "max")
     return Fail(kExitUsage, "give --rate (e.g. 10/s): a canary sends at a steady rate");
+  const std::optional<FindingLevel> fail_on = ParseFindingLevel(f.fail_on);
+  if (!fail_on) {
+    return Fail(kExitUsage, "--fail-on: \"" + f.fail_on +
+                                "\" is not a finding level (violation, improvement, information)");
+  }
   if (flags.duration_seconds == 0) flags.duration_seconds = kUntilStoppedSeconds;
   absl::Duration sample_every, check_every, give_up, log_every;
   for (auto [text, flag, out] : {std::tuple{&f.sample_every, "--sample-every", &sample_every},
@@ -196,10 +203,16 @@ int RunCanary(GenerateFlagSet& gen, const CanaryFlags& f) {
   std::cout << "canary: " << DescribeCanaryStats(stats) << "\n";
   if (generated != kExitOk) return generated;
   if (stats.rounds > 0 && stats.rounds_unreachable == stats.rounds) return kExitUnreachable;
-  uint64_t violations = 0;
+  uint64_t failing = 0;
   for (const auto& [id, c] : stats.findings)
-    if (c.level == FindingLevel::kViolation) violations += c.count;
-  return violations > 0 || stats.round_errors > 0 ? kExitViolation : kExitOk;
+    if (c.level >= *fail_on) failing += c.count;
+  // Why the exit code is 1, when the totals line does not say it (findings below violation).
+  if (failing > 0 && *fail_on != FindingLevel::kViolation) {
+    std::cout << "canary: fails: " << failing << " finding(s) at or above "
+              << FindingLevelName(*fail_on) << " (--fail-on " << FindingLevelName(*fail_on)
+              << ")\n";
+  }
+  return failing > 0 || stats.round_errors > 0 ? kExitViolation : kExitOk;
 }
 
 }  // namespace
@@ -233,6 +246,10 @@ void AddCanaryCommand(CLI::App& app, int* exit_code) {
       ->capture_default_str()
       ->check(WholeNumberOf<size_t>(1));
   cmd->add_option("--log-every", f->log_every, "Print the totals this often (stderr)")
+      ->capture_default_str();
+  cmd->add_option("--fail-on", f->fail_on,
+                  "Lowest finding level that makes the exit code 1 when the canary ends: "
+                  "violation, improvement or information")
       ->capture_default_str();
   cmd->callback([gen, f, exit_code] { *exit_code = RunCanary(*gen, *f); });
 }

@@ -71,7 +71,19 @@ wait "$pid" || code=$?
 final=$(grep '^canary: round' "$dir/clean.out" | tail -1)
 [[ $final == *" 0 incomplete, 0 missing, 0 unreadable; 0 violation findings"* ]] || fail "clean final line: $final"
 
+# --fail-on: the same clean traces fail at a lower level (semconv's information findings), and
+# the output says why.
+code=0
+"$bin" canary smoke --endpoint "http://$sink_grpc" --backend "jaeger://$sink_query" \
+  --rate 30/s --duration 3s --sample-every 100ms --check-every 1s --give-up 3s --listen 127.0.0.1:0 \
+  --quiet --fail-on information >"$dir/failon.out" 2>"$dir/failon.err" || code=$?
+[[ $code == 1 ]] || fail "a clean canary with --fail-on information exited $code, want 1"
+grep -Eq '^canary: fails: [1-9][0-9]* finding\(s\) at or above information \(--fail-on information\)$' \
+  "$dir/failon.out" || fail "--fail-on information: no line saying why it fails"
+
 # 3. Mistakes: exit 2 before anything is sent; an unreachable backend exit 3.
+run failon 2 canary smoke --rate 5/s --endpoint "http://$sink_grpc" --backend "jaeger://$sink_query" --fail-on warning
+grep -q -- '--fail-on: "warning" is not a finding level' "$dir/failon.err" || fail "--fail-on warning: no message"
 run norate 2 canary smoke --endpoint "http://$sink_grpc" --backend "jaeger://$sink_query"
 grep -q 'give --rate' "$dir/norate.err" || fail "no --rate: no hint"
 run traces 2 canary smoke --rate 5/s --traces 10 --endpoint "http://$sink_grpc" --backend "jaeger://$sink_query"
