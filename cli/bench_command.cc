@@ -812,11 +812,12 @@ void AddBenchCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--traces", flags->traces, "With --check: how many traces to send and check")
       ->capture_default_str()
       ->check(WholeNumberOf<uint64_t>(1));
-  cmd->add_option("--rounds", flags->rounds,
-                  "With --check: send-then-check rounds, each with its own run ID; the ratio "
-                  "printed last is the median round's")
-      ->capture_default_str()
-      ->check(WholeNumber(1, 99));
+  CLI::Option* rounds =
+      cmd->add_option("--rounds", flags->rounds,
+                      "With --check: send-then-check rounds, each with its own run ID; the ratio "
+                      "printed last is the median round's")
+          ->capture_default_str()
+          ->check(WholeNumber(1, 99));
   cmd->add_option("--peer", flags->peer, "Also run a peer generator into the same sink: otel-js");
   cmd->add_option(
       "--peer-dir", flags->peer_dir,
@@ -850,7 +851,16 @@ void AddBenchCommand(CLI::App& app, int* exit_code) {
                   "Generator RSS samples over the run (start..end)")
       ->capture_default_str()
       ->check(WholeNumber(2, 10000));
-  cmd->callback([flags, exit_code] { *exit_code = RunBench(*flags); });
+  cmd->callback([flags, exit_code, rounds] {
+    if (rounds->count() > 0 && !flags->check) {
+      *exit_code = Fail(
+          "--rounds applies to --check (the generator alone runs once, for "
+          "--duration)",
+          kExitUsage);
+      return;
+    }
+    *exit_code = RunBench(*flags);
+  });
 }
 
 }  // namespace agentstorm::cli

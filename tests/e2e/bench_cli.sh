@@ -45,6 +45,9 @@ tail -1 "$out" | grep -Eq '^check ratio: [0-9.]+%, the median of 2 rounds \([0-9
   fail "--rounds 2 does not end with the median ratio line"
 "$AGENTSTORM" bench --check --rounds 0 >"$out" 2>&1
 [[ $? == 2 ]] || fail "--rounds 0 is not exit 2"
+"$AGENTSTORM" bench --rounds 2 --duration 1s >"$out" 2>&1
+[[ $? == 2 ]] || fail "--rounds without --check is not exit 2"
+grep -q -- '--rounds applies to --check' "$out" || fail "--rounds without --check: no message"
 "$AGENTSTORM" bench --check --peer otel-js >"$out" 2>&1
 [[ $? == 2 ]] || fail "--check with --peer is not exit 2"
 
