@@ -1,9 +1,5 @@
 #include "checker/other_run.h"
 
-#include <string>
-
-#include "absl/container/flat_hash_map.h"
-
 namespace agentstorm {
 namespace {
 
