@@ -66,7 +66,7 @@ void HierarchyRule::CheckTrace(const TraceUnderCheck& trace, FindingSet* finding
 
   // Index: span ID -> first span with it; duplicates noted. `firsts` holds those first spans in
   // the order received, so that findings come in the same order on every run.
-  absl::flat_hash_map<std::string_view, const Span*> by_id;
+  SpanIdMap<const Span*> by_id;
   by_id.reserve(spans.size());
   std::vector<const Span*> firsts;
   firsts.reserve(spans.size());

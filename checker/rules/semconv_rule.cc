@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -289,26 +290,118 @@ std::vector<std::vector<const AttributeDef*>> RequirementDefs(
   return out;
 }
 
+// For each span type, the index of the first span type with its id.
+std::vector<size_t> CoverageSlots(const semconv::SemconvModel& model) {
+  std::vector<size_t> out;
+  out.reserve(model.span_types.size());
+  for (size_t i = 0; i < model.span_types.size(); ++i) {
+    size_t first = i;
+    for (size_t j = 0; j < i; ++j) {
+      if (model.span_types[j].id == model.span_types[i].id) {
+        first = j;
+        break;
+      }
+    }
+    out.push_back(first);
+  }
+  return out;
+}
+
+// The attributes whose enum documents free-form values: open, with only the `_OTHER` fallback
+// as a member (error.type: an exception's class name, a provider's error code).
+absl::flat_hash_set<const AttributeDef*> FreeFormEnums(const semconv::SemconvModel& model) {
+  absl::flat_hash_set<const AttributeDef*> out;
+  for (const auto& [key, def] : model.attributes) {
+    if (!def.closed_enum && std::all_of(def.members.begin(), def.members.end(),
+                                        [](const auto& em) { return em.value == "_OTHER"; })) {
+      out.insert(&def);
+    }
+  }
+  return out;
+}
+
 }  // namespace
+
+SpanTypeTable::SpanTypeTable(const semconv::SemconvModel& model) {
+  const std::vector<SpanType>& types = model.span_types;
+  for (const std::string& key : model.MatchAttributes()) {
+    ByMatchValue& m = by_match_value.emplace_back();
+    m.key = key;
+    // SemconvModel::CandidatesFor(key, value), for every value some type names and for any
+    // other value, each in the order of the model's span types.
+    for (const SpanType& t : types) {
+      if (!t.refines.empty() || t.match_attribute != key) continue;
+      for (const std::string& v : t.match_values) m.by_value.try_emplace(v);
+    }
+    for (const SpanType& t : types) {
+      if (!t.refines.empty() || t.match_attribute != key) continue;
+      if (t.match_values.empty()) m.any_value.push_back(&t);
+      for (auto& [value, out] : m.by_value) {
+        if (t.match_values.empty() || std::find(t.match_values.begin(), t.match_values.end(),
+                                                value) != t.match_values.end()) {
+          out.push_back(&t);
+        }
+      }
+    }
+  }
+  // SemconvModel::RefinementFor(base id, provider): the first refinement of each.
+  refinements_.resize(types.size());
+  for (size_t i = 0; i < types.size(); ++i) {
+    size_t base = i;  // the first type with this id: refinements name their base by id
+    for (size_t j = 0; j < i; ++j) {
+      if (types[j].id == types[i].id) {
+        base = j;
+        break;
+      }
+    }
+    slot_.push_back(base);
+  }
+  for (const SpanType& t : types) {
+    if (t.refines.empty() || t.provider.empty()) continue;
+    for (size_t i = 0; i < types.size(); ++i) {
+      if (types[i].id == t.refines && slot_[i] == i) refinements_[i].try_emplace(t.provider, &t);
+    }
+  }
+  first_ = types.data();
+}
+
+const std::vector<const SpanType*>& SpanTypeTable::ByMatchValue::Of(const AnyValue& value) const {
+  auto it = value.value_case() == AnyValue::kStringValue ? by_value.find(value.string_value())
+                                                         : by_value.find(ScalarText(value));
+  return it == by_value.end() ? any_value : it->second;
+}
+
+const SpanType* SpanTypeTable::RefinementOf(const SpanType* base, const AnyValue& provider) const {
+  const auto& by_provider = refinements_[slot_[static_cast<size_t>(base - first_)]];
+  if (by_provider.empty()) return nullptr;
+  auto it = provider.value_case() == AnyValue::kStringValue
+                ? by_provider.find(provider.string_value())
+                : by_provider.find(ScalarText(provider));
+  return it == by_provider.end() ? nullptr : it->second;
+}
 
 SemconvRule::SemconvRule(semconv::SemconvModel model)
     : model_(std::move(model)),
       requirement_defs_(RequirementDefs(model_, attributes_)),
       match_attributes_(model_.MatchAttributes()),
-      owned_namespaces_(OwnedNamespaces(model_)) {}
+      span_types_(model_),
+      free_form_(FreeFormEnums(model_)),
+      owned_namespaces_(OwnedNamespaces(model_)),
+      coverage_slot_(CoverageSlots(model_)),
+      coverage_(model_.span_types.size()) {}
 
 namespace {
 
 // SemconvRule::Classify for a span whose attributes are indexed already.
-const SpanType* ClassifySpan(const semconv::SemconvModel& model,
-                             const std::vector<std::string>& match_attributes, const Span& span,
+const SpanType* ClassifySpan(const SpanTypeTable& table, const Span& span,
                              const Attributes& attrs) {
   thread_local std::vector<const SpanType*> candidates;
   candidates.clear();
-  for (const std::string& key : match_attributes) {
-    const AnyValue* v = attrs.Find(key);
+  for (const SpanTypeTable::ByMatchValue& m : table.by_match_value) {
+    const AnyValue* v = attrs.Find(m.key);
     if (!v) continue;
-    for (const SpanType* t : model.CandidatesFor(key, ScalarText(*v))) candidates.push_back(t);
+    const std::vector<const SpanType*>& found = m.Of(*v);
+    candidates.insert(candidates.end(), found.begin(), found.end());
   }
   if (candidates.empty()) return nullptr;
   const SpanType* chosen = candidates.front();
@@ -320,7 +413,7 @@ const SpanType* ClassifySpan(const semconv::SemconvModel& model,
   }
   for (const char* provider_key : {"gen_ai.provider.name", "gen_ai.system"}) {
     if (const AnyValue* p = attrs.Find(provider_key)) {
-      if (const SpanType* r = model.RefinementFor(chosen->id, ScalarText(*p))) return r;
+      if (const SpanType* r = table.RefinementOf(chosen, *p)) return r;
     }
   }
   return chosen;
@@ -329,7 +422,7 @@ const SpanType* ClassifySpan(const semconv::SemconvModel& model,
 }  // namespace
 
 const SpanType* SemconvRule::Classify(const Span& span) const {
-  return ClassifySpan(model_, match_attributes_, span, Attributes(span));
+  return ClassifySpan(span_types_, span, Attributes(span));
 }
 
 namespace {
@@ -574,9 +667,7 @@ std::string_view SemconvRule::CheckSpan(const Span& span, const TraceUnderCheck&
     }
     // An open enum whose only member is the `_OTHER` fallback (error.type) documents free-form
     // values: an exception's class name, a provider's error code. Any value is what it asks for.
-    const bool free_form =
-        !def->closed_enum && std::all_of(def->members.begin(), def->members.end(),
-                                         [](const auto& em) { return em.value == "_OTHER"; });
+    const bool free_form = free_form_.contains(def);
     if (!def->members.empty() && !free_form &&
         (value->value_case() == AnyValue::kStringValue ||
          value->value_case() == AnyValue::kIntValue)) {
@@ -637,7 +728,7 @@ std::string_view SemconvRule::CheckSpan(const Span& span, const TraceUnderCheck&
     }
   };
 
-  const SpanType* type = ClassifySpan(model_, match_attributes_, span, attrs);
+  const SpanType* type = ClassifySpan(span_types_, span, attrs);
   if (!type) {
     // An LLM-like span under another convention: named, with what GenAI expects instead.
     if (std::optional<OtherConvention> other = RecognizeOtherConvention(span)) {
@@ -687,6 +778,7 @@ std::string_view SemconvRule::CheckSpan(const Span& span, const TraceUnderCheck&
       opt_in_present;
   for (auto* v : {&required_present, &recommended_present, &conditional_present, &opt_in_present})
     v->clear();
+  std::sort(span_defs.begin(), span_defs.end(), std::less<>());  // for binary_search below
   const std::vector<const AttributeDef*>& req_defs =
       requirement_defs_[static_cast<size_t>(type - model_.span_types.data())];
   for (size_t r = 0; r < type->attributes.size(); ++r) {
@@ -694,9 +786,10 @@ std::string_view SemconvRule::CheckSpan(const Span& span, const TraceUnderCheck&
     const AttributeDef* def = req_defs[r];
     // A key the model defines, not a template, is on the span exactly when one of its
     // attributes has that definition (AttributeIndex maps only that key to it).
-    const bool present = def != nullptr && !def->is_template
-                             ? std::find(span_defs.begin(), span_defs.end(), def) != span_defs.end()
-                             : attrs.Has(req.key, def != nullptr && def->is_template);
+    const bool present =
+        def != nullptr && !def->is_template
+            ? std::binary_search(span_defs.begin(), span_defs.end(), def, std::less<>())
+            : attrs.Has(req.key, def != nullptr && def->is_template);
     const std::optional<bool> holds = ConditionHolds(req.condition, span, attrs);
     switch (req.level) {
       case RequirementLevel::kRequired:
@@ -857,7 +950,7 @@ std::string_view SemconvRule::CheckSpan(const Span& span, const TraceUnderCheck&
   findings->RecordEvaluation("semconv", !violated);
 
   absl::MutexLock lock(&mu_);
-  Coverage& cov = coverage_[type->id];
+  Coverage& cov = coverage_[coverage_slot_[static_cast<size_t>(type - model_.span_types.data())]];
   if (cov.spans == 0 && cov.recommended.keys.empty()) {
     for (const AttributeRequirement& req : type->attributes) {
       if (req.level == RequirementLevel::kRequired) cov.required.keys.push_back(req.key);
@@ -952,7 +1045,14 @@ void SemconvRule::Finish(FindingSet* findings) {
     findings->SetStatistic("semconv", absl::StrCat("unknown_attribute.", key),
                            static_cast<double>(spans));
   }
-  for (const auto& [type, cov] : coverage_) {
+  // By span type id, in the order of their names.
+  std::map<std::string_view, const Coverage*> by_id;
+  for (size_t i = 0; i < coverage_.size(); ++i) {
+    if (coverage_[i].spans > 0) by_id.emplace(model_.span_types[i].id, &coverage_[i]);
+  }
+  for (const auto& [id, c] : by_id) {
+    const std::string type(id);
+    const Coverage& cov = *c;
     findings->SetStatistic("semconv", absl::StrCat("spans.", type), cov.spans);
     ReportCoverage(type, cov.required, cov.spans, "required", nullptr, "required_coverage",
                    findings);

@@ -50,6 +50,8 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/synchronization/mutex.h"
 #include "checker/finding.h"
 #include "checker/rule.h"
@@ -57,6 +59,34 @@
 #include "opentelemetry/proto/trace/v1/trace.pb.h"
 
 namespace agentstorm {
+
+// The model's span types as SemconvRule recognises a span: the candidates for a matching
+// attribute's value (SemconvModel::CandidatesFor) and a type's provider refinement
+// (SemconvModel::RefinementFor), looked up by hash instead of a walk over every type per span.
+class SpanTypeTable {
+ public:
+  explicit SpanTypeTable(const semconv::SemconvModel& model);
+
+  struct ByMatchValue {
+    std::string key;  // a match attribute, in SemconvModel::MatchAttributes() order
+    // The candidates for each value some type names, and for any other value.
+    absl::flat_hash_map<std::string, std::vector<const semconv::SpanType*>> by_value;
+    std::vector<const semconv::SpanType*> any_value;
+    const std::vector<const semconv::SpanType*>& Of(
+        const opentelemetry::proto::common::v1::AnyValue& value) const;
+  };
+  std::vector<ByMatchValue> by_match_value;
+
+  // The refinement of `base` (a type of the model) for this gen_ai.provider.name, or nullptr.
+  const semconv::SpanType* RefinementOf(
+      const semconv::SpanType* base,
+      const opentelemetry::proto::common::v1::AnyValue& provider) const;
+
+ private:
+  const semconv::SpanType* first_ = nullptr;
+  std::vector<size_t> slot_;  // per type, the index of the first type with its id
+  std::vector<absl::flat_hash_map<std::string, const semconv::SpanType*>> refinements_;
+};
 
 class SemconvRule : public Rule {
  public:
@@ -117,6 +147,8 @@ class SemconvRule : public Rule {
   // (nullptr where the model defines none), found once rather than per span.
   const std::vector<std::vector<const semconv::AttributeDef*>> requirement_defs_;
   const std::vector<std::string> match_attributes_;
+  const SpanTypeTable span_types_;
+  const absl::flat_hash_set<const semconv::AttributeDef*> free_form_;  // FreeFormEnums
   // Namespaces the conventions own ("gen_ai.", "mcp.", a refinement's provider namespace such
   // as "openai." when the model defines attributes in it): a key in one that the model does not
   // define is reported.
@@ -125,8 +157,11 @@ class SemconvRule : public Rule {
   // Spans per undefined key in an owned namespace, for the statistics (at most
   // kMaxUnknownKeys keys; the rest are counted together).
   std::map<std::string, uint64_t> unknown_keys_ ABSL_GUARDED_BY(mu_);
-  std::map<std::string, Coverage> coverage_ ABSL_GUARDED_BY(mu_);  // by span type id
-  std::map<std::string, uint64_t> classes_ ABSL_GUARDED_BY(mu_);   // spans read, by class
+  // Per span type id, held at the index (in model_.span_types) of the first type with that id:
+  // coverage_slot_ gives it for every type, so a span finds its counts without a lookup by name.
+  const std::vector<size_t> coverage_slot_;
+  std::vector<Coverage> coverage_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, uint64_t> classes_ ABSL_GUARDED_BY(mu_);  // spans read, by class
 };
 
 }  // namespace agentstorm

@@ -148,14 +148,25 @@ const AttributeDef* SemconvModel::FindAttribute(std::string_view key) const {
 
 AttributeIndex::AttributeIndex(const SemconvModel& model) {
   by_key_.reserve(model.attributes.size());
-  for (const auto& [key, def] : model.attributes) by_key_.emplace(key, &def);
+  for (const auto& [key, def] : model.attributes) {
+    by_key_.emplace(key, &def);
+    if (def.is_template && !key.empty()) templates_.emplace_back(key, &def);
+  }
+  std::stable_sort(templates_.begin(), templates_.end(),
+                   [](const auto& a, const auto& b) { return a.first.size() > b.first.size(); });
 }
 
+// As FindWithTemplates: the key itself, else the longest template key that is a prefix of it
+// ending before a '.' (the first template FindWithTemplates meets walking back from the end).
 const AttributeDef* AttributeIndex::Find(std::string_view key) const {
-  return FindWithTemplates(key, [this](std::string_view k) -> const AttributeDef* {
-    auto it = by_key_.find(k);
-    return it == by_key_.end() ? nullptr : it->second;
-  });
+  if (auto it = by_key_.find(key); it != by_key_.end()) return it->second;
+  for (const auto& [prefix, def] : templates_) {
+    if (key.size() > prefix.size() && key[prefix.size()] == '.' &&
+        key.compare(0, prefix.size(), prefix) == 0) {
+      return def;
+    }
+  }
+  return nullptr;
 }
 
 const SpanType* SemconvModel::FindSpanType(std::string_view id) const {

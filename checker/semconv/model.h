@@ -166,6 +166,9 @@ class AttributeIndex {
 
  private:
   absl::flat_hash_map<std::string_view, const AttributeDef*> by_key_;
+  // The template attributes, longest key first: a key the map lacks is under the longest one
+  // that prefixes it up to a '.', without a lookup per prefix of the key.
+  std::vector<std::pair<std::string_view, const AttributeDef*>> templates_;
 };
 
 }  // namespace agentstorm::semconv

@@ -457,6 +457,37 @@ TEST(FidelityRule, AnAttributeKeyThatArrivedTwiceIsAViolationListingTheValues) {
   EXPECT_EQ(run.Totals("fidelity").passed, 2u);
 }
 
+// Repeated keys are found through a hash of each key's length and first and last 8 bytes:
+// keys alike in all of those are told apart by their whole text, short keys hash whole, and a
+// span with more keys than the table holds is still checked.
+TEST(FidelityRule, RepeatedKeysAreFoundWhateverTheKeysLookLike) {
+  auto repeated = [](const std::vector<std::string>& keys) {
+    std::vector<Span> got = Sent3();
+    for (const std::string& key : keys) SetString(&got[1], key, "v");
+    RuleRun run = Check({Live(got)});
+    std::vector<std::string> attributes;
+    for (const Finding& f : run.Examples("fidelity.duplicate_attribute_key"))
+      attributes.push_back(f.attribute);
+    return attributes;
+  };
+  using Keys = std::vector<std::string>;
+  // Same length, same first and last 8 bytes, different middles: no repeat.
+  EXPECT_EQ(repeated({"gen_ai.x.one.y.model", "gen_ai.x.two.y.model", "gen_ai.x.six.y.model"}),
+            Keys{});
+  EXPECT_EQ(repeated({"gen_ai.x.one.y.model", "gen_ai.x.two.y.model", "gen_ai.x.one.y.model"}),
+            Keys{"gen_ai.x.one.y.model"});
+  EXPECT_EQ(repeated({"a", "b", "ab", "b"}), Keys{"b"});
+  EXPECT_EQ(repeated({"", "x", ""}), Keys{""});
+  Keys many;
+  for (int i = 0; i < 300; ++i) many.push_back("app.key." + std::to_string(i));
+  EXPECT_EQ(repeated(many), Keys{});
+  many.push_back("app.key.17");
+  EXPECT_EQ(repeated(many), Keys{"app.key.17"});
+  many.resize(100);  // within the table
+  many.push_back("app.key.99");
+  EXPECT_EQ(repeated(many), Keys{"app.key.99"});
+}
+
 TEST(FidelityRule, ReportsScopeAndSchemaUrlChangesOncePerTrace) {
   std::vector<Span> spans = Sent3();
   trace_testing::ResourceSpans sent = Service("planner", spans);

@@ -123,6 +123,8 @@ TEST(SemconvProfile, TheAttributeIndexFindsWhatTheModelFinds) {
       keys.push_back(key);
       keys.push_back(key + ".suffix");
       keys.push_back(key + ".a.b");
+      keys.push_back(key + "_x");   // a longer key, not under it
+      keys.push_back(key + "x.y");  // nor this one
       keys.push_back(key.substr(0, key.size() - 1));
       any_template |= def.is_template;
     }

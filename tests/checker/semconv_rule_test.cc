@@ -2,9 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -710,6 +712,87 @@ TEST(SemconvRule, GenAiSystemIsDeprecatedUnderCoreV1_41_1) {
   Checked c(*std::move(model), {b.span()});
   ASSERT_EQ(c.Count("semconv.deprecated_attribute"), 1u);
   EXPECT_EQ(c.First("semconv.deprecated_attribute")->expected, "gen_ai.provider.name");
+}
+
+// The rule recognises a span through tables built once per model (SpanTypeTable): the same type
+// as a walk over the model's span types (SemconvModel::CandidatesFor, then the first candidate
+// whose kinds allow the span's, then SemconvModel::RefinementFor) for every value a type matches
+// on, a value none does, every kind and every provider a refinement names, in every profile.
+const semconv::SpanType* ClassifyByWalk(const semconv::SemconvModel& model, const Span& span) {
+  auto value_of = [&](const std::string& key) -> std::optional<std::string> {
+    for (const auto& kv : span.attributes())
+      if (kv.key() == key) return kv.value().string_value();
+    return std::nullopt;
+  };
+  std::vector<const semconv::SpanType*> candidates;
+  for (const std::string& key : model.MatchAttributes()) {
+    if (std::optional<std::string> v = value_of(key)) {
+      for (const semconv::SpanType* t : model.CandidatesFor(key, *v)) candidates.push_back(t);
+    }
+  }
+  if (candidates.empty()) return nullptr;
+  const int kind = span.kind() == 0 ? 1 : span.kind();
+  const semconv::SpanType* chosen = candidates.front();
+  for (const semconv::SpanType* t : candidates) {
+    if (t->kinds.empty() || std::any_of(t->kinds.begin(), t->kinds.end(),
+                                        [&](auto k) { return static_cast<int>(k) == kind; })) {
+      chosen = t;
+      break;
+    }
+  }
+  for (const char* provider_key : {"gen_ai.provider.name", "gen_ai.system"}) {
+    if (std::optional<std::string> p = value_of(provider_key)) {
+      if (const semconv::SpanType* r = model.RefinementFor(chosen->id, *p)) return r;
+    }
+  }
+  return chosen;
+}
+
+void ExpectTablesClassifyAsTheModel(const semconv::SemconvModel& model) {
+  const SemconvRule rule(model);
+  std::vector<std::pair<std::string, std::string>> matches;  // attribute, value
+  std::vector<std::string> providers = {"", "no-such-provider"};
+  for (const semconv::SpanType& t : model.span_types) {
+    for (const std::string& v : t.match_values) matches.emplace_back(t.match_attribute, v);
+    if (!t.match_attribute.empty()) matches.emplace_back(t.match_attribute, "no-such-value");
+    if (!t.provider.empty()) providers.push_back(t.provider);
+  }
+  int compared = 0, refined = 0;
+  for (const auto& [key, value] : matches) {
+    for (int kind = 0; kind <= 5; ++kind) {
+      for (const std::string& provider : providers) {
+        for (const char* provider_key : {"gen_ai.provider.name", "gen_ai.system"}) {
+          SpanBuilder b("span", static_cast<Span::SpanKind>(kind));
+          b.Str(key, value);
+          if (!provider.empty()) b.Str(provider_key, provider);
+          const Span span = b.span();
+          const semconv::SpanType* want = ClassifyByWalk(rule.model(), span);
+          const semconv::SpanType* got = rule.Classify(span);
+          EXPECT_EQ(got, want) << key << "=" << value << " kind " << kind << " " << provider_key
+                               << "=" << provider << ": " << (got ? got->id : "(none)")
+                               << " instead of " << (want ? want->id : "(none)");
+          ++compared;
+          refined += want != nullptr && !want->refines.empty();
+        }
+      }
+    }
+  }
+  EXPECT_GT(compared, 100);
+  EXPECT_GT(refined, 0);  // the provider refinements were reached
+}
+
+TEST(SemconvRule, RecognisesSpanTypesAsAWalkOverTheModelWould) {
+  for (const char* name : {"genai-latest", "genai-v1.36"}) {
+    SCOPED_TRACE(name);
+    ExpectTablesClassifyAsTheModel(Profile(name));
+  }
+  if (!std::filesystem::is_directory(UpstreamDir("model/gen-ai"))) {
+    GTEST_SKIP() << "no upstream registry at " << UpstreamDir("model")
+                 << " (AGENTSTORM_SHARED_DIR): checked against the bundled profiles only";
+  }
+  auto model = semconv::LoadSemconvRegistry(UpstreamDir("model"));
+  ASSERT_TRUE(model.ok()) << model.status();
+  ExpectTablesClassifyAsTheModel(*model);
 }
 
 }  // namespace
