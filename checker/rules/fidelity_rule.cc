@@ -3,17 +3,16 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <cstring>
 #include <set>
 #include <tuple>
 #include <unordered_map>
 #include <utility>
 #include <vector>
 
-#include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "checker/rules/trace_view.h"
+#include "checker/semconv/model.h"
 #include "core/ids.h"
 
 namespace agentstorm {
@@ -113,16 +112,6 @@ std::string FirstAttributeDifference(const Attributes& want, const Attributes& g
   return "";
 }
 
-// A key's hash for HasRepeatedKey: its length and its first and last (up to) 8 bytes, which
-// tell apart keys that share a namespace ("gen_ai.request.model", "gen_ai.response.model").
-size_t KeyHash(std::string_view key) {
-  uint64_t head = 0, tail = 0;
-  const size_t n = std::min<size_t>(key.size(), 8);
-  std::memcpy(&head, key.data(), n);
-  std::memcpy(&tail, key.data() + key.size() - n, n);
-  return absl::HashOf(head, tail, key.size());
-}
-
 // Whether any key appears twice. A span has tens of attributes: an open-addressing table on the
 // stack, one probe per key (a sort of the keys was a tenth of the checker's time).
 bool HasRepeatedKey(const Attributes& attrs) {
@@ -139,7 +128,7 @@ bool HasRepeatedKey(const Attributes& attrs) {
   uint8_t slots[kSlots] = {};  // 1 + the index of the key held, 0 = empty
   for (int i = 0; i < n; ++i) {
     const std::string& key = attrs[i].key();
-    for (size_t h = KeyHash(key) & (kSlots - 1);; h = (h + 1) & (kSlots - 1)) {
+    for (size_t h = semconv::AttributeKeyHash{}(key) & (kSlots - 1);; h = (h + 1) & (kSlots - 1)) {
       if (slots[h] == 0) {
         slots[h] = static_cast<uint8_t>(i + 1);
         break;
@@ -336,10 +325,15 @@ void FidelityRule::CheckTrace(const TraceUnderCheck& trace, FindingSet* findings
           absl::StrCat("[", gs.start_time_unix_nano(), ", ", gs.end_time_unix_nano(), "]"));
     }
     // Attributes: every one sent, with its value and type.
+    // Whether each key sent arrived at its own position, and nothing more: then no attribute
+    // was added, and the lists need not be compared the other way.
+    bool positional = repeated_keys.empty() && gs.attributes_size() == ws.attributes_size();
     int next_got = 0;
     for (const KeyValue& kv : ws.attributes()) {
+      const int at = next_got;
       const AnyValue* gv = repeated_keys.empty() ? FindFrom(gs.attributes(), kv.key(), &next_got)
                                                  : Find(gs.attributes(), kv.key());
+      positional = positional && at < gs.attributes_size() && gv == &gs.attributes(at).value();
       if (gv == nullptr && Listed(options_.redacted_attributes, kv.key())) continue;
       if (gv == nullptr) {
         add("fidelity.attribute_dropped", FindingLevel::kViolation, "attribute sent but absent",
@@ -367,6 +361,7 @@ void FidelityRule::CheckTrace(const TraceUnderCheck& trace, FindingSet* findings
     }
     int next_sent = 0;
     for (const KeyValue& kv : gs.attributes()) {
+      if (positional) break;
       if (FindFrom(ws.attributes(), kv.key(), &next_sent) == nullptr) {
         make("fidelity.attribute_added", FindingLevel::kInformation, &ws,
              "attribute that was not sent", kv.key(), "absent", DescribeValue(kv.value()));

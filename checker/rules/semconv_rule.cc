@@ -278,14 +278,18 @@ std::vector<std::string> OwnedNamespaces(const semconv::SemconvModel& model) {
 
 namespace {
 
-std::vector<std::vector<const AttributeDef*>> RequirementDefs(
+std::vector<std::vector<SemconvRule::RequirementDef>> RequirementDefs(
     const semconv::SemconvModel& model, const semconv::AttributeIndex& index) {
-  std::vector<std::vector<const AttributeDef*>> out;
+  std::vector<std::vector<SemconvRule::RequirementDef>> out;
   out.reserve(model.span_types.size());
   for (const SpanType& type : model.span_types) {
     auto& defs = out.emplace_back();
     defs.reserve(type.attributes.size());
-    for (const AttributeRequirement& req : type.attributes) defs.push_back(index.Find(req.key));
+    for (const AttributeRequirement& req : type.attributes) {
+      SemconvRule::RequirementDef d;
+      d.def = index.Find(req.key, &d.ordinal);
+      defs.push_back(d);
+    }
   }
   return out;
 }
@@ -598,12 +602,13 @@ std::string_view SemconvRule::CheckSpan(const Span& span, const TraceUnderCheck&
   // namespace it owns are collected, and reported once the span is known not to follow
   // another convention (OpenLLMetry's gen_ai.prompt.0.content is that convention's finding).
   std::vector<std::string_view> unknown;
-  // The definition of each of the span's attributes (nullptr: none), for the requirements below.
-  thread_local std::vector<const AttributeDef*> span_defs;
+  // The ordinal of each of the span's attributes' definitions, for the requirements below.
+  thread_local std::vector<uint32_t> span_defs;
   span_defs.clear();
   for (const auto& [key, value] : attrs.entries()) {
-    const AttributeDef* def = attributes_.Find(key);
-    span_defs.push_back(def);
+    uint32_t ordinal = 0;
+    const AttributeDef* def = attributes_.Find(key, &ordinal);
+    if (def) span_defs.push_back(ordinal);
     if (!def) {
       for (const std::string& ns : owned_namespaces_) {
         if (key.size() > ns.size() && key.compare(0, ns.size(), ns) == 0) {
@@ -778,18 +783,21 @@ std::string_view SemconvRule::CheckSpan(const Span& span, const TraceUnderCheck&
       opt_in_present;
   for (auto* v : {&required_present, &recommended_present, &conditional_present, &opt_in_present})
     v->clear();
-  std::sort(span_defs.begin(), span_defs.end(), std::less<>());  // for binary_search below
-  const std::vector<const AttributeDef*>& req_defs =
+  // A bit per definition of the model, set for the span's own (and cleared again below).
+  thread_local std::vector<uint64_t> defined;
+  defined.resize((attributes_.size() + 63) / 64);
+  for (uint32_t o : span_defs) defined[o / 64] |= uint64_t{1} << (o % 64);
+  const std::vector<RequirementDef>& req_defs =
       requirement_defs_[static_cast<size_t>(type - model_.span_types.data())];
   for (size_t r = 0; r < type->attributes.size(); ++r) {
     const AttributeRequirement& req = type->attributes[r];
-    const AttributeDef* def = req_defs[r];
+    const AttributeDef* def = req_defs[r].def;
+    const uint32_t o = req_defs[r].ordinal;
     // A key the model defines, not a template, is on the span exactly when one of its
     // attributes has that definition (AttributeIndex maps only that key to it).
-    const bool present =
-        def != nullptr && !def->is_template
-            ? std::binary_search(span_defs.begin(), span_defs.end(), def, std::less<>())
-            : attrs.Has(req.key, def != nullptr && def->is_template);
+    const bool present = def != nullptr && !def->is_template
+                             ? ((defined[o / 64] >> (o % 64)) & 1) != 0
+                             : attrs.Has(req.key, def != nullptr && def->is_template);
     const std::optional<bool> holds = ConditionHolds(req.condition, span, attrs);
     switch (req.level) {
       case RequirementLevel::kRequired:
@@ -823,6 +831,7 @@ std::string_view SemconvRule::CheckSpan(const Span& span, const TraceUnderCheck&
         break;
     }
   }
+  for (uint32_t o : span_defs) defined[o / 64] = 0;
 
   // A streamed response's first chunk on a request recorded as not streamed.
   if (const AnyValue* stream = attrs.Find("gen_ai.request.stream");

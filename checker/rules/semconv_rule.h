@@ -111,6 +111,13 @@ class SemconvRule : public Rule {
 
   const semconv::SemconvModel& model() const { return model_; }
 
+  // A requirement's definition (nullptr where the model defines none) and its ordinal in the
+  // rule's AttributeIndex.
+  struct RequirementDef {
+    const semconv::AttributeDef* def = nullptr;
+    uint32_t ordinal = 0;
+  };
+
   // Presence of a list of attributes over the spans of one type, each counted only on the spans
   // its condition applied to (or could not be evaluated on).
   struct KeyCoverage {
@@ -145,7 +152,7 @@ class SemconvRule : public Rule {
   const semconv::AttributeIndex attributes_{model_};  // model_.FindAttribute, by hash
   // Per span type (index in model_.span_types), the definition of each of its requirements' keys
   // (nullptr where the model defines none), found once rather than per span.
-  const std::vector<std::vector<const semconv::AttributeDef*>> requirement_defs_;
+  const std::vector<std::vector<RequirementDef>> requirement_defs_;
   const std::vector<std::string> match_attributes_;
   const SpanTypeTable span_types_;
   const absl::flat_hash_set<const semconv::AttributeDef*> free_form_;  // FreeFormEnums

@@ -148,25 +148,36 @@ const AttributeDef* SemconvModel::FindAttribute(std::string_view key) const {
 
 AttributeIndex::AttributeIndex(const SemconvModel& model) {
   by_key_.reserve(model.attributes.size());
+  uint32_t ordinal = 0;
   for (const auto& [key, def] : model.attributes) {
-    by_key_.emplace(key, &def);
-    if (def.is_template && !key.empty()) templates_.emplace_back(key, &def);
+    const Entry entry{&def, ordinal++};
+    by_key_.emplace(key, entry);
+    if (def.is_template && !key.empty()) templates_.emplace_back(key, entry);
   }
   std::stable_sort(templates_.begin(), templates_.end(),
                    [](const auto& a, const auto& b) { return a.first.size() > b.first.size(); });
 }
 
+const AttributeDef* AttributeIndex::Find(std::string_view key) const { return Find(key, nullptr); }
+
 // As FindWithTemplates: the key itself, else the longest template key that is a prefix of it
 // ending before a '.' (the first template FindWithTemplates meets walking back from the end).
-const AttributeDef* AttributeIndex::Find(std::string_view key) const {
-  if (auto it = by_key_.find(key); it != by_key_.end()) return it->second;
-  for (const auto& [prefix, def] : templates_) {
-    if (key.size() > prefix.size() && key[prefix.size()] == '.' &&
-        key.compare(0, prefix.size(), prefix) == 0) {
-      return def;
+const AttributeDef* AttributeIndex::Find(std::string_view key, uint32_t* ordinal) const {
+  const Entry* found = nullptr;
+  if (auto it = by_key_.find(key); it != by_key_.end()) {
+    found = &it->second;
+  } else {
+    for (const auto& [prefix, entry] : templates_) {
+      if (key.size() > prefix.size() && key[prefix.size()] == '.' &&
+          key.compare(0, prefix.size(), prefix) == 0) {
+        found = &entry;
+        break;
+      }
     }
   }
-  return nullptr;
+  if (found == nullptr) return nullptr;
+  if (ordinal != nullptr) *ordinal = found->ordinal;
+  return found->def;
 }
 
 const SpanType* SemconvModel::FindSpanType(std::string_view id) const {

@@ -8,6 +8,8 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -16,6 +18,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/hash/hash.h"
 
 namespace agentstorm::semconv {
 
@@ -156,6 +159,23 @@ struct SemconvModel {
   std::vector<std::string> MatchAttributes() const;
 };
 
+// A hash of an attribute key that reads at most 16 of its bytes: its length and its first and
+// last (up to) 8 bytes, which tell apart the keys of one namespace ("gen_ai.request.model",
+// "gen_ai.response.model", "gen_ai.usage.input_tokens"). Keys alike in all three only share a
+// hash; tables compare the whole key. A general string hash reads every byte, for every key of
+// every span.
+struct AttributeKeyHash {
+  size_t operator()(std::string_view key) const {
+    uint64_t head = 0, tail = 0;
+    const size_t n = key.size() < 8 ? key.size() : 8;
+    if (n > 0) {
+      std::memcpy(&head, key.data(), n);
+      std::memcpy(&tail, key.data() + key.size() - n, n);
+    }
+    return absl::HashOf(head, tail, key.size());
+  }
+};
+
 // SemconvModel::FindAttribute by hash, for a model that no longer changes (the rules look up
 // every attribute of every span; the sorted map's string compares were a twelfth of a check).
 // `model` must outlive the index and stay as it was.
@@ -163,12 +183,21 @@ class AttributeIndex {
  public:
   explicit AttributeIndex(const SemconvModel& model);
   const AttributeDef* Find(std::string_view key) const;  // as SemconvModel::FindAttribute
+  // The same, and the definition's ordinal (0 .. size() - 1, one per definition of the model)
+  // in *ordinal when there is one: a rule can keep a bit per definition.
+  const AttributeDef* Find(std::string_view key, uint32_t* ordinal) const;
+  size_t size() const { return by_key_.size(); }
 
  private:
-  absl::flat_hash_map<std::string_view, const AttributeDef*> by_key_;
+  struct Entry {
+    const AttributeDef* def;
+    uint32_t ordinal;
+  };
+  absl::flat_hash_map<std::string_view, Entry, AttributeKeyHash, std::equal_to<std::string_view>>
+      by_key_;
   // The template attributes, longest key first: a key the map lacks is under the longest one
   // that prefixes it up to a '.', without a lookup per prefix of the key.
-  std::vector<std::pair<std::string_view, const AttributeDef*>> templates_;
+  std::vector<std::pair<std::string_view, Entry>> templates_;
 };
 
 }  // namespace agentstorm::semconv
