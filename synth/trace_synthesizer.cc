@@ -178,7 +178,14 @@ class ProtoOut {
   }
   void SetEnd(Span* s, uint64_t end) { s->set_end_time_unix_nano(end); }
   void Str(Span* s, std::string_view key, std::string_view v) {
-    NewAttr(s, key)->mutable_value()->set_string_value(v.data(), v.size());
+    AnyValue* value = NewAttr(s, key)->mutable_value();
+    // A pooled attribute mostly held this key's value of the previous trace: often the same
+    // text (a model, an operation), and a compare costs less than an assignment.
+    if (value->value_case() != AnyValue::kStringValue) {
+      value->set_string_value(v.data(), v.size());
+    } else if (value->string_value() != v) {
+      value->mutable_string_value()->assign(v.data(), v.size());
+    }
   }
   void Int(Span* s, std::string_view key, int64_t v) {
     NewAttr(s, key)->mutable_value()->set_int_value(v);
@@ -243,7 +250,7 @@ class ProtoOut {
       tls_attribute_pool.pop_back();
       s->mutable_attributes()->AddAllocated(kv);
     }
-    kv->set_key(key.data(), key.size());
+    if (kv->key() != key) kv->set_key(key.data(), key.size());  // pooled: mostly the same key
     return kv;
   }
 

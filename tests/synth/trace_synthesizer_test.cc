@@ -9,6 +9,8 @@
 #include <set>
 
 #include "core/shard.h"
+#include "google/protobuf/util/message_differencer.h"
+#include "opentelemetry/proto/collector/trace/v1/trace_service.pb.h"
 #include "scenario/scenario_loader.h"
 
 namespace agentstorm {
@@ -97,6 +99,37 @@ TEST(TraceSynthesizer, SameSeedGivesIdenticalBytesEvenIntoReusedBuffers) {
     b.Synthesize(i, -1, &reused);  // previous contents must not leak into the next trace
     ASSERT_EQ(Serialize(fresh), Serialize(reused)) << "trace " << i;
     EXPECT_EQ(fresh.span_count, reused.span_count);
+  }
+}
+
+// The reference path reuses a cleared trace's attributes (keys and values) for the next trace on
+// the thread, whatever scenario that is. Checked against the templated encoding, which shares no
+// buffer with it: a fresh reference trace would draw on the same thread's pool of attributes.
+TEST(TraceSynthesizer, ReusedBuffersAcrossScenariosMatchTheTemplatedEncoding) {
+  std::vector<std::unique_ptr<TraceSynthesizer>> synths;
+  for (const char* name : {"smoke", "research-fanout", "rag-pipeline", "mcp-tools",
+                           "broken-instrumentation", "nightly-conformance"}) {
+    SynthesizerOptions opt;
+    opt.seed = 7;
+    synths.push_back(std::make_unique<TraceSynthesizer>(Bundled(name), opt));
+  }
+  SynthesizedTrace reused, meta;
+  std::string templated;
+  for (uint64_t i = 0; i < 12; ++i) {
+    for (size_t s = 0; s < synths.size(); ++s) {
+      synths[s]->Synthesize(i, -1, &reused);
+      templated.clear();
+      synths[s]->SynthesizeEncoded(i, -1, &meta, &templated);
+      opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest want, got;
+      ASSERT_TRUE(want.ParseFromString(templated));
+      for (const auto& rs : reused.resource_spans) {
+        if (rs.scope_spans_size() > 0 && rs.scope_spans(0).spans_size() > 0)
+          *got.add_resource_spans() = rs;
+      }
+      ASSERT_TRUE(google::protobuf::util::MessageDifferencer::Equals(want, got))
+          << "scenario " << s << ", trace " << i << "\nwant " << want.ShortDebugString()
+          << "\ngot  " << got.ShortDebugString();
+    }
   }
 }
 
