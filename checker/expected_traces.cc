@@ -30,6 +30,7 @@ ExpectedTraceRebuilder::ExpectedTraceRebuilder(std::shared_ptr<const Scenario> s
   so.run_id = header.run_id;
   so.start_unix_nano = header.run_start_unix_nano;
   so.trace_interval_nanos = 0;
+  so.estimate_shapes = false;  // it only rebuilds traces
   so.load = scenario->load ? &*scenario->load : &no_phases_;
   phased_ = std::make_unique<TraceSynthesizer>(scenario, so);
   so.load = &no_phases_;

@@ -1143,7 +1143,7 @@ TraceSynthesizer::TraceSynthesizer(std::shared_ptr<const Scenario> scenario,
     variant_cumulative_.push_back(acc);
   }
   if (!variant_cumulative_.empty()) variant_cumulative_.back() = std::max(acc, 1.0);
-  ComputeShapes();
+  if (options_.estimate_shapes) ComputeShapes();
 }
 
 int TraceSynthesizer::VariantOf(uint64_t index) const {

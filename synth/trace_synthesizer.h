@@ -38,6 +38,10 @@ struct SynthesizerOptions {
   // SynthesizeEncoded builds libprotobuf messages and serializes them (the reference path)
   // instead of writing wire format directly (the templated path, synth/wire_trace_writer.h).
   bool reference_encoding = false;
+  // Estimate each variant's shape and the mean spans per trace at construction (200 traces per
+  // variant). Off: shapes() is empty and MeanSpansPerTrace() 0, for a synthesizer that only
+  // rebuilds traces (the checker's, built for every check and canary round).
+  bool estimate_shapes = true;
 };
 
 // Per-variant shape figures for `validate` and the rate conversion.

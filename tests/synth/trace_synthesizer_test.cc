@@ -133,6 +133,26 @@ TEST(TraceSynthesizer, ReusedBuffersAcrossScenariosMatchTheTemplatedEncoding) {
   }
 }
 
+// Without the shape estimate (the checker's rebuilder) the traces are the same; only the
+// estimate is missing.
+TEST(TraceSynthesizer, WithoutTheShapeEstimateTheTracesAreTheSame) {
+  auto sc = Bundled("research-fanout");
+  SynthesizerOptions with, without;
+  with.seed = without.seed = 5;
+  without.estimate_shapes = false;
+  TraceSynthesizer a(sc, with), b(sc, without);
+  EXPECT_GT(a.MeanSpansPerTrace(), 1);
+  EXPECT_EQ(a.shapes().size(), sc->variants.size());
+  EXPECT_EQ(b.MeanSpansPerTrace(), 0);
+  EXPECT_TRUE(b.shapes().empty());
+  for (uint64_t i = 0; i < 20; ++i) {
+    SynthesizedTrace x, y;
+    a.Synthesize(i, -1, &x);
+    b.Synthesize(i, -1, &y);
+    ASSERT_EQ(Serialize(x), Serialize(y)) << "trace " << i;
+  }
+}
+
 TEST(TraceSynthesizer, DifferentSeedsGiveDifferentTraces) {
   auto sc = Bundled("smoke");
   SynthesizerOptions o1, o2;
