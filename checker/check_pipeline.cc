@@ -467,6 +467,7 @@ absl::StatusOr<std::unique_ptr<CheckResult>> RunCheck(const CheckOptions& option
   context.endpoints = endpoints;
   context.rules = &rules->rules;
   context.max_failing_traces = options.max_failing_traces;
+  context.compare_wire = options.compare_wire;
   TraceCheck check(context, &r);
   // A probed trace never readable, under a scenario that expects the pipeline to sample, may have
   // been dropped by the sampler: the poll says which were absent to the end.

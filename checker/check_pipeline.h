@@ -148,6 +148,11 @@ struct CheckOptions {
   // CheckResult::failing_traces for the reports' expected-vs-actual trees; the first ones to
   // finish checking, at most this many, so memory stays bounded (0 = none).
   size_t max_failing_traces = 10;
+  // A trace whose answer holds its wire bytes (the embedded sink's bulk read) and equals, byte
+  // for byte, the encoding of what the ledger says was sent, is checked as having arrived as sent
+  // (TraceUnderCheck::arrived_as_sent) without building what was sent as messages. Off: every
+  // trace is compared field by field (tests hold the two to the same findings).
+  bool compare_wire = true;
   std::string report_dir;                   // --report DIR; "" = none
   std::vector<std::string> report_formats;  // --format; empty = all
   std::string alerts_url;                   // --alerts URL (prometheus://, alertmanager://)
@@ -230,6 +235,7 @@ struct CheckResult {
   uint64_t spans_expected = 0;  // of acknowledged traces
   uint64_t spans_read = 0;
   uint64_t unacknowledged_but_present = 0;
+  uint64_t traces_arrived_as_sent = 0;  // read byte for byte as sent (CheckOptions::compare_wire)
   std::map<std::string, uint64_t> outcomes;       // "found", "not_found", ... -> traces
   std::map<std::string, CheckCounts> by_variant;  // variant name -> counts
   std::map<std::string, CheckCounts> by_class;    // "normal", "error", ... -> counts

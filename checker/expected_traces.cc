@@ -1,6 +1,7 @@
 #include "checker/expected_traces.h"
 
 #include <cstdint>
+#include <string>
 #include <utility>
 
 namespace agentstorm {
@@ -43,6 +44,20 @@ bool ExpectedTraceRebuilder::Rebuild(const LedgerRecord& record, SynthesizedTrac
     if (out->trace_id == record.trace_id && out->span_count == record.span_count &&
         out->faults == record.faults) {
       ShiftTimes(out, static_cast<int64_t>(record.start_unix_nano - out->start_unix_nano));
+      return true;
+    }
+  }
+  return false;
+}
+
+bool ExpectedTraceRebuilder::RebuildEncoded(const LedgerRecord& record, SynthesizedTrace* meta,
+                                            std::string* out) const {
+  const size_t mark = out->size();
+  for (const TraceSynthesizer* s : {phased_.get(), plain_.get()}) {
+    out->resize(mark);
+    s->SynthesizeEncodedAt(record.index, record.phase, record.start_unix_nano, meta, out);
+    if (meta->trace_id == record.trace_id && meta->span_count == record.span_count &&
+        meta->faults == record.faults) {
       return true;
     }
   }

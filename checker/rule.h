@@ -43,9 +43,15 @@ struct TraceUnderCheck {
   // `expected`'s spans by span ID (IndexSentSpans), built once for every rule of the trace;
   // nullptr: a rule that needs them indexes them itself (SentSpansOf).
   const SpansById* sent_by_id = nullptr;
+  // With a ledger: the backend answered the trace byte for byte as its spans were sent (the
+  // encoding of the expected trace; CheckOptions::compare_wire). `expected` then holds the
+  // trace's facts (span count, times, class, faults) but no spans: what was sent is `received`,
+  // span for span, so a rule compares nothing and takes the sent spans from `received`.
+  bool arrived_as_sent = false;
 };
 
-// trace.sent_by_id, or `storage` filled from trace.expected (left empty without one).
+// trace.sent_by_id, or `storage` filled from trace.expected (left empty without one, and when
+// the trace arrived as sent: then what was sent is trace.received).
 inline const SpansById& SentSpansOf(const TraceUnderCheck& trace, SpansById* storage) {
   if (trace.sent_by_id != nullptr) return *trace.sent_by_id;
   if (trace.expected != nullptr) IndexSentSpans(*trace.expected, storage);

@@ -35,7 +35,13 @@ void TraceCheck::Check(const PolledTrace& polled, SynthesizedTrace* scratch) {
     t.variant = rec->variant < c_.scenario->variants.size()
                     ? c_.scenario->variants[rec->variant].name
                     : absl::StrCat("#", rec->variant);
-    if (c_.rebuilder->Rebuild(*rec, scratch)) {
+    // The trace's facts when it arrived as sent (its spans are the ones received).
+    thread_local SynthesizedTrace as_sent;
+    if (found && ArrivedAsSent(polled, *rec, &as_sent)) {
+      // No span of another run among them either: such a span would differ from the one sent.
+      t.expected = &as_sent;
+      t.arrived_as_sent = true;
+    } else if (c_.rebuilder->Rebuild(*rec, scratch)) {
       t.expected = scratch;
       IndexSentSpans(*scratch, &sent_by_id);
       t.sent_by_id = &sent_by_id;
@@ -89,7 +95,11 @@ void TraceCheck::Check(const PolledTrace& polled, SynthesizedTrace* scratch) {
     FailingTrace ft;
     ft.trace_id = t.trace_id;
     ft.variant = t.variant.value_or("");
-    if (t.expected != nullptr) ft.expected = std::make_shared<SynthesizedTrace>(*scratch);
+    if (t.expected != nullptr) {
+      // The report shows what was sent as spans: built here for a trace that arrived as sent.
+      if (t.arrived_as_sent) c_.rebuilder->Rebuild(*rec, scratch);
+      ft.expected = std::make_shared<SynthesizedTrace>(*scratch);
+    }
     if (found) ft.received = *t.received;
     for (const auto& captured : capture.captured()) {
       if (captured.level != FindingLevel::kViolation) continue;
@@ -101,6 +111,7 @@ void TraceCheck::Check(const PolledTrace& polled, SynthesizedTrace* scratch) {
     }
     r.failing_traces.push_back(std::move(ft));
   }
+  if (t.arrived_as_sent) ++r.traces_arrived_as_sent;
   if (found) {
     ++r.traces_read;
     if (rec != nullptr) {
@@ -114,6 +125,22 @@ void TraceCheck::Check(const PolledTrace& polled, SynthesizedTrace* scratch) {
       r.spans_read += spans_received;
     }
   }
+}
+
+bool TraceCheck::ArrivedAsSent(const PolledTrace& polled, const LedgerRecord& record,
+                               SynthesizedTrace* meta) {
+  if (!c_.compare_wire || polled.trace.wire.empty()) return false;
+  if (wire_matches_.load(std::memory_order_relaxed) == 0 &&
+      wire_tries_.load(std::memory_order_relaxed) >= kWireTries) {
+    return false;
+  }
+  wire_tries_.fetch_add(1, std::memory_order_relaxed);
+  thread_local std::string encoded;  // reused: no allocation per trace
+  encoded.clear();
+  const bool same =
+      c_.rebuilder->RebuildEncoded(record, meta, &encoded) && encoded == polled.trace.wire;
+  if (same) wire_matches_.fetch_add(1, std::memory_order_relaxed);
+  return same;
 }
 
 }  // namespace agentstorm

@@ -3,6 +3,7 @@
 // when it failed (CheckResult::failing_traces, at most CheckOptions::max_failing_traces).
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <memory>
 #include <unordered_map>
@@ -42,6 +43,7 @@ struct TraceCheckContext {
   size_t endpoints = 0;  // of the ledger, at least 1 in ledger mode
   std::vector<std::unique_ptr<Rule>>* rules = nullptr;
   size_t max_failing_traces = 0;
+  bool compare_wire = true;  // CheckOptions::compare_wire
 };
 
 // Thread-safe: the pipeline's workers call Check concurrently; the rules and FindingSet are
@@ -61,7 +63,15 @@ class TraceCheck {
       ABSL_LOCKS_EXCLUDED(counts_mu_);
 
  private:
+  // Whether `polled` is byte for byte the encoding of what `record` says was sent. A backend
+  // whose answers carry no bytes, or never match in the first kWireTries (one that re-encodes
+  // what it stores), is not asked again.
+  bool ArrivedAsSent(const readers::PolledTrace& polled, const LedgerRecord& record,
+                     SynthesizedTrace* meta);
+  static constexpr uint64_t kWireTries = 64;
+
   const TraceCheckContext c_;
+  std::atomic<uint64_t> wire_tries_{0}, wire_matches_{0};
   FindingSet* const findings_;  // thread-safe on its own
   absl::Mutex counts_mu_;
   CheckResult* const result_ ABSL_PT_GUARDED_BY(counts_mu_);  // its counts and failing_traces

@@ -1224,6 +1224,12 @@ void TraceSynthesizer::SynthesizeEncoded(uint64_t index, int phase, SynthesizedT
     TraceSource::SynthesizeEncoded(index, phase, meta, out);
     return;
   }
+  SynthesizeEncodedAt(index, phase,
+                      options_.start_unix_nano + index * options_.trace_interval_nanos, meta, out);
+}
+
+void TraceSynthesizer::SynthesizeEncodedAt(uint64_t index, int phase, uint64_t start_unix_nano,
+                                           SynthesizedTrace* meta, std::string* out) const {
   const int v = VariantOf(index);
   const Variant& variant = scenario_->variants[v];
   const ScenarioPart& part = scenario_->parts[variant.part];
@@ -1237,7 +1243,7 @@ void TraceSynthesizer::SynthesizeEncoded(uint64_t index, int phase, SynthesizedT
   w.Begin(tables_.get(), meta->trace_id.data(), variant.part, part.semconv != SemconvProfile::kV136,
           part.services.size());
   TraceBuilder<WireOut> b(*scenario_, variant, part, options_, index, phase, meta, root, &w);
-  b.base_ = options_.start_unix_nano + index * options_.trace_interval_nanos;
+  b.base_ = start_unix_nano;
   b.Build();
   w.Finish(out);
   FinishMeta(b, variant, part, meta);

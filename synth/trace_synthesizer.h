@@ -62,6 +62,11 @@ class TraceSynthesizer : public TraceSource {
   // building messages (*meta gets everything but resource_spans, which it leaves empty).
   void SynthesizeEncoded(uint64_t index, int phase, SynthesizedTrace* meta,
                          std::string* out) const override;
+  // SynthesizeEncoded (always the templated path) with the trace starting at `start_unix_nano`
+  // instead of the options' start + index x interval, every time in it moved along: the trace as
+  // sent at that time (the checker's rebuild of a ledger record).
+  void SynthesizeEncodedAt(uint64_t index, int phase, uint64_t start_unix_nano,
+                           SynthesizedTrace* meta, std::string* out) const;
   double MeanSpansPerTrace() const override { return mean_spans_; }
 
   // The variant trace `index` uses (the same draw Synthesize makes).

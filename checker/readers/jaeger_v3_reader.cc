@@ -244,6 +244,7 @@ absl::StatusOr<std::vector<FetchedTrace>> DecodeTraceBatch(std::string_view body
     }
     trace.span_count = CountSpans(*trace.data);
     trace.found = trace.span_count > 0;
+    if (trace.found) trace.wire.assign(bytes.data(), bytes.size());
   }
   if (out.size() != ids.size()) {
     return absl::DataLossError(absl::StrCat("the bulk answer holds ", out.size(), " traces of the ",

@@ -87,7 +87,10 @@ PollSummary Poller::Run(const std::vector<ExpectedTrace>& traces,
     }
     --remaining;
     ended->push_back(std::move(s.result));
-    if (!options_.keep_data) ended->back().trace.data = ArenaTraces();
+    if (!options_.keep_data) {
+      ended->back().trace.data = ArenaTraces();
+      ended->back().trace.wire.clear();
+    }
   };
   // Hands the traces that ended to on_result, without mu: the traces of one request together
   // (one handover per request, not per trace).

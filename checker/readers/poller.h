@@ -62,7 +62,7 @@ struct PollerOptions {
   int stable_polls_at_expected = 1;  // consecutive reads at exactly the expected count
   int concurrency = 16;              // requests in flight
   int unreachable_abort_after = 200;
-  bool keep_data = true;  // false: PolledTrace::trace.data is left empty
+  bool keep_data = true;  // false: PolledTrace::trace.data (and .wire) is left empty
 };
 
 struct PolledTrace {

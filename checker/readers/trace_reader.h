@@ -76,6 +76,10 @@ struct FetchedTrace {
   ArenaTraces data;       // spans grouped by resource, then scope; empty when !found
   size_t span_count = 0;  // spans in `data`
   bool partial = false;   // the backend itself said the trace may be incomplete (Tempo v2)
+  // The TracesData bytes `data` was parsed from, when the backend answered in protobuf and the
+  // reader kept them (the embedded sink's bulk read); empty otherwise. The checker compares them
+  // with the encoding of what was sent.
+  std::string wire;
 };
 
 // A trace to read, with what the caller knows of where it is. A backend that reads many traces in

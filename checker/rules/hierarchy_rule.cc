@@ -157,7 +157,11 @@ void HierarchyRule::CheckTrace(const TraceUnderCheck& trace, FindingSet* finding
       orphans.insert(child);
       std::string expected_parent;
       auto it = sent.find(child->span_id());
-      if (it != sent.end()) expected_parent = ParentLabel(it->second->parent_span_id());
+      if (trace.arrived_as_sent) {
+        expected_parent = ParentLabel(child->parent_span_id());  // sent with this parent
+      } else if (it != sent.end()) {
+        expected_parent = ParentLabel(it->second->parent_span_id());
+      }
       add("hierarchy.orphan_span", FindingLevel::kViolation, child,
           absl::StrCat("parent ", HexEncode(parent), " is not in the trace"), expected_parent,
           HexEncode(parent));

@@ -41,7 +41,9 @@ SamplingRule::SamplingRule(SamplingExpectation expectation, double confidence)
 
 void SamplingRule::CheckTrace(const TraceUnderCheck& trace, FindingSet* findings) {
   if (trace.expected == nullptr || !trace.acknowledged) return;
-  const std::vector<SpanRef> sent = CollectSpans(trace.expected->resource_spans);
+  const std::vector<SpanRef> sent = trace.arrived_as_sent
+                                        ? CollectSpans(*trace.received)
+                                        : CollectSpans(trace.expected->resource_spans);
   const std::vector<SpanRef> got = CollectSpans(*trace.received);
   const bool kept = !got.empty();
   bool error = false;

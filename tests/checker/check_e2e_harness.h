@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <set>
 #include <string>
@@ -84,8 +85,9 @@ inline E2e GenerateAndCheck(const std::string& scenario_path, int traces,
 }
 
 // Checks `ledgers` against the sink `e` was generated into (a second look, other ledgers).
-inline std::unique_ptr<CheckResult> CheckAgain(const E2e& e,
-                                               const std::vector<std::string>& ledgers) {
+inline std::unique_ptr<CheckResult> CheckAgain(
+    const E2e& e, const std::vector<std::string>& ledgers,
+    const std::function<void(CheckOptions*)>& adjust = nullptr) {
   CheckOptions co;
   co.source_dir = AGENTSTORM_SOURCE_DIR;
   co.ledger_paths = ledgers;
@@ -93,6 +95,7 @@ inline std::unique_ptr<CheckResult> CheckAgain(const E2e& e,
   co.wait = absl::Seconds(3);
   co.concurrency = 4;
   co.quiet = true;
+  if (adjust) adjust(&co);
   auto result = RunCheck(co);
   EXPECT_TRUE(result.ok()) << result.status();
   return result.ok() ? std::move(*result) : nullptr;

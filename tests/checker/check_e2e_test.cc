@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
@@ -439,6 +440,102 @@ TEST(CheckE2e, TailSamplingThatLosesErrorTracesListsEachOne) {
   ASSERT_GT(dropped, 0u) << "pick a run in which the sink drops an error trace";
   EXPECT_EQ(e.Count("sampling.error_trace_dropped"), dropped) << e.Summary();
   EXPECT_EQ(e.ViolationIds(), std::set<std::string>{"sampling.error_trace_dropped"}) << e.Summary();
+}
+
+// What a check found, for comparing two checks of the same traces: the exit code and counts,
+// every finding ID with its level and count, every family's evaluations, every statistic, and
+// every failing trace kept (with its finding IDs and what was sent, as the report shows it).
+std::string Verdict(const CheckResult& r) {
+  std::ostringstream out;
+  out << "exit " << r.exit_code << " read " << r.traces_read << "/" << r.traces_expected
+      << " spans " << r.spans_read << "/" << r.spans_expected << "\n";
+  for (const FindingSummary& f : r.findings.Summaries()) {
+    out << f.id << " " << static_cast<int>(f.level) << " x" << f.count << "\n";
+    std::vector<std::string> examples;  // every one (examples_per_id), in a stable order
+    for (const Finding& x : f.examples) {
+      examples.push_back(x.trace_id + " " + x.span_id + " " + x.span_name + " [" + x.attribute +
+                         "] " + x.message + " [expected " + x.expected + "] [actual " + x.actual +
+                         "]");
+    }
+    std::sort(examples.begin(), examples.end());
+    for (const std::string& x : examples) out << "  " << x << "\n";
+  }
+  for (const auto& [family, t] : r.findings.Totals())
+    out << family << " evaluated " << t.evaluated << " passed " << t.passed << "\n";
+  for (const auto& [family, stats] : r.findings.Statistics())
+    for (const auto& [name, value] : stats) out << family << "." << name << " = " << value << "\n";
+  std::map<std::string, std::string> failing;
+  for (const FailingTrace& t : r.failing_traces) {
+    std::string& text = failing[t.trace_id];
+    std::vector<std::string> ids = t.finding_ids;
+    std::sort(ids.begin(), ids.end());
+    for (const std::string& id : ids) text += id + " ";
+    std::vector<std::pair<std::string, std::string>> spans = t.span_findings;
+    std::sort(spans.begin(), spans.end());
+    for (const auto& [span, id] : spans) text += span + ":" + id + " ";
+    if (t.expected) {
+      for (const auto& rs : t.expected->resource_spans) text += rs.SerializeAsString();
+    }
+    text += t.received.SerializeAsString();
+  }
+  for (const auto& [id, text] : failing)
+    out << "failing " << id << " " << text.size() << " " << std::hash<std::string>{}(text) << "\n";
+  return out.str();
+}
+
+// The sink answers a trace byte for byte as it was sent, and such a trace is checked without
+// building what was sent as messages (CheckOptions::compare_wire, TraceUnderCheck::
+// arrived_as_sent). Its verdict must be the field-by-field check's, finding for finding, on
+// scenarios whose traces carry deliberate instrumentation defects, tool errors, runaway loops,
+// context overflow, remote services and MCP servers, and a sampling expectation; and on traces a
+// sink fault changed, which take the field-by-field path either way.
+TEST(CheckE2e, TracesReadAsSentGetTheVerdictOfTheFieldByFieldCheck) {
+  struct Case {
+    std::string scenario;
+    std::vector<std::string> faults;
+  };
+  const std::vector<Case> cases = {
+      {ScenarioPath("broken-instrumentation"), {}},
+      {ScenarioPath("tool-failures"), {}},
+      {ScenarioPath("runaway-loop"), {}},
+      {ScenarioPath("context-overflow"), {}},
+      {ScenarioPath("research-fanout"), {}},
+      {ScenarioPath("mcp-tools"), {}},
+      {ScenarioPath("rag-pipeline"), {}},
+      {ScenarioWith("tool-failures", "sampling:\n  tail: {keep_errors: true, probability: 1.0}",
+                    "assent"),
+       {}},
+      {ScenarioWith("tool-failures", "sampling:\n  tail: {keep_errors: true, probability: 1.0}",
+                    "assent-dropped"),
+       {"drop-error-traces=0.05"}},
+      {ScenarioPath("research-fanout"), {"break-parent=0.01"}},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.scenario + (c.faults.empty() ? "" : " with " + c.faults[0]));
+    E2e e = GenerateAndCheck(c.scenario, 120, c.faults);
+    ASSERT_TRUE(e.result);
+    auto check = [&](bool compare_wire) {
+      return CheckAgain(e, {e.ledger}, [&](CheckOptions* co) {
+        co->compare_wire = compare_wire;
+        // Every failing trace and every finding, whichever thread ends its trace first.
+        co->max_failing_traces = 1000;
+        co->finding_options.emplace();
+        co->finding_options->examples_per_id = 100000;
+      });
+    };
+    const std::unique_ptr<CheckResult> as_sent = check(true);
+    const std::unique_ptr<CheckResult> by_field = check(false);
+    ASSERT_TRUE(as_sent && by_field);
+    EXPECT_GT(as_sent->traces_arrived_as_sent, 0u) << "no trace took the path under test";
+    if (c.faults.empty()) {
+      EXPECT_EQ(as_sent->traces_arrived_as_sent, as_sent->traces_read);
+    } else {
+      EXPECT_LT(as_sent->traces_arrived_as_sent, as_sent->traces_read) << "the fault changed none";
+    }
+    EXPECT_EQ(by_field->traces_arrived_as_sent, 0u);
+    EXPECT_EQ(Verdict(*as_sent), Verdict(*by_field));
+    EXPECT_GT(as_sent->findings.Totals().size(), 2u);
+  }
 }
 
 TEST(Wilson, MatchesKnownIntervals) {
