@@ -294,23 +294,6 @@ std::vector<std::vector<SemconvRule::RequirementDef>> RequirementDefs(
   return out;
 }
 
-// For each span type, the index of the first span type with its id.
-std::vector<size_t> CoverageSlots(const semconv::SemconvModel& model) {
-  std::vector<size_t> out;
-  out.reserve(model.span_types.size());
-  for (size_t i = 0; i < model.span_types.size(); ++i) {
-    size_t first = i;
-    for (size_t j = 0; j < i; ++j) {
-      if (model.span_types[j].id == model.span_types[i].id) {
-        first = j;
-        break;
-      }
-    }
-    out.push_back(first);
-  }
-  return out;
-}
-
 // The attributes whose enum documents free-form values: open, with only the `_OTHER` fallback
 // as a member (error.type: an exception's class name, a provider's error code).
 absl::flat_hash_set<const AttributeDef*> FreeFormEnums(const semconv::SemconvModel& model) {
@@ -376,7 +359,7 @@ const std::vector<const SpanType*>& SpanTypeTable::ByMatchValue::Of(const AnyVal
 }
 
 const SpanType* SpanTypeTable::RefinementOf(const SpanType* base, const AnyValue& provider) const {
-  const auto& by_provider = refinements_[slot_[static_cast<size_t>(base - first_)]];
+  const auto& by_provider = refinements_[SlotOf(base)];
   if (by_provider.empty()) return nullptr;
   auto it = provider.value_case() == AnyValue::kStringValue
                 ? by_provider.find(provider.string_value())
@@ -391,7 +374,6 @@ SemconvRule::SemconvRule(semconv::SemconvModel model)
       span_types_(model_),
       free_form_(FreeFormEnums(model_)),
       owned_namespaces_(OwnedNamespaces(model_)),
-      coverage_slot_(CoverageSlots(model_)),
       coverage_(model_.span_types.size()) {}
 
 namespace {
@@ -959,7 +941,7 @@ std::string_view SemconvRule::CheckSpan(const Span& span, const TraceUnderCheck&
   findings->RecordEvaluation("semconv", !violated);
 
   absl::MutexLock lock(&mu_);
-  Coverage& cov = coverage_[coverage_slot_[static_cast<size_t>(type - model_.span_types.data())]];
+  Coverage& cov = coverage_[span_types_.SlotOf(type)];
   if (cov.spans == 0 && cov.recommended.keys.empty()) {
     for (const AttributeRequirement& req : type->attributes) {
       if (req.level == RequirementLevel::kRequired) cov.required.keys.push_back(req.key);

@@ -82,6 +82,12 @@ class SpanTypeTable {
       const semconv::SpanType* base,
       const opentelemetry::proto::common::v1::AnyValue& provider) const;
 
+  // The index (in the model's span_types) of the first type with the id of `type`, a type of the
+  // model: what is kept per span type id is kept there.
+  size_t SlotOf(const semconv::SpanType* type) const {
+    return slot_[static_cast<size_t>(type - first_)];
+  }
+
  private:
   const semconv::SpanType* first_ = nullptr;
   std::vector<size_t> slot_;  // per type, the index of the first type with its id
@@ -164,9 +170,8 @@ class SemconvRule : public Rule {
   // Spans per undefined key in an owned namespace, for the statistics (at most
   // kMaxUnknownKeys keys; the rest are counted together).
   std::map<std::string, uint64_t> unknown_keys_ ABSL_GUARDED_BY(mu_);
-  // Per span type id, held at the index (in model_.span_types) of the first type with that id:
-  // coverage_slot_ gives it for every type, so a span finds its counts without a lookup by name.
-  const std::vector<size_t> coverage_slot_;
+  // Per span type id, at span_types_.SlotOf(type): a span finds its counts without a lookup
+  // by name.
   std::vector<Coverage> coverage_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, uint64_t> classes_ ABSL_GUARDED_BY(mu_);  // spans read, by class
 };
